@@ -1,0 +1,82 @@
+/*
+ * bar.c - timeframes, UTC calendar arithmetic and bar validation.
+ *
+ * Calendar boundaries are computed from epoch seconds only: 1970-01-01 was a
+ * Thursday, so Monday-based weeks start 3 days (259200 s) after a multiple of 7 days.
+ */
+#include "bar.h"
+
+#include <math.h>
+#include <string.h>
+
+#define DAY 86400
+#define WEEK (7 * DAY)
+#define MONDAY_OFFSET (4 * DAY) /* 1970-01-05 was the first Monday */
+
+static const struct {
+    const char *name;
+    int64_t seconds;
+} TF_TABLE[TF_COUNT] = {
+    [TF_M1] = {"M1", 60},       [TF_M5] = {"M5", 300},   [TF_M15] = {"M15", 900},
+    [TF_M30] = {"M30", 1800},   [TF_H1] = {"H1", 3600},  [TF_H4] = {"H4", 14400},
+    [TF_D1] = {"D1", DAY},      [TF_W1] = {"W1", WEEK},
+};
+
+int64_t tf_seconds(enum timeframe tf)
+{
+    return TF_TABLE[tf].seconds;
+}
+
+const char *tf_name(enum timeframe tf)
+{
+    return TF_TABLE[tf].name;
+}
+
+int tf_parse(const char *name, enum timeframe *out)
+{
+    for (int tf = TF_M1; tf <= TF_D1; tf++) {
+        if (strcmp(name, TF_TABLE[tf].name) == 0) {
+            *out = (enum timeframe)tf;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+static int64_t floor_to(int64_t ts, int64_t step, int64_t offset)
+{
+    int64_t r = (ts - offset) % step;
+    if (r < 0)
+        r += step;
+    return ts - r;
+}
+
+int64_t day_start(int64_t ts)
+{
+    return floor_to(ts, DAY, 0);
+}
+
+int64_t week_start(int64_t ts)
+{
+    return floor_to(ts, WEEK, MONDAY_OFFSET);
+}
+
+const char *bar_validate(const struct bar *b, enum timeframe tf)
+{
+    if (!isfinite(b->open) || !isfinite(b->high) || !isfinite(b->low) || !isfinite(b->close) ||
+        !isfinite(b->volume))
+        return "prices and volume must be finite numbers";
+    if (b->open <= 0 || b->high <= 0 || b->low <= 0 || b->close <= 0)
+        return "prices must be greater than zero";
+    if (b->high < fmax(b->open, b->close))
+        return "high is below open or close";
+    if (b->low > fmin(b->open, b->close))
+        return "low is above open or close";
+    if (b->volume < 0)
+        return "volume must not be negative";
+    if (tf >= TF_COUNT)
+        return "unknown timeframe";
+    if (floor_to(b->ts, tf_seconds(tf), tf == TF_W1 ? MONDAY_OFFSET : 0) != b->ts)
+        return "ts is not aligned to the start of a bar of this timeframe";
+    return NULL;
+}

@@ -1,0 +1,85 @@
+/*
+ * engine.h - the per-symbol zone engine: bars in, a live zone map out.
+ *
+ * One engine per symbol, fed with bars of one base timeframe in time order. It
+ * aggregates them to the higher timeframes its sources need, runs the enabled
+ * liquidity sources, merges nearby levels into zones and updates each zone's
+ * statistics with every bar. It does no I/O and reads no clock: the same bars
+ * give the same zones, ids included, which is how the service rebuilds its state
+ * after a restart and how tests and benchmarks drive it without HTTP.
+ *
+ * Not thread-safe: the caller serialises writes and reads of one engine.
+ */
+#ifndef LIQ_ENGINE_H
+#define LIQ_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bar.h"
+#include "params.h"
+#include "zone.h"
+
+enum zone_event_kind {
+    ZEV_CREATED, ZEV_TOUCH, ZEV_HOLD, ZEV_BREAK, ZEV_SWEEP, ZEV_MERGED, ZEV_DEACTIVATED,
+    ZEV_MOVED, ZEV_COUNT
+};
+
+/* What happened to one zone at one bar. For ZEV_MERGED, zone_id was absorbed into other_id. */
+struct zone_event {
+    uint32_t zone_id;
+    uint32_t other_id;
+    int64_t ts;
+    double price;
+    uint8_t kind; /* enum zone_event_kind */
+};
+
+/* A growable list the caller owns; the engine appends. zone_events_free releases it. */
+struct zone_events {
+    struct zone_event *v;
+    size_t n, cap;
+};
+
+const char *zone_event_name(enum zone_event_kind k);
+void zone_events_free(struct zone_events *ev);
+
+enum engine_push_result {
+    PUSH_OK = 0,
+    PUSH_DUPLICATE = 1,     /* same ts as the last bar: ignored */
+    PUSH_OUT_OF_ORDER = -1, /* older than the last bar: rejected, nothing changed */
+    PUSH_NOMEM = -2,        /* allocation failed: engine state is unspecified, rebuild it */
+};
+
+struct engine;
+
+/* A new engine for bars of base_tf with pip size pip (0.0001 for EURUSD). NULL if out of
+ * memory. params is copied. */
+struct engine *engine_new(const struct liq_params *params, double pip, enum timeframe base_tf);
+void engine_free(struct engine *e);
+
+/*
+ * Feeds one validated bar (bar_validate() == NULL). Appends what happened to zones to ev
+ * (ev may be NULL). Example: pushing the first bar of 2022-10-11 finishes 2022-10-10 and
+ * creates its HIGH_DAILY, LOW_DAILY and PREVIOUS_CLOSE zones, reported as ZEV_CREATED.
+ */
+enum engine_push_result engine_push(struct engine *e, const struct bar *b,
+                                    struct zone_events *ev);
+
+enum timeframe engine_base_tf(const struct engine *e);
+double engine_pip(const struct engine *e);
+uint64_t engine_bar_count(const struct engine *e);
+int64_t engine_last_ts(const struct engine *e);   /* ts of the last bar, INT64_MIN if none */
+double engine_last_close(const struct engine *e);
+double engine_atr(const struct engine *e);        /* ATR14 on M15 (or base tf), 0 if unknown */
+
+/* Zones (active and inactive, not merged-away) sorted by price ascending. Valid until the
+ * next engine_push. */
+size_t engine_zone_count(const struct engine *e);
+const struct zone *engine_zone_sorted(const struct engine *e, size_t i);
+/* First sorted index whose zone price is >= price (engine_zone_count if none). */
+size_t engine_zone_lower_bound(const struct engine *e, double price);
+/* Any zone ever created, by id, merged-away ones included; NULL if unknown. */
+const struct zone *engine_zone_get(const struct engine *e, uint32_t id);
+uint32_t engine_zone_max_id(const struct engine *e);
+
+#endif

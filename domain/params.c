@@ -1,0 +1,41 @@
+/*
+ * params.c - the defaults of every domain setting (DESIGN.md section 5).
+ */
+#include "params.h"
+
+#include "zone.h"
+
+void params_defaults(struct liq_params *p)
+{
+    *p = (struct liq_params){
+        .liquidity_enabled = 1,
+        /* the seed's ten sources */
+        .liquidity_sources = (1u << SRC_VWAP_DAILY) | (1u << SRC_VWAP_WEEKLY) |
+                             (1u << SRC_PIVOT_M5) | (1u << SRC_PIVOT_M15) |
+                             (1u << SRC_FLOOR_PIVOT) | (1u << SRC_HIGH_DAILY) |
+                             (1u << SRC_LOW_DAILY) | (1u << SRC_HIGH_WEEKLY) |
+                             (1u << SRC_LOW_WEEKLY) | (1u << SRC_ROUND),
+        .min_liquidity_strength = 0.60,
+        .max_level_touches = 10,
+        .round_level_step = 50,
+        .round_levels_each_side = 3,
+        .runner_enabled = 1,
+        .runner_min_confidence = 0.65,
+        .min_rr_ratio = 1.5,
+        .weak_liquidity_factor = 0.80,
+        .transition_buffer_factor = 1.5,
+        .zone_history_hours = 24,
+        .liquidity_learning_enabled = 1,
+        .liquidity_db_persist = 1,
+        .default_buffer_pips = 20,
+        .fallback_stop_pips = 30,
+        .swing_length = 5,
+        .merge_distance_pips = 2,
+        .zone_min_width_pips = 1,
+        .equal_level_tolerance_pips = 3,
+        .wyckoff_min_bars = 20,
+        .wyckoff_atr_multiple = 2.0,
+        .cluster_bin_pips = 2,
+        .gann_levels = 4,
+    };
+}

@@ -1,0 +1,45 @@
+/*
+ * params.h - every tunable of the domain, in one plain struct.
+ *
+ * The service fills it from the libconfig file and LIQ_* environment overrides
+ * (service/config.c); tests and the replay tool fill it with params_defaults()
+ * and change what they need. Distances are in pips and converted with the
+ * symbol's pip size by the engine, so one config serves 1.05 and 22500.
+ */
+#ifndef LIQ_PARAMS_H
+#define LIQ_PARAMS_H
+
+#include <stdint.h>
+
+struct liq_params {
+    int liquidity_enabled;
+    uint32_t liquidity_sources;       /* bitmask of 1u << enum liq_source */
+    double min_liquidity_strength;    /* 0.60 */
+    int max_level_touches;            /* 10 */
+    double round_level_step;          /* pips, 50 */
+    int round_levels_each_side;       /* 3 */
+    int runner_enabled;               /* 1 */
+    double runner_min_confidence;     /* 0.65 */
+    double min_rr_ratio;              /* 1.5 */
+    double weak_liquidity_factor;     /* 0.80 */
+    double transition_buffer_factor;  /* 1.5 */
+    double zone_history_hours;        /* 24 */
+    int liquidity_learning_enabled;   /* 1 */
+    int liquidity_db_persist;         /* 1 (used by the service, kept here for one table) */
+    double default_buffer_pips;       /* 20 */
+    double fallback_stop_pips;        /* 30 */
+    int swing_length;                 /* 5 */
+    double merge_distance_pips;       /* 2 */
+    double zone_min_width_pips;       /* 1 */
+    double equal_level_tolerance_pips;/* 3 */
+    /* per-source parameters (docs/sources.md) */
+    int wyckoff_min_bars;             /* 20 M15 bars */
+    double wyckoff_atr_multiple;      /* 2.0 x ATR14 */
+    double cluster_bin_pips;          /* 2 */
+    int gann_levels;                  /* 4 (k = 1..4) */
+};
+
+/* The defaults of DESIGN.md section 5. */
+void params_defaults(struct liq_params *p);
+
+#endif

@@ -1,0 +1,46 @@
+/*
+ * zone.h - a liquidity zone: a price band where resting orders cluster, with
+ * the sources that put it there and what price has done at it so far.
+ *
+ * Zones live in a zone map sorted by price (zone_map.h). Their ids are a
+ * per-symbol sequence assigned in creation order, so a replay of the same bars
+ * yields the same ids.
+ */
+#ifndef LIQ_ZONE_H
+#define LIQ_ZONE_H
+
+#include <stdint.h>
+
+enum liq_source {
+    SRC_VWAP_DAILY, SRC_VWAP_WEEKLY, SRC_PIVOT_M5, SRC_PIVOT_M15, SRC_FLOOR_PIVOT,
+    SRC_HIGH_DAILY, SRC_LOW_DAILY, SRC_HIGH_WEEKLY, SRC_LOW_WEEKLY, SRC_PREVIOUS_CLOSE,
+    SRC_ROUND, SRC_GANN, SRC_WYCKOFF, SRC_CLUSTER, SRC_EQUAL_LEVELS, SRC_COUNT
+};
+
+#define SRC_ALL ((1u << SRC_COUNT) - 1u)
+
+/* "HIGH_DAILY" <-> SRC_HIGH_DAILY. source_parse returns 0, or -1 when unknown. */
+const char *source_name(enum liq_source s);
+int source_parse(const char *name, enum liq_source *out);
+
+enum zone_role { ROLE_RESISTANCE = -1, ROLE_NONE = 0, ROLE_SUPPORT = 1 };
+
+struct zone {
+    uint32_t id;            /* per-symbol sequence, 1, 2, ... */
+    uint32_t merged_into;   /* id of the zone that absorbed this one, 0 if none */
+    uint32_t sources;       /* bitmask of 1u << enum liq_source */
+    double price;           /* the level */
+    double lo, hi;          /* the band: lo <= price <= hi */
+    int64_t created_ts;     /* ts of the bar whose close made the zone known */
+    int64_t origin_ts;      /* ts of the bar the level comes from (pivot bar, day start) */
+    int64_t last_touch_ts;  /* 0 = never touched */
+    uint32_t tests, touches, holds, breaks, sweeps;
+    int8_t role;            /* enum zone_role, flips on a break */
+    uint8_t active;         /* 0 after zone_history_hours without a touch */
+    uint8_t in_test;        /* price has not yet left the band by its width */
+    int8_t approach;        /* +1 came from above, -1 from below, during a test */
+    float strength;         /* base(sources) x prob_hold x decay(tests), 0..1 */
+    float prob_hold, prob_break, prob_sweep; /* Laplace-smoothed over tests */
+};
+
+#endif

@@ -1,0 +1,1 @@
+/* placeholder until the service wiring lands */ typedef int liq_placeholder;

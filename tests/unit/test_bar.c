@@ -1,0 +1,82 @@
+/* Bar validation and the UTC calendar (DESIGN.md section 2, "Bars"). */
+#include <criterion/criterion.h>
+#include <math.h>
+
+#include "domain/bar.h"
+
+static struct bar ok_bar(void)
+{
+    /* 2022-10-10 00:15 UTC */
+    return (struct bar){.ts = 1665360900, .open = 1.0, .high = 1.1, .low = 0.9, .close = 1.05,
+                        .volume = 10};
+}
+
+Test(bar, accepts_a_valid_bar)
+{
+    struct bar b = ok_bar();
+    cr_assert_null(bar_validate(&b, TF_M15));
+}
+
+Test(bar, rejects_high_below_open_or_close)
+{
+    struct bar b = ok_bar();
+    b.high = 1.04;
+    cr_assert_str_eq(bar_validate(&b, TF_M15), "high is below open or close");
+}
+
+Test(bar, rejects_low_above_open_or_close)
+{
+    struct bar b = ok_bar();
+    b.low = 1.01;
+    cr_assert_str_eq(bar_validate(&b, TF_M15), "low is above open or close");
+}
+
+Test(bar, rejects_non_finite_numbers)
+{
+    struct bar b = ok_bar();
+    b.close = NAN;
+    cr_assert_not_null(bar_validate(&b, TF_M15));
+    b = ok_bar();
+    b.volume = INFINITY;
+    cr_assert_not_null(bar_validate(&b, TF_M15));
+}
+
+Test(bar, rejects_negative_volume_and_non_positive_prices)
+{
+    struct bar b = ok_bar();
+    b.volume = -1;
+    cr_assert_str_eq(bar_validate(&b, TF_M15), "volume must not be negative");
+    b = ok_bar();
+    b.low = 0;
+    cr_assert_str_eq(bar_validate(&b, TF_M15), "prices must be greater than zero");
+}
+
+Test(bar, rejects_a_ts_not_aligned_to_the_timeframe)
+{
+    struct bar b = ok_bar();
+    cr_assert_null(bar_validate(&b, TF_M15));
+    cr_assert_not_null(bar_validate(&b, TF_H1));
+    b.ts += 60;
+    cr_assert_not_null(bar_validate(&b, TF_M15));
+    cr_assert_null(bar_validate(&b, TF_M1));
+}
+
+Test(bar, parses_input_timeframes_only)
+{
+    enum timeframe tf;
+    cr_assert_eq(tf_parse("M15", &tf), 0);
+    cr_assert_eq(tf, TF_M15);
+    cr_assert_eq(tf_parse("D1", &tf), 0);
+    cr_assert_eq(tf_parse("W1", &tf), -1);
+    cr_assert_eq(tf_parse("m15", &tf), -1);
+}
+
+Test(calendar, days_start_at_midnight_utc_and_weeks_on_monday)
+{
+    /* 2022-10-12 (Wednesday) 13:45 UTC */
+    int64_t ts = 1665582300;
+    cr_assert_eq(day_start(ts), 1665532800);  /* 2022-10-12 00:00 */
+    cr_assert_eq(week_start(ts), 1665360000); /* Monday 2022-10-10 00:00 */
+    cr_assert_eq(week_start(1665360000), 1665360000);
+    cr_assert_eq(week_start(1665359999), 1665360000 - 7 * 86400);
+}
