@@ -1,0 +1,79 @@
+/*
+ * setup.h - one trading decision: stop + targets + legs + risk, or a refusal with reasons.
+ *
+ * The one idea: a setup is the composition of three independent selectors (stop.h,
+ * target.h, risk.h) in a fixed order - the stop first, because targets are measured in
+ * multiples of the risk it defines, then the targets, then the size. Every step leaves a
+ * reason, so the answer explains itself whether it is accepted or refused.
+ *
+ * Pure computation: no I/O, no clock, no globals. Persisting the decision
+ * (stop_decisions, target_selections) and opening a trade are the caller's business.
+ */
+#ifndef LIQ_SETUP_H
+#define LIQ_SETUP_H
+
+#include <stddef.h>
+
+#include "params.h"
+#include "risk.h"
+#include "stop.h"
+#include "target.h"
+#include "zone.h"
+
+struct setup_request {
+    enum trade_side side;
+    double entry;
+    double trend_score;             /* 0..1 */
+    enum regime_mode regime;
+    double transition_strength;     /* regime_transition_strength, 0..1 */
+    int has_qty;
+    double qty;                     /* > 0 when has_qty */
+    int has_risk_amount;
+    double risk_amount;             /* > 0 when has_risk_amount; qty wins when both given */
+};
+
+enum setup_status {
+    SETUP_OK = 0,
+    SETUP_INVALID = -1,   /* the request itself is wrong (422: invalid values) */
+    SETUP_REFUSED = -2,   /* valid, but no trade should be opened (CHAOTIC, no RR) */
+};
+
+#define SETUP_MAX_REASONS 8
+#define SETUP_REASON_LEN (LIQ_REASON_LEN + 16) /* a selector's reason plus a "stop: " label */
+
+struct setup_result {
+    enum setup_status status;
+    struct setup_request req;     /* a copy of what was asked */
+    double pip;
+    struct stop_decision stop;
+    struct target_decision targets; /* tp1, tp2 (present = 0 when none), runner */
+    double legs[LEG_COUNT];       /* fractions tp1/tp2/runner, sum 1 */
+    struct risk_decision risk;
+    struct risk_size size;        /* sized = 0 without qty or risk amount */
+    size_t n_reasons;
+    char reasons[SETUP_MAX_REASONS][SETUP_REASON_LEN]; /* first one explains a refusal */
+};
+
+/*
+ * Checks a request. Returns NULL when valid, else a static reason such as
+ * "trend_score must be a number in 0..1". Checks: side BUY/SELL, entry finite > 0,
+ * trend_score and transition_strength finite in 0..1, regime known, qty / risk_amount
+ * finite > 0 when given, pip finite > 0.
+ */
+const char *setup_validate(const struct setup_request *req, double pip);
+
+/*
+ * Builds the decision. zones: ACTIVE zones sorted by price ascending.
+ * Returns SETUP_OK, SETUP_INVALID (reasons[0] names the bad field) or SETUP_REFUSED
+ * (CHAOTIC regime, or no target meets min_rr_ratio; reasons[0] says which). out->status
+ * holds the same value. On refusal the stop (and targets) computed so far are left in out
+ * for logging.
+ * Example: BUY 1.1000 NORMAL trend 0.5, zone [1.0950, 1.0960] 0.8 below, zone
+ * [1.1150, 1.1160] 0.8 above, defaults -> stop 1.0930, tp1 1.1148 (RR 2.11), no tp2,
+ * legs {1, 0, 0}, multiplier 1.
+ */
+enum setup_status setup_build(const struct setup_request *req, const struct zone *zones,
+                              size_t n, const struct liq_params *p, double pip,
+                              struct setup_result *out);
+
+#endif

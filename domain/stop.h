@@ -1,0 +1,80 @@
+/*
+ * stop.h - where a new trade's protective stop goes.
+ *
+ * The one idea: a stop belongs behind liquidity, not at an arbitrary distance. Resting
+ * orders in a strong zone on the stop side (below entry for a BUY) absorb a pull-back,
+ * so the stop sits just beyond that zone's far edge plus a buffer. Only zones that are
+ * strong enough, not worn out by tests and not absurdly far away qualify; of those the
+ * strongest wins. With none, a fixed fallback distance is used and flagged.
+ *
+ * This header also owns the two small vocabularies every trading decision shares: the
+ * side of a trade and the regime the caller says the market is in.
+ *
+ * Pure computation: no I/O, no clock, no globals. All functions are deterministic.
+ */
+#ifndef LIQ_STOP_H
+#define LIQ_STOP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "params.h"
+#include "zone.h"
+
+/* The sign is the direction of profit: (exit - entry) * side > 0 is a gain. */
+enum trade_side { SIDE_BUY = 1, SIDE_SELL = -1 };
+
+enum regime_mode { REGIME_NORMAL = 0, REGIME_TRANSITION = 1, REGIME_CHAOTIC = 2 };
+
+/* "BUY" / "SELL"; "NORMAL" / "TRANSITION" / "CHAOTIC". Parsers return 0, or -1 if unknown. */
+const char *side_name(enum trade_side s);
+int side_parse(const char *name, enum trade_side *out);
+const char *regime_name(enum regime_mode r);
+int regime_parse(const char *name, enum regime_mode *out);
+
+/* A zone only qualifies for the stop when its stop price lies within this many
+ * fallback distances of entry: stop_select never places a stop further than
+ * STOP_MAX_FALLBACK_MULTIPLE x fallback_stop_pips (90 pips with the defaults). */
+#define STOP_MAX_FALLBACK_MULTIPLE 3.0
+
+#define LIQ_REASON_LEN 160
+
+struct stop_decision {
+    double price;        /* the stop price */
+    uint32_t zone_id;    /* the zone it sits behind, 0 when fallback */
+    double zone_lo, zone_hi; /* that zone's band (0, 0 when fallback) */
+    float zone_strength; /* that zone's strength (0 when fallback) */
+    double buffer_pips;  /* buffer beyond the far edge, 0 when fallback */
+    double distance_pips;/* |entry - price| / pip */
+    int fallback;        /* 1 when no zone qualified */
+    int qualifying;      /* how many zones passed every filter */
+    char reason[LIQ_REASON_LEN];
+};
+
+/*
+ * The buffer in pips for a regime:
+ *   NORMAL / CHAOTIC: default_buffer_pips
+ *   TRANSITION:       default_buffer_pips x (1 + (transition_buffer_factor - 1) x s)
+ * where s = regime_transition_strength clamped to 0..1.
+ * Example: defaults (20 pips, factor 1.5), TRANSITION, s = 0.5 -> 20 x 1.25 = 25 pips.
+ */
+double stop_buffer_pips(const struct liq_params *p, enum regime_mode regime,
+                        double transition_strength);
+
+/*
+ * Chooses the stop for a trade entered at entry. zones: ACTIVE zones sorted by price
+ * ascending (inactive ones are skipped anyway). pip: price units per pip (> 0).
+ * A zone qualifies when it lies wholly on the stop side (BUY: hi < entry; SELL: lo > entry),
+ * strength >= min_liquidity_strength, tests <= max_level_touches and its stop price is within
+ * STOP_MAX_FALLBACK_MULTIPLE x fallback_stop_pips of entry. The strongest qualifying zone
+ * wins, ties going to the one nearer entry. Stop = lo - buffer (BUY) / hi + buffer (SELL).
+ * None qualifies: entry -/+ fallback_stop_pips, fallback = 1.
+ * Example: BUY at 1.1000, pip 0.0001, zone [1.0950, 1.0960] strength 0.8, buffer 20 pips
+ * -> stop 1.0930, zone_id of that zone, distance 70 pips.
+ * Never fails; always fills *out.
+ */
+void stop_select(const struct zone *zones, size_t n, const struct liq_params *p, double pip,
+                 enum trade_side side, double entry, enum regime_mode regime,
+                 double transition_strength, struct stop_decision *out);
+
+#endif

@@ -1,0 +1,68 @@
+/*
+ * target.h - where a new trade takes profit.
+ *
+ * The one idea: price tends to stall in front of liquidity, so a take-profit sits just in
+ * front of the next zone ahead that is strong enough to stop price and far enough away to
+ * pay for the risk. TP1 is the first such zone, TP2 the next one when the trend is strong,
+ * and a runner rides on when the zones beyond are too weak to stop a trend.
+ *
+ * Pure computation: no I/O, no clock, no globals.
+ */
+#ifndef LIQ_TARGET_H
+#define LIQ_TARGET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "params.h"
+#include "stop.h"
+#include "zone.h"
+
+/* A target sits in front of its zone by TARGET_FRONT_FRACTION x default_buffer_pips pips
+ * (2 pips with the defaults): BUY target = zone.lo - offset, SELL target = zone.hi + offset. */
+#define TARGET_FRONT_FRACTION 0.1
+/* TP2 is only chosen when trend_score is above this. */
+#define TARGET_TP2_MIN_TREND 0.55
+/* The runner needs the zones beyond the last target to be weak: mean strength below this,
+ * over at most TARGET_RUNNER_LOOKAHEAD zones (no zone beyond counts as weak: open space). */
+#define TARGET_RUNNER_WEAK_MEAN 0.60
+#define TARGET_RUNNER_LOOKAHEAD 3
+
+struct target_level {
+    int present;         /* 0: no such target */
+    double price;
+    uint32_t zone_id;
+    double zone_lo, zone_hi;
+    float zone_strength;
+    double rr;           /* |price - entry| / |entry - stop| */
+    char reason[LIQ_REASON_LEN];
+};
+
+struct target_decision {
+    struct target_level tp1, tp2;
+    int runner;          /* 1: the runner leg is enabled */
+    double runner_beyond_mean; /* mean strength of the zones beyond the last target */
+    int qualifying;      /* zones ahead with strength and RR good enough */
+    char runner_reason[LIQ_REASON_LEN];
+    char reason[LIQ_REASON_LEN]; /* refusal reason when tp1 is absent */
+};
+
+/* front offset in price units: target_front_offset(&defaults, 0.0001) == 0.0002 */
+double target_front_offset(const struct liq_params *p, double pip);
+
+/*
+ * Chooses the targets of a trade entered at entry with its stop at stop (on the other side).
+ * zones: ACTIVE zones sorted by price ascending. Zones ahead (BUY: lo > entry) are walked
+ * nearest first; a zone qualifies when strength >= min_liquidity_strength and its target
+ * price gives RR >= min_rr_ratio. TP1 = first qualifying, TP2 = second qualifying when
+ * trend_score > TARGET_TP2_MIN_TREND. Runner as described above, when runner_enabled and
+ * trend_score > runner_min_confidence.
+ * Returns 0 with tp1 present, or -1 when no zone meets the RR (out->reason says why).
+ * Example: BUY 1.1000, stop 1.0970 (30 pips), zone [1.1060, 1.1070] strength 0.7
+ * -> tp1 1.1058, rr 58/30 = 1.93.
+ */
+int target_select(const struct zone *zones, size_t n, const struct liq_params *p, double pip,
+                  enum trade_side side, double entry, double stop, double trend_score,
+                  struct target_decision *out);
+
+#endif
