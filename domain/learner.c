@@ -62,13 +62,19 @@ void level_stat_add(struct level_stat *s, double pnl_r)
     s->confidence = s->count / (s->count + LEARNER_CONFIDENCE_K);
 }
 
-const struct level_stat *learner_find(const struct learner_table *tab, uint32_t zone_id,
-                                      enum zone_action action)
+static struct level_stat *find_row(const struct learner_table *tab, uint32_t zone_id,
+                                   unsigned action)
 {
     for (size_t i = 0; i < tab->n; i++)
         if (tab->rows[i].zone_id == zone_id && tab->rows[i].action == action)
             return &tab->rows[i];
     return NULL;
+}
+
+const struct level_stat *learner_find(const struct learner_table *tab, uint32_t zone_id,
+                                      enum zone_action action)
+{
+    return find_row(tab, zone_id, (unsigned)action);
 }
 
 enum learn_status learner_learn(struct learner_table *tab, const struct trade *t,
@@ -82,8 +88,7 @@ enum learn_status learner_learn(struct learner_table *tab, const struct trade *t
     size_t k = learner_classify(t, local, TRADE_MAX_ZONES);
     enum learn_status st = LEARN_OK;
     for (size_t i = 0; i < k; i++) {
-        struct level_stat *row =
-            (struct level_stat *)learner_find(tab, local[i].zone_id, local[i].action);
+        struct level_stat *row = find_row(tab, local[i].zone_id, local[i].action);
         if (row == NULL) {
             if (tab->n >= tab->cap) {
                 st = LEARN_FULL;
