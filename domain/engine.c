@@ -1,10 +1,14 @@
 /*
- * engine.c - the per-symbol zone engine (walking-skeleton version).
+ * engine.c - the per-symbol zone engine: the orchestrator of series, sources and zones.
  *
- * Zones are kept in a pool indexed by id - 1 (ids never move) plus an index of
- * ids sorted by zone price, so a bar finds the zones it reaches by binary search
- * and a zone is found by id in O(1). This version runs the daily sources
- * (HIGH_DAILY, LOW_DAILY, PREVIOUS_CLOSE) and ROUND; the others arrive in step 2.
+ * Per bar, in this order (the order is the causality argument):
+ *  1. statistics of the zones that existed before the bar (zone_stats.c);
+ *  2. the live VWAP zones follow the VWAP including this bar;
+ *  3. the bar goes into the cluster window and into every higher-timeframe aggregator;
+ *     each bar an aggregator closes feeds the sources of that timeframe (series.c,
+ *     sources/ *.c), whose levels become zones or join one (zone_map.c);
+ *  4. round levels around the close; zones untouched for zone_history_hours deactivate.
+ * Sources only ever see closed bars, so a zone made at bar k depends on bars <= k only.
  */
 #include "engine.h"
 
@@ -12,33 +16,61 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct day_agg {
-    int64_t start;  /* INT64_MIN: no bar yet */
-    double high, low, close;
+#include "series.h"
+#include "sources/sources.h"
+#include "zone_map.h"
+#include "zone_stats.h"
+
+/* Moves of a live VWAP zone smaller than this many pips are applied but not reported. */
+#define VWAP_REPORT_PIPS 0.1
+
+struct pivot_source {
+    struct swing_detector sd;
+    enum liq_source src;
+    uint32_t zone;          /* zone of the last surviving pivot */
+    int bit_was_new;        /* that pivot gave the zone its source bit */
+};
+
+struct live_vwap {
+    struct vwap w;
+    enum liq_source src;
+    uint32_t zone;          /* live zone id, 0 none */
+    double reported;        /* price of the last ZEV_MOVED / ZEV_CREATED */
 };
 
 struct engine {
     struct liq_params p;
     double pip;
     enum timeframe base_tf;
+    enum timeframe work_tf;     /* M15, or the base when coarser: ATR14 and WYCKOFF */
+    uint32_t active;
     uint64_t bars;
     int64_t last_ts;
     double last_close;
-    double atr;          /* Wilder ATR14 on the base timeframe */
-    int atr_n;
-    struct day_agg day;
-    int round_have;      /* round levels [round_kmin, round_kmax] exist */
-    int64_t round_kmin, round_kmax;
-    struct zone *pool;   /* pool[id - 1] */
-    uint32_t nzones, cap;
-    uint32_t *sorted;    /* ids of live (not merged-away) zones by price */
-    uint32_t nsorted;
+    int64_t hist_sec;
+
+    struct series_agg agg[TF_COUNT];
+    uint8_t agg_on[TF_COUNT];
+    struct bar last_closed[TF_COUNT];
+    uint8_t have_closed[TF_COUNT];
+
+    struct atr atr;
+    struct live_vwap vw_day, vw_week;
+    struct pivot_source piv_m5, piv_m15;
+    struct round_levels round;
+    struct equal_levels equal;
+    struct wyckoff wyckoff;
+    struct cluster cluster;
+
+    struct zone_map map;
+    struct levels lv;           /* scratch for one source call */
 };
 
 static const char *const EVENT_NAMES[ZEV_COUNT] = {
     [ZEV_CREATED] = "created", [ZEV_TOUCH] = "touch",   [ZEV_HOLD] = "hold",
     [ZEV_BREAK] = "break",     [ZEV_SWEEP] = "sweep",   [ZEV_MERGED] = "merged",
     [ZEV_DEACTIVATED] = "deactivated", [ZEV_MOVED] = "moved",
+    [ZEV_SOURCE_REMOVED] = "source_removed",
 };
 
 const char *zone_event_name(enum zone_event_kind k)
@@ -53,22 +85,22 @@ void zone_events_free(struct zone_events *ev)
     ev->n = ev->cap = 0;
 }
 
-static int emit(struct zone_events *ev, uint32_t id, uint32_t other, int64_t ts, double price,
-                enum zone_event_kind kind)
+static int on(const struct engine *e, enum liq_source s)
 {
-    if (ev == NULL)
-        return 0;
-    if (ev->n == ev->cap) {
-        size_t cap = ev->cap ? ev->cap * 2 : 64;
-        struct zone_event *v = realloc(ev->v, cap * sizeof *v);
-        if (v == NULL)
-            return -1;
-        ev->v = v;
-        ev->cap = cap;
-    }
-    ev->v[ev->n++] = (struct zone_event){
-        .zone_id = id, .other_id = other, .ts = ts, .price = price, .kind = (uint8_t)kind};
-    return 0;
+    return (e->active >> s) & 1u;
+}
+
+static uint32_t runnable(enum timeframe base)
+{
+    uint32_t m = SRC_ALL;
+    if (base > TF_M5)
+        m &= ~(1u << SRC_PIVOT_M5);
+    if (base > TF_M15)
+        m &= ~((1u << SRC_PIVOT_M15) | (1u << SRC_GANN) | (1u << SRC_EQUAL_LEVELS));
+    if (base > TF_D1)
+        m &= ~((1u << SRC_VWAP_DAILY) | (1u << SRC_HIGH_DAILY) | (1u << SRC_LOW_DAILY) |
+               (1u << SRC_PREVIOUS_CLOSE) | (1u << SRC_FLOOR_PIVOT));
+    return m;
 }
 
 struct engine *engine_new(const struct liq_params *params, double pip, enum timeframe base_tf)
@@ -79,8 +111,35 @@ struct engine *engine_new(const struct liq_params *params, double pip, enum time
     e->p = *params;
     e->pip = pip;
     e->base_tf = base_tf;
+    e->work_tf = base_tf > TF_M15 ? base_tf : TF_M15;
+    e->active = params->liquidity_enabled ? params->liquidity_sources & runnable(base_tf) : 0;
     e->last_ts = INT64_MIN;
-    e->day.start = INT64_MIN;
+    e->hist_sec = (int64_t)llround(params->zone_history_hours * 3600.0);
+    static const enum timeframe AGG[] = {TF_M5, TF_M15, TF_H1, TF_D1, TF_W1};
+    for (size_t i = 0; i < sizeof AGG / sizeof AGG[0]; i++)
+        e->agg_on[AGG[i]] = AGG[i] >= base_tf;
+    e->agg_on[base_tf] = 1;
+    for (int tf = 0; tf < TF_COUNT; tf++)
+        series_init(&e->agg[tf], (enum timeframe)tf);
+    atr_init(&e->atr, 14);
+    vwap_init(&e->vw_day.w, TF_D1);
+    e->vw_day.src = SRC_VWAP_DAILY;
+    vwap_init(&e->vw_week.w, TF_W1);
+    e->vw_week.src = SRC_VWAP_WEEKLY;
+    int len = params->swing_length;
+    len = len < 1 ? 1 : len > SWING_MAX_LENGTH ? SWING_MAX_LENGTH : len;
+    swing_init(&e->piv_m5.sd, len);
+    e->piv_m5.src = SRC_PIVOT_M5;
+    swing_init(&e->piv_m15.sd, len);
+    e->piv_m15.src = SRC_PIVOT_M15;
+    equal_init(&e->equal, params->equal_level_lookback);
+    wyckoff_init(&e->wyckoff, params->wyckoff_min_bars);
+    zone_map_init(&e->map);
+    int64_t window = e->hist_sec > 0 ? e->hist_sec : 3600;
+    if (cluster_init(&e->cluster, window, (size_t)(window / tf_seconds(base_tf)) + 2) != 0) {
+        free(e);
+        return NULL;
+    }
     return e;
 }
 
@@ -88,8 +147,8 @@ void engine_free(struct engine *e)
 {
     if (e == NULL)
         return;
-    free(e->pool);
-    free(e->sorted);
+    zone_map_free(&e->map);
+    cluster_free(&e->cluster);
     free(e);
 }
 
@@ -98,158 +157,307 @@ double engine_pip(const struct engine *e) { return e->pip; }
 uint64_t engine_bar_count(const struct engine *e) { return e->bars; }
 int64_t engine_last_ts(const struct engine *e) { return e->last_ts; }
 double engine_last_close(const struct engine *e) { return e->last_close; }
-double engine_atr(const struct engine *e) { return e->atr; }
-size_t engine_zone_count(const struct engine *e) { return e->nsorted; }
-uint32_t engine_zone_max_id(const struct engine *e) { return e->nzones; }
+double engine_atr(const struct engine *e) { return e->atr.value; }
+uint32_t engine_active_sources(const struct engine *e) { return e->active; }
+size_t engine_zone_count(const struct engine *e) { return e->map.nsorted; }
+uint32_t engine_zone_max_id(const struct engine *e) { return e->map.n; }
+size_t engine_zones_in_test(const struct engine *e) { return e->map.n_in_test; }
 
 const struct zone *engine_zone_sorted(const struct engine *e, size_t i)
 {
-    return &e->pool[e->sorted[i] - 1];
+    return &e->map.pool[e->map.sorted[i] - 1];
 }
 
 const struct zone *engine_zone_get(const struct engine *e, uint32_t id)
 {
-    if (id == 0 || id > e->nzones)
-        return NULL;
-    return &e->pool[id - 1];
+    return zone_map_get(&e->map, id);
 }
 
 size_t engine_zone_lower_bound(const struct engine *e, double price)
 {
-    size_t lo = 0, hi = e->nsorted;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (e->pool[e->sorted[mid] - 1].price < price)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
+    return zone_map_lower_bound(&e->map, price);
+}
+
+int engine_last_closed(const struct engine *e, enum timeframe tf, struct bar *out)
+{
+    if (tf >= TF_COUNT || !e->have_closed[tf])
+        return -1;
+    *out = e->last_closed[tf];
+    return 0;
 }
 
 static double half_width(const struct engine *e)
 {
-    return fmax(e->p.zone_min_width_pips * e->pip, 0.1 * e->atr);
+    return fmax(e->p.zone_min_width_pips * e->pip, 0.1 * e->atr.value);
 }
 
-/* Base strength of a set of sources: 0.5 for one, +0.1 per extra source, capped at 1. */
-static float base_strength(uint32_t sources)
+/* A zone that becomes alive again (new source, revival) restarts its deactivation clock. */
+static int refresh_alive(struct engine *e, struct zone *z, int64_t ts)
 {
-    int n = __builtin_popcount(sources);
-    return (float)fmin(1.0, 0.5 + 0.1 * (n - 1));
-}
-
-static int grow(struct engine *e)
-{
-    uint32_t cap = e->cap ? e->cap * 2 : 64;
-    struct zone *pool = realloc(e->pool, (size_t)cap * sizeof *pool);
-    if (pool == NULL)
-        return -1;
-    e->pool = pool;
-    uint32_t *sorted = realloc(e->sorted, (size_t)cap * sizeof *sorted);
-    if (sorted == NULL)
-        return -1;
-    e->sorted = sorted;
-    e->cap = cap;
-    return 0;
+    z->alive_ts = ts;
+    if (z->active)
+        return 0;
+    z->active = 1;
+    return zone_map_arm(&e->map, z->id, ts + e->hist_sec);
 }
 
 /*
- * Adds a level from source src. A live zone whose band overlaps the new band or lies within
- * merge_distance_pips takes the source instead of a new zone being made.
+ * Adds a level: the nearest zone whose band overlaps the level's band or lies within
+ * merge_distance_pips takes the source bit (an inactive one is revived); otherwise a new
+ * zone is made. Returns the zone id (0 on ENOMEM); *bit_new says whether the zone gained
+ * the bit.
  */
-static int add_level(struct engine *e, enum liq_source src, double price, int64_t origin_ts,
-                     int64_t ts, struct zone_events *ev)
+static uint32_t add_level(struct engine *e, enum liq_source src, double price,
+                          int64_t origin_ts, int64_t ts, struct zone_events *ev, int *bit_new)
 {
     double hw = half_width(e);
-    double reach = hw + e->p.merge_distance_pips * e->pip;
-    size_t i = engine_zone_lower_bound(e, price - reach - hw);
-    for (; i < e->nsorted; i++) {
-        struct zone *z = &e->pool[e->sorted[i] - 1];
-        if (z->lo > price + reach)
-            break;
-        if (z->hi >= price - reach && z->active) {
-            z->sources |= 1u << src;
-            z->strength = base_strength(z->sources);
-            return emit(ev, z->id, 0, ts, price, ZEV_MOVED);
-        }
+    uint32_t bit = 1u << src;
+    uint32_t id = zone_map_find_merge(&e->map, price, price - hw, price + hw,
+                                      e->p.merge_distance_pips * e->pip, 0);
+    if (id != 0) {
+        struct zone *z = zone_map_get(&e->map, id);
+        *bit_new = !(z->sources & bit);
+        z->sources |= bit;
+        if (refresh_alive(e, z, ts) != 0)
+            return 0;
+        zone_stats_refresh(z, e->p.max_level_touches);
+        return zone_emit(ev, id, 0, ts, price, ZEV_MERGED) == 0 ? id : 0;
     }
-    if (e->nzones == e->cap && grow(e) != 0)
-        return -1;
-    uint32_t id = ++e->nzones;
-    e->pool[id - 1] = (struct zone){
-        .id = id, .sources = 1u << src, .price = price, .lo = price - hw, .hi = price + hw,
-        .created_ts = ts, .origin_ts = origin_ts, .active = 1,
+    struct zone proto = {
+        .sources = bit, .price = price, .lo = price - hw, .hi = price + hw,
+        .created_ts = ts, .origin_ts = origin_ts, .alive_ts = ts, .active = 1,
         .role = price <= e->last_close ? ROLE_SUPPORT : ROLE_RESISTANCE,
-        .prob_hold = 1.0f / 3, .prob_break = 1.0f / 3, .prob_sweep = 1.0f / 3,
     };
-    e->pool[id - 1].strength = base_strength(1u << src);
-    size_t at = engine_zone_lower_bound(e, price);
-    memmove(&e->sorted[at + 1], &e->sorted[at], (e->nsorted - at) * sizeof *e->sorted);
-    e->sorted[at] = id;
-    e->nsorted++;
-    return emit(ev, id, 0, ts, price, ZEV_CREATED);
-}
-
-static int enabled(const struct engine *e, enum liq_source s)
-{
-    return (e->p.liquidity_sources >> s) & 1u;
-}
-
-/* The previous day is finished when a bar of a later day arrives. */
-static int finish_day(struct engine *e, int64_t ts, struct zone_events *ev)
-{
-    const struct day_agg *d = &e->day;
-    int rc = 0;
-    if (enabled(e, SRC_HIGH_DAILY))
-        rc |= add_level(e, SRC_HIGH_DAILY, d->high, d->start, ts, ev);
-    if (enabled(e, SRC_LOW_DAILY))
-        rc |= add_level(e, SRC_LOW_DAILY, d->low, d->start, ts, ev);
-    if (enabled(e, SRC_PREVIOUS_CLOSE))
-        rc |= add_level(e, SRC_PREVIOUS_CLOSE, d->close, d->start, ts, ev);
-    return rc;
-}
-
-/* Round levels every round_level_step pips, round_levels_each_side of them around close. */
-static int update_round(struct engine *e, const struct bar *b, struct zone_events *ev)
-{
-    double step = e->p.round_level_step * e->pip;
-    if (!(step > 0))
+    zone_stats_refresh(&proto, e->p.max_level_touches);
+    id = zone_map_insert(&e->map, &proto);
+    *bit_new = 1;
+    if (id == 0 || zone_map_arm(&e->map, id, ts + e->hist_sec) != 0)
         return 0;
-    int64_t k = (int64_t)floor(b->close / step);
-    int64_t want_lo = k - e->p.round_levels_each_side + 1;
-    int64_t want_hi = k + e->p.round_levels_each_side;
-    if (want_lo < 1)
-        want_lo = 1;
-    if (!e->round_have) {
-        for (int64_t j = want_lo; j <= want_hi; j++)
-            if (add_level(e, SRC_ROUND, (double)j * step, b->ts, b->ts, ev) != 0)
-                return -1;
-        e->round_have = 1;
-        e->round_kmin = want_lo;
-        e->round_kmax = want_hi;
-        return 0;
+    return zone_emit(ev, id, 0, ts, price, ZEV_CREATED) == 0 ? id : 0;
+}
+
+/* Adds every level in e->lv made at bar time ts, then empties it. */
+static int flush(struct engine *e, int64_t ts, struct zone_events *ev)
+{
+    int bit_new;
+    for (int i = 0; i < e->lv.n; i++) {
+        const struct level *l = &e->lv.v[i];
+        if (add_level(e, (enum liq_source)l->src, l->price, l->origin_ts, ts, ev, &bit_new) == 0)
+            return -1;
     }
-    for (int64_t j = e->round_kmin - 1; j >= want_lo; j--, e->round_kmin--)
-        if (add_level(e, SRC_ROUND, (double)j * step, b->ts, b->ts, ev) != 0)
-            return -1;
-    for (int64_t j = e->round_kmax + 1; j <= want_hi; j++, e->round_kmax++)
-        if (add_level(e, SRC_ROUND, (double)j * step, b->ts, b->ts, ev) != 0)
-            return -1;
+    e->lv.n = 0;
     return 0;
 }
 
-static void update_atr(struct engine *e, const struct bar *b)
+uint32_t engine_add_zone(struct engine *e, enum liq_source src, double price, int64_t ts)
 {
-    double tr = b->high - b->low;
-    if (e->bars > 0)
-        tr = fmax(tr, fmax(fabs(b->high - e->last_close), fabs(b->low - e->last_close)));
-    if (e->atr_n < 14) {
-        e->atr = (e->atr * e->atr_n + tr) / (e->atr_n + 1);
-        e->atr_n++;
-    } else {
-        e->atr = (e->atr * 13 + tr) / 14;
+    int bit_new;
+    return add_level(e, src, price, ts, ts, NULL, &bit_new);
+}
+
+/*
+ * VWAP: one live zone per period follows the VWAP bar by bar (never a merge target, so
+ * other levels do not ride along). When the period finishes its value is frozen: the zone
+ * stops moving and, like any new level, joins a zone within reach (ZEV_MERGED into it) or
+ * stays as a zone of its own.
+ */
+static int vwap_freeze(struct engine *e, struct live_vwap *lv, int64_t ts,
+                       struct zone_events *ev)
+{
+    if (lv->zone == 0)
+        return 0;
+    struct zone *z = zone_map_get(&e->map, lv->zone);
+    lv->zone = 0;
+    z->flags &= (uint8_t)~ZONE_F_LIVE;
+    uint32_t to = zone_map_find_merge(&e->map, z->price, z->lo, z->hi,
+                                      e->p.merge_distance_pips * e->pip, z->id);
+    if (to == 0)
+        return 0;
+    struct zone *t = zone_map_get(&e->map, to);
+    t->sources |= z->sources;
+    z->merged_into = to;
+    z->in_test = 0;
+    zone_map_unlink(&e->map, z->id);
+    if (refresh_alive(e, t, ts) != 0)
+        return -1;
+    zone_stats_refresh(t, e->p.max_level_touches);
+    return zone_emit(ev, z->id, to, ts, z->price, ZEV_MERGED);
+}
+
+static int vwap_bar(struct engine *e, struct live_vwap *lv, const struct bar *b,
+                    struct zone_events *ev)
+{
+    if (vwap_push(&lv->w, b) && vwap_freeze(e, lv, b->ts, ev) != 0)
+        return -1;
+    double v = vwap_value(&lv->w);
+    if (lv->zone == 0) {
+        double hw = half_width(e);
+        struct zone proto = {
+            .sources = 1u << lv->src, .price = v, .lo = v - hw, .hi = v + hw,
+            .created_ts = b->ts, .origin_ts = lv->w.start, .alive_ts = b->ts, .active = 1,
+            .role = v <= b->close ? ROLE_SUPPORT : ROLE_RESISTANCE, .flags = ZONE_F_LIVE,
+        };
+        zone_stats_refresh(&proto, e->p.max_level_touches);
+        lv->zone = zone_map_insert(&e->map, &proto);
+        if (lv->zone == 0 || zone_map_arm(&e->map, lv->zone, b->ts + e->hist_sec) != 0)
+            return -1;
+        lv->reported = v;
+        return zone_emit(ev, lv->zone, 0, b->ts, v, ZEV_CREATED);
     }
+    struct zone *z = zone_map_get(&e->map, lv->zone);
+    if (refresh_alive(e, z, b->ts) != 0)
+        return -1;
+    if (z->price != v)
+        zone_map_move(&e->map, lv->zone, v);
+    if (fabs(v - lv->reported) < VWAP_REPORT_PIPS * e->pip)
+        return 0;
+    lv->reported = v;
+    return zone_emit(ev, lv->zone, 0, b->ts, v, ZEV_MOVED);
+}
+
+/*
+ * A swing pivot superseded by a later, more extreme one of the same kind (the consecutive
+ * rule) is withdrawn when the later one is confirmed: its zone loses the pivot's source bit
+ * if that pivot brought it, or is deactivated when the bit was all it had.
+ */
+static int pivot_withdraw(struct engine *e, struct pivot_source *ps, int64_t ts,
+                          struct zone_events *ev)
+{
+    struct zone *z = zone_map_get(&e->map, ps->zone);
+    if (z == NULL || !ps->bit_was_new)
+        return 0;
+    uint32_t bit = 1u << ps->src;
+    if (z->sources != bit) {
+        z->sources &= ~bit;
+        zone_stats_refresh(z, e->p.max_level_touches);
+        return zone_emit(ev, z->id, 0, ts, z->price, ZEV_SOURCE_REMOVED);
+    }
+    if (!z->active)
+        return 0;
+    z->active = 0;
+    z->in_test = 0;
+    return zone_emit(ev, z->id, 0, ts, z->price, ZEV_DEACTIVATED);
+}
+
+/* A closed bar of the pivot's timeframe; returns the event kind of a surviving pivot
+ * (+1/-1) in *kind and its level, or 0 when none. */
+static int pivot_bar(struct engine *e, struct pivot_source *ps, const struct bar *b, int64_t ts,
+                     struct zone_events *ev, struct swing_event *out)
+{
+    struct swing_event se;
+    out->kind = 0;
+    if (!swing_push(&ps->sd, b->ts, b->high, b->low, &se) || se.dropped)
+        return 0;
+    *out = se;
+    if (!on(e, ps->src))
+        return 0;
+    if (se.supersedes && pivot_withdraw(e, ps, ts, ev) != 0)
+        return -1;
+    int bit_new;
+    ps->zone = add_level(e, ps->src, se.level, se.ts, ts, ev, &bit_new);
+    ps->bit_was_new = bit_new;
+    return ps->zone == 0 ? -1 : 0;
+}
+
+static int on_work_bar(struct engine *e, const struct bar *c, int64_t ts,
+                       struct zone_events *ev)
+{
+    atr_push(&e->atr, c);
+    if (!on(e, SRC_WYCKOFF))
+        return 0;
+    wyckoff_push(&e->wyckoff, c, e->atr.value, e->p.wyckoff_atr_multiple, &e->lv);
+    return flush(e, ts, ev);
+}
+
+static int on_m15_bar(struct engine *e, const struct bar *c, int64_t ts, struct zone_events *ev)
+{
+    struct swing_event se;
+    if (pivot_bar(e, &e->piv_m15, c, ts, ev, &se) != 0)
+        return -1;
+    if (se.kind == 0)
+        return 0;
+    if (on(e, SRC_GANN))
+        gann_levels(se.level, e->pip, e->p.gann_levels, se.ts, &e->lv);
+    if (on(e, SRC_EQUAL_LEVELS))
+        equal_push(&e->equal, se.kind, se.level, e->p.equal_level_tolerance_pips * e->pip, se.ts,
+                   &e->lv);
+    return flush(e, ts, ev);
+}
+
+static int on_closed(struct engine *e, enum timeframe tf, const struct bar *c, int64_t ts,
+                     struct zone_events *ev)
+{
+    struct swing_event se;
+    e->last_closed[tf] = *c;
+    e->have_closed[tf] = 1;
+    if (tf == e->work_tf && on_work_bar(e, c, ts, ev) != 0)
+        return -1;
+    if (tf == TF_M5 && on(e, SRC_PIVOT_M5) && pivot_bar(e, &e->piv_m5, c, ts, ev, &se) != 0)
+        return -1;
+    if (tf == TF_M15 && e->base_tf <= TF_M15 && on_m15_bar(e, c, ts, ev) != 0)
+        return -1;
+    if (tf == TF_D1) {
+        if (c->ts == e->vw_day.w.start && vwap_freeze(e, &e->vw_day, ts, ev) != 0)
+            return -1;
+        periods_day_levels(c, e->active, &e->lv);
+        return flush(e, ts, ev);
+    }
+    if (tf == TF_W1) {
+        if (c->ts == e->vw_week.w.start && vwap_freeze(e, &e->vw_week, ts, ev) != 0)
+            return -1;
+        periods_week_levels(c, e->active, &e->lv);
+        return flush(e, ts, ev);
+    }
+    return 0;
+}
+
+static int expire(struct engine *e, int64_t now, struct zone_events *ev)
+{
+    uint32_t id;
+    while ((id = zone_map_pop_due(&e->map, now, e->hist_sec)) != 0) {
+        struct zone *z = zone_map_get(&e->map, id);
+        z->active = 0;
+        z->in_test = 0;
+        if (zone_emit(ev, id, 0, now, z->price, ZEV_DEACTIVATED) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int push_bar(struct engine *e, const struct bar *b, struct zone_events *ev)
+{
+    if (e->bars > 0 &&
+        zone_stats_bar(&e->map, b, e->last_close, e->p.max_level_touches, ev) != 0)
+        return -1;
+    e->last_close = b->close; /* new zones take their role from this close */
+    if (on(e, SRC_VWAP_DAILY) && vwap_bar(e, &e->vw_day, b, ev) != 0)
+        return -1;
+    if (on(e, SRC_VWAP_WEEKLY) && vwap_bar(e, &e->vw_week, b, ev) != 0)
+        return -1;
+    if (on(e, SRC_CLUSTER)) {
+        int64_t every = (int64_t)llround(e->p.cluster_interval_hours * 3600.0);
+        if (cluster_push(&e->cluster, b, every, e->p.cluster_bin_pips * e->pip,
+                         e->p.cluster_value_area, &e->lv) != 0 ||
+            flush(e, b->ts, ev) != 0)
+            return -1;
+    }
+    int64_t base_sec = tf_seconds(e->base_tf);
+    for (int tf = 0; tf < TF_COUNT; tf++) {
+        if (!e->agg_on[tf])
+            continue;
+        struct bar closed[2];
+        int n = series_push(&e->agg[tf], b, base_sec, closed);
+        for (int i = 0; i < n; i++)
+            if (on_closed(e, (enum timeframe)tf, &closed[i], b->ts, ev) != 0)
+                return -1;
+    }
+    if (on(e, SRC_ROUND)) {
+        round_update(&e->round, b->close, e->p.round_level_step * e->pip,
+                     e->p.round_levels_each_side, b->ts, &e->lv);
+        if (flush(e, b->ts, ev) != 0)
+            return -1;
+    }
+    return expire(e, b->ts, ev);
 }
 
 enum engine_push_result engine_push(struct engine *e, const struct bar *b,
@@ -259,21 +467,9 @@ enum engine_push_result engine_push(struct engine *e, const struct bar *b,
         return PUSH_DUPLICATE;
     if (e->bars > 0 && b->ts < e->last_ts)
         return PUSH_OUT_OF_ORDER;
-    int64_t day = day_start(b->ts);
-    if (e->day.start != INT64_MIN && day != e->day.start && finish_day(e, b->ts, ev) != 0)
-        return PUSH_NOMEM;
-    if (day != e->day.start) {
-        e->day = (struct day_agg){.start = day, .high = b->high, .low = b->low};
-    } else {
-        e->day.high = fmax(e->day.high, b->high);
-        e->day.low = fmin(e->day.low, b->low);
-    }
-    e->day.close = b->close;
-    update_atr(e, b);
+    int rc = push_bar(e, b, ev);
     e->bars++;
     e->last_ts = b->ts;
     e->last_close = b->close;
-    if (enabled(e, SRC_ROUND) && update_round(e, b, ev) != 0)
-        return PUSH_NOMEM;
-    return PUSH_OK;
+    return rc == 0 ? PUSH_OK : PUSH_NOMEM;
 }

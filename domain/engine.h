@@ -22,10 +22,16 @@
 
 enum zone_event_kind {
     ZEV_CREATED, ZEV_TOUCH, ZEV_HOLD, ZEV_BREAK, ZEV_SWEEP, ZEV_MERGED, ZEV_DEACTIVATED,
-    ZEV_MOVED, ZEV_COUNT
+    ZEV_MOVED, ZEV_SOURCE_REMOVED, ZEV_COUNT
 };
 
-/* What happened to one zone at one bar. For ZEV_MERGED, zone_id was absorbed into other_id. */
+/*
+ * What happened to one zone at one bar. For ZEV_MERGED, zone_id was absorbed into other_id;
+ * with other_id 0 a new level joined the existing zone zone_id (price: the level's price).
+ * ZEV_MOVED: a live VWAP zone followed its VWAP to price. ZEV_SOURCE_REMOVED: a swing pivot
+ * superseded by a more extreme one of the same kind took its source bit off the zone (a zone
+ * left with no other source is deactivated instead, ZEV_DEACTIVATED).
+ */
 struct zone_event {
     uint32_t zone_id;
     uint32_t other_id;
@@ -59,8 +65,11 @@ void engine_free(struct engine *e);
 
 /*
  * Feeds one validated bar (bar_validate() == NULL). Appends what happened to zones to ev
- * (ev may be NULL). Example: pushing the first bar of 2022-10-11 finishes 2022-10-10 and
- * creates its HIGH_DAILY, LOW_DAILY and PREVIOUS_CLOSE zones, reported as ZEV_CREATED.
+ * (ev may be NULL). Example: with M15 bars, pushing the 23:45 bar of 2022-10-10 finishes
+ * that day (a day also finishes at the first bar of a later day when its last bars are
+ * missing) and creates its HIGH_DAILY, LOW_DAILY, PREVIOUS_CLOSE and floor-pivot zones,
+ * reported as ZEV_CREATED (or ZEV_MERGED with other_id 0 when a level joins a zone).
+ * Zones made by a bar get statistics from the next bar on.
  */
 enum engine_push_result engine_push(struct engine *e, const struct bar *b,
                                     struct zone_events *ev);
@@ -71,6 +80,24 @@ uint64_t engine_bar_count(const struct engine *e);
 int64_t engine_last_ts(const struct engine *e);   /* ts of the last bar, INT64_MIN if none */
 double engine_last_close(const struct engine *e);
 double engine_atr(const struct engine *e);        /* ATR14 on M15 (or base tf), 0 if unknown */
+
+/* The sources that run: params.liquidity_sources minus those needing a timeframe below the
+ * base (PIVOT_M5 needs base <= M5; PIVOT_M15, GANN, EQUAL_LEVELS need base <= M15; the daily
+ * ones need base <= D1). Example: all 15 enabled, base M15 -> all but PIVOT_M5. */
+uint32_t engine_active_sources(const struct engine *e);
+
+/* The last closed bar of tf (M5, M15, H1, D1, W1 or the base tf, tf >= base) in *out:
+ * 0, or -1 when none has closed yet or tf is not aggregated. After the 23:45 M15 bar of a
+ * day, engine_last_closed(e, TF_D1, &d) gives that day. */
+int engine_last_closed(const struct engine *e, enum timeframe tf, struct bar *out);
+
+/* Adds a level of source src at price as if a source had made it at bar time ts (merging
+ * into a zone within reach). Returns the zone id, 0 on ENOMEM. For seeding benchmarks and
+ * tests; cheapest in ascending price order. Invalidates zone pointers. */
+uint32_t engine_add_zone(struct engine *e, enum liq_source src, double price, int64_t ts);
+
+/* Zones currently in a test (price has not left them by their width). */
+size_t engine_zones_in_test(const struct engine *e);
 
 /* Zones (active and inactive, not merged-away) sorted by price ascending. Valid until the
  * next engine_push. */

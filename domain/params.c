@@ -37,5 +37,8 @@ void params_defaults(struct liq_params *p)
         .wyckoff_atr_multiple = 2.0,
         .cluster_bin_pips = 2,
         .gann_levels = 4,
+        .equal_level_lookback = 10,
+        .cluster_interval_hours = 4,
+        .cluster_value_area = 0.70,
     };
 }

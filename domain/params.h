@@ -36,7 +36,10 @@ struct liq_params {
     int wyckoff_min_bars;             /* 20 M15 bars */
     double wyckoff_atr_multiple;      /* 2.0 x ATR14 */
     double cluster_bin_pips;          /* 2 */
-    int gann_levels;                  /* 4 (k = 1..4) */
+    int gann_levels;                  /* 4 (k = 1..4), at most 8 */
+    int equal_level_lookback;         /* 10 confirmed swings of each kind compared */
+    double cluster_interval_hours;    /* 4: the volume profile is recomputed this often */
+    double cluster_value_area;        /* 0.70 of the window's volume */
 };
 
 /* The defaults of DESIGN.md section 5. */

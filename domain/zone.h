@@ -41,6 +41,17 @@ struct zone {
     int8_t approach;        /* +1 came from above, -1 from below, during a test */
     float strength;         /* base(sources) x prob_hold x decay(tests), 0..1 */
     float prob_hold, prob_break, prob_sweep; /* Laplace-smoothed over tests */
+    int64_t alive_ts;       /* last creation, touch, new source or revival: deactivation clock */
+    uint8_t flags;          /* ZONE_F_* */
+    uint8_t outcome;        /* enum zone_outcome of the current test */
 };
+
+/* zone.flags */
+enum {
+    ZONE_F_LIVE = 1u,       /* a moving level (today's / this week's VWAP): never a merge target */
+};
+
+/* What the current test has shown so far; an outcome only ever upgrades within one test. */
+enum zone_outcome { OUTCOME_NONE, OUTCOME_HOLD, OUTCOME_SWEEP, OUTCOME_BREAK };
 
 #endif

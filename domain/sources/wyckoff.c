@@ -1,0 +1,45 @@
+/*
+ * wyckoff.c - WYCKOFF: trading-range boundaries.
+ *
+ * A trading range is min_bars consecutive closed bars whose high-low span stays within
+ * k x ATR14. When the last min_bars bars first satisfy that, their high and low become
+ * levels; no new range is reported until the span has exceeded the limit again. A later
+ * spring (wick below the range low, close back inside) or upthrust is what the zone
+ * statistics record as a sweep of those zones.
+ */
+#include "sources.h"
+
+#include <assert.h>
+
+void wyckoff_init(struct wyckoff *w, int min_bars)
+{
+    if (min_bars < 2)
+        min_bars = 2;
+    if (min_bars > WYCKOFF_MAX_BARS)
+        min_bars = WYCKOFF_MAX_BARS;
+    *w = (struct wyckoff){.min_bars = min_bars};
+}
+
+void wyckoff_push(struct wyckoff *w, const struct bar *b, double atr, double k,
+                  struct levels *out)
+{
+    size_t at = w->n % (uint64_t)w->min_bars;
+    w->hi[at] = b->high;
+    w->lo[at] = b->low;
+    w->ts[at] = b->ts;
+    w->n++;
+    if (w->n < (uint64_t)w->min_bars || !(atr > 0))
+        return;
+    double hi = w->hi[0], lo = w->lo[0];
+    for (int i = 1; i < w->min_bars; i++) {
+        hi = w->hi[i] > hi ? w->hi[i] : hi;
+        lo = w->lo[i] < lo ? w->lo[i] : lo;
+    }
+    int fits = hi - lo <= k * atr;
+    if (fits && !w->in_range) {
+        int64_t first = w->ts[w->n % (uint64_t)w->min_bars];
+        levels_add(out, SRC_WYCKOFF, hi, first);
+        levels_add(out, SRC_WYCKOFF, lo, first);
+    }
+    w->in_range = fits;
+}

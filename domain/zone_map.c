@@ -1,0 +1,217 @@
+/*
+ * zone_map.c - pool by id, price index, deadline heap and in-test set (see zone_map.h).
+ */
+#include "zone_map.h"
+
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+void zone_map_init(struct zone_map *m)
+{
+    *m = (struct zone_map){0};
+}
+
+void zone_map_free(struct zone_map *m)
+{
+    free(m->pool);
+    free(m->sorted);
+    free(m->heap);
+    free(m->in_test);
+    *m = (struct zone_map){0};
+}
+
+struct zone *zone_map_get(const struct zone_map *m, uint32_t id)
+{
+    if (id == 0 || id > m->n)
+        return NULL;
+    return &m->pool[id - 1];
+}
+
+size_t zone_map_lower_bound(const struct zone_map *m, double price)
+{
+    size_t lo = 0, hi = m->nsorted;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (m->pool[m->sorted[mid] - 1].price < price)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+static int grow_pool(struct zone_map *m)
+{
+    uint32_t cap = m->cap ? m->cap * 2 : 64;
+    struct zone *pool = realloc(m->pool, (size_t)cap * sizeof *pool);
+    if (pool == NULL)
+        return -1;
+    m->pool = pool;
+    uint32_t *sorted = realloc(m->sorted, (size_t)cap * sizeof *sorted);
+    if (sorted == NULL)
+        return -1;
+    m->sorted = sorted;
+    m->cap = cap;
+    return 0;
+}
+
+uint32_t zone_map_insert(struct zone_map *m, const struct zone *z)
+{
+    if (m->n == m->cap && grow_pool(m) != 0)
+        return 0;
+    uint32_t id = ++m->n;
+    struct zone *slot = &m->pool[id - 1];
+    *slot = *z;
+    slot->id = id;
+    /* after equal prices, so ties keep creation order (determinism) */
+    size_t at = zone_map_lower_bound(m, z->price);
+    while (at < m->nsorted && m->pool[m->sorted[at] - 1].price == z->price)
+        at++;
+    memmove(&m->sorted[at + 1], &m->sorted[at], (m->nsorted - at) * sizeof *m->sorted);
+    m->sorted[at] = id;
+    m->nsorted++;
+    double half = (z->hi - z->lo) / 2;
+    if (half > m->max_half)
+        m->max_half = half;
+    return id;
+}
+
+static size_t sorted_index_of(const struct zone_map *m, uint32_t id)
+{
+    size_t at = zone_map_lower_bound(m, m->pool[id - 1].price);
+    while (at < m->nsorted && m->sorted[at] != id)
+        at++;
+    assert(at < m->nsorted);
+    return at;
+}
+
+void zone_map_move(struct zone_map *m, uint32_t id, double price)
+{
+    struct zone *z = &m->pool[id - 1];
+    size_t at = sorted_index_of(m, id);
+    double shift = price - z->price;
+    z->price = price;
+    z->lo += shift;
+    z->hi += shift;
+    /* a moving level travels little per bar: shift it along by neighbour swaps */
+    while (at > 0 && m->pool[m->sorted[at - 1] - 1].price > price) {
+        m->sorted[at] = m->sorted[at - 1];
+        m->sorted[--at] = id;
+    }
+    while (at + 1 < m->nsorted && m->pool[m->sorted[at + 1] - 1].price < price) {
+        m->sorted[at] = m->sorted[at + 1];
+        m->sorted[++at] = id;
+    }
+}
+
+void zone_map_unlink(struct zone_map *m, uint32_t id)
+{
+    size_t at = sorted_index_of(m, id);
+    memmove(&m->sorted[at], &m->sorted[at + 1], (m->nsorted - at - 1) * sizeof *m->sorted);
+    m->nsorted--;
+}
+
+uint32_t zone_map_find_merge(const struct zone_map *m, double price, double lo, double hi,
+                             double dist, uint32_t except)
+{
+    size_t i = zone_map_lower_bound(m, lo - dist - m->max_half);
+    uint32_t best = 0;
+    double best_d = 0;
+    for (; i < m->nsorted; i++) {
+        const struct zone *z = &m->pool[m->sorted[i] - 1];
+        if (z->price - m->max_half > hi + dist)
+            break;
+        if (z->id == except || (z->flags & ZONE_F_LIVE))
+            continue;
+        if (z->lo > hi + dist || z->hi < lo - dist)
+            continue;
+        double d = z->price > price ? z->price - price : price - z->price;
+        if (best == 0 || d < best_d) {
+            best = z->id;
+            best_d = d;
+        }
+    }
+    return best;
+}
+
+static void heap_up(struct zone_deadline *h, size_t i)
+{
+    while (i > 0) {
+        size_t p = (i - 1) / 2;
+        if (h[p].at < h[i].at || (h[p].at == h[i].at && h[p].id <= h[i].id))
+            break;
+        struct zone_deadline t = h[p];
+        h[p] = h[i];
+        h[i] = t;
+        i = p;
+    }
+}
+
+static void heap_down(struct zone_deadline *h, size_t n, size_t i)
+{
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, s = i;
+        if (l < n && (h[l].at < h[s].at || (h[l].at == h[s].at && h[l].id < h[s].id)))
+            s = l;
+        if (r < n && (h[r].at < h[s].at || (h[r].at == h[s].at && h[r].id < h[s].id)))
+            s = r;
+        if (s == i)
+            return;
+        struct zone_deadline t = h[s];
+        h[s] = h[i];
+        h[i] = t;
+        i = s;
+    }
+}
+
+int zone_map_arm(struct zone_map *m, uint32_t id, int64_t at)
+{
+    if (m->nheap == m->heap_cap) {
+        size_t cap = m->heap_cap ? m->heap_cap * 2 : 64;
+        struct zone_deadline *h = realloc(m->heap, cap * sizeof *h);
+        if (h == NULL)
+            return -1;
+        m->heap = h;
+        m->heap_cap = cap;
+    }
+    m->heap[m->nheap] = (struct zone_deadline){.at = at, .id = id};
+    heap_up(m->heap, m->nheap++);
+    return 0;
+}
+
+uint32_t zone_map_pop_due(struct zone_map *m, int64_t now, int64_t hist)
+{
+    while (m->nheap > 0 && m->heap[0].at < now) {
+        uint32_t id = m->heap[0].id;
+        const struct zone *z = &m->pool[id - 1];
+        if (!z->active || z->merged_into != 0) { /* stale entry */
+            m->heap[0] = m->heap[--m->nheap];
+            heap_down(m->heap, m->nheap, 0);
+            continue;
+        }
+        int64_t due = z->alive_ts + hist;
+        if (due < now) {
+            m->heap[0] = m->heap[--m->nheap];
+            heap_down(m->heap, m->nheap, 0);
+            return id;
+        }
+        m->heap[0].at = due; /* touched since armed: re-arm in place */
+        heap_down(m->heap, m->nheap, 0);
+    }
+    return 0;
+}
+
+int zone_map_test_add(struct zone_map *m, uint32_t id)
+{
+    if (m->n_in_test == m->in_test_cap) {
+        size_t cap = m->in_test_cap ? m->in_test_cap * 2 : 32;
+        uint32_t *v = realloc(m->in_test, cap * sizeof *v);
+        if (v == NULL)
+            return -1;
+        m->in_test = v;
+        m->in_test_cap = cap;
+    }
+    m->in_test[m->n_in_test++] = id;
+    return 0;
+}

@@ -1,0 +1,74 @@
+/*
+ * zone_map.h - the zones of one symbol: a pool by id and an index sorted by price.
+ *
+ * The one idea: ids never move (pool[id - 1]), prices are found by binary search over a
+ * compact array of ids sorted by zone price. Around them, two small structures keep the
+ * per-bar work independent of how many zones exist: a min-heap of deactivation deadlines
+ * (one entry per active zone, re-armed lazily when a touch pushed the deadline back) and
+ * the set of zones in a test (price has not yet left them by their width).
+ *
+ * Growth is amortised doubling; inserting into the sorted index is a memmove, cheap when
+ * zones arrive near existing prices or in ascending order (engine_add_zone seeding).
+ */
+#ifndef LIQ_ZONE_MAP_H
+#define LIQ_ZONE_MAP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "zone.h"
+
+struct zone_deadline {
+    int64_t at;             /* deactivate at the first bar with ts > at */
+    uint32_t id;
+};
+
+struct zone_map {
+    struct zone *pool;      /* pool[id - 1] */
+    uint32_t n, cap;
+    uint32_t *sorted;       /* live (not merged-away) ids by price */
+    uint32_t nsorted;
+    struct zone_deadline *heap;
+    size_t nheap, heap_cap;
+    uint32_t *in_test;      /* ids with in_test = 1 (lazily purged) */
+    size_t n_in_test, in_test_cap;
+    double max_half;        /* widest half-width in the map: bounds the price search */
+};
+
+void zone_map_init(struct zone_map *m);
+void zone_map_free(struct zone_map *m);
+
+/* NULL when id is 0 or unknown. The pointer is invalidated by zone_map_insert. */
+struct zone *zone_map_get(const struct zone_map *m, uint32_t id);
+/* First sorted index whose zone price is >= price. */
+size_t zone_map_lower_bound(const struct zone_map *m, double price);
+
+/* Copies z (id assigned here) into the pool and the price index. Returns the id, 0 on
+ * ENOMEM. Does not arm a deadline: see zone_map_arm. */
+uint32_t zone_map_insert(struct zone_map *m, const struct zone *z);
+
+/* Moves zone id (band kept the same width) to price, keeping the index sorted. */
+void zone_map_move(struct zone_map *m, uint32_t id, double price);
+/* Takes a merged-away zone out of the price index (it stays in the pool). */
+void zone_map_unlink(struct zone_map *m, uint32_t id);
+
+/*
+ * The zone, other than `except`, nearest to price whose band overlaps [lo, hi] or lies
+ * within dist of it; live (moving) zones are never targets. 0 when none. Example: zones at
+ * 1.1000 (band 1.0999..1.1001) and dist 0.0002 -> a level at 1.1004 with band
+ * 1.1003..1.1005 finds it (gap 0.0002).
+ */
+uint32_t zone_map_find_merge(const struct zone_map *m, double price, double lo, double hi,
+                             double dist, uint32_t except);
+
+/* Arms the deactivation deadline of an active zone. 0, or -1 on ENOMEM. */
+int zone_map_arm(struct zone_map *m, uint32_t id, int64_t at);
+/* Pops one zone whose deadline passed (at < now); re-arms those whose alive_ts moved it
+ * (alive_ts + hist). Returns the id to deactivate, 0 when none is due. -1 never: re-arming
+ * reuses the popped slot. */
+uint32_t zone_map_pop_due(struct zone_map *m, int64_t now, int64_t hist);
+
+/* Adds id to the in-test set. 0, or -1 on ENOMEM. */
+int zone_map_test_add(struct zone_map *m, uint32_t id);
+
+#endif
