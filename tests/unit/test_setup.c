@@ -1,0 +1,185 @@
+/* Setups: stop + targets + legs + risk in one decision (DESIGN.md section 2 "Setups"). */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <string.h>
+
+#include "domain/params.h"
+#include "domain/setup.h"
+
+#define PIP 0.0001
+#define EPS 1e-9
+
+static struct zone Z(uint32_t id, double lo, double hi, float strength)
+{
+    return (struct zone){.id = id, .price = (lo + hi) / 2, .lo = lo, .hi = hi, .active = 1,
+                         .strength = strength, .tests = 1};
+}
+
+/* stop zone below 1.1000, TP1 and TP2 zones above, a weak zone beyond */
+static const struct zone MAP[] = {
+    {.id = 1, .price = 1.0955, .lo = 1.0950, .hi = 1.0960, .active = 1, .strength = 0.8f},
+    {.id = 2, .price = 1.1125, .lo = 1.1120, .hi = 1.1130, .active = 1, .strength = 0.8f},
+    {.id = 3, .price = 1.1205, .lo = 1.1200, .hi = 1.1210, .active = 1, .strength = 0.8f},
+    {.id = 4, .price = 1.1305, .lo = 1.1300, .hi = 1.1310, .active = 1, .strength = 0.3f},
+};
+
+static struct liq_params P(void)
+{
+    struct liq_params p;
+    params_defaults(&p);
+    return p;
+}
+
+static struct setup_request buy(double trend)
+{
+    return (struct setup_request){.side = SIDE_BUY, .entry = 1.1000, .trend_score = trend,
+                                  .regime = REGIME_NORMAL};
+}
+
+Test(setup, builds_stop_targets_legs_and_risk)
+{
+    struct liq_params p = P();
+    struct setup_request rq = buy(0.8);
+    struct setup_result r;
+    cr_assert_eq(setup_build(&rq, MAP, 4, &p, PIP, &r), SETUP_OK);
+    cr_assert_eq(r.stop.zone_id, 1);
+    cr_assert_float_eq(r.stop.price, 1.0930, EPS);
+    cr_assert_eq(r.targets.tp1.zone_id, 2);
+    cr_assert_float_eq(r.targets.tp1.price, 1.1118, EPS);
+    cr_assert_float_eq(r.targets.tp1.rr, 118.0 / 70.0, 1e-6);
+    cr_assert_eq(r.targets.tp2.zone_id, 3);
+    cr_assert_eq(r.targets.runner, 1);
+    cr_assert_float_eq(r.legs[LEG_TP1], 0.5, EPS);
+    cr_assert_float_eq(r.legs[LEG_TP2], 0.3, EPS);
+    cr_assert_float_eq(r.legs[LEG_RUNNER], 0.2, EPS);
+    cr_assert_float_eq(r.risk.multiplier, 1.0, EPS);
+    cr_assert_eq(r.risk.n_factors, 3);
+    cr_assert_geq(r.n_reasons, 5);
+    cr_assert_not_null(strstr(r.reasons[0], "stop: behind zone 1"));
+}
+
+Test(setup, refuses_chaotic_with_a_clear_reason)
+{
+    struct liq_params p = P();
+    struct setup_request rq = buy(0.8);
+    rq.regime = REGIME_CHAOTIC;
+    struct setup_result r;
+    cr_assert_eq(setup_build(&rq, MAP, 4, &p, PIP, &r), SETUP_REFUSED);
+    cr_assert_eq(r.status, SETUP_REFUSED);
+    cr_assert_not_null(strstr(r.reasons[0], "CHAOTIC"));
+}
+
+Test(setup, refuses_when_no_target_meets_the_rr)
+{
+    struct liq_params p = P();
+    p.min_rr_ratio = 5.0;
+    struct setup_request rq = buy(0.8);
+    struct setup_result r;
+    cr_assert_eq(setup_build(&rq, MAP, 4, &p, PIP, &r), SETUP_REFUSED);
+    cr_assert_not_null(strstr(r.reasons[0], "min_rr_ratio 5.00"));
+}
+
+Test(setup, rejects_a_non_finite_entry)
+{
+    struct liq_params p = P();
+    struct setup_request rq = buy(0.8);
+    rq.entry = NAN;
+    struct setup_result r;
+    cr_assert_eq(setup_build(&rq, MAP, 4, &p, PIP, &r), SETUP_INVALID);
+    cr_assert_not_null(strstr(r.reasons[0], "entry"));
+}
+
+Test(setup, rejects_trend_score_outside_0_to_1)
+{
+    struct setup_request rq = buy(1.2);
+    cr_assert_not_null(strstr(setup_validate(&rq, PIP), "trend_score"));
+    rq.trend_score = NAN;
+    cr_assert_not_null(setup_validate(&rq, PIP));
+}
+
+Test(setup, rejects_transition_strength_outside_0_to_1)
+{
+    struct setup_request rq = buy(0.5);
+    rq.transition_strength = -0.1;
+    cr_assert_not_null(strstr(setup_validate(&rq, PIP), "regime_transition_strength"));
+}
+
+Test(setup, rejects_unknown_side_and_regime)
+{
+    struct setup_request rq = buy(0.5);
+    rq.side = 0;
+    cr_assert_not_null(strstr(setup_validate(&rq, PIP), "side"));
+    rq = buy(0.5);
+    rq.regime = 7;
+    cr_assert_not_null(strstr(setup_validate(&rq, PIP), "regime_mode"));
+}
+
+Test(setup, rejects_non_positive_qty_and_risk_amount)
+{
+    struct setup_request rq = buy(0.5);
+    rq.has_qty = 1;
+    rq.qty = 0;
+    cr_assert_not_null(strstr(setup_validate(&rq, PIP), "qty"));
+    rq = buy(0.5);
+    rq.has_risk_amount = 1;
+    rq.risk_amount = INFINITY;
+    cr_assert_not_null(strstr(setup_validate(&rq, PIP), "risk_amount"));
+    rq = buy(0.5);
+    cr_assert_not_null(strstr(setup_validate(&rq, 0.0), "pip"));
+}
+
+Test(setup, transition_widens_the_stop_and_cuts_the_risk)
+{
+    struct liq_params p = P();
+    struct setup_request rq = buy(0.8);
+    rq.regime = REGIME_TRANSITION;
+    rq.transition_strength = 1.0;
+    struct setup_result r;
+    cr_assert_eq(setup_build(&rq, MAP, 4, &p, PIP, &r), SETUP_OK);
+    cr_assert_float_eq(r.stop.price, 1.0920, EPS);
+    cr_assert_float_eq(r.risk.multiplier, 0.7, EPS);
+}
+
+Test(setup, sizes_the_legs_from_a_risk_amount)
+{
+    struct liq_params p = P();
+    struct setup_request rq = buy(0.8);
+    rq.has_risk_amount = 1;
+    rq.risk_amount = 70.0; /* 70 pips of stop -> 10000 units */
+    struct setup_result r;
+    setup_build(&rq, MAP, 4, &p, PIP, &r);
+    cr_assert(r.size.sized);
+    cr_assert_float_eq(r.size.total_qty, 10000.0, 1e-6);
+    cr_assert_float_eq(r.size.qty[LEG_TP1] + r.size.qty[LEG_TP2] + r.size.qty[LEG_RUNNER],
+                       10000.0, 1e-6);
+}
+
+Test(setup, qty_wins_when_both_qty_and_risk_amount_are_given)
+{
+    struct liq_params p = P();
+    struct setup_request rq = buy(0.8);
+    rq.has_qty = 1;
+    rq.qty = 3.0;
+    rq.has_risk_amount = 1;
+    rq.risk_amount = 70.0;
+    struct setup_result r;
+    setup_build(&rq, MAP, 4, &p, PIP, &r);
+    cr_assert_float_eq(r.size.total_qty, 3.0, EPS);
+    int noted = 0;
+    for (size_t i = 0; i < r.n_reasons; i++)
+        noted |= strstr(r.reasons[i], "qty used") != NULL;
+    cr_assert(noted);
+}
+
+Test(setup, sell_mirrors_buy)
+{
+    struct zone zs[] = {Z(1, 1.0870, 1.0880, 0.8f), Z(2, 1.1040, 1.1050, 0.8f)};
+    struct liq_params p = P();
+    struct setup_request rq = buy(0.5);
+    rq.side = SIDE_SELL;
+    struct setup_result r;
+    cr_assert_eq(setup_build(&rq, zs, 2, &p, PIP, &r), SETUP_OK);
+    cr_assert_float_eq(r.stop.price, 1.1070, EPS);
+    cr_assert_float_eq(r.targets.tp1.price, 1.0882, EPS);
+    cr_assert_float_eq(r.legs[LEG_TP1], 1.0, EPS);
+}
