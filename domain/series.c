@@ -29,14 +29,16 @@ void series_init(struct series_agg *s, enum timeframe tf)
 int series_push(struct series_agg *s, const struct bar *b, int64_t base_sec, struct bar out[2])
 {
     int n = 0;
-    int64_t start = series_period_start(s->tf, b->ts);
-    if (s->open && s->cur.ts != start) {
+    /* a bar inside the open period needs no calendar arithmetic */
+    if (s->open && (b->ts < s->cur.ts || b->ts >= s->end)) {
         out[n++] = s->cur;
         s->open = 0;
     }
     if (!s->open) {
+        int64_t start = series_period_start(s->tf, b->ts);
         s->cur = *b;
         s->cur.ts = start;
+        s->end = start + tf_seconds(s->tf);
         s->open = 1;
     } else {
         s->cur.high = fmax(s->cur.high, b->high);
@@ -44,8 +46,7 @@ int series_push(struct series_agg *s, const struct bar *b, int64_t base_sec, str
         s->cur.close = b->close;
         s->cur.volume += b->volume;
     }
-    int64_t end = s->tf == TF_W1 ? start + tf_seconds(TF_W1) : start + tf_seconds(s->tf);
-    if (b->ts + base_sec >= end) {
+    if (b->ts + base_sec >= s->end) {
         out[n++] = s->cur;
         s->open = 0;
     }

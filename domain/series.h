@@ -20,6 +20,7 @@ struct series_agg {
     enum timeframe tf;
     int open;          /* cur holds a period in progress */
     struct bar cur;
+    int64_t end;       /* end of cur's period */
 };
 
 /* Start of the period of tf containing ts: series_period_start(TF_W1, wed) == monday 00:00. */

@@ -21,9 +21,8 @@ static const double SOURCE_WEIGHT[SRC_COUNT] = {
 double zone_base_strength(uint32_t sources)
 {
     double miss = 1.0;
-    for (int s = 0; s < SRC_COUNT; s++)
-        if ((sources >> s) & 1u)
-            miss *= 1.0 - SOURCE_WEIGHT[s];
+    for (uint32_t left = sources & SRC_ALL; left != 0; left &= left - 1)
+        miss *= 1.0 - SOURCE_WEIGHT[__builtin_ctz(left)];
     return 1.0 - miss;
 }
 

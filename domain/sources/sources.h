@@ -34,6 +34,7 @@ void levels_add(struct levels *out, enum liq_source src, double price, int64_t o
 struct vwap {
     enum timeframe anchor;  /* TF_D1 or TF_W1 */
     int64_t start;          /* current period start, INT64_MIN before the first bar */
+    int64_t end;            /* its end */
     double pv, v, p_sum;    /* sum of typical*volume, volume, typical (for zero volume) */
     uint64_t n;
 };

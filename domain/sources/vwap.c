@@ -16,10 +16,10 @@ void vwap_init(struct vwap *w, enum timeframe anchor)
 
 int vwap_push(struct vwap *w, const struct bar *b)
 {
-    int64_t start = series_period_start(w->anchor, b->ts);
-    int fresh = start != w->start;
+    int fresh = w->start == INT64_MIN || b->ts < w->start || b->ts >= w->end;
     if (fresh) {
-        w->start = start;
+        w->start = series_period_start(w->anchor, b->ts);
+        w->end = w->start + tf_seconds(w->anchor);
         w->pv = w->v = w->p_sum = 0;
         w->n = 0;
     }
