@@ -1,1 +1,58 @@
-/* placeholder until the service wiring lands */ typedef int liq_placeholder;
+/*
+ * app.c - wiring and lifecycle: migrations, state rebuild, HTTP daemon, drain.
+ */
+#include "service/app.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "api/http.h"
+#include "storage/migrate.h"
+#include "storage/pg.h"
+
+struct app *app_start(const struct app_config *cfg, char *err, size_t errlen)
+{
+    struct app *a = calloc(1, sizeof *a);
+    if (a == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    state_init(&a->st, cfg);
+    if (a->st.persist) {
+        pg_configure(cfg->database_url);
+        int applied = 0;
+        char merr[512];
+        if (migrate_apply(&applied, merr, sizeof merr) != 0) {
+            snprintf(err, errlen, "migrations: %s", merr);
+            goto fail;
+        }
+        if (state_load(&a->st, err, errlen) != 0)
+            goto fail;
+    }
+    if (http_start(a, err, errlen) != 0)
+        goto fail;
+    return a;
+fail:
+    state_free(&a->st);
+    free(a);
+    return NULL;
+}
+
+int app_port(const struct app *a)
+{
+    return a->port;
+}
+
+void app_stop(struct app *a)
+{
+    if (a == NULL)
+        return;
+    atomic_store(&a->draining, 1);
+    /* MHD_stop_daemon closes the listener and waits for the worker threads, which finish
+     * the request each is handling: in-flight writes commit before we free the state. */
+    http_stop(a);
+    state_free(&a->st);
+    free(a);
+}

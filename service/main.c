@@ -1,1 +1,94 @@
-int main(void) { return 0; } /* replaced by the service wiring in the next commit */
+/*
+ * main.c - liquidityd: `liquidityd [--config FILE] [--check-config]` serves;
+ * `liquidityd migrate [--config FILE]` only applies migrations.
+ *
+ * Exit codes: 0 after SIGTERM/SIGINT and a clean drain, 1 when the service cannot start
+ * (database, port), 2 for a bad command line or configuration.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "service/app.h"
+#include "storage/migrate.h"
+#include "storage/pg.h"
+
+static void usage(FILE *out)
+{
+    fputs("usage: liquidityd [migrate] [--config FILE] [--check-config]\n"
+          "  environment: LIQ_<SETTING> overrides any setting (LIQ_PORT, LIQ_DATABASE_URL,\n"
+          "  LIQ_API_KEY, LIQ_THREADS, LIQ_MIN_RR_RATIO, ...), see config/liquidityd.conf\n",
+          out);
+}
+
+int main(int argc, char **argv)
+{
+    const char *config_path = NULL;
+    int check = 0, migrate_only = 0;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
+            config_path = argv[++i];
+        } else if (strcmp(argv[i], "--check-config") == 0) {
+            check = 1;
+        } else if (strcmp(argv[i], "migrate") == 0) {
+            migrate_only = 1;
+        } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            usage(stdout);
+            return 0;
+        } else {
+            fprintf(stderr, "liquidityd: unknown argument '%s'\n", argv[i]);
+            usage(stderr);
+            return 2;
+        }
+    }
+    struct app_config cfg;
+    config_defaults(&cfg);
+    char err[512];
+    if (config_load(&cfg, config_path, err, sizeof err) != 0) {
+        fprintf(stderr, "liquidityd: configuration: %s\n", err);
+        return 2;
+    }
+    if (check) {
+        config_print(&cfg, stdout);
+        return 0;
+    }
+    if (migrate_only) {
+        pg_configure(cfg.database_url);
+        int applied = 0;
+        if (migrate_apply(&applied, err, sizeof err) != 0) {
+            fprintf(stderr, "liquidityd: migrate: %s\n", err);
+            return 1;
+        }
+        printf("liquidityd: %d migration(s) applied\n", applied);
+        return 0;
+    }
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
+    /* block before any thread starts so only sigwait sees them */
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    struct app *a = app_start(&cfg, err, sizeof err);
+    if (a == NULL) {
+        fprintf(stderr, "liquidityd: cannot start: %s\n", err);
+        return 1;
+    }
+    fprintf(stderr, "{\"level\":\"info\",\"msg\":\"listening\",\"port\":%d,\"persistence\":%s}\n",
+            app_port(a), cfg.params.liquidity_db_persist ? "true" : "false");
+    for (;;) {
+        int sig = 0;
+        sigwait(&set, &sig);
+        if (sig == SIGHUP) {
+            fprintf(stderr, "{\"level\":\"info\",\"msg\":\"SIGHUP: reload is not supported yet\"}\n");
+            continue;
+        }
+        break;
+    }
+    fprintf(stderr, "{\"level\":\"info\",\"msg\":\"draining\"}\n");
+    app_stop(a);
+    fprintf(stderr, "{\"level\":\"info\",\"msg\":\"stopped\"}\n");
+    return 0;
+}

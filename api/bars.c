@@ -1,0 +1,102 @@
+/*
+ * bars.c - POST /bars: JSON (one bar or an array) or text/csv with ?symbol=&timeframe=.
+ *
+ * Decode and validate everything first (api/decode.c); any bad item -> 422 listing them,
+ * nothing applied. Then the service applies and commits (service/state.c) before we
+ * answer {"accepted":N,"duplicates":N}.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "api/decode.h"
+#include "api/handlers.h"
+#include "service/app.h"
+
+static void reply_decode_errors(struct reply *rp, const struct bar_batch *b, const char *where)
+{
+    if (b->message[0] && b->nerrors == 0) {
+        reply_error(rp, 422, "invalid_request", b->message, NULL);
+        return;
+    }
+    json_t *items = json_array();
+    size_t shown = b->nerrors < DECODE_MAX_ERRORS ? b->nerrors : DECODE_MAX_ERRORS;
+    for (size_t i = 0; items && i < shown; i++)
+        json_array_append_new(items, json_pack("{s:I, s:s}", where, (json_int_t)b->errors[i].where,
+                                               "reason", b->errors[i].reason));
+    char msg[160];
+    snprintf(msg, sizeof msg, "%zu invalid bar(s); nothing was applied", b->nerrors);
+    reply_error(rp, 422, "invalid_bars", msg,
+                json_pack("{s:o, s:I}", "items", items ? items : json_array(), "invalid",
+                          (json_int_t)b->nerrors));
+}
+
+static void reply_ingest(struct request *rq, struct reply *rp, enum ingest_status st,
+                         const struct ingest_result *r, const char *where)
+{
+    switch (st) {
+    case INGEST_OK:
+        reply_json(rp, 200, json_pack("{s:I, s:I}", "accepted", (json_int_t)r->accepted,
+                                      "duplicates", (json_int_t)r->duplicates));
+        return;
+    case INGEST_INVALID: {
+        json_t *items = json_array();
+        size_t shown = r->nerrors < 16 ? r->nerrors : 16;
+        for (size_t i = 0; items && i < shown; i++)
+            json_array_append_new(items, json_pack("{s:I, s:s}", where,
+                                                   (json_int_t)r->errors[i].index, "reason",
+                                                   r->errors[i].reason));
+        reply_error(rp, 422, "invalid_bars", "bars out of order; nothing was applied",
+                    json_pack("{s:o}", "items", items ? items : json_array()));
+        return;
+    }
+    case INGEST_CONFLICT:
+        reply_error(rp, 409, "timeframe_conflict", r->message, NULL);
+        return;
+    case INGEST_UNAVAILABLE:
+        reply_unavailable(rp, rq->app);
+        return;
+    case INGEST_FULL:
+        reply_error(rp, 507, "too_many_symbols", "no room for another symbol", NULL);
+        return;
+    case INGEST_NOMEM:
+        break;
+    }
+    reply_oom(rp);
+}
+
+void bars_post(struct request *rq, struct reply *rp)
+{
+    struct app *a = rq->app;
+    int csv = rq_content_type_is(rq, "text/csv");
+    if (!csv && !rq_content_type_is(rq, "application/json")) {
+        reply_error(rp, 415, "unsupported_media_type",
+                    "POST /bars takes application/json or text/csv", NULL);
+        return;
+    }
+    struct bar_batch b = {.symbol = ""};
+    int64_t now = (int64_t)time(NULL);
+    int rc;
+    if (csv) {
+        rc = decode_bars_csv(rq->body ? rq->body : "", rq->len, rq_query(rq, "symbol"),
+                             rq_query(rq, "timeframe"), now, &b);
+    } else {
+        json_t *j = rq_json(rq, rp);
+        if (j == NULL)
+            return;
+        rc = decode_bars_json(j, now, &b);
+        json_decref(j);
+    }
+    const char *where = csv ? "line" : "index";
+    if (rc == -2) {
+        reply_oom(rp);
+    } else if (rc != 0) {
+        reply_decode_errors(rp, &b, where);
+    } else {
+        struct ingest_result r;
+        enum ingest_status st = state_ingest(&a->st, b.symbol, b.tf, b.bars, b.n, &r);
+        /* order errors name the bar by its position among the decoded bars */
+        reply_ingest(rq, rp, st, &r, "index");
+    }
+    bar_batch_free(&b);
+}

@@ -1,0 +1,56 @@
+/*
+ * decode.h - bars from the wire: JSON objects and CSV files, checked item by item.
+ *
+ * Decoders are pure (no server state), so the fuzz harnesses drive them directly.
+ * Every problem is reported with where it is (array index or CSV line) and why; a
+ * caller applies nothing when any item is bad.
+ */
+#ifndef LIQ_DECODE_H
+#define LIQ_DECODE_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "domain/bar.h"
+
+#define DECODE_MAX_ERRORS 20
+
+struct decode_error {
+    long where;         /* array index (JSON) or line number (CSV, 1-based) */
+    char reason[120];
+};
+
+struct bar_batch {
+    char symbol[33];
+    enum timeframe tf;
+    struct bar *bars;   /* malloc'd */
+    size_t n, cap;
+    struct decode_error errors[DECODE_MAX_ERRORS];
+    size_t nerrors;     /* can exceed DECODE_MAX_ERRORS; only the first are kept */
+    char message[160];  /* a request-level problem (empty if none) */
+};
+
+/* Parses "2022-10-10T00:00:00Z", "2022-10-10T02:00:00+02:00", "2022-10-10 00:00:00",
+ * "2022.10.10 00:00:00" or epoch seconds "1665360000". 0 ok, -1 invalid. */
+int decode_time(const char *s, int64_t *out);
+
+/* Bars from a JSON value (one bar object or an array of them). All bars must share one
+ * symbol and timeframe. now is the wall clock, to refuse bars from the future. Returns 0
+ * if every bar is valid, -1 otherwise (errors/message filled). -2 out of memory. */
+int decode_bars_json(const json_t *j, int64_t now, struct bar_batch *out);
+
+/* Bars from CSV text with symbol and timeframe given. Layouts: the MT5 export
+ * (Date,Open,High,Low,Close,Tickvol,Volume,Spread; "YYYY.MM.DD HH:MM:SS"), the MT4
+ * header-less export (date,time,open,high,low,close,volume), and any header naming
+ * time/date, open, high, low, close and optionally volume/tickvol in any letter case and
+ * order (an unnamed leading index column is ignored). Same return values. */
+int decode_bars_csv(const char *text, size_t len, const char *symbol, const char *timeframe,
+                    int64_t now, struct bar_batch *out);
+
+void bar_batch_free(struct bar_batch *b);
+
+/* Longest future a bar ts may be ahead of the clock. */
+#define DECODE_MAX_FUTURE_S (2 * 86400)
+
+#endif

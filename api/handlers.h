@@ -1,0 +1,17 @@
+/*
+ * handlers.h - the handlers of every resource file, referenced by the route table.
+ */
+#ifndef LIQ_HANDLERS_H
+#define LIQ_HANDLERS_H
+
+#include "api/http.h"
+
+void bars_post(struct request *rq, struct reply *rp);
+void zones_list(struct request *rq, struct reply *rp);
+void zones_nearest(struct request *rq, struct reply *rp);
+void zones_get(struct request *rq, struct reply *rp);
+void ops_health(struct request *rq, struct reply *rp);
+void ops_metrics(struct request *rq, struct reply *rp);
+void ops_symbols(struct request *rq, struct reply *rp);
+
+#endif

@@ -1,0 +1,89 @@
+/*
+ * http.h - one HTTP request and its reply, and the helpers every resource file uses.
+ *
+ * The daemon (api/http.c) accumulates the body (up to body_limit_bytes: 413 beyond, told
+ * from Content-Length before reading when it can), checks auth and routes through the
+ * table in api/router.c. A handler reads the request and fills the reply; the reply's
+ * body is freed in one place, MHD's completion callback.
+ */
+#ifndef LIQ_HTTP_H
+#define LIQ_HTTP_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "domain/textbuf.h"
+
+struct app;
+struct MHD_Connection;
+
+#define ROUTE_MAX_PARAMS 3
+
+struct request {
+    struct MHD_Connection *conn;
+    struct app *app;
+    const char *method;
+    const char *path;
+    char *body;
+    size_t len, cap;
+    int too_large;
+    int route;                 /* index in the route table, -1 if none */
+    char params[ROUTE_MAX_PARAMS][64]; /* {id} segments of the path */
+    uint64_t start_ns;
+    char request_id[32];
+};
+
+struct reply {
+    int status;
+    char *body;                /* malloc'd, owned by the reply */
+    size_t len;
+    const char *content_type;
+    int retry_after;           /* > 0: a Retry-After header */
+    const char *allow;         /* for 405 */
+};
+
+typedef void (*handler_fn)(struct request *rq, struct reply *rp);
+
+struct route {
+    const char *method;
+    const char *pattern;       /* "/zones/{id}" */
+    const char *name;          /* label for metrics and logs */
+    handler_fn fn;
+    int write;                 /* needs the write key when one is configured */
+};
+
+extern const struct route ROUTES[];
+extern const int ROUTE_COUNT;
+
+/* Takes ownership of j. */
+void reply_json(struct reply *rp, int status, json_t *j);
+/* {"error":{"code","message","details"}}; takes ownership of details (may be NULL). */
+void reply_error(struct reply *rp, int status, const char *code, const char *message,
+                 json_t *details);
+/* Takes ownership of body (malloc'd). */
+void reply_body(struct reply *rp, int status, const char *content_type, char *body,
+                size_t len);
+/* 503 with Retry-After: the write could not be made durable. */
+void reply_unavailable(struct reply *rp, const struct app *a);
+void reply_oom(struct reply *rp);
+
+const char *rq_query(const struct request *rq, const char *key);
+const char *rq_header(const struct request *rq, const char *key);
+/* 1 if the Content-Type's media type is `type` (parameters ignored). */
+int rq_content_type_is(const struct request *rq, const char *type);
+/* Parses the body as JSON (400 written to rp and NULL returned on failure). */
+json_t *rq_json(const struct request *rq, struct reply *rp);
+
+/* Query helpers: 0 ok, 1 absent (out untouched), -1 invalid (422 written to rp). */
+int rq_query_double(const struct request *rq, struct reply *rp, const char *key, double *out);
+int rq_query_long(const struct request *rq, struct reply *rp, const char *key, long min,
+                  long max, long *out);
+
+/* Starts / stops the daemon for app. */
+int http_start(struct app *a, char *err, size_t errlen);
+void http_stop(struct app *a);
+/* Writes the HTTP metrics (requests, latency histograms) in Prometheus text. */
+void http_metrics_write(const struct app *a, struct textbuf *tb);
+
+#endif

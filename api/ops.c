@@ -1,0 +1,115 @@
+/*
+ * ops.c - GET /health, GET /metrics (Prometheus text), GET /symbols.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "api/handlers.h"
+#include "api/render.h"
+#include "service/app.h"
+#include "storage/pg.h"
+
+static int database_up(const struct app *a)
+{
+    if (!a->st.persist)
+        return -1;
+    PGconn *c = pg_conn();
+    if (c == NULL)
+        return 0;
+    PGresult *r = PQexec(c, "SELECT 1");
+    int ok = PQresultStatus(r) == PGRES_TUPLES_OK;
+    PQclear(r);
+    if (!ok)
+        pg_mark_broken();
+    return ok;
+}
+
+void ops_health(struct request *rq, struct reply *rp)
+{
+    struct app *a = rq->app;
+    int db = database_up(a);
+    const char *status = atomic_load(&a->draining) ? "draining" : (db == 0 ? "degraded" : "ok");
+    reply_json(rp, db == 0 || atomic_load(&a->draining) ? 503 : 200,
+               json_pack("{s:s, s:s, s:I, s:b}", "status", status, "database",
+                         db < 0 ? "disabled" : (db ? "up" : "down"), "symbols",
+                         (json_int_t)atomic_load(&a->st.reg.count), "persistence",
+                         a->st.persist));
+}
+
+struct symbols_ctx {
+    struct textbuf *tb;
+    int n;
+};
+
+static void symbol_json(void *ctx, struct symbol_state *s)
+{
+    struct symbols_ctx *sc = ctx;
+    struct zone_snapshot *snap = snapshot_acquire(s);
+    if (snap == NULL || snap->bar_count == 0) {
+        snapshot_release(snap);
+        return;
+    }
+    struct textbuf *tb = sc->tb;
+    textbuf_printf(tb, "%s{\"symbol\":\"%s\",\"pip_size\":%.15g,\"pip_size_inferred\":%s,"
+                       "\"timeframe\":\"%s\",\"bars\":%llu,\"duplicates\":%llu,\"last_ts\":",
+                   sc->n++ ? "," : "", s->name, s->pip, s->pip_inferred ? "true" : "false",
+                   tf_name(s->tf), (unsigned long long)snap->bar_count,
+                   (unsigned long long)atomic_load(&s->duplicates));
+    render_ts_or_null(tb, snap->last_ts);
+    textbuf_printf(tb, ",\"last_close\":%.15g,\"zones\":%zu,\"zones_active\":%zu}",
+                   snap->last_close, snap->n, snap->nactive);
+    snapshot_release(snap);
+}
+
+void ops_symbols(struct request *rq, struct reply *rp)
+{
+    struct textbuf tb = {0};
+    struct symbols_ctx sc = {&tb, 0};
+    textbuf_append(&tb, "{\"symbols\":[", 12);
+    state_each(&rq->app->st, symbol_json, &sc);
+    textbuf_append(&tb, "]}", 2);
+    size_t len = 0;
+    char *body = textbuf_take(&tb, &len);
+    if (body == NULL)
+        reply_oom(rp);
+    else
+        reply_body(rp, 200, "application/json", body, len);
+}
+
+static void symbol_metrics(void *ctx, struct symbol_state *s)
+{
+    struct textbuf *tb = ctx;
+    struct zone_snapshot *snap = snapshot_acquire(s);
+    if (snap == NULL)
+        return;
+    textbuf_printf(tb, "liq_zones_active{symbol=\"%s\"} %zu\n", s->name, snap->nactive);
+    snapshot_release(snap);
+}
+
+void ops_metrics(struct request *rq, struct reply *rp)
+{
+    struct app *a = rq->app;
+    struct textbuf tb = {0};
+    http_metrics_write(a, &tb);
+    textbuf_printf(&tb, "# HELP liq_bars_ingested_total Bars applied to the zone engine.\n"
+                        "# TYPE liq_bars_ingested_total counter\n"
+                        "liq_bars_ingested_total %llu\n",
+                   (unsigned long long)atomic_load(&a->st.bars_ingested));
+    textbuf_printf(&tb, "# HELP liq_zones_active Active zones per symbol.\n"
+                        "# TYPE liq_zones_active gauge\n");
+    state_each(&a->st, symbol_metrics, &tb);
+    struct pg_counters pc;
+    pg_counters_get(&pc);
+    textbuf_printf(&tb,
+                   "# HELP liq_db_errors_total Database errors.\n# TYPE liq_db_errors_total counter\n"
+                   "liq_db_errors_total %llu\n"
+                   "# HELP liq_db_reconnects_total Database reconnects.\n"
+                   "# TYPE liq_db_reconnects_total counter\nliq_db_reconnects_total %llu\n",
+                   (unsigned long long)pc.errors, (unsigned long long)pc.reconnects);
+    size_t len = 0;
+    char *body = textbuf_take(&tb, &len);
+    if (body == NULL)
+        reply_oom(rp);
+    else
+        reply_body(rp, 200, "text/plain; version=0.0.4", body, len);
+}

@@ -1,0 +1,64 @@
+/*
+ * render.c - zone JSON. Numbers use %.15g: enough digits to round-trip the prices the
+ * service was given, and the same bytes for the same zone every time.
+ */
+#include "api/render.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <time.h>
+
+void render_ts(int64_t ts, char *buf)
+{
+    time_t t = (time_t)ts;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(buf, 24, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+void render_ts_or_null(struct textbuf *tb, int64_t ts)
+{
+    if (ts == 0) {
+        textbuf_append(tb, "null", 4);
+        return;
+    }
+    char buf[24];
+    render_ts(ts, buf);
+    textbuf_printf(tb, "\"%s\"", buf);
+}
+
+void render_zone_id(struct textbuf *tb, const char *symbol, uint32_t id)
+{
+    textbuf_printf(tb, "\"%s:%u\"", symbol, id);
+}
+
+void render_zone(struct textbuf *tb, const char *symbol, const struct zone *z, double ref_price)
+{
+    textbuf_append(tb, "{\"id\":", 6);
+    render_zone_id(tb, symbol, z->id);
+    textbuf_printf(tb, ",\"zone_id\":%u,\"symbol\":\"%s\",\"sources\":[", z->id, symbol);
+    int first = 1;
+    for (int s = 0; s < SRC_COUNT; s++) {
+        if (z->sources & (1u << s)) {
+            textbuf_printf(tb, "%s\"%s\"", first ? "" : ",", source_name((enum liq_source)s));
+            first = 0;
+        }
+    }
+    textbuf_printf(tb,
+                   "],\"price_low\":%.15g,\"price_high\":%.15g,\"price\":%.15g,"
+                   "\"distance\":%.15g,\"strength\":%.6g,\"prob_hold\":%.6g,\"prob_break\":%.6g,"
+                   "\"prob_sweep\":%.6g,\"tests\":%u,\"touches\":%u,\"holds\":%u,\"breaks\":%u,"
+                   "\"sweeps\":%u,\"role\":\"%s\",\"active\":%s,\"created_at\":",
+                   z->lo, z->hi, z->price, fabs(z->price - ref_price), (double)z->strength,
+                   (double)z->prob_hold, (double)z->prob_break, (double)z->prob_sweep, z->tests,
+                   z->touches, z->holds, z->breaks, z->sweeps,
+                   z->role == ROLE_SUPPORT ? "support"
+                                           : (z->role == ROLE_RESISTANCE ? "resistance" : "none"),
+                   z->active ? "true" : "false");
+    render_ts_or_null(tb, z->created_ts);
+    textbuf_append(tb, ",\"origin_at\":", 13);
+    render_ts_or_null(tb, z->origin_ts);
+    textbuf_append(tb, ",\"last_touch_at\":", 17);
+    render_ts_or_null(tb, z->last_touch_ts);
+    textbuf_append(tb, "}", 1);
+}

@@ -1,0 +1,22 @@
+/*
+ * render.h - domain structs to JSON text, written straight into a textbuf (no jansson
+ * tree on the hot read path).
+ */
+#ifndef LIQ_RENDER_H
+#define LIQ_RENDER_H
+
+#include <stdint.h>
+
+#include "domain/textbuf.h"
+#include "domain/zone.h"
+
+/* "2022-10-10T00:15:00Z"; buf >= 24 */
+void render_ts(int64_t ts, char *buf);
+/* Appends "2022-..Z" with quotes, or null when ts == 0. */
+void render_ts_or_null(struct textbuf *tb, int64_t ts);
+/* The public zone id "EURUSD:42". */
+void render_zone_id(struct textbuf *tb, const char *symbol, uint32_t id);
+/* One zone object of the wire format (DESIGN.md section 3); distance from ref_price. */
+void render_zone(struct textbuf *tb, const char *symbol, const struct zone *z, double ref_price);
+
+#endif

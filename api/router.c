@@ -1,0 +1,17 @@
+/*
+ * router.c - the route table: method, path pattern, metrics name, handler, write flag.
+ * Adding an endpoint is adding a row here (and to openapi.yaml).
+ */
+#include "api/handlers.h"
+
+const struct route ROUTES[] = {
+    {"POST", "/bars", "bars_post", bars_post, 1},
+    {"GET", "/zones", "zones_list", zones_list, 0},
+    {"GET", "/zones/nearest", "zones_nearest", zones_nearest, 0},
+    {"GET", "/zones/{id}", "zones_get", zones_get, 0},
+    {"GET", "/symbols", "symbols", ops_symbols, 0},
+    {"GET", "/health", "health", ops_health, 0},
+    {"GET", "/metrics", "metrics", ops_metrics, 0},
+};
+
+const int ROUTE_COUNT = sizeof ROUTES / sizeof ROUTES[0];

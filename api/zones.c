@@ -1,0 +1,292 @@
+/*
+ * zones.c - GET /zones, GET /zones/nearest, GET /zones/{id}.
+ *
+ * Reads take a reference to the symbol's published snapshot (zones sorted by price) and
+ * never wait for a writer. Sorting by distance is a walk outwards from the price's
+ * position in the sorted array, so a query costs O(log n + what it returns) when no
+ * filter rejects many zones.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/handlers.h"
+#include "api/render.h"
+#include "domain/instrument.h"
+#include "service/app.h"
+#include "storage/stores.h"
+
+struct zone_filter {
+    int side;            /* 0 both, +1 above, -1 below */
+    double price;
+    double min_strength;
+    int source;          /* -1 any */
+    int active;          /* 1 active only, 0 inactive only, -1 all */
+    long limit;
+};
+
+/* The symbol named by ?symbol= and a reference to its snapshot, or NULL with 422/404
+ * written. */
+static struct symbol_state *find_symbol(struct request *rq, struct reply *rp,
+                                        struct zone_snapshot **snap)
+{
+    const char *sym = rq_query(rq, "symbol");
+    if (sym == NULL || !instrument_valid_symbol(sym)) {
+        reply_error(rp, 422, "invalid_parameter",
+                    "query parameter 'symbol' must match [A-Z0-9._-]{1,32}",
+                    json_pack("{s:s}", "parameter", "symbol"));
+        return NULL;
+    }
+    struct symbol_state *s = state_find(&rq->app->st, sym);
+    *snap = s ? snapshot_acquire(s) : NULL;
+    if (*snap == NULL || (*snap)->bar_count == 0) {
+        snapshot_release(*snap);
+        reply_error(rp, 404, "unknown_symbol", "no bars were received for this symbol",
+                    json_pack("{s:s}", "symbol", sym));
+        return NULL;
+    }
+    return s;
+}
+
+static int parse_filter(struct request *rq, struct reply *rp, const struct zone_snapshot *snap,
+                        struct zone_filter *f)
+{
+    *f = (struct zone_filter){.price = snap->last_close, .source = -1, .active = 1, .limit = 100};
+    const char *side = rq_query(rq, "side");
+    if (side != NULL) {
+        if (strcmp(side, "above") == 0)
+            f->side = 1;
+        else if (strcmp(side, "below") == 0)
+            f->side = -1;
+        else
+            return reply_error(rp, 422, "invalid_parameter",
+                               "query parameter 'side' must be above or below",
+                               json_pack("{s:s}", "parameter", "side")), -1;
+    }
+    if (rq_query_double(rq, rp, "price", &f->price) < 0 ||
+        rq_query_double(rq, rp, "min_strength", &f->min_strength) < 0 ||
+        rq_query_long(rq, rp, "limit", 1, 10000, &f->limit) < 0)
+        return -1;
+    if (!(f->price > 0))
+        return reply_error(rp, 422, "invalid_parameter", "query parameter 'price' must be > 0",
+                           json_pack("{s:s}", "parameter", "price")), -1;
+    const char *src = rq_query(rq, "source");
+    if (src != NULL) {
+        enum liq_source s;
+        if (source_parse(src, &s) != 0)
+            return reply_error(rp, 422, "invalid_parameter",
+                               "query parameter 'source' is not a liquidity source",
+                               json_pack("{s:s}", "parameter", "source")), -1;
+        f->source = (int)s;
+    }
+    const char *active = rq_query(rq, "active");
+    if (active != NULL) {
+        if (strcmp(active, "true") == 0)
+            f->active = 1;
+        else if (strcmp(active, "false") == 0)
+            f->active = 0;
+        else if (strcmp(active, "all") == 0)
+            f->active = -1;
+        else
+            return reply_error(rp, 422, "invalid_parameter",
+                               "query parameter 'active' must be true, false or all",
+                               json_pack("{s:s}", "parameter", "active")), -1;
+    }
+    return 0;
+}
+
+static int keep(const struct zone *z, const struct zone_filter *f)
+{
+    if (f->active >= 0 && z->active != f->active)
+        return 0;
+    if (z->strength < f->min_strength)
+        return 0;
+    if (f->source >= 0 && !(z->sources & (1u << f->source)))
+        return 0;
+    return 1;
+}
+
+static size_t lower_bound(const struct zone_snapshot *snap, double price)
+{
+    size_t lo = 0, hi = snap->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (snap->zones[mid].price < price)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+void zones_list(struct request *rq, struct reply *rp)
+{
+    struct zone_snapshot *snap = NULL;
+    struct symbol_state *s = find_symbol(rq, rp, &snap);
+    if (s == NULL)
+        return;
+    struct zone_filter f;
+    if (parse_filter(rq, rp, snap, &f) != 0) {
+        snapshot_release(snap);
+        return;
+    }
+    struct textbuf tb = {0};
+    textbuf_printf(&tb, "{\"symbol\":\"%s\",\"price\":%.15g,\"zones\":[", s->name, f.price);
+    /* up: first zone at or above price; down: last zone below it */
+    size_t up = lower_bound(snap, f.price);
+    size_t down = up;
+    long written = 0;
+    while (written < f.limit) {
+        const struct zone *a = (f.side >= 0 && up < snap->n) ? &snap->zones[up] : NULL;
+        const struct zone *b = (f.side <= 0 && down > 0) ? &snap->zones[down - 1] : NULL;
+        if (a == NULL && b == NULL)
+            break;
+        const struct zone *z;
+        if (b == NULL || (a != NULL && a->price - f.price <= f.price - b->price)) {
+            z = a;
+            up++;
+        } else {
+            z = b;
+            down--;
+        }
+        if (!keep(z, &f))
+            continue;
+        if (written++ > 0)
+            textbuf_append(&tb, ",", 1);
+        render_zone(&tb, s->name, z, f.price);
+    }
+    textbuf_printf(&tb, "],\"count\":%ld,\"as_of\":", written);
+    render_ts_or_null(&tb, snap->last_ts);
+    textbuf_append(&tb, "}", 1);
+    snapshot_release(snap);
+    size_t len = 0;
+    char *body = textbuf_take(&tb, &len);
+    if (body == NULL)
+        reply_oom(rp);
+    else
+        reply_body(rp, 200, "application/json", body, len);
+}
+
+void zones_nearest(struct request *rq, struct reply *rp)
+{
+    struct zone_snapshot *snap = NULL;
+    struct symbol_state *s = find_symbol(rq, rp, &snap);
+    if (s == NULL)
+        return;
+    double price = snap->last_close;
+    if (rq_query_double(rq, rp, "price", &price) < 0 || !(price > 0)) {
+        if (rp->status == 0)
+            reply_error(rp, 422, "invalid_parameter", "query parameter 'price' must be > 0",
+                        json_pack("{s:s}", "parameter", "price"));
+        snapshot_release(snap);
+        return;
+    }
+    size_t at = lower_bound(snap, price);
+    const struct zone *above = NULL, *below = NULL;
+    for (size_t i = at; i < snap->n && above == NULL; i++)
+        if (snap->zones[i].active)
+            above = &snap->zones[i];
+    for (size_t i = at; i > 0 && below == NULL; i--)
+        if (snap->zones[i - 1].active)
+            below = &snap->zones[i - 1];
+    struct textbuf tb = {0};
+    textbuf_printf(&tb, "{\"symbol\":\"%s\",\"price\":%.15g,\"above\":", s->name, price);
+    if (above)
+        render_zone(&tb, s->name, above, price);
+    else
+        textbuf_append(&tb, "null", 4);
+    textbuf_append(&tb, ",\"below\":", 9);
+    if (below)
+        render_zone(&tb, s->name, below, price);
+    else
+        textbuf_append(&tb, "null", 4);
+    textbuf_append(&tb, "}", 1);
+    snapshot_release(snap);
+    size_t len = 0;
+    char *body = textbuf_take(&tb, &len);
+    if (body == NULL)
+        reply_oom(rp);
+    else
+        reply_body(rp, 200, "application/json", body, len);
+}
+
+/* "EURUSD:42" -> symbol, 42. 0 ok. */
+static int parse_zone_id(const char *text, char *symbol, size_t symlen, uint32_t *id)
+{
+    const char *colon = strrchr(text, ':');
+    if (colon == NULL || (size_t)(colon - text) >= symlen || colon == text)
+        return -1;
+    memcpy(symbol, text, (size_t)(colon - text));
+    symbol[colon - text] = '\0';
+    char *end = NULL;
+    unsigned long v = strtoul(colon + 1, &end, 10);
+    if (end == colon + 1 || *end != '\0' || v == 0 || v > UINT32_MAX || colon[1] == '-' ||
+        colon[1] == '+')
+        return -1;
+    *id = (uint32_t)v;
+    return instrument_valid_symbol(symbol) ? 0 : -1;
+}
+
+static void render_history(struct textbuf *tb, const char *symbol, uint32_t id)
+{
+    PGconn *c = pg_conn();
+    char idtext[16];
+    snprintf(idtext, sizeof idtext, "%u", id);
+    const char *v[3] = {symbol, idtext, "1000"};
+    PGresult *r = c ? pg_exec(c, "zone_events_of", 3, v) : NULL;
+    if (r == NULL) {
+        textbuf_append(tb, ",\"history\":null,\"history_available\":false", 41);
+        return;
+    }
+    textbuf_append(tb, ",\"history\":[", 12);
+    for (int i = 0; i < PQntuples(r); i++) {
+        char ts[24];
+        render_ts(pg_get_int64(r, i, 0), ts);
+        textbuf_printf(tb, "%s{\"ts\":\"%s\",\"event\":\"%s\",\"price\":%.15g", i ? "," : "",
+                       ts, PQgetvalue(r, i, 1), pg_get_double(r, i, 2));
+        if (!PQgetisnull(r, i, 3))
+            textbuf_printf(tb, ",\"other_zone_id\":%s", PQgetvalue(r, i, 3));
+        textbuf_append(tb, "}", 1);
+    }
+    textbuf_append(tb, "],\"history_available\":true", 26);
+    PQclear(r);
+}
+
+void zones_get(struct request *rq, struct reply *rp)
+{
+    char symbol[33];
+    uint32_t id = 0;
+    if (parse_zone_id(rq->params[0], symbol, sizeof symbol, &id) != 0) {
+        reply_error(rp, 404, "not_found", "zone ids look like EURUSD:42",
+                    json_pack("{s:s}", "id", rq->params[0]));
+        return;
+    }
+    struct symbol_state *s = state_find(&rq->app->st, symbol);
+    struct zone_snapshot *snap = s ? snapshot_acquire(s) : NULL;
+    const struct zone *z = NULL;
+    for (size_t i = 0; snap && i < snap->n && z == NULL; i++)
+        if (snap->zones[i].id == id)
+            z = &snap->zones[i];
+    if (z == NULL) {
+        snapshot_release(snap);
+        reply_error(rp, 404, "not_found", "no such zone", json_pack("{s:s}", "id", rq->params[0]));
+        return;
+    }
+    struct textbuf tb = {0};
+    render_zone(&tb, symbol, z, snap->last_close);
+    snapshot_release(snap);
+    if (!tb.oom)
+        tb.len--; /* reopen the object to add its history */
+    if (rq->app->st.persist)
+        render_history(&tb, symbol, id);
+    else
+        textbuf_append(&tb, ",\"history\":null,\"history_available\":false", 41);
+    textbuf_append(&tb, "}", 1);
+    size_t len = 0;
+    char *body = textbuf_take(&tb, &len);
+    if (body == NULL)
+        reply_oom(rp);
+    else
+        reply_body(rp, 200, "application/json", body, len);
+}

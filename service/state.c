@@ -1,0 +1,438 @@
+/*
+ * state.c - symbol registry, snapshots, ingest and the rebuild at start.
+ *
+ * Ingest order of a request: check every bar against the symbol's log (duplicate, new
+ * or out of order) before anything changes; then, with persistence on, BEGIN, COPY the
+ * new bars, push them through the engine, upsert the zones they changed, COMMIT. Only
+ * after the commit are the bars appended to the log and a new snapshot published. If
+ * anything fails after the engine moved, the engine is rebuilt from the log, which does
+ * not hold the failed bars: memory never runs ahead of the database.
+ */
+#include "service/state.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "domain/instrument.h"
+#include "storage/stores.h"
+
+static uint64_t hash_symbol(const char *s)
+{
+    uint64_t h = 1469598103934665603ull; /* FNV-1a */
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return h;
+}
+
+int state_init(struct state *st, const struct app_config *cfg)
+{
+    memset(st, 0, sizeof *st);
+    st->cfg = *cfg;
+    st->persist = cfg->params.liquidity_db_persist;
+    pthread_mutex_init(&st->reg.create_lock, NULL);
+    return 0;
+}
+
+static void symbol_free(struct symbol_state *s)
+{
+    engine_free(s->eng);
+    free(s->log);
+    if (s->snap != NULL)
+        snapshot_release(s->snap);
+    pthread_mutex_destroy(&s->write_lock);
+    pthread_mutex_destroy(&s->snap_lock);
+    free(s);
+}
+
+void state_free(struct state *st)
+{
+    for (size_t i = 0; i < REGISTRY_SLOTS; i++) {
+        struct symbol_state *s = atomic_load(&st->reg.slots[i]);
+        if (s != NULL)
+            symbol_free(s);
+    }
+    pthread_mutex_destroy(&st->reg.create_lock);
+}
+
+struct symbol_state *state_find(struct state *st, const char *symbol)
+{
+    size_t mask = REGISTRY_SLOTS - 1;
+    for (size_t i = hash_symbol(symbol) & mask, probes = 0; probes < REGISTRY_SLOTS;
+         i = (i + 1) & mask, probes++) {
+        struct symbol_state *s = atomic_load_explicit(&st->reg.slots[i], memory_order_acquire);
+        if (s == NULL)
+            return NULL;
+        if (strcmp(s->name, symbol) == 0)
+            return s;
+    }
+    return NULL;
+}
+
+void state_each(struct state *st, void (*fn)(void *ctx, struct symbol_state *s), void *ctx)
+{
+    for (size_t i = 0; i < REGISTRY_SLOTS; i++) {
+        struct symbol_state *s = atomic_load_explicit(&st->reg.slots[i], memory_order_acquire);
+        if (s != NULL)
+            fn(ctx, s);
+    }
+}
+
+static struct zone_snapshot *snapshot_build(const struct engine *e)
+{
+    size_t n = engine_zone_count(e);
+    struct zone_snapshot *snap = malloc(sizeof *snap + n * sizeof(struct zone));
+    if (snap == NULL)
+        return NULL;
+    atomic_init(&snap->refs, 1);
+    snap->last_ts = engine_last_ts(e);
+    snap->last_close = engine_last_close(e);
+    snap->bar_count = engine_bar_count(e);
+    snap->n = n;
+    snap->nactive = 0;
+    for (size_t i = 0; i < n; i++) {
+        snap->zones[i] = *engine_zone_sorted(e, i);
+        snap->nactive += snap->zones[i].active;
+    }
+    return snap;
+}
+
+struct zone_snapshot *snapshot_acquire(struct symbol_state *s)
+{
+    pthread_mutex_lock(&s->snap_lock);
+    struct zone_snapshot *snap = s->snap;
+    if (snap != NULL)
+        atomic_fetch_add(&snap->refs, 1);
+    pthread_mutex_unlock(&s->snap_lock);
+    return snap;
+}
+
+void snapshot_release(struct zone_snapshot *snap)
+{
+    if (snap != NULL && atomic_fetch_sub(&snap->refs, 1) == 1)
+        free(snap);
+}
+
+/* Publishes a snapshot of the engine; on allocation failure the old one stays. */
+static int publish(struct symbol_state *s)
+{
+    struct zone_snapshot *snap = snapshot_build(s->eng);
+    if (snap == NULL)
+        return -1;
+    pthread_mutex_lock(&s->snap_lock);
+    struct zone_snapshot *old = s->snap;
+    s->snap = snap;
+    pthread_mutex_unlock(&s->snap_lock);
+    snapshot_release(old);
+    return 0;
+}
+
+static double pip_for(const struct state *st, const char *symbol, double price, int *inferred)
+{
+    for (int i = 0; i < st->cfg.ninstruments; i++) {
+        if (strcmp(st->cfg.instruments[i].symbol, symbol) == 0) {
+            *inferred = 0;
+            return st->cfg.instruments[i].pip_size;
+        }
+    }
+    *inferred = 1;
+    return instrument_infer_pip(price);
+}
+
+/* Finds or creates the symbol. Creation is in memory only; the row is written with the
+ * first committed bars. */
+static struct symbol_state *symbol_get_or_create(struct state *st, const char *symbol,
+                                                 enum timeframe tf, double price,
+                                                 enum ingest_status *why)
+{
+    struct symbol_state *s = state_find(st, symbol);
+    if (s != NULL)
+        return s;
+    pthread_mutex_lock(&st->reg.create_lock);
+    s = state_find(st, symbol);
+    if (s != NULL)
+        goto out;
+    *why = INGEST_FULL;
+    if (atomic_load(&st->reg.count) >= REGISTRY_SLOTS / 2)
+        goto out;
+    *why = INGEST_NOMEM;
+    s = calloc(1, sizeof *s);
+    if (s == NULL)
+        goto out;
+    snprintf(s->name, sizeof s->name, "%s", symbol);
+    s->tf = tf;
+    s->pip = pip_for(st, symbol, price, &s->pip_inferred);
+    s->eng = engine_new(&st->cfg.params, s->pip, tf);
+    pthread_mutex_init(&s->write_lock, NULL);
+    pthread_mutex_init(&s->snap_lock, NULL);
+    if (s->eng == NULL || publish(s) != 0) {
+        symbol_free(s);
+        s = NULL;
+        goto out;
+    }
+    size_t mask = REGISTRY_SLOTS - 1;
+    size_t i = hash_symbol(symbol) & mask;
+    while (atomic_load(&st->reg.slots[i]) != NULL)
+        i = (i + 1) & mask;
+    atomic_store_explicit(&st->reg.slots[i], s, memory_order_release);
+    atomic_fetch_add(&st->reg.count, 1);
+out:
+    pthread_mutex_unlock(&st->reg.create_lock);
+    return s;
+}
+
+static int log_append(struct symbol_state *s, const struct bar *bars, size_t n)
+{
+    if (s->nlog + n > s->caplog) {
+        size_t cap = s->caplog ? s->caplog : 1024;
+        while (cap < s->nlog + n)
+            cap *= 2;
+        struct bar *log = realloc(s->log, cap * sizeof *log);
+        if (log == NULL)
+            return -1;
+        s->log = log;
+        s->caplog = cap;
+    }
+    memcpy(s->log + s->nlog, bars, n * sizeof *bars);
+    s->nlog += n;
+    return 0;
+}
+
+static int log_contains(const struct symbol_state *s, int64_t ts)
+{
+    size_t lo = 0, hi = s->nlog;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (s->log[mid].ts < ts)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < s->nlog && s->log[lo].ts == ts;
+}
+
+/* Replays the log into a fresh engine (after a failed write, or at start). */
+static int rebuild(struct state *st, struct symbol_state *s)
+{
+    struct engine *e = engine_new(&st->cfg.params, s->pip, s->tf);
+    if (e == NULL)
+        return -1;
+    for (size_t i = 0; i < s->nlog; i++) {
+        if (engine_push(e, &s->log[i], NULL) == PUSH_NOMEM) {
+            engine_free(e);
+            return -1;
+        }
+    }
+    engine_free(s->eng);
+    s->eng = e;
+    return 0;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* The zones named by events, each once. */
+static int changed_zones(const struct engine *e, const struct zone_events *ev,
+                         const struct zone ***out, size_t *nout)
+{
+    *out = NULL;
+    *nout = 0;
+    if (ev->n == 0)
+        return 0;
+    uint32_t *ids = malloc(ev->n * sizeof *ids);
+    const struct zone **zones = malloc(ev->n * sizeof *zones);
+    if (ids == NULL || zones == NULL) {
+        free(ids);
+        free(zones);
+        return -1;
+    }
+    for (size_t i = 0; i < ev->n; i++)
+        ids[i] = ev->v[i].zone_id;
+    qsort(ids, ev->n, sizeof *ids, cmp_u32);
+    size_t n = 0;
+    for (size_t i = 0; i < ev->n; i++) {
+        if (i > 0 && ids[i] == ids[i - 1])
+            continue;
+        const struct zone *z = engine_zone_get(e, ids[i]);
+        if (z != NULL)
+            zones[n++] = z;
+    }
+    free(ids);
+    *out = zones;
+    *nout = n;
+    return 0;
+}
+
+/* Splits the request into new bars and duplicates; fills item errors. */
+static enum ingest_status classify(struct symbol_state *s, const struct bar *bars, size_t n,
+                                   struct bar *fresh, size_t *nfresh,
+                                   struct ingest_result *out)
+{
+    int64_t last = s->nlog ? s->log[s->nlog - 1].ts : INT64_MIN;
+    *nfresh = 0;
+    for (size_t i = 0; i < n; i++) {
+        int64_t ts = bars[i].ts;
+        if (ts > last) {
+            fresh[(*nfresh)++] = bars[i];
+            last = ts;
+        } else if (ts == last || log_contains(s, ts)) {
+            out->duplicates++;
+        } else {
+            if (out->nerrors < 16)
+                out->errors[out->nerrors] = (struct ingest_item_error){
+                    i, "ts is older than the last bar of this symbol and timeframe"};
+            out->nerrors++;
+        }
+    }
+    return out->nerrors ? INGEST_INVALID : INGEST_OK;
+}
+
+/* Pushes bars into the engine and writes bars, zones and events in one transaction. */
+static enum ingest_status apply_and_commit(struct state *st, struct symbol_state *s,
+                                           const struct bar *bars, size_t n)
+{
+    struct zone_events ev = {0};
+    PGconn *c = NULL;
+    int moved = 0, ok = 0;
+    if (st->persist) {
+        c = pg_conn();
+        if (c == NULL || pg_command(c, "BEGIN") != 0)
+            return INGEST_UNAVAILABLE;
+        struct symbol_row row = {.pip_size = s->pip, .pip_inferred = s->pip_inferred,
+                                 .tf = s->tf};
+        snprintf(row.symbol, sizeof row.symbol, "%s", s->name);
+        if ((!s->persisted && symbols_store_insert(c, &row) != 0) ||
+            bars_store_insert(c, s->name, s->tf, bars, n) != 0)
+            goto fail;
+    }
+    moved = 1;
+    for (size_t i = 0; i < n; i++)
+        if (engine_push(s->eng, &bars[i], st->persist ? &ev : NULL) == PUSH_NOMEM)
+            goto fail;
+    if (st->persist) {
+        const struct zone **zones = NULL;
+        size_t nz = 0;
+        if (changed_zones(s->eng, &ev, &zones, &nz) != 0)
+            goto fail;
+        int rc = zones_store_upsert(c, s->name, zones, nz);
+        free(zones);
+        if (rc != 0 || zone_events_store_insert(c, s->name, ev.v, ev.n) != 0 ||
+            pg_command(c, "COMMIT") != 0)
+            goto fail;
+        s->persisted = 1;
+    }
+    ok = 1;
+fail:
+    zone_events_free(&ev);
+    if (ok) {
+        if (log_append(s, bars, n) == 0)
+            return INGEST_OK;
+        /* committed but the log could not grow: rebuild everything from the database
+         * at the next start; refuse further writes to this symbol now */
+        return INGEST_NOMEM;
+    }
+    if (c != NULL)
+        PQclear(PQexec(c, "ROLLBACK"));
+    if (moved && rebuild(st, s) != 0)
+        return INGEST_NOMEM;
+    return st->persist ? INGEST_UNAVAILABLE : INGEST_NOMEM;
+}
+
+enum ingest_status state_ingest(struct state *st, const char *symbol, enum timeframe tf,
+                                const struct bar *bars, size_t n, struct ingest_result *out)
+{
+    memset(out, 0, sizeof *out);
+    if (n == 0)
+        return INGEST_OK;
+    enum ingest_status why = INGEST_NOMEM;
+    struct symbol_state *s = symbol_get_or_create(st, symbol, tf, bars[0].close, &why);
+    if (s == NULL)
+        return why;
+    if (s->tf != tf) {
+        snprintf(out->message, sizeof out->message,
+                 "symbol %s is fed with %s bars; send %s bars or use another symbol name",
+                 symbol, tf_name(s->tf), tf_name(s->tf));
+        return INGEST_CONFLICT;
+    }
+    struct bar *fresh = malloc(n * sizeof *fresh);
+    if (fresh == NULL)
+        return INGEST_NOMEM;
+    pthread_mutex_lock(&s->write_lock);
+    size_t nfresh = 0;
+    enum ingest_status rc = classify(s, bars, n, fresh, &nfresh, out);
+    if (rc == INGEST_OK && nfresh > 0)
+        rc = apply_and_commit(st, s, fresh, nfresh);
+    if (rc == INGEST_OK) {
+        out->accepted = nfresh;
+        atomic_fetch_add(&s->duplicates, out->duplicates);
+        atomic_fetch_add(&st->bars_ingested, nfresh);
+        if (nfresh > 0)
+            publish(s);
+    } else {
+        out->duplicates = 0;
+    }
+    pthread_mutex_unlock(&s->write_lock);
+    free(fresh);
+    return rc;
+}
+
+/* --- rebuild at start ------------------------------------------------------------ */
+
+struct load_ctx {
+    struct state *st;
+    PGconn *c;
+    struct symbol_state *s;
+    char *err;
+    size_t errlen;
+};
+
+static int load_bar(void *ctx, const struct bar *b)
+{
+    struct load_ctx *lc = ctx;
+    if (log_append(lc->s, b, 1) != 0)
+        return -1;
+    return engine_push(lc->s->eng, b, NULL) == PUSH_NOMEM ? -1 : 0;
+}
+
+static int load_symbol(void *ctx, const struct symbol_row *row)
+{
+    struct load_ctx *lc = ctx;
+    enum ingest_status why;
+    struct symbol_state *s = symbol_get_or_create(lc->st, row->symbol, row->tf, 1.0, &why);
+    if (s == NULL) {
+        snprintf(lc->err, lc->errlen, "cannot create symbol %s", row->symbol);
+        return -1;
+    }
+    s->pip = row->pip_size;
+    s->pip_inferred = row->pip_inferred;
+    s->persisted = 1;
+    engine_free(s->eng);
+    s->eng = engine_new(&lc->st->cfg.params, s->pip, s->tf);
+    if (s->eng == NULL)
+        return -1;
+    lc->s = s;
+    if (bars_store_each(lc->c, row->symbol, row->tf, load_bar, lc) != 0) {
+        snprintf(lc->err, lc->errlen, "cannot load the bars of %s", row->symbol);
+        return -1;
+    }
+    return publish(s);
+}
+
+int state_load(struct state *st, char *err, size_t errlen)
+{
+    if (!st->persist)
+        return 0;
+    PGconn *c = pg_conn();
+    if (c == NULL) {
+        snprintf(err, errlen, "cannot connect to the database");
+        return -1;
+    }
+    struct load_ctx lc = {.st = st, .c = c, .err = err, .errlen = errlen};
+    snprintf(err, errlen, "cannot list symbols");
+    int rc = symbols_store_each(c, load_symbol, &lc);
+    pg_close_thread();
+    return rc;
+}

@@ -1,0 +1,111 @@
+/*
+ * state.h - the live per-symbol state and the use cases that change it.
+ *
+ * One struct symbol_state per symbol: its zone engine, the log of every bar it has been
+ * given (to rebuild the engine, roll back a failed write and draw candles) and the last
+ * published zone snapshot. Writers of a symbol are serialised by its write_lock and hold
+ * it across the database transaction; readers never take it: they take a reference to
+ * the immutable snapshot published after the last commit (RCU-style), so a slow write
+ * never blocks GET /zones and a reader never sees a write that was not committed.
+ *
+ * The symbol table is append-only: lookups are lock-free atomic loads; only creating a
+ * symbol takes the registry mutex.
+ */
+#ifndef LIQ_STATE_H
+#define LIQ_STATE_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "domain/bar.h"
+#include "domain/engine.h"
+#include "service/config.h"
+
+struct zone_snapshot {
+    atomic_int refs;
+    int64_t last_ts;
+    double last_close;
+    uint64_t bar_count;
+    size_t nactive;
+    size_t n;
+    struct zone zones[]; /* live zones (active and inactive), sorted by price */
+};
+
+struct symbol_state {
+    char name[33];
+    double pip;
+    int pip_inferred;
+    enum timeframe tf;
+    int persisted;                /* the symbols row is committed */
+    pthread_mutex_t write_lock;   /* serialises writers of this symbol */
+    struct engine *eng;           /* only under write_lock */
+    struct bar *log;              /* every applied bar, in order; only under write_lock */
+    size_t nlog, caplog;
+    pthread_mutex_t snap_lock;    /* guards the snapshot pointer swap, held for nanoseconds */
+    struct zone_snapshot *snap;
+    atomic_uint_fast64_t duplicates;
+};
+
+#define REGISTRY_SLOTS 4096 /* power of two; symbols beyond REGISTRY_SLOTS/2 are refused */
+
+struct registry {
+    _Atomic(struct symbol_state *) slots[REGISTRY_SLOTS];
+    atomic_size_t count;
+    pthread_mutex_t create_lock;
+};
+
+struct state {
+    struct app_config cfg;
+    struct registry reg;
+    int persist;                  /* cfg.params.liquidity_db_persist */
+    atomic_uint_fast64_t bars_ingested;
+};
+
+int state_init(struct state *st, const struct app_config *cfg);
+void state_free(struct state *st);
+
+/* NULL if unknown. Lock-free. */
+struct symbol_state *state_find(struct state *st, const char *symbol);
+/* Calls fn for every symbol (in creation order). */
+void state_each(struct state *st, void (*fn)(void *ctx, struct symbol_state *s), void *ctx);
+
+/* A reference to the symbol's current snapshot; release it with snapshot_release. */
+struct zone_snapshot *snapshot_acquire(struct symbol_state *s);
+void snapshot_release(struct zone_snapshot *snap);
+
+/* Rebuilds every symbol from the database (at start). 0 or -1 with err. */
+int state_load(struct state *st, char *err, size_t errlen);
+
+enum ingest_status {
+    INGEST_OK,
+    INGEST_INVALID,      /* item errors: see ingest_result.errors */
+    INGEST_CONFLICT,     /* symbol is fed with another timeframe */
+    INGEST_UNAVAILABLE,  /* the database could not commit: nothing changed */
+    INGEST_NOMEM,
+    INGEST_FULL,         /* no room for another symbol */
+};
+
+struct ingest_item_error {
+    size_t index;
+    const char *reason;
+};
+
+struct ingest_result {
+    size_t accepted, duplicates;
+    struct ingest_item_error errors[16];
+    size_t nerrors;      /* may exceed 16: only the first 16 are kept */
+    char message[160];
+};
+
+/*
+ * Applies validated bars of one symbol and timeframe, in order: each is new (applied),
+ * a duplicate (same ts as one already stored: ignored, counted) or older than the last
+ * bar and unknown (INGEST_INVALID: nothing is applied). With persistence on, bars and
+ * the zones they change are committed in one transaction before this returns OK.
+ */
+enum ingest_status state_ingest(struct state *st, const char *symbol, enum timeframe tf,
+                                const struct bar *bars, size_t n, struct ingest_result *out);
+
+#endif

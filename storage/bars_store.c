@@ -1,0 +1,87 @@
+/*
+ * bars_store.c - symbols and their bars: the source of truth the zone state is rebuilt
+ * from after a restart. Bars go in with COPY (one round trip per request).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "storage/stores.h"
+
+int symbols_store_insert(PGconn *c, const struct symbol_row *s)
+{
+    char pip[32];
+    snprintf(pip, sizeof pip, "%.17g", s->pip_size);
+    const char *v[4] = {s->symbol, pip, s->pip_inferred ? "true" : "false", tf_name(s->tf)};
+    PGresult *r = pg_exec(c, "symbol_insert", 4, v);
+    PQclear(r);
+    return r ? 0 : -1;
+}
+
+int symbols_store_each(PGconn *c, int (*fn)(void *ctx, const struct symbol_row *s), void *ctx)
+{
+    PGresult *r = pg_exec(c, "symbols_all", 0, NULL);
+    if (r == NULL)
+        return -1;
+    int rc = 0;
+    for (int i = 0; rc == 0 && i < PQntuples(r); i++) {
+        struct symbol_row s = {0};
+        snprintf(s.symbol, sizeof s.symbol, "%s", PQgetvalue(r, i, 0));
+        s.pip_size = pg_get_double(r, i, 1);
+        s.pip_inferred = PQgetvalue(r, i, 2)[0] == 't';
+        if (tf_parse(PQgetvalue(r, i, 3), &s.tf) != 0) {
+            rc = -1;
+            break;
+        }
+        rc = fn(ctx, &s);
+    }
+    PQclear(r);
+    return rc;
+}
+
+int bars_store_insert(PGconn *c, const char *symbol, enum timeframe tf, const struct bar *bars,
+                      size_t n)
+{
+    if (n == 0)
+        return 0;
+    struct textbuf tb = {0};
+    for (size_t i = 0; i < n; i++) {
+        char ts[32];
+        pg_format_ts(bars[i].ts, ts);
+        textbuf_printf(&tb, "%s\t%s\t%s\t%.17g\t%.17g\t%.17g\t%.17g\t%.17g\n", symbol,
+                       tf_name(tf), ts, bars[i].open, bars[i].high, bars[i].low, bars[i].close,
+                       bars[i].volume);
+    }
+    int rc = -1;
+    if (!tb.oom && pg_copy_begin(c, COPY_BARS) == 0) {
+        rc = pg_copy_put(c, tb.s, (int)tb.len);
+        rc |= pg_copy_end(c);
+    }
+    textbuf_free(&tb);
+    return rc;
+}
+
+int bars_store_each(PGconn *c, const char *symbol, enum timeframe tf,
+                    int (*fn)(void *ctx, const struct bar *b), void *ctx)
+{
+    const char *v[2] = {symbol, tf_name(tf)};
+    if (PQsendQueryPrepared(c, "bars_of_symbol", 2, v, NULL, NULL, 0) != 1)
+        return -1;
+    PQsetSingleRowMode(c);
+    int rc = 0;
+    PGresult *r;
+    while ((r = PQgetResult(c)) != NULL) {
+        ExecStatusType st = PQresultStatus(r);
+        if (st == PGRES_SINGLE_TUPLE && rc == 0) {
+            struct bar b = {
+                .ts = pg_get_int64(r, 0, 0), .open = pg_get_double(r, 0, 1), .high = pg_get_double(r, 0, 2),
+                .low = pg_get_double(r, 0, 3), .close = pg_get_double(r, 0, 4),
+                .volume = pg_get_double(r, 0, 5)};
+            rc = fn(ctx, &b);
+        } else if (st != PGRES_TUPLES_OK && st != PGRES_SINGLE_TUPLE) {
+            rc = -1;
+        }
+        PQclear(r);
+    }
+    return rc;
+}

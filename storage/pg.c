@@ -1,0 +1,246 @@
+/*
+ * pg.c - per-thread PostgreSQL connections with every statement prepared once.
+ *
+ * Each worker thread owns one PGconn, kept in thread-specific storage whose destructor
+ * closes it when the thread ends. The statement table is the union of the store modules'
+ * tables; it is prepared right after connecting, so a request never pays for a PREPARE.
+ */
+#include "storage/pg.h"
+
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "storage/stores.h"
+
+struct thread_conn {
+    PGconn *conn;
+    int broken;
+};
+
+static char *g_url;
+static pthread_key_t g_key;
+static pthread_once_t g_once = PTHREAD_ONCE_INIT;
+static atomic_uint_fast64_t g_errors, g_reconnects, g_connects;
+
+static void thread_conn_free(void *p)
+{
+    struct thread_conn *tc = p;
+    if (tc->conn != NULL)
+        PQfinish(tc->conn);
+    free(tc);
+}
+
+static void make_key(void)
+{
+    pthread_key_create(&g_key, thread_conn_free);
+}
+
+void pg_configure(const char *url)
+{
+    free(g_url);
+    g_url = strdup(url);
+    pthread_once(&g_once, make_key);
+}
+
+const char *pg_url(void)
+{
+    return g_url ? g_url : "";
+}
+
+static void notice_quiet(void *arg, const char *msg)
+{
+    (void)arg;
+    (void)msg;
+}
+
+static int prepare_all(PGconn *c)
+{
+    /* Staging table for zone upserts; per session, emptied at each commit. Made first:
+     * statements that read it are prepared against it. */
+    if (pg_command(c, "CREATE TEMP TABLE IF NOT EXISTS zone_stage "
+                      "(LIKE liquidity_levels INCLUDING DEFAULTS) ON COMMIT DELETE ROWS") != 0)
+        return -1;
+    for (size_t i = 0; i < STORE_STATEMENT_COUNT; i++) {
+        const struct pg_stmt *s = &STORE_STATEMENTS[i];
+        PGresult *r = PQprepare(c, s->name, s->sql, 0, NULL);
+        int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+        if (!ok)
+            fprintf(stderr, "{\"level\":\"error\",\"msg\":\"prepare %s failed\",\"pg\":\"%s\"}\n",
+                    s->name, PQerrorMessage(c));
+        PQclear(r);
+        if (!ok)
+            return -1;
+    }
+    return 0;
+}
+
+PGconn *pg_connect_raw(void)
+{
+    PGconn *c = PQconnectdb(pg_url());
+    if (PQstatus(c) != CONNECTION_OK) {
+        atomic_fetch_add(&g_errors, 1);
+        PQfinish(c);
+        return NULL;
+    }
+    PQsetNoticeProcessor(c, notice_quiet, NULL);
+    return c;
+}
+
+PGconn *pg_conn(void)
+{
+    pthread_once(&g_once, make_key);
+    struct thread_conn *tc = pthread_getspecific(g_key);
+    if (tc == NULL) {
+        tc = calloc(1, sizeof *tc);
+        if (tc == NULL)
+            return NULL;
+        pthread_setspecific(g_key, tc);
+    }
+    if (tc->conn != NULL && !tc->broken && PQstatus(tc->conn) == CONNECTION_OK)
+        return tc->conn;
+    if (tc->conn != NULL) {
+        PQfinish(tc->conn);
+        tc->conn = NULL;
+        atomic_fetch_add(&g_reconnects, 1);
+    }
+    PGconn *c = pg_connect_raw();
+    if (c == NULL)
+        return NULL;
+    /* Migrations may not be applied yet when migrate itself connects: prepare lazily. */
+    if (prepare_all(c) != 0) {
+        PQfinish(c);
+        return NULL;
+    }
+    atomic_fetch_add(&g_connects, 1);
+    tc->conn = c;
+    tc->broken = 0;
+    return c;
+}
+
+void pg_close_thread(void)
+{
+    pthread_once(&g_once, make_key);
+    struct thread_conn *tc = pthread_getspecific(g_key);
+    if (tc != NULL) {
+        thread_conn_free(tc);
+        pthread_setspecific(g_key, NULL);
+    }
+}
+
+void pg_mark_broken(void)
+{
+    struct thread_conn *tc = pthread_getspecific(g_key);
+    if (tc != NULL)
+        tc->broken = 1;
+}
+
+int pg_ping(void)
+{
+    PGconn *c = pg_connect_raw();
+    if (c == NULL)
+        return 0;
+    PGresult *r = PQexec(c, "SELECT 1");
+    int ok = PQresultStatus(r) == PGRES_TUPLES_OK;
+    PQclear(r);
+    PQfinish(c);
+    return ok;
+}
+
+static void fail(PGconn *c, const char *what)
+{
+    atomic_fetch_add(&g_errors, 1);
+    fprintf(stderr, "{\"level\":\"error\",\"msg\":\"database: %s\",\"pg\":\"", what);
+    for (const char *p = PQerrorMessage(c); *p; p++)
+        if (*p != '"' && *p != '\n' && *p != '\\')
+            fputc(*p, stderr);
+    fputs("\"}\n", stderr);
+    if (PQstatus(c) != CONNECTION_OK)
+        pg_mark_broken();
+}
+
+PGresult *pg_exec(PGconn *c, const char *stmt, int nparams, const char *const *values)
+{
+    PGresult *r = PQexecPrepared(c, stmt, nparams, values, NULL, NULL, 0);
+    ExecStatusType st = PQresultStatus(r);
+    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
+        return r;
+    fail(c, stmt);
+    PQclear(r);
+    return NULL;
+}
+
+int pg_command(PGconn *c, const char *sql)
+{
+    PGresult *r = PQexec(c, sql);
+    int ok = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK;
+    if (!ok)
+        fail(c, sql);
+    PQclear(r);
+    return ok ? 0 : -1;
+}
+
+int pg_copy_begin(PGconn *c, const char *copy_sql)
+{
+    PGresult *r = PQexec(c, copy_sql);
+    int ok = PQresultStatus(r) == PGRES_COPY_IN;
+    if (!ok)
+        fail(c, copy_sql);
+    PQclear(r);
+    return ok ? 0 : -1;
+}
+
+int pg_copy_put(PGconn *c, const char *buf, int len)
+{
+    if (PQputCopyData(c, buf, len) == 1)
+        return 0;
+    fail(c, "COPY data");
+    return -1;
+}
+
+int pg_copy_end(PGconn *c)
+{
+    if (PQputCopyEnd(c, NULL) != 1) {
+        fail(c, "COPY end");
+        return -1;
+    }
+    int ok = 1;
+    PGresult *r;
+    while ((r = PQgetResult(c)) != NULL) {
+        if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+            ok = 0;
+            fail(c, "COPY");
+        }
+        PQclear(r);
+    }
+    return ok ? 0 : -1;
+}
+
+void pg_counters_get(struct pg_counters *out)
+{
+    out->errors = atomic_load(&g_errors);
+    out->reconnects = atomic_load(&g_reconnects);
+    out->connects = atomic_load(&g_connects);
+}
+
+void pg_format_ts(int64_t ts, char *buf)
+{
+    time_t t = (time_t)ts;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(buf, 32, "%Y-%m-%d %H:%M:%S+00", &tm);
+}
+
+int64_t pg_get_int64(const PGresult *r, int row, int col)
+{
+    return strtoll(PQgetvalue(r, row, col), NULL, 10);
+}
+
+double pg_get_double(const PGresult *r, int row, int col)
+{
+    return strtod(PQgetvalue(r, row, col), NULL);
+}

@@ -1,0 +1,58 @@
+/*
+ * pg.h - PostgreSQL connections: one PGconn per worker thread, prepared once.
+ *
+ * pg_conn() hands the calling thread its own connection, opening it (and preparing every
+ * statement of the storage layer) on first use and resetting it after the server went
+ * away. NULL means the database cannot be reached now: the caller answers 503. No lock is
+ * shared between threads; the only shared state is the URL and the counters.
+ */
+#ifndef LIQ_PG_H
+#define LIQ_PG_H
+
+#include <libpq-fe.h>
+#include <stdint.h>
+
+struct pg_stmt {
+    const char *name;
+    const char *sql;
+};
+
+/* Sets the connection URL for every later pg_conn(). Call once before threads start. */
+void pg_configure(const char *url);
+const char *pg_url(void);
+
+/* This thread's connection, connected and prepared, or NULL if the database is down. */
+PGconn *pg_conn(void);
+/* Closes this thread's connection (thread exit does it too). */
+void pg_close_thread(void);
+/* Marks this thread's connection for a reset before its next use (after an error). */
+void pg_mark_broken(void);
+/* A new connection of its own (not prepared), or NULL: for migrations and admin work. */
+PGconn *pg_connect_raw(void);
+/* 1 if a fresh connection can be made and answers SELECT 1 now. */
+int pg_ping(void);
+
+/* Runs a prepared statement; returns the result when its status is OK, else NULL (the
+ * error is logged and counted). The caller PQclear()s a non-NULL result. */
+PGresult *pg_exec(PGconn *c, const char *stmt, int nparams, const char *const *values);
+/* Runs one SQL command without parameters (BEGIN, COMMIT, ...): 0 on success. */
+int pg_command(PGconn *c, const char *sql);
+
+/* COPY ... FROM STDIN: start with the COPY statement, put rows of text format, end. Each
+ * returns 0 on success. pg_copy_end reports the server's verdict on the whole COPY. */
+int pg_copy_begin(PGconn *c, const char *copy_sql);
+int pg_copy_put(PGconn *c, const char *buf, int len);
+int pg_copy_end(PGconn *c);
+
+struct pg_counters {
+    uint64_t errors, reconnects, connects;
+};
+void pg_counters_get(struct pg_counters *out);
+
+/* Formats epoch seconds as a timestamptz literal: "2022-10-10 00:15:00+00". buf >= 32. */
+void pg_format_ts(int64_t ts, char *buf);
+/* Parses the text of `extract(epoch from ts)::bigint` etc. */
+int64_t pg_get_int64(const PGresult *r, int row, int col);
+double pg_get_double(const PGresult *r, int row, int col);
+
+#endif

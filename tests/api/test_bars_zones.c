@@ -1,0 +1,284 @@
+/*
+ * POST /bars -> zone engine -> PostgreSQL -> GET /zones, end to end, against the private
+ * PostgreSQL of `scripts/dev test` (DESIGN.md sections 2-4).
+ */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "storage/migrate.h"
+#include "tests/support/harness.h"
+
+#define FIVE_DAYS (5 * 96)
+
+struct day_levels {
+    int64_t start;
+    double high, low, close;
+};
+
+/* The test's own computation of each UTC day's high, low and close. */
+static size_t daily_levels(const struct bar *bars, size_t n, struct day_levels *out)
+{
+    size_t nd = 0;
+    for (size_t i = 0; i < n; i++) {
+        int64_t d = day_start(bars[i].ts);
+        if (nd == 0 || out[nd - 1].start != d)
+            out[nd++] = (struct day_levels){d, bars[i].high, bars[i].low, bars[i].close};
+        out[nd - 1].high = fmax(out[nd - 1].high, bars[i].high);
+        out[nd - 1].low = fmin(out[nd - 1].low, bars[i].low);
+        out[nd - 1].close = bars[i].close;
+    }
+    return nd;
+}
+
+/* A zone of GET /zones carrying `source` within merging reach of `price`: a level that
+ * overlaps an existing zone joins it (DESIGN.md "merge"), so the zone's centre may sit up
+ * to one band width away from the level. */
+static int has_zone(json_t *zones, const char *source, double price)
+{
+    size_t i;
+    json_t *z;
+    json_array_foreach(zones, i, z)
+    {
+        int has = 0;
+        size_t k;
+        json_t *s;
+        json_array_foreach(json_object_get(z, "sources"), k, s) has |=
+            strcmp(json_string_value(s), source) == 0;
+        double lo = json_real_value(json_object_get(z, "price_low"));
+        double hi = json_real_value(json_object_get(z, "price_high"));
+        double reach = hi - lo;
+        if (has && lo - reach <= price + 1e-12 && price <= hi + reach + 1e-12)
+            return 1;
+    }
+    return 0;
+}
+
+static long bars_in_db(const char *url)
+{
+    return harness_sql_long(url, "SELECT count(*) FROM bars");
+}
+
+Test(bars_zones, five_days_give_previous_day_levels_that_survive_a_restart, .timeout = 120)
+{
+    char url[512];
+    harness_db("t_bars_zones", url, sizeof url);
+    struct app_config cfg;
+    harness_config(&cfg, url);
+    cfg.params.merge_distance_pips = 0; /* keep each daily level in a band of its own */
+    struct app *a = harness_start(&cfg);
+
+    size_t n = 0;
+    struct bar *bars = harness_eurusd(&n);
+    char *json = harness_bars_json("EURUSD", "M15", bars, 0, FIVE_DAYS);
+    struct http_reply r = http_post_json(a, "/bars", json);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    json_t *j = http_json(&r);
+    cr_assert_eq(json_integer_value(json_object_get(j, "accepted")), FIVE_DAYS);
+    cr_assert_eq(json_integer_value(json_object_get(j, "duplicates")), 0);
+    json_decref(j);
+    http_free(&r);
+    cr_assert_eq(bars_in_db(url), FIVE_DAYS, "acknowledged bars are committed");
+
+    /* the same batch again: all duplicates, nothing added */
+    r = http_post_json(a, "/bars", json);
+    j = http_json(&r);
+    cr_assert_eq(json_integer_value(json_object_get(j, "accepted")), 0);
+    cr_assert_eq(json_integer_value(json_object_get(j, "duplicates")), FIVE_DAYS);
+    json_decref(j);
+    http_free(&r);
+
+    struct day_levels days[8];
+    size_t nd = daily_levels(bars, FIVE_DAYS, days);
+    cr_assert_eq(nd, 5);
+    r = http_get(a, "/zones?symbol=EURUSD&active=all&limit=10000");
+    cr_assert_eq(r.status, 200);
+    j = http_json(&r);
+    json_t *zones = json_object_get(j, "zones");
+    /* each finished day (all but the last) left its high, low and close */
+    for (size_t d = 0; d + 1 < nd; d++) {
+        cr_expect(has_zone(zones, "HIGH_DAILY", days[d].high), "day %zu high %.5f", d,
+                  days[d].high);
+        cr_expect(has_zone(zones, "LOW_DAILY", days[d].low), "day %zu low %.5f", d, days[d].low);
+    }
+    cr_expect(has_zone(zones, "HIGH_DAILY", days[nd - 2].high));
+    double last_close = bars[FIVE_DAYS - 1].close;
+    cr_expect(has_zone(zones, "ROUND", floor(last_close / 0.005 + 1e-9) * 0.005) ||
+              has_zone(zones, "ROUND", ceil(last_close / 0.005 - 1e-9) * 0.005));
+    /* sorted by distance from the last close */
+    double prev = -1;
+    size_t i;
+    json_t *z;
+    json_array_foreach(zones, i, z)
+    {
+        double dist = json_real_value(json_object_get(z, "distance"));
+        cr_assert_geq(dist, prev);
+        prev = dist;
+    }
+    long stored = harness_sql_long(url, "SELECT count(*) FROM liquidity_levels WHERE merged_into IS NULL");
+    cr_assert_eq((size_t)stored, json_array_size(zones), "every zone is in liquidity_levels");
+    json_decref(j);
+    char *before = strdup(r.body);
+    http_free(&r);
+
+    /* restart: the zones are rebuilt from PostgreSQL, byte for byte */
+    app_stop(a);
+    a = harness_start(&cfg);
+    r = http_get(a, "/zones?symbol=EURUSD&active=all&limit=10000");
+    cr_assert_eq(r.status, 200);
+    cr_assert_str_eq(r.body, before);
+    http_free(&r);
+    free(before);
+
+    /* with previous_close enabled the previous day's close is a zone too */
+    app_stop(a);
+    free(json);
+    free(bars);
+}
+
+Test(bars_zones, previous_close_is_a_zone_when_enabled, .timeout = 60)
+{
+    struct app_config cfg;
+    harness_config(&cfg, NULL);
+    cfg.params.liquidity_sources = (1u << SRC_PREVIOUS_CLOSE) | (1u << SRC_LOW_DAILY);
+    cfg.params.merge_distance_pips = 0;
+    struct app *a = harness_start(&cfg);
+    size_t n = 0;
+    struct bar *bars = harness_eurusd(&n);
+    char *json = harness_bars_json("EURUSD", "M15", bars, 0, 2 * 96 + 1);
+    struct http_reply r = http_post_json(a, "/bars", json);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    http_free(&r);
+    struct day_levels days[4];
+    daily_levels(bars, 2 * 96, days);
+    r = http_get(a, "/zones?symbol=EURUSD&active=all");
+    json_t *j = http_json(&r);
+    cr_assert(has_zone(json_object_get(j, "zones"), "PREVIOUS_CLOSE", days[1].close));
+    cr_assert(has_zone(json_object_get(j, "zones"), "LOW_DAILY", days[1].low));
+    json_decref(j);
+    http_free(&r);
+    app_stop(a);
+    free(json);
+    free(bars);
+}
+
+Test(bars_zones, bad_requests_get_json_errors_and_change_nothing, .timeout = 60)
+{
+    char url[512];
+    harness_db("t_bars_bad", url, sizeof url);
+    struct app_config cfg;
+    harness_config(&cfg, url);
+    cfg.body_limit_bytes = 64 * 1024;
+    struct app *a = harness_start(&cfg);
+    size_t n = 0;
+    struct bar *bars = harness_eurusd(&n);
+    char *json = harness_bars_json("EURUSD", "M15", bars, 0, 10);
+    struct http_reply r = http_post_json(a, "/bars", json);
+    cr_assert_eq(r.status, 200);
+    http_free(&r);
+
+    /* malformed JSON: 400 */
+    r = http_post_json(a, "/bars", "[{\"symbol\":\"EURUSD\",");
+    cr_assert_eq(r.status, 400);
+    json_t *j = http_json(&r);
+    cr_assert_str_eq(json_string_value(json_object_get(json_object_get(j, "error"), "code")),
+                     "malformed_json");
+    json_decref(j);
+    http_free(&r);
+
+    /* an invalid bar inside a batch: 422 naming it, the valid ones not applied */
+    char *batch = harness_bars_json("EURUSD", "M15", bars, 10, 20);
+    char *bad = strstr(batch, "\"high\":");
+    cr_assert_not_null(bad);
+    bad = strstr(bad + 1, "},{");
+    cr_assert_not_null(bad);
+    /* third bar: high below low */
+    char *third = strstr(strstr(strstr(batch, "},{") + 1, "},{") + 1, "\"high\":");
+    memcpy(third, "\"high\":0.5", 10);
+    r = http_post_json(a, "/bars", batch);
+    cr_assert_eq(r.status, 422, "%s", r.body);
+    j = http_json(&r);
+    json_t *items = json_object_get(json_object_get(json_object_get(j, "error"), "details"),
+                                    "items");
+    cr_assert_eq(json_array_size(items), 1);
+    cr_assert_eq(json_integer_value(json_object_get(json_array_get(items, 0), "index")), 2);
+    json_decref(j);
+    http_free(&r);
+    cr_assert_eq(harness_sql_long(url, "SELECT count(*) FROM bars"), 10);
+
+    /* oversized body: 413 */
+    size_t big = 200 * 1024;
+    char *huge = malloc(big);
+    memset(huge, ' ', big);
+    r = http_do(a, "POST", "/bars", "application/json", huge, big);
+    cr_assert_eq(r.status, 413);
+    http_free(&r);
+    free(huge);
+
+    /* wrong content type: 415; unknown route 404; wrong method 405 */
+    r = http_do(a, "POST", "/bars", "text/plain", "x", 1);
+    cr_assert_eq(r.status, 415);
+    http_free(&r);
+    r = http_get(a, "/nothing");
+    cr_assert_eq(r.status, 404);
+    http_free(&r);
+    r = http_do(a, "DELETE", "/bars", NULL, NULL, 0);
+    cr_assert_eq(r.status, 405);
+    http_free(&r);
+
+    /* older than the last bar: 422, nothing applied */
+    char *old = harness_bars_json("EURUSD", "M15", bars, 20, 21);
+    r = http_post_json(a, "/bars", old);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    http_free(&r);
+    free(old);
+    old = harness_bars_json("EURUSD", "M15", bars, 15, 16);
+    r = http_post_json(a, "/bars", old);
+    cr_assert_eq(r.status, 422, "%s", r.body);
+    http_free(&r);
+    cr_assert_eq(harness_sql_long(url, "SELECT count(*) FROM bars"), 11);
+
+    /* another timeframe for the same symbol: 409 */
+    r = http_post_json(a, "/bars",
+                       "{\"symbol\":\"EURUSD\",\"timeframe\":\"H1\",\"ts\":\"2023-01-02T00:00:00Z\","
+                       "\"open\":1.0,\"high\":1.1,\"low\":0.9,\"close\":1.0,\"volume\":1}");
+    cr_assert_eq(r.status, 409, "%s", r.body);
+    http_free(&r);
+
+    /* unknown symbol: 404; bad parameter: 422 */
+    r = http_get(a, "/zones?symbol=GBPUSD");
+    cr_assert_eq(r.status, 404);
+    http_free(&r);
+    r = http_get(a, "/zones?symbol=EURUSD&side=left");
+    cr_assert_eq(r.status, 422);
+    http_free(&r);
+    r = http_get(a, "/zones?symbol=eur;drop");
+    cr_assert_eq(r.status, 422);
+    http_free(&r);
+
+    app_stop(a);
+    free(old);
+    free(batch);
+    free(json);
+    free(bars);
+}
+
+Test(bars_zones, health_reports_the_database, .timeout = 30)
+{
+    char url[512];
+    harness_db("t_health", url, sizeof url);
+    struct app_config cfg;
+    harness_config(&cfg, url);
+    struct app *a = harness_start(&cfg);
+    struct http_reply r = http_get(a, "/health");
+    cr_assert_eq(r.status, 200);
+    json_t *j = http_json(&r);
+    cr_assert_str_eq(json_string_value(json_object_get(j, "database")), "up");
+    cr_assert_str_eq(json_string_value(json_object_get(j, "status")), "ok");
+    json_decref(j);
+    http_free(&r);
+    cr_assert_eq(harness_sql_long(url, "SELECT count(*) FROM schema_migrations"), MIGRATION_COUNT);
+    app_stop(a);
+}
