@@ -226,7 +226,8 @@ static uint32_t add_level(struct engine *e, enum liq_source src, double price,
     struct zone proto = {
         .sources = bit, .price = price, .lo = price - hw, .hi = price + hw,
         .created_ts = ts, .origin_ts = origin_ts, .alive_ts = ts, .active = 1,
-        .role = price <= e->last_close ? ROLE_SUPPORT : ROLE_RESISTANCE,
+        .role = e->bars == 0 ? ROLE_NONE
+                : price <= e->last_close ? ROLE_SUPPORT : ROLE_RESISTANCE,
     };
     zone_stats_refresh(&proto, e->p.max_level_touches);
     id = zone_map_insert(&e->map, &proto);

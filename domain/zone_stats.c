@@ -98,6 +98,8 @@ static int touch(struct zone_map *m, struct zone *z, const struct bar *b, double
             z->approach = prev_close > z->price ? 1 : -1;
         else
             z->approach = z->role == ROLE_RESISTANCE ? -1 : 1;
+        if (z->role == ROLE_NONE) /* made before any bar: the first approach decides */
+            z->role = z->approach > 0 ? ROLE_SUPPORT : ROLE_RESISTANCE;
         rc |= zone_map_test_add(m, z->id);
     }
     z->touches++;
