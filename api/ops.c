@@ -51,10 +51,12 @@ static void symbol_json(void *ctx, struct symbol_state *s)
     }
     struct textbuf *tb = sc->tb;
     textbuf_printf(tb, "%s{\"symbol\":\"%s\",\"pip_size\":%.15g,\"pip_size_inferred\":%s,"
-                       "\"timeframe\":\"%s\",\"bars\":%llu,\"duplicates\":%llu,\"last_ts\":",
+                       "\"timeframe\":\"%s\",\"bars\":%llu,\"duplicates\":%llu,\"first_ts\":",
                    sc->n++ ? "," : "", s->name, s->pip, s->pip_inferred ? "true" : "false",
                    tf_name(s->tf), (unsigned long long)snap->bar_count,
                    (unsigned long long)atomic_load(&s->duplicates));
+    render_ts_or_null(tb, snap->first_ts);
+    textbuf_append(tb, ",\"last_ts\":", 11);
     render_ts_or_null(tb, snap->last_ts);
     textbuf_printf(tb, ",\"last_close\":%.15g,\"zones\":%zu,\"zones_active\":%zu}",
                    snap->last_close, snap->n, snap->nactive);

@@ -78,13 +78,14 @@ void state_each(struct state *st, void (*fn)(void *ctx, struct symbol_state *s),
     }
 }
 
-static struct zone_snapshot *snapshot_build(const struct engine *e)
+static struct zone_snapshot *snapshot_build(const struct engine *e, int64_t first_ts)
 {
     size_t n = engine_zone_count(e);
     struct zone_snapshot *snap = malloc(sizeof *snap + n * sizeof(struct zone));
     if (snap == NULL)
         return NULL;
     atomic_init(&snap->refs, 1);
+    snap->first_ts = first_ts;
     snap->last_ts = engine_last_ts(e);
     snap->last_close = engine_last_close(e);
     snap->bar_count = engine_bar_count(e);
@@ -116,7 +117,7 @@ void snapshot_release(struct zone_snapshot *snap)
 /* Publishes a snapshot of the engine; on allocation failure the old one stays. */
 static int publish(struct symbol_state *s)
 {
-    struct zone_snapshot *snap = snapshot_build(s->eng);
+    struct zone_snapshot *snap = snapshot_build(s->eng, s->nlog ? s->log[0].ts : 0);
     if (snap == NULL)
         return -1;
     pthread_mutex_lock(&s->snap_lock);

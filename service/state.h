@@ -25,7 +25,7 @@
 
 struct zone_snapshot {
     atomic_int refs;
-    int64_t last_ts;
+    int64_t first_ts, last_ts;
     double last_close;
     uint64_t bar_count;
     size_t nactive;
