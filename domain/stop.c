@@ -134,10 +134,14 @@ void stop_select(const struct zone *zones, size_t n, const struct liq_params *p,
     out->zone_strength = best->strength;
     out->buffer_pips = buffer_pips;
     out->distance_pips = fabs(entry - out->price) / pip;
+    /* a reason longer than the buffer is cut, which is fine for a human-readable note */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-truncation"
     snprintf(out->reason, sizeof(out->reason),
              "behind zone %u (strength %.2f, %u tests), %.1f pips buffer%s; strongest of %d "
              "qualifying (%d weak, %d over-tested, %d too far skipped)",
              best->id, (double)best->strength, best->tests, buffer_pips,
              regime == REGIME_TRANSITION ? " (transition)" : "", out->qualifying, weak, worn,
              far);
+#pragma GCC diagnostic pop
 }

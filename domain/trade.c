@@ -343,6 +343,7 @@ enum trail_status trade_trail(struct trade *t, const struct zone *zones, size_t 
     }
     assert(pip > 0.0);
     double before = t->remaining;
+    (void)before; /* read by the asserts only */
     double closed = 0.0;
     double adverse = t->side == SIDE_BUY ? low : high;
     double buf = (t->buffer_pips > 0.0 ? t->buffer_pips : p->default_buffer_pips) * pip;
