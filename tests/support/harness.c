@@ -5,11 +5,13 @@
 
 #include <criterion/criterion.h>
 #include <curl/curl.h>
+#include <fcntl.h>
 #include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "api/decode.h"
 #include "api/render.h"
@@ -100,6 +102,38 @@ static size_t header(char *p, size_t size, size_t n, void *ud)
     return len;
 }
 
+/*
+ * The contract log: with LIQ_CONTRACT_LOG=FILE every exchange is appended to FILE as one
+ * JSON line {"method","path","query","status","content_type","body"}, and
+ * tests/contract/validate.mjs checks each against openapi.yaml after the suite. One
+ * write(2) per line on an O_APPEND descriptor, so forked Criterion workers do not
+ * interleave.
+ */
+static void contract_log(const char *method, const char *target, const struct http_reply *r,
+                         const char *content_type)
+{
+    const char *file = getenv("LIQ_CONTRACT_LOG");
+    if (file == NULL || file[0] == '\0')
+        return;
+    size_t plen = strcspn(target, "?");
+    json_t *body = json_stringn(r->body ? r->body : "", r->body ? r->len : 0);
+    json_t *line = json_pack("{s:s, s:s%, s:s, s:i, s:s?, s:o}", "method", method, "path",
+                             target, plen, "query", target[plen] ? target + plen + 1 : "",
+                             "status", (int)r->status, "content_type", content_type, "body",
+                             body ? body : json_null());
+    cr_assert_not_null(line);
+    char *text = json_dumps(line, JSON_COMPACT);
+    json_decref(line);
+    cr_assert_not_null(text);
+    int fd = open(file, O_WRONLY | O_CREAT | O_APPEND, 0644);
+    cr_assert_geq(fd, 0, "cannot append to LIQ_CONTRACT_LOG=%s", file);
+    size_t n = strlen(text);
+    text[n] = '\n'; /* replaces the NUL: the line is written with its length */
+    cr_assert_eq(write(fd, text, n + 1), (ssize_t)(n + 1));
+    close(fd);
+    free(text);
+}
+
 struct http_reply http_do(const struct app *a, const char *method, const char *path,
                           const char *content_type, const char *body, size_t len)
 {
@@ -130,6 +164,9 @@ struct http_reply http_do(const struct app *a, const char *method, const char *p
     CURLcode rc = curl_easy_perform(c);
     cr_assert_eq(rc, CURLE_OK, "%s %s: %s", method, path, curl_easy_strerror(rc));
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
+    char *reply_ct = NULL;
+    curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &reply_ct);
+    contract_log(method, path, &r, reply_ct);
     curl_slist_free_all(h);
     curl_easy_cleanup(c);
     if (r.body == NULL) {
