@@ -35,6 +35,7 @@ struct live_vwap {
     struct vwap w;
     enum liq_source src;
     uint32_t zone;          /* live zone id, 0 none */
+    size_t pos;             /* its sorted index when last moved (a hint, checked) */
     double reported;        /* price of the last ZEV_MOVED / ZEV_CREATED */
 };
 
@@ -48,6 +49,7 @@ struct engine {
     int64_t last_ts;
     double last_close;
     int64_t hist_sec;
+    int64_t cluster_every;      /* cluster_interval_hours in seconds */
 
     struct series_agg agg[TF_COUNT];
     uint8_t agg_on[TF_COUNT];
@@ -115,6 +117,7 @@ struct engine *engine_new(const struct liq_params *params, double pip, enum time
     e->active = params->liquidity_enabled ? params->liquidity_sources & runnable(base_tf) : 0;
     e->last_ts = INT64_MIN;
     e->hist_sec = (int64_t)llround(params->zone_history_hours * 3600.0);
+    e->cluster_every = (int64_t)llround(params->cluster_interval_hours * 3600.0);
     static const enum timeframe AGG[] = {TF_M5, TF_M15, TF_H1, TF_D1, TF_W1};
     for (size_t i = 0; i < sizeof AGG / sizeof AGG[0]; i++)
         e->agg_on[AGG[i]] = AGG[i] >= base_tf;
@@ -220,7 +223,8 @@ static uint32_t add_level(struct engine *e, enum liq_source src, double price,
         z->sources |= bit;
         if (refresh_alive(e, z, ts) != 0)
             return 0;
-        zone_stats_refresh(z, e->p.max_level_touches);
+        if (*bit_new) /* strength depends on the sources and counts: unchanged otherwise */
+            zone_stats_refresh(z, e->p.max_level_touches);
         return zone_emit(ev, id, 0, ts, price, ZEV_MERGED) == 0 ? id : 0;
     }
     struct zone proto = {
@@ -309,7 +313,7 @@ static int vwap_bar(struct engine *e, struct live_vwap *lv, const struct bar *b,
     if (refresh_alive(e, z, b->ts) != 0)
         return -1;
     if (z->price != v)
-        zone_map_move(&e->map, lv->zone, v);
+        zone_map_move(&e->map, lv->zone, v, &lv->pos);
     if (fabs(v - lv->reported) < VWAP_REPORT_PIPS * e->pip)
         return 0;
     lv->reported = v;
@@ -436,8 +440,7 @@ static int push_bar(struct engine *e, const struct bar *b, struct zone_events *e
     if (on(e, SRC_VWAP_WEEKLY) && vwap_bar(e, &e->vw_week, b, ev) != 0)
         return -1;
     if (on(e, SRC_CLUSTER)) {
-        int64_t every = (int64_t)llround(e->p.cluster_interval_hours * 3600.0);
-        if (cluster_push(&e->cluster, b, every, e->p.cluster_bin_pips * e->pip,
+        if (cluster_push(&e->cluster, b, e->cluster_every, e->p.cluster_bin_pips * e->pip,
                          e->p.cluster_value_area, &e->lv) != 0 ||
             flush(e, b->ts, ev) != 0)
             return -1;

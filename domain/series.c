@@ -41,8 +41,9 @@ int series_push(struct series_agg *s, const struct bar *b, int64_t base_sec, str
         s->end = start + tf_seconds(s->tf);
         s->open = 1;
     } else {
-        s->cur.high = fmax(s->cur.high, b->high);
-        s->cur.low = fmin(s->cur.low, b->low);
+        /* bars are validated finite: plain compares, no libm call */
+        s->cur.high = b->high > s->cur.high ? b->high : s->cur.high;
+        s->cur.low = b->low < s->cur.low ? b->low : s->cur.low;
         s->cur.close = b->close;
         s->cur.volume += b->volume;
     }

@@ -77,8 +77,25 @@ uint32_t zone_map_insert(struct zone_map *m, const struct zone *z)
     return id;
 }
 
-static size_t sorted_index_of(const struct zone_map *m, uint32_t id)
+size_t zone_map_lower_bound_from(const struct zone_map *m, double price, size_t hint)
 {
+    size_t i = hint < m->nsorted ? hint : m->nsorted;
+    /* walk while the hint is near (price moves little between bars), else bisect */
+    for (int step = 0; step < 8; step++) {
+        if (i > 0 && m->pool[m->sorted[i - 1] - 1].price >= price)
+            i--;
+        else if (i < m->nsorted && m->pool[m->sorted[i] - 1].price < price)
+            i++;
+        else
+            return i;
+    }
+    return zone_map_lower_bound(m, price);
+}
+
+static size_t sorted_index_of(const struct zone_map *m, uint32_t id, size_t *hint)
+{
+    if (hint != NULL && *hint < m->nsorted && m->sorted[*hint] == id)
+        return *hint;
     size_t at = zone_map_lower_bound(m, m->pool[id - 1].price);
     while (at < m->nsorted && m->sorted[at] != id)
         at++;
@@ -86,10 +103,10 @@ static size_t sorted_index_of(const struct zone_map *m, uint32_t id)
     return at;
 }
 
-void zone_map_move(struct zone_map *m, uint32_t id, double price)
+void zone_map_move(struct zone_map *m, uint32_t id, double price, size_t *hint)
 {
     struct zone *z = &m->pool[id - 1];
-    size_t at = sorted_index_of(m, id);
+    size_t at = sorted_index_of(m, id, hint);
     double shift = price - z->price;
     z->price = price;
     z->lo += shift;
@@ -103,11 +120,13 @@ void zone_map_move(struct zone_map *m, uint32_t id, double price)
         m->sorted[at] = m->sorted[at + 1];
         m->sorted[++at] = id;
     }
+    if (hint != NULL)
+        *hint = at;
 }
 
 void zone_map_unlink(struct zone_map *m, uint32_t id)
 {
-    size_t at = sorted_index_of(m, id);
+    size_t at = sorted_index_of(m, id, NULL);
     memmove(&m->sorted[at], &m->sorted[at + 1], (m->nsorted - at - 1) * sizeof *m->sorted);
     m->nsorted--;
 }

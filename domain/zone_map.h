@@ -33,6 +33,7 @@ struct zone_map {
     uint32_t *in_test;      /* ids with in_test = 1 (lazily purged) */
     size_t n_in_test, in_test_cap;
     double max_half;        /* widest half-width in the map: bounds the price search */
+    size_t scan_hint;       /* sorted index where the last bar's zone scan started */
 };
 
 void zone_map_init(struct zone_map *m);
@@ -47,8 +48,14 @@ size_t zone_map_lower_bound(const struct zone_map *m, double price);
  * ENOMEM. Does not arm a deadline: see zone_map_arm. */
 uint32_t zone_map_insert(struct zone_map *m, const struct zone *z);
 
-/* Moves zone id (band kept the same width) to price, keeping the index sorted. */
-void zone_map_move(struct zone_map *m, uint32_t id, double price);
+/* The same as zone_map_lower_bound, starting from a sorted index that was right recently
+ * (any value is correct; a near one makes it a few steps instead of a bisection). */
+size_t zone_map_lower_bound_from(const struct zone_map *m, double price, size_t hint);
+
+/* Moves zone id (band kept the same width) to price, keeping the index sorted. hint (may be
+ * NULL) is the caller's memory of the zone's sorted index: checked, used when right, and
+ * updated, so a level that moves every bar needs no search. */
+void zone_map_move(struct zone_map *m, uint32_t id, double price, size_t *hint);
 /* Takes a merged-away zone out of the price index (it stays in the pool). */
 void zone_map_unlink(struct zone_map *m, uint32_t id);
 

@@ -86,11 +86,15 @@ static uint32_t *counter(struct zone *z, enum zone_outcome o)
     return o == OUTCOME_HOLD ? &z->holds : o == OUTCOME_SWEEP ? &z->sweeps : &z->breaks;
 }
 
+/* Returns 0 or -1 (ENOMEM); *counted says whether tests or an outcome counter changed, the
+ * only inputs of probabilities and strength besides the sources. */
 static int touch(struct zone_map *m, struct zone *z, const struct bar *b, double prev_close,
-                 struct zone_events *ev)
+                 struct zone_events *ev, int *counted)
 {
     int rc = 0;
+    *counted = 0;
     if (!z->in_test) {
+        *counted = 1;
         z->in_test = 1;
         z->outcome = OUTCOME_NONE;
         z->tests++;
@@ -109,6 +113,7 @@ static int touch(struct zone_map *m, struct zone *z, const struct bar *b, double
     enum zone_outcome o = classify(z, b);
     if (o <= z->outcome)
         return rc;
+    *counted = 1;
     if (z->outcome != OUTCOME_NONE)
         (*counter(z, z->outcome))--;
     (*counter(z, o))++;
@@ -127,15 +132,18 @@ int zone_stats_bar(struct zone_map *m, const struct bar *b, double prev_close,
                    int max_touches, struct zone_events *ev)
 {
     int rc = 0;
-    size_t i = zone_map_lower_bound(m, b->low - m->max_half);
+    size_t i = zone_map_lower_bound_from(m, b->low - m->max_half, m->scan_hint);
+    m->scan_hint = i;
     for (; i < m->nsorted; i++) {
         struct zone *z = &m->pool[m->sorted[i] - 1];
         if (z->price - m->max_half > b->high)
             break;
         if (!z->active || b->low > z->hi || b->high < z->lo)
             continue;
-        rc |= touch(m, z, b, prev_close, ev);
-        zone_stats_refresh(z, max_touches);
+        int counted;
+        rc |= touch(m, z, b, prev_close, ev, &counted);
+        if (counted) /* a touch inside a test with no new outcome changes no probability */
+            zone_stats_refresh(z, max_touches);
     }
     /* end the tests price has left by the band's width; compact the set in place */
     size_t keep = 0;

@@ -34,17 +34,46 @@ void cluster_free(struct cluster *c)
     c->bins = NULL;
 }
 
+/* The ring's points in order as at most two contiguous runs (no division per point). */
+struct ring_runs {
+    const struct cluster_pt *a, *b;
+    size_t na, nb;
+};
+
+static struct ring_runs runs_of(const struct cluster *c)
+{
+    size_t first = c->cap - c->head < c->n ? c->cap - c->head : c->n;
+    return (struct ring_runs){.a = c->ring + c->head, .na = first, .b = c->ring,
+                              .nb = c->n - first};
+}
+
+/* Bins are floor(price / bin_size), stored per point at push: floor is monotonic, so the
+ * lowest and highest bins are those of the lowest and highest prices, exactly. */
+static void span(const struct cluster_pt *v, size_t n, int64_t *lo, int64_t *hi)
+{
+    for (size_t i = 0; i < n; i++) {
+        *lo = v[i].bin < *lo ? v[i].bin : *lo;
+        *hi = v[i].bin > *hi ? v[i].bin : *hi;
+    }
+}
+
+static void fill(double *bins, const struct cluster_pt *v, size_t n, int64_t b0, double *total)
+{
+    for (size_t i = 0; i < n; i++) {
+        bins[v[i].bin - b0] += v[i].vol;
+        *total += v[i].vol;
+    }
+}
+
 static int profile(struct cluster *c, double bin_size, double va, int64_t ts,
                    struct levels *out)
 {
-    double lo = INFINITY, hi = -INFINITY;
-    for (size_t i = 0; i < c->n; i++) {
-        double p = c->ring[(c->head + i) % c->cap].price;
-        lo = fmin(lo, p);
-        hi = fmax(hi, p);
-    }
-    int64_t b0 = (int64_t)floor(lo / bin_size);
-    size_t nb = (size_t)((int64_t)floor(hi / bin_size) - b0 + 1);
+    int64_t lo = INT64_MAX, hi = INT64_MIN;
+    struct ring_runs r = runs_of(c);
+    span(r.a, r.na, &lo, &hi);
+    span(r.b, r.nb, &lo, &hi);
+    int64_t b0 = lo;
+    size_t nb = (size_t)(hi - b0 + 1);
     if (nb > c->nbins_cap) {
         size_t cap = c->nbins_cap ? c->nbins_cap : 64;
         while (cap < nb)
@@ -58,12 +87,8 @@ static int profile(struct cluster *c, double bin_size, double va, int64_t ts,
     for (size_t i = 0; i < nb; i++)
         c->bins[i] = 0;
     double total = 0;
-    for (size_t i = 0; i < c->n; i++) {
-        const struct cluster_pt *pt = &c->ring[(c->head + i) % c->cap];
-        size_t k = (size_t)((int64_t)floor(pt->price / bin_size) - b0);
-        c->bins[k] += pt->vol;
-        total += pt->vol;
-    }
+    fill(c->bins, r.a, r.na, b0, &total);
+    fill(c->bins, r.b, r.nb, b0, &total);
     size_t poc = 0;
     for (size_t i = 1; i < nb; i++)
         if (c->bins[i] > c->bins[poc])
@@ -90,16 +115,18 @@ int cluster_push(struct cluster *c, const struct bar *b, int64_t interval, doubl
                  double va, struct levels *out)
 {
     while (c->n > 0 && c->ring[c->head].ts <= b->ts - c->window) {
-        c->head = (c->head + 1) % c->cap;
+        c->head = c->head + 1 == c->cap ? 0 : c->head + 1;
         c->n--;
     }
     if (c->n == c->cap) { /* denser than sized for: drop the oldest */
-        c->head = (c->head + 1) % c->cap;
+        c->head = c->head + 1 == c->cap ? 0 : c->head + 1;
         c->n--;
     }
-    c->ring[(c->head + c->n) % c->cap] = (struct cluster_pt){
-        .ts = b->ts, .price = (b->high + b->low + b->close) / 3.0,
-        .vol = b->volume > 0 ? b->volume : 1.0};
+    size_t at = c->head + c->n;
+    double price = (b->high + b->low + b->close) / 3.0;
+    c->ring[at >= c->cap ? at - c->cap : at] = (struct cluster_pt){
+        .ts = b->ts, .price = price, .vol = b->volume > 0 ? b->volume : 1.0,
+        .bin = bin_size > 0 ? (int64_t)floor(price / bin_size) : 0};
     c->n++;
     if (interval <= 0 || !(bin_size > 0))
         return 0;

@@ -50,6 +50,7 @@ double vwap_value(const struct vwap *w);
 struct swing_detector {
     int len;                /* swing_length L */
     uint64_t n;             /* bars pushed */
+    size_t slot;            /* n % (2L): where the next bar goes */
     double hi[2 * SWING_MAX_LENGTH], lo[2 * SWING_MAX_LENGTH];
     int64_t ts[2 * SWING_MAX_LENGTH];
     int last_kind;          /* +1 high, -1 low, 0 none: the last surviving pivot */
@@ -123,6 +124,7 @@ struct wyckoff {
     double hi[WYCKOFF_MAX_BARS], lo[WYCKOFF_MAX_BARS];
     int64_t ts[WYCKOFF_MAX_BARS];
     uint64_t n;
+    size_t slot;            /* n % min_bars: where the next bar goes, the oldest bar */
     int in_range;
 };
 void wyckoff_init(struct wyckoff *w, int min_bars);
@@ -134,7 +136,8 @@ void wyckoff_push(struct wyckoff *w, const struct bar *b, double atr, double k,
 /* ---- CLUSTER (cluster.c): rolling volume profile ---- */
 struct cluster {
     int64_t window;         /* seconds: zone_history_hours */
-    struct cluster_pt { int64_t ts; double price, vol; } *ring;
+    /* bin: floor(price / bin_size), computed once when the bar arrives */
+    struct cluster_pt { int64_t ts; double price, vol; int64_t bin; } *ring;
     size_t cap, head, n;    /* ring buffer of base bars in the window */
     double *bins;
     size_t nbins_cap;
@@ -145,7 +148,8 @@ int cluster_init(struct cluster *c, int64_t window, size_t cap_bars);
 void cluster_free(struct cluster *c);
 /* Adds a base bar (its volume at its typical price; volume 0 counts as 1). Every `interval`
  * seconds of bar time it builds the window's profile with bins of bin_size and emits the
- * point of control and the value area (share va of the volume) high and low. -1 on ENOMEM. */
+ * point of control and the value area (share va of the volume) high and low. -1 on ENOMEM.
+ * bin_size must be the same at every call (each bar's bin is computed once, on arrival). */
 int cluster_push(struct cluster *c, const struct bar *b, int64_t interval, double bin_size,
                  double va, struct levels *out);
 

@@ -28,13 +28,15 @@ int swing_push(struct swing_detector *sd, int64_t ts, double high, double low,
 {
     int w = 2 * sd->len;
     uint64_t j = sd->n++;
-    sd->hi[j % (uint64_t)w] = high;
-    sd->lo[j % (uint64_t)w] = low;
-    sd->ts[j % (uint64_t)w] = ts;
+    size_t slot = sd->slot; /* == j % w, kept instead of divided */
+    sd->slot = slot + 1 == (size_t)w ? 0 : slot + 1;
+    sd->hi[slot] = high;
+    sd->lo[slot] = low;
+    sd->ts[slot] = ts;
     if (j < (uint64_t)(3 * sd->len - 1))
         return 0;
     uint64_t i = j - (uint64_t)sd->len;
-    size_t at = i % (uint64_t)w;
+    size_t at = slot >= (size_t)sd->len ? slot - (size_t)sd->len : slot + (size_t)sd->len;
     double mx = sd->hi[0], mn = sd->lo[0];
     for (int k = 1; k < w; k++) {
         mx = sd->hi[k] > mx ? sd->hi[k] : mx;

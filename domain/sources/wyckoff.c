@@ -23,11 +23,12 @@ void wyckoff_init(struct wyckoff *w, int min_bars)
 void wyckoff_push(struct wyckoff *w, const struct bar *b, double atr, double k,
                   struct levels *out)
 {
-    size_t at = w->n % (uint64_t)w->min_bars;
+    size_t at = w->slot;
     w->hi[at] = b->high;
     w->lo[at] = b->low;
     w->ts[at] = b->ts;
     w->n++;
+    w->slot = at + 1 == (size_t)w->min_bars ? 0 : at + 1;
     if (w->n < (uint64_t)w->min_bars || !(atr > 0))
         return;
     double hi = w->hi[0], lo = w->lo[0];
@@ -37,7 +38,7 @@ void wyckoff_push(struct wyckoff *w, const struct bar *b, double atr, double k,
     }
     int fits = hi - lo <= k * atr;
     if (fits && !w->in_range) {
-        int64_t first = w->ts[w->n % (uint64_t)w->min_bars];
+        int64_t first = w->ts[w->slot];
         levels_add(out, SRC_WYCKOFF, hi, first);
         levels_add(out, SRC_WYCKOFF, lo, first);
     }
