@@ -949,6 +949,26 @@ void report_write_md(FILE *f, const struct report *r, const char *cmd)
             z1->stops ? 100.0 * (double)z1->swept / (double)z1->stops : 0.0, o->sweep_bars);
     fprintf(f, "- Neither method has an edge of its own here: the entries are deliberately "
                "arbitrary, so the question is only which exit loses less or gains more.\n");
+    fprintf(f, "\n### What to try next\n\n");
+    fprintf(f, "1. **A test outcome that means something to a trader.** Bands are narrow "
+               "(half-width max(1 pip, 0.1 × ATR14)), and one M15 close beyond the far edge "
+               "is a break: %.0f %% of judged tests end as breaks. Judge a test over a horizon "
+               "instead (does price move k × ATR away from the zone before closing beyond it "
+               "by k × ATR?) and widen bands with volatility.\n",
+            nj ? 100.0 * (double)r->outcomes[1][OUTCOME_BREAK] / (double)nj : 0.0);
+    fprintf(f, "2. **Pool information across zones.** `prob_hold` is a Laplace frequency of "
+               "one zone's few tests, so it is mostly noise. Fit a model across zones on the "
+               "fit half — logistic regression on source bits, band width / ATR, tests so far, "
+               "approach speed, session — and judge it on the second half with this tool.\n");
+    fprintf(f, "3. **Count sweeps with holds** for stop placement (both close back on the "
+               "approach side) and score `prob_hold + prob_sweep` against that outcome.\n");
+    fprintf(f, "4. **Re-derive `strength` and `min_liquidity_strength`.** With hold rates "
+               "near %.0f %%, a strength of 0.60 is almost unreachable, so the setup logic "
+               "refuses or falls back; thresholds should come from the calibrated "
+               "probability, not from a fixed number.\n", 100.0 * r->judged_rate);
+    fprintf(f, "5. **More data** (other symbols and years, M5 bars so PIVOT_M5 runs) before "
+               "trusting any stop comparison; a daily entry gives only about %zu trades "
+               "here.\n", r->entries);
 }
 
 /*
