@@ -854,7 +854,7 @@ void report_write_md(FILE *f, const struct report *r, const char *cmd)
                "bar of the judged half, every %zu-th bar (once a day) a setup at that bar's "
                "close, sides alternating BUY, SELL, ...; trend_score %.2f, regime NORMAL. "
                "Zones: the engine's active zones after that bar, sorted by price. The same "
-               "entries run twice:\n\n", o->trade_every, o->trend_score);
+               "entries run through each method:\n\n", o->trade_every, o->trend_score);
     fprintf(f, "- **zone**: `setup_build` (stop behind the strongest qualifying zone, or the "
                "%.0f-pip fallback; TP1/TP2/runner in front of zones, refused when no zone "
                "gives RR ≥ 1.5), then `trade_trail` with every following bar (price = close, "
