@@ -13,5 +13,7 @@ void zones_get(struct request *rq, struct reply *rp);
 void ops_health(struct request *rq, struct reply *rp);
 void ops_metrics(struct request *rq, struct reply *rp);
 void ops_symbols(struct request *rq, struct reply *rp);
+void bars_get(struct request *rq, struct reply *rp);
+void dashboard_get(struct request *rq, struct reply *rp);
 
 #endif

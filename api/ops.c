@@ -7,6 +7,7 @@
 #include "api/handlers.h"
 #include "api/render.h"
 #include "service/app.h"
+#include "service/write_metrics.h"
 #include "storage/pg.h"
 
 static int database_up(const struct app *a)
@@ -108,6 +109,7 @@ void ops_metrics(struct request *rq, struct reply *rp)
                    "# HELP liq_db_reconnects_total Database reconnects.\n"
                    "# TYPE liq_db_reconnects_total counter\nliq_db_reconnects_total %llu\n",
                    (unsigned long long)pc.errors, (unsigned long long)pc.reconnects);
+    write_metrics_render(&tb);
     size_t len = 0;
     char *body = textbuf_take(&tb, &len);
     if (body == NULL)

@@ -12,6 +12,10 @@ const struct route ROUTES[] = {
     {"GET", "/symbols", "symbols", ops_symbols, 0},
     {"GET", "/health", "health", ops_health, 0},
     {"GET", "/metrics", "metrics", ops_metrics, 0},
+    {"GET", "/bars", "bars_get", bars_get, 0},
+    {"GET", "/dashboard", "dashboard", dashboard_get, 0},
+    {"GET", "/dashboard/{file}", "dashboard_asset", dashboard_get, 0},
+    {"GET", "/dashboard/vendor/{file}", "dashboard_vendor", dashboard_get, 0},
 };
 
 const int ROUTE_COUNT = sizeof ROUTES / sizeof ROUTES[0];

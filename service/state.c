@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "domain/instrument.h"
+#include "service/write_metrics.h"
 #include "storage/stores.h"
 
 static uint64_t hash_symbol(const char *s)
@@ -364,8 +365,11 @@ enum ingest_status state_ingest(struct state *st, const char *symbol, enum timef
     pthread_mutex_lock(&s->write_lock);
     size_t nfresh = 0;
     enum ingest_status rc = classify(s, bars, n, fresh, &nfresh, out);
-    if (rc == INGEST_OK && nfresh > 0)
+    if (rc == INGEST_OK && nfresh > 0) {
+        uint64_t t0 = write_metrics_now_ns();
         rc = apply_and_commit(st, s, fresh, nfresh);
+        write_metrics_observe(write_metrics_now_ns() - t0, rc == INGEST_OK);
+    }
     if (rc == INGEST_OK) {
         out->accepted = nfresh;
         atomic_fetch_add(&s->duplicates, out->duplicates);
