@@ -66,6 +66,16 @@ void reply_oom(struct reply *rp)
     reply_body(rp, 500, "application/json", b, b ? sizeof msg - 1 : 0);
 }
 
+void reply_textbuf(struct reply *rp, int status, const char *content_type, struct textbuf *tb)
+{
+    size_t len = 0;
+    char *body = textbuf_take(tb, &len);
+    if (body == NULL)
+        reply_oom(rp);
+    else
+        reply_body(rp, status, content_type, body, len);
+}
+
 void reply_json(struct reply *rp, int status, json_t *j)
 {
     if (j == NULL) {

@@ -64,6 +64,8 @@ void reply_error(struct reply *rp, int status, const char *code, const char *mes
 /* Takes ownership of body (malloc'd). */
 void reply_body(struct reply *rp, int status, const char *content_type, char *body,
                 size_t len);
+/* Hands tb's text to the reply (tb is emptied); 500 if tb ran out of memory. */
+void reply_textbuf(struct reply *rp, int status, const char *content_type, struct textbuf *tb);
 /* 503 with Retry-After: the write could not be made durable. */
 void reply_unavailable(struct reply *rp, const struct app *a);
 void reply_oom(struct reply *rp);

@@ -71,12 +71,7 @@ void ops_symbols(struct request *rq, struct reply *rp)
     textbuf_append(&tb, "{\"symbols\":[", 12);
     state_each(&rq->app->st, symbol_json, &sc);
     textbuf_append(&tb, "]}", 2);
-    size_t len = 0;
-    char *body = textbuf_take(&tb, &len);
-    if (body == NULL)
-        reply_oom(rp);
-    else
-        reply_body(rp, 200, "application/json", body, len);
+    reply_textbuf(rp, 200, "application/json", &tb);
 }
 
 static void symbol_metrics(void *ctx, struct symbol_state *s)
@@ -110,10 +105,5 @@ void ops_metrics(struct request *rq, struct reply *rp)
                    "# TYPE liq_db_reconnects_total counter\nliq_db_reconnects_total %llu\n",
                    (unsigned long long)pc.errors, (unsigned long long)pc.reconnects);
     write_metrics_render(&tb);
-    size_t len = 0;
-    char *body = textbuf_take(&tb, &len);
-    if (body == NULL)
-        reply_oom(rp);
-    else
-        reply_body(rp, 200, "text/plain; version=0.0.4", body, len);
+    reply_textbuf(rp, 200, "text/plain; version=0.0.4", &tb);
 }

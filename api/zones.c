@@ -160,12 +160,7 @@ void zones_list(struct request *rq, struct reply *rp)
     render_ts_or_null(&tb, snap->last_ts);
     textbuf_append(&tb, "}", 1);
     snapshot_release(snap);
-    size_t len = 0;
-    char *body = textbuf_take(&tb, &len);
-    if (body == NULL)
-        reply_oom(rp);
-    else
-        reply_body(rp, 200, "application/json", body, len);
+    reply_textbuf(rp, 200, "application/json", &tb);
 }
 
 void zones_nearest(struct request *rq, struct reply *rp)
@@ -203,12 +198,7 @@ void zones_nearest(struct request *rq, struct reply *rp)
         textbuf_append(&tb, "null", 4);
     textbuf_append(&tb, "}", 1);
     snapshot_release(snap);
-    size_t len = 0;
-    char *body = textbuf_take(&tb, &len);
-    if (body == NULL)
-        reply_oom(rp);
-    else
-        reply_body(rp, 200, "application/json", body, len);
+    reply_textbuf(rp, 200, "application/json", &tb);
 }
 
 /* "EURUSD:42" -> symbol, 42. 0 ok. */
@@ -283,10 +273,5 @@ void zones_get(struct request *rq, struct reply *rp)
     else
         textbuf_append(&tb, ",\"history\":null,\"history_available\":false", 41);
     textbuf_append(&tb, "}", 1);
-    size_t len = 0;
-    char *body = textbuf_take(&tb, &len);
-    if (body == NULL)
-        reply_oom(rp);
-    else
-        reply_body(rp, 200, "application/json", body, len);
+    reply_textbuf(rp, 200, "application/json", &tb);
 }
