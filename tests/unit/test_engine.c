@@ -10,43 +10,12 @@
 #include <time.h>
 
 #include "domain/engine.h"
-
-/* Tiny reader of the MT5 export (Date,Open,High,Low,Close,Tickvol,Volume,Spread). */
-static int64_t days_from_civil(int y, int m, int d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
+#include "tests/support/eurusd.h"
 
 static struct bar *load_eurusd(size_t *n)
 {
-    FILE *f = fopen(LIQ_DATA_DIR "/EURUSD_15M.csv", "r");
-    cr_assert_not_null(f, "cannot open %s", LIQ_DATA_DIR "/EURUSD_15M.csv");
-    char line[256];
-    cr_assert_not_null(fgets(line, sizeof line, f));
-    size_t cap = 32768, k = 0;
-    struct bar *v = malloc(cap * sizeof *v);
-    cr_assert_not_null(v);
-    while (fgets(line, sizeof line, f) != NULL) {
-        int y, mo, d, h, mi, s;
-        double o, hi, lo, c, tv;
-        if (sscanf(line, "%d.%d.%d %d:%d:%d,%lf,%lf,%lf,%lf,%lf", &y, &mo, &d, &h, &mi, &s, &o,
-                   &hi, &lo, &c, &tv) != 11)
-            continue;
-        if (k == cap) {
-            cap *= 2;
-            v = realloc(v, cap * sizeof *v);
-            cr_assert_not_null(v);
-        }
-        v[k++] = (struct bar){days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s, o, hi,
-                              lo, c, tv};
-    }
-    fclose(f);
-    *n = k;
+    struct bar *v = eurusd_load(n);
+    cr_assert_not_null(v, "cannot read %s", EURUSD_CSV);
     return v;
 }
 

@@ -1,0 +1,67 @@
+/*
+ * eurusd.h - the shared reader of ../shared/data/EURUSD_15M.csv (MT5 export:
+ * Date,Open,High,Low,Close,Tickvol,Volume,Spread; dates "YYYY.MM.DD HH:MM:SS" in UTC;
+ * Tickvol is the volume) for unit tests and benchmarks that link only the domain library.
+ * Header-only so that a Criterion test or a bench program needs no extra object file.
+ */
+#ifndef LIQ_TESTS_EURUSD_H
+#define LIQ_TESTS_EURUSD_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "domain/bar.h"
+
+#define EURUSD_CSV LIQ_DATA_DIR "/EURUSD_15M.csv"
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm). */
+static inline int64_t eurusd_days_from_civil(int y, int m, int d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+/* All bars of the file (malloc'd, caller frees), or NULL when it cannot be read. */
+static inline struct bar *eurusd_load(size_t *n)
+{
+    FILE *f = fopen(EURUSD_CSV, "r");
+    if (f == NULL)
+        return NULL;
+    char line[256];
+    size_t cap = 32768, k = 0;
+    struct bar *v = malloc(cap * sizeof *v);
+    if (v == NULL || fgets(line, sizeof line, f) == NULL) {
+        free(v);
+        fclose(f);
+        return NULL;
+    }
+    while (fgets(line, sizeof line, f) != NULL) {
+        int y, mo, d, h, mi, s;
+        double o, hi, lo, c, tv;
+        if (sscanf(line, "%d.%d.%d %d:%d:%d,%lf,%lf,%lf,%lf,%lf", &y, &mo, &d, &h, &mi, &s, &o,
+                   &hi, &lo, &c, &tv) != 11)
+            continue;
+        if (k == cap) {
+            cap *= 2;
+            struct bar *w = realloc(v, cap * sizeof *v);
+            if (w == NULL) {
+                free(v);
+                fclose(f);
+                return NULL;
+            }
+            v = w;
+        }
+        v[k++] = (struct bar){eurusd_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s,
+                              o, hi, lo, c, tv};
+    }
+    fclose(f);
+    *n = k;
+    return v;
+}
+
+#endif
