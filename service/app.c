@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "api/http.h"
+#include "service/trading.h"
 #include "storage/migrate.h"
 #include "storage/pg.h"
 
@@ -20,6 +21,11 @@ struct app *app_start(const struct app_config *cfg, char *err, size_t errlen)
         return NULL;
     }
     state_init(&a->st, cfg);
+    a->trading = trading_new();
+    if (a->trading == NULL) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
     if (a->st.persist) {
         pg_configure(cfg->database_url);
         int applied = 0;
@@ -28,13 +34,15 @@ struct app *app_start(const struct app_config *cfg, char *err, size_t errlen)
             snprintf(err, errlen, "migrations: %s", merr);
             goto fail;
         }
-        if (state_load(&a->st, err, errlen) != 0)
+        if (state_load(&a->st, err, errlen) != 0 ||
+            trading_load(a->trading, &a->st, err, errlen) != 0)
             goto fail;
     }
     if (http_start(a, err, errlen) != 0)
         goto fail;
     return a;
 fail:
+    trading_free(a->trading);
     state_free(&a->st);
     free(a);
     return NULL;
@@ -53,6 +61,7 @@ void app_stop(struct app *a)
     /* MHD_stop_daemon closes the listener and waits for the worker threads, which finish
      * the request each is handling: in-flight writes commit before we free the state. */
     http_stop(a);
+    trading_free(a->trading);
     state_free(&a->st);
     free(a);
 }

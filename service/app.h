@@ -14,9 +14,11 @@
 
 struct MHD_Daemon;
 struct http_metrics;
+struct trading;
 
 struct app {
     struct state st;
+    struct trading *trading;      /* open trades and learner tables (service/trading.h) */
     struct MHD_Daemon *mhd;
     struct http_metrics *metrics;
     int port;

@@ -36,6 +36,69 @@ const struct pg_stmt STORE_STATEMENTS[] = {
     {"zone_events_of",
      "SELECT extract(epoch from ts)::bigint, kind, price, other_zone_id FROM zone_events "
      "WHERE symbol = $1 AND zone_id = $2 ORDER BY ts, kind LIMIT $3"},
+    /* trades, decisions, learner, reports (storage/trades_store.c, reports_store.c) */
+    {"trade_next_id", "SELECT nextval(pg_get_serial_sequence('liquidity_trades', 'id'))"},
+    {"trade_insert",
+     "INSERT INTO liquidity_trades (id, symbol, side, entry, status, stop_price, "
+     "remaining_fraction, realised_r, opened_at, closed_at, state) "
+     "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb)"},
+    {"trade_update",
+     "UPDATE liquidity_trades SET status = $2, stop_price = $3, remaining_fraction = $4, "
+     "realised_r = $5, closed_at = $6, state = $7::jsonb, updated_at = now() WHERE id = $1"},
+    {"trades_open_all",
+     "SELECT symbol, state::text FROM liquidity_trades WHERE status = 'open' ORDER BY id"},
+    {"trade_get",
+     "SELECT symbol, state::text FROM liquidity_trades WHERE id = $1"},
+    {"trades_list",
+     "SELECT symbol, state::text FROM liquidity_trades "
+     "WHERE ($1::text IS NULL OR symbol = $1) AND ($2::text IS NULL OR status = $2) "
+     "ORDER BY id DESC LIMIT $3"},
+    {"trade_event_insert",
+     "INSERT INTO trade_events (trade_id, seq, symbol, ts, kind, price, stop_price, zone_id, "
+     "fraction, remaining) SELECT $1, COALESCE(max(seq), 0) + 1, $2, $3, $4, $5, $6, $7, $8, $9 "
+     "FROM trade_events WHERE trade_id = $1"},
+    {"trade_events_of",
+     "SELECT seq, extract(epoch from ts)::bigint, kind, price, stop_price, zone_id, fraction, "
+     "remaining FROM trade_events WHERE trade_id = $1 ORDER BY seq"},
+    {"runner_event_insert",
+     "INSERT INTO runner_events (trade_id, symbol, ts, kind, price, zone_id) "
+     "VALUES ($1, $2, $3, $4, $5, $6)"},
+    {"stop_decision_insert",
+     "INSERT INTO stop_decisions (trade_id, symbol, side, entry, stop_price, zone_id, "
+     "buffer_pips, fallback, reason) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"},
+    {"target_selection_insert",
+     "INSERT INTO target_selections (trade_id, symbol, side, entry, tp1_price, tp1_zone_id, "
+     "tp1_rr, tp2_price, tp2_zone_id, runner_enabled, reasons) "
+     "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb)"},
+    /* a zone the engine never persisted (cannot happen through POST /bars) is skipped
+     * rather than failing the close on the foreign key */
+    {"level_stat_upsert",
+     "INSERT INTO liquidity_level_stats (symbol, zone_id, action, count, pnl_sum, "
+     "expected_pnl, confidence) SELECT $1, $2, $3, $4, $5, $6, $7 WHERE EXISTS "
+     "(SELECT 1 FROM liquidity_levels WHERE symbol = $1 AND zone_id = $2) "
+     "ON CONFLICT (symbol, zone_id, action) DO UPDATE SET count = EXCLUDED.count, "
+     "pnl_sum = EXCLUDED.pnl_sum, expected_pnl = EXCLUDED.expected_pnl, "
+     "confidence = EXCLUDED.confidence, updated_at = now()"},
+    {"level_stats_all",
+     "SELECT symbol, zone_id, action, count, pnl_sum, expected_pnl, confidence "
+     "FROM liquidity_level_stats ORDER BY symbol, zone_id, action"},
+    {"report_zone_periods",
+     "SELECT extract(epoch from date_trunc($2, ts AT TIME ZONE 'UTC') AT TIME ZONE 'UTC')"
+     "::bigint AS p, count(*) FILTER (WHERE kind = 'hold'), "
+     "count(*) FILTER (WHERE kind = 'break'), count(*) FILTER (WHERE kind = 'sweep'), "
+     "count(*) FILTER (WHERE kind = 'created'), "
+     "count(DISTINCT zone_id) FILTER (WHERE kind = 'hold') "
+     "FROM zone_events WHERE symbol = $1 GROUP BY p ORDER BY p"},
+    {"report_trade_periods",
+     "SELECT extract(epoch from date_trunc($2, closed_at AT TIME ZONE 'UTC') AT TIME ZONE "
+     "'UTC')::bigint AS p, count(*), COALESCE(sum(realised_r), 0), "
+     "count(*) FILTER (WHERE realised_r > 0) FROM liquidity_trades "
+     "WHERE symbol = $1 AND status = 'closed' AND closed_at IS NOT NULL GROUP BY p ORDER BY p"},
+    {"report_upsert",
+     "INSERT INTO liquidity_reports (symbol, period, period_start, score, components) "
+     "VALUES ($1, $2, $3, $4, $5::jsonb) ON CONFLICT (symbol, period, period_start) "
+     "DO UPDATE SET score = EXCLUDED.score, components = EXCLUDED.components, "
+     "created_at = now()"},
 };
 
 const size_t STORE_STATEMENT_COUNT = sizeof STORE_STATEMENTS / sizeof STORE_STATEMENTS[0];

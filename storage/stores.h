@@ -15,6 +15,9 @@
 
 #include "domain/bar.h"
 #include "domain/engine.h"
+#include "domain/learner.h"
+#include "domain/setup.h"
+#include "domain/trade.h"
 #include "domain/textbuf.h"
 #include "storage/pg.h"
 
@@ -48,5 +51,54 @@ int zones_store_upsert(PGconn *c, const char *symbol, const struct zone *const *
 /* Appends zone events (created, hold, break, sweep, merged, deactivated) to zone_events. */
 int zone_events_store_insert(PGconn *c, const char *symbol, const struct zone_event *ev,
                              size_t n);
+
+/* --- trades (storage/trades_store.c) ------------------------------------------------- */
+
+/* The whole struct trade as JSON text (malloc'd, NULL when out of memory): every field, so
+ * trade_state_decode gives back the same struct bit for bit (doubles with 17 digits). */
+char *trade_state_encode(const struct trade *t);
+/* 0, or -1 when the text is not a trade written by trade_state_encode. */
+int trade_state_decode(const char *json, struct trade *t);
+
+/* A fresh trade id from the liquidity_trades sequence, in *id. */
+int trades_store_next_id(PGconn *c, uint64_t *id);
+int trades_store_insert(PGconn *c, const char *symbol, const struct trade *t);
+/* Rewrites the row of t (status, stop, remaining, realised R, closed_at, state). */
+int trades_store_update(PGconn *c, const struct trade *t);
+/* One trade_events row; ts TRADE_TS_NONE stores NULL. */
+int trade_events_store_insert(PGconn *c, const char *symbol, uint64_t trade_id, int64_t ts,
+                              const char *kind, double price, double stop, uint32_t zone_id,
+                              double fraction, double remaining);
+int runner_events_store_insert(PGconn *c, const char *symbol, uint64_t trade_id, int64_t ts,
+                               const char *kind, double price, uint32_t zone_id);
+/* The stop_decisions and target_selections rows of an opened setup. */
+int decisions_store_insert(PGconn *c, const char *symbol, uint64_t trade_id,
+                           const struct setup_result *s);
+/* Calls fn for every open trade (at start). */
+int trades_store_each_open(PGconn *c,
+                           int (*fn)(void *ctx, const char *symbol, const struct trade *t),
+                           void *ctx);
+int level_stats_store_upsert(PGconn *c, const char *symbol, const struct level_stat *row);
+int level_stats_store_each(PGconn *c,
+                           int (*fn)(void *ctx, const char *symbol, const struct level_stat *r),
+                           void *ctx);
+
+/* --- reports (storage/reports_store.c) ------------------------------------------------ */
+
+struct report_row {
+    int64_t period_start;
+    long holds, breaks, sweeps, created, held_zones;  /* zone outcomes in the period */
+    long trades_closed, trades_won;
+    double trades_r;                                  /* sum of realised R */
+    double hold_rate, sweep_share, coverage, score;   /* see docs/trading.md section 8 */
+};
+
+/* The zone outcomes and closed trades of symbol per period ("day" or "week"), oldest first,
+ * in *rows (malloc'd) and *n. */
+int reports_store_collect(PGconn *c, const char *symbol, const char *unit,
+                          struct report_row **rows, size_t *n);
+/* Upserts one computed row of liquidity_reports (period "daily" or "weekly"). */
+int reports_store_upsert(PGconn *c, const char *symbol, const char *period,
+                         const struct report_row *r);
 
 #endif

@@ -1,0 +1,273 @@
+/*
+ * setups.c - POST /setups (?dry_run=true): a stop, targets, legs and risk for an entry,
+ * and, unless dry_run, the trade they open.
+ *
+ * The body is checked field by field before anything runs (400 not JSON, 415 not
+ * application/json, 422 a missing, unknown or mistyped field, 404 a symbol without bars).
+ * The decision itself is service/trading.c's: a refusal (CHAOTIC, no target meeting the
+ * RR) is a 422 with the reason and stores nothing. A dry run computes the same answer
+ * and records nothing at all - no decision rows, no trade - so it can be called freely.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "api/handlers.h"
+#include "domain/instrument.h"
+#include "service/app.h"
+#include "service/trading.h"
+
+static const char *const SETUP_FIELDS[] = {"symbol", "entry", "side", "trend_score",
+                                           "regime_mode", "regime_transition_strength", "qty",
+                                           "risk_amount"};
+
+static void invalid(struct reply *rp, const char *field, const char *message)
+{
+    reply_error(rp, 422, "invalid_request", message,
+                field ? json_pack("{s:s}", "field", field) : NULL);
+}
+
+/* 0 with *out, 1 when absent or null (only when optional), -1 with 422 written. */
+static int get_number(struct reply *rp, const json_t *o, const char *key, int optional,
+                      double *out)
+{
+    const json_t *v = json_object_get(o, key);
+    char msg[160];
+    if (v == NULL || json_is_null(v)) {
+        if (optional)
+            return 1;
+        snprintf(msg, sizeof msg, "field '%s' is required", key);
+        invalid(rp, key, msg);
+        return -1;
+    }
+    if (!json_is_number(v) || !isfinite(json_number_value(v))) {
+        snprintf(msg, sizeof msg, "field '%s' must be a number", key);
+        invalid(rp, key, msg);
+        return -1;
+    }
+    *out = json_number_value(v);
+    return 0;
+}
+
+static const char *get_string(struct reply *rp, const json_t *o, const char *key)
+{
+    const char *s = json_string_value(json_object_get(o, key));
+    if (s == NULL) {
+        char msg[160];
+        snprintf(msg, sizeof msg, "field '%s' is required and must be a string", key);
+        invalid(rp, key, msg);
+    }
+    return s;
+}
+
+static int check_fields(struct reply *rp, const json_t *o)
+{
+    const char *key;
+    const json_t *v;
+    json_object_foreach((json_t *)o, key, v)
+    {
+        int known = 0;
+        for (size_t i = 0; i < sizeof SETUP_FIELDS / sizeof SETUP_FIELDS[0]; i++)
+            known |= strcmp(key, SETUP_FIELDS[i]) == 0;
+        if (!known) {
+            char msg[160];
+            snprintf(msg, sizeof msg, "unknown field '%.80s'", key);
+            invalid(rp, key, msg);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* The request from the body, or -1 with the reply written. */
+static int parse_setup(struct reply *rp, const json_t *o, const char **symbol,
+                       struct setup_request *req)
+{
+    memset(req, 0, sizeof *req);
+    if (!json_is_object(o)) {
+        invalid(rp, NULL, "the body must be a JSON object");
+        return -1;
+    }
+    if (check_fields(rp, o) != 0)
+        return -1;
+    *symbol = get_string(rp, o, "symbol");
+    if (*symbol == NULL)
+        return -1;
+    if (!instrument_valid_symbol(*symbol)) {
+        invalid(rp, "symbol", "field 'symbol' must match [A-Z0-9._-]{1,32}");
+        return -1;
+    }
+    const char *side = get_string(rp, o, "side");
+    if (side == NULL)
+        return -1;
+    if (side_parse(side, &req->side) != 0) {
+        invalid(rp, "side", "field 'side' must be BUY or SELL");
+        return -1;
+    }
+    const char *regime = get_string(rp, o, "regime_mode");
+    if (regime == NULL)
+        return -1;
+    if (regime_parse(regime, &req->regime) != 0) {
+        invalid(rp, "regime_mode", "field 'regime_mode' must be NORMAL, TRANSITION or CHAOTIC");
+        return -1;
+    }
+    if (get_number(rp, o, "entry", 0, &req->entry) < 0 ||
+        get_number(rp, o, "trend_score", 0, &req->trend_score) < 0 ||
+        get_number(rp, o, "regime_transition_strength", 0, &req->transition_strength) < 0)
+        return -1;
+    int rc = get_number(rp, o, "qty", 1, &req->qty);
+    if (rc < 0)
+        return -1;
+    req->has_qty = rc == 0;
+    rc = get_number(rp, o, "risk_amount", 1, &req->risk_amount);
+    if (rc < 0)
+        return -1;
+    req->has_risk_amount = rc == 0;
+    return 0;
+}
+
+static json_t *zone_ref(const char *symbol, uint32_t id)
+{
+    if (id == 0)
+        return json_null();
+    char buf[48];
+    snprintf(buf, sizeof buf, "%s:%u", symbol, id);
+    return json_string(buf);
+}
+
+static json_t *target_json(const char *symbol, const struct target_level *t)
+{
+    if (!t->present)
+        return json_null();
+    return json_pack("{s:f, s:o, s:f, s:f, s:s}", "price", t->price, "zone_id",
+                     zone_ref(symbol, t->zone_id), "rr", t->rr, "zone_strength",
+                     (double)t->zone_strength, "reason", t->reason);
+}
+
+static json_t *legs_json(const struct setup_result *r)
+{
+    json_t *legs = json_array();
+    for (int i = 0; legs && i < LEG_COUNT; i++) {
+        if (r->legs[i] <= 0.0)
+            continue;
+        json_t *leg = json_pack("{s:s, s:f}", "name", leg_name((enum leg)i), "fraction",
+                                r->legs[i]);
+        if (leg != NULL && r->size.sized)
+            json_object_set_new(leg, "qty", json_real(r->size.qty[i]));
+        json_array_append_new(legs, leg);
+    }
+    return legs;
+}
+
+static json_t *risk_json(const struct setup_result *r)
+{
+    json_t *factors = json_array();
+    for (size_t i = 0; factors && i < r->risk.n_factors; i++)
+        json_array_append_new(factors, json_pack("{s:s, s:f}", "name", r->risk.factors[i].name,
+                                                 "value", r->risk.factors[i].value));
+    json_t *risk = json_pack("{s:f, s:o, s:f, s:i}", "multiplier", r->risk.multiplier,
+                             "factors", factors ? factors : json_array(),
+                             "zones_mean_strength", r->risk.zones_mean_strength,
+                             "qualifying_zones", r->risk.qualifying);
+    if (risk != NULL && r->size.sized) {
+        json_object_set_new(risk, "base_qty", json_real(r->size.base_qty));
+        json_object_set_new(risk, "total_qty", json_real(r->size.total_qty));
+    }
+    return risk;
+}
+
+static json_t *reasons_json(const struct setup_result *r)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; a && i < r->n_reasons; i++)
+        json_array_append_new(a, json_string(r->reasons[i]));
+    return a;
+}
+
+static json_t *stop_json(const char *symbol, const struct stop_decision *s)
+{
+    return json_pack("{s:f, s:o, s:f, s:b, s:f, s:s}", "price", s->price, "zone_id",
+                     zone_ref(symbol, s->zone_id), "buffer_pips", s->buffer_pips, "fallback",
+                     s->fallback, "distance_pips", s->distance_pips, "reason", s->reason);
+}
+
+static json_t *setup_json(const char *symbol, const struct setup_result *r, uint64_t trade_id,
+                          int dry_run)
+{
+    json_t *id = trade_id ? json_integer((json_int_t)trade_id) : json_null();
+    json_t *j = json_pack(
+        "{s:o, s:o, s:b, s:s, s:s, s:f, s:o, s:o, s:o, s:{s:b, s:s}, s:o, s:o, s:o}",
+        "setup_id", json_incref(id), "trade_id", id, "dry_run", dry_run, "symbol", symbol,
+        "side", side_name(r->req.side), "entry", r->req.entry, "stop", stop_json(symbol, &r->stop),
+        "tp1", target_json(symbol, &r->targets.tp1), "tp2", target_json(symbol, &r->targets.tp2),
+        "runner", "enabled", r->targets.runner, "reason", r->targets.runner_reason, "legs",
+        legs_json(r), "risk", risk_json(r), "reasons", reasons_json(r));
+    return j;
+}
+
+/* ?dry_run= true|false|1|0; 0 ok, -1 with 422 written. */
+static int parse_dry_run(struct request *rq, struct reply *rp, int *dry)
+{
+    const char *v = rq_query(rq, "dry_run");
+    *dry = 0;
+    if (v == NULL || strcmp(v, "false") == 0 || strcmp(v, "0") == 0)
+        return 0;
+    if (strcmp(v, "true") == 0 || strcmp(v, "1") == 0 || v[0] == '\0') {
+        *dry = 1;
+        return 0;
+    }
+    reply_error(rp, 422, "invalid_parameter", "query parameter 'dry_run' must be true or false",
+                json_pack("{s:s}", "parameter", "dry_run"));
+    return -1;
+}
+
+void setups_post(struct request *rq, struct reply *rp)
+{
+    struct app *a = rq->app;
+    if (!rq_content_type_is(rq, "application/json")) {
+        reply_error(rp, 415, "unsupported_media_type", "POST /setups takes application/json",
+                    NULL);
+        return;
+    }
+    int dry = 0;
+    if (parse_dry_run(rq, rp, &dry) != 0)
+        return;
+    json_t *body = rq_json(rq, rp);
+    if (body == NULL)
+        return;
+    const char *symbol = NULL;
+    struct setup_request req;
+    if (parse_setup(rp, body, &symbol, &req) != 0) {
+        json_decref(body);
+        return;
+    }
+    struct setup_result res;
+    memset(&res, 0, sizeof res);
+    uint64_t trade_id = 0;
+    char msg[SETUP_REASON_LEN] = "";
+    enum trading_status st = trading_setup(&a->st, a->trading, symbol, &req, dry, &res,
+                                           &trade_id, msg, sizeof msg);
+    switch (st) {
+    case TRADING_OK:
+        reply_json(rp, dry ? 200 : 201, setup_json(symbol, &res, trade_id, dry));
+        break;
+    case TRADING_UNKNOWN_SYMBOL:
+        reply_error(rp, 404, "unknown_symbol", "no bars were received for this symbol",
+                    json_pack("{s:s}", "symbol", symbol));
+        break;
+    case TRADING_INVALID:
+        invalid(rp, NULL, msg);
+        break;
+    case TRADING_REFUSED:
+        reply_error(rp, 422, "setup_refused", msg,
+                    json_pack("{s:o, s:o}", "reasons", reasons_json(&res), "stop",
+                              stop_json(symbol, &res.stop)));
+        break;
+    case TRADING_UNAVAILABLE:
+        reply_unavailable(rp, a);
+        break;
+    default:
+        reply_oom(rp);
+    }
+    json_decref(body);
+}

@@ -1,0 +1,434 @@
+/*
+ * trades.c - PATCH /trades/{id}/trail, POST /trades/{id}/close, GET /trades/{id},
+ * GET /trades?symbol=&status=&limit=.
+ *
+ * Writes go through service/trading.c (copy, commit, publish). Reads come from the
+ * database - the committed state and the full history in trade_events - so a reader never
+ * sees an update that was not committed; with persistence off only open trades can be
+ * read, from memory, without history.
+ */
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/decode.h"
+#include "api/handlers.h"
+#include "api/render.h"
+#include "domain/instrument.h"
+#include "service/app.h"
+#include "service/trading.h"
+#include "storage/stores.h"
+
+/* "42" -> 42; anything but a positive decimal integer -> -1. */
+static int parse_trade_id(const char *s, uint64_t *id)
+{
+    if (s[0] < '1' || s[0] > '9' || strlen(s) > 18)
+        return -1;
+    for (const char *p = s; *p; p++)
+        if (*p < '0' || *p > '9')
+            return -1;
+    *id = strtoull(s, NULL, 10);
+    return 0;
+}
+
+static int trade_id_or_404(struct request *rq, struct reply *rp, uint64_t *id)
+{
+    if (parse_trade_id(rq->params[0], id) == 0)
+        return 0;
+    reply_error(rp, 404, "not_found", "trade ids are positive integers, e.g. /trades/42",
+                json_pack("{s:s}", "id", rq->params[0]));
+    return -1;
+}
+
+static json_t *ts_json(int64_t ts)
+{
+    if (ts == TRADE_TS_NONE)
+        return json_null();
+    char buf[24];
+    render_ts(ts, buf);
+    return json_string(buf);
+}
+
+static json_t *zone_ref(const char *symbol, uint32_t id)
+{
+    if (id == 0)
+        return json_null();
+    char buf[48];
+    snprintf(buf, sizeof buf, "%s:%u", symbol, id);
+    return json_string(buf);
+}
+
+static json_t *legs_json(const struct trade *t)
+{
+    json_t *legs = json_array();
+    for (int i = 0; legs && i < LEG_COUNT; i++) {
+        if (t->leg[i] <= 0.0)
+            continue;
+        int closed = t->leg_closed[i];
+        json_array_append_new(legs, json_pack("{s:s, s:f, s:b, s:o, s:f}", "name",
+                                              leg_name((enum leg)i), "fraction", t->leg[i],
+                                              "closed", closed, "exit_price",
+                                              closed ? json_real(t->leg_exit[i]) : json_null(),
+                                              "r", t->leg_r[i]));
+    }
+    return legs;
+}
+
+static json_t *trade_json(const char *symbol, const struct trade *t)
+{
+    int closed = t->status == TRADE_CLOSED;
+    return json_pack(
+        "{s:I, s:s, s:s, s:s, s:f, s:f, s:f, s:o, s:f, s:o, s:o, s:o, s:f, s:o, s:b, s:b, s:b,"
+        " s:f, s:i, s:f, s:o, s:o, s:o, s:o, s:o}",
+        "trade_id", (json_int_t)t->id, "symbol", symbol, "side",
+        side_name((enum trade_side)t->side), "status", closed ? "closed" : "open", "entry",
+        t->entry, "initial_stop", t->initial_stop, "stop_price", t->stop, "stop_zone_id",
+        zone_ref(symbol, t->stop_zone_id), "tp1", t->tp1, "tp1_zone_id",
+        zone_ref(symbol, t->tp1_zone_id), "tp2", t->tp2 > 0 ? json_real(t->tp2) : json_null(),
+        "tp2_zone_id", zone_ref(symbol, t->tp2_zone_id), "remaining_fraction", t->remaining,
+        "legs", legs_json(t), "tp1_hit", t->tp1_hit, "tp2_hit", t->tp2_hit, "runner_active",
+        t->runner_active, "realised_r", t->realised_r, "updates", (int)t->updates,
+        "last_price", t->last_price, "opened_at", ts_json(t->opened_ts), "last_update_at",
+        ts_json(t->last_update_ts), "closed_at", closed ? ts_json(t->closed_ts) : json_null(),
+        "close_price", closed ? json_real(t->close_price) : json_null(), "close_reason",
+        closed ? json_string(t->close_reason) : json_null());
+}
+
+static json_t *events_json(const struct trail_events *ev)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; a && i < ev->n; i++) {
+        const struct trail_event *e = &ev->ev[i];
+        json_array_append_new(a, json_pack("{s:s, s:f, s:f, s:I}", "type",
+                                           trail_event_name((enum trail_event_type)e->type),
+                                           "price", e->price, "fraction", e->fraction,
+                                           "zone_id", (json_int_t)e->zone_id));
+    }
+    return a;
+}
+
+static json_t *update_json(const struct trading_update *u)
+{
+    const struct trade *t = &u->trade;
+    json_t *j = json_pack("{s:I, s:s, s:f, s:f, s:o, s:b, s:f, s:o}", "trade_id",
+                          (json_int_t)t->id, "status",
+                          t->status == TRADE_CLOSED ? "closed" : "open", "stop_price", t->stop,
+                          "remaining_fraction", t->remaining, "events", events_json(&u->ev),
+                          "duplicate", u->duplicate, "realised_r", t->realised_r,
+                          "close_reason", t->status == TRADE_CLOSED
+                                              ? json_string(t->close_reason) : json_null());
+    return j;
+}
+
+/* A trade that is not open in memory: closed (409) or unknown (404). */
+static void reply_not_open(struct request *rq, struct reply *rp, uint64_t id)
+{
+    int exists = 0;
+    if (rq->app->st.persist) {
+        PGconn *c = pg_conn();
+        char idt[24];
+        snprintf(idt, sizeof idt, "%" PRIu64, id);
+        const char *v[1] = {idt};
+        PGresult *r = c ? pg_exec(c, "trade_get", 1, v) : NULL;
+        if (r == NULL) {
+            reply_unavailable(rp, rq->app);
+            return;
+        }
+        exists = PQntuples(r) > 0;
+        PQclear(r);
+    }
+    if (exists)
+        reply_error(rp, 409, "trade_closed", "the trade is closed; nothing was changed",
+                    json_pack("{s:I}", "trade_id", (json_int_t)id));
+    else
+        reply_error(rp, 404, "not_found", "no such trade",
+                    json_pack("{s:I}", "trade_id", (json_int_t)id));
+}
+
+static void reply_update(struct request *rq, struct reply *rp, enum trading_status st,
+                         uint64_t id, const struct trading_update *u, const char *msg)
+{
+    switch (st) {
+    case TRADING_OK:
+        reply_json(rp, 200, update_json(u));
+        return;
+    case TRADING_NOT_FOUND:
+    case TRADING_CLOSED:
+        reply_not_open(rq, rp, id);
+        return;
+    case TRADING_INVALID:
+        reply_error(rp, 422, "invalid_request", msg, NULL);
+        return;
+    case TRADING_UNAVAILABLE:
+        reply_unavailable(rp, rq->app);
+        return;
+    default:
+        reply_oom(rp);
+    }
+}
+
+/* A number field: 0 ok, 1 absent (optional), -1 with 422 written. */
+static int body_number(struct reply *rp, const json_t *o, const char *key, int optional,
+                       double *out)
+{
+    const json_t *v = json_object_get(o, key);
+    if ((v == NULL || json_is_null(v)) && optional)
+        return 1;
+    if (!json_is_number(v) || !isfinite(json_number_value(v))) {
+        char msg[120];
+        snprintf(msg, sizeof msg, "field '%s' is required and must be a number", key);
+        reply_error(rp, 422, "invalid_request", msg, json_pack("{s:s}", "field", key));
+        return -1;
+    }
+    *out = json_number_value(v);
+    return 0;
+}
+
+/* ts: RFC 3339 text or epoch seconds; absent -> TRADE_TS_NONE. 0 or -1 with 422. */
+static int body_ts(struct reply *rp, const json_t *o, int64_t *ts)
+{
+    const json_t *v = json_object_get(o, "ts");
+    *ts = TRADE_TS_NONE;
+    if (v == NULL || json_is_null(v))
+        return 0;
+    if (json_is_integer(v) && json_integer_value(v) >= 0) {
+        *ts = (int64_t)json_integer_value(v);
+        return 0;
+    }
+    if (json_is_string(v) && decode_time(json_string_value(v), ts) == 0)
+        return 0;
+    reply_error(rp, 422, "invalid_request",
+                "field 'ts' must be RFC 3339 text (2022-10-10T00:15:00Z) or epoch seconds",
+                json_pack("{s:s}", "field", "ts"));
+    return -1;
+}
+
+static int check_fields(struct reply *rp, const json_t *o, const char *const *allowed,
+                        size_t n)
+{
+    if (!json_is_object(o)) {
+        reply_error(rp, 422, "invalid_request", "the body must be a JSON object", NULL);
+        return -1;
+    }
+    const char *key;
+    const json_t *v;
+    json_object_foreach((json_t *)o, key, v)
+    {
+        int known = 0;
+        for (size_t i = 0; i < n; i++)
+            known |= strcmp(key, allowed[i]) == 0;
+        if (!known) {
+            char msg[160];
+            snprintf(msg, sizeof msg, "unknown field '%.80s'", key);
+            reply_error(rp, 422, "invalid_request", msg, json_pack("{s:s}", "field", key));
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* The JSON body of a write, or NULL with 415/400/422 written. */
+static json_t *write_body(struct request *rq, struct reply *rp, const char *const *allowed,
+                          size_t n)
+{
+    if (!rq_content_type_is(rq, "application/json")) {
+        reply_error(rp, 415, "unsupported_media_type", "this route takes application/json",
+                    NULL);
+        return NULL;
+    }
+    json_t *j = rq_json(rq, rp);
+    if (j != NULL && check_fields(rp, j, allowed, n) != 0) {
+        json_decref(j);
+        return NULL;
+    }
+    return j;
+}
+
+void trades_trail(struct request *rq, struct reply *rp)
+{
+    static const char *const fields[] = {"price", "high", "low", "ts"};
+    uint64_t id = 0;
+    if (trade_id_or_404(rq, rp, &id) != 0)
+        return;
+    json_t *j = write_body(rq, rp, fields, 4);
+    if (j == NULL)
+        return;
+    double price = 0, high = 0, low = 0;
+    int64_t ts = TRADE_TS_NONE;
+    if (body_number(rp, j, "price", 0, &price) == 0 && body_number(rp, j, "high", 0, &high) == 0 &&
+        body_number(rp, j, "low", 0, &low) == 0 && body_ts(rp, j, &ts) == 0) {
+        struct trading_update u;
+        char msg[LIQ_REASON_LEN] = "";
+        enum trading_status st = trading_trail(&rq->app->st, rq->app->trading, id, price, high,
+                                               low, ts, &u, msg, sizeof msg);
+        reply_update(rq, rp, st, id, &u, msg);
+    }
+    json_decref(j);
+}
+
+void trades_close(struct request *rq, struct reply *rp)
+{
+    static const char *const fields[] = {"price", "ts"};
+    uint64_t id = 0;
+    if (trade_id_or_404(rq, rp, &id) != 0)
+        return;
+    json_t *j = write_body(rq, rp, fields, 2);
+    if (j == NULL)
+        return;
+    double price = 0;
+    int64_t ts = TRADE_TS_NONE;
+    if (body_number(rp, j, "price", 0, &price) == 0 && body_ts(rp, j, &ts) == 0) {
+        struct trading_update u;
+        char msg[LIQ_REASON_LEN] = "";
+        enum trading_status st = trading_close(&rq->app->st, rq->app->trading, id, price, ts,
+                                               &u, msg, sizeof msg);
+        reply_update(rq, rp, st, id, &u, msg);
+    }
+    json_decref(j);
+}
+
+/* --- reads --------------------------------------------------------------------------- */
+
+static json_t *history_json(PGconn *c, const char *symbol, uint64_t id, json_t **stop_moves)
+{
+    char idt[24];
+    snprintf(idt, sizeof idt, "%" PRIu64, id);
+    const char *v[1] = {idt};
+    PGresult *r = pg_exec(c, "trade_events_of", 1, v);
+    if (r == NULL)
+        return NULL;
+    json_t *h = json_array();
+    *stop_moves = json_array();
+    for (int i = 0; h && *stop_moves && i < PQntuples(r); i++) {
+        const char *kind = PQgetvalue(r, i, 2);
+        json_t *ts = PQgetisnull(r, i, 1) ? json_null() : ts_json(pg_get_int64(r, i, 1));
+        json_t *zone = PQgetisnull(r, i, 5)
+                           ? json_null()
+                           : zone_ref(symbol, (uint32_t)pg_get_int64(r, i, 5));
+        json_t *stop = PQgetisnull(r, i, 4) ? json_null() : json_real(pg_get_double(r, i, 4));
+        json_t *rem = PQgetisnull(r, i, 7) ? json_null() : json_real(pg_get_double(r, i, 7));
+        json_t *e = json_pack("{s:i, s:o, s:s, s:f, s:o, s:o, s:f, s:o}", "seq",
+                              (int)pg_get_int64(r, i, 0), "ts", ts, "type", kind, "price",
+                              pg_get_double(r, i, 3), "stop_price", stop, "zone_id", zone,
+                              "fraction", pg_get_double(r, i, 6), "remaining", rem);
+        if (strcmp(kind, "opened") == 0 || strcmp(kind, "stop_moved") == 0)
+            json_array_append_new(*stop_moves,
+                              json_pack("{s:O, s:O, s:O}", "ts", json_object_get(e, "ts"),
+                                        "stop_price", json_object_get(e, "stop_price"),
+                                        "zone_id", json_object_get(e, "zone_id")));
+        json_array_append_new(h, e);
+    }
+    PQclear(r);
+    return h;
+}
+
+/* Reads one trade row: 1 found, 0 not found, -1 database error. */
+static int load_trade(PGconn *c, uint64_t id, char *symbol, size_t symlen, struct trade *t)
+{
+    char idt[24];
+    snprintf(idt, sizeof idt, "%" PRIu64, id);
+    const char *v[1] = {idt};
+    PGresult *r = pg_exec(c, "trade_get", 1, v);
+    if (r == NULL)
+        return -1;
+    int rc = 0;
+    if (PQntuples(r) > 0) {
+        snprintf(symbol, symlen, "%s", PQgetvalue(r, 0, 0));
+        rc = trade_state_decode(PQgetvalue(r, 0, 1), t) == 0 ? 1 : -1;
+    }
+    PQclear(r);
+    return rc;
+}
+
+void trades_get(struct request *rq, struct reply *rp)
+{
+    uint64_t id = 0;
+    if (trade_id_or_404(rq, rp, &id) != 0)
+        return;
+    char symbol[33];
+    struct trade t;
+    if (!rq->app->st.persist) {
+        if (trading_get_open(rq->app->trading, id, symbol, sizeof symbol, &t) != 0) {
+            reply_error(rp, 404, "not_found", "no such open trade (persistence is off)",
+                        json_pack("{s:I}", "trade_id", (json_int_t)id));
+            return;
+        }
+        json_t *j = trade_json(symbol, &t);
+        if (j != NULL)
+            json_object_set_new(j, "history", json_null());
+        reply_json(rp, 200, j);
+        return;
+    }
+    PGconn *c = pg_conn();
+    int found = c ? load_trade(c, id, symbol, sizeof symbol, &t) : -1;
+    if (found == 0) {
+        reply_error(rp, 404, "not_found", "no such trade",
+                    json_pack("{s:I}", "trade_id", (json_int_t)id));
+        return;
+    }
+    json_t *moves = NULL;
+    json_t *hist = found > 0 ? history_json(c, symbol, id, &moves) : NULL;
+    if (hist == NULL) {
+        json_decref(moves);
+        reply_unavailable(rp, rq->app);
+        return;
+    }
+    json_t *j = trade_json(symbol, &t);
+    if (j != NULL) {
+        json_object_set_new(j, "history", hist);
+        json_object_set_new(j, "stop_moves", moves ? moves : json_array());
+    } else {
+        json_decref(hist);
+        json_decref(moves);
+    }
+    reply_json(rp, 200, j);
+}
+
+void trades_list(struct request *rq, struct reply *rp)
+{
+    const char *symbol = rq_query(rq, "symbol");
+    const char *status = rq_query(rq, "status");
+    long limit = 100;
+    if (symbol != NULL && !instrument_valid_symbol(symbol)) {
+        reply_error(rp, 422, "invalid_parameter",
+                    "query parameter 'symbol' must match [A-Z0-9._-]{1,32}",
+                    json_pack("{s:s}", "parameter", "symbol"));
+        return;
+    }
+    if (status != NULL && strcmp(status, "open") != 0 && strcmp(status, "closed") != 0) {
+        reply_error(rp, 422, "invalid_parameter", "query parameter 'status' must be open or closed",
+                    json_pack("{s:s}", "parameter", "status"));
+        return;
+    }
+    if (rq_query_long(rq, rp, "limit", 1, 10000, &limit) < 0)
+        return;
+    if (!rq->app->st.persist) {
+        reply_error(rp, 503, "persistence_off",
+                    "listing trades reads the database; liquidity_db_persist is off", NULL);
+        return;
+    }
+    PGconn *c = pg_conn();
+    char lim[24];
+    snprintf(lim, sizeof lim, "%ld", limit);
+    const char *v[3] = {symbol, status, lim};
+    PGresult *r = c ? pg_exec(c, "trades_list", 3, v) : NULL;
+    if (r == NULL) {
+        reply_unavailable(rp, rq->app);
+        return;
+    }
+    json_t *trades = json_array();
+    for (int i = 0; trades && i < PQntuples(r); i++) {
+        struct trade t;
+        if (trade_state_decode(PQgetvalue(r, i, 1), &t) == 0)
+            json_array_append_new(trades, trade_json(PQgetvalue(r, i, 0), &t));
+    }
+    PQclear(r);
+    json_t *j = json_pack("{s:o, s:o, s:o, s:I}", "symbol", symbol ? json_string(symbol)
+                                                                    : json_null(),
+                          "status", status ? json_string(status) : json_null(), "trades",
+                          trades ? trades : json_array(), "count",
+                          (json_int_t)(trades ? json_array_size(trades) : 0));
+    reply_json(rp, 200, j);
+}

@@ -1,0 +1,493 @@
+/*
+ * trading.c - see trading.h. Setups, trail updates and closes: compute on a copy, commit,
+ * then publish the copy.
+ */
+#include "service/trading.h"
+
+#include <assert.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "storage/stores.h"
+
+struct open_trade {
+    char symbol[33];
+    struct trade t;
+};
+
+struct symbol_learning {
+    char symbol[33];
+    struct learner_table tab;
+};
+
+struct trading {
+    pthread_mutex_t lock;          /* guards the two arrays below; held for copies only */
+    struct open_trade *open;
+    size_t nopen, capopen;
+    struct symbol_learning *learn;
+    size_t nlearn, caplearn;
+    uint64_t next_id;              /* ids when persistence is off */
+};
+
+struct trading *trading_new(void)
+{
+    struct trading *tr = calloc(1, sizeof *tr);
+    if (tr == NULL)
+        return NULL;
+    pthread_mutex_init(&tr->lock, NULL);
+    tr->next_id = 1;
+    return tr;
+}
+
+void trading_free(struct trading *tr)
+{
+    if (tr == NULL)
+        return;
+    for (size_t i = 0; i < tr->nlearn; i++)
+        free(tr->learn[i].tab.rows);
+    free(tr->learn);
+    free(tr->open);
+    pthread_mutex_destroy(&tr->lock);
+    free(tr);
+}
+
+/* --- the two tables (callers hold tr->lock) ------------------------------------------ */
+
+static int reserve_open(struct trading *tr)
+{
+    if (tr->nopen < tr->capopen)
+        return 0;
+    size_t cap = tr->capopen ? tr->capopen * 2 : 16;
+    struct open_trade *o = realloc(tr->open, cap * sizeof *o);
+    if (o == NULL)
+        return -1;
+    tr->open = o;
+    tr->capopen = cap;
+    return 0;
+}
+
+static long find_open(const struct trading *tr, uint64_t id)
+{
+    for (size_t i = 0; i < tr->nopen; i++)
+        if (tr->open[i].t.id == id)
+            return (long)i;
+    return -1;
+}
+
+/* The learner table of symbol, created empty when absent; NULL when out of memory. */
+static struct symbol_learning *learning_of(struct trading *tr, const char *symbol)
+{
+    for (size_t i = 0; i < tr->nlearn; i++)
+        if (strcmp(tr->learn[i].symbol, symbol) == 0)
+            return &tr->learn[i];
+    if (tr->nlearn == tr->caplearn) {
+        size_t cap = tr->caplearn ? tr->caplearn * 2 : 8;
+        struct symbol_learning *l = realloc(tr->learn, cap * sizeof *l);
+        if (l == NULL)
+            return NULL;
+        tr->learn = l;
+        tr->caplearn = cap;
+    }
+    struct symbol_learning *sl = &tr->learn[tr->nlearn++];
+    memset(sl, 0, sizeof *sl);
+    snprintf(sl->symbol, sizeof sl->symbol, "%s", symbol);
+    return sl;
+}
+
+/* A copy of tab with room for one more trade's rows (rows malloc'd). */
+static int learner_copy(const struct learner_table *tab, struct learner_table *out)
+{
+    out->cap = tab->n + TRADE_MAX_ZONES;
+    out->n = tab->n;
+    out->rows = malloc(out->cap * sizeof *out->rows);
+    if (out->rows == NULL)
+        return -1;
+    if (tab->n > 0)
+        memcpy(out->rows, tab->rows, tab->n * sizeof *out->rows);
+    return 0;
+}
+
+/* --- zones ------------------------------------------------------------------------- */
+
+/* The snapshot's ACTIVE zones, sorted by price as the snapshot is (malloc'd; *n may be
+ * 0). -1 when out of memory. */
+static int active_zones(struct symbol_state *s, struct zone **out, size_t *n,
+                        int64_t *last_ts)
+{
+    struct zone_snapshot *snap = snapshot_acquire(s);
+    *out = NULL;
+    *n = 0;
+    if (snap == NULL)
+        return -1;
+    *last_ts = snap->last_ts;
+    struct zone *z = malloc((snap->nactive ? snap->nactive : 1) * sizeof *z);
+    if (z == NULL) {
+        snapshot_release(snap);
+        return -1;
+    }
+    for (size_t i = 0; i < snap->n; i++)
+        if (snap->zones[i].active)
+            z[(*n)++] = snap->zones[i];
+    snapshot_release(snap);
+    *out = z;
+    return 0;
+}
+
+static int symbol_has_bars(struct symbol_state *s)
+{
+    struct zone_snapshot *snap = snapshot_acquire(s);
+    int has = snap != NULL && snap->bar_count > 0;
+    snapshot_release(snap);
+    return has;
+}
+
+/* --- setups ------------------------------------------------------------------------ */
+
+static int persist_open(PGconn *c, const char *symbol, const struct setup_result *res,
+                        struct trade *t, int64_t opened_ts)
+{
+    uint64_t id = 0;
+    if (trades_store_next_id(c, &id) != 0 || trade_open(t, id, res, opened_ts) != 0)
+        return -1;
+    return trades_store_insert(c, symbol, t) != 0 ||
+                   decisions_store_insert(c, symbol, id, res) != 0 ||
+                   trade_events_store_insert(c, symbol, id, opened_ts, "opened", t->entry,
+                                             t->stop, t->stop_zone_id, 0.0, 1.0) != 0
+               ? -1
+               : 0;
+}
+
+enum trading_status trading_setup(struct state *st, struct trading *tr, const char *symbol,
+                                  const struct setup_request *req, int dry_run,
+                                  struct setup_result *out, uint64_t *trade_id, char *msg,
+                                  size_t msglen)
+{
+    *trade_id = 0;
+    struct symbol_state *s = state_find(st, symbol);
+    if (s == NULL || !symbol_has_bars(s))
+        return TRADING_UNKNOWN_SYMBOL;
+    const char *why = setup_validate(req, s->pip);
+    if (why != NULL) {
+        snprintf(msg, msglen, "%s", why);
+        return TRADING_INVALID;
+    }
+    enum trading_status rc = TRADING_NOMEM;
+    pthread_mutex_lock(&s->write_lock);
+    struct zone *zones = NULL;
+    size_t nz = 0;
+    int64_t last_ts = 0;
+    if (active_zones(s, &zones, &nz, &last_ts) != 0)
+        goto out;
+    pthread_mutex_lock(&tr->lock);
+    for (size_t i = 0; i < tr->nlearn; i++)
+        if (strcmp(tr->learn[i].symbol, symbol) == 0)
+            learner_apply(&tr->learn[i].tab, &st->cfg.params, zones, nz);
+    pthread_mutex_unlock(&tr->lock);
+    enum setup_status ss = setup_build(req, zones, nz, &st->cfg.params, s->pip, out);
+    if (ss != SETUP_OK) {
+        snprintf(msg, msglen, "%s", out->n_reasons ? out->reasons[0] : "setup refused");
+        rc = ss == SETUP_INVALID ? TRADING_INVALID : TRADING_REFUSED;
+        goto out;
+    }
+    if (dry_run) {
+        rc = TRADING_OK;
+        goto out;
+    }
+    /* room for the trade before the commit: after it, publishing cannot fail */
+    pthread_mutex_lock(&tr->lock);
+    int room = reserve_open(tr);
+    pthread_mutex_unlock(&tr->lock);
+    if (room != 0)
+        goto out;
+    struct trade t;
+    if (st->persist) {
+        PGconn *c = pg_conn();
+        rc = TRADING_UNAVAILABLE;
+        if (c == NULL || pg_command(c, "BEGIN") != 0)
+            goto out;
+        if (persist_open(c, symbol, out, &t, last_ts) != 0 || pg_command(c, "COMMIT") != 0) {
+            PQclear(PQexec(c, "ROLLBACK"));
+            goto out;
+        }
+    } else {
+        pthread_mutex_lock(&tr->lock);
+        uint64_t id = tr->next_id++;
+        pthread_mutex_unlock(&tr->lock);
+        if (trade_open(&t, id, out, last_ts) != 0)
+            goto out;
+    }
+    pthread_mutex_lock(&tr->lock);
+    struct open_trade *ot = &tr->open[tr->nopen++];
+    snprintf(ot->symbol, sizeof ot->symbol, "%s", symbol);
+    ot->t = t;
+    pthread_mutex_unlock(&tr->lock);
+    *trade_id = t.id;
+    rc = TRADING_OK;
+out:
+    pthread_mutex_unlock(&s->write_lock);
+    free(zones);
+    return rc;
+}
+
+/* --- trail and close ---------------------------------------------------------------- */
+
+static const char *runner_kind(const struct trade *before, const struct trade *after,
+                               const struct trail_event *e)
+{
+    if (e->type == TEV_RUNNER_ACTIVATED)
+        return "activated";
+    if (e->type == TEV_STOP_MOVED && after->runner_active)
+        return "stop_moved";
+    if (e->type == TEV_CLOSED && before->runner_active && !before->leg_closed[LEG_RUNNER])
+        return "closed";
+    return NULL;
+}
+
+/* Writes one applied update: the trade row, its events, runner events, learner rows. */
+static int persist_update(PGconn *c, const char *symbol, const struct trade *before,
+                          const struct trade *after, const struct trail_events *ev,
+                          int64_t ev_ts, const struct learner_table *learned,
+                          const struct learner_outcome *outcomes, size_t nout)
+{
+    if (trades_store_update(c, after) != 0)
+        return -1;
+    double remaining = before->remaining;
+    for (size_t i = 0; i < ev->n; i++) {
+        const struct trail_event *e = &ev->ev[i];
+        remaining -= e->fraction;
+        if (remaining < 1e-12)
+            remaining = 0.0;
+        double stop = e->type == TEV_STOP_MOVED ? e->price : after->stop;
+        const char *kind = trail_event_name((enum trail_event_type)e->type);
+        if (trade_events_store_insert(c, symbol, after->id, ev_ts, kind, e->price, stop,
+                                      e->zone_id, e->fraction, remaining) != 0)
+            return -1;
+        const char *rk = runner_kind(before, after, e);
+        if (rk != NULL &&
+            runner_events_store_insert(c, symbol, after->id, ev_ts, rk, e->price, e->zone_id) != 0)
+            return -1;
+    }
+    for (size_t i = 0; i < nout; i++) {
+        const struct level_stat *row =
+            learner_find(learned, outcomes[i].zone_id, (enum zone_action)outcomes[i].action);
+        if (row != NULL && level_stats_store_upsert(c, symbol, row) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Finds open trade id, takes its symbol's write_lock and copies it. On TRADING_OK the
+ * caller holds (*s)->write_lock. */
+static enum trading_status lock_trade(struct state *st, struct trading *tr, uint64_t id,
+                                      struct symbol_state **s, struct trading_update *out)
+{
+    if (trading_get_open(tr, id, out->symbol, sizeof out->symbol, &out->trade) != 0)
+        return TRADING_NOT_FOUND;
+    *s = state_find(st, out->symbol);
+    if (*s == NULL)
+        return TRADING_NOT_FOUND;
+    pthread_mutex_lock(&(*s)->write_lock);
+    /* another writer may have closed it while we waited */
+    if (trading_get_open(tr, id, out->symbol, sizeof out->symbol, &out->trade) != 0) {
+        pthread_mutex_unlock(&(*s)->write_lock);
+        return TRADING_CLOSED;
+    }
+    return TRADING_OK;
+}
+
+/* Commits the update in out (applied to a copy of before), then publishes it. Called with
+ * the symbol's write_lock held. */
+static enum trading_status commit_update(struct state *st, struct trading *tr,
+                                         const struct trade *before, struct trading_update *out,
+                                         int64_t ts)
+{
+    const struct trade *after = &out->trade;
+    struct learner_table learned = {0};
+    struct learner_outcome outcomes[TRADE_MAX_ZONES];
+    size_t nout = 0;
+    int closing = after->status == TRADE_CLOSED;
+    pthread_mutex_lock(&tr->lock);
+    struct symbol_learning *sl = closing ? learning_of(tr, out->symbol) : NULL;
+    int oom = closing && (sl == NULL || learner_copy(&sl->tab, &learned) != 0);
+    pthread_mutex_unlock(&tr->lock);
+    if (oom)
+        return TRADING_NOMEM;
+    if (closing)
+        learner_learn(&learned, after, outcomes, TRADE_MAX_ZONES, &nout);
+    if (st->persist) {
+        PGconn *c = pg_conn();
+        int64_t ev_ts = ts != TRADE_TS_NONE ? ts : (int64_t)time(NULL);
+        int ok = c != NULL && pg_command(c, "BEGIN") == 0;
+        if (ok && (persist_update(c, out->symbol, before, after, &out->ev, ev_ts, &learned,
+                                  outcomes, nout) != 0 ||
+                   pg_command(c, "COMMIT") != 0)) {
+            PQclear(PQexec(c, "ROLLBACK"));
+            ok = 0;
+        }
+        if (!ok) {
+            free(learned.rows);
+            return TRADING_UNAVAILABLE;
+        }
+    }
+    pthread_mutex_lock(&tr->lock);
+    long i = find_open(tr, after->id);
+    assert(i >= 0); /* only writers of this symbol remove it, and we hold its write_lock */
+    if (closing) {
+        tr->open[i] = tr->open[--tr->nopen];
+        sl = learning_of(tr, out->symbol); /* exists: created above, never removed */
+        free(sl->tab.rows);
+        sl->tab = learned;
+    } else {
+        tr->open[i].t = *after;
+    }
+    pthread_mutex_unlock(&tr->lock);
+    return TRADING_OK;
+}
+
+enum trading_status trading_trail(struct state *st, struct trading *tr, uint64_t id,
+                                  double price, double high, double low, int64_t ts,
+                                  struct trading_update *out, char *msg, size_t msglen)
+{
+    memset(out, 0, sizeof *out);
+    struct symbol_state *s = NULL;
+    enum trading_status rc = lock_trade(st, tr, id, &s, out);
+    if (rc != TRADING_OK)
+        return rc;
+    struct trade before = out->trade;
+    struct zone *zones = NULL;
+    size_t nz = 0;
+    int64_t last_ts = 0;
+    rc = TRADING_NOMEM;
+    if (active_zones(s, &zones, &nz, &last_ts) != 0)
+        goto out;
+    enum trail_status ts_rc = trade_trail(&out->trade, zones, nz, &st->cfg.params,
+                                          before.pip, price, high, low, ts, &out->ev);
+    if (ts_rc == TRAIL_INVALID) {
+        snprintf(msg, msglen, "%s", out->ev.note);
+        rc = TRADING_INVALID;
+    } else if (ts_rc == TRAIL_DUPLICATE) {
+        out->trade = before;
+        out->ev.n = 0;
+        out->duplicate = 1;
+        rc = TRADING_OK;
+    } else if (ts_rc == TRAIL_CLOSED) {
+        rc = TRADING_CLOSED;
+    } else {
+        assert((before.stop - out->trade.stop) * before.side <= 1e-12);
+        rc = commit_update(st, tr, &before, out, ts);
+    }
+out:
+    pthread_mutex_unlock(&s->write_lock);
+    free(zones);
+    return rc;
+}
+
+enum trading_status trading_close(struct state *st, struct trading *tr, uint64_t id,
+                                  double price, int64_t ts, struct trading_update *out,
+                                  char *msg, size_t msglen)
+{
+    memset(out, 0, sizeof *out);
+    struct symbol_state *s = NULL;
+    enum trading_status rc = lock_trade(st, tr, id, &s, out);
+    if (rc != TRADING_OK)
+        return rc;
+    struct trade before = out->trade;
+    enum trail_status cs = trade_close(&out->trade, price, ts);
+    if (cs == TRAIL_INVALID) {
+        snprintf(msg, msglen, "price must be a finite number > 0 and ts not older than the "
+                              "trade's last update");
+        rc = TRADING_INVALID;
+    } else if (cs != TRAIL_OK) {
+        rc = TRADING_CLOSED;
+    } else {
+        out->ev.n = 1;
+        out->ev.ev[0] = (struct trail_event){.type = TEV_CLOSED, .price = out->trade.close_price,
+                                             .fraction = before.remaining};
+        out->ev.stop = out->trade.stop;
+        out->ev.remaining = out->trade.remaining;
+        out->ev.status = out->trade.status;
+        rc = commit_update(st, tr, &before, out, ts);
+    }
+    pthread_mutex_unlock(&s->write_lock);
+    return rc;
+}
+
+int trading_get_open(struct trading *tr, uint64_t id, char *symbol, size_t symlen,
+                     struct trade *out)
+{
+    pthread_mutex_lock(&tr->lock);
+    long i = find_open(tr, id);
+    if (i >= 0) {
+        snprintf(symbol, symlen, "%s", tr->open[i].symbol);
+        *out = tr->open[i].t;
+    }
+    pthread_mutex_unlock(&tr->lock);
+    return i >= 0 ? 0 : -1;
+}
+
+size_t trading_open_count(struct trading *tr)
+{
+    pthread_mutex_lock(&tr->lock);
+    size_t n = tr->nopen;
+    pthread_mutex_unlock(&tr->lock);
+    return n;
+}
+
+/* --- restore at start ---------------------------------------------------------------- */
+
+static int load_trade(void *ctx, const char *symbol, const struct trade *t)
+{
+    struct trading *tr = ctx;
+    if (reserve_open(tr) != 0)
+        return -1;
+    struct open_trade *ot = &tr->open[tr->nopen++];
+    snprintf(ot->symbol, sizeof ot->symbol, "%s", symbol);
+    ot->t = *t;
+    return 0;
+}
+
+static int load_stat(void *ctx, const char *symbol, const struct level_stat *row)
+{
+    struct trading *tr = ctx;
+    struct symbol_learning *sl = learning_of(tr, symbol);
+    if (sl == NULL)
+        return -1;
+    struct learner_table *tab = &sl->tab;
+    if (tab->n == tab->cap) {
+        size_t cap = tab->cap ? tab->cap * 2 : 64;
+        struct level_stat *rows = realloc(tab->rows, cap * sizeof *rows);
+        if (rows == NULL)
+            return -1;
+        tab->rows = rows;
+        tab->cap = cap;
+    }
+    tab->rows[tab->n++] = *row;
+    return 0;
+}
+
+int trading_load(struct trading *tr, struct state *st, char *err, size_t errlen)
+{
+    if (!st->persist)
+        return 0;
+    PGconn *c = pg_conn();
+    if (c == NULL) {
+        snprintf(err, errlen, "cannot connect to the database");
+        return -1;
+    }
+    int rc = 0;
+    pthread_mutex_lock(&tr->lock);
+    if (trades_store_each_open(c, load_trade, tr) != 0) {
+        snprintf(err, errlen, "cannot restore the open trades");
+        rc = -1;
+    } else if (level_stats_store_each(c, load_stat, tr) != 0) {
+        snprintf(err, errlen, "cannot restore the learner statistics");
+        rc = -1;
+    }
+    pthread_mutex_unlock(&tr->lock);
+    pg_close_thread();
+    return rc;
+}

@@ -1,0 +1,87 @@
+/*
+ * trading.h - setups, open trades and the learner, as use cases of the service.
+ *
+ * The one idea: a trade changes like the zone map does in state.c. The symbol's
+ * write_lock serialises every writer of the symbol (bars, setups, trail updates, closes);
+ * under it the update is computed on a COPY of the trade, written in one transaction
+ * (liquidity_trades with the whole struct as jsonb, trade_events, runner_events, and on
+ * close liquidity_level_stats), committed, and only then does the copy replace the trade
+ * in memory. A failure anywhere leaves memory as it was (503): nothing is half-applied.
+ *
+ * Open trades and each symbol's learner table live here, restored at start from
+ * liquidity_trades (status 'open') and liquidity_level_stats. Closed trades leave memory;
+ * the API reads their history from the database.
+ *
+ * Lock order: symbol write_lock, then the trading lock (held for copies only).
+ */
+#ifndef LIQ_TRADING_H
+#define LIQ_TRADING_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "domain/learner.h"
+#include "domain/setup.h"
+#include "domain/trade.h"
+#include "service/state.h"
+
+struct trading;
+
+enum trading_status {
+    TRADING_OK = 0,
+    TRADING_UNKNOWN_SYMBOL,  /* no bars for the symbol (404) */
+    TRADING_INVALID,         /* bad values (422), msg says which */
+    TRADING_REFUSED,         /* setup refused (422), the setup result's reasons say why */
+    TRADING_NOT_FOUND,       /* no such trade (404) */
+    TRADING_CLOSED,          /* the trade is closed: nothing changed (409) */
+    TRADING_UNAVAILABLE,     /* the database could not commit: nothing changed (503) */
+    TRADING_NOMEM,
+};
+
+/* NULL when out of memory. */
+struct trading *trading_new(void);
+void trading_free(struct trading *tr);
+
+/* Restores open trades and learner tables from the database (persistence on). 0 or -1. */
+int trading_load(struct trading *tr, struct state *st, char *err, size_t errlen);
+
+/*
+ * Builds a setup for symbol from the current zone snapshot (ACTIVE zones sorted by price,
+ * strengths adjusted by the learner when liquidity_learning_enabled). With dry_run nothing
+ * is stored. Otherwise an accepted setup opens a trade: liquidity_trades, stop_decisions,
+ * target_selections and an "opened" trade_events row in one commit; *trade_id gets its id.
+ * TRADING_REFUSED: out->reasons[0] explains; nothing stored.
+ */
+enum trading_status trading_setup(struct state *st, struct trading *tr, const char *symbol,
+                                  const struct setup_request *req, int dry_run,
+                                  struct setup_result *out, uint64_t *trade_id, char *msg,
+                                  size_t msglen);
+
+/* The outcome of a trail or close: the trade after it and the events it produced. */
+struct trading_update {
+    char symbol[33];
+    struct trade trade;
+    struct trail_events ev;
+    int duplicate;          /* ts <= last update: nothing changed, no events */
+};
+
+/*
+ * One trail update (trade_trail) of open trade id; ts TRADE_TS_NONE when not given.
+ * Example: a BUY whose TP1 is reached -> events tp1_hit (fraction 0.5), maybe stop_moved;
+ * trade.remaining 0.5. A close (stop hit, targets done) also feeds the learner.
+ */
+enum trading_status trading_trail(struct state *st, struct trading *tr, uint64_t id,
+                                  double price, double high, double low, int64_t ts,
+                                  struct trading_update *out, char *msg, size_t msglen);
+
+/* Manual close of every open leg at price (trade_close); feeds the learner. */
+enum trading_status trading_close(struct state *st, struct trading *tr, uint64_t id,
+                                  double price, int64_t ts, struct trading_update *out,
+                                  char *msg, size_t msglen);
+
+/* A copy of open trade id and its symbol: 0, or -1 when it is not open in memory. */
+int trading_get_open(struct trading *tr, uint64_t id, char *symbol, size_t symlen,
+                     struct trade *out);
+size_t trading_open_count(struct trading *tr);
+
+#endif
