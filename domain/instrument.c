@@ -10,7 +10,7 @@ double instrument_infer_pip(double price)
 {
     if (!(price > 0) || !isfinite(price))
         return 0.0001;
-    double digits = floor(log10(price));
+    double digits = round(log10(price));
     return pow(10.0, digits - 4.0);
 }
 

@@ -47,8 +47,8 @@ static int has_zone(json_t *zones, const char *source, double price)
         json_t *s;
         json_array_foreach(json_object_get(z, "sources"), k, s) has |=
             strcmp(json_string_value(s), source) == 0;
-        double lo = json_real_value(json_object_get(z, "price_low"));
-        double hi = json_real_value(json_object_get(z, "price_high"));
+        double lo = json_number_value(json_object_get(z, "price_low"));
+        double hi = json_number_value(json_object_get(z, "price_high"));
         double reach = hi - lo;
         if (has && lo - reach <= price + 1e-12 && price <= hi + reach + 1e-12)
             return 1;
@@ -113,7 +113,7 @@ Test(bars_zones, five_days_give_previous_day_levels_that_survive_a_restart, .tim
     json_t *z;
     json_array_foreach(zones, i, z)
     {
-        double dist = json_real_value(json_object_get(z, "distance"));
+        double dist = json_number_value(json_object_get(z, "distance"));
         cr_assert_geq(dist, prev);
         prev = dist;
     }

@@ -55,11 +55,11 @@ Test(csv_year, all_sources_produce_zones_and_a_restart_equals_a_clean_replay, .t
     json_t *z;
     json_array_foreach(zones, i, z)
     {
-        double st = json_real_value(json_object_get(z, "strength"));
+        double st = json_number_value(json_object_get(z, "strength"));
         cr_assert(st >= 0 && st <= 1, "strength %f", st);
         const char *probs[3] = {"prob_hold", "prob_break", "prob_sweep"};
         for (int k = 0; k < 3; k++) {
-            double p = json_real_value(json_object_get(z, probs[k]));
+            double p = json_number_value(json_object_get(z, probs[k]));
             cr_assert(p > 0 && p < 1, "%s %f", probs[k], p);
         }
         holds += json_integer_value(json_object_get(z, "holds"));
