@@ -34,6 +34,13 @@ void render_zone_id(struct textbuf *tb, const char *symbol, uint32_t id)
 
 void render_zone(struct textbuf *tb, const char *symbol, const struct zone *z, double ref_price)
 {
+    render_zone_head(tb, symbol, z);
+    textbuf_printf(tb, "%.15g", fabs(z->price - ref_price));
+    render_zone_tail(tb, z);
+}
+
+void render_zone_head(struct textbuf *tb, const char *symbol, const struct zone *z)
+{
     textbuf_append(tb, "{\"id\":", 6);
     render_zone_id(tb, symbol, z->id);
     textbuf_printf(tb, ",\"zone_id\":%u,\"symbol\":\"%s\",\"sources\":[", z->id, symbol);
@@ -45,11 +52,17 @@ void render_zone(struct textbuf *tb, const char *symbol, const struct zone *z, d
         }
     }
     textbuf_printf(tb,
-                   "],\"price_low\":%.15g,\"price_high\":%.15g,\"price\":%.15g,"
-                   "\"distance\":%.15g,\"strength\":%.6g,\"prob_hold\":%.6g,\"prob_break\":%.6g,"
+                   "],\"price_low\":%.15g,\"price_high\":%.15g,\"price\":%.15g,\"distance\":",
+                   z->lo, z->hi, z->price);
+}
+
+void render_zone_tail(struct textbuf *tb, const struct zone *z)
+{
+    textbuf_printf(tb,
+                   ",\"strength\":%.6g,\"prob_hold\":%.6g,\"prob_break\":%.6g,"
                    "\"prob_sweep\":%.6g,\"tests\":%u,\"touches\":%u,\"holds\":%u,\"breaks\":%u,"
                    "\"sweeps\":%u,\"role\":\"%s\",\"active\":%s,\"created_at\":",
-                   z->lo, z->hi, z->price, fabs(z->price - ref_price), (double)z->strength,
+                   (double)z->strength,
                    (double)z->prob_hold, (double)z->prob_break, (double)z->prob_sweep, z->tests,
                    z->touches, z->holds, z->breaks, z->sweeps,
                    z->role == ROLE_SUPPORT ? "support"

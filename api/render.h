@@ -18,5 +18,10 @@ void render_ts_or_null(struct textbuf *tb, int64_t ts);
 void render_zone_id(struct textbuf *tb, const char *symbol, uint32_t id);
 /* One zone object of the wire format (DESIGN.md section 3); distance from ref_price. */
 void render_zone(struct textbuf *tb, const char *symbol, const struct zone *z, double ref_price);
+/* render_zone in two halves around the one field that depends on the query, the distance:
+ * head ends with "distance":, tail starts with ,"strength". GET /zones caches them per
+ * snapshot (api/zones.c) and formats only the distance per request. */
+void render_zone_head(struct textbuf *tb, const char *symbol, const struct zone *z);
+void render_zone_tail(struct textbuf *tb, const struct zone *z);
 
 #endif

@@ -7,6 +7,7 @@
  * filter rejects many zones.
  */
 #include <math.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -120,6 +121,49 @@ static size_t lower_bound(const struct zone_snapshot *snap, double price)
     return lo;
 }
 
+/*
+ * zones[i]'s JSON except its distance, rendered once per snapshot: "head\0tail" (head ends
+ * with "distance":). A snapshot never changes, so whichever reader renders first installs
+ * its copy and the others use it; the loser of a race frees its own. NULL when out of
+ * memory (the caller renders directly).
+ */
+static const char *zone_json(struct zone_snapshot *snap, size_t i, const char *symbol)
+{
+    char *have = atomic_load_explicit(&snap->json[i], memory_order_acquire);
+    if (have != NULL)
+        return have;
+    struct textbuf tb = {0};
+    render_zone_head(&tb, symbol, &snap->zones[i]);
+    textbuf_append(&tb, "", 1); /* the NUL between the halves */
+    render_zone_tail(&tb, &snap->zones[i]);
+    size_t len = 0;
+    char *mine = textbuf_take(&tb, &len);
+    if (mine == NULL)
+        return NULL;
+    char *expected = NULL;
+    if (atomic_compare_exchange_strong_explicit(&snap->json[i], &expected, mine,
+                                                memory_order_acq_rel, memory_order_acquire))
+        return mine;
+    free(mine);
+    return expected;
+}
+
+/* render_zone(tb, symbol, &snap->zones[i], ref) from the snapshot's cached halves. */
+static void append_zone(struct textbuf *tb, struct zone_snapshot *snap, size_t i,
+                        const char *symbol, double ref)
+{
+    const char *j = zone_json(snap, i, symbol);
+    if (j == NULL) {
+        render_zone(tb, symbol, &snap->zones[i], ref);
+        return;
+    }
+    size_t head = strlen(j);
+    textbuf_append(tb, j, head);
+    textbuf_printf(tb, "%.15g", fabs(snap->zones[i].price - ref));
+    const char *tail = j + head + 1;
+    textbuf_append(tb, tail, strlen(tail));
+}
+
 void zones_list(struct request *rq, struct reply *rp)
 {
     struct zone_snapshot *snap = NULL;
@@ -154,7 +198,7 @@ void zones_list(struct request *rq, struct reply *rp)
             continue;
         if (written++ > 0)
             textbuf_append(&tb, ",", 1);
-        render_zone(&tb, s->name, z, f.price);
+        append_zone(&tb, snap, (size_t)(z - snap->zones), s->name, f.price);
     }
     textbuf_printf(&tb, "],\"count\":%ld,\"as_of\":", written);
     render_ts_or_null(&tb, snap->last_ts);

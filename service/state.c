@@ -82,9 +82,13 @@ void state_each(struct state *st, void (*fn)(void *ctx, struct symbol_state *s),
 static struct zone_snapshot *snapshot_build(const struct engine *e, int64_t first_ts)
 {
     size_t n = engine_zone_count(e);
-    struct zone_snapshot *snap = malloc(sizeof *snap + n * sizeof(struct zone));
+    struct zone_snapshot *snap =
+        malloc(sizeof *snap + n * sizeof(struct zone) + n * sizeof(_Atomic(char *)));
     if (snap == NULL)
         return NULL;
+    snap->json = (_Atomic(char *) *)(void *)&snap->zones[n];
+    for (size_t i = 0; i < n; i++)
+        atomic_init(&snap->json[i], NULL);
     atomic_init(&snap->refs, 1);
     snap->first_ts = first_ts;
     snap->last_ts = engine_last_ts(e);
@@ -111,8 +115,11 @@ struct zone_snapshot *snapshot_acquire(struct symbol_state *s)
 
 void snapshot_release(struct zone_snapshot *snap)
 {
-    if (snap != NULL && atomic_fetch_sub(&snap->refs, 1) == 1)
-        free(snap);
+    if (snap == NULL || atomic_fetch_sub(&snap->refs, 1) != 1)
+        return;
+    for (size_t i = 0; i < snap->n; i++)
+        free(atomic_load_explicit(&snap->json[i], memory_order_relaxed));
+    free(snap);
 }
 
 /* Publishes a snapshot of the engine; on allocation failure the old one stays. */

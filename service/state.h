@@ -30,6 +30,9 @@ struct zone_snapshot {
     uint64_t bar_count;
     size_t nactive;
     size_t n;
+    /* json[i]: zones[i] rendered by GET /zones on first use ("head\0tail", api/zones.c),
+     * installed with a compare-and-swap, freed with the snapshot */
+    _Atomic(char *) *json;
     struct zone zones[]; /* live zones (active and inactive), sorted by price */
 };
 
