@@ -7,6 +7,7 @@
 #include "api/handlers.h"
 #include "api/render.h"
 #include "service/app.h"
+#include "service/trading.h"
 #include "service/write_metrics.h"
 #include "storage/pg.h"
 
@@ -105,5 +106,8 @@ void ops_metrics(struct request *rq, struct reply *rp)
                    "# TYPE liq_db_reconnects_total counter\nliq_db_reconnects_total %llu\n",
                    (unsigned long long)pc.errors, (unsigned long long)pc.reconnects);
     write_metrics_render(&tb);
+    textbuf_printf(&tb, "# HELP liq_trades_open Trades open in memory (service/trading.c).\n"
+                        "# TYPE liq_trades_open gauge\nliq_trades_open %zu\n",
+                   a->trading ? trading_open_count(a->trading) : (size_t)0);
     reply_textbuf(rp, 200, "text/plain; version=0.0.4", &tb);
 }
