@@ -11,6 +11,7 @@
 
 #include "api/decode.h"
 #include "api/handlers.h"
+#include "api/idempotency.h"
 #include "service/app.h"
 
 static void reply_decode_errors(struct reply *rp, const struct bar_batch *b, const char *where)
@@ -31,13 +32,30 @@ static void reply_decode_errors(struct reply *rp, const struct bar_batch *b, con
                           (json_int_t)b->nerrors));
 }
 
+/* {"accepted":N,"duplicates":N}: the answer, and what an Idempotency-Key stores */
+static json_t *ingest_answer(int64_t accepted, int64_t duplicates)
+{
+    return json_pack("{s:I, s:I}", "accepted", (json_int_t)accepted, "duplicates",
+                     (json_int_t)duplicates);
+}
+
+static int render_answer(void *ctx, int64_t accepted, int64_t duplicates, int *status,
+                         char **body)
+{
+    (void)ctx;
+    json_t *j = ingest_answer(accepted, duplicates);
+    *status = 200;
+    *body = j ? json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(15)) : NULL;
+    json_decref(j);
+    return *body ? 0 : -1;
+}
+
 static void reply_ingest(struct request *rq, struct reply *rp, enum ingest_status st,
                          const struct ingest_result *r, const char *where)
 {
     switch (st) {
     case INGEST_OK:
-        reply_json(rp, 200, json_pack("{s:I, s:I}", "accepted", (json_int_t)r->accepted,
-                                      "duplicates", (json_int_t)r->duplicates));
+        reply_json(rp, 200, ingest_answer((int64_t)r->accepted, (int64_t)r->duplicates));
         return;
     case INGEST_INVALID: {
         json_t *items = json_array();
@@ -93,10 +111,15 @@ void bars_post(struct request *rq, struct reply *rp)
     } else if (rc != 0) {
         reply_decode_errors(rp, &b, where);
     } else {
-        struct ingest_result r;
-        enum ingest_status st = state_ingest(&a->st, b.symbol, b.tf, b.bars, b.n, &r);
-        /* order errors name the bar by its position among the decoded bars */
-        reply_ingest(rq, rp, st, &r, "index");
+        static const char *const identity[] = {"symbol", "timeframe", NULL};
+        struct idem id;
+        if (idem_begin(rq, rp, "bars", identity, render_answer, NULL, &id) == 0) {
+            struct ingest_result r;
+            enum ingest_status st = state_ingest(&a->st, b.symbol, b.tf, b.bars, b.n, &r);
+            /* order errors name the bar by its position among the decoded bars */
+            reply_ingest(rq, rp, st, &r, "index");
+            idem_end(rq, rp, &id, st == INGEST_OK);
+        }
     }
     bar_batch_free(&b);
 }

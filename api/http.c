@@ -103,7 +103,7 @@ void reply_unavailable(struct reply *rp, const struct app *a)
 {
     reply_error(rp, 503, "unavailable",
                 "the database cannot commit right now; nothing was changed, retry later", NULL);
-    rp->retry_after = a->st.cfg.retry_after_s;
+    rp->retry_after = state_live((struct state *)&a->st)->retry_after_s;
 }
 
 /* --- request helpers -------------------------------------------------------------- */
@@ -257,9 +257,10 @@ static void record(struct app *a, int route, int status, uint64_t ns)
     atomic_fetch_add(&m->sum_us, ns / 1000);
 }
 
-static int log_enabled(const struct app *a)
+static int log_enabled(struct app *a)
 {
-    return strcmp(a->st.cfg.log_level, "debug") == 0 || strcmp(a->st.cfg.log_level, "info") == 0;
+    const char *level = state_live(&a->st)->log_level; /* SIGHUP may change it */
+    return strcmp(level, "debug") == 0 || strcmp(level, "info") == 0;
 }
 
 static enum MHD_Result send_reply(struct request *rq, struct reply *rp)
@@ -315,8 +316,9 @@ static int early_reply(struct request *rq, struct reply *rp)
         return 1;
     }
     const struct route *r = &ROUTES[rq->route];
-    int needs_key = r->write || a->st.cfg.protect_reads;
-    if (needs_key && a->st.cfg.api_key[0] && !authorised(rq, a->st.cfg.api_key)) {
+    const struct app_config *live = state_live(&a->st); /* SIGHUP may change the key */
+    int needs_key = r->write || live->protect_reads;
+    if (needs_key && live->api_key[0] && !authorised(rq, live->api_key)) {
         reply_error(rp, 401, "unauthorized", "missing or wrong Authorization: Bearer key",
                     NULL);
         return 1;
@@ -434,7 +436,7 @@ int http_start(struct app *a, char *err, size_t errlen)
         (unsigned)c->connection_limit, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
         (unsigned)c->per_ip_connection_limit, MHD_OPTION_CONNECTION_TIMEOUT,
         (unsigned)c->connection_timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-        (size_t)(256 * 1024), MHD_OPTION_END);
+        (size_t)c->connection_memory_limit_bytes, MHD_OPTION_END);
     if (a->mhd == NULL) {
         snprintf(err, errlen, "cannot listen on port %d", c->port);
         return -1;

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "api/handlers.h"
+#include "api/idempotency.h"
 #include "domain/instrument.h"
 #include "service/app.h"
 #include "service/trading.h"
@@ -221,6 +222,23 @@ static int parse_dry_run(struct request *rq, struct reply *rp, int *dry)
     return -1;
 }
 
+/* What an Idempotency-Key stores for an opened trade: the 201 answer, with its id. */
+struct setup_answer {
+    const char *symbol;
+    const struct setup_result *res;
+};
+
+static int render_setup(void *ctx, int64_t trade_id, int64_t unused, int *status, char **body)
+{
+    (void)unused;
+    const struct setup_answer *sa = ctx;
+    json_t *j = setup_json(sa->symbol, sa->res, (uint64_t)trade_id, 0);
+    *status = 201;
+    *body = j ? json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(15)) : NULL;
+    json_decref(j);
+    return *body ? 0 : -1;
+}
+
 void setups_post(struct request *rq, struct reply *rp)
 {
     struct app *a = rq->app;
@@ -245,6 +263,13 @@ void setups_post(struct request *rq, struct reply *rp)
     memset(&res, 0, sizeof res);
     uint64_t trade_id = 0;
     char msg[SETUP_REASON_LEN] = "";
+    static const char *const identity[] = {"dry_run", NULL};
+    struct setup_answer answer = {symbol, &res};
+    struct idem id;
+    if (idem_begin(rq, rp, "setups", identity, render_setup, &answer, &id) != 0) {
+        json_decref(body);
+        return;
+    }
     enum trading_status st = trading_setup(&a->st, a->trading, symbol, &req, dry, &res,
                                            &trade_id, msg, sizeof msg);
     switch (st) {
@@ -269,5 +294,6 @@ void setups_post(struct request *rq, struct reply *rp)
     default:
         reply_oom(rp);
     }
+    idem_end(rq, rp, &id, st == TRADING_OK);
     json_decref(body);
 }

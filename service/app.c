@@ -48,6 +48,29 @@ fail:
     return NULL;
 }
 
+struct app_config_version {
+    struct app_config cfg;
+    struct app_config_version *next;
+};
+
+int app_reload(struct app *a, const struct app_config *fresh, const char **names,
+               int maxnames)
+{
+    struct app_config_version *v = malloc(sizeof *v);
+    if (v == NULL)
+        return -1;
+    v->cfg = *state_live(&a->st);
+    int changed = config_apply_live(&v->cfg, fresh, names, maxnames);
+    if (changed == 0) {
+        free(v);
+        return 0;
+    }
+    v->next = a->versions; /* only the signal thread reloads: no race on the list */
+    a->versions = v;
+    atomic_store_explicit(&a->st.live, &v->cfg, memory_order_release);
+    return changed;
+}
+
 int app_port(const struct app *a)
 {
     return a->port;
@@ -63,5 +86,10 @@ void app_stop(struct app *a)
     http_stop(a);
     trading_free(a->trading);
     state_free(&a->st);
+    while (a->versions != NULL) {
+        struct app_config_version *next = a->versions->next;
+        free(a->versions);
+        a->versions = next;
+    }
     free(a);
 }

@@ -24,12 +24,21 @@ struct app {
     int port;
     atomic_int draining;
     atomic_int inflight;
+    struct app_config_version *versions; /* every live config published by app_reload */
 };
 
 /* Applies migrations (persistence on), rebuilds state from the database and starts
  * listening. Returns NULL with err set on failure. */
 struct app *app_start(const struct app_config *cfg, char *err, size_t errlen);
 int app_port(const struct app *a);
+/*
+ * SIGHUP: publishes the live settings of fresh (config_apply_live) atomically; requests
+ * already running finish with the version they loaded. Old versions are kept until
+ * app_stop (a reload is rare and a version is a few KiB), so no reader can hold a freed
+ * one. Returns how many settings changed (names[] gets their keys) or -1 out of memory.
+ */
+int app_reload(struct app *a, const struct app_config *fresh, const char **names,
+               int maxnames);
 /* Stops accepting, lets in-flight requests finish, frees everything. */
 void app_stop(struct app *a);
 

@@ -70,6 +70,8 @@ static const struct setting SETTINGS[] = {
     {"per_ip_connection_limit", K_INT, S(per_ip_connection_limit), 0, 0, 100000},
     {"connection_timeout_s", K_INT, S(connection_timeout_s), 0, 1, 3600},
     {"retry_after_s", K_INT, S(retry_after_s), 0, 1, 3600},
+    {"connection_memory_limit_bytes", K_LONG, S(connection_memory_limit_bytes), 0, 8192,
+     64.0 * 1024 * 1024},
 };
 #define NSETTINGS (sizeof SETTINGS / sizeof SETTINGS[0])
 
@@ -86,6 +88,23 @@ void config_defaults(struct app_config *c)
     c->per_ip_connection_limit = 0;
     c->connection_timeout_s = 60;
     c->retry_after_s = 2;
+    c->connection_memory_limit_bytes = 256L * 1024;
+}
+
+static const char *const LIVE_KEYS[] = {
+    "log_level", "api_key", "protect_reads", "retry_after_s", "min_liquidity_strength",
+    "min_rr_ratio", "runner_enabled", "runner_min_confidence", "weak_liquidity_factor",
+    "transition_buffer_factor", "default_buffer_pips", "fallback_stop_pips",
+    "liquidity_learning_enabled",
+};
+#define NLIVE (sizeof LIVE_KEYS / sizeof LIVE_KEYS[0])
+
+int config_is_live(const char *key)
+{
+    for (size_t i = 0; i < NLIVE; i++)
+        if (strcmp(LIVE_KEYS[i], key) == 0)
+            return 1;
+    return 0;
 }
 
 static void *field(struct app_config *c, const struct setting *s)
@@ -359,6 +378,40 @@ int config_load(struct app_config *c, const char *path, char *err, size_t errlen
         strcmp(c->log_level, "warn") && strcmp(c->log_level, "error"))
         return bad(err, errlen, "log_level", "must be debug, info, warn or error");
     return 0;
+}
+
+static size_t setting_size(const struct setting *s)
+{
+    switch (s->kind) {
+    case K_BOOL:
+    case K_INT: return sizeof(int);
+    case K_LONG: return sizeof(long);
+    case K_DOUBLE: return sizeof(double);
+    case K_STRING: return s->size;
+    case K_SOURCES: return sizeof(uint32_t);
+    }
+    return 0;
+}
+
+int config_apply_live(struct app_config *dst, const struct app_config *src,
+                      const char **names, int maxnames)
+{
+    int changed = 0;
+    for (size_t k = 0; k < NSETTINGS; k++) {
+        const struct setting *s = &SETTINGS[k];
+        if (!config_is_live(s->key))
+            continue;
+        void *d = (char *)dst + s->offset;
+        const void *v = (const char *)src + s->offset;
+        size_t n = setting_size(s);
+        if (memcmp(d, v, n) == 0)
+            continue;
+        memcpy(d, v, n);
+        if (names != NULL && changed < maxnames)
+            names[changed] = s->key;
+        changed++;
+    }
+    return changed;
 }
 
 void config_print(const struct app_config *c, FILE *out)

@@ -34,6 +34,7 @@ struct app_config {
     int per_ip_connection_limit;
     int connection_timeout_s;
     int retry_after_s;
+    long connection_memory_limit_bytes; /* libmicrohttpd's per-connection memory pool */
     struct instrument instruments[CONFIG_MAX_INSTRUMENTS];
     int ninstruments;
 };
@@ -41,6 +42,20 @@ struct app_config {
 void config_defaults(struct app_config *c);
 /* Reads path (NULL: none) then the environment. Returns 0, or -1 with err naming the key. */
 int config_load(struct app_config *c, const char *path, char *err, size_t errlen);
+/*
+ * The settings SIGHUP reloads (docs/reliability.md): log_level, api_key, protect_reads,
+ * retry_after_s and the parameters of setups and trailing (min_liquidity_strength,
+ * min_rr_ratio, runner_enabled, runner_min_confidence, weak_liquidity_factor,
+ * transition_buffer_factor, default_buffer_pips, fallback_stop_pips,
+ * liquidity_learning_enabled). Copies them from src into dst and leaves everything else
+ * (port, threads, database, limits, the zone engine's parameters, instruments) as dst has
+ * it: those shape state built since the start, so they change only with a restart.
+ * Returns how many live settings changed; names[] (may be NULL) gets their keys.
+ */
+int config_apply_live(struct app_config *dst, const struct app_config *src,
+                      const char **names, int maxnames);
+/* 1 if key is a setting SIGHUP reloads. */
+int config_is_live(const char *key);
 /* Writes every setting as "key = value" lines (for --check-config). */
 void config_print(const struct app_config *c, FILE *out);
 

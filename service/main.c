@@ -22,6 +22,31 @@ static void usage(FILE *out)
           out);
 }
 
+/* SIGHUP: re-reads the file and the environment like a start does, then publishes the
+ * live settings (config_apply_live). A bad file changes nothing and is logged. */
+static void reload(struct app *a, const char *config_path)
+{
+    struct app_config fresh;
+    config_defaults(&fresh);
+    char err[512];
+    if (config_load(&fresh, config_path, err, sizeof err) != 0) {
+        fprintf(stderr, "{\"level\":\"error\",\"msg\":\"SIGHUP: configuration rejected, "
+                        "nothing changed\",\"reason\":\"");
+        for (const char *p = err; *p; p++)
+            if (*p != '"' && *p != '\\' && *p != '\n')
+                fputc(*p, stderr);
+        fputs("\"}\n", stderr);
+        return;
+    }
+    const char *names[32];
+    int n = app_reload(a, &fresh, names, 32);
+    fprintf(stderr, "{\"level\":\"info\",\"msg\":\"SIGHUP: configuration reloaded\","
+                    "\"changed\":%d,\"settings\":[", n < 0 ? 0 : n);
+    for (int i = 0; i < n && i < 32; i++)
+        fprintf(stderr, "%s\"%s\"", i ? "," : "", names[i]);
+    fputs("]}\n", stderr);
+}
+
 int main(int argc, char **argv)
 {
     const char *config_path = NULL;
@@ -82,7 +107,7 @@ int main(int argc, char **argv)
         int sig = 0;
         sigwait(&set, &sig);
         if (sig == SIGHUP) {
-            fprintf(stderr, "{\"level\":\"info\",\"msg\":\"SIGHUP: reload is not supported yet\"}\n");
+            reload(a, config_path);
             continue;
         }
         break;

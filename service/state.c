@@ -30,6 +30,7 @@ int state_init(struct state *st, const struct app_config *cfg)
 {
     memset(st, 0, sizeof *st);
     st->cfg = *cfg;
+    atomic_init(&st->live, &st->cfg);
     st->persist = cfg->params.liquidity_db_persist;
     pthread_mutex_init(&st->reg.create_lock, NULL);
     return 0;
@@ -301,7 +302,8 @@ static enum ingest_status classify(struct symbol_state *s, const struct bar *bar
 
 /* Pushes bars into the engine and writes bars, zones and events in one transaction. */
 static enum ingest_status apply_and_commit(struct state *st, struct symbol_state *s,
-                                           const struct bar *bars, size_t n)
+                                           const struct bar *bars, size_t n,
+                                           size_t duplicates)
 {
     struct zone_events ev = {0};
     PGconn *c = NULL;
@@ -328,7 +330,9 @@ static enum ingest_status apply_and_commit(struct state *st, struct symbol_state
             goto fail;
         int rc = zones_store_upsert(c, s->name, zones, nz);
         free(zones);
+        /* the request's Idempotency-Key, if any, commits with the bars (api/idempotency.h) */
         if (rc != 0 || zone_events_store_insert(c, s->name, ev.v, ev.n) != 0 ||
+            idem_before_commit(c, (int64_t)n, (int64_t)duplicates) != 0 ||
             pg_command(c, "COMMIT") != 0)
             goto fail;
         s->persisted = 1;
@@ -374,7 +378,7 @@ enum ingest_status state_ingest(struct state *st, const char *symbol, enum timef
     enum ingest_status rc = classify(s, bars, n, fresh, &nfresh, out);
     if (rc == INGEST_OK && nfresh > 0) {
         uint64_t t0 = write_metrics_now_ns();
-        rc = apply_and_commit(st, s, fresh, nfresh);
+        rc = apply_and_commit(st, s, fresh, nfresh, out->duplicates);
         write_metrics_observe(write_metrics_now_ns() - t0, rc == INGEST_OK);
     }
     if (rc == INGEST_OK) {

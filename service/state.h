@@ -60,7 +60,10 @@ struct registry {
 };
 
 struct state {
-    struct app_config cfg;
+    struct app_config cfg;        /* as started; the live part may be newer: state_live() */
+    /* the settings SIGHUP can change (config_apply_live), published whole by app_reload;
+     * readers load the pointer once per request and never see half a reload */
+    _Atomic(const struct app_config *) live;
     struct registry reg;
     int persist;                  /* cfg.params.liquidity_db_persist */
     atomic_uint_fast64_t bars_ingested;
@@ -68,6 +71,12 @@ struct state {
 
 int state_init(struct state *st, const struct app_config *cfg);
 void state_free(struct state *st);
+
+/* The current live settings (api_key, log_level, setup parameters, ...). Lock-free. */
+static inline const struct app_config *state_live(struct state *st)
+{
+    return atomic_load_explicit(&st->live, memory_order_acquire);
+}
 
 /* NULL if unknown. Lock-free. */
 struct symbol_state *state_find(struct state *st, const char *symbol);

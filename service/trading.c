@@ -182,12 +182,13 @@ enum trading_status trading_setup(struct state *st, struct trading *tr, const ch
     int64_t last_ts = 0;
     if (active_zones(s, &zones, &nz, &last_ts) != 0)
         goto out;
+    const struct liq_params *params = &state_live(st)->params; /* one version per setup */
     pthread_mutex_lock(&tr->lock);
     for (size_t i = 0; i < tr->nlearn; i++)
         if (strcmp(tr->learn[i].symbol, symbol) == 0)
-            learner_apply(&tr->learn[i].tab, &st->cfg.params, zones, nz);
+            learner_apply(&tr->learn[i].tab, params, zones, nz);
     pthread_mutex_unlock(&tr->lock);
-    enum setup_status ss = setup_build(req, zones, nz, &st->cfg.params, s->pip, out);
+    enum setup_status ss = setup_build(req, zones, nz, params, s->pip, out);
     if (ss != SETUP_OK) {
         snprintf(msg, msglen, "%s", out->n_reasons ? out->reasons[0] : "setup refused");
         rc = ss == SETUP_INVALID ? TRADING_INVALID : TRADING_REFUSED;
@@ -209,7 +210,9 @@ enum trading_status trading_setup(struct state *st, struct trading *tr, const ch
         rc = TRADING_UNAVAILABLE;
         if (c == NULL || pg_command(c, "BEGIN") != 0)
             goto out;
-        if (persist_open(c, symbol, out, &t, last_ts) != 0 || pg_command(c, "COMMIT") != 0) {
+        /* the request's Idempotency-Key, if any, commits with the trade (api/idempotency.h) */
+        if (persist_open(c, symbol, out, &t, last_ts) != 0 ||
+            idem_before_commit(c, (int64_t)t.id, 0) != 0 || pg_command(c, "COMMIT") != 0) {
             PQclear(PQexec(c, "ROLLBACK"));
             goto out;
         }
@@ -364,7 +367,7 @@ enum trading_status trading_trail(struct state *st, struct trading *tr, uint64_t
     rc = TRADING_NOMEM;
     if (active_zones(s, &zones, &nz, &last_ts) != 0)
         goto out;
-    enum trail_status ts_rc = trade_trail(&out->trade, zones, nz, &st->cfg.params,
+    enum trail_status ts_rc = trade_trail(&out->trade, zones, nz, &state_live(st)->params,
                                           before.pip, price, high, low, ts, &out->ev);
     if (ts_rc == TRAIL_INVALID) {
         snprintf(msg, msglen, "%s", out->ev.note);

@@ -99,6 +99,12 @@ const struct pg_stmt STORE_STATEMENTS[] = {
      "VALUES ($1, $2, $3, $4, $5::jsonb) ON CONFLICT (symbol, period, period_start) "
      "DO UPDATE SET score = EXCLUDED.score, components = EXCLUDED.components, "
      "created_at = now()"},
+    /* idempotency keys (storage/idempotency_store.c) */
+    {"idem_get",
+     "SELECT request_hash, status, body FROM idempotency_keys WHERE route = $1 AND key = $2"},
+    {"idem_put",
+     "INSERT INTO idempotency_keys (route, key, request_hash, status, body) "
+     "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (route, key) DO NOTHING RETURNING 1"},
 };
 
 const size_t STORE_STATEMENT_COUNT = sizeof STORE_STATEMENTS / sizeof STORE_STATEMENTS[0];

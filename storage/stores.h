@@ -101,4 +101,42 @@ int reports_store_collect(PGconn *c, const char *symbol, const char *unit,
 int reports_store_upsert(PGconn *c, const char *symbol, const char *period,
                          const struct report_row *r);
 
+/* --- idempotency keys (storage/idempotency_store.c) ---------------------------------- */
+
+struct idem_row {
+    char request_hash[65];
+    int status;
+    char *body;             /* malloc'd; the caller frees it */
+};
+
+/* 1 with *out filled when (route, key) is stored, 0 when not, -1 on a database error. */
+int idem_store_get(PGconn *c, const char *route, const char *key, struct idem_row *out);
+/* Stores the first answer of (route, key): 0 stored by this call, 1 the key was already
+ * taken (nothing written; a concurrent request won it), -1 database error. */
+int idem_store_put(PGconn *c, const char *route, const char *key, const char *request_hash,
+                   int status, const char *body);
+
+/* The Idempotency-Key of the request this thread is serving, armed by the API layer
+ * (api/idempotency.c) before it calls a service write and disarmed after. The service
+ * calls idem_before_commit inside its transaction right before COMMIT, so the key's row
+ * commits - or rolls back - together with the write. */
+struct idem_pending {
+    const char *route;
+    const char *key;
+    char request_hash[65];
+    /* renders the answer to store from the write's outcome: (accepted, duplicates) for
+     * POST /bars, (trade id, 0) for POST /setups; 0 ok, -1 out of memory */
+    int (*render)(void *ctx, int64_t a, int64_t b, int *status, char **body);
+    void *ctx;
+    int stored;             /* out: the row was written into the transaction */
+    int taken;              /* out: another request already holds the key */
+};
+
+/* Arms p for this thread (NULL disarms). */
+void idem_arm(struct idem_pending *p);
+/* Nothing armed: 0. Armed: renders and inserts the row on c (inside the caller's open
+ * transaction): 0 when written, -1 when the key was taken or on any error - the caller
+ * then rolls back and answers as for a failed commit; the API layer sees p->taken. */
+int idem_before_commit(PGconn *c, int64_t a, int64_t b);
+
 #endif

@@ -1,0 +1,254 @@
+/*
+ * idempotency.c - see idempotency.h. The request's identity is the SHA-256 of its route,
+ * media type, the query parameters that matter and the body, so "same key, other body"
+ * is told apart from a retry without storing bodies.
+ */
+#include "api/idempotency.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "service/app.h"
+
+/* --- SHA-256 (FIPS 180-4), small and slow enough: it runs once per keyed request -------- */
+
+struct sha256 {
+    uint32_t h[8];
+    uint8_t buf[64];
+    size_t nbuf;
+    uint64_t total;
+};
+
+static const uint32_t K[64] = {
+    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4,
+    0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe,
+    0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f,
+    0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7,
+    0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc,
+    0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b,
+    0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116,
+    0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7,
+    0xc67178f2};
+
+static uint32_t ror(uint32_t x, int n)
+{
+    return (x >> n) | (x << (32 - n));
+}
+
+static void sha_block(struct sha256 *s, const uint8_t *p)
+{
+    uint32_t w[64];
+    for (int i = 0; i < 16; i++)
+        w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
+               (uint32_t)p[4 * i + 2] << 8 | p[4 * i + 3];
+    for (int i = 16; i < 64; i++) {
+        uint32_t s0 = ror(w[i - 15], 7) ^ ror(w[i - 15], 18) ^ (w[i - 15] >> 3);
+        uint32_t s1 = ror(w[i - 2], 17) ^ ror(w[i - 2], 19) ^ (w[i - 2] >> 10);
+        w[i] = w[i - 16] + s0 + w[i - 7] + s1;
+    }
+    uint32_t a = s->h[0], b = s->h[1], c = s->h[2], d = s->h[3], e = s->h[4], f = s->h[5],
+             g = s->h[6], h = s->h[7];
+    for (int i = 0; i < 64; i++) {
+        uint32_t t1 = h + (ror(e, 6) ^ ror(e, 11) ^ ror(e, 25)) + ((e & f) ^ (~e & g)) + K[i] +
+                      w[i];
+        uint32_t t2 = (ror(a, 2) ^ ror(a, 13) ^ ror(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
+        h = g;
+        g = f;
+        f = e;
+        e = d + t1;
+        d = c;
+        c = b;
+        b = a;
+        a = t1 + t2;
+    }
+    s->h[0] += a;
+    s->h[1] += b;
+    s->h[2] += c;
+    s->h[3] += d;
+    s->h[4] += e;
+    s->h[5] += f;
+    s->h[6] += g;
+    s->h[7] += h;
+}
+
+static void sha_init(struct sha256 *s)
+{
+    static const uint32_t H0[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+                                   0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
+    memcpy(s->h, H0, sizeof H0);
+    s->nbuf = 0;
+    s->total = 0;
+}
+
+static void sha_update(struct sha256 *s, const void *data, size_t len)
+{
+    const uint8_t *p = data;
+    s->total += len;
+    while (len > 0) {
+        size_t take = 64 - s->nbuf < len ? 64 - s->nbuf : len;
+        memcpy(s->buf + s->nbuf, p, take);
+        s->nbuf += take;
+        p += take;
+        len -= take;
+        if (s->nbuf == 64) {
+            sha_block(s, s->buf);
+            s->nbuf = 0;
+        }
+    }
+}
+
+static void sha_final_hex(struct sha256 *s, char out[65])
+{
+    uint64_t bits = s->total * 8;
+    uint8_t pad = 0x80;
+    sha_update(s, &pad, 1);
+    pad = 0;
+    while (s->nbuf != 56)
+        sha_update(s, &pad, 1);
+    uint8_t len[8];
+    for (int i = 0; i < 8; i++)
+        len[i] = (uint8_t)(bits >> (56 - 8 * i));
+    sha_update(s, len, 8);
+    for (int i = 0; i < 8; i++)
+        snprintf(out + 8 * i, 9, "%08x", s->h[i]);
+}
+
+void idem_sha256_hex(const void *data, size_t len, char out[65])
+{
+    struct sha256 s;
+    sha_init(&s);
+    sha_update(&s, data, len);
+    sha_final_hex(&s, out);
+}
+
+/* --- the header ---------------------------------------------------------------------- */
+
+static int key_valid(const char *k)
+{
+    size_t n = strlen(k);
+    if (n == 0 || n > IDEM_KEY_MAX)
+        return 0;
+    for (const char *p = k; *p; p++)
+        if ((unsigned char)*p < 0x21 || (unsigned char)*p > 0x7e)
+            return 0;
+    return 1;
+}
+
+/* Fields are length-prefixed so that no two different requests hash alike. */
+static void hash_field(struct sha256 *s, const char *v)
+{
+    char len[24];
+    int n = snprintf(len, sizeof len, "%zu:", v ? strlen(v) : (size_t)-1);
+    sha_update(s, len, (size_t)n);
+    if (v != NULL)
+        sha_update(s, v, strlen(v));
+}
+
+static void request_hash(const struct request *rq, const char *route,
+                         const char *const *query_keys, char out[65])
+{
+    struct sha256 s;
+    sha_init(&s);
+    hash_field(&s, rq->method);
+    hash_field(&s, route);
+    const char *ct = rq_header(rq, "Content-Type");
+    char media[64] = "";
+    if (ct != NULL)
+        snprintf(media, sizeof media, "%.*s", (int)strcspn(ct, "; "), ct);
+    hash_field(&s, media);
+    for (size_t i = 0; query_keys && query_keys[i]; i++)
+        hash_field(&s, rq_query(rq, query_keys[i]));
+    char len[24];
+    int n = snprintf(len, sizeof len, "%zu:", rq->len);
+    sha_update(&s, len, (size_t)n);
+    if (rq->len > 0)
+        sha_update(&s, rq->body, rq->len);
+    sha_final_hex(&s, out);
+}
+
+/* Writes the stored answer, or 422 when the stored request is another one. */
+static void replay(struct reply *rp, const struct idem *id, struct idem_row *row)
+{
+    if (strcmp(row->request_hash, id->p.request_hash) != 0) {
+        free(row->body);
+        reply_error(rp, 422, "idempotency_key_reused",
+                    "this Idempotency-Key was used for a different request; use a new key",
+                    json_pack("{s:s}", "key", id->key));
+        return;
+    }
+    reply_body(rp, row->status, "application/json", row->body, strlen(row->body));
+    row->body = NULL;
+}
+
+int idem_begin(struct request *rq, struct reply *rp, const char *route,
+               const char *const *query_keys,
+               int (*render)(void *ctx, int64_t a, int64_t b, int *status, char **body),
+               void *ctx, struct idem *id)
+{
+    memset(id, 0, sizeof *id);
+    const char *k = rq_header(rq, "Idempotency-Key");
+    if (k == NULL)
+        return 0;
+    if (!key_valid(k)) {
+        reply_error(rp, 422, "invalid_idempotency_key",
+                    "Idempotency-Key must be 1 to 255 visible ASCII characters", NULL);
+        return 1;
+    }
+    if (!rq->app->st.persist)
+        return 0;
+    snprintf(id->key, sizeof id->key, "%s", k);
+    id->p.route = route;
+    id->p.key = id->key;
+    id->p.render = render;
+    id->p.ctx = ctx;
+    request_hash(rq, route, query_keys, id->p.request_hash);
+    PGconn *c = pg_conn();
+    struct idem_row row;
+    int found = c ? idem_store_get(c, route, id->key, &row) : -1;
+    if (found < 0) {
+        reply_unavailable(rp, rq->app);
+        return 1;
+    }
+    if (found == 1) {
+        replay(rp, id, &row);
+        return 1;
+    }
+    id->active = 1;
+    idem_arm(&id->p);
+    return 0;
+}
+
+void idem_end(struct request *rq, struct reply *rp, struct idem *id, int ok)
+{
+    idem_arm(NULL);
+    if (!id->active)
+        return;
+    PGconn *c = NULL;
+    if (ok && !id->p.stored && !id->p.taken) {
+        /* the service wrote nothing (all duplicates, dry run): the key alone, in a
+         * statement of its own */
+        c = pg_conn();
+        char *body = strndup(rp->body ? rp->body : "", rp->len);
+        int rc = c == NULL || body == NULL
+                     ? -1
+                     : idem_store_put(c, id->p.route, id->key, id->p.request_hash, rp->status,
+                                      body);
+        free(body);
+        if (rc == 1)
+            id->p.taken = 1;
+        else if (rc < 0)
+            reply_unavailable(rp, rq->app);
+    }
+    if (!id->p.taken)
+        return;
+    /* a concurrent request with the same key committed first: its answer is the answer */
+    c = c ? c : pg_conn();
+    struct idem_row row;
+    int found = c ? idem_store_get(c, id->p.route, id->key, &row) : -1;
+    if (found == 1)
+        replay(rp, id, &row);
+    else
+        reply_unavailable(rp, rq->app);
+}

@@ -1,0 +1,52 @@
+/*
+ * idempotency.h - the Idempotency-Key header of POST /bars and POST /setups.
+ *
+ * A client that retries a write sends the same key; the first answer (status and body) is
+ * stored in PostgreSQL in the same transaction as the write, and every retry gets exactly
+ * that answer back without changing anything. The same key with a different request is a
+ * 422 (idempotency_key_reused). Only successful writes are stored: a 4xx changed nothing
+ * and a retry is judged afresh; a 503 rolled back the key with the write.
+ *
+ * Use in a handler (api/bars.c is the example):
+ *     struct idem id;
+ *     if (idem_begin(rq, rp, "bars", QUERY_KEYS, render_fn, ctx, &id) != 0)
+ *         return;                          // replayed, refused or 503: reply written
+ *     ... call the service write (it calls idem_before_commit before COMMIT) ...
+ *     idem_end(rq, rp, &id, ok);           // disarms; stores the key if the service had
+ *                                          // no transaction; replays if a racer won
+ * With persistence off the header is accepted and ignored (nothing is stored anywhere).
+ */
+#ifndef LIQ_IDEMPOTENCY_H
+#define LIQ_IDEMPOTENCY_H
+
+#include <stdint.h>
+
+#include "api/http.h"
+#include "storage/stores.h"
+
+#define IDEM_KEY_MAX 255
+
+struct idem {
+    int active;                  /* a key was given and persistence is on */
+    char key[IDEM_KEY_MAX + 1];
+    struct idem_pending p;
+};
+
+/* 0: go on with the write (the key, if any, is armed for this thread). 1: the reply is
+ * written (the stored answer replayed, 422 for a bad or reused key, 503 when the database
+ * cannot be asked) and the handler returns. query_keys: NULL-terminated query parameters
+ * that are part of the request's identity. */
+int idem_begin(struct request *rq, struct reply *rp, const char *route,
+               const char *const *query_keys,
+               int (*render)(void *ctx, int64_t a, int64_t b, int *status, char **body),
+               void *ctx, struct idem *id);
+
+/* After the service write: disarms. ok: the write succeeded and rp holds its answer; if
+ * the service committed nothing (all duplicates, dry run) the key is stored now. If a
+ * concurrent request with the same key won, rp is replaced by that request's answer. */
+void idem_end(struct request *rq, struct reply *rp, struct idem *id, int ok);
+
+/* SHA-256 of data as 64 hex digits + NUL (exposed for the unit test). */
+void idem_sha256_hex(const void *data, size_t len, char out[65]);
+
+#endif

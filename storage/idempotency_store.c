@@ -1,0 +1,71 @@
+/*
+ * idempotency_store.c - the stored first answer of each Idempotency-Key.
+ *
+ * Two operations. idem_store_get reads a key's row (outside or inside a transaction);
+ * idem_store_put inserts one with ON CONFLICT DO NOTHING and says whether this call won
+ * the key: the primary key (route, key) is the only arbiter between two concurrent
+ * requests carrying the same key, so the loser rolls back and replays the winner's answer.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "storage/stores.h"
+
+int idem_store_get(PGconn *c, const char *route, const char *key, struct idem_row *out)
+{
+    memset(out, 0, sizeof *out);
+    const char *v[2] = {route, key};
+    PGresult *r = pg_exec(c, "idem_get", 2, v);
+    if (r == NULL)
+        return -1;
+    if (PQntuples(r) == 0) {
+        PQclear(r);
+        return 0;
+    }
+    snprintf(out->request_hash, sizeof out->request_hash, "%s", PQgetvalue(r, 0, 0));
+    out->status = (int)pg_get_int64(r, 0, 1);
+    out->body = strdup(PQgetvalue(r, 0, 2));
+    PQclear(r);
+    return out->body ? 1 : -1;
+}
+
+int idem_store_put(PGconn *c, const char *route, const char *key, const char *request_hash,
+                   int status, const char *body)
+{
+    char st[16];
+    snprintf(st, sizeof st, "%d", status);
+    const char *v[5] = {route, key, request_hash, st, body};
+    PGresult *r = pg_exec(c, "idem_put", 5, v);
+    if (r == NULL)
+        return -1;
+    int won = PQntuples(r) == 1;
+    PQclear(r);
+    return won ? 0 : 1;
+}
+
+static _Thread_local struct idem_pending *t_pending;
+
+void idem_arm(struct idem_pending *p)
+{
+    t_pending = p;
+}
+
+int idem_before_commit(PGconn *c, int64_t a, int64_t b)
+{
+    struct idem_pending *p = t_pending;
+    if (p == NULL)
+        return 0;
+    int status = 0;
+    char *body = NULL;
+    if (p->render(p->ctx, a, b, &status, &body) != 0)
+        return -1;
+    int rc = idem_store_put(c, p->route, p->key, p->request_hash, status, body);
+    free(body);
+    if (rc == 1)
+        p->taken = 1;
+    if (rc != 0)
+        return -1;
+    p->stored = 1;
+    return 0;
+}
