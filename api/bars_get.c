@@ -63,10 +63,5 @@ void bars_get(struct request *rq, struct reply *rp)
     struct textbuf tb = {0};
     render_bars(&tb, s->name, tf, bars, n);
     free(bars);
-    size_t len = 0;
-    char *body = textbuf_take(&tb, &len);
-    if (body == NULL)
-        reply_oom(rp);
-    else
-        reply_body(rp, 200, "application/json", body, len);
+    reply_textbuf(rp, 200, "application/json", &tb);
 }

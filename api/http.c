@@ -35,6 +35,7 @@ struct route_metrics {
 struct http_metrics {
     struct route_metrics routes[64]; /* ROUTE_COUNT of them, then one for "unmatched" */
     atomic_uint_fast64_t request_seq;
+    atomic_int db_down;              /* 1 after a 503 for the database, until a success */
 };
 
 static uint64_t now_ns(void)
@@ -257,10 +258,43 @@ static void record(struct app *a, int route, int status, uint64_t ns)
     atomic_fetch_add(&m->sum_us, ns / 1000);
 }
 
-static int log_enabled(struct app *a)
+/* --- logs: one JSON line per request and per notable event, filtered by log_level ------ */
+
+enum { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
+static const char *const LOG_NAMES[] = {"debug", "info", "warn", "error"};
+
+/* "warn" -> LOG_WARN; config.c accepts only the four names. */
+static int log_rank(const char *level)
+{
+    for (int i = LOG_DEBUG; i <= LOG_ERROR; i++)
+        if (strcmp(level, LOG_NAMES[i]) == 0)
+            return i;
+    return LOG_INFO;
+}
+
+static int log_enabled(struct app *a, int rank)
 {
     const char *level = state_live(&a->st)->log_level; /* SIGHUP may change it */
-    return strcmp(level, "debug") == 0 || strcmp(level, "info") == 0;
+    return rank >= log_rank(level);
+}
+
+/*
+ * The database's state as the replies show it: a 503 because nothing could be committed
+ * (Retry-After) or a degraded /health means down; the next 2xx of a write or of /health
+ * means up again. Each transition is logged once, with the request that saw it.
+ */
+static void note_database(struct app *a, const struct request *rq, const struct reply *rp)
+{
+    int health = rq->route >= 0 && strcmp(ROUTES[rq->route].name, "health") == 0;
+    int down = rp->retry_after > 0 || (health && rp->status == 503 && !atomic_load(&a->draining));
+    int up = rp->status >= 200 && rp->status < 300 &&
+             (health || (rq->route >= 0 && ROUTES[rq->route].write));
+    if (down && atomic_exchange(&a->metrics->db_down, 1) == 0 && log_enabled(a, LOG_ERROR))
+        fprintf(stderr, "{\"level\":\"error\",\"msg\":\"database down\",\"request_id\":\"%s\","
+                        "\"status\":%d}\n", rq->request_id, rp->status);
+    if (up && atomic_exchange(&a->metrics->db_down, 0) == 1 && log_enabled(a, LOG_INFO))
+        fprintf(stderr, "{\"level\":\"info\",\"msg\":\"database up\",\"request_id\":\"%s\"}\n",
+                rq->request_id);
 }
 
 static enum MHD_Result send_reply(struct request *rq, struct reply *rp)
@@ -289,12 +323,16 @@ static enum MHD_Result send_reply(struct request *rq, struct reply *rp)
     MHD_destroy_response(resp);
     uint64_t ns = now_ns() - rq->start_ns;
     record(a, rq->route, rp->status, ns);
-    if (log_enabled(a))
+    note_database(a, rq, rp);
+    /* a server-side failure is an error whatever the level; the rest is routine */
+    int rank = rp->status >= 500 ? LOG_ERROR : LOG_INFO;
+    if (log_enabled(a, rank))
         fprintf(stderr,
-                "{\"level\":\"info\",\"msg\":\"request\",\"request_id\":\"%s\",\"method\":\"%s\","
+                "{\"level\":\"%s\",\"msg\":\"request\",\"request_id\":\"%s\",\"method\":\"%s\","
                 "\"route\":\"%s\",\"status\":%d,\"duration_ms\":%.3f}\n",
-                rq->request_id, rq->method, rq->route >= 0 ? ROUTES[rq->route].name : "unmatched",
-                rp->status, (double)ns / 1e6);
+                LOG_NAMES[rank], rq->request_id, rq->method,
+                rq->route >= 0 ? ROUTES[rq->route].name : "unmatched", rp->status,
+                (double)ns / 1e6);
     return r;
 }
 
