@@ -11,14 +11,26 @@
 #include "bench/bench_util.h"
 #include "domain/engine.h"
 
-/* FNV-1a over every zone's fields and the event count: equal before and after a
- * performance change means the change kept the engine's results bit for bit. */
-static uint64_t fingerprint(const struct engine *e, uint64_t nevents)
-{
-    uint64_t h = 1469598103934665603ull;
 #define MIX(x) do { uint64_t v_; memcpy(&v_, &(double){(double)(x)}, 8); \
         h = (h ^ v_) * 1099511628211ull; } while (0)
+
+/* FNV-1a over every event (zone, other, ts, price, kind), in order, continuing from h. */
+static uint64_t events_hash(uint64_t h, const struct zone_events *ev)
+{
+    for (size_t i = 0; i < ev->n; i++) {
+        const struct zone_event *x = &ev->v[i];
+        MIX(x->zone_id); MIX(x->other_id); MIX(x->ts); MIX(x->price); MIX(x->kind);
+    }
+    return h;
+}
+
+/* FNV-1a over every zone's fields, the event count and the events' hash: equal before and
+ * after a performance change means the change kept the engine's results bit for bit. */
+static uint64_t fingerprint(const struct engine *e, uint64_t nevents, uint64_t evhash)
+{
+    uint64_t h = 1469598103934665603ull;
     MIX(nevents);
+    MIX(evhash);
     for (uint32_t id = 1; id <= engine_zone_max_id(e); id++) {
         const struct zone *z = engine_zone_get(e, id);
         MIX(z->merged_into); MIX(z->sources); MIX(z->price); MIX(z->lo); MIX(z->hi);
@@ -29,19 +41,43 @@ static uint64_t fingerprint(const struct engine *e, uint64_t nevents)
     }
     for (size_t i = 0; i < engine_zone_count(e); i++)
         MIX(engine_zone_sorted(e, i)->id);
-#undef MIX
     return h;
 }
 
+/* The whole replay with event hashing (not timed): the results to compare. */
+static uint64_t check_replay(const struct bar *bars, size_t n, enum timeframe tf, int all)
+{
+    struct liq_params p;
+    params_defaults(&p);
+    if (all)
+        p.liquidity_sources = SRC_ALL;
+    struct zone_events ev = {0};
+    uint64_t nevents = 0, evh = 1469598103934665603ull;
+    struct engine *e = engine_new(&p, 0.0001, tf);
+    if (e == NULL)
+        exit(1);
+    for (size_t i = 0; i < n; i++) {
+        if (engine_push(e, &bars[i], &ev) != PUSH_OK)
+            exit(1);
+        evh = events_hash(evh, &ev);
+        nevents += ev.n;
+        ev.n = 0;
+    }
+    uint64_t fp = fingerprint(e, nevents, evh);
+    engine_free(e);
+    zone_events_free(&ev);
+    return fp;
+}
+#undef MIX
+
 static double replay(const struct bar *bars, size_t n, enum timeframe tf, int runs,
-                     size_t *zones_out, uint64_t *fp)
+                     size_t *zones_out)
 {
     struct liq_params p;
     params_defaults(&p);
     p.liquidity_sources = SRC_ALL;
     struct zone_events ev = {0};
     double best = INFINITY;
-    uint64_t nevents = 0;
     for (int r = 0; r < runs; r++) {
         struct engine *e = engine_new(&p, 0.0001, tf);
         if (e == NULL)
@@ -52,18 +88,13 @@ static double replay(const struct bar *bars, size_t n, enum timeframe tf, int ru
                 fprintf(stderr, "push %zu failed\n", i);
                 exit(1);
             }
-            if (ev.n > 4096) { /* a request's worth: the service empties it per request */
-                nevents += ev.n;
+            if (ev.n > 4096) /* a request's worth: the service empties it per request */
                 ev.n = 0;
-            }
         }
         double dt = bench_now_ns() - t0;
-        nevents += ev.n;
         ev.n = 0;
         best = fmin(best, dt);
         *zones_out = engine_zone_max_id(e);
-        *fp = fingerprint(e, nevents);
-        nevents = 0;
         engine_free(e);
     }
     zone_events_free(&ev);
@@ -74,18 +105,20 @@ int main(int argc, char **argv)
 {
     int runs = argc > 1 ? atoi(argv[1]) : 7;
     size_t n, zones;
-    uint64_t fp15, fp5;
     struct bar *m15 = bench_load_eurusd(&n);
     struct bar *m5 = bench_split_m5(m15, n);
+    uint64_t fp15 = check_replay(m15, n, TF_M15, 1), fp5 = check_replay(m5, 3 * n, TF_M5, 1);
+    printf("results (zones + every event): all sources M15 %016llx M5 %016llx, "
+           "default sources M15 %016llx M5 %016llx\n", (unsigned long long)fp15,
+           (unsigned long long)fp5, (unsigned long long)check_replay(m15, n, TF_M15, 0),
+           (unsigned long long)check_replay(m5, 3 * n, TF_M5, 0));
 
-    double ns15 = replay(m15, n, TF_M15, runs, &zones, &fp15);
-    printf("M15 replay: %zu bars, %zu zones ever, best of %d: %.1f ns/bar, year %.2f ms, "
-           "result %016llx\n", n, zones, runs, ns15, ns15 * (double)n / 1e6,
-           (unsigned long long)fp15);
-    double ns5 = replay(m5, 3 * n, TF_M5, runs, &zones, &fp5);
-    printf("M5 replay:  %zu bars, %zu zones ever, best of %d: %.1f ns/bar, year %.2f ms, "
-           "result %016llx\n", 3 * n, zones, runs, ns5, ns5 * (double)(3 * n) / 1e6,
-           (unsigned long long)fp5);
+    double ns15 = replay(m15, n, TF_M15, runs, &zones);
+    printf("M15 replay: %zu bars, %zu zones ever, best of %d: %.1f ns/bar, year %.2f ms\n", n,
+           zones, runs, ns15, ns15 * (double)n / 1e6);
+    double ns5 = replay(m5, 3 * n, TF_M5, runs, &zones);
+    printf("M5 replay:  %zu bars, %zu zones ever, best of %d: %.1f ns/bar, year %.2f ms\n",
+           3 * n, zones, runs, ns5, ns5 * (double)(3 * n) / 1e6);
     bench_figure("replay_all15_m5_ns_per_bar", ns5, "ns/bar", "<=", 200);
     bench_info("replay_all15_m5_year_ms", ns5 * (double)(3 * n) / 1e6, "ms");
     bench_figure("replay_14src_m15_ns_per_bar", ns15, "ns/bar", "<=", 200);

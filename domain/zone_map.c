@@ -16,6 +16,7 @@ void zone_map_free(struct zone_map *m)
 {
     free(m->pool);
     free(m->sorted);
+    free(m->sprice);
     free(m->heap);
     free(m->in_test);
     *m = (struct zone_map){0};
@@ -33,7 +34,7 @@ size_t zone_map_lower_bound(const struct zone_map *m, double price)
     size_t lo = 0, hi = m->nsorted;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (m->pool[m->sorted[mid] - 1].price < price)
+        if (m->sprice[mid] < price)
             lo = mid + 1;
         else
             hi = mid;
@@ -52,6 +53,10 @@ static int grow_pool(struct zone_map *m)
     if (sorted == NULL)
         return -1;
     m->sorted = sorted;
+    double *sprice = realloc(m->sprice, (size_t)cap * sizeof *sprice);
+    if (sprice == NULL)
+        return -1;
+    m->sprice = sprice;
     m->cap = cap;
     return 0;
 }
@@ -66,10 +71,12 @@ uint32_t zone_map_insert(struct zone_map *m, const struct zone *z)
     slot->id = id;
     /* after equal prices, so ties keep creation order (determinism) */
     size_t at = zone_map_lower_bound(m, z->price);
-    while (at < m->nsorted && m->pool[m->sorted[at] - 1].price == z->price)
+    while (at < m->nsorted && m->sprice[at] == z->price)
         at++;
     memmove(&m->sorted[at + 1], &m->sorted[at], (m->nsorted - at) * sizeof *m->sorted);
+    memmove(&m->sprice[at + 1], &m->sprice[at], (m->nsorted - at) * sizeof *m->sprice);
     m->sorted[at] = id;
+    m->sprice[at] = z->price;
     m->nsorted++;
     double half = (z->hi - z->lo) / 2;
     if (half > m->max_half)
@@ -82,9 +89,9 @@ size_t zone_map_lower_bound_from(const struct zone_map *m, double price, size_t 
     size_t i = hint < m->nsorted ? hint : m->nsorted;
     /* walk while the hint is near (price moves little between bars), else bisect */
     for (int step = 0; step < 8; step++) {
-        if (i > 0 && m->pool[m->sorted[i - 1] - 1].price >= price)
+        if (i > 0 && m->sprice[i - 1] >= price)
             i--;
-        else if (i < m->nsorted && m->pool[m->sorted[i] - 1].price < price)
+        else if (i < m->nsorted && m->sprice[i] < price)
             i++;
         else
             return i;
@@ -111,15 +118,19 @@ void zone_map_move(struct zone_map *m, uint32_t id, double price, size_t *hint)
     z->price = price;
     z->lo += shift;
     z->hi += shift;
-    /* a moving level travels little per bar: shift it along by neighbour swaps */
-    while (at > 0 && m->pool[m->sorted[at - 1] - 1].price > price) {
+    /* a moving level travels little per bar: it usually stays between its neighbours (one
+     * store); when it passes one, it is shifted along by neighbour swaps */
+    while (at > 0 && m->sprice[at - 1] > price) {
         m->sorted[at] = m->sorted[at - 1];
+        m->sprice[at] = m->sprice[at - 1];
         m->sorted[--at] = id;
     }
-    while (at + 1 < m->nsorted && m->pool[m->sorted[at + 1] - 1].price < price) {
+    while (at + 1 < m->nsorted && m->sprice[at + 1] < price) {
         m->sorted[at] = m->sorted[at + 1];
+        m->sprice[at] = m->sprice[at + 1];
         m->sorted[++at] = id;
     }
+    m->sprice[at] = price;
     if (hint != NULL)
         *hint = at;
 }
@@ -128,6 +139,7 @@ void zone_map_unlink(struct zone_map *m, uint32_t id)
 {
     size_t at = sorted_index_of(m, id, NULL);
     memmove(&m->sorted[at], &m->sorted[at + 1], (m->nsorted - at - 1) * sizeof *m->sorted);
+    memmove(&m->sprice[at], &m->sprice[at + 1], (m->nsorted - at - 1) * sizeof *m->sprice);
     m->nsorted--;
 }
 
@@ -138,9 +150,9 @@ uint32_t zone_map_find_merge(const struct zone_map *m, double price, double lo, 
     uint32_t best = 0;
     double best_d = 0;
     for (; i < m->nsorted; i++) {
-        const struct zone *z = &m->pool[m->sorted[i] - 1];
-        if (z->price - m->max_half > hi + dist)
+        if (m->sprice[i] - m->max_half > hi + dist)
             break;
+        const struct zone *z = &m->pool[m->sorted[i] - 1];
         if (z->id == except || (z->flags & ZONE_F_LIVE))
             continue;
         if (z->lo > hi + dist || z->hi < lo - dist)

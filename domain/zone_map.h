@@ -2,7 +2,8 @@
  * zone_map.h - the zones of one symbol: a pool by id and an index sorted by price.
  *
  * The one idea: ids never move (pool[id - 1]), prices are found by binary search over a
- * compact array of ids sorted by zone price. Around them, two small structures keep the
+ * compact array of ids sorted by zone price, with the prices kept beside the ids (a parallel
+ * array) so a search or scan reads one contiguous array instead of jumping into the pool. Around them, two small structures keep the
  * per-bar work independent of how many zones exist: a min-heap of deactivation deadlines
  * (one entry per active zone, re-armed lazily when a touch pushed the deadline back) and
  * the set of zones in a test (price has not yet left them by their width).
@@ -27,6 +28,7 @@ struct zone_map {
     struct zone *pool;      /* pool[id - 1] */
     uint32_t n, cap;
     uint32_t *sorted;       /* live (not merged-away) ids by price */
+    double *sprice;         /* sprice[i] == pool[sorted[i] - 1].price, always */
     uint32_t nsorted;
     struct zone_deadline *heap;
     size_t nheap, heap_cap;

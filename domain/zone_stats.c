@@ -135,9 +135,9 @@ int zone_stats_bar(struct zone_map *m, const struct bar *b, double prev_close,
     size_t i = zone_map_lower_bound_from(m, b->low - m->max_half, m->scan_hint);
     m->scan_hint = i;
     for (; i < m->nsorted; i++) {
-        struct zone *z = &m->pool[m->sorted[i] - 1];
-        if (z->price - m->max_half > b->high)
+        if (m->sprice[i] - m->max_half > b->high)
             break;
+        struct zone *z = &m->pool[m->sorted[i] - 1];
         if (!z->active || b->low > z->hi || b->high < z->lo)
             continue;
         int counted;

@@ -15,6 +15,7 @@
 
 #include "domain/bar.h"
 #include "domain/zone.h"
+#include "window.h"
 
 struct level {
     double price;
@@ -53,6 +54,7 @@ struct swing_detector {
     size_t slot;            /* n % (2L): where the next bar goes */
     double hi[2 * SWING_MAX_LENGTH], lo[2 * SWING_MAX_LENGTH];
     int64_t ts[2 * SWING_MAX_LENGTH];
+    struct window_extreme max_hi, min_lo;   /* over the last 2L bars */
     int last_kind;          /* +1 high, -1 low, 0 none: the last surviving pivot */
     double last_level;
     uint64_t last_idx;
@@ -121,8 +123,8 @@ void equal_push(struct equal_levels *q, int kind, double level, double tol, int6
 #define WYCKOFF_MAX_BARS 256
 struct wyckoff {
     int min_bars;
-    double hi[WYCKOFF_MAX_BARS], lo[WYCKOFF_MAX_BARS];
     int64_t ts[WYCKOFF_MAX_BARS];
+    struct window_extreme max_hi, min_lo;   /* over the last min_bars bars */
     uint64_t n;
     size_t slot;            /* n % min_bars: where the next bar goes, the oldest bar */
     int in_range;

@@ -33,15 +33,13 @@ int swing_push(struct swing_detector *sd, int64_t ts, double high, double low,
     sd->hi[slot] = high;
     sd->lo[slot] = low;
     sd->ts[slot] = ts;
+    window_push(&sd->max_hi, j, high, 1, (uint32_t)w);
+    window_push(&sd->min_lo, j, low, -1, (uint32_t)w);
     if (j < (uint64_t)(3 * sd->len - 1))
         return 0;
     uint64_t i = j - (uint64_t)sd->len;
     size_t at = slot >= (size_t)sd->len ? slot - (size_t)sd->len : slot + (size_t)sd->len;
-    double mx = sd->hi[0], mn = sd->lo[0];
-    for (int k = 1; k < w; k++) {
-        mx = sd->hi[k] > mx ? sd->hi[k] : mx;
-        mn = sd->lo[k] < mn ? sd->lo[k] : mn;
-    }
+    double mx = window_extreme(&sd->max_hi), mn = window_extreme(&sd->min_lo);
     int kind = 0;
     double level = 0;
     if (sd->hi[at] == mx) {

@@ -24,18 +24,14 @@ void wyckoff_push(struct wyckoff *w, const struct bar *b, double atr, double k,
                   struct levels *out)
 {
     size_t at = w->slot;
-    w->hi[at] = b->high;
-    w->lo[at] = b->low;
     w->ts[at] = b->ts;
+    window_push(&w->max_hi, w->n, b->high, 1, (uint32_t)w->min_bars);
+    window_push(&w->min_lo, w->n, b->low, -1, (uint32_t)w->min_bars);
     w->n++;
     w->slot = at + 1 == (size_t)w->min_bars ? 0 : at + 1;
     if (w->n < (uint64_t)w->min_bars || !(atr > 0))
         return;
-    double hi = w->hi[0], lo = w->lo[0];
-    for (int i = 1; i < w->min_bars; i++) {
-        hi = w->hi[i] > hi ? w->hi[i] : hi;
-        lo = w->lo[i] < lo ? w->lo[i] : lo;
-    }
+    double hi = window_extreme(&w->max_hi), lo = window_extreme(&w->min_lo);
     int fits = hi - lo <= k * atr;
     if (fits && !w->in_range) {
         int64_t first = w->ts[w->slot];
