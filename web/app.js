@@ -23,6 +23,7 @@ const state = {
   limit: Number(params.get('limit')) || 600,
   refreshMs: 1000 * (Number(params.get('refresh')) || 5),
   timer: null,
+  precision: 5,
 };
 const dash = { candles: 0, zones: 0, bandsDrawn: 0, bands: [], trades: 0, polls: 0, errors: 0 };
 window.liqDashboard = dash;
@@ -43,6 +44,7 @@ class BandsRenderer {
       const width = scope.bitmapSize.width;
       const vr = scope.verticalPixelRatio;
       const drawn = [];
+      const labelled = []; // y of the labels written, so close bands do not overprint
       for (const b of this.bands) {
         if (b.top === null || b.bottom === null) continue;
         const top = Math.round(Math.min(b.top, b.bottom) * vr);
@@ -53,9 +55,12 @@ class BandsRenderer {
         ctx.fillStyle = b.edge;
         ctx.fillRect(0, top, width, Math.max(1, Math.round(vr)));
         ctx.fillRect(0, top + h - Math.max(1, Math.round(vr)), width, Math.max(1, Math.round(vr)));
-        ctx.font = `${Math.round(10 * vr)}px system-ui, sans-serif`;
-        ctx.fillStyle = b.edge;
-        ctx.fillText(b.label, Math.round(6 * scope.horizontalPixelRatio), top - Math.round(3 * vr));
+        if (!labelled.some((y) => Math.abs(y - top) < 16 * vr)) {
+          ctx.font = `${Math.round(10 * vr)}px system-ui, sans-serif`;
+          ctx.fillStyle = b.edge;
+          ctx.fillText(b.label, Math.round(6 * scope.horizontalPixelRatio), top - Math.round(3 * vr));
+          labelled.push(top);
+        }
         drawn.push({ id: b.id, source: b.source, y: (top + h / 2) / vr, fill: b.fill });
       }
       dash.bandsDrawn = drawn.length;
@@ -169,6 +174,7 @@ async function pollCandles() {
   }));
   if (data.length) {
     const p = precisionFor(data[data.length - 1].close);
+    state.precision = p;
     candles.applyOptions({ priceFormat: { type: 'price', precision: p, minMove: 10 ** -p } });
   }
   const first = dash.candles === 0;
@@ -208,7 +214,9 @@ async function pollTrades() {
     line(t.tp1, 'tp1', '#089981', LightweightCharts.LineStyle.Dashed);
     line(t.tp2, 'tp2', '#089981', LightweightCharts.LineStyle.Dashed);
     const li = document.createElement('li');
-    li.textContent = `#${t.trade_id} ${t.side} ${t.entry} · stop ${t.stop_price} · ` +
+    const fmt = (x) => (typeof x === 'number' ? x.toFixed(state.precision) : '–');
+    li.textContent = `#${t.trade_id} ${t.side} ${fmt(t.entry)} · stop ${fmt(t.stop_price)} · ` +
+      `tp1 ${fmt(t.tp1)} · ` +
       `left ${Math.round(100 * t.remaining_fraction)}%`;
     list.append(li);
   }

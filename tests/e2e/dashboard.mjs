@@ -38,7 +38,10 @@ function startService() {
   if (!binary) fail('usage: node dashboard.mjs BUILD/liquidityd [--update-docs]');
   if (!process.env.LIQ_DATABASE_URL) fail('LIQ_DATABASE_URL is not set');
   const child = spawn(binary, ['--config', join(ROOT, 'config/liquidityd.conf')], {
-    env: { ...process.env, LIQ_PORT: '0', LIQ_LOG_LEVEL: 'warn', LIQ_THREADS: '4' },
+    // The EURUSD year's zones are weaker than the default min_liquidity_strength (0.60):
+    // lower it so a setup opens and the page has a trade's stop and targets to draw.
+    env: { ...process.env, LIQ_PORT: '0', LIQ_LOG_LEVEL: 'warn', LIQ_THREADS: '4',
+      LIQ_MIN_LIQUIDITY_STRENGTH: '0.1' },
     stdio: ['ignore', 'inherit', 'pipe'],
   });
   return new Promise((res, rej) => {
