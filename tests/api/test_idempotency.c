@@ -1,0 +1,219 @@
+/*
+ * Idempotency-Key (issue 6, item 3): a retried POST /bars or POST /setups returns the first
+ * answer - status and body byte for byte - and changes nothing; the same key with another
+ * request is a 422; concurrent retries of one key all get the one answer. The key's row
+ * is written in the write's own transaction (api/idempotency.h).
+ */
+#include <criterion/criterion.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tests/support/harness.h"
+#include "tests/support/spawn.h"
+
+struct fx {
+    char url[512];
+    struct app_config cfg;
+    struct app *a;
+    struct bar *bars;
+    size_t n;
+};
+
+static void start(struct fx *f, const char *db)
+{
+    harness_db(db, f->url, sizeof f->url);
+    harness_config(&f->cfg, f->url);
+    f->cfg.threads = 4;
+    f->cfg.params.min_rr_ratio = 0.5;
+    f->cfg.params.min_liquidity_strength = 0.05;
+    f->a = harness_start(&f->cfg);
+    f->bars = harness_eurusd(&f->n);
+}
+
+static void stop(struct fx *f)
+{
+    app_stop(f->a);
+    free(f->bars);
+}
+
+static struct http_reply keyed(const struct fx *f, const char *method, const char *path,
+                               const char *ct, const char *body, const char *key)
+{
+    char h[400];
+    snprintf(h, sizeof h, "Idempotency-Key: %s", key);
+    const char *hdr[] = {h, NULL};
+    struct http_reply r;
+    cr_assert_eq(spawn_http(app_port(f->a), method, path, ct, body, body ? strlen(body) : 0,
+                            key ? hdr : NULL, &r), 0);
+    return r;
+}
+
+static long count(const struct fx *f, const char *sql)
+{
+    return harness_sql_long(f->url, sql);
+}
+
+Test(idempotency, retried_bars_get_the_first_answer_and_change_nothing)
+{
+    struct fx f;
+    start(&f, "t_idem_bars");
+    char *b = harness_bars_json("EURUSD", "M15", f.bars, 0, 10);
+    struct http_reply r1 = keyed(&f, "POST", "/bars", "application/json", b, "k-1");
+    cr_assert_eq(r1.status, 200, "%s", r1.body);
+    cr_assert_str_eq(r1.body, "{\"accepted\":10,\"duplicates\":0}");
+    for (int i = 0; i < 3; i++) {
+        struct http_reply r2 = keyed(&f, "POST", "/bars", "application/json", b, "k-1");
+        cr_assert_eq(r2.status, 200);
+        cr_assert_str_eq(r2.body, r1.body, "a retry answers as the first time");
+        http_free(&r2);
+    }
+    cr_assert_eq(count(&f, "SELECT count(*) FROM bars"), 10);
+    cr_assert_eq(count(&f, "SELECT count(*) FROM idempotency_keys"), 1);
+    /* without the key the same body is plain duplicates */
+    struct http_reply r3 = keyed(&f, "POST", "/bars", "application/json", b, NULL);
+    cr_assert_str_eq(r3.body, "{\"accepted\":0,\"duplicates\":10}");
+    http_free(&r3);
+    /* a key first seen on an all-duplicates request stores that answer (no transaction of
+     * the service's own: the key is written alone) */
+    struct http_reply r4 = keyed(&f, "POST", "/bars", "application/json", b, "k-dups");
+    cr_assert_str_eq(r4.body, "{\"accepted\":0,\"duplicates\":10}");
+    http_free(&r4);
+    r4 = keyed(&f, "POST", "/bars", "application/json", b, "k-dups");
+    cr_assert_str_eq(r4.body, "{\"accepted\":0,\"duplicates\":10}");
+    http_free(&r4);
+    cr_assert_eq(count(&f, "SELECT count(*) FROM idempotency_keys"), 2);
+    http_free(&r1);
+    free(b);
+    stop(&f);
+}
+
+Test(idempotency, same_key_with_another_body_is_refused_and_changes_nothing)
+{
+    struct fx f;
+    start(&f, "t_idem_reuse");
+    char *b1 = harness_bars_json("EURUSD", "M15", f.bars, 0, 10);
+    char *b2 = harness_bars_json("EURUSD", "M15", f.bars, 10, 20);
+    struct http_reply r = keyed(&f, "POST", "/bars", "application/json", b1, "reuse");
+    cr_assert_eq(r.status, 200);
+    http_free(&r);
+    r = keyed(&f, "POST", "/bars", "application/json", b2, "reuse");
+    cr_assert_eq(r.status, 422, "%s", r.body);
+    json_t *j = http_json(&r);
+    cr_assert_str_eq(json_string_value(json_object_get(json_object_get(j, "error"), "code")),
+                     "idempotency_key_reused");
+    json_decref(j);
+    http_free(&r);
+    cr_assert_eq(count(&f, "SELECT count(*) FROM bars"), 10, "the second body was not applied");
+    /* the same CSV under another query is another request too */
+    const char *csv = "Date,Open,High,Low,Close,Tickvol,Volume,Spread\n"
+                      "2023.01.02 00:00:00,1.07,1.071,1.069,1.0705,10,0,0\n";
+    r = keyed(&f, "POST", "/bars?symbol=GBPUSD&timeframe=M15", "text/csv", csv, "csv-k");
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    http_free(&r);
+    r = keyed(&f, "POST", "/bars?symbol=AUDUSD&timeframe=M15", "text/csv", csv, "csv-k");
+    cr_assert_eq(r.status, 422, "%s", r.body);
+    http_free(&r);
+    cr_assert_eq(count(&f, "SELECT count(*) FROM symbols WHERE symbol = 'AUDUSD'"), 0);
+    /* keys must be 1..255 visible ASCII characters */
+    char longkey[300];
+    memset(longkey, 'k', 299);
+    longkey[299] = '\0';
+    r = keyed(&f, "POST", "/bars", "application/json", b2, longkey);
+    cr_assert_eq(r.status, 422, "%s", r.body);
+    cr_assert(strstr(r.body, "invalid_idempotency_key"));
+    http_free(&r);
+    cr_assert_eq(count(&f, "SELECT count(*) FROM bars"), 11);
+    free(b1);
+    free(b2);
+    stop(&f);
+}
+
+struct racer {
+    const struct fx *f;
+    const char *body;
+    struct http_reply r;
+};
+
+static void *race(void *arg)
+{
+    struct racer *x = arg;
+    x->r = keyed(x->f, "POST", "/bars", "application/json", x->body, "raced");
+    return NULL;
+}
+
+Test(idempotency, concurrent_retries_of_one_key_get_one_answer)
+{
+    struct fx f;
+    start(&f, "t_idem_race");
+    char *b = harness_bars_json("EURUSD", "M15", f.bars, 0, 500);
+    struct racer x[8];
+    pthread_t th[8];
+    for (int i = 0; i < 8; i++) {
+        x[i] = (struct racer){&f, b, {0}};
+        pthread_create(&th[i], NULL, race, &x[i]);
+    }
+    for (int i = 0; i < 8; i++)
+        pthread_join(th[i], NULL);
+    for (int i = 0; i < 8; i++) {
+        cr_assert_eq(x[i].r.status, 200, "%s", x[i].r.body);
+        cr_assert_str_eq(x[i].r.body, "{\"accepted\":500,\"duplicates\":0}",
+                         "racer %d: %s", i, x[i].r.body);
+        http_free(&x[i].r);
+    }
+    cr_assert_eq(count(&f, "SELECT count(*) FROM bars"), 500);
+    free(b);
+    stop(&f);
+}
+
+Test(idempotency, retried_setup_opens_one_trade)
+{
+    struct fx f;
+    start(&f, "t_idem_setup");
+    for (size_t from = 0; from < 3000; from += 1000) {
+        char *b = harness_bars_json("EURUSD", "M15", f.bars, from, from + 1000);
+        struct http_reply r = http_post_json(f.a, "/bars", b);
+        cr_assert_eq(r.status, 200);
+        http_free(&r);
+        free(b);
+    }
+    static const char *const SIDES[] = {"BUY", "SELL"};
+    struct http_reply first = {0};
+    char body[256];
+    const char *key = NULL;
+    for (int k = 0; k < 2 && first.status != 201; k++) {
+        http_free(&first);
+        snprintf(body, sizeof body,
+                 "{\"symbol\":\"EURUSD\",\"side\":\"%s\",\"entry\":%.5f,\"trend_score\":0.9,"
+                 "\"regime_mode\":\"NORMAL\",\"regime_transition_strength\":0}",
+                 SIDES[k], f.bars[2999].close);
+        key = k ? "setup-sell" : "setup-buy";
+        first = keyed(&f, "POST", "/setups", "application/json", body, key);
+    }
+    cr_assert_eq(first.status, 201, "no setup opened: %s", first.body);
+    long trades = count(&f, "SELECT count(*) FROM liquidity_trades");
+    cr_assert_eq(trades, 1);
+    struct http_reply again = keyed(&f, "POST", "/setups", "application/json", body, key);
+    cr_assert_eq(again.status, 201);
+    cr_assert_str_eq(again.body, first.body, "the retry returns the first trade");
+    cr_assert_eq(count(&f, "SELECT count(*) FROM liquidity_trades"), 1, "no second trade");
+    cr_assert_eq(count(&f, "SELECT count(*) FROM stop_decisions"), 1);
+    /* dry runs are answered and stored too, and open nothing */
+    struct http_reply d1 = keyed(&f, "POST", "/setups?dry_run=true", "application/json", body,
+                                 "dry");
+    struct http_reply d2 = keyed(&f, "POST", "/setups?dry_run=true", "application/json", body,
+                                 "dry");
+    cr_assert_eq(d1.status, 200);
+    cr_assert_str_eq(d1.body, d2.body);
+    /* the same key for the non-dry request is another request */
+    struct http_reply d3 = keyed(&f, "POST", "/setups", "application/json", body, "dry");
+    cr_assert_eq(d3.status, 422, "%s", d3.body);
+    cr_assert_eq(count(&f, "SELECT count(*) FROM liquidity_trades"), 1);
+    http_free(&d1);
+    http_free(&d2);
+    http_free(&d3);
+    http_free(&first);
+    http_free(&again);
+    stop(&f);
+}
