@@ -99,11 +99,15 @@ void bars_post(struct request *rq, struct reply *rp)
         rc = decode_bars_csv(rq->body ? rq->body : "", rq->len, rq_query(rq, "symbol"),
                              rq_query(rq, "timeframe"), now, &b);
     } else {
-        json_t *j = rq_json(rq, rp);
-        if (j == NULL)
-            return;
-        rc = decode_bars_json(j, now, &b);
-        json_decref(j);
+        /* the common shape without a jansson tree; anything else through jansson as before */
+        rc = decode_bars_json_text(rq->body ? rq->body : "", rq->len, now, &b);
+        if (rc == DECODE_USE_JANSSON) {
+            json_t *j = rq_json(rq, rp);
+            if (j == NULL)
+                return;
+            rc = decode_bars_json(j, now, &b);
+            json_decref(j);
+        }
     }
     const char *where = csv ? "line" : "index";
     if (rc == -2) {

@@ -1,5 +1,14 @@
 /*
  * decode.c - JSON and CSV bar decoders with per-item errors.
+ *
+ * The one idea of the fast paths: the common input (an array of flat bar objects, CSV lines
+ * of plain decimals and fixed-format dates) is decoded straight into struct bar without a
+ * jansson tree, timegm or strtod, and anything outside that narrow shape is handed to the
+ * general decoders, so odd-but-valid input (escapes, unknown keys, nested values, exponents)
+ * and every error keep exactly the answers they had. Numbers the fast path takes are exact:
+ * an integer mantissa of at most 15 digits and a power of ten up to 1e22 are both exactly
+ * representable, so one IEEE division or multiplication rounds the true value once - the
+ * same correctly rounded double strtod returns.
  */
 #include "api/decode.h"
 
@@ -11,7 +20,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #include "domain/instrument.h"
 
@@ -49,6 +57,74 @@ static int push_bar(struct bar_batch *b, const struct bar *bar)
         b->cap = cap;
     }
     b->bars[b->n++] = *bar;
+    return 0;
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil): the
+ * arithmetic timegm does for a valid UTC date, without its normalisation and locking. */
+static int64_t days_from_civil(int y, int m, int d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+static const double POW10[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                 1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+/*
+ * The exact double of the decimal [s, end) when it is [-]digits[.digits][e[+-]digits] with
+ * at most 15 significant digits and a net power of ten within +-22; 0 then, else -1 (the
+ * caller uses strtod). "1.0950" -> 10950 / 1e4.
+ */
+static int fast_decimal(const char *s, const char *end, double *out)
+{
+    const char *p = s;
+    int neg = p < end && *p == '-';
+    p += neg;
+    uint64_t m = 0;
+    int sig = 0, scale = 0, ndig = 0;
+    for (; p < end && *p >= '0' && *p <= '9'; p++, ndig++) {
+        sig += m != 0 || *p != '0';
+        m = m * 10 + (uint64_t)(*p - '0');
+        if (sig > 15)
+            return -1;
+    }
+    if (p < end && *p == '.') {
+        p++;
+        const char *f = p;
+        for (; p < end && *p >= '0' && *p <= '9'; p++) {
+            sig += m != 0 || *p != '0';
+            m = m * 10 + (uint64_t)(*p - '0');
+            scale--;
+            if (sig > 15)
+                return -1;
+        }
+        if (p == f)
+            return -1;
+    }
+    if (ndig == 0)
+        return -1;
+    if (p < end && (*p == 'e' || *p == 'E')) {
+        p++;
+        int eneg = p < end && *p == '-';
+        p += p < end && (*p == '-' || *p == '+');
+        const char *e0 = p;
+        int ex = 0;
+        for (; p < end && *p >= '0' && *p <= '9' && ex < 1000; p++)
+            ex = ex * 10 + (*p - '0');
+        if (p == e0 || ex >= 1000)
+            return -1;
+        scale += eneg ? -ex : ex;
+    }
+    if (p != end || scale < -22 || scale > 22)
+        return -1;
+    double v = scale < 0 ? (double)m / POW10[-scale] : (double)m * POW10[scale];
+    *out = neg ? -v : v;
     return 0;
 }
 
@@ -119,9 +195,7 @@ int decode_time(const char *s, int64_t *out)
     int leap = (Y % 4 == 0 && Y % 100 != 0) || Y % 400 == 0;
     if (D > mdays[M - 1] || (M == 2 && D == 29 && !leap))
         return -1;
-    struct tm tm = {.tm_year = Y - 1900, .tm_mon = M - 1, .tm_mday = D, .tm_hour = h,
-                    .tm_min = m, .tm_sec = sec};
-    *out = (int64_t)timegm(&tm) - offset;
+    *out = days_from_civil(Y, M, D) * 86400 + h * 3600L + m * 60L + sec - offset;
     return 0;
 }
 
@@ -242,6 +316,276 @@ int decode_bars_json(const json_t *j, int64_t now, struct bar_batch *out)
     return out->nerrors ? -1 : 0;
 }
 
+/* --- JSON without a tree ------------------------------------------------------------
+ *
+ * A single pass over the text for the shape clients send: a bar object or an array of
+ * them, each holding only the eight known keys once, with string values free of escapes
+ * and non-ASCII bytes and plain JSON numbers. Anything else returns FALLBACK before any
+ * answer is given, and the caller decodes through jansson as before (which also produces
+ * the 400 for malformed JSON), so the fast path never decides a case differently. */
+
+#define FALLBACK 1
+
+enum jkey { K_SYMBOL, K_TIMEFRAME, K_TS, K_OPEN, K_HIGH, K_LOW, K_CLOSE, K_VOLUME, K_COUNT };
+static const char *const JKEYS[K_COUNT] = {"symbol", "timeframe", "ts",  "open",
+                                           "high",   "low",       "close", "volume"};
+
+enum jtype { J_MISSING, J_STRING, J_INT, J_REAL };
+
+struct jvalue {
+    enum jtype type;
+    const char *s;          /* J_STRING: the bytes between the quotes */
+    size_t len;
+    int64_t i;              /* J_INT */
+    double d;               /* J_INT (as jansson's json_number_value) and J_REAL */
+};
+
+struct jtext {
+    const char *p, *end;
+};
+
+static void jws(struct jtext *t)
+{
+    while (t->p < t->end && (*t->p == ' ' || *t->p == '\n' || *t->p == '\r' || *t->p == '\t'))
+        t->p++;
+}
+
+/* A string with no escape, control or non-ASCII byte (jansson would have to decode or
+ * validate those). At the opening quote. */
+static int jstring(struct jtext *t, const char **s, size_t *len)
+{
+    const char *q = ++t->p;
+    while (q < t->end && *q != '"') {
+        unsigned char c = (unsigned char)*q;
+        if (c < 0x20 || c >= 0x80 || c == '\\')
+            return FALLBACK;
+        q++;
+    }
+    if (q == t->end)
+        return FALLBACK;
+    *s = t->p;
+    *len = (size_t)(q - t->p);
+    t->p = q + 1;
+    return 0;
+}
+
+/* A JSON number: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? - an integer unless it has a
+ * fraction or exponent, as jansson types it. */
+static int jnumber(struct jtext *t, struct jvalue *v)
+{
+    const char *s = t->p, *p = s;
+    p += p < t->end && *p == '-';
+    if (p == t->end || *p < '0' || *p > '9')
+        return FALLBACK;
+    if (*p == '0')
+        p++;
+    else
+        while (p < t->end && *p >= '0' && *p <= '9')
+            p++;
+    int real = 0;
+    if (p < t->end && *p == '.') {
+        real = 1;
+        const char *f = ++p;
+        while (p < t->end && *p >= '0' && *p <= '9')
+            p++;
+        if (p == f)
+            return FALLBACK;
+    }
+    if (p < t->end && (*p == 'e' || *p == 'E')) {
+        real = 1;
+        p++;
+        p += p < t->end && (*p == '+' || *p == '-');
+        const char *e = p;
+        while (p < t->end && *p >= '0' && *p <= '9')
+            p++;
+        if (p == e)
+            return FALLBACK;
+    }
+    t->p = p;
+    if (!real) {
+        if (p - s > 18) /* jansson's range check on json_int_t is left to jansson */
+            return FALLBACK;
+        int64_t i = 0;
+        for (const char *q = s + (*s == '-'); q < p; q++)
+            i = i * 10 + (*q - '0');
+        v->type = J_INT;
+        v->i = *s == '-' ? -i : i;
+        v->d = (double)v->i;
+        return 0;
+    }
+    v->type = J_REAL;
+    if (fast_decimal(s, p, &v->d) == 0)
+        return 0;
+    char copy[64];
+    if ((size_t)(p - s) >= sizeof copy)
+        return FALLBACK;
+    memcpy(copy, s, (size_t)(p - s));
+    copy[p - s] = '\0';
+    v->d = strtod(copy, NULL);
+    return isinf(v->d) ? FALLBACK : 0; /* jansson refuses a real that overflows */
+}
+
+/* One object of known keys into v[K_COUNT]. At the opening brace. */
+static int jobject(struct jtext *t, struct jvalue *v)
+{
+    for (int k = 0; k < K_COUNT; k++)
+        v[k].type = J_MISSING;
+    t->p++;
+    jws(t);
+    if (t->p < t->end && *t->p == '}') {
+        t->p++;
+        return 0;
+    }
+    for (;;) {
+        const char *key;
+        size_t klen;
+        if (t->p == t->end || *t->p != '"' || jstring(t, &key, &klen) != 0)
+            return FALLBACK;
+        int k = 0;
+        while (k < K_COUNT && (strlen(JKEYS[k]) != klen || memcmp(JKEYS[k], key, klen) != 0))
+            k++;
+        if (k == K_COUNT || v[k].type != J_MISSING) /* unknown or duplicate key */
+            return FALLBACK;
+        jws(t);
+        if (t->p == t->end || *t->p != ':')
+            return FALLBACK;
+        t->p++;
+        jws(t);
+        if (t->p == t->end)
+            return FALLBACK;
+        if (*t->p == '"') {
+            if (jstring(t, &v[k].s, &v[k].len) != 0)
+                return FALLBACK;
+            v[k].type = J_STRING;
+        } else if (jnumber(t, &v[k]) != 0) {
+            return FALLBACK;
+        }
+        jws(t);
+        if (t->p == t->end)
+            return FALLBACK;
+        if (*t->p == '}') {
+            t->p++;
+            return 0;
+        }
+        if (*t->p != ',')
+            return FALLBACK;
+        t->p++;
+        jws(t);
+    }
+}
+
+/* A string value as a C string in buf (64 bytes); NULL when not a string or too long to be
+ * valid (a symbol or timeframe is shorter: the same "must be" error as jansson's). */
+static const char *jcstr(const struct jvalue *v, char *buf)
+{
+    if (v->type != J_STRING || v->len >= 64)
+        return NULL;
+    memcpy(buf, v->s, v->len);
+    buf[v->len] = '\0';
+    return buf;
+}
+
+/* decode_one_json on parsed values: the same checks in the same order, the same words. */
+static int decode_one_fast(struct bar_batch *b, const struct jvalue *v, long i, int64_t now)
+{
+    char sym[64], tfs[64], ts[64];
+    const char *symbol = jcstr(&v[K_SYMBOL], sym), *timeframe = jcstr(&v[K_TIMEFRAME], tfs);
+    if (symbol == NULL || !instrument_valid_symbol(symbol)) {
+        add_error(b, i, "symbol must be a string matching [A-Z0-9._-]{1,32}");
+        return 0;
+    }
+    enum timeframe tf;
+    if (timeframe == NULL || tf_parse(timeframe, &tf) != 0) {
+        add_error(b, i, "timeframe must be one of M1, M5, M15, M30, H1, H4, D1");
+        return 0;
+    }
+    if (b->symbol[0] == '\0') {
+        snprintf(b->symbol, sizeof b->symbol, "%s", symbol);
+        b->tf = tf;
+    } else if (strcmp(b->symbol, symbol) != 0 || b->tf != tf) {
+        add_error(b, i, "all bars of one request must share symbol and timeframe");
+        return 0;
+    }
+    struct bar bar = {0};
+    const struct jvalue *t = &v[K_TS];
+    if (t->type == J_MISSING) {
+        add_error(b, i, "ts is missing");
+        return 0;
+    }
+    if (t->type == J_INT) {
+        bar.ts = t->i;
+    } else if (t->type != J_STRING || jcstr(t, ts) == NULL || decode_time(ts, &bar.ts) != 0) {
+        add_error(b, i, "ts must be RFC 3339 (2022-10-10T00:00:00Z) or epoch seconds");
+        return 0;
+    }
+    double *fields[5] = {&bar.open, &bar.high, &bar.low, &bar.close, &bar.volume};
+    for (int k = 0; k < 5; k++) {
+        const struct jvalue *x = &v[K_OPEN + k];
+        if (x->type == J_MISSING || x->type == J_STRING) {
+            add_error(b, i, "%s %s", JKEYS[K_OPEN + k],
+                      x->type == J_MISSING ? "is missing" : "must be a number");
+            return 0;
+        }
+        *fields[k] = x->d;
+    }
+    size_t before = b->nerrors;
+    check_bar(b, i, &bar, now);
+    if (b->nerrors == before)
+        return push_bar(b, &bar);
+    return 0;
+}
+
+/* The whole text in the fast shape: 0 / -1 / -2 as decode_bars_json, or FALLBACK. */
+static int json_text_fast(const char *text, size_t len, int64_t now, struct bar_batch *out)
+{
+    struct jtext t = {.p = text, .end = text + len};
+    struct jvalue v[K_COUNT];
+    jws(&t);
+    if (t.p == t.end)
+        return FALLBACK;
+    int array = *t.p == '[';
+    if (array) {
+        t.p++;
+        jws(&t);
+    }
+    for (long i = 0;; i++) {
+        if (t.p == t.end || *t.p != '{' || jobject(&t, v) != 0)
+            return FALLBACK;
+        if (v[K_TS].type == J_STRING && v[K_TS].len >= 64) /* e.g. long zero fractions */
+            return FALLBACK;
+        /* an ENOMEM keeps its answer: it does not depend on what follows */
+        if (decode_one_fast(out, v, i, now) != 0)
+            return -2;
+        jws(&t);
+        if (!array)
+            break;
+        if (t.p == t.end)
+            return FALLBACK;
+        if (*t.p == ']') {
+            t.p++;
+            jws(&t);
+            break;
+        }
+        if (*t.p != ',')
+            return FALLBACK;
+        t.p++;
+        jws(&t);
+    }
+    if (t.p != t.end)
+        return FALLBACK;
+    return out->nerrors ? -1 : 0;
+}
+
+int decode_bars_json_text(const char *text, size_t len, int64_t now, struct bar_batch *out)
+{
+    int rc = json_text_fast(text, len, now, out);
+    if (rc != FALLBACK)
+        return rc;
+    bar_batch_free(out);
+    *out = (struct bar_batch){.symbol = ""};
+    return DECODE_USE_JANSSON;
+}
+
 /* --- CSV ---------------------------------------------------------------------------- */
 
 enum col { C_TIME, C_DATE, C_CLOCK, C_OPEN, C_HIGH, C_LOW, C_CLOSE, C_VOLUME, C_TICKVOL, C_NCOLS };
@@ -294,6 +638,8 @@ static int parse_double(const char *s, double *out)
 {
     if (*s == '\0')
         return -1;
+    if (fast_decimal(s, s + strlen(s), out) == 0)
+        return 0;
     char *end = NULL;
     errno = 0;
     double v = strtod(s, &end);

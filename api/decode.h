@@ -40,6 +40,21 @@ int decode_time(const char *s, int64_t *out);
  * if every bar is valid, -1 otherwise (errors/message filled). -2 out of memory. */
 int decode_bars_json(const json_t *j, int64_t now, struct bar_batch *out);
 
+/* What decode_bars_json_text returns for text outside its fast shape. */
+#define DECODE_USE_JANSSON 1
+
+/*
+ * decode_bars_json on the raw text, without building a jansson tree, for the shape clients
+ * send: a bar object or an array of them with only the keys symbol, timeframe, ts, open,
+ * high, low, close, volume (once each), strings without escapes or non-ASCII bytes, plain
+ * numbers. Same results, errors and words as json_loadb(JSON_REJECT_DUPLICATES) followed by
+ * decode_bars_json. Anything else (malformed JSON included) returns DECODE_USE_JANSSON with
+ * out reset to {.symbol = ""}: the caller then takes the jansson path, which answers it
+ * exactly as before. Example: `[{"symbol":"EURUSD","timeframe":"M15","ts":"2022-10-10T00:00:
+ * 00Z","open":1.0,"high":1.1,"low":0.9,"close":1.05,"volume":10}]` -> 0 with one bar.
+ */
+int decode_bars_json_text(const char *text, size_t len, int64_t now, struct bar_batch *out);
+
 /* Bars from CSV text with symbol and timeframe given. Layouts: the MT5 export
  * (Date,Open,High,Low,Close,Tickvol,Volume,Spread; "YYYY.MM.DD HH:MM:SS"), the MT4
  * header-less export (date,time,open,high,low,close,volume), and any header naming
