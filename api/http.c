@@ -15,6 +15,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "service/app.h"
 #include "storage/stores.h"
@@ -467,7 +468,7 @@ int http_start(struct app *a, char *err, size_t errlen)
     }
     const struct app_config *c = &a->st.cfg;
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
-                     MHD_ALLOW_SUSPEND_RESUME;
+                     MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC; /* ITC: quiesce at drain */
     a->mhd = MHD_start_daemon(
         flags, (uint16_t)c->port, NULL, NULL, on_request, a, MHD_OPTION_NOTIFY_COMPLETED,
         on_completed, a, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)c->threads, MHD_OPTION_CONNECTION_LIMIT,
@@ -484,9 +485,23 @@ int http_start(struct app *a, char *err, size_t errlen)
     return 0;
 }
 
+/* The drain: close the listening socket first (new connections are refused), then let
+ * every request already started - even one still uploading its body - run to its reply
+ * and commit, up to HTTP_DRAIN_S; only then stop the daemon, which closes what is left
+ * (idle keep-alive connections). MHD_stop_daemon alone would cut an upload in flight. */
+#define HTTP_DRAIN_S 9.0
+
 void http_stop(struct app *a)
 {
     if (a->mhd != NULL) {
+        MHD_socket listener = MHD_quiesce_daemon(a->mhd);
+        if (listener != MHD_INVALID_SOCKET)
+            close(listener);
+        uint64_t deadline = now_ns() + (uint64_t)(HTTP_DRAIN_S * 1e9);
+        while (atomic_load(&a->inflight) > 0 && now_ns() < deadline) {
+            struct timespec ms = {0, 5 * 1000 * 1000};
+            nanosleep(&ms, NULL);
+        }
         MHD_stop_daemon(a->mhd);
         a->mhd = NULL;
     }

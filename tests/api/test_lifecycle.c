@@ -1,0 +1,213 @@
+/*
+ * Lifecycle (issue 6, item 8) on the real binary: SIGTERM while a large request is still
+ * uploading - the request completes with 2xx and is committed, new connections are
+ * refused, the process exits 0 within 10 s; SIGHUP reloads the live settings (api_key,
+ * log_level, setup parameters) and a broken file on SIGHUP changes nothing.
+ */
+#include <arpa/inet.h>
+#include <criterion/criterion.h>
+#include <curl/curl.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "tests/support/harness.h"
+#include "tests/support/spawn.h"
+
+struct upload {
+    int port;
+    const char *data;
+    size_t len, sent;
+    atomic_int halfway;     /* set once a third of the body is out */
+    long status;
+    char *reply;
+    size_t reply_len;
+    CURLcode rc;
+};
+
+static size_t paced_read(char *buf, size_t size, size_t n, void *ud)
+{
+    struct upload *u = ud;
+    size_t want = size * n;
+    if (want > 32 * 1024)
+        want = 32 * 1024;
+    if (want > u->len - u->sent)
+        want = u->len - u->sent;
+    memcpy(buf, u->data + u->sent, want);
+    u->sent += want;
+    if (u->sent > u->len / 3)
+        atomic_store(&u->halfway, 1);
+    usleep(15000); /* ~2 MB/s: the upload lasts long enough to be cut by a signal */
+    return want;
+}
+
+static void *run_upload(void *arg)
+{
+    struct upload *u = arg;
+    CURL *c = curl_easy_init();
+    char url[128];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/bars?symbol=EURUSD&timeframe=M15", u->port);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_POST, 1L);
+    curl_easy_setopt(c, CURLOPT_READFUNCTION, paced_read);
+    curl_easy_setopt(c, CURLOPT_READDATA, u);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)u->len);
+    struct curl_slist *h = curl_slist_append(NULL, "Content-Type: text/csv");
+    h = curl_slist_append(h, "Expect:");
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+    FILE *mem = open_memstream(&u->reply, &u->reply_len);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, mem);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
+    u->rc = curl_easy_perform(c);
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &u->status);
+    fclose(mem);
+    curl_slist_free_all(h);
+    curl_easy_cleanup(c);
+    return NULL;
+}
+
+static int can_connect(int port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    int ok = connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0;
+    close(fd);
+    return ok;
+}
+
+Test(lifecycle, sigterm_finishes_the_request_in_flight_and_exits_0_within_10_s,
+     .timeout = 120)
+{
+    char url[512], env_url[600];
+    harness_db("t_lifecycle_term", url, sizeof url);
+    snprintf(env_url, sizeof env_url, "LIQ_DATABASE_URL=%s", url);
+    const char *env[] = {env_url, "LIQ_LOG_LEVEL=warn", NULL};
+    struct spawned p;
+    spawn_start(&p, env, NULL, "term");
+    struct upload u = {.port = p.port};
+    u.data = harness_read_file(LIQ_DATA_DIR "/EURUSD_15M.csv", &u.len);
+    pthread_t th;
+    pthread_create(&th, NULL, run_upload, &u);
+    while (!atomic_load(&u.halfway))
+        usleep(1000);
+    spawn_signal(&p, SIGTERM);
+    double t0 = spawn_now();
+    usleep(200000);
+    int refused = !can_connect(p.port);
+    pthread_join(th, NULL);
+    int st = 0;
+    int exited = spawn_wait(&p, 10.0 - (spawn_now() - t0), &st);
+    double took = spawn_now() - t0;
+    if (!exited)
+        spawn_kill(&p);
+    cr_assert_eq(u.rc, CURLE_OK, "the request in flight was cut: %s", curl_easy_strerror(u.rc));
+    cr_assert_eq(u.status, 200, "in-flight request: %ld %s", u.status, u.reply);
+    cr_assert(strstr(u.reply, "\"accepted\":24424"), "%s", u.reply);
+    cr_assert(exited, "still running 10 s after SIGTERM");
+    cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "exit status %d", st);
+    cr_assert(refused, "a new connection was accepted while draining");
+    cr_assert_eq(harness_sql_long(url, "SELECT count(*) FROM bars"), 24424, "committed");
+    cr_log_info("SIGTERM mid-upload: request answered 200, exit 0 after %.2f s", took);
+    free(u.reply);
+    free((char *)u.data);
+}
+
+static void write_config(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static long post_status(int port, const char *path, const char *body, const char *auth,
+                        char **reply)
+{
+    const char *hdr[] = {auth, NULL};
+    struct http_reply r;
+    cr_assert_eq(spawn_http(port, "POST", path, "application/json", body, strlen(body),
+                            auth ? hdr : NULL, &r), 0);
+    if (reply != NULL)
+        *reply = r.body;
+    else
+        http_free(&r);
+    return r.status;
+}
+
+static void wait_for_log(const struct spawned *p, const char *needle, int count)
+{
+    double t0 = spawn_now();
+    while (spawn_log_count(p, needle) < count && spawn_now() - t0 < 10)
+        usleep(10000);
+    cr_assert_geq(spawn_log_count(p, needle), count, "no '%s' in %s", needle, p->log);
+}
+
+Test(lifecycle, sighup_reloads_the_live_settings, .timeout = 120)
+{
+    char url[512], env_url[600];
+    harness_db("t_lifecycle_hup", url, sizeof url);
+    snprintf(env_url, sizeof env_url, "LIQ_DATABASE_URL=%s", url);
+    char cfgpath[64];
+    snprintf(cfgpath, sizeof cfgpath, "/tmp/liq-hup-%d.conf", (int)getpid());
+    write_config(cfgpath, "log_level = \"warn\";\nmin_rr_ratio = 1.5;\n"
+                          "min_liquidity_strength = 0.05;\n");
+    const char *env[] = {env_url, NULL};
+    const char *args[] = {"--config", cfgpath, NULL};
+    struct spawned p;
+    spawn_start(&p, env, args, "hup");
+    size_t n = 0;
+    struct bar *bars = harness_eurusd(&n);
+    char *b = harness_bars_json("EURUSD", "M15", bars, 0, 3000);
+    cr_assert_eq(post_status(p.port, "/bars", b, NULL, NULL), 200, "no key needed yet");
+    free(b);
+    char setup[256];
+    snprintf(setup, sizeof setup,
+             "{\"symbol\":\"EURUSD\",\"side\":\"BUY\",\"entry\":%.5f,\"trend_score\":0.9,"
+             "\"regime_mode\":\"NORMAL\",\"regime_transition_strength\":0}", bars[2999].close);
+
+    write_config(cfgpath, "log_level = \"error\";\nmin_rr_ratio = 50.0;\n"
+                          "min_liquidity_strength = 0.05;\napi_key = \"fresh-key\";\n"
+                          "port = 1;\n");
+    spawn_signal(&p, SIGHUP);
+    wait_for_log(&p, "configuration reloaded", 1);
+    cr_assert_eq(spawn_log_count(&p, "\"api_key\""), 1, "api_key reported as changed");
+    b = harness_bars_json("EURUSD", "M15", bars, 3000, 3010);
+    cr_assert_eq(post_status(p.port, "/bars", b, NULL, NULL), 401, "the new key is required");
+    cr_assert_eq(post_status(p.port, "/bars", b, "Authorization: Bearer fresh-key", NULL), 200);
+    free(b);
+    char *reply = NULL;
+    long st = post_status(p.port, "/setups?dry_run=true", setup,
+                          "Authorization: Bearer fresh-key", &reply);
+    cr_assert_eq(st, 422, "%s", reply);
+    cr_assert(strstr(reply, "min_rr_ratio 50.00"), "setups use the reloaded RR: %s", reply);
+    free(reply);
+    /* port is not live: still the same listener */
+    struct http_reply h;
+    cr_assert_eq(spawn_http(p.port, "GET", "/health", NULL, NULL, 0, NULL, &h), 0);
+    cr_assert_eq(h.status, 200);
+    http_free(&h);
+
+    /* a broken file on SIGHUP changes nothing */
+    write_config(cfgpath, "api_key = ;;; nonsense\n");
+    spawn_signal(&p, SIGHUP);
+    wait_for_log(&p, "configuration rejected", 1);
+    b = harness_bars_json("EURUSD", "M15", bars, 3010, 3020);
+    cr_assert_eq(post_status(p.port, "/bars", b, NULL, NULL), 401, "the key stays");
+    cr_assert_eq(post_status(p.port, "/bars", b, "Authorization: Bearer fresh-key", NULL), 200);
+    free(b);
+
+    spawn_signal(&p, SIGTERM);
+    int ws = 0;
+    cr_assert(spawn_wait(&p, 10, &ws));
+    cr_assert(WIFEXITED(ws) && WEXITSTATUS(ws) == 0);
+    unlink(cfgpath);
+    free(bars);
+}
