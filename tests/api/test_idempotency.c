@@ -174,7 +174,7 @@ Test(idempotency, retried_setup_opens_one_trade)
     for (size_t from = 0; from < 3000; from += 1000) {
         char *b = harness_bars_json("EURUSD", "M15", f.bars, from, from + 1000);
         struct http_reply r = http_post_json(f.a, "/bars", b);
-        cr_assert_eq(r.status, 200);
+        cr_assert_eq(r.status, 200, "%s", r.body);
         http_free(&r);
         free(b);
     }
