@@ -1,6 +1,12 @@
 /*
  * trading.c - see trading.h. Setups, trail updates and closes: compute on a copy, commit,
  * then publish the copy.
+ *
+ * Locking: a setup reads the symbol's published zone snapshot and inserts a new trade, so
+ * it needs no lock of the symbol: setups of one symbol commit in parallel. Updates of one
+ * trade are serialised by a lock stripe chosen by the trade id (updates of different
+ * trades run in parallel). A close also changes the symbol's learner table, so closes of
+ * one symbol are serialised by the symbol's write_lock, always taken after the stripe.
  */
 #include "service/trading.h"
 
@@ -24,10 +30,14 @@ struct symbol_learning {
     struct learner_table tab;
 };
 
+#define TRADE_LOCK_STRIPES 64
+
 struct trading {
     pthread_mutex_t lock;          /* guards the two arrays below; held for copies only */
     struct open_trade *open;
     size_t nopen, capopen;
+    size_t pending;                /* slots of open[] promised to setups being committed */
+    pthread_mutex_t stripes[TRADE_LOCK_STRIPES]; /* updates of trade id: stripes[id % N] */
     struct symbol_learning *learn;
     size_t nlearn, caplearn;
     uint64_t next_id;              /* ids when persistence is off */
@@ -39,6 +49,8 @@ struct trading *trading_new(void)
     if (tr == NULL)
         return NULL;
     pthread_mutex_init(&tr->lock, NULL);
+    for (int i = 0; i < TRADE_LOCK_STRIPES; i++)
+        pthread_mutex_init(&tr->stripes[i], NULL);
     tr->next_id = 1;
     return tr;
 }
@@ -51,15 +63,18 @@ void trading_free(struct trading *tr)
         free(tr->learn[i].tab.rows);
     free(tr->learn);
     free(tr->open);
+    for (int i = 0; i < TRADE_LOCK_STRIPES; i++)
+        pthread_mutex_destroy(&tr->stripes[i]);
     pthread_mutex_destroy(&tr->lock);
     free(tr);
 }
 
 /* --- the two tables (callers hold tr->lock) ------------------------------------------ */
 
+/* Room for one more open trade beyond those promised to setups in flight. */
 static int reserve_open(struct trading *tr)
 {
-    if (tr->nopen < tr->capopen)
+    if (tr->nopen + tr->pending < tr->capopen)
         return 0;
     size_t cap = tr->capopen ? tr->capopen * 2 : 16;
     struct open_trade *o = realloc(tr->open, cap * sizeof *o);
@@ -176,7 +191,7 @@ enum trading_status trading_setup(struct state *st, struct trading *tr, const ch
         return TRADING_INVALID;
     }
     enum trading_status rc = TRADING_NOMEM;
-    pthread_mutex_lock(&s->write_lock);
+    int reserved = 0;
     struct zone *zones = NULL;
     size_t nz = 0;
     int64_t last_ts = 0;
@@ -200,9 +215,10 @@ enum trading_status trading_setup(struct state *st, struct trading *tr, const ch
     }
     /* room for the trade before the commit: after it, publishing cannot fail */
     pthread_mutex_lock(&tr->lock);
-    int room = reserve_open(tr);
+    reserved = reserve_open(tr) == 0;
+    tr->pending += (size_t)reserved;
     pthread_mutex_unlock(&tr->lock);
-    if (room != 0)
+    if (!reserved)
         goto out;
     struct trade t;
     if (st->persist) {
@@ -224,6 +240,8 @@ enum trading_status trading_setup(struct state *st, struct trading *tr, const ch
             goto out;
     }
     pthread_mutex_lock(&tr->lock);
+    tr->pending--;
+    reserved = 0;
     struct open_trade *ot = &tr->open[tr->nopen++];
     snprintf(ot->symbol, sizeof ot->symbol, "%s", symbol);
     ot->t = t;
@@ -231,7 +249,11 @@ enum trading_status trading_setup(struct state *st, struct trading *tr, const ch
     *trade_id = t.id;
     rc = TRADING_OK;
 out:
-    pthread_mutex_unlock(&s->write_lock);
+    if (reserved) {
+        pthread_mutex_lock(&tr->lock);
+        tr->pending--;
+        pthread_mutex_unlock(&tr->lock);
+    }
     free(zones);
     return rc;
 }
@@ -283,8 +305,13 @@ static int persist_update(PGconn *c, const char *symbol, const struct trade *bef
     return 0;
 }
 
-/* Finds open trade id, takes its symbol's write_lock and copies it. On TRADING_OK the
- * caller holds (*s)->write_lock. */
+static pthread_mutex_t *stripe_of(struct trading *tr, uint64_t id)
+{
+    return &tr->stripes[id % TRADE_LOCK_STRIPES];
+}
+
+/* Finds open trade id, takes its lock stripe and copies it. On TRADING_OK the caller holds
+ * stripe_of(tr, id). */
 static enum trading_status lock_trade(struct state *st, struct trading *tr, uint64_t id,
                                       struct symbol_state **s, struct trading_update *out)
 {
@@ -293,18 +320,36 @@ static enum trading_status lock_trade(struct state *st, struct trading *tr, uint
     *s = state_find(st, out->symbol);
     if (*s == NULL)
         return TRADING_NOT_FOUND;
-    pthread_mutex_lock(&(*s)->write_lock);
+    pthread_mutex_lock(stripe_of(tr, id));
     /* another writer may have closed it while we waited */
     if (trading_get_open(tr, id, out->symbol, sizeof out->symbol, &out->trade) != 0) {
-        pthread_mutex_unlock(&(*s)->write_lock);
+        pthread_mutex_unlock(stripe_of(tr, id));
         return TRADING_CLOSED;
     }
     return TRADING_OK;
 }
 
+static enum trading_status commit_locked(struct state *st, struct trading *tr,
+                                         const struct trade *before, struct trading_update *out,
+                                         int64_t ts);
+
 /* Commits the update in out (applied to a copy of before), then publishes it. Called with
- * the symbol's write_lock held. */
+ * the trade's stripe held; a close also takes the symbol's write_lock, which serialises
+ * the learner table of the symbol. */
 static enum trading_status commit_update(struct state *st, struct trading *tr,
+                                         struct symbol_state *s, const struct trade *before,
+                                         struct trading_update *out, int64_t ts)
+{
+    int closing = out->trade.status == TRADE_CLOSED;
+    if (closing)
+        pthread_mutex_lock(&s->write_lock);
+    enum trading_status rc = commit_locked(st, tr, before, out, ts);
+    if (closing)
+        pthread_mutex_unlock(&s->write_lock);
+    return rc;
+}
+
+static enum trading_status commit_locked(struct state *st, struct trading *tr,
                                          const struct trade *before, struct trading_update *out,
                                          int64_t ts)
 {
@@ -338,7 +383,7 @@ static enum trading_status commit_update(struct state *st, struct trading *tr,
     }
     pthread_mutex_lock(&tr->lock);
     long i = find_open(tr, after->id);
-    assert(i >= 0); /* only writers of this symbol remove it, and we hold its write_lock */
+    assert(i >= 0); /* only writers of this trade remove it, and we hold its stripe */
     if (closing) {
         tr->open[i] = tr->open[--tr->nopen];
         sl = learning_of(tr, out->symbol); /* exists: created above, never removed */
@@ -381,10 +426,10 @@ enum trading_status trading_trail(struct state *st, struct trading *tr, uint64_t
         rc = TRADING_CLOSED;
     } else {
         assert((before.stop - out->trade.stop) * before.side <= 1e-12);
-        rc = commit_update(st, tr, &before, out, ts);
+        rc = commit_update(st, tr, s, &before, out, ts);
     }
 out:
-    pthread_mutex_unlock(&s->write_lock);
+    pthread_mutex_unlock(stripe_of(tr, id));
     free(zones);
     return rc;
 }
@@ -413,9 +458,9 @@ enum trading_status trading_close(struct state *st, struct trading *tr, uint64_t
         out->ev.stop = out->trade.stop;
         out->ev.remaining = out->trade.remaining;
         out->ev.status = out->trade.status;
-        rc = commit_update(st, tr, &before, out, ts);
+        rc = commit_update(st, tr, s, &before, out, ts);
     }
-    pthread_mutex_unlock(&s->write_lock);
+    pthread_mutex_unlock(stripe_of(tr, id));
     return rc;
 }
 

@@ -1,9 +1,10 @@
 /*
  * trading.h - setups, open trades and the learner, as use cases of the service.
  *
- * The one idea: a trade changes like the zone map does in state.c. The symbol's
- * write_lock serialises every writer of the symbol (bars, setups, trail updates, closes);
- * under it the update is computed on a COPY of the trade, written in one transaction
+ * The one idea: a trade changes like the zone map does in state.c. Updates of one trade
+ * are serialised (a lock stripe per trade id; closes of a symbol also take its
+ * write_lock, which guards the symbol's learner table); setups need no symbol lock, they
+ * read the published zone snapshot. The update is computed on a COPY of the trade, written in one transaction
  * (liquidity_trades with the whole struct as jsonb, trade_events, runner_events, and on
  * close liquidity_level_stats), committed, and only then does the copy replace the trade
  * in memory. A failure anywhere leaves memory as it was (503): nothing is half-applied.
@@ -12,7 +13,8 @@
  * liquidity_trades (status 'open') and liquidity_level_stats. Closed trades leave memory;
  * the API reads their history from the database.
  *
- * Lock order: symbol write_lock, then the trading lock (held for copies only).
+ * Lock order: trade stripe, then symbol write_lock, then the trading lock (held for
+ * copies only).
  */
 #ifndef LIQ_TRADING_H
 #define LIQ_TRADING_H
