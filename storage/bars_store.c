@@ -1,11 +1,13 @@
 /*
  * bars_store.c - symbols and their bars: the source of truth the zone state is rebuilt
- * from after a restart. Bars go in with COPY (one round trip per request).
+ * from after a restart. Bars go in with one binary COPY per request (storage/copy_binary.h:
+ * no printf here, no float or timestamp parsing in PostgreSQL).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "storage/copy_binary.h"
 #include "storage/stores.h"
 
 int symbols_store_insert(PGconn *c, const struct symbol_row *s)
@@ -45,13 +47,19 @@ int bars_store_insert(PGconn *c, const char *symbol, enum timeframe tf, const st
     if (n == 0)
         return 0;
     struct textbuf tb = {0};
+    copybin_begin(&tb);
     for (size_t i = 0; i < n; i++) {
-        char ts[32];
-        pg_format_ts(bars[i].ts, ts);
-        textbuf_printf(&tb, "%s\t%s\t%s\t%.17g\t%.17g\t%.17g\t%.17g\t%.17g\n", symbol,
-                       tf_name(tf), ts, bars[i].open, bars[i].high, bars[i].low, bars[i].close,
-                       bars[i].volume);
+        copybin_row(&tb, 8);
+        copybin_text(&tb, symbol);
+        copybin_text(&tb, tf_name(tf));
+        copybin_ts(&tb, bars[i].ts);
+        copybin_float8(&tb, bars[i].open);
+        copybin_float8(&tb, bars[i].high);
+        copybin_float8(&tb, bars[i].low);
+        copybin_float8(&tb, bars[i].close);
+        copybin_float8(&tb, bars[i].volume);
     }
+    copybin_end(&tb);
     int rc = -1;
     if (!tb.oom && pg_copy_begin(c, COPY_BARS) == 0) {
         rc = pg_copy_put(c, tb.s, (int)tb.len);

@@ -5,14 +5,16 @@
  */
 #include "storage/stores.h"
 
-const char COPY_BARS[] =
-    "COPY bars (symbol, timeframe, ts, open, high, low, close, volume) FROM STDIN";
+/* bars and zone events, the big ones, travel in binary (storage/copy_binary.h) */
+const char COPY_BARS[] = "COPY bars (symbol, timeframe, ts, open, high, low, close, volume) "
+                         "FROM STDIN (FORMAT binary)";
 const char COPY_ZONE_STAGE[] =
     "COPY zone_stage (symbol, zone_id, sources, price, price_low, price_high, strength, "
     "prob_hold, prob_break, prob_sweep, tests, touches, holds, breaks, sweeps, role, active, "
     "merged_into, created_at, origin_at, last_touch_at, updated_at) FROM STDIN";
 const char COPY_ZONE_EVENTS[] =
-    "COPY zone_events (symbol, zone_id, ts, kind, price, other_zone_id) FROM STDIN";
+    "COPY zone_events (symbol, zone_id, ts, kind, price, other_zone_id) FROM STDIN "
+    "(FORMAT binary)";
 
 const struct pg_stmt STORE_STATEMENTS[] = {
     {"symbol_insert",

@@ -8,6 +8,7 @@
  */
 #include <stdio.h>
 
+#include "storage/copy_binary.h"
 #include "storage/stores.h"
 
 static void put_ts_or_null(struct textbuf *tb, int64_t ts, char sep)
@@ -79,20 +80,24 @@ int zone_events_store_insert(PGconn *c, const char *symbol, const struct zone_ev
 {
     struct textbuf tb = {0};
     size_t rows = 0;
+    copybin_begin(&tb);
     for (size_t i = 0; i < n; i++) {
         /* touches and live moves are counted on the zone; the history keeps outcomes */
         if (ev[i].kind == ZEV_TOUCH || ev[i].kind == ZEV_MOVED)
             continue;
-        char ts[32];
-        pg_format_ts(ev[i].ts, ts);
-        textbuf_printf(&tb, "%s\t%u\t%s\t%s\t%.17g\t", symbol, ev[i].zone_id, ts,
-                       zone_event_name((enum zone_event_kind)ev[i].kind), ev[i].price);
+        copybin_row(&tb, 6);
+        copybin_text(&tb, symbol);
+        copybin_int4(&tb, (int32_t)ev[i].zone_id);
+        copybin_ts(&tb, ev[i].ts);
+        copybin_text(&tb, zone_event_name((enum zone_event_kind)ev[i].kind));
+        copybin_float8(&tb, ev[i].price);
         if (ev[i].other_id)
-            textbuf_printf(&tb, "%u\n", ev[i].other_id);
+            copybin_int4(&tb, (int32_t)ev[i].other_id);
         else
-            textbuf_printf(&tb, "\\N\n");
+            copybin_null(&tb);
         rows++;
     }
+    copybin_end(&tb);
     int rc = tb.oom ? -1 : 0;
     if (rows > 0 && rc == 0 && pg_copy_begin(c, COPY_ZONE_EVENTS) == 0) {
         rc = pg_copy_put(c, tb.s, (int)tb.len);
