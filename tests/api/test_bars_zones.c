@@ -282,3 +282,77 @@ Test(bars_zones, health_reports_the_database, .timeout = 30)
     cr_assert_eq(harness_sql_long(url, "SELECT count(*) FROM schema_migrations"), MIGRATION_COUNT);
     app_stop(a);
 }
+
+Test(bars_zones, nearest_and_one_zone_with_its_history, .timeout = 60)
+{
+    char url[512];
+    harness_db("t_zone_one", url, sizeof url);
+    struct app_config cfg;
+    harness_config(&cfg, url);
+    struct app *a = harness_start(&cfg);
+    size_t n = 0;
+    struct bar *bars = harness_eurusd(&n);
+    char *json = harness_bars_json("EURUSD", "M15", bars, 0, FIVE_DAYS);
+    struct http_reply r = http_post_json(a, "/bars", json);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    http_free(&r);
+
+    /* nearest: the closest active zone on each side of the price */
+    double price = bars[FIVE_DAYS - 1].close;
+    char path[128];
+    snprintf(path, sizeof path, "/zones/nearest?symbol=EURUSD&price=%.5f", price);
+    r = http_get(a, path);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    json_t *near = http_json(&r);
+    http_free(&r);
+    json_t *above = json_object_get(near, "above"), *below = json_object_get(near, "below");
+    cr_assert(json_is_object(above) && json_is_object(below));
+    cr_assert_geq(json_number_value(json_object_get(above, "price")), price);
+    cr_assert_lt(json_number_value(json_object_get(below, "price")), price);
+    snprintf(path, sizeof path, "/zones?symbol=EURUSD&price=%.5f&side=above&limit=1", price);
+    r = http_get(a, path);
+    json_t *list = http_json(&r);
+    http_free(&r);
+    cr_assert_str_eq(json_string_value(json_object_get(json_array_get(
+                         json_object_get(list, "zones"), 0), "id")),
+                     json_string_value(json_object_get(above, "id")),
+                     "nearest above = first of GET /zones?side=above");
+    json_decref(list);
+
+    /* one zone by id, with its history from zone_events */
+    const char *id = json_string_value(json_object_get(below, "id"));
+    snprintf(path, sizeof path, "/zones/%s", id);
+    r = http_get(a, path);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    json_t *z = http_json(&r);
+    http_free(&r);
+    cr_assert_str_eq(json_string_value(json_object_get(z, "id")), id);
+    cr_assert(json_is_true(json_object_get(z, "history_available")));
+    json_t *hist = json_object_get(z, "history");
+    cr_assert_geq(json_array_size(hist), 1);
+    cr_assert_str_eq(json_string_value(json_object_get(json_array_get(hist, 0), "event")),
+                     "created", "a zone's history starts with its creation");
+    long zone_id = (long)json_integer_value(json_object_get(z, "zone_id"));
+    char sql[160];
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM zone_events WHERE symbol = 'EURUSD' AND zone_id = %ld",
+             zone_id);
+    cr_assert_eq((size_t)harness_sql_long(url, sql), json_array_size(hist));
+    json_decref(z);
+    json_decref(near);
+
+    /* ids that are not ids, and unknown zones */
+    const char *bad[] = {"/zones/42", "/zones/EURUSD:0", "/zones/EURUSD:-1", "/zones/EURUSD:x",
+                         "/zones/EURUSD:99999", "/zones/GBPUSD:1", "/zones/eurusd:1"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        r = http_get(a, bad[i]);
+        cr_expect_eq(r.status, 404, "%s -> %ld", bad[i], r.status);
+        http_free(&r);
+    }
+    r = http_get(a, "/zones/nearest?symbol=EURUSD&price=-1");
+    cr_assert_eq(r.status, 422);
+    http_free(&r);
+    app_stop(a);
+    free(json);
+    free(bars);
+}
