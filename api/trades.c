@@ -96,15 +96,15 @@ static json_t *trade_json(const char *symbol, const struct trade *t)
         closed ? json_string(t->close_reason) : json_null());
 }
 
-static json_t *events_json(const struct trail_events *ev)
+static json_t *events_json(const char *symbol, const struct trail_events *ev)
 {
     json_t *a = json_array();
     for (size_t i = 0; a && i < ev->n; i++) {
         const struct trail_event *e = &ev->ev[i];
-        json_array_append_new(a, json_pack("{s:s, s:f, s:f, s:I}", "type",
+        json_array_append_new(a, json_pack("{s:s, s:f, s:f, s:o}", "type",
                                            trail_event_name((enum trail_event_type)e->type),
                                            "price", e->price, "fraction", e->fraction,
-                                           "zone_id", (json_int_t)e->zone_id));
+                                           "zone_id", zone_ref(symbol, e->zone_id)));
     }
     return a;
 }
@@ -115,7 +115,7 @@ static json_t *update_json(const struct trading_update *u)
     json_t *j = json_pack("{s:I, s:s, s:f, s:f, s:o, s:b, s:f, s:o}", "trade_id",
                           (json_int_t)t->id, "status",
                           t->status == TRADE_CLOSED ? "closed" : "open", "stop_price", t->stop,
-                          "remaining_fraction", t->remaining, "events", events_json(&u->ev),
+                          "remaining_fraction", t->remaining, "events", events_json(u->symbol, &u->ev),
                           "duplicate", u->duplicate, "realised_r", t->realised_r,
                           "close_reason", t->status == TRADE_CLOSED
                                               ? json_string(t->close_reason) : json_null());
