@@ -2,8 +2,9 @@
  * setups.c - POST /setups (?dry_run=true): a stop, targets, legs and risk for an entry,
  * and, unless dry_run, the trade they open.
  *
- * The body is checked field by field before anything runs (400 not JSON, 415 not
- * application/json, 422 a missing, unknown or mistyped field, 404 a symbol without bars).
+ * The body is checked field by field before anything runs (api/request_decode.c: 400 not
+ * JSON, 415 not application/json, 422 a missing, unknown or mistyped field, 404 a symbol
+ * without bars).
  * The decision itself is service/trading.c's: a refusal (CHAOTIC, no target meeting the
  * RR) is a 422 with the reason and stores nothing. A dry run computes the same answer
  * and records nothing at all - no decision rows, no trade - so it can be called freely.
@@ -14,117 +15,15 @@
 
 #include "api/handlers.h"
 #include "api/idempotency.h"
+#include "api/request_decode.h"
 #include "domain/instrument.h"
 #include "service/app.h"
 #include "service/trading.h"
 
-static const char *const SETUP_FIELDS[] = {"symbol", "entry", "side", "trend_score",
-                                           "regime_mode", "regime_transition_strength", "qty",
-                                           "risk_amount"};
-
 static void invalid(struct reply *rp, const char *field, const char *message)
 {
     reply_error(rp, 422, "invalid_request", message,
-                field ? json_pack("{s:s}", "field", field) : NULL);
-}
-
-/* 0 with *out, 1 when absent or null (only when optional), -1 with 422 written. */
-static int get_number(struct reply *rp, const json_t *o, const char *key, int optional,
-                      double *out)
-{
-    const json_t *v = json_object_get(o, key);
-    char msg[160];
-    if (v == NULL || json_is_null(v)) {
-        if (optional)
-            return 1;
-        snprintf(msg, sizeof msg, "field '%s' is required", key);
-        invalid(rp, key, msg);
-        return -1;
-    }
-    if (!json_is_number(v) || !isfinite(json_number_value(v))) {
-        snprintf(msg, sizeof msg, "field '%s' must be a number", key);
-        invalid(rp, key, msg);
-        return -1;
-    }
-    *out = json_number_value(v);
-    return 0;
-}
-
-static const char *get_string(struct reply *rp, const json_t *o, const char *key)
-{
-    const char *s = json_string_value(json_object_get(o, key));
-    if (s == NULL) {
-        char msg[160];
-        snprintf(msg, sizeof msg, "field '%s' is required and must be a string", key);
-        invalid(rp, key, msg);
-    }
-    return s;
-}
-
-static int check_fields(struct reply *rp, const json_t *o)
-{
-    const char *key;
-    const json_t *v;
-    json_object_foreach((json_t *)o, key, v)
-    {
-        int known = 0;
-        for (size_t i = 0; i < sizeof SETUP_FIELDS / sizeof SETUP_FIELDS[0]; i++)
-            known |= strcmp(key, SETUP_FIELDS[i]) == 0;
-        if (!known) {
-            char msg[160];
-            snprintf(msg, sizeof msg, "unknown field '%.80s'", key);
-            invalid(rp, key, msg);
-            return -1;
-        }
-    }
-    return 0;
-}
-
-/* The request from the body, or -1 with the reply written. */
-static int parse_setup(struct reply *rp, const json_t *o, const char **symbol,
-                       struct setup_request *req)
-{
-    memset(req, 0, sizeof *req);
-    if (!json_is_object(o)) {
-        invalid(rp, NULL, "the body must be a JSON object");
-        return -1;
-    }
-    if (check_fields(rp, o) != 0)
-        return -1;
-    *symbol = get_string(rp, o, "symbol");
-    if (*symbol == NULL)
-        return -1;
-    if (!instrument_valid_symbol(*symbol)) {
-        invalid(rp, "symbol", "field 'symbol' must match [A-Z0-9._-]{1,32}");
-        return -1;
-    }
-    const char *side = get_string(rp, o, "side");
-    if (side == NULL)
-        return -1;
-    if (side_parse(side, &req->side) != 0) {
-        invalid(rp, "side", "field 'side' must be BUY or SELL");
-        return -1;
-    }
-    const char *regime = get_string(rp, o, "regime_mode");
-    if (regime == NULL)
-        return -1;
-    if (regime_parse(regime, &req->regime) != 0) {
-        invalid(rp, "regime_mode", "field 'regime_mode' must be NORMAL, TRANSITION or CHAOTIC");
-        return -1;
-    }
-    if (get_number(rp, o, "entry", 0, &req->entry) < 0 ||
-        get_number(rp, o, "trend_score", 0, &req->trend_score) < 0 ||
-        get_number(rp, o, "regime_transition_strength", 0, &req->transition_strength) < 0)
-        return -1;
-    int rc = get_number(rp, o, "qty", 1, &req->qty);
-    if (rc < 0)
-        return -1;
-    req->has_qty = rc == 0;
-    rc = get_number(rp, o, "risk_amount", 1, &req->risk_amount);
-    if (rc < 0)
-        return -1;
-    req->has_risk_amount = rc == 0;
-    return 0;
+                field && field[0] ? json_pack("{s:s}", "field", field) : NULL);
 }
 
 static json_t *zone_ref(const char *symbol, uint32_t id)
@@ -253,9 +152,11 @@ void setups_post(struct request *rq, struct reply *rp)
     json_t *body = rq_json(rq, rp);
     if (body == NULL)
         return;
-    const char *symbol = NULL;
+    char symbol[33];
     struct setup_request req;
-    if (parse_setup(rp, body, &symbol, &req) != 0) {
+    struct decode_problem prob;
+    if (decode_setup(body, symbol, &req, &prob) != 0) {
+        invalid(rp, prob.field, prob.message);
         json_decref(body);
         return;
     }

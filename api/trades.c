@@ -15,6 +15,7 @@
 
 #include "api/decode.h"
 #include "api/handlers.h"
+#include "api/request_decode.h"
 #include "api/render.h"
 #include "domain/instrument.h"
 #include "service/app.h"
@@ -169,96 +170,37 @@ static void reply_update(struct request *rq, struct reply *rp, enum trading_stat
     }
 }
 
-/* A number field: 0 ok, 1 absent (optional), -1 with 422 written. */
-static int body_number(struct reply *rp, const json_t *o, const char *key, int optional,
-                       double *out)
-{
-    const json_t *v = json_object_get(o, key);
-    if ((v == NULL || json_is_null(v)) && optional)
-        return 1;
-    if (!json_is_number(v) || !isfinite(json_number_value(v))) {
-        char msg[120];
-        snprintf(msg, sizeof msg, "field '%s' is required and must be a number", key);
-        reply_error(rp, 422, "invalid_request", msg, json_pack("{s:s}", "field", key));
-        return -1;
-    }
-    *out = json_number_value(v);
-    return 0;
-}
-
-/* ts: RFC 3339 text or epoch seconds; absent -> TRADE_TS_NONE. 0 or -1 with 422. */
-static int body_ts(struct reply *rp, const json_t *o, int64_t *ts)
-{
-    const json_t *v = json_object_get(o, "ts");
-    *ts = TRADE_TS_NONE;
-    if (v == NULL || json_is_null(v))
-        return 0;
-    if (json_is_integer(v) && json_integer_value(v) >= 0) {
-        *ts = (int64_t)json_integer_value(v);
-        return 0;
-    }
-    if (json_is_string(v) && decode_time(json_string_value(v), ts) == 0)
-        return 0;
-    reply_error(rp, 422, "invalid_request",
-                "field 'ts' must be RFC 3339 text (2022-10-10T00:15:00Z) or epoch seconds",
-                json_pack("{s:s}", "field", "ts"));
-    return -1;
-}
-
-static int check_fields(struct reply *rp, const json_t *o, const char *const *allowed,
-                        size_t n)
-{
-    if (!json_is_object(o)) {
-        reply_error(rp, 422, "invalid_request", "the body must be a JSON object", NULL);
-        return -1;
-    }
-    const char *key;
-    const json_t *v;
-    json_object_foreach((json_t *)o, key, v)
-    {
-        int known = 0;
-        for (size_t i = 0; i < n; i++)
-            known |= strcmp(key, allowed[i]) == 0;
-        if (!known) {
-            char msg[160];
-            snprintf(msg, sizeof msg, "unknown field '%.80s'", key);
-            reply_error(rp, 422, "invalid_request", msg, json_pack("{s:s}", "field", key));
-            return -1;
-        }
-    }
-    return 0;
-}
-
-/* The JSON body of a write, or NULL with 415/400/422 written. */
-static json_t *write_body(struct request *rq, struct reply *rp, const char *const *allowed,
-                          size_t n)
+/* The JSON body of a write, or NULL with 415/400 written. */
+static json_t *write_body(struct request *rq, struct reply *rp)
 {
     if (!rq_content_type_is(rq, "application/json")) {
         reply_error(rp, 415, "unsupported_media_type", "this route takes application/json",
                     NULL);
         return NULL;
     }
-    json_t *j = rq_json(rq, rp);
-    if (j != NULL && check_fields(rp, j, allowed, n) != 0) {
-        json_decref(j);
-        return NULL;
-    }
-    return j;
+    return rq_json(rq, rp);
+}
+
+static void reply_problem(struct reply *rp, const struct decode_problem *p)
+{
+    reply_error(rp, 422, "invalid_request", p->message,
+                p->field[0] ? json_pack("{s:s}", "field", p->field) : NULL);
 }
 
 void trades_trail(struct request *rq, struct reply *rp)
 {
-    static const char *const fields[] = {"price", "high", "low", "ts"};
     uint64_t id = 0;
     if (trade_id_or_404(rq, rp, &id) != 0)
         return;
-    json_t *j = write_body(rq, rp, fields, 4);
+    json_t *j = write_body(rq, rp);
     if (j == NULL)
         return;
     double price = 0, high = 0, low = 0;
     int64_t ts = TRADE_TS_NONE;
-    if (body_number(rp, j, "price", 0, &price) == 0 && body_number(rp, j, "high", 0, &high) == 0 &&
-        body_number(rp, j, "low", 0, &low) == 0 && body_ts(rp, j, &ts) == 0) {
+    struct decode_problem prob;
+    if (decode_trail(j, &price, &high, &low, &ts, &prob) != 0) {
+        reply_problem(rp, &prob);
+    } else {
         struct trading_update u;
         char msg[LIQ_REASON_LEN] = "";
         enum trading_status st = trading_trail(&rq->app->st, rq->app->trading, id, price, high,
@@ -270,16 +212,18 @@ void trades_trail(struct request *rq, struct reply *rp)
 
 void trades_close(struct request *rq, struct reply *rp)
 {
-    static const char *const fields[] = {"price", "ts"};
     uint64_t id = 0;
     if (trade_id_or_404(rq, rp, &id) != 0)
         return;
-    json_t *j = write_body(rq, rp, fields, 2);
+    json_t *j = write_body(rq, rp);
     if (j == NULL)
         return;
     double price = 0;
     int64_t ts = TRADE_TS_NONE;
-    if (body_number(rp, j, "price", 0, &price) == 0 && body_ts(rp, j, &ts) == 0) {
+    struct decode_problem prob;
+    if (decode_close(j, &price, &ts, &prob) != 0) {
+        reply_problem(rp, &prob);
+    } else {
         struct trading_update u;
         char msg[LIQ_REASON_LEN] = "";
         enum trading_status st = trading_close(&rq->app->st, rq->app->trading, id, price, ts,
