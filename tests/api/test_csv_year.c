@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "domain/textbuf.h"
+#include "tests/support/eurusd.h"
 #include "tests/support/harness.h"
 
 static struct http_reply post_csv(const struct app *a, const char *csv, size_t len)
@@ -152,4 +154,45 @@ Test(csv_year, a_bad_row_is_named_by_line_and_nothing_is_applied, .timeout = 60)
     cr_assert_eq(r.status, 422);
     http_free(&r);
     app_stop(a);
+}
+
+Test(csv_year, the_year_as_m5_bars_gives_zones_from_all_15_sources, .timeout = 300)
+{
+    /* PIVOT_M5 needs bars below M15: the year split into M5 bars (tests/support/eurusd.h),
+     * posted as a generic CSV with epoch times */
+    struct app_config cfg;
+    harness_config(&cfg, NULL);
+    cfg.params.liquidity_sources = SRC_ALL;
+    struct app *a = harness_start(&cfg);
+    size_t n = 0;
+    struct bar *m15 = harness_eurusd(&n);
+    struct bar *m5 = eurusd_split_m5(m15, n);
+    cr_assert_not_null(m5);
+    struct textbuf tb = {0};
+    textbuf_printf(&tb, "time,open,high,low,close,volume\n");
+    for (size_t i = 0; i < 3 * n; i++)
+        textbuf_printf(&tb, "%lld,%.17g,%.17g,%.17g,%.17g,%.17g\n", (long long)m5[i].ts,
+                       m5[i].open, m5[i].high, m5[i].low, m5[i].close, m5[i].volume);
+    size_t len = 0;
+    char *csv = textbuf_take(&tb, &len);
+    cr_assert_not_null(csv);
+    struct http_reply r =
+        http_do(a, "POST", "/bars?symbol=EURUSD&timeframe=M5", "text/csv", csv, len);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    http_free(&r);
+    for (int s = 0; s < SRC_COUNT; s++) {
+        char path[96];
+        snprintf(path, sizeof path, "/zones?symbol=EURUSD&active=all&limit=1&source=%s",
+                 source_name((enum liq_source)s));
+        r = http_get(a, path);
+        json_t *j = http_json(&r);
+        cr_expect_eq(json_array_size(json_object_get(j, "zones")), 1, "no zone from %s",
+                     source_name((enum liq_source)s));
+        json_decref(j);
+        http_free(&r);
+    }
+    app_stop(a);
+    free(csv);
+    free(m5);
+    free(m15);
 }

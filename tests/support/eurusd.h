@@ -7,6 +7,7 @@
 #ifndef LIQ_TESTS_EURUSD_H
 #define LIQ_TESTS_EURUSD_H
 
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,6 +62,29 @@ static inline struct bar *eurusd_load(size_t *n)
     }
     fclose(f);
     *n = k;
+    return v;
+}
+
+/*
+ * The file has M15 bars only; PIVOT_M5 needs M5. Each M15 bar becomes three M5 bars
+ * open -> first extreme -> other extreme -> close (low first on an up bar), a third of the
+ * volume each: aggregating them back gives the original M15 bar exactly. NULL when out of
+ * memory; the caller frees.
+ */
+static inline struct bar *eurusd_split_m5(const struct bar *m15, size_t n)
+{
+    struct bar *v = malloc(3 * n * sizeof *v);
+    if (v == NULL)
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        const struct bar *b = &m15[i];
+        double x1 = b->close >= b->open ? b->low : b->high;
+        double x2 = b->close >= b->open ? b->high : b->low;
+        double p[4] = {b->open, x1, x2, b->close};
+        for (int k = 0; k < 3; k++)
+            v[3 * i + k] = (struct bar){b->ts + 300 * k, p[k], fmax(p[k], p[k + 1]),
+                                        fmin(p[k], p[k + 1]), p[k + 1], b->volume / 3};
+    }
     return v;
 }
 
