@@ -162,18 +162,28 @@ static int symbol_has_bars(struct symbol_state *s)
 
 /* --- setups ------------------------------------------------------------------------ */
 
+/* Takes an id (nextval: a sequence is not transactional, so it can precede BEGIN), then
+ * sends BEGIN and the trade's rows in one pipeline (storage/trades_store.c). Without an
+ * Idempotency-Key COMMIT rides in the same pipeline (*committed = 1): two round trips in
+ * all. With one, the transaction is left open for idem_before_commit and COMMIT. */
 static int persist_open(PGconn *c, const char *symbol, const struct setup_result *res,
-                        struct trade *t, int64_t opened_ts)
+                        struct trade *t, int64_t opened_ts, int *committed)
 {
     uint64_t id = 0;
+    *committed = 0;
     if (trades_store_next_id(c, &id) != 0 || trade_open(t, id, res, opened_ts) != 0)
         return -1;
-    return trades_store_insert(c, symbol, t) != 0 ||
-                   decisions_store_insert(c, symbol, id, res) != 0 ||
-                   trade_events_store_insert(c, symbol, id, opened_ts, "opened", t->entry,
-                                             t->stop, t->stop_zone_id, 0.0, 1.0) != 0
-               ? -1
-               : 0;
+    if (trades_store_pipeline_begin(c) != 0)
+        return -1;
+    int commit = !idem_armed();
+    int queued = trades_store_insert(c, symbol, t) == 0 &&
+                 decisions_store_insert(c, symbol, id, res) == 0 &&
+                 trade_events_store_insert(c, symbol, id, opened_ts, "opened", t->entry,
+                                           t->stop, t->stop_zone_id, 0.0, 1.0) == 0;
+    if (trades_store_pipeline_end(c, queued && commit) != 0 || !queued)
+        return -1;
+    *committed = commit;
+    return 0;
 }
 
 enum trading_status trading_setup(struct state *st, struct trading *tr, const char *symbol,
@@ -224,11 +234,13 @@ enum trading_status trading_setup(struct state *st, struct trading *tr, const ch
     if (st->persist) {
         PGconn *c = pg_conn();
         rc = TRADING_UNAVAILABLE;
-        if (c == NULL || pg_command(c, "BEGIN") != 0)
+        if (c == NULL)
             goto out;
         /* the request's Idempotency-Key, if any, commits with the trade (api/idempotency.h) */
-        if (persist_open(c, symbol, out, &t, last_ts) != 0 ||
-            idem_before_commit(c, (int64_t)t.id, 0) != 0 || pg_command(c, "COMMIT") != 0) {
+        int committed = 0;
+        if (persist_open(c, symbol, out, &t, last_ts, &committed) != 0 ||
+            (!committed && (idem_before_commit(c, (int64_t)t.id, 0) != 0 ||
+                            pg_command(c, "COMMIT") != 0))) {
             PQclear(PQexec(c, "ROLLBACK"));
             goto out;
         }
@@ -369,12 +381,15 @@ static enum trading_status commit_locked(struct state *st, struct trading *tr,
     if (st->persist) {
         PGconn *c = pg_conn();
         int64_t ev_ts = ts != TRADE_TS_NONE ? ts : (int64_t)time(NULL);
-        int ok = c != NULL && pg_command(c, "BEGIN") == 0;
-        if (ok && (persist_update(c, out->symbol, before, after, &out->ev, ev_ts, &learned,
-                                  outcomes, nout) != 0 ||
-                   pg_command(c, "COMMIT") != 0)) {
-            PQclear(PQexec(c, "ROLLBACK"));
-            ok = 0;
+        /* BEGIN, the rows and COMMIT in one pipeline: one round trip */
+        int ok = c != NULL && trades_store_pipeline_begin(c) == 0;
+        if (ok) {
+            int queued = persist_update(c, out->symbol, before, after, &out->ev, ev_ts,
+                                        &learned, outcomes, nout) == 0;
+            if (trades_store_pipeline_end(c, queued) != 0 || !queued) {
+                PQclear(PQexec(c, "ROLLBACK"));
+                ok = 0;
+            }
         }
         if (!ok) {
             free(learned.rows);

@@ -51,6 +51,11 @@ void idem_arm(struct idem_pending *p)
     t_pending = p;
 }
 
+int idem_armed(void)
+{
+    return t_pending != NULL;
+}
+
 int idem_before_commit(PGconn *c, int64_t a, int64_t b)
 {
     struct idem_pending *p = t_pending;
