@@ -36,6 +36,10 @@ struct trading {
     pthread_mutex_t lock;          /* guards the two arrays below; held for copies only */
     struct open_trade *open;
     size_t nopen, capopen;
+    /* id -> 1 + position in open[] (0: empty slot): linear probing over 2 * capopen
+     * slots, so finding a trade costs the same with 10 or 100,000 open ones */
+    uint64_t *slot_id;
+    size_t *slot_pos;
     size_t pending;                /* slots of open[] promised to setups being committed */
     pthread_mutex_t stripes[TRADE_LOCK_STRIPES]; /* updates of trade id: stripes[id % N] */
     struct symbol_learning *learn;
@@ -63,6 +67,8 @@ void trading_free(struct trading *tr)
         free(tr->learn[i].tab.rows);
     free(tr->learn);
     free(tr->open);
+    free(tr->slot_id);
+    free(tr->slot_pos);
     for (int i = 0; i < TRADE_LOCK_STRIPES; i++)
         pthread_mutex_destroy(&tr->stripes[i]);
     pthread_mutex_destroy(&tr->lock);
@@ -72,6 +78,51 @@ void trading_free(struct trading *tr)
 /* --- the two tables (callers hold tr->lock) ------------------------------------------ */
 
 /* Room for one more open trade beyond those promised to setups in flight. */
+/* --- open trades by id --------------------------------------------------------------- */
+
+static size_t slot_home(uint64_t id, size_t nslots)
+{
+    uint64_t h = id * 0x9E3779B97F4A7C15u;
+    return (size_t)(h ^ (h >> 29)) & (nslots - 1);
+}
+
+/* The slot holding id, or the empty slot where it would go. */
+static size_t slot_find(const struct trading *tr, uint64_t id)
+{
+    size_t mask = 2 * tr->capopen - 1;
+    size_t i = slot_home(id, 2 * tr->capopen);
+    while (tr->slot_pos[i] != 0 && tr->slot_id[i] != id)
+        i = (i + 1) & mask;
+    return i;
+}
+
+static void slot_put(struct trading *tr, uint64_t id, size_t pos)
+{
+    size_t i = slot_find(tr, id);
+    tr->slot_id[i] = id;
+    tr->slot_pos[i] = pos + 1;
+}
+
+/* Removes id (present) by backward shift: later entries of its probe run move up, so no
+ * tombstones accumulate. */
+static void slot_del(struct trading *tr, uint64_t id)
+{
+    size_t mask = 2 * tr->capopen - 1;
+    size_t i = slot_find(tr, id);
+    assert(tr->slot_pos[i] != 0);
+    tr->slot_pos[i] = 0;
+    for (size_t j = (i + 1) & mask; tr->slot_pos[j] != 0; j = (j + 1) & mask) {
+        size_t k = slot_home(tr->slot_id[j], mask + 1);
+        int stays = i <= j ? (i < k && k <= j) : (i < k || k <= j);
+        if (stays)
+            continue;
+        tr->slot_id[i] = tr->slot_id[j];
+        tr->slot_pos[i] = tr->slot_pos[j];
+        tr->slot_pos[j] = 0;
+        i = j;
+    }
+}
+
 static int reserve_open(struct trading *tr)
 {
     if (tr->nopen + tr->pending < tr->capopen)
@@ -81,16 +132,53 @@ static int reserve_open(struct trading *tr)
     if (o == NULL)
         return -1;
     tr->open = o;
+    uint64_t *ids = calloc(2 * cap, sizeof *ids);
+    size_t *pos = calloc(2 * cap, sizeof *pos);
+    if (ids == NULL || pos == NULL) {
+        free(ids);
+        free(pos);
+        return -1;
+    }
+    free(tr->slot_id);
+    free(tr->slot_pos);
+    tr->slot_id = ids;
+    tr->slot_pos = pos;
     tr->capopen = cap;
+    for (size_t i = 0; i < tr->nopen; i++)
+        slot_put(tr, tr->open[i].t.id, i);
     return 0;
 }
 
 static long find_open(const struct trading *tr, uint64_t id)
 {
-    for (size_t i = 0; i < tr->nopen; i++)
-        if (tr->open[i].t.id == id)
-            return (long)i;
-    return -1;
+    if (tr->capopen == 0)
+        return -1;
+    size_t i = slot_find(tr, id);
+    if (tr->slot_pos[i] == 0)
+        return -1;
+    assert(tr->open[tr->slot_pos[i] - 1].t.id == id);
+    return (long)(tr->slot_pos[i] - 1);
+}
+
+/* Appends an open trade (room reserved by reserve_open). */
+static void add_open(struct trading *tr, const char *symbol, const struct trade *t)
+{
+    struct open_trade *ot = &tr->open[tr->nopen];
+    snprintf(ot->symbol, sizeof ot->symbol, "%s", symbol);
+    ot->t = *t;
+    slot_put(tr, t->id, tr->nopen);
+    tr->nopen++;
+}
+
+/* Removes open[i]; the last entry takes its place. */
+static void remove_open(struct trading *tr, size_t i)
+{
+    slot_del(tr, tr->open[i].t.id);
+    tr->nopen--;
+    if (i != tr->nopen) {
+        tr->open[i] = tr->open[tr->nopen];
+        slot_put(tr, tr->open[i].t.id, i); /* overwrites its old position */
+    }
 }
 
 /* The learner table of symbol, created empty when absent; NULL when out of memory. */
@@ -254,9 +342,7 @@ enum trading_status trading_setup(struct state *st, struct trading *tr, const ch
     pthread_mutex_lock(&tr->lock);
     tr->pending--;
     reserved = 0;
-    struct open_trade *ot = &tr->open[tr->nopen++];
-    snprintf(ot->symbol, sizeof ot->symbol, "%s", symbol);
-    ot->t = t;
+    add_open(tr, symbol, &t);
     pthread_mutex_unlock(&tr->lock);
     *trade_id = t.id;
     rc = TRADING_OK;
@@ -400,7 +486,7 @@ static enum trading_status commit_locked(struct state *st, struct trading *tr,
     long i = find_open(tr, after->id);
     assert(i >= 0); /* only writers of this trade remove it, and we hold its stripe */
     if (closing) {
-        tr->open[i] = tr->open[--tr->nopen];
+        remove_open(tr, (size_t)i);
         sl = learning_of(tr, out->symbol); /* exists: created above, never removed */
         free(sl->tab.rows);
         sl->tab = learned;
@@ -421,14 +507,16 @@ enum trading_status trading_trail(struct state *st, struct trading *tr, uint64_t
     if (rc != TRADING_OK)
         return rc;
     struct trade before = out->trade;
-    struct zone *zones = NULL;
-    size_t nz = 0;
-    int64_t last_ts = 0;
+    /* the snapshot's zones as they are, no copy: trade_trail skips inactive zones in each
+     * of its walks (domain/trade.c), so active and inactive together give the same result
+     * as the active ones alone; the reference keeps them alive until the end */
+    struct zone_snapshot *snap = snapshot_acquire(s);
     rc = TRADING_NOMEM;
-    if (active_zones(s, &zones, &nz, &last_ts) != 0)
+    if (snap == NULL)
         goto out;
-    enum trail_status ts_rc = trade_trail(&out->trade, zones, nz, &state_live(st)->params,
-                                          before.pip, price, high, low, ts, &out->ev);
+    enum trail_status ts_rc = trade_trail(&out->trade, snap->zones, snap->n,
+                                          &state_live(st)->params, before.pip, price, high,
+                                          low, ts, &out->ev);
     if (ts_rc == TRAIL_INVALID) {
         snprintf(msg, msglen, "%s", out->ev.note);
         rc = TRADING_INVALID;
@@ -445,7 +533,7 @@ enum trading_status trading_trail(struct state *st, struct trading *tr, uint64_t
     }
 out:
     pthread_mutex_unlock(stripe_of(tr, id));
-    free(zones);
+    snapshot_release(snap);
     return rc;
 }
 
@@ -507,9 +595,7 @@ static int load_trade(void *ctx, const char *symbol, const struct trade *t)
     struct trading *tr = ctx;
     if (reserve_open(tr) != 0)
         return -1;
-    struct open_trade *ot = &tr->open[tr->nopen++];
-    snprintf(ot->symbol, sizeof ot->symbol, "%s", symbol);
-    ot->t = *t;
+    add_open(tr, symbol, t);
     return 0;
 }
 
