@@ -89,6 +89,7 @@ static int is_identifier_char(char c)
 }
 
 static int g_violations, g_calls;
+static int g_quiet;   /* the self-test expects violations: do not log them */
 
 static void scan_file(const char *path)
 {
@@ -110,8 +111,9 @@ static void scan_file(const char *path)
             if (arg[0] == '"' || allowed(path, arg))
                 continue;
             g_violations++;
-            cr_log_error("%s: %s(...) gets SQL from '%s', not a literal or constant", path, fn,
-                         arg);
+            if (!g_quiet)
+                cr_log_error("%s: %s(...) gets SQL from '%s', not a literal or constant", path,
+                             fn, arg);
         }
     }
     /* SQL formatted with printf-family calls */
@@ -129,7 +131,8 @@ static void scan_file(const char *path)
                 const char *hit = strstr(p, KEYWORDS[w]);
                 if (hit != NULL && hit < end) {
                     g_violations++;
-                    cr_log_error("%s: %.*s formats SQL", path, (int)(end - p), p);
+                    if (!g_quiet)
+                        cr_log_error("%s: %.*s formats SQL", path, (int)(end - p), p);
                     break;
                 }
             }
@@ -183,7 +186,9 @@ Test(sql, the_scan_catches_a_built_query)
     cr_assert_eq(write(fd, bad, strlen(bad)), (ssize_t)strlen(bad));
     close(fd);
     g_violations = 0;
+    g_quiet = 1; /* Criterion fails the run on any logged error, even an expected one */
     scan_file(path);
+    g_quiet = 0;
     unlink(path);
     cr_assert_eq(g_violations, 2, "both the snprintf and the PQexec(c, q) are reported");
 }
