@@ -32,6 +32,15 @@ void render_zone_id(struct textbuf *tb, const char *symbol, uint32_t id)
     textbuf_printf(tb, "\"%s:%u\"", symbol, id);
 }
 
+json_t *render_zone_ref_json(const char *symbol, uint32_t id)
+{
+    if (id == 0)
+        return json_null();
+    char buf[48];
+    snprintf(buf, sizeof buf, "%s:%u", symbol, id);
+    return json_string(buf);
+}
+
 void render_zone(struct textbuf *tb, const char *symbol, const struct zone *z, double ref_price)
 {
     render_zone_head(tb, symbol, z);

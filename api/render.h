@@ -5,6 +5,7 @@
 #ifndef LIQ_RENDER_H
 #define LIQ_RENDER_H
 
+#include <jansson.h>
 #include <stdint.h>
 
 #include "domain/textbuf.h"
@@ -16,6 +17,8 @@ void render_ts(int64_t ts, char *buf);
 void render_ts_or_null(struct textbuf *tb, int64_t ts);
 /* The public zone id "EURUSD:42". */
 void render_zone_id(struct textbuf *tb, const char *symbol, uint32_t id);
+/* The public zone id as a JSON value: "EURUSD:42", or null for id 0 (no zone). */
+json_t *render_zone_ref_json(const char *symbol, uint32_t id);
 /* One zone object of the wire format (DESIGN.md section 3); distance from ref_price. */
 void render_zone(struct textbuf *tb, const char *symbol, const struct zone *z, double ref_price);
 /* render_zone in two halves around the one field that depends on the query, the distance:

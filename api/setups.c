@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "api/handlers.h"
+#include "api/render.h"
 #include "api/idempotency.h"
 #include "api/request_decode.h"
 #include "domain/instrument.h"
@@ -26,21 +27,12 @@ static void invalid(struct reply *rp, const char *field, const char *message)
                 field && field[0] ? json_pack("{s:s}", "field", field) : NULL);
 }
 
-static json_t *zone_ref(const char *symbol, uint32_t id)
-{
-    if (id == 0)
-        return json_null();
-    char buf[48];
-    snprintf(buf, sizeof buf, "%s:%u", symbol, id);
-    return json_string(buf);
-}
-
 static json_t *target_json(const char *symbol, const struct target_level *t)
 {
     if (!t->present)
         return json_null();
     return json_pack("{s:f, s:o, s:f, s:f, s:s}", "price", t->price, "zone_id",
-                     zone_ref(symbol, t->zone_id), "rr", t->rr, "zone_strength",
+                     render_zone_ref_json(symbol, t->zone_id), "rr", t->rr, "zone_strength",
                      (double)t->zone_strength, "reason", t->reason);
 }
 
@@ -87,7 +79,7 @@ static json_t *reasons_json(const struct setup_result *r)
 static json_t *stop_json(const char *symbol, const struct stop_decision *s)
 {
     return json_pack("{s:f, s:o, s:f, s:b, s:f, s:s}", "price", s->price, "zone_id",
-                     zone_ref(symbol, s->zone_id), "buffer_pips", s->buffer_pips, "fallback",
+                     render_zone_ref_json(symbol, s->zone_id), "buffer_pips", s->buffer_pips, "fallback",
                      s->fallback, "distance_pips", s->distance_pips, "reason", s->reason);
 }
 

@@ -52,15 +52,6 @@ static json_t *ts_json(int64_t ts)
     return json_string(buf);
 }
 
-static json_t *zone_ref(const char *symbol, uint32_t id)
-{
-    if (id == 0)
-        return json_null();
-    char buf[48];
-    snprintf(buf, sizeof buf, "%s:%u", symbol, id);
-    return json_string(buf);
-}
-
 static json_t *legs_json(const struct trade *t)
 {
     json_t *legs = json_array();
@@ -86,9 +77,9 @@ static json_t *trade_json(const char *symbol, const struct trade *t)
         "trade_id", (json_int_t)t->id, "symbol", symbol, "side",
         side_name((enum trade_side)t->side), "status", closed ? "closed" : "open", "entry",
         t->entry, "initial_stop", t->initial_stop, "stop_price", t->stop, "stop_zone_id",
-        zone_ref(symbol, t->stop_zone_id), "tp1", t->tp1, "tp1_zone_id",
-        zone_ref(symbol, t->tp1_zone_id), "tp2", t->tp2 > 0 ? json_real(t->tp2) : json_null(),
-        "tp2_zone_id", zone_ref(symbol, t->tp2_zone_id), "remaining_fraction", t->remaining,
+        render_zone_ref_json(symbol, t->stop_zone_id), "tp1", t->tp1, "tp1_zone_id",
+        render_zone_ref_json(symbol, t->tp1_zone_id), "tp2", t->tp2 > 0 ? json_real(t->tp2) : json_null(),
+        "tp2_zone_id", render_zone_ref_json(symbol, t->tp2_zone_id), "remaining_fraction", t->remaining,
         "legs", legs_json(t), "tp1_hit", t->tp1_hit, "tp2_hit", t->tp2_hit, "runner_active",
         t->runner_active, "realised_r", t->realised_r, "updates", (int)t->updates,
         "last_price", t->last_price, "opened_at", ts_json(t->opened_ts), "last_update_at",
@@ -105,7 +96,7 @@ static json_t *events_json(const char *symbol, const struct trail_events *ev)
         json_array_append_new(a, json_pack("{s:s, s:f, s:f, s:o}", "type",
                                            trail_event_name((enum trail_event_type)e->type),
                                            "price", e->price, "fraction", e->fraction,
-                                           "zone_id", zone_ref(symbol, e->zone_id)));
+                                           "zone_id", render_zone_ref_json(symbol, e->zone_id)));
     }
     return a;
 }
@@ -250,7 +241,7 @@ static json_t *history_json(PGconn *c, const char *symbol, uint64_t id, json_t *
         json_t *ts = PQgetisnull(r, i, 1) ? json_null() : ts_json(pg_get_int64(r, i, 1));
         json_t *zone = PQgetisnull(r, i, 5)
                            ? json_null()
-                           : zone_ref(symbol, (uint32_t)pg_get_int64(r, i, 5));
+                           : render_zone_ref_json(symbol, (uint32_t)pg_get_int64(r, i, 5));
         json_t *stop = PQgetisnull(r, i, 4) ? json_null() : json_real(pg_get_double(r, i, 4));
         json_t *rem = PQgetisnull(r, i, 7) ? json_null() : json_real(pg_get_double(r, i, 7));
         json_t *e = json_pack("{s:i, s:o, s:s, s:f, s:o, s:o, s:f, s:o}", "seq",

@@ -51,6 +51,16 @@ static int64_t floor_to(int64_t ts, int64_t step, int64_t offset)
     return ts - r;
 }
 
+int64_t days_from_civil(int y, int m, int d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
 int64_t day_start(int64_t ts)
 {
     return floor_to(ts, DAY, 0);

@@ -31,6 +31,10 @@ const char *tf_name(enum timeframe tf);
 /* Start of the UTC day / Monday-based week containing ts:
  * day_start(1665360900) == 1665360000 (2022-10-10 00:15 -> 00:00). */
 int64_t day_start(int64_t ts);
+/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil): the
+ * arithmetic timegm does for a valid date, without its normalisation and locking.
+ * days_from_civil(2022, 10, 10) == 19275. */
+int64_t days_from_civil(int y, int m, int d);
 int64_t week_start(int64_t ts);
 
 /*

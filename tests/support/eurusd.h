@@ -16,17 +16,6 @@
 
 #define EURUSD_CSV LIQ_DATA_DIR "/EURUSD_15M.csv"
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm). */
-static inline int64_t eurusd_days_from_civil(int y, int m, int d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
 /* All bars of the file (malloc'd, caller frees), or NULL when it cannot be read. */
 static inline struct bar *eurusd_load(size_t *n)
 {
@@ -57,7 +46,7 @@ static inline struct bar *eurusd_load(size_t *n)
             }
             v = w;
         }
-        v[k++] = (struct bar){eurusd_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s,
+        v[k++] = (struct bar){days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s,
                               o, hi, lo, c, tv};
     }
     fclose(f);

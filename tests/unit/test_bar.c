@@ -80,3 +80,11 @@ Test(calendar, days_start_at_midnight_utc_and_weeks_on_monday)
     cr_assert_eq(week_start(1665360000), 1665360000);
     cr_assert_eq(week_start(1665359999), 1665360000 - 7 * 86400);
 }
+
+Test(calendar, days_from_civil_counts_days_since_1970)
+{
+    cr_assert_eq(days_from_civil(1970, 1, 1), 0);
+    cr_assert_eq(days_from_civil(2022, 10, 10) * 86400, 1665360000);
+    cr_assert_eq(days_from_civil(2024, 3, 1) - days_from_civil(2024, 2, 28), 2); /* leap */
+    cr_assert_eq(days_from_civil(1969, 12, 31), -1);
+}
