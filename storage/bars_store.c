@@ -41,8 +41,8 @@ int symbols_store_each(PGconn *c, int (*fn)(void *ctx, const struct symbol_row *
     return rc;
 }
 
-int bars_store_insert(PGconn *c, const char *symbol, enum timeframe tf, const struct bar *bars,
-                      size_t n)
+int bars_store_send(PGconn *c, const char *symbol, enum timeframe tf, const struct bar *bars,
+                    size_t n)
 {
     if (n == 0)
         return 0;
@@ -63,10 +63,40 @@ int bars_store_insert(PGconn *c, const char *symbol, enum timeframe tf, const st
     int rc = -1;
     if (!tb.oom && pg_copy_begin(c, COPY_BARS) == 0) {
         rc = pg_copy_put(c, tb.s, (int)tb.len);
-        rc |= pg_copy_end(c);
+        if (PQputCopyEnd(c, NULL) != 1) {
+            /* nothing in flight: _finish finds no result and reports the error */
+            rc = -1;
+        }
     }
     textbuf_free(&tb);
     return rc;
+}
+
+int bars_store_finish(PGconn *c)
+{
+    int ok = 1, results = 0;
+    PGresult *r;
+    while ((r = PQgetResult(c)) != NULL) {
+        results++;
+        if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+            ok = 0;
+            fprintf(stderr, "{\"level\":\"error\",\"msg\":\"database: COPY bars\"}\n");
+        }
+        PQclear(r);
+    }
+    if (PQstatus(c) != CONNECTION_OK)
+        pg_mark_broken();
+    return ok && results > 0 ? 0 : -1;
+}
+
+int bars_store_insert(PGconn *c, const char *symbol, enum timeframe tf, const struct bar *bars,
+                      size_t n)
+{
+    if (n == 0)
+        return 0;
+    int rc = bars_store_send(c, symbol, tf, bars, n);
+    int done = bars_store_finish(c);
+    return rc == 0 && done == 0 ? 0 : -1;
 }
 
 int bars_store_each(PGconn *c, const char *symbol, enum timeframe tf,

@@ -25,8 +25,10 @@ const struct pg_stmt STORE_STATEMENTS[] = {
     {"bars_of_symbol",
      "SELECT extract(epoch from ts)::bigint, open, high, low, close, volume FROM bars "
      "WHERE symbol = $1 AND timeframe = $2 ORDER BY ts"},
+    /* consumes the stage (DELETE .. RETURNING): no TRUNCATE round trip per request */
     {"zones_merge",
-     "INSERT INTO liquidity_levels SELECT * FROM zone_stage "
+     "WITH staged AS (DELETE FROM zone_stage RETURNING *) "
+     "INSERT INTO liquidity_levels SELECT * FROM staged "
      "ON CONFLICT (symbol, zone_id) DO UPDATE SET sources = EXCLUDED.sources, "
      "price = EXCLUDED.price, price_low = EXCLUDED.price_low, "
      "price_high = EXCLUDED.price_high, strength = EXCLUDED.strength, "

@@ -41,6 +41,13 @@ int symbols_store_each(PGconn *c, int (*fn)(void *ctx, const struct symbol_row *
 
 int bars_store_insert(PGconn *c, const char *symbol, enum timeframe tf, const struct bar *bars,
                       size_t n);
+/* bars_store_insert in two halves, so the caller can work while PostgreSQL inserts: _send
+ * streams the COPY and ends it without waiting for the outcome (n > 0); _finish waits and
+ * reads it (0 inserted, -1 error). Nothing else may be sent on c in between, and every
+ * _send with n > 0 must be followed by _finish, even after an error. */
+int bars_store_send(PGconn *c, const char *symbol, enum timeframe tf, const struct bar *bars,
+                    size_t n);
+int bars_store_finish(PGconn *c);
 /* Streams a symbol's bars in time order to fn. */
 int bars_store_each(PGconn *c, const char *symbol, enum timeframe tf,
                     int (*fn)(void *ctx, const struct bar *b), void *ctx);

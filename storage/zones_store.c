@@ -69,9 +69,8 @@ int zones_store_upsert(PGconn *c, const char *symbol, const struct zone *const *
         PQclear(r);
         rc = r ? 0 : -1;
     }
-    /* The stage empties at COMMIT; clear it now too, in case of several upserts. */
-    if (rc == 0)
-        rc = pg_command(c, "TRUNCATE zone_stage");
+    /* zones_merge deleted the staged rows as it read them: the stage is empty again for
+     * another upsert in the same transaction (and ON COMMIT DELETE ROWS at commit) */
     return rc;
 }
 
