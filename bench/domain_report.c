@@ -65,6 +65,9 @@ int main(int argc, char **argv)
     printf("tests fit %zu judged %zu | Brier model %.4f base %.4f iso %.4f platt %.4f\n",
            r.n_train, r.n_tests - r.n_train, r.brier_model, r.brier_base, r.brier_iso,
            r.brier_platt);
+    printf("causal models | lambda %g (%d steps) | logit %.4f (AUC %.3f) | tests x sources "
+           "%.4f | tests %.4f\n", r.lambda, r.logit_steps, r.brier_logit, r.auc_logit,
+           r.brier_g12, r.brier_g4);
     for (int m = 0; m < SIM_COUNT; m++)
         printf("%s: %zu trades, E %+.3f R, win %.1f %%, max DD %.1f R\n", r.sim[m].name,
                r.sim[m].m.trades, r.sim[m].m.expectancy, 100.0 * r.sim[m].m.win_rate,

@@ -321,3 +321,179 @@ int cal_stop_swept(int side, double stop, const double *closes, size_t n)
             return 1;
     return 0;
 }
+
+double cal_log_loss(const double *p, const uint8_t *y, size_t n)
+{
+    if (n == 0)
+        return 0.0;
+    const double eps = 1e-12;
+    double s = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        double q = p[i] < eps ? eps : p[i] > 1.0 - eps ? 1.0 - eps : p[i];
+        s -= y[i] ? log(q) : log(1.0 - q);
+    }
+    return s / (double)n;
+}
+
+void cal_moments(const double *x, size_t n, size_t k, double *mean, double *sd)
+{
+    for (size_t j = 0; j < k; j++) {
+        double m = 0.0, v = 0.0;
+        for (size_t i = 0; i < n; i++)
+            m += x[i * k + j];
+        m = n ? m / (double)n : 0.0;
+        for (size_t i = 0; i < n; i++)
+            v += (x[i * k + j] - m) * (x[i * k + j] - m);
+        mean[j] = m;
+        sd[j] = n ? sqrt(v / (double)n) : 0.0;
+    }
+}
+
+double cal_logit_apply(const double *w, const double *x, size_t k)
+{
+    double z = w[0];
+    for (size_t j = 0; j < k; j++)
+        z += w[j + 1] * x[j];
+    return sigmoid(z);
+}
+
+/* -log of the likelihood of one outcome given the linear score z, without overflow. */
+static double nll1(double z, uint8_t y)
+{
+    /* -log sigmoid(z) = log(1 + exp(-z)); -log(1 - sigmoid(z)) = log(1 + exp(z)) */
+    double t = y ? -z : z;
+    return t > 0.0 ? t + log1p(exp(-t)) : log1p(exp(t));
+}
+
+static double logit_objective(const double *x, const uint8_t *y, size_t n, size_t k,
+                              double lambda, const double *w)
+{
+    double s = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        double z = w[0];
+        for (size_t j = 0; j < k; j++)
+            z += w[j + 1] * x[i * k + j];
+        s += nll1(z, y[i] != 0);
+    }
+    double pen = 0.0;
+    for (size_t j = 1; j <= k; j++)
+        pen += w[j] * w[j];
+    return s / (double)n + 0.5 * lambda * pen;
+}
+
+/* Solves a x = b for the symmetric positive definite m x m matrix a (overwritten by its
+ * Cholesky factor); b becomes x. 0, or -1 when a is not positive definite. */
+static int cholesky_solve(double *a, double *b, size_t m)
+{
+    for (size_t j = 0; j < m; j++) {
+        double d = a[j * m + j];
+        for (size_t p = 0; p < j; p++)
+            d -= a[j * m + p] * a[j * m + p];
+        if (!(d > 1e-300))
+            return -1;
+        d = sqrt(d);
+        a[j * m + j] = d;
+        for (size_t i = j + 1; i < m; i++) {
+            double s = a[i * m + j];
+            for (size_t p = 0; p < j; p++)
+                s -= a[i * m + p] * a[j * m + p];
+            a[i * m + j] = s / d;
+        }
+    }
+    for (size_t i = 0; i < m; i++) { /* L z = b */
+        double s = b[i];
+        for (size_t p = 0; p < i; p++)
+            s -= a[i * m + p] * b[p];
+        b[i] = s / a[i * m + i];
+    }
+    for (size_t i = m; i-- > 0;) { /* L^T x = z */
+        double s = b[i];
+        for (size_t p = i + 1; p < m; p++)
+            s -= a[p * m + i] * b[p];
+        b[i] = s / a[i * m + i];
+    }
+    return 0;
+}
+
+int cal_logit_fit(const double *x, const uint8_t *y, size_t n, size_t k, double lambda,
+                  double *w)
+{
+    size_t m = k + 1;
+    for (size_t j = 0; j < m; j++)
+        w[j] = 0.0;
+    if (n == 0)
+        return -1;
+    double *h = malloc(m * m * sizeof *h), *g = malloc(m * sizeof *g);
+    double *row = malloc(m * sizeof *row), *trial = malloc(m * sizeof *trial);
+    int steps = -1;
+    if (h == NULL || g == NULL || row == NULL || trial == NULL)
+        goto out;
+    double obj = logit_objective(x, y, n, k, lambda, w);
+    const double inv_n = 1.0 / (double)n;
+    for (steps = 0; steps < 100;) {
+        for (size_t j = 0; j < m * m; j++)
+            h[j] = 0.0;
+        for (size_t j = 0; j < m; j++)
+            g[j] = 0.0;
+        for (size_t i = 0; i < n; i++) {
+            row[0] = 1.0;
+            for (size_t j = 0; j < k; j++)
+                row[j + 1] = x[i * k + j];
+            double z = 0.0;
+            for (size_t j = 0; j < m; j++)
+                z += w[j] * row[j];
+            double q = sigmoid(z);
+            double r = q - (double)(y[i] != 0), wq = q * (1.0 - q);
+            for (size_t a = 0; a < m; a++) {
+                g[a] += r * row[a];
+                for (size_t b = 0; b <= a; b++)
+                    h[a * m + b] += wq * row[a] * row[b];
+            }
+        }
+        for (size_t a = 0; a < m; a++) {
+            g[a] *= inv_n;
+            for (size_t b = 0; b <= a; b++) {
+                h[a * m + b] *= inv_n;
+                h[b * m + a] = h[a * m + b];
+            }
+            if (a > 0) {
+                g[a] += lambda * w[a];
+                h[a * m + a] += lambda;
+            }
+        }
+        if (cholesky_solve(h, g, m) != 0) { /* g is now the Newton step */
+            steps = -1;
+            goto out;
+        }
+        double t = 1.0, next = obj;
+        for (int halve = 0; halve <= 40; halve++, t *= 0.5) {
+            for (size_t j = 0; j < m; j++)
+                trial[j] = w[j] - t * g[j];
+            next = logit_objective(x, y, n, k, lambda, trial);
+            if (next <= obj)
+                break;
+        }
+        if (!(next <= obj))
+            break; /* no descent left at machine precision: w is the optimum */
+        double moved = 0.0;
+        for (size_t j = 0; j < m; j++) {
+            double d = fabs(trial[j] - w[j]);
+            if (d > moved)
+                moved = d;
+            w[j] = trial[j];
+        }
+        obj = next;
+        steps++;
+        if (moved < 1e-10)
+            break;
+    }
+out:
+    free(h), free(g), free(row), free(trial);
+    return steps;
+}
+
+double cal_shrunk_rate(size_t ones, size_t n, double prior, double m)
+{
+    double d = (double)n + m;
+    return d > 0.0 ? ((double)ones + m * prior) / d : prior;
+}

@@ -145,4 +145,41 @@ int cal_fixed_step(struct cal_fixed_trade *t, double price, double high, double 
  */
 int cal_stop_swept(int side, double stop, const double *closes, size_t n);
 
+/*
+ * Mean log loss -(y log p + (1 - y) log(1 - p)), p clamped to [1e-12, 1 - 1e-12]; 0 when
+ * n == 0. Example: p {0.5}, y {1} -> log 2.
+ */
+double cal_log_loss(const double *p, const uint8_t *y, size_t n);
+
+/*
+ * Column means and standard deviations (divisor n) of the n x k row-major matrix x.
+ * A constant column gets sd 0. Example: column {1, 3} -> mean 2, sd 1.
+ */
+void cal_moments(const double *x, size_t n, size_t k, double *mean, double *sd);
+
+/*
+ * L2-regularised logistic regression. x: n rows of k features (row-major), y: 0/1.
+ * Fits w[0] (intercept, not penalised) and w[1 .. k] to minimise
+ *     (1/n) sum_i -log L_i(w) + (lambda / 2) sum_{j >= 1} w_j^2
+ * with Newton's method (IRLS) from w = 0: at most 100 steps, each halved (at most 40
+ * times) until the objective does not rise, stopped when no weight moves by 1e-10.
+ * Deterministic. Returns the number of steps taken (>= 0), or -1 when n == 0, when out
+ * of memory, or when the Hessian is not positive definite (lambda 0 with a constant
+ * or collinear column, or with separable data, where no optimum exists and the weights
+ * grow until the Hessian vanishes); w then holds the last iterate. Example: one 0/1 feature, y = 1 in 1 of 4 rows with x = 0 and
+ * 3 of 4 with x = 1, lambda 0 -> w[0] = -log 3, w[1] = 2 log 3 (the two groups' logits).
+ * Allocates (k + 1)^2 + 3 (k + 1) doubles per call.
+ */
+int cal_logit_fit(const double *x, const uint8_t *y, size_t n, size_t k, double lambda,
+                  double *w);
+
+/* The fitted probability 1 / (1 + exp(-(w[0] + sum_j w[j + 1] x[j]))) for one row x. */
+double cal_logit_apply(const double *w, const double *x, size_t k);
+
+/*
+ * A frequency shrunk towards a prior: (ones + m prior) / (n + m); prior when n + m == 0.
+ * Example: 1 of 4 with prior 0.5 and m 4 -> 3 / 8.
+ */
+double cal_shrunk_rate(size_t ones, size_t n, double prior, double m);
+
 #endif

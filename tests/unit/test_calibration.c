@@ -186,3 +186,130 @@ Test(calibration, stop_swept_when_a_close_comes_back)
     cr_assert_eq(cal_stop_swept(-1, 1.0978, gone, 2), 1);
     cr_assert_eq(cal_stop_swept(1, 1.0980, back, 1), 0);
 }
+
+Test(calibration, log_loss_and_moments)
+{
+    const double p[] = {0.5, 0.8};
+    const uint8_t y[] = {1, 0};
+    cr_assert_float_eq(cal_log_loss(p, y, 1), log(2.0), EPS);
+    cr_assert_float_eq(cal_log_loss(p, y, 2), (log(2.0) - log(0.2)) / 2.0, EPS);
+    cr_assert_float_eq(cal_log_loss(p, y, 0), 0.0, EPS);
+    /* two columns: {1, 3} and the constant {5, 5} */
+    const double x[] = {1, 5, 3, 5};
+    double mean[2], sd[2];
+    cal_moments(x, 2, 2, mean, sd);
+    cr_assert_float_eq(mean[0], 2.0, EPS);
+    cr_assert_float_eq(sd[0], 1.0, EPS);
+    cr_assert_float_eq(mean[1], 5.0, EPS);
+    cr_assert_float_eq(sd[1], 0.0, EPS);
+}
+
+Test(calibration, logit_fit_recovers_group_logits_on_non_separable_data)
+{
+    /* x = 0: 1 hold in 4; x = 1: 3 in 4. Unpenalised, the fit reproduces both rates:
+       w0 = logit(1/4) = -log 3, w0 + w1 = logit(3/4) = log 3 */
+    const double x[8] = {0, 0, 0, 0, 1, 1, 1, 1};
+    const uint8_t y[8] = {1, 0, 0, 0, 1, 1, 1, 0};
+    double w[2];
+    int steps = cal_logit_fit(x, y, 8, 1, 0.0, w);
+    cr_assert_geq(steps, 1);
+    cr_assert_leq(steps, 100);
+    cr_assert_float_eq(w[0], -log(3.0), 1e-9);
+    cr_assert_float_eq(w[1], 2.0 * log(3.0), 1e-9);
+    const double x0 = 0.0, x1 = 1.0;
+    cr_assert_float_eq(cal_logit_apply(w, &x0, 1), 0.25, 1e-9);
+    cr_assert_float_eq(cal_logit_apply(w, &x1, 1), 0.75, 1e-9);
+    /* deterministic: the same input gives the same bits */
+    double v[2];
+    cr_assert_eq(cal_logit_fit(x, y, 8, 1, 0.0, v), steps);
+    cr_assert(v[0] == w[0] && v[1] == w[1]);
+}
+
+Test(calibration, logit_fit_stays_finite_on_separable_data_with_a_ridge)
+{
+    /* x -1 -> 0, x +1 -> 1: separable. With the penalty lambda/2 w1^2 the optimum solves
+       lambda w1 = 1 / (1 + e^w1) (w0 = 0 by symmetry); lambda = 1 / (4 log 3) gives
+       w1 = log 3, i.e. P = 3/4 at x = +1. */
+    const double x[2] = {-1, 1};
+    const uint8_t y[2] = {0, 1};
+    double w[2];
+    cr_assert_geq(cal_logit_fit(x, y, 2, 1, 0.25 / log(3.0), w), 1);
+    cr_assert_float_eq(w[0], 0.0, 1e-9);
+    cr_assert_float_eq(w[1], log(3.0), 1e-9);
+    /* a larger ridge shrinks the weight towards 0, never past it */
+    double s[2];
+    cr_assert_geq(cal_logit_fit(x, y, 2, 1, 1.0, s), 1);
+    cr_assert(s[1] > 0.0 && s[1] < w[1]);
+    /* unpenalised there is no optimum: the weight grows until the Hessian vanishes in
+       double precision and the fit gives up, with a finite last iterate on the right side */
+    double u[2];
+    cr_assert_eq(cal_logit_fit(x, y, 2, 1, 0.0, u), -1);
+    cr_assert(isfinite(u[1]) && u[1] > 10.0, "w1 %f", u[1]);
+}
+
+Test(calibration, logit_fit_refuses_what_it_cannot_fit)
+{
+    const double x[4] = {0, 0, 0, 0}; /* a constant column, no ridge: singular */
+    const uint8_t y[4] = {1, 0, 0, 1};
+    double w[2] = {7, 7};
+    cr_assert_eq(cal_logit_fit(x, y, 4, 1, 0.0, w), -1);
+    cr_assert_eq(cal_logit_fit(x, y, 0, 1, 0.1, w), -1);
+    cr_assert_float_eq(w[0], 0.0, EPS);
+    /* with a ridge the constant column gets weight 0 and the intercept the log-odds 0 */
+    cr_assert_geq(cal_logit_fit(x, y, 4, 1, 0.1, w), 0);
+    cr_assert_float_eq(w[0], 0.0, 1e-12);
+    cr_assert_float_eq(w[1], 0.0, 1e-12);
+}
+
+Test(calibration, logit_fit_two_features_reproduces_a_saturated_table)
+{
+    /* two binary features, all four cells present, no interaction in the data's logits:
+       cell rates 1/5, 1/2, 1/2, 4/5 have logits -log 4, 0, 0, log 4 = w0 + w1 a + w2 b
+       with w0 = -log 4, w1 = w2 = log 4 */
+    double x[40];
+    uint8_t y[20];
+    const int ones[4] = {1, 2, 2, 4}, size[4] = {5, 4, 4, 5};
+    size_t i = 0;
+    for (int c = 0; c < 4; c++)
+        for (int k = 0; k < size[c]; k++, i++) {
+            x[2 * i] = c & 1;
+            x[2 * i + 1] = c >> 1;
+            y[i] = k < ones[c];
+        }
+    cr_assert_eq(i, 18);
+    double w[3];
+    cr_assert_geq(cal_logit_fit(x, y, 18, 2, 0.0, w), 1);
+    cr_assert_float_eq(w[0], -log(4.0), 1e-9);
+    cr_assert_float_eq(w[1], log(4.0), 1e-9);
+    cr_assert_float_eq(w[2], log(4.0), 1e-9);
+}
+
+Test(calibration, auc_on_hand_made_rankings)
+{
+    /* perfect, reversed, and one inverted pair of 2 x 2 */
+    const double p[] = {0.1, 0.2, 0.3, 0.4};
+    const uint8_t up[] = {0, 0, 1, 1}, down[] = {1, 1, 0, 0}, mixed[] = {0, 1, 0, 1};
+    cr_assert_float_eq(cal_auc(p, up, 4), 1.0, EPS);
+    cr_assert_float_eq(cal_auc(p, down, 4), 0.0, EPS);
+    /* ones at 0.2, 0.4, zeros at 0.1, 0.3: pairs (0.2, 0.1), (0.4, 0.1), (0.4, 0.3) won,
+       (0.2, 0.3) lost */
+    cr_assert_float_eq(cal_auc(p, mixed, 4), 0.75, EPS);
+    /* a tie across classes counts one half: ones {0.5, 0.9}, zeros {0.5, 0.1}
+       -> (0.5 + 1 + 1 + 1) / 4 */
+    const double t[] = {0.5, 0.9, 0.5, 0.1};
+    const uint8_t yt[] = {1, 1, 0, 0};
+    cr_assert_float_eq(cal_auc(t, yt, 4), 0.875, EPS);
+    /* a monotone transform does not change the AUC */
+    const double q[] = {-3.0, -1.0, 2.0, 9.0};
+    cr_assert_float_eq(cal_auc(q, mixed, 4), 0.75, EPS);
+}
+
+Test(calibration, shrunk_rate)
+{
+    cr_assert_float_eq(cal_shrunk_rate(1, 4, 0.5, 4.0), 0.375, EPS);
+    cr_assert_float_eq(cal_shrunk_rate(0, 0, 0.2, 10.0), 0.2, EPS);
+    cr_assert_float_eq(cal_shrunk_rate(0, 0, 0.2, 0.0), 0.2, EPS);
+    cr_assert_float_eq(cal_shrunk_rate(3, 4, 0.0, 0.0), 0.75, EPS);
+    /* the engine's Laplace prob_hold is the case prior 1/2, m 2 */
+    cr_assert_float_eq(cal_shrunk_rate(1, 3, 0.5, 2.0), 0.4, EPS);
+}

@@ -3,6 +3,7 @@
  * text, byte for byte, and every number is in its range.
  */
 #include <criterion/criterion.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +49,36 @@ Test(report, slice_is_deterministic_and_sane)
         cr_assert(a.rel_model[k].obs_rate >= 0.0 && a.rel_model[k].obs_rate <= 1.0);
     }
     cr_assert_eq(in_bins, a.n_tests - a.n_train);
+    /* section 1b: the causal models, fitted on the fit half */
+    double more[] = {a.brier_logit, a.brier_g4, a.brier_g12, a.brier_own, a.brier_logit_fit};
+    for (int i = 0; i < 5; i++)
+        cr_assert(more[i] > 0.0 && more[i] < 1.0, "Brier 1b %d = %f", i, more[i]);
+    cr_assert_geq(a.logit_steps, 1);
+    int on_grid = 0;
+    for (int l = 0; l < REPORT_LAMBDAS; l++)
+        on_grid += a.lambda == REPORT_LAMBDA_GRID[l];
+    cr_assert_eq(on_grid, 1);
+    cr_assert(a.auc_logit >= 0.0 && a.auc_logit <= 1.0);
+    cr_assert_eq(a.n_inner, a.n_train * 3 / 4);
+    for (int k = 0; k <= REPORT_FEATURES; k++)
+        cr_assert(isfinite(a.w[k]), "w[%d]", k);
+    in_bins = 0;
+    for (int k = 0; k < REPORT_BINS; k++)
+        in_bins += a.rel_logit[k].n;
+    cr_assert_eq(in_bins, a.n_tests - a.n_train);
+    size_t cells = 0;
+    for (int c = 0; c < 12; c++)
+        cells += a.g12_n[c];
+    cr_assert_eq(cells, a.n_train);
+    double x[REPORT_FEATURES];
+    for (size_t i = 0; i < a.n_tests; i++) {
+        test_features(&a.tests[i], x);
+        for (int k = 0; k < REPORT_FEATURES; k++)
+            cr_assert(isfinite(x[k]), "test %zu feature %d", i, k);
+        cr_assert_leq(a.tests[i].holds_before + a.tests[i].sweeps_before +
+                          a.tests[i].breaks_before, a.tests[i].tests_before);
+    }
+    cr_assert_not_null(strstr(ta, "## 1b. A causal model across zones"));
     for (size_t i = 0; i < a.n_tests; i++) {
         cr_assert(a.tests[i].p_hold > 0.0f && a.tests[i].p_hold < 1.0f);
         cr_assert(a.tests[i].outcome <= OUTCOME_BREAK);
