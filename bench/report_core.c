@@ -1178,7 +1178,7 @@ void report_write_md(FILE *f, const struct report *r, const char *cmd)
     fprintf(f, "- Split by bar count: the first %zu bars (to %s) are the **fit** half, the "
                "remaining %zu bars the **judged** half. The engine runs through both without a "
                "reset (a zone's own counts keep growing); only what the first half saw is used "
-               "to fit the base rate and the calibration maps, and only tests that *start* in "
+               "to fit the base rate, the calibration maps and the models of §1b, and only tests that *start* in "
                "the second half are scored.\n",
             r->split, t1, r->n_bars - r->split);
     fprintf(f, "- One observation = one **test** of one zone (the engine's definition: the first "
