@@ -10,6 +10,7 @@
  */
 #include "service/state.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -310,17 +311,14 @@ static enum ingest_status apply_and_commit(struct state *st, struct symbol_state
     int moved = 0, ok = 0, copying = 0;
     if (st->persist) {
         c = pg_conn();
-        if (c == NULL || pg_command(c, "BEGIN") != 0)
+        if (c == NULL)
             return INGEST_UNAVAILABLE;
-        struct symbol_row row = {.pip_size = s->pip, .pip_inferred = s->pip_inferred,
-                                 .tf = s->tf};
-        snprintf(row.symbol, sizeof row.symbol, "%s", s->name);
-        if (!s->persisted && symbols_store_insert(c, &row) != 0)
-            goto fail;
-        /* PostgreSQL inserts the bars while the engine runs: the COPY's outcome is read
-         * after the loop (the year's import: ~12 ms of engine hidden behind the COPY) */
+        /* one message opens the transaction and the bars' COPY; PostgreSQL inserts them
+         * while the engine runs, the outcome is read after the loop (the year's import:
+         * ~12 ms of engine hidden behind the COPY) */
+        assert(n > 0);
         copying = 1;
-        if (bars_store_send(c, s->name, s->tf, bars, n) != 0)
+        if (bars_store_send(c, s->name, s->tf, bars, n, 1) != 0)
             goto fail;
     }
     moved = 1;
@@ -330,6 +328,13 @@ static enum ingest_status apply_and_commit(struct state *st, struct symbol_state
     if (st->persist) {
         copying = 0;
         if (bars_store_finish(c) != 0)
+            goto fail;
+        /* the symbol's row after its bars, same transaction: since migration 004 no
+         * foreign key orders them, and liquidity_levels' key on symbols comes next */
+        struct symbol_row row = {.pip_size = s->pip, .pip_inferred = s->pip_inferred,
+                                 .tf = s->tf};
+        snprintf(row.symbol, sizeof row.symbol, "%s", s->name);
+        if (!s->persisted && symbols_store_insert(c, &row) != 0)
             goto fail;
         const struct zone **zones = NULL;
         size_t nz = 0;

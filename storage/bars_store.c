@@ -42,7 +42,7 @@ int symbols_store_each(PGconn *c, int (*fn)(void *ctx, const struct symbol_row *
 }
 
 int bars_store_send(PGconn *c, const char *symbol, enum timeframe tf, const struct bar *bars,
-                    size_t n)
+                    size_t n, int begin)
 {
     if (n == 0)
         return 0;
@@ -61,7 +61,10 @@ int bars_store_send(PGconn *c, const char *symbol, enum timeframe tf, const stru
     }
     copybin_end(&tb);
     int rc = -1;
-    if (!tb.oom && pg_copy_begin(c, COPY_BARS) == 0) {
+    int opened = -1;
+    if (!tb.oom)
+        opened = begin ? pg_copy_begin(c, BEGIN_COPY_BARS) : pg_copy_begin(c, COPY_BARS);
+    if (opened == 0) {
         rc = pg_copy_put(c, tb.s, (int)tb.len);
         if (PQputCopyEnd(c, NULL) != 1) {
             /* nothing in flight: _finish finds no result and reports the error */
@@ -94,7 +97,7 @@ int bars_store_insert(PGconn *c, const char *symbol, enum timeframe tf, const st
 {
     if (n == 0)
         return 0;
-    int rc = bars_store_send(c, symbol, tf, bars, n);
+    int rc = bars_store_send(c, symbol, tf, bars, n, 0);
     int done = bars_store_finish(c);
     return rc == 0 && done == 0 ? 0 : -1;
 }

@@ -8,6 +8,9 @@
 /* bars and zone events, the big ones, travel in binary (storage/copy_binary.h) */
 const char COPY_BARS[] = "COPY bars (symbol, timeframe, ts, open, high, low, close, volume) "
                          "FROM STDIN (FORMAT binary)";
+/* the same COPY opening the request's transaction: BEGIN costs no round trip of its own */
+const char BEGIN_COPY_BARS[] = "BEGIN; COPY bars (symbol, timeframe, ts, open, high, low, close, "
+                               "volume) FROM STDIN (FORMAT binary)";
 const char COPY_ZONE_STAGE[] =
     "COPY zone_stage (symbol, zone_id, sources, price, price_low, price_high, strength, "
     "prob_hold, prob_break, prob_sweep, tests, touches, holds, breaks, sweeps, role, active, "

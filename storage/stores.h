@@ -25,6 +25,7 @@ extern const struct pg_stmt STORE_STATEMENTS[];
 extern const size_t STORE_STATEMENT_COUNT;
 /* COPY commands (text format) used by the stores. */
 extern const char COPY_BARS[];
+extern const char BEGIN_COPY_BARS[];
 extern const char COPY_ZONE_STAGE[];
 extern const char COPY_ZONE_EVENTS[];
 
@@ -42,11 +43,12 @@ int symbols_store_each(PGconn *c, int (*fn)(void *ctx, const struct symbol_row *
 int bars_store_insert(PGconn *c, const char *symbol, enum timeframe tf, const struct bar *bars,
                       size_t n);
 /* bars_store_insert in two halves, so the caller can work while PostgreSQL inserts: _send
- * streams the COPY and ends it without waiting for the outcome (n > 0); _finish waits and
- * reads it (0 inserted, -1 error). Nothing else may be sent on c in between, and every
- * _send with n > 0 must be followed by _finish, even after an error. */
+ * streams the COPY and ends it without waiting for the outcome (n > 0); with begin != 0
+ * the same message opens the transaction (BEGIN; COPY ..). _finish waits and reads it (0
+ * inserted, -1 error). Nothing else may be sent on c in between, and every _send with
+ * n > 0 must be followed by _finish, even after an error. */
 int bars_store_send(PGconn *c, const char *symbol, enum timeframe tf, const struct bar *bars,
-                    size_t n);
+                    size_t n, int begin);
 int bars_store_finish(PGconn *c);
 /* Streams a symbol's bars in time order to fn. */
 int bars_store_each(PGconn *c, const char *symbol, enum timeframe tf,

@@ -35,7 +35,7 @@ static const struct {
     {"storage/pg.c", "s->sql"},       {"storage/pg.c", "s->name"},
     {"storage/migrate.c", "sql"},
     {"storage/zones_store.c", "COPY_ZONE_STAGE"}, {"storage/zones_store.c", "COPY_ZONE_EVENTS"},
-    {"storage/bars_store.c", "COPY_BARS"},
+    {"storage/bars_store.c", "COPY_BARS"}, {"storage/bars_store.c", "BEGIN_COPY_BARS"},
 };
 
 static int allowed(const char *file, const char *arg)
