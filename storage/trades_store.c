@@ -245,7 +245,8 @@ int trades_store_pipeline_begin(PGconn *c)
     }
     if (PQsendQueryParams(c, "BEGIN", 0, NULL, NULL, NULL, NULL, 0) != 1) {
         pipeline_log(c, "BEGIN");
-        PQexitPipelineMode(c);
+        if (PQexitPipelineMode(c) != 1)
+            pg_mark_broken(); /* never hand out a connection stuck in pipeline mode */
         return -1;
     }
     return 0;
@@ -258,7 +259,8 @@ int trades_store_pipeline_end(PGconn *c, int commit)
         ok = 0;
     if (PQpipelineSync(c) != 1) {
         pipeline_log(c, "pipeline sync");
-        PQexitPipelineMode(c);
+        if (PQexitPipelineMode(c) != 1)
+            pg_mark_broken();
         return -1;
     }
     /* each statement's results end with a NULL; the sync's result ends the pipeline. Two
@@ -288,6 +290,7 @@ int trades_store_pipeline_end(PGconn *c, int commit)
     }
     if (PQexitPipelineMode(c) != 1) {
         pipeline_log(c, "pipeline exit");
+        pg_mark_broken(); /* results left unread: the next use reconnects */
         ok = 0;
     }
     return ok ? 0 : -1;
