@@ -488,7 +488,8 @@ static int decode_one_fast(struct bar_batch *b, const struct jvalue *v, long i, 
         return 0;
     }
     if (b->symbol[0] == '\0') {
-        snprintf(b->symbol, sizeof b->symbol, "%s", symbol);
+        /* a valid symbol is at most 32 characters: it fits */
+        memcpy(b->symbol, symbol, strlen(symbol) + 1);
         b->tf = tf;
     } else if (strcmp(b->symbol, symbol) != 0 || b->tf != tf) {
         add_error(b, i, "all bars of one request must share symbol and timeframe");
