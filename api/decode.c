@@ -187,8 +187,9 @@ int decode_time(const char *s, int64_t *out)
     return 0;
 }
 
-/* Common checks of one decoded bar; reports at `where`. */
-static void check_bar(struct bar_batch *b, long where, const struct bar *bar, int64_t now)
+/* Common checks of one decoded bar: a valid one joins the batch, an invalid one is reported
+ * at `where`. 0, or -1 when the batch cannot grow. */
+static int accept_bar(struct bar_batch *b, long where, const struct bar *bar, int64_t now)
 {
     const char *why = bar_validate(bar, b->tf);
     if (why != NULL)
@@ -197,6 +198,9 @@ static void check_bar(struct bar_batch *b, long where, const struct bar *bar, in
         add_error(b, where, "ts is in the future");
     else if (bar->ts < 0)
         add_error(b, where, "ts is before 1970");
+    else
+        return push_bar(b, bar);
+    return 0;
 }
 
 static int json_number(const json_t *o, const char *key, double *out, const char **why)
@@ -277,11 +281,7 @@ static int decode_one_json(struct bar_batch *b, const json_t *o, long i, int64_t
             return 0;
         }
     }
-    size_t before = b->nerrors;
-    check_bar(b, i, &bar, now);
-    if (b->nerrors == before)
-        return push_bar(b, &bar);
-    return 0;
+    return accept_bar(b, i, &bar, now);
 }
 
 int decode_bars_json(const json_t *j, int64_t now, struct bar_batch *out)
@@ -517,11 +517,7 @@ static int decode_one_fast(struct bar_batch *b, const struct jvalue *v, long i, 
         }
         *fields[k] = x->d;
     }
-    size_t before = b->nerrors;
-    check_bar(b, i, &bar, now);
-    if (b->nerrors == before)
-        return push_bar(b, &bar);
-    return 0;
+    return accept_bar(b, i, &bar, now);
 }
 
 /* The whole text in the fast shape: 0 / -1 / -2 as decode_bars_json, or FALLBACK. */
@@ -706,11 +702,7 @@ static int decode_csv_row(struct bar_batch *b, const struct csv_layout *l, char 
         add_error(b, line, "volume is not a number");
         return 0;
     }
-    size_t before = b->nerrors;
-    check_bar(b, line, &bar, now);
-    if (b->nerrors == before)
-        return push_bar(b, &bar);
-    return 0;
+    return accept_bar(b, line, &bar, now);
 }
 
 int decode_bars_csv(const char *text, size_t len, const char *symbol, const char *timeframe,

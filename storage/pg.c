@@ -151,7 +151,7 @@ int pg_ping(void)
     return ok;
 }
 
-static void fail(PGconn *c, const char *what)
+void pg_fail(PGconn *c, const char *what)
 {
     atomic_fetch_add(&g_errors, 1);
     fprintf(stderr, "{\"level\":\"error\",\"msg\":\"database: %s\",\"pg\":\"", what);
@@ -169,7 +169,7 @@ PGresult *pg_exec(PGconn *c, const char *stmt, int nparams, const char *const *v
     ExecStatusType st = PQresultStatus(r);
     if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
         return r;
-    fail(c, stmt);
+    pg_fail(c, stmt);
     PQclear(r);
     return NULL;
 }
@@ -179,7 +179,7 @@ int pg_command(PGconn *c, const char *sql)
     PGresult *r = PQexec(c, sql);
     int ok = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK;
     if (!ok)
-        fail(c, sql);
+        pg_fail(c, sql);
     PQclear(r);
     return ok ? 0 : -1;
 }
@@ -189,7 +189,7 @@ int pg_copy_begin(PGconn *c, const char *copy_sql)
     PGresult *r = PQexec(c, copy_sql);
     int ok = PQresultStatus(r) == PGRES_COPY_IN;
     if (!ok)
-        fail(c, copy_sql);
+        pg_fail(c, copy_sql);
     PQclear(r);
     return ok ? 0 : -1;
 }
@@ -198,14 +198,14 @@ int pg_copy_put(PGconn *c, const char *buf, int len)
 {
     if (PQputCopyData(c, buf, len) == 1)
         return 0;
-    fail(c, "COPY data");
+    pg_fail(c, "COPY data");
     return -1;
 }
 
 int pg_copy_end(PGconn *c)
 {
     if (PQputCopyEnd(c, NULL) != 1) {
-        fail(c, "COPY end");
+        pg_fail(c, "COPY end");
         return -1;
     }
     int ok = 1;
@@ -213,7 +213,7 @@ int pg_copy_end(PGconn *c)
     while ((r = PQgetResult(c)) != NULL) {
         if (PQresultStatus(r) != PGRES_COMMAND_OK) {
             ok = 0;
-            fail(c, "COPY");
+            pg_fail(c, "COPY");
         }
         PQclear(r);
     }

@@ -35,6 +35,9 @@ int pg_ping(void);
 /* Runs a prepared statement; returns the result when its status is OK, else NULL (the
  * error is logged and counted). The caller PQclear()s a non-NULL result. */
 PGresult *pg_exec(PGconn *c, const char *stmt, int nparams, const char *const *values);
+/* Counts, logs (one JSON line) and, if the connection broke, marks it for a reset:
+ * what every failed call on c goes through. */
+void pg_fail(PGconn *c, const char *what);
 /* Runs one SQL command without parameters (BEGIN, COMMIT, ...): 0 on success. */
 int pg_command(PGconn *c, const char *sql);
 

@@ -226,25 +226,14 @@ static int exec_void(PGconn *c, const char *stmt, int n, const char *const *v)
  * statement it skips the rest (COMMIT included) up to the sync.
  */
 
-static void pipeline_log(PGconn *c, const char *what)
-{
-    fprintf(stderr, "{\"level\":\"error\",\"msg\":\"database: %s\",\"pg\":\"", what);
-    for (const char *p = PQerrorMessage(c); *p; p++)
-        if (*p != '"' && *p != '\n' && *p != '\\')
-            fputc(*p, stderr);
-    fputs("\"}\n", stderr);
-    if (PQstatus(c) != CONNECTION_OK)
-        pg_mark_broken();
-}
-
 int trades_store_pipeline_begin(PGconn *c)
 {
     if (PQenterPipelineMode(c) != 1) {
-        pipeline_log(c, "pipeline mode");
+        pg_fail(c, "pipeline mode");
         return -1;
     }
     if (PQsendQueryParams(c, "BEGIN", 0, NULL, NULL, NULL, NULL, 0) != 1) {
-        pipeline_log(c, "BEGIN");
+        pg_fail(c, "BEGIN");
         if (PQexitPipelineMode(c) != 1)
             pg_mark_broken(); /* never hand out a connection stuck in pipeline mode */
         return -1;
@@ -258,7 +247,7 @@ int trades_store_pipeline_end(PGconn *c, int commit)
     if (commit && PQsendQueryParams(c, "COMMIT", 0, NULL, NULL, NULL, NULL, 0) != 1)
         ok = 0;
     if (PQpipelineSync(c) != 1) {
-        pipeline_log(c, "pipeline sync");
+        pg_fail(c, "pipeline sync");
         if (PQexitPipelineMode(c) != 1)
             pg_mark_broken();
         return -1;
@@ -271,7 +260,7 @@ int trades_store_pipeline_end(PGconn *c, int commit)
         if (r == NULL) {
             if (++nulls == 2) {
                 ok = 0;
-                pipeline_log(c, "pipeline results");
+                pg_fail(c, "pipeline results");
                 break;
             }
             continue;
@@ -283,13 +272,13 @@ int trades_store_pipeline_end(PGconn *c, int commit)
             break;
         if (st == PGRES_FATAL_ERROR || st == PGRES_NONFATAL_ERROR) {
             ok = 0;
-            pipeline_log(c, "pipelined statement");
+            pg_fail(c, "pipelined statement");
         } else if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
             ok = 0; /* PGRES_PIPELINE_ABORTED: skipped after an earlier error */
         }
     }
     if (PQexitPipelineMode(c) != 1) {
-        pipeline_log(c, "pipeline exit");
+        pg_fail(c, "pipeline exit");
         pg_mark_broken(); /* results left unread: the next use reconnects */
         ok = 0;
     }
