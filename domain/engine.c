@@ -53,6 +53,9 @@ struct engine {
 
     struct series_agg agg[TF_COUNT];
     uint8_t agg_on[TF_COUNT];
+    uint8_t agg_list[TF_COUNT];  /* the tfs with agg_on, ascending */
+    int nagg;
+    int64_t base_sec;
     struct bar last_closed[TF_COUNT];
     uint8_t have_closed[TF_COUNT];
 
@@ -122,8 +125,12 @@ struct engine *engine_new(const struct liq_params *params, double pip, enum time
     for (size_t i = 0; i < sizeof AGG / sizeof AGG[0]; i++)
         e->agg_on[AGG[i]] = AGG[i] >= base_tf;
     e->agg_on[base_tf] = 1;
-    for (int tf = 0; tf < TF_COUNT; tf++)
+    for (int tf = 0; tf < TF_COUNT; tf++) {
         series_init(&e->agg[tf], (enum timeframe)tf);
+        if (e->agg_on[tf])
+            e->agg_list[e->nagg++] = (uint8_t)tf;
+    }
+    e->base_sec = tf_seconds(base_tf);
     atr_init(&e->atr, 14);
     vwap_init(&e->vw_day.w, TF_D1);
     e->vw_day.src = SRC_VWAP_DAILY;
@@ -289,12 +296,12 @@ static int vwap_freeze(struct engine *e, struct live_vwap *lv, int64_t ts,
     return zone_emit(ev, z->id, to, ts, z->price, ZEV_MERGED);
 }
 
-static int vwap_bar(struct engine *e, struct live_vwap *lv, const struct bar *b,
+static int vwap_bar(struct engine *e, struct live_vwap *lv, const struct bar *b, double tp,
                     struct zone_events *ev)
 {
-    if (vwap_push(&lv->w, b) && vwap_freeze(e, lv, b->ts, ev) != 0)
+    if (vwap_push_tp(&lv->w, b, tp) && vwap_freeze(e, lv, b->ts, ev) != 0)
         return -1;
-    double v = vwap_value(&lv->w);
+    double v = lv->w.v > 0 ? lv->w.pv / lv->w.v : vwap_value(&lv->w);
     if (lv->zone == 0) {
         double hw = half_width(e);
         struct zone proto = {
@@ -309,8 +316,9 @@ static int vwap_bar(struct engine *e, struct live_vwap *lv, const struct bar *b,
         lv->reported = v;
         return zone_emit(ev, lv->zone, 0, b->ts, v, ZEV_CREATED);
     }
-    struct zone *z = zone_map_get(&e->map, lv->zone);
-    if (refresh_alive(e, z, b->ts) != 0)
+    struct zone *z = &e->map.pool[lv->zone - 1];
+    z->alive_ts = b->ts;
+    if (!z->active && refresh_alive(e, z, b->ts) != 0)
         return -1;
     if (z->price != v)
         zone_map_move(&e->map, lv->zone, v, &lv->pos);
@@ -435,9 +443,10 @@ static int push_bar(struct engine *e, const struct bar *b, struct zone_events *e
         zone_stats_bar(&e->map, b, e->last_close, e->p.max_level_touches, ev) != 0)
         return -1;
     e->last_close = b->close; /* new zones take their role from this close */
-    if (on(e, SRC_VWAP_DAILY) && vwap_bar(e, &e->vw_day, b, ev) != 0)
+    double tp = (b->high + b->low + b->close) / 3.0; /* vwap_push's typical price */
+    if (on(e, SRC_VWAP_DAILY) && vwap_bar(e, &e->vw_day, b, tp, ev) != 0)
         return -1;
-    if (on(e, SRC_VWAP_WEEKLY) && vwap_bar(e, &e->vw_week, b, ev) != 0)
+    if (on(e, SRC_VWAP_WEEKLY) && vwap_bar(e, &e->vw_week, b, tp, ev) != 0)
         return -1;
     if (on(e, SRC_CLUSTER)) {
         if (cluster_push(&e->cluster, b, e->cluster_every, e->p.cluster_bin_pips * e->pip,
@@ -445,10 +454,19 @@ static int push_bar(struct engine *e, const struct bar *b, struct zone_events *e
             flush(e, b->ts, ev) != 0)
             return -1;
     }
-    int64_t base_sec = tf_seconds(e->base_tf);
-    for (int tf = 0; tf < TF_COUNT; tf++) {
-        if (!e->agg_on[tf])
+    int64_t base_sec = e->base_sec;
+    for (int k = 0; k < e->nagg; k++) {
+        int tf = e->agg_list[k];
+        struct series_agg *s = &e->agg[tf];
+        /* inside the open period and not ending it (the common case): series_push's
+         * update inline, same operations in the same order */
+        if (s->open && b->ts >= s->cur.ts && b->ts + base_sec < s->end) {
+            s->cur.high = b->high > s->cur.high ? b->high : s->cur.high;
+            s->cur.low = b->low < s->cur.low ? b->low : s->cur.low;
+            s->cur.close = b->close;
+            s->cur.volume += b->volume;
             continue;
+        }
         struct bar closed[2];
         int n = series_push(&e->agg[tf], b, base_sec, closed);
         for (int i = 0; i < n; i++)

@@ -22,13 +22,6 @@ void zone_map_free(struct zone_map *m)
     *m = (struct zone_map){0};
 }
 
-struct zone *zone_map_get(const struct zone_map *m, uint32_t id)
-{
-    if (id == 0 || id > m->n)
-        return NULL;
-    return &m->pool[id - 1];
-}
-
 size_t zone_map_lower_bound(const struct zone_map *m, double price)
 {
     size_t lo = 0, hi = m->nsorted;
@@ -110,7 +103,7 @@ static size_t sorted_index_of(const struct zone_map *m, uint32_t id, size_t *hin
     return at;
 }
 
-void zone_map_move(struct zone_map *m, uint32_t id, double price, size_t *hint)
+void zone_map_move_slow(struct zone_map *m, uint32_t id, double price, size_t *hint)
 {
     struct zone *z = &m->pool[id - 1];
     size_t at = sorted_index_of(m, id, hint);

@@ -42,7 +42,12 @@ void zone_map_init(struct zone_map *m);
 void zone_map_free(struct zone_map *m);
 
 /* NULL when id is 0 or unknown. The pointer is invalidated by zone_map_insert. */
-struct zone *zone_map_get(const struct zone_map *m, uint32_t id);
+static inline struct zone *zone_map_get(const struct zone_map *m, uint32_t id)
+{
+    if (id == 0 || id > m->n)
+        return NULL;
+    return &m->pool[id - 1];
+}
 /* First sorted index whose zone price is >= price. */
 size_t zone_map_lower_bound(const struct zone_map *m, double price);
 
@@ -57,7 +62,25 @@ size_t zone_map_lower_bound_from(const struct zone_map *m, double price, size_t 
 /* Moves zone id (band kept the same width) to price, keeping the index sorted. hint (may be
  * NULL) is the caller's memory of the zone's sorted index: checked, used when right, and
  * updated, so a level that moves every bar needs no search. */
-void zone_map_move(struct zone_map *m, uint32_t id, double price, size_t *hint);
+void zone_map_move_slow(struct zone_map *m, uint32_t id, double price, size_t *hint);
+static inline void zone_map_move(struct zone_map *m, uint32_t id, double price, size_t *hint)
+{
+    /* the common case inline: the hint is right and the level stays between its
+     * neighbours (what zone_map_move_slow does then: the band shifts, one store) */
+    size_t at;
+    if (hint != NULL && (at = *hint) < m->nsorted && m->sorted[at] == id &&
+        !(at > 0 && m->sprice[at - 1] > price) &&
+        !(at + 1 < m->nsorted && m->sprice[at + 1] < price)) {
+        struct zone *z = &m->pool[id - 1];
+        double shift = price - z->price;
+        z->price = price;
+        z->lo += shift;
+        z->hi += shift;
+        m->sprice[at] = price;
+        return;
+    }
+    zone_map_move_slow(m, id, price, hint);
+}
 /* Takes a merged-away zone out of the price index (it stays in the pool). */
 void zone_map_unlink(struct zone_map *m, uint32_t id);
 

@@ -46,21 +46,14 @@ void zone_stats_refresh(struct zone *z, int max_touches)
                           zone_decay(z->tests, max_touches));
 }
 
-int zone_emit(struct zone_events *ev, uint32_t id, uint32_t other, int64_t ts, double price,
-              enum zone_event_kind kind)
+int zone_events_grow(struct zone_events *ev)
 {
-    if (ev == NULL)
-        return 0;
-    if (ev->n == ev->cap) {
-        size_t cap = ev->cap ? ev->cap * 2 : 64;
-        struct zone_event *v = realloc(ev->v, cap * sizeof *v);
-        if (v == NULL)
-            return -1;
-        ev->v = v;
-        ev->cap = cap;
-    }
-    ev->v[ev->n++] = (struct zone_event){
-        .zone_id = id, .other_id = other, .ts = ts, .price = price, .kind = (uint8_t)kind};
+    size_t cap = ev->cap ? ev->cap * 2 : 64;
+    struct zone_event *v = realloc(ev->v, cap * sizeof *v);
+    if (v == NULL)
+        return -1;
+    ev->v = v;
+    ev->cap = cap;
     return 0;
 }
 

@@ -37,7 +37,17 @@ int zone_stats_bar(struct zone_map *m, const struct bar *b, double prev_close,
                    int max_touches, struct zone_events *ev);
 
 /* Appends one event (engine.c and zone_stats.c share it). -1 on ENOMEM. */
-int zone_emit(struct zone_events *ev, uint32_t id, uint32_t other, int64_t ts, double price,
-              enum zone_event_kind kind);
+int zone_events_grow(struct zone_events *ev);
+static inline int zone_emit(struct zone_events *ev, uint32_t id, uint32_t other, int64_t ts,
+                            double price, enum zone_event_kind kind)
+{
+    if (ev == NULL)
+        return 0;
+    if (ev->n == ev->cap && zone_events_grow(ev) != 0)
+        return -1;
+    ev->v[ev->n++] = (struct zone_event){
+        .zone_id = id, .other_id = other, .ts = ts, .price = price, .kind = (uint8_t)kind};
+    return 0;
+}
 
 #endif

@@ -42,6 +42,21 @@ struct vwap {
 void vwap_init(struct vwap *w, enum timeframe anchor);
 /* Adds one base bar; returns 1 when the bar starts a new period (the old sums were reset). */
 int vwap_push(struct vwap *w, const struct bar *b);
+/* Resets w to the period containing ts (vwap_push_tp's rare path). */
+void vwap_reset(struct vwap *w, int64_t ts);
+/* vwap_push with the bar's typical price (H+L+C)/3.0 already computed by the caller (the
+ * engine computes it once for both anchors): the same operations in the same order. */
+static inline int vwap_push_tp(struct vwap *w, const struct bar *b, double tp)
+{
+    int fresh = w->start == INT64_MIN || b->ts < w->start || b->ts >= w->end;
+    if (fresh)
+        vwap_reset(w, b->ts);
+    w->pv += tp * b->volume;
+    w->v += b->volume;
+    w->p_sum += tp;
+    w->n++;
+    return fresh;
+}
 /* Current value: vwap_value after bars {H1.2 L1.0 C1.1 vol 1} and {H1.4 L1.2 C1.3 vol 3}
  * is (1.1*1 + 1.3*3) / 4 = 1.25. With zero total volume, the mean typical price. */
 double vwap_value(const struct vwap *w);

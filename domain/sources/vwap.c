@@ -14,21 +14,17 @@ void vwap_init(struct vwap *w, enum timeframe anchor)
     *w = (struct vwap){.anchor = anchor, .start = INT64_MIN};
 }
 
+void vwap_reset(struct vwap *w, int64_t ts)
+{
+    w->start = series_period_start(w->anchor, ts);
+    w->end = w->start + tf_seconds(w->anchor);
+    w->pv = w->v = w->p_sum = 0;
+    w->n = 0;
+}
+
 int vwap_push(struct vwap *w, const struct bar *b)
 {
-    int fresh = w->start == INT64_MIN || b->ts < w->start || b->ts >= w->end;
-    if (fresh) {
-        w->start = series_period_start(w->anchor, b->ts);
-        w->end = w->start + tf_seconds(w->anchor);
-        w->pv = w->v = w->p_sum = 0;
-        w->n = 0;
-    }
-    double tp = (b->high + b->low + b->close) / 3.0;
-    w->pv += tp * b->volume;
-    w->v += b->volume;
-    w->p_sum += tp;
-    w->n++;
-    return fresh;
+    return vwap_push_tp(w, b, (b->high + b->low + b->close) / 3.0);
 }
 
 double vwap_value(const struct vwap *w)
