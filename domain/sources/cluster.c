@@ -111,6 +111,14 @@ static int profile(struct cluster *c, double bin_size, double va, int64_t ts,
     return 0;
 }
 
+/* (int64_t)floor(x) for finite x within int64 range, without the libm call: truncation
+ * rounds towards zero, so one step down when it rounded up (negative non-integers). */
+static inline int64_t floor_i64(double x)
+{
+    int64_t t = (int64_t)x;
+    return (double)t > x ? t - 1 : t;
+}
+
 int cluster_push(struct cluster *c, const struct bar *b, int64_t interval, double bin_size,
                  double va, struct levels *out)
 {
@@ -126,7 +134,7 @@ int cluster_push(struct cluster *c, const struct bar *b, int64_t interval, doubl
     double price = (b->high + b->low + b->close) / 3.0;
     c->ring[at >= c->cap ? at - c->cap : at] = (struct cluster_pt){
         .ts = b->ts, .price = price, .vol = b->volume > 0 ? b->volume : 1.0,
-        .bin = bin_size > 0 ? (int64_t)floor(price / bin_size) : 0};
+        .bin = bin_size > 0 ? floor_i64(price / bin_size) : 0};
     c->n++;
     if (interval <= 0 || !(bin_size > 0))
         return 0;
