@@ -249,7 +249,7 @@ static uint32_t add_level(struct engine *e, enum liq_source src, double price,
 }
 
 /* Adds every level in e->lv made at bar time ts, then empties it. */
-static int flush(struct engine *e, int64_t ts, struct zone_events *ev)
+static int flush_levels(struct engine *e, int64_t ts, struct zone_events *ev)
 {
     int bit_new;
     for (int i = 0; i < e->lv.n; i++) {
@@ -259,6 +259,12 @@ static int flush(struct engine *e, int64_t ts, struct zone_events *ev)
     }
     e->lv.n = 0;
     return 0;
+}
+
+/* Most calls find no level (round and cluster ask every bar): no call then. */
+static inline int flush(struct engine *e, int64_t ts, struct zone_events *ev)
+{
+    return e->lv.n == 0 ? 0 : flush_levels(e, ts, ev);
 }
 
 uint32_t engine_add_zone(struct engine *e, enum liq_source src, double price, int64_t ts)

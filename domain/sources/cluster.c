@@ -111,14 +111,6 @@ static int profile(struct cluster *c, double bin_size, double va, int64_t ts,
     return 0;
 }
 
-/* (int64_t)floor(x) for finite x within int64 range, without the libm call: truncation
- * rounds towards zero, so one step down when it rounded up (negative non-integers). */
-static inline int64_t floor_i64(double x)
-{
-    int64_t t = (int64_t)x;
-    return (double)t > x ? t - 1 : t;
-}
-
 int cluster_push(struct cluster *c, const struct bar *b, int64_t interval, double bin_size,
                  double va, struct levels *out)
 {

@@ -13,7 +13,7 @@ void round_update(struct round_levels *r, double close, double step, int each_si
 {
     if (!(step > 0) || each_side < 1)
         return;
-    int64_t k = (int64_t)floor(close / step);
+    int64_t k = floor_i64(close / step);
     int64_t want_lo = k - each_side + 1;
     int64_t want_hi = k + each_side;
     if (want_lo < 1)

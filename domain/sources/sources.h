@@ -31,6 +31,14 @@ struct levels {
 };
 void levels_add(struct levels *out, enum liq_source src, double price, int64_t origin_ts);
 
+/* (int64_t)floor(x) for finite x within int64 range, without the libm call: truncation
+ * rounds towards zero, so one step down when it rounded up (negative non-integers). */
+static inline int64_t floor_i64(double x)
+{
+    int64_t t = (int64_t)x;
+    return (double)t > x ? t - 1 : t;
+}
+
 /* ---- VWAP (vwap.c): sum(typical * volume) / sum(volume) since the anchor ---- */
 struct vwap {
     enum timeframe anchor;  /* TF_D1 or TF_W1 */
