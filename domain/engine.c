@@ -473,6 +473,16 @@ static int push_bar(struct engine *e, const struct bar *b, struct zone_events *e
             s->cur.volume += b->volume;
             continue;
         }
+        if (tf == (int)e->base_tf) {
+            /* the base timeframe's own period: every bar opens and ends it, so it is never
+             * open between bars and series_push would return just this bar at its period
+             * start */
+            struct bar c = *b;
+            c.ts = series_period_start((enum timeframe)tf, b->ts);
+            if (on_closed(e, (enum timeframe)tf, &c, b->ts, ev) != 0)
+                return -1;
+            continue;
+        }
         struct bar closed[2];
         int n = series_push(&e->agg[tf], b, base_sec, closed);
         for (int i = 0; i < n; i++)
