@@ -36,52 +36,14 @@ double zone_decay(uint32_t tests, int max_touches)
     return 0.5 + 0.4 * exp(-((double)tests - m) / m);
 }
 
-/*
- * Memos of the two pure functions above for zone_stats_refresh, per thread (engines of
- * different symbols may run on different threads): a value is computed by the same call
- * and stored, so a hit returns the identical double.
- */
-#define BASE_MEMO 256
-#define DECAY_MEMO 64
-static _Thread_local struct {
-    uint32_t key[BASE_MEMO];    /* sources + 1; 0 empty */
-    double base[BASE_MEMO];
-    int decay_m;                /* max_touches the decay row holds, 0 none */
-    double decay[DECAY_MEMO];   /* zone_decay(i, decay_m), NAN not yet computed */
-} memo;
-
-static double base_strength_memo(uint32_t sources)
-{
-    uint32_t slot = (sources ^ (sources >> 8)) & (BASE_MEMO - 1);
-    if (memo.key[slot] != sources + 1) {
-        memo.base[slot] = zone_base_strength(sources);
-        memo.key[slot] = sources + 1;
-    }
-    return memo.base[slot];
-}
-
-static double decay_memo(uint32_t tests, int max_touches)
-{
-    if (tests >= DECAY_MEMO)
-        return zone_decay(tests, max_touches);
-    if (memo.decay_m != max_touches || max_touches == 0) {
-        for (int i = 0; i < DECAY_MEMO; i++)
-            memo.decay[i] = NAN;
-        memo.decay_m = max_touches;
-    }
-    if (isnan(memo.decay[tests]))
-        memo.decay[tests] = zone_decay(tests, max_touches);
-    return memo.decay[tests];
-}
-
 void zone_stats_refresh(struct zone *z, int max_touches)
 {
     double t = (double)z->tests + 2.0;
     z->prob_hold = (float)((z->holds + 1.0) / t);
     z->prob_break = (float)((z->breaks + 1.0) / t);
     z->prob_sweep = (float)((z->sweeps + 1.0) / t);
-    z->strength = (float)(base_strength_memo(z->sources) * z->prob_hold *
-                          decay_memo(z->tests, max_touches));
+    z->strength = (float)(zone_base_strength(z->sources) * z->prob_hold *
+                          zone_decay(z->tests, max_touches));
 }
 
 int zone_events_grow(struct zone_events *ev)
