@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tests/support/eurusd.h"
 #include "domain/bar.h"
 
 static inline double bench_now_ns(void)
@@ -38,15 +39,6 @@ static inline long bench_rss_bytes(void)
     return res < 0 ? -1 : res * sysconf(_SC_PAGESIZE);
 }
 
-static inline int64_t bench_days_from_civil(int y, int m, int d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
 
 /* The whole file as a malloc'd string (NUL-terminated); *len without the NUL. */
 static inline char *bench_read_file(const char *path, size_t *len)
@@ -70,55 +62,24 @@ static inline char *bench_read_file(const char *path, size_t *len)
     return s;
 }
 
-/* EURUSD_15M.csv (Date,Open,High,Low,Close,Tickvol,...) as bars; exits on error. */
+/* EURUSD_15M.csv as bars (tests/support/eurusd.h); exits on error. */
 static inline struct bar *bench_load_eurusd(size_t *n)
 {
-    FILE *f = fopen(LIQ_DATA_DIR "/EURUSD_15M.csv", "r");
-    if (f == NULL) {
-        perror(LIQ_DATA_DIR "/EURUSD_15M.csv");
+    struct bar *v = eurusd_load(n);
+    if (v == NULL) {
+        perror(EURUSD_CSV);
         exit(1);
     }
-    char line[256];
-    size_t cap = 32768, k = 0;
-    struct bar *v = malloc(cap * sizeof *v);
-    if (v == NULL || fgets(line, sizeof line, f) == NULL)
-        exit(1);
-    while (fgets(line, sizeof line, f) != NULL) {
-        int y, mo, d, h, mi, s;
-        double o, hi, lo, c, tv;
-        if (sscanf(line, "%d.%d.%d %d:%d:%d,%lf,%lf,%lf,%lf,%lf", &y, &mo, &d, &h, &mi, &s,
-                   &o, &hi, &lo, &c, &tv) != 11)
-            continue;
-        if (k == cap) {
-            cap *= 2;
-            v = realloc(v, cap * sizeof *v);
-            if (v == NULL)
-                exit(1);
-        }
-        v[k++] = (struct bar){bench_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s,
-                              o, hi, lo, c, tv};
-    }
-    fclose(f);
-    *n = k;
     return v;
 }
 
-/* Each M15 bar as three M5 bars open -> extreme -> extreme -> close (as tests/unit do):
- * aggregating them gives the M15 bar back, so PIVOT_M5 runs too (all 15 sources). */
+/* Each M15 bar as three M5 bars (tests/support/eurusd.h), so PIVOT_M5 runs too; exits when
+ * out of memory. */
 static inline struct bar *bench_split_m5(const struct bar *m15, size_t n)
 {
-    struct bar *v = malloc(3 * n * sizeof *v);
+    struct bar *v = eurusd_split_m5(m15, n);
     if (v == NULL)
         exit(1);
-    for (size_t i = 0; i < n; i++) {
-        const struct bar *b = &m15[i];
-        double x1 = b->close >= b->open ? b->low : b->high;
-        double x2 = b->close >= b->open ? b->high : b->low;
-        double p[4] = {b->open, x1, x2, b->close};
-        for (int k = 0; k < 3; k++)
-            v[3 * i + k] = (struct bar){b->ts + 300 * k, p[k], fmax(p[k], p[k + 1]),
-                                        fmin(p[k], p[k + 1]), p[k + 1], b->volume / 3};
-    }
     return v;
 }
 

@@ -182,16 +182,6 @@ void report_free(struct report *r)
 
 /* ---- input ------------------------------------------------------------------------------ */
 
-static int64_t report_days_from_civil(int y, int m, int d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
 /* "2023-04-06 13:45" for epoch seconds ts (UTC). */
 static void report_fmt_ts(int64_t ts, char *buf, size_t len)
 {
@@ -238,7 +228,7 @@ struct bar *report_load_csv(const char *path, size_t *n)
             }
             v = w;
         }
-        v[k++] = (struct bar){report_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s,
+        v[k++] = (struct bar){days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s,
                               o, hi, lo, c, tv};
     }
     fclose(f);
