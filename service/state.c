@@ -95,6 +95,9 @@ static struct zone_snapshot *snapshot_build(const struct engine *e, int64_t firs
     snap->first_ts = first_ts;
     snap->last_ts = engine_last_ts(e);
     snap->last_close = engine_last_close(e);
+    snap->atr = engine_atr(e);
+    snap->geo = *engine_geometry(e);
+    snap->tally = *engine_tally(e);
     snap->bar_count = engine_bar_count(e);
     snap->n = n;
     snap->nactive = 0;
@@ -234,6 +237,10 @@ static int rebuild(struct state *st, struct symbol_state *s)
             return -1;
         }
     }
+    if (engine_refresh(e) != 0) {
+        engine_free(e);
+        return -1;
+    }
     engine_free(s->eng);
     s->eng = e;
     return 0;
@@ -325,6 +332,9 @@ static enum ingest_status apply_and_commit(struct state *st, struct symbol_state
     for (size_t i = 0; i < n; i++)
         if (engine_push(s->eng, &bars[i], st->persist ? &ev : NULL) == PUSH_NOMEM)
             goto fail;
+    /* probabilities and strength from every outcome resolved so far (engine.h) */
+    if (engine_refresh(s->eng) != 0)
+        goto fail;
     if (st->persist) {
         copying = 0;
         if (bars_store_finish(c) != 0)
@@ -448,6 +458,8 @@ static int load_symbol(void *ctx, const struct symbol_row *row)
         snprintf(lc->err, lc->errlen, "cannot load the bars of %s", row->symbol);
         return -1;
     }
+    if (engine_refresh(s->eng) != 0)
+        return -1;
     return publish(s);
 }
 

@@ -1,6 +1,7 @@
 /*
  * test_causality.c - a zone exists only from bars already seen: on the real EURUSD year,
- * the zones after bar k are identical whether the stream stops at k or continues.
+ * the zones, their hidden control levels and the outcome tally after bar k are identical
+ * whether the stream stops at k or continues.
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -25,10 +26,22 @@ static int same_zone(const struct zone *x, const struct zone *y)
            x->last_touch_ts == y->last_touch_ts && x->tests == y->tests &&
            x->touches == y->touches && x->holds == y->holds && x->breaks == y->breaks &&
            x->sweeps == y->sweeps && x->role == y->role && x->active == y->active &&
-           x->in_test == y->in_test && x->approach == y->approach &&
+           x->timeouts == y->timeouts && x->trk.state == y->trk.state &&
+           x->trk.approach == y->trk.approach && x->trk.left == y->trk.left &&
+           x->trk.atr == y->trk.atr && x->trk.swept == y->trk.swept &&
+           x->trk.last == y->trk.last &&
            x->strength == y->strength && x->prob_hold == y->prob_hold &&
            x->prob_break == y->prob_break && x->prob_sweep == y->prob_sweep &&
-           x->alive_ts == y->alive_ts && x->flags == y->flags && x->outcome == y->outcome;
+           x->prob_timeout == y->prob_timeout &&
+           x->alive_ts == y->alive_ts && x->flags == y->flags;
+}
+
+static int same_control(const struct control *x, const struct control *y)
+{
+    return x->price == y->price && x->lo == y->lo && x->hi == y->hi && x->tests == y->tests &&
+           x->holds == y->holds && x->sweeps == y->sweeps && x->breaks == y->breaks &&
+           x->timeouts == y->timeouts && x->trk.state == y->trk.state &&
+           x->trk.approach == y->trk.approach && x->trk.left == y->trk.left;
 }
 
 Test(causality, zones_after_bar_k_do_not_depend_on_later_bars)
@@ -49,11 +62,20 @@ Test(causality, zones_after_bar_k_do_not_depend_on_later_bars)
         struct engine *cut = engine_new(&p, 0.0001, TF_M15);
         for (size_t j = 0; j <= i; j++)
             engine_push(cut, &bars[j], NULL);
+        /* probabilities and strength are read after a refresh (engine.h) */
+        cr_assert_eq(engine_refresh(cut), 0);
+        cr_assert_eq(engine_refresh(full), 0);
         cr_assert_eq(engine_zone_max_id(cut), engine_zone_max_id(full));
+        cr_assert_eq(memcmp(engine_tally(cut), engine_tally(full), sizeof(struct zone_tally)),
+                     0, "the zone / control tally differs at k = %zu", ks[next]);
         cr_assert_eq(engine_zone_count(cut), engine_zone_count(full));
         for (uint32_t id = 1; id <= engine_zone_max_id(cut); id++)
+        {
             cr_assert(same_zone(engine_zone_get(cut, id), engine_zone_get(full, id)),
                       "zone %u differs at k = %zu", id, ks[next]);
+            cr_assert(same_control(engine_control(cut, id), engine_control(full, id)),
+                      "control of zone %u differs at k = %zu", id, ks[next]);
+        }
         for (size_t s = 0; s < engine_zone_count(cut); s++)
             cr_assert_eq(engine_zone_sorted(cut, s)->id, engine_zone_sorted(full, s)->id);
         zones_compared += engine_zone_max_id(cut);
