@@ -265,7 +265,8 @@ static int add_instrument(struct app_config *c, const char *symbol, double pip, 
                           size_t errlen)
 {
     if (!instrument_valid_symbol(symbol))
-        return bad(err, errlen, "instruments", "symbol must match [A-Z0-9._-]{1,32}");
+        return bad(err, errlen, "instruments",
+                   "symbol must match " INSTRUMENT_SYMBOL_RULE);
     if (!isfinite(pip) || pip <= 0)
         return bad(err, errlen, "instruments", "pip_size must be a number > 0");
     for (int i = 0; i < c->ninstruments; i++) {
