@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "api/handlers.h"
+#include "api/metrics.h"
 #include "api/render.h"
 #include "service/app.h"
 #include "service/trading.h"
@@ -120,7 +121,7 @@ void ops_metrics(struct request *rq, struct reply *rp)
 {
     struct app *a = rq->app;
     struct textbuf tb = {0};
-    http_metrics_write(a, &tb);
+    http_metrics_write(a->metrics, &tb);
     textbuf_printf(&tb, "# HELP liq_bars_ingested_total Bars applied to the zone engine.\n"
                         "# TYPE liq_bars_ingested_total counter\n"
                         "liq_bars_ingested_total %llu\n",
