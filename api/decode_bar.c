@@ -71,7 +71,7 @@ int decode_accept_bar(struct bar_batch *b, long where, const struct bar *bar, in
 static int raw_identity(struct bar_batch *b, long i, const struct raw_bar *r)
 {
     if (r->symbol == NULL || !instrument_valid_symbol(r->symbol)) {
-        decode_add_error(b, i, "symbol must be a string matching [A-Z0-9._-]{1,32}");
+        decode_add_error(b, i, "symbol must be a string matching " INSTRUMENT_SYMBOL_RULE);
         return -1;
     }
     enum timeframe t;

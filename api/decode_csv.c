@@ -152,7 +152,7 @@ int decode_bars_csv(const char *text, size_t len, const char *symbol, const char
 {
     if (symbol == NULL || !instrument_valid_symbol(symbol)) {
         snprintf(out->message, sizeof out->message,
-                 "query parameter symbol must match [A-Z0-9._-]{1,32}");
+                 "query parameter symbol must match " INSTRUMENT_SYMBOL_RULE);
         return -1;
     }
     if (timeframe == NULL || tf_parse(timeframe, &out->tf) != 0) {
