@@ -1,4 +1,4 @@
--- 006: a zone merged into another is not active (issue 13, item 11).
+-- 007: a zone merged into another is not active (issue 13, item 11).
 --
 -- Why: when a frozen VWAP zone joined an overlapping zone, the engine unlinked it from the
 -- map (GET /zones never showed it again) but its row kept active = true, so a SQL reader
