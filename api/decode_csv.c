@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include "domain/instrument.h"
+#include "domain/utf8.h"
 
 enum col { C_TIME, C_DATE, C_CLOCK, C_OPEN, C_HIGH, C_LOW, C_CLOSE, C_VOLUME, C_TICKVOL, C_NCOLS };
 
@@ -123,12 +124,16 @@ static int decode_csv_row(struct bar_batch *b, const struct csv_layout *l, char 
     }
     struct bar bar = {0};
     char when[64];
+    int wn;
     if (l->idx[C_CLOCK] >= 0)
-        snprintf(when, sizeof when, "%s %s", f[l->idx[C_TIME]], f[l->idx[C_CLOCK]]);
+        wn = snprintf(when, sizeof when, "%s %s", f[l->idx[C_TIME]], f[l->idx[C_CLOCK]]);
     else
-        snprintf(when, sizeof when, "%s", f[l->idx[C_TIME]]);
-    if (decode_time(when, &bar.ts) != 0) {
-        decode_add_error(b, line, "cannot read the time '%.40s'", when);
+        wn = snprintf(when, sizeof when, "%s", f[l->idx[C_TIME]]);
+    /* a time cut to fit `when` could read as another time (an offset cut off): refused */
+    if (wn < 0 || (size_t)wn >= sizeof when || decode_time(when, &bar.ts) != 0) {
+        char shown[41]; /* 40 bytes of it at most, cut on a character (domain/utf8.h) */
+        utf8_clip(shown, sizeof shown, when, sizeof shown - 1);
+        decode_add_error(b, line, "cannot read the time '%s'", shown);
         return 0;
     }
     static const char *const names[4] = {"open", "high", "low", "close"};
