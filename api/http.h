@@ -84,6 +84,9 @@ int rq_content_type_is(const struct request *rq, const char *type);
 /* Parses the body as JSON (400 written to rp and NULL returned on failure). */
 json_t *rq_json(const struct request *rq, struct reply *rp);
 
+/* 0 if every query parameter is one of allowed (NULL-terminated), else -1 with a 400
+ * naming the first unknown one written to rp (api/query_keys.c). */
+int rq_query_only(const struct request *rq, struct reply *rp, const char *const *allowed);
 /* Query helpers: 0 ok, 1 absent (out untouched), -1 invalid (422 written to rp). */
 int rq_query_double(const struct request *rq, struct reply *rp, const char *key, double *out);
 int rq_query_long(const struct request *rq, struct reply *rp, const char *key, long min,
