@@ -146,3 +146,35 @@ int rq_query_long(const struct request *rq, struct reply *rp, const char *key, l
     *out = d;
     return 0;
 }
+
+/* 1 if the If-None-Match list (`"a", W/"b"` or `*`) names etag. */
+static int etag_listed(const char *list, const char *etag)
+{
+    size_t n = strlen(etag);
+    for (const char *p = list; *p != '\0';) {
+        while (*p == ' ' || *p == ',')
+            p++;
+        if (*p == '*')
+            return 1;
+        if (strncmp(p, "W/", 2) == 0)
+            p += 2;
+        if (strncmp(p, etag, n) == 0 && (p[n] == '\0' || p[n] == ',' || p[n] == ' '))
+            return 1;
+        p += strcspn(p, ",");
+    }
+    return 0;
+}
+
+int reply_not_modified(const struct request *rq, struct reply *rp, uint64_t version,
+                       int max_age)
+{
+    snprintf(rp->etag, sizeof rp->etag, "\"%llu\"", (unsigned long long)version);
+    rp->max_age = max_age;
+    const char *inm = rq_header(rq, MHD_HTTP_HEADER_IF_NONE_MATCH);
+    if (inm == NULL || !etag_listed(inm, rp->etag))
+        return 0;
+    rp->status = 304;
+    rp->body = NULL;
+    rp->len = 0;
+    return 1;
+}

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "domain/instrument.h"
 #include "service/write_metrics.h"
@@ -130,6 +131,12 @@ static int publish(struct symbol_state *s)
     struct zone_snapshot *snap = snapshot_build(s->eng, s->nlog ? s->log[0].ts : 0);
     if (snap == NULL)
         return -1;
+    if (s->versions == 0) { /* seeded by the clock: a restart never reuses a version */
+        struct timespec now;
+        clock_gettime(CLOCK_REALTIME, &now);
+        s->versions = (uint64_t)now.tv_sec * 1000000u + (uint64_t)now.tv_nsec / 1000u;
+    }
+    snap->version = ++s->versions;
     pthread_mutex_lock(&s->snap_lock);
     struct zone_snapshot *old = s->snap;
     s->snap = snap;

@@ -353,3 +353,49 @@ Test(user_files, bars_by_time_range_in_pages, .timeout = 60)
     http_free(&r);
     app_stop(a);
 }
+
+/* ---------- dashboards polling zones ---------- */
+
+Test(user_files, zones_answer_304_while_unchanged, .timeout = 60)
+{
+    struct app_config cfg;
+    harness_config(&cfg, NULL);
+    struct app *a = harness_start(&cfg);
+    post_ok(a, "EURUSD", 1.05, 200);
+    const char *paths[] = {"/zones?symbol=EURUSD&limit=5", "/zones/nearest?symbol=EURUSD"};
+    for (int k = 0; k < 2; k++) {
+        struct http_reply r = http_get(a, paths[k]);
+        cr_assert_eq(r.status, 200, "%s", r.body);
+        cr_assert(r.etag[0] == '"', "no ETag on %s", paths[k]);
+        cr_assert_str_eq(r.cache_control, "private, max-age=1");
+        char inm[96];
+        snprintf(inm, sizeof inm, "If-None-Match: W/\"0\", %s", r.etag);
+        struct http_reply same = http_get_with(a, paths[k], inm);
+        cr_assert_eq(same.status, 304, "%s", same.body);
+        cr_assert_eq(same.len, 0);
+        cr_assert_str_eq(same.etag, r.etag);
+        http_free(&same);
+        struct http_reply other = http_get_with(a, paths[k], "If-None-Match: \"1\"");
+        cr_assert_eq(other.status, 200);
+        cr_assert_str_eq(other.body, r.body);
+        http_free(&other);
+        http_free(&r);
+    }
+    /* a new bar is a new snapshot: the old ETag gets the new zones */
+    struct http_reply r = http_get(a, paths[0]);
+    char inm[96];
+    snprintf(inm, sizeof inm, "If-None-Match: %s", r.etag);
+    struct bar b = {.ts = 1665360000 + 200 * 900, .open = 1.05, .high = 1.06, .low = 1.04,
+                    .close = 1.055, .volume = 5};
+    char *j = harness_bars_json("EURUSD", "M15", &b, 0, 1);
+    struct http_reply w = http_post_json(a, "/bars", j);
+    cr_assert_eq(w.status, 200, "%s", w.body);
+    http_free(&w);
+    free(j);
+    struct http_reply after = http_get_with(a, paths[0], inm);
+    cr_assert_eq(after.status, 200);
+    cr_assert_str_neq(after.etag, r.etag);
+    http_free(&after);
+    http_free(&r);
+    app_stop(a);
+}
