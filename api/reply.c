@@ -11,16 +11,17 @@
 #include <strings.h>
 
 #include "api/http.h"
+#include "domain/utf8.h"
 #include "service/app.h"
 
 void reply_body(struct reply *rp, int status, const char *content_type, char *body,
                 size_t len)
 {
+    /* one reply, one state: whatever an earlier reply set (a 503's Retry-After, a 405's
+     * Allow) does not survive into this one */
     free(rp->body);
-    rp->status = status;
-    rp->content_type = content_type;
-    rp->body = body;
-    rp->len = len;
+    *rp = (struct reply){.status = status, .content_type = content_type, .body = body,
+                         .len = len};
 }
 
 void reply_oom(struct reply *rp)
@@ -61,7 +62,9 @@ void reply_json(struct reply *rp, int status, json_t *j)
 void reply_error(struct reply *rp, int status, const char *code, const char *message,
                  json_t *details)
 {
-    json_t *err = json_pack("{s:{s:s, s:s, s:o}}", "error", "code", code, "message", message,
+    char clean[512]; /* a message may quote a client's text: valid UTF-8, whatever it held */
+    utf8_clip(clean, sizeof clean, message, sizeof clean - 1);
+    json_t *err = json_pack("{s:{s:s, s:s, s:o}}", "error", "code", code, "message", clean,
                             "details", details ? details : json_null());
     reply_json(rp, status, err);
 }

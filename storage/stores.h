@@ -160,5 +160,9 @@ void idem_arm(struct idem_pending *p);
 int idem_before_commit(PGconn *c, int64_t a, int64_t b);
 /* 1 when this thread has a key armed (idem_before_commit has a row to write), else 0. */
 int idem_armed(void);
+/* 1 when this thread's armed key was taken by a concurrent request: the rollback that
+ * followed is the key's rule at work, not a database failure (no write failure is counted;
+ * the API layer replaces the answer with the winner's, or with 422 for another body). */
+int idem_lost(void);
 
 #endif

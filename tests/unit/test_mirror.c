@@ -238,9 +238,9 @@ static void walk(uint64_t *s, struct trade *tb, struct trade *ts, const struct z
         struct trail_events eb, es;
         int64_t t = 5000 + step;
         enum trail_status rb = trade_trail(tb, mb, n, &p, PIP, at(off), at(off + up),
-                                           at(off - down), t, &eb);
+                                           at(off - down), t, t, &eb);
         enum trail_status rs = trade_trail(ts, ms, n, &p, PIP, at(-off), at(-off + down),
-                                           at(-off - up), t, &es);
+                                           at(-off - up), t, t, &es);
         cr_assert_eq(rb, TRAIL_OK, "scenario %d step %d: %s", scen, step, eb.note);
         cr_assert_eq(rs, TRAIL_OK, "scenario %d step %d: %s", scen, step, es.note);
         check_one_side(tb, sb, &eb, scen, step);
