@@ -304,7 +304,7 @@ Test(trail, same_ts_twice_changes_nothing)
     struct trade before = t;
     struct liq_params p = P();
     struct trail_events ev;
-    cr_assert_eq(trade_trail(&t, MAP, NMAP, &p, PIP, 
+    cr_assert_eq(trade_trail(&t, MAP, NMAP, &p, PIP,
                              1.0900, 1.0950, 1.0900, 1001, 1001, &ev),
                  TRAIL_DUPLICATE);
     cr_assert_eq(memcmp(&before, &t, sizeof(t)), 0);
