@@ -376,6 +376,7 @@ static int vwap_freeze(struct engine *e, struct live_vwap *lv, int64_t ts,
     t->sources |= z->sources;
     zone_map_cover(&e->map, to, z->price);
     z->merged_into = to;
+    z->active = 0; /* it lives on inside `to`: the API and liquidity_levels both say so */
     z->trk.state = TS_DISARMED;
     zone_map_unlink(&e->map, z->id);
     if (refresh_alive(e, t, ts) != 0)
