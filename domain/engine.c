@@ -38,6 +38,8 @@ struct live_vwap {
     uint32_t zone;          /* live zone id, 0 none */
     size_t pos;             /* its sorted index when last moved (a hint, checked) */
     double reported;        /* price of the last ZEV_MOVED / ZEV_CREATED */
+    int shared;             /* weekly only: rides on the daily live zone (the week's first
+                             * day, when both VWAPs are the same number: one band, one zone) */
 };
 
 struct engine {
@@ -368,6 +370,11 @@ static int vwap_freeze(struct engine *e, struct live_vwap *lv, int64_t ts,
     struct zone *z = zone_map_get(&e->map, lv->zone);
     lv->zone = 0;
     z->flags &= (uint8_t)~ZONE_F_LIVE;
+    if (lv == &e->vw_day && e->vw_week.shared) {
+        /* the weekly VWAP goes on after this day: the frozen day level is not a weekly one */
+        z->sources &= ~(1u << SRC_VWAP_WEEKLY);
+        e->vw_week.shared = 0;
+    }
     double dist = e->p.merge_distance_pips * e->pip;
     uint32_t to = zone_map_find_merge(&e->map, z->price, z->lo, z->hi, dist, z->id);
     if (to == 0 || !can_cover(zone_map_get(&e->map, to), z->price, (z->hi - z->lo) / 2, dist))
@@ -390,6 +397,14 @@ static int vwap_bar(struct engine *e, struct live_vwap *lv, const struct bar *b,
     if (vwap_push_tp(&lv->w, b, tp) && vwap_freeze(e, lv, b->ts, ev) != 0)
         return -1;
     double v = lv->w.v > 0 ? lv->w.pv / lv->w.v : vwap_value(&lv->w);
+    if (lv == &e->vw_week && lv->zone == 0 && e->vw_day.zone != 0 &&
+        lv->w.start == e->vw_day.w.start) {
+        /* the week's first day: the weekly VWAP is the daily one, bar for bar */
+        e->map.pool[e->vw_day.zone - 1].sources |= 1u << SRC_VWAP_WEEKLY;
+        lv->shared = 1;
+        return 0;
+    }
+    lv->shared = 0;
     if (lv->zone == 0) {
         double hw = half_width(e);
         struct zone proto = {

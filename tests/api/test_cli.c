@@ -123,14 +123,14 @@ Test(cli, zones_prints_a_table_sorted_by_distance)
 {
     struct app *a = start("liq_cli_zones");
     cr_assert_eq(import_eurusd(a).code, 0);
-    struct run r = liqctl(a, NULL, "zones EURUSD --price 1.05 --limit 5");
+    struct run r = liqctl(a, NULL, "zones EURUSD --price 1.05 --limit 3");
     cr_assert_eq(r.code, 0, "%s", r.err);
-    cr_assert(strstr(r.out, "EURUSD  price 1.05  5 zone(s)") != NULL, "%s", r.out);
+    cr_assert(strstr(r.out, "EURUSD  price 1.05  3 zone(s)") != NULL, "%s", r.out);
     cr_assert(strstr(r.out, "ID ") != NULL && strstr(r.out, "SOURCES") != NULL, "%s", r.out);
     int rows = 0;
     for (const char *p = r.out; (p = strstr(p, "\nEURUSD:")) != NULL; p++)
         rows++;
-    cr_assert_eq(rows, 5, "%s", r.out);
+    cr_assert_eq(rows, 3, "%s", r.out);
     r = liqctl(a, NULL, "--json zones EURUSD --limit 2");
     cr_assert_eq(r.code, 0);
     cr_assert(strncmp(r.out, "{\"symbol\":\"EURUSD\"", 18) == 0, "%s", r.out);
