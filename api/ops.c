@@ -43,6 +43,7 @@ void ops_health(struct request *rq, struct reply *rp)
 struct symbols_ctx {
     struct textbuf *tb;
     int n;
+    uint32_t sources; /* the enabled liquidity sources (liquidity_sources) */
 };
 
 static void symbol_json(void *ctx, struct symbol_state *s)
@@ -62,8 +63,15 @@ static void symbol_json(void *ctx, struct symbol_state *s)
     render_ts_or_null(tb, snap->first_ts);
     textbuf_append(tb, ",\"last_ts\":", 11);
     render_ts_or_null(tb, snap->last_ts);
-    textbuf_printf(tb, ",\"last_close\":%.15g,\"zones\":%zu,\"zones_active\":%zu}",
+    textbuf_printf(tb, ",\"last_close\":%.15g,\"zones\":%zu,\"zones_active\":%zu,\"sources\":[",
                    snap->last_close, snap->n, snap->nactive);
+    for (int i = 0, first = 1; i < SRC_COUNT; i++) {
+        if (sc->sources & (1u << i)) {
+            textbuf_printf(tb, "%s\"%s\"", first ? "" : ",", source_name((enum liq_source)i));
+            first = 0;
+        }
+    }
+    textbuf_append(tb, "]}", 2);
     snapshot_release(snap);
 }
 
@@ -98,7 +106,7 @@ void ops_symbols(struct request *rq, struct reply *rp)
     state_each(&rq->app->st, collect_symbol, &l);
     qsort(l.v, l.n, sizeof *l.v, by_name);
     struct textbuf tb = {0};
-    struct symbols_ctx sc = {&tb, 0};
+    struct symbols_ctx sc = {&tb, 0, rq->app->st.cfg.params.liquidity_sources};
     textbuf_append(&tb, "{\"symbols\":[", 12);
     for (size_t i = 0; i < l.n; i++)
         symbol_json(&sc, l.v[i]);
