@@ -34,9 +34,13 @@ import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 const require = createRequire('$ROOT/tools/package.json');
 const YAML = require('yaml');
-const text = readFileSync('$COMPOSE', 'utf8')
-  .replace(/\\$\{([A-Z_]+)(:-([^}]*))?\}/g, (m, n, d, def) => def ?? '');
-process.stdout.write(JSON.stringify(YAML.parse(text)));
+const expand = (v) => typeof v === 'string'
+  ? v.replace(/\\$\{([A-Z_]+)(:-([^}]*))?\}/g, (m, n, d, def) => def ?? '')
+  : Array.isArray(v) ? v.map(expand)
+  : v && typeof v === 'object'
+  ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, expand(x)]))
+  : v;
+process.stdout.write(JSON.stringify(expand(YAML.parse(readFileSync('$COMPOSE', 'utf8')))));
 ") || { bad "docker-compose.yml is not valid YAML"; compose_json='{}'; }
 jq_() { node -e "const c = JSON.parse(process.argv[1]); const v = ($1); \
     process.stdout.write(typeof v === 'string' ? v : JSON.stringify(v ?? null))" "$compose_json"; }

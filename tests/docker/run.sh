@@ -91,10 +91,10 @@ cleanup() {
             done
         fi
         [ ! -f "$MERGED" ] || compose down --volumes --remove-orphans --timeout 30 >/dev/null 2>&1
-        docker ps -aq --filter "label=com.docker.compose.project=$PROJECT" | xargs -r docker rm -f \
-            >/dev/null 2>&1
-        docker ps -aq --filter "label=liquidityd-test=$PROJECT" | xargs -r docker rm -f \
-            >/dev/null 2>&1
+        local label
+        for label in "com.docker.compose.project=$PROJECT" "liquidityd-test=$PROJECT"; do
+            docker ps -aq --filter "label=$label" | xargs -r docker rm -f >/dev/null 2>&1
+        done
         docker volume ls -q --filter "label=com.docker.compose.project=$PROJECT" |
             xargs -r docker volume rm >/dev/null 2>&1
         docker network ls -q --filter "label=com.docker.compose.project=$PROJECT" |
@@ -128,7 +128,8 @@ cleanup() {
     m=$(comm -13 <(printf '%s\n' "$MOUNTS_BEFORE") <(mounts) | grep -E "docker|containerd" || true)
     [ -z "$m" ] || { echo "  FAIL  mounts left on the host: $m" >&2; rc=1; }
     dev_guard "the whole run" || rc=1
-    [ $DEV_BROKEN -eq 0 ] || { echo "  FAIL  host device nodes were changed (see above)" >&2; rc=1; }
+    [ $DEV_BROKEN -eq 0 ] ||
+        { echo "  FAIL  host device nodes were changed (see above)" >&2; rc=1; }
     if [ -d "$WORK/rootfs" ] && ! findmnt -rn -o TARGET | grep -q "^$WORK/"; then
         rm -rf --one-file-system "$WORK/rootfs"
     fi
@@ -139,7 +140,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# --- the engine -----------------------------------------------------------------------------------
+# --- the engine -------------------------------------------------------------------------------
 install_pkgs "${PACKAGES[@]}"
 [ -f "$CSV" ] || die "no CSV at $CSV"
 if docker info >/dev/null 2>&1; then
@@ -254,10 +255,10 @@ free_port() {
     python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0));
 print(s.getsockname()[1])'
 }
-export LIQ_TEST_PG_PORT LIQ_TEST_HTTP_PORT
-LIQ_TEST_PG_PORT=$(free_port)
+export LIQ_TEST_PGPORT LIQ_TEST_HTTP_PORT
+LIQ_TEST_PGPORT=$(free_port)
 LIQ_TEST_HTTP_PORT=$(free_port)
-while [ "$LIQ_TEST_HTTP_PORT" = "$LIQ_TEST_PG_PORT" ]; do LIQ_TEST_HTTP_PORT=$(free_port); done
+while [ "$LIQ_TEST_HTTP_PORT" = "$LIQ_TEST_PGPORT" ]; do LIQ_TEST_HTTP_PORT=$(free_port); done
 URL=http://127.0.0.1:$LIQ_TEST_HTTP_PORT
 # Compose v1 (docker-py) refuses published ports on the host network, and an override file can
 # only add to `ports`: the merged configuration runs without them (on the host network the
@@ -271,7 +272,8 @@ yaml.safe_dump(c, open(sys.argv[1], "w"), sort_keys=False)' "$MERGED"
 wait_healthy() { # container: poll Docker's health status until healthy (deadline sized for load)
     local c=$1 end=$((SECONDS + HEALTH_DEADLINE_S)) s
     while :; do
-        s=$(docker inspect -f '{{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{end}}' "$c")
+        s=$(docker inspect -f \
+            '{{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{end}}' "$c")
         case "$s" in
             "running healthy") return 0 ;;
             exited* | dead*) die "$c is $s" ;;
@@ -292,7 +294,7 @@ get() { curl -fsS --max-time 60 "$URL$1"; }
 psql_db() { docker exec "$DB" psql -U liquidity -d liquidity -v ON_ERROR_STOP=1 -Atc "$1"; }
 
 t=$SECONDS
-say "compose up (db on 127.0.0.1:$LIQ_TEST_PG_PORT, liquidityd on 127.0.0.1:$LIQ_TEST_HTTP_PORT)"
+say "compose up (db on 127.0.0.1:$LIQ_TEST_PGPORT, liquidityd on 127.0.0.1:$LIQ_TEST_HTTP_PORT)"
 up
 ok "compose up: db and liquidityd healthy (Docker's HEALTHCHECK) in $((SECONDS - t)) s"
 dev_guard "compose up"
@@ -321,8 +323,8 @@ size=$(stat -c %s "$CSV")
 half=$((size / 2))
 bars=$(awk 'END {print NR - 1}' "$CSV")  # NR counts a last line without newline
 exec 3<>"/dev/tcp/127.0.0.1/$LIQ_TEST_HTTP_PORT"
-printf 'POST /bars?symbol=EURUSD&timeframe=M15 HTTP/1.1\r\nHost: 127.0.0.1\r\n%s\r\n%s\r\n%s\r\n\r\n' \
-    'Content-Type: text/csv' "Content-Length: $size" 'Connection: close' >&3
+printf '%s\r\n' 'POST /bars?symbol=EURUSD&timeframe=M15 HTTP/1.1' 'Host: 127.0.0.1' \
+    'Content-Type: text/csv' "Content-Length: $size" 'Connection: close' '' >&3
 head -c "$half" "$CSV" >&3
 recvq() { # the most bytes the server has not read yet on a connection (-1: no connection)
     ss -tnH state established "( sport = :$LIQ_TEST_HTTP_PORT )" |
@@ -371,13 +373,14 @@ ok "GET /zones answers $nzones zones ($(stat -c %s "$WORK/zones-1.json") bytes)"
 
 # --- compose down + up, the volume kept: the same zones, byte for byte ---------------------------
 t=$SECONDS
-compose down --timeout 30 >"$WORK/down.log" 2>&1 || { cat "$WORK/down.log" >&2; die "compose down"; }
+compose down --timeout 30 >"$WORK/down.log" 2>&1 ||
+    { cat "$WORK/down.log" >&2; die "compose down"; }
 [ -z "$(docker ps -aq --filter "label=com.docker.compose.project=$PROJECT")" ] ||
     die "compose down left containers"
 docker volume inspect "${PROJECT}_pgdata" >/dev/null || die "compose down removed the volume"
 up
 get "$zones_q" >"$WORK/zones-2.json"
 cmp -s "$WORK/zones-1.json" "$WORK/zones-2.json" ||
-    die "GET /zones differs after compose down + up: $(cmp "$WORK/zones-1.json" "$WORK/zones-2.json")"
+    die "GET /zones differs after down + up: $(cmp "$WORK/zones-1.json" "$WORK/zones-2.json")"
 ok "compose down + up (volume kept, $((SECONDS - t)) s): GET /zones is byte-identical"
 dev_guard "compose down + up"
