@@ -1,0 +1,180 @@
+/*
+ * reply.c - the helpers every resource file uses: filling a reply (JSON, errors, text, 503,
+ * out of memory) and reading a request (query, headers, content type, JSON body, numbers
+ * in the query). The daemon that sends the reply is api/http.c.
+ */
+#include <math.h>
+#include <microhttpd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "api/http.h"
+#include "domain/utf8.h"
+#include "service/app.h"
+
+void reply_body(struct reply *rp, int status, const char *content_type, char *body,
+                size_t len)
+{
+    /* one reply, one state: whatever an earlier reply set (a 503's Retry-After, a 405's
+     * Allow) does not survive into this one */
+    free(rp->body);
+    *rp = (struct reply){.status = status, .content_type = content_type, .body = body,
+                         .len = len};
+}
+
+void reply_oom(struct reply *rp)
+{
+    static const char msg[] =
+        "{\"error\":{\"code\":\"out_of_memory\",\"message\":\"out of memory\",\"details\":null}}";
+    char *b = malloc(sizeof msg);
+    if (b != NULL)
+        memcpy(b, msg, sizeof msg);
+    reply_body(rp, 500, "application/json", b, b ? sizeof msg - 1 : 0);
+}
+
+void reply_textbuf(struct reply *rp, int status, const char *content_type, struct textbuf *tb)
+{
+    size_t len = 0;
+    char *body = textbuf_take(tb, &len);
+    if (body == NULL)
+        reply_oom(rp);
+    else
+        reply_body(rp, status, content_type, body, len);
+}
+
+void reply_json(struct reply *rp, int status, json_t *j)
+{
+    if (j == NULL) {
+        reply_oom(rp);
+        return;
+    }
+    char *s = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(15));
+    json_decref(j);
+    if (s == NULL) {
+        reply_oom(rp);
+        return;
+    }
+    reply_body(rp, status, "application/json", s, strlen(s));
+}
+
+void reply_error(struct reply *rp, int status, const char *code, const char *message,
+                 json_t *details)
+{
+    char clean[512]; /* a message may quote a client's text: valid UTF-8, whatever it held */
+    utf8_clip(clean, sizeof clean, message, sizeof clean - 1);
+    json_t *err = json_pack("{s:{s:s, s:s, s:o}}", "error", "code", code, "message", clean,
+                            "details", details ? details : json_null());
+    reply_json(rp, status, err);
+}
+
+void reply_unavailable(struct reply *rp, const struct app *a)
+{
+    reply_error(rp, 503, "unavailable",
+                "the database cannot commit right now; nothing was changed, retry later", NULL);
+    rp->retry_after = state_live((struct state *)&a->st)->retry_after_s;
+}
+
+/* --- request helpers ------------------------------------------------------------- */
+
+const char *rq_query(const struct request *rq, const char *key)
+{
+    return MHD_lookup_connection_value(rq->conn, MHD_GET_ARGUMENT_KIND, key);
+}
+
+const char *rq_header(const struct request *rq, const char *key)
+{
+    return MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, key);
+}
+
+int rq_content_type_is(const struct request *rq, const char *type)
+{
+    const char *ct = rq_header(rq, MHD_HTTP_HEADER_CONTENT_TYPE);
+    if (ct == NULL)
+        return 0;
+    size_t n = strlen(type);
+    return strncasecmp(ct, type, n) == 0 && (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
+}
+
+json_t *rq_json(const struct request *rq, struct reply *rp)
+{
+    json_error_t e;
+    json_t *j = json_loadb(rq->body ? rq->body : "", rq->len, JSON_REJECT_DUPLICATES, &e);
+    if (j == NULL) {
+        json_t *d = json_pack("{s:s, s:i, s:i}", "reason", e.text, "line", e.line, "column",
+                              e.column);
+        reply_error(rp, 400, "malformed_json", "the body is not valid JSON", d);
+    }
+    return j;
+}
+
+static int bad_query(struct reply *rp, const char *key, const char *why)
+{
+    char msg[160];
+    snprintf(msg, sizeof msg, "query parameter '%s' %s", key, why);
+    reply_error(rp, 422, "invalid_parameter", msg, json_pack("{s:s}", "parameter", key));
+    return -1;
+}
+
+int rq_query_double(const struct request *rq, struct reply *rp, const char *key, double *out)
+{
+    const char *v = rq_query(rq, key);
+    if (v == NULL)
+        return 1;
+    char *end = NULL;
+    double d = strtod(v, &end);
+    if (end == v || *end != '\0' || !isfinite(d))
+        return bad_query(rp, key, "must be a finite number");
+    *out = d;
+    return 0;
+}
+
+int rq_query_long(const struct request *rq, struct reply *rp, const char *key, long min,
+                  long max, long *out)
+{
+    const char *v = rq_query(rq, key);
+    if (v == NULL)
+        return 1;
+    char *end = NULL;
+    long d = strtol(v, &end, 10);
+    if (end == v || *end != '\0' || d < min || d > max) {
+        char why[96];
+        snprintf(why, sizeof why, "must be an integer from %ld to %ld", min, max);
+        return bad_query(rp, key, why);
+    }
+    *out = d;
+    return 0;
+}
+
+/* 1 if the If-None-Match list (`"a", W/"b"` or `*`) names etag. */
+static int etag_listed(const char *list, const char *etag)
+{
+    size_t n = strlen(etag);
+    for (const char *p = list; *p != '\0';) {
+        while (*p == ' ' || *p == ',')
+            p++;
+        if (*p == '*')
+            return 1;
+        if (strncmp(p, "W/", 2) == 0)
+            p += 2;
+        if (strncmp(p, etag, n) == 0 && (p[n] == '\0' || p[n] == ',' || p[n] == ' '))
+            return 1;
+        p += strcspn(p, ",");
+    }
+    return 0;
+}
+
+int reply_not_modified(const struct request *rq, struct reply *rp, uint64_t version,
+                       int max_age)
+{
+    snprintf(rp->etag, sizeof rp->etag, "\"%llu\"", (unsigned long long)version);
+    rp->max_age = max_age;
+    const char *inm = rq_header(rq, MHD_HTTP_HEADER_IF_NONE_MATCH);
+    if (inm == NULL || !etag_listed(inm, rp->etag))
+        return 0;
+    rp->status = 304;
+    rp->body = NULL;
+    rp->len = 0;
+    return 1;
+}
