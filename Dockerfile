@@ -17,18 +17,21 @@ COPY cli/ cli/
 COPY config/ config/
 COPY domain/ domain/
 COPY migrations/ migrations/
+COPY research/ research/
 COPY service/ service/
 COPY storage/ storage/
 COPY web/ web/
 RUN cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DLIQ_TESTS=OFF \
-    && cmake --build build -j"$(nproc)" \
+    && cmake --build build -j"$(nproc)" --target liquidityd liqctl \
     && strip build/liquidityd build/cli/liqctl
 
-# --- runtime: only the shared libraries the two binaries link, and curl for HEALTHCHECK --
+# --- runtime: the shared libraries the two binaries link, curl for HEALTHCHECK, tzdata for
+# the IANA zones of ?tz= (service/tzdb.c reads /usr/share/zoneinfo) -----------------------
 FROM debian:bookworm-slim
 RUN apt-get update \
     && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
        libmicrohttpd12 libjansson4 libpq5 libconfig9 libcurl4 curl ca-certificates \
+       tzdata \
     && apt-get clean && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 10001 --user-group --no-create-home --shell /usr/sbin/nologin \
        liquidityd

@@ -254,9 +254,10 @@ inside=$(docker run --rm --network none --label "liquidityd-test=$PROJECT" \
         grep -E "^(gcc|cpp|clang|tcc|binutils|libc6-dev|make|cmake)(-[0-9.]+)?$"
     find / -xdev \( -name cc1 -o -name collect2 -o -name "*-linux-gnu-as" \) -print 2>/dev/null
     ldd /usr/local/bin/liquidityd /usr/local/bin/liqctl | grep "not found"
+    [ -f /usr/share/zoneinfo/Europe/Athens ] || echo "no tzdata for ?tz="
     true')
 [ -z "$inside" ] || die "the image holds build tools or misses libraries: $inside"
-ok "no compiler, assembler, linker or make in the image; every linked library is there"
+ok "no compiler, assembler, linker or make in the image; every linked library and tzdata are there"
 
 # --- compose up: the shipped file with the test override --------------------------------------
 free_port() {
