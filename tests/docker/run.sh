@@ -315,6 +315,14 @@ shipped=$(ls "$ROOT/migrations" | sed -n 's/\.sql$//p' | sort)
 [ "$applied" = "$shipped" ] ||
     die "migrations applied: $(echo $applied), shipped: $(echo $shipped)"
 ok "PostgreSQL $version; the $(wc -l <<<"$shipped") migrations of migrations/ are applied"
+tcp() { # password: psql over TCP from the db container
+    docker exec -e PGPASSWORD="$1" "$DB" psql -h 127.0.0.1 -U liquidity -d liquidity -Atc \
+        "SELECT 1" 2>&1
+}
+[ "$(tcp liquidity)" = 1 ] || die "POSTGRES_PASSWORD's password refused: $(tcp liquidity)"
+[[ "$(tcp wrong)" == *"password authentication failed"* ]] ||
+    die "a wrong password over TCP: $(tcp wrong)"
+ok "db honours POSTGRES_USER/PASSWORD/DB: TCP takes the password, refuses a wrong one"
 
 pid=$(docker inspect -f '{{.State.Pid}}' "$APP")
 comm=$(cat "/proc/$pid/comm")
