@@ -12,6 +12,7 @@
 #include "api/decode.h"
 #include "api/handlers.h"
 #include "api/idempotency.h"
+#include "api/owner_reply.h"
 #include "service/app.h"
 
 static void reply_decode_errors(struct reply *rp, const struct bar_batch *b, const char *where)
@@ -51,7 +52,7 @@ static int render_answer(void *ctx, int64_t accepted, int64_t duplicates, int *s
 }
 
 static void reply_ingest(struct request *rq, struct reply *rp, enum ingest_status st,
-                         const struct ingest_result *r, const char *where)
+                         const struct ingest_result *r, const char *where, const char *symbol)
 {
     switch (st) {
     case INGEST_OK:
@@ -76,6 +77,12 @@ static void reply_ingest(struct request *rq, struct reply *rp, enum ingest_statu
         return;
     case INGEST_FULL:
         reply_error(rp, 507, "too_many_symbols", "no room for another symbol", NULL);
+        return;
+    case INGEST_MISDIRECTED:
+        reply_misdirected(rp, symbol, r->owner);
+        return;
+    case INGEST_MOVING:
+        reply_moving(rp, rq->app, symbol, r->owner);
         return;
     case INGEST_NOMEM:
         break;
@@ -121,7 +128,7 @@ void bars_post(struct request *rq, struct reply *rp)
             struct ingest_result r;
             enum ingest_status st = state_ingest(&a->st, b.symbol, b.tf, b.bars, b.n, &r);
             /* order errors name the bar by its position among the decoded bars */
-            reply_ingest(rq, rp, st, &r, "index");
+            reply_ingest(rq, rp, st, &r, "index", b.symbol);
             idem_end(rq, rp, &id, st == INGEST_OK);
         }
     }

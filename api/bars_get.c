@@ -9,6 +9,7 @@
 #include <stdlib.h>
 
 #include "api/handlers.h"
+#include "api/owner_reply.h"
 #include "api/render.h"
 #include "domain/instrument.h"
 #include "service/app.h"
@@ -46,6 +47,8 @@ void bars_get(struct request *rq, struct reply *rp)
     }
     long limit = BARS_DEFAULT_LIMIT;
     if (rq_query_long(rq, rp, "limit", 1, BARS_MAX_LIMIT, &limit) < 0)
+        return;
+    if (reply_unless_readable(rq, rp, sym) != 0)
         return;
     struct symbol_state *s = state_find(&rq->app->st, sym);
     struct bar *bars = NULL;
