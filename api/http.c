@@ -1,5 +1,7 @@
 /*
- * http.c - the libmicrohttpd daemon: body accumulation, auth, routing, replies, metrics.
+ * http.c - the libmicrohttpd daemon: body accumulation, auth, sending replies, request logs
+ * and the drain. The route table is api/router.c, the reply and request helpers
+ * api/reply.c, the counters api/metrics.c.
  *
  * MHD calls on_request several times per request: first with the headers (we decide
  * 413/401/404/405 there, before any body is read), then with body chunks, then once
@@ -7,224 +9,22 @@
  */
 #include "api/http.h"
 
-#include <math.h>
 #include <microhttpd.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "api/metrics.h"
 #include "service/app.h"
-#include "storage/stores.h"
-
-#define LATENCY_BUCKETS 12
-static const double LATENCY_BOUNDS[LATENCY_BUCKETS] = {
-    0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1.0};
-#define STATUS_SLOTS 10
-static const int TRACKED_STATUS[STATUS_SLOTS] = {200, 201, 400, 401, 404, 405, 409, 413, 422,
-                                                 503};
-
-struct route_metrics {
-    atomic_uint_fast64_t by_status[STATUS_SLOTS + 1]; /* last: any other status */
-    atomic_uint_fast64_t buckets[LATENCY_BUCKETS + 1]; /* last: +Inf */
-    atomic_uint_fast64_t sum_us;
-};
-
-struct http_metrics {
-    struct route_metrics routes[64]; /* ROUTE_COUNT of them, then one for "unmatched" */
-    atomic_uint_fast64_t request_seq;
-    atomic_int db_down;              /* 1 after a 503 for the database, until a success */
-};
 
 static uint64_t now_ns(void)
 {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
-}
-
-/* --- replies --------------------------------------------------------------------- */
-
-void reply_body(struct reply *rp, int status, const char *content_type, char *body,
-                size_t len)
-{
-    free(rp->body);
-    rp->status = status;
-    rp->content_type = content_type;
-    rp->body = body;
-    rp->len = len;
-}
-
-void reply_oom(struct reply *rp)
-{
-    static const char msg[] =
-        "{\"error\":{\"code\":\"out_of_memory\",\"message\":\"out of memory\",\"details\":null}}";
-    char *b = malloc(sizeof msg);
-    if (b != NULL)
-        memcpy(b, msg, sizeof msg);
-    reply_body(rp, 500, "application/json", b, b ? sizeof msg - 1 : 0);
-}
-
-void reply_textbuf(struct reply *rp, int status, const char *content_type, struct textbuf *tb)
-{
-    size_t len = 0;
-    char *body = textbuf_take(tb, &len);
-    if (body == NULL)
-        reply_oom(rp);
-    else
-        reply_body(rp, status, content_type, body, len);
-}
-
-void reply_json(struct reply *rp, int status, json_t *j)
-{
-    if (j == NULL) {
-        reply_oom(rp);
-        return;
-    }
-    char *s = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(15));
-    json_decref(j);
-    if (s == NULL) {
-        reply_oom(rp);
-        return;
-    }
-    reply_body(rp, status, "application/json", s, strlen(s));
-}
-
-void reply_error(struct reply *rp, int status, const char *code, const char *message,
-                 json_t *details)
-{
-    json_t *err = json_pack("{s:{s:s, s:s, s:o}}", "error", "code", code, "message", message,
-                            "details", details ? details : json_null());
-    reply_json(rp, status, err);
-}
-
-void reply_unavailable(struct reply *rp, const struct app *a)
-{
-    reply_error(rp, 503, "unavailable",
-                "the database cannot commit right now; nothing was changed, retry later", NULL);
-    rp->retry_after = state_live((struct state *)&a->st)->retry_after_s;
-}
-
-/* --- request helpers -------------------------------------------------------------- */
-
-const char *rq_query(const struct request *rq, const char *key)
-{
-    return MHD_lookup_connection_value(rq->conn, MHD_GET_ARGUMENT_KIND, key);
-}
-
-const char *rq_header(const struct request *rq, const char *key)
-{
-    return MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, key);
-}
-
-int rq_content_type_is(const struct request *rq, const char *type)
-{
-    const char *ct = rq_header(rq, MHD_HTTP_HEADER_CONTENT_TYPE);
-    if (ct == NULL)
-        return 0;
-    size_t n = strlen(type);
-    return strncasecmp(ct, type, n) == 0 && (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
-}
-
-json_t *rq_json(const struct request *rq, struct reply *rp)
-{
-    json_error_t e;
-    json_t *j = json_loadb(rq->body ? rq->body : "", rq->len, JSON_REJECT_DUPLICATES, &e);
-    if (j == NULL) {
-        json_t *d = json_pack("{s:s, s:i, s:i}", "reason", e.text, "line", e.line, "column",
-                              e.column);
-        reply_error(rp, 400, "malformed_json", "the body is not valid JSON", d);
-    }
-    return j;
-}
-
-static int bad_query(struct reply *rp, const char *key, const char *why)
-{
-    char msg[160];
-    snprintf(msg, sizeof msg, "query parameter '%s' %s", key, why);
-    reply_error(rp, 422, "invalid_parameter", msg, json_pack("{s:s}", "parameter", key));
-    return -1;
-}
-
-int rq_query_double(const struct request *rq, struct reply *rp, const char *key, double *out)
-{
-    const char *v = rq_query(rq, key);
-    if (v == NULL)
-        return 1;
-    char *end = NULL;
-    double d = strtod(v, &end);
-    if (end == v || *end != '\0' || !isfinite(d))
-        return bad_query(rp, key, "must be a finite number");
-    *out = d;
-    return 0;
-}
-
-int rq_query_long(const struct request *rq, struct reply *rp, const char *key, long min,
-                  long max, long *out)
-{
-    const char *v = rq_query(rq, key);
-    if (v == NULL)
-        return 1;
-    char *end = NULL;
-    long d = strtol(v, &end, 10);
-    if (end == v || *end != '\0' || d < min || d > max) {
-        char why[96];
-        snprintf(why, sizeof why, "must be an integer from %ld to %ld", min, max);
-        return bad_query(rp, key, why);
-    }
-    *out = d;
-    return 0;
-}
-
-/* --- routing ----------------------------------------------------------------------- */
-
-/* Matches path against pattern, capturing {..} segments. 1 on match. */
-static int match(const char *pattern, const char *path, struct request *rq)
-{
-    int np = 0;
-    while (*pattern && *path) {
-        if (*pattern != '/' || *path != '/')
-            return 0;
-        pattern++;
-        path++;
-        const char *pe = strchrnul(pattern, '/');
-        const char *se = strchrnul(path, '/');
-        size_t plen = (size_t)(pe - pattern), slen = (size_t)(se - path);
-        if (plen > 1 && pattern[0] == '{') {
-            if (slen == 0 || slen >= sizeof rq->params[0] || np == ROUTE_MAX_PARAMS)
-                return 0;
-            memcpy(rq->params[np], path, slen);
-            rq->params[np++][slen] = '\0';
-        } else if (plen != slen || memcmp(pattern, path, plen) != 0) {
-            return 0;
-        }
-        pattern = pe;
-        path = se;
-    }
-    return *pattern == '\0' && *path == '\0';
-}
-
-/* Finds the route; sets *path_known when the path exists under another method. */
-static int route_find(struct request *rq, int *path_known, char *allow, size_t allowlen)
-{
-    *path_known = 0;
-    allow[0] = '\0';
-    int found = -1;
-    for (int i = 0; i < ROUTE_COUNT; i++) {
-        if (!match(ROUTES[i].pattern, rq->path, rq))
-            continue;
-        if (strcmp(ROUTES[i].method, rq->method) == 0 && found < 0)
-            found = i;
-        *path_known = 1;
-        size_t n = strlen(allow);
-        snprintf(allow + n, allowlen - n, "%s%s", n ? ", " : "", ROUTES[i].method);
-    }
-    if (found >= 0)
-        match(ROUTES[found].pattern, rq->path, rq); /* captures of the chosen route */
-    return found;
 }
 
 /* Constant-time comparison of the bearer token with the configured key. */
@@ -242,22 +42,6 @@ static int authorised(const struct request *rq, const char *key)
 }
 
 /* --- the daemon -------------------------------------------------------------------- */
-
-static void record(struct app *a, int route, int status, uint64_t ns)
-{
-    struct route_metrics *m = &a->metrics->routes[route < 0 ? ROUTE_COUNT : route];
-    int slot = STATUS_SLOTS;
-    for (int i = 0; i < STATUS_SLOTS; i++)
-        if (TRACKED_STATUS[i] == status)
-            slot = i;
-    atomic_fetch_add(&m->by_status[slot], 1);
-    double s = (double)ns / 1e9;
-    int b = 0;
-    while (b < LATENCY_BUCKETS && s > LATENCY_BOUNDS[b])
-        b++;
-    atomic_fetch_add(&m->buckets[b], 1);
-    atomic_fetch_add(&m->sum_us, ns / 1000);
-}
 
 /* --- logs: one JSON line per request and per notable event, filtered by log_level ------ */
 
@@ -323,7 +107,7 @@ static enum MHD_Result send_reply(struct request *rq, struct reply *rp)
     enum MHD_Result r = MHD_queue_response(rq->conn, (unsigned)rp->status, resp);
     MHD_destroy_response(resp);
     uint64_t ns = now_ns() - rq->start_ns;
-    record(a, rq->route, rp->status, ns);
+    http_metrics_record(a->metrics, rq->route, rp->status, ns);
     note_database(a, rq, rp);
     /* a server-side failure is an error whatever the level; the rest is routine */
     int rank = rp->status >= 500 ? LOG_ERROR : LOG_INFO;
@@ -509,45 +293,3 @@ void http_stop(struct app *a)
     a->metrics = NULL;
 }
 
-void http_metrics_write(const struct app *a, struct textbuf *tb)
-{
-    textbuf_printf(tb, "# HELP liq_http_requests_total HTTP requests by route and status.\n"
-                       "# TYPE liq_http_requests_total counter\n");
-    for (int r = 0; r <= ROUTE_COUNT; r++) {
-        const struct route_metrics *m = &a->metrics->routes[r];
-        const char *name = r < ROUTE_COUNT ? ROUTES[r].name : "unmatched";
-        for (int s = 0; s <= STATUS_SLOTS; s++) {
-            uint64_t v = atomic_load(&m->by_status[s]);
-            if (v == 0)
-                continue;
-            if (s < STATUS_SLOTS)
-                textbuf_printf(tb, "liq_http_requests_total{route=\"%s\",status=\"%d\"} %llu\n",
-                               name, TRACKED_STATUS[s], (unsigned long long)v);
-            else
-                textbuf_printf(tb, "liq_http_requests_total{route=\"%s\",status=\"other\"} %llu\n",
-                               name, (unsigned long long)v);
-        }
-    }
-    textbuf_printf(tb, "# HELP liq_http_request_duration_seconds Request latency by route.\n"
-                       "# TYPE liq_http_request_duration_seconds histogram\n");
-    for (int r = 0; r <= ROUTE_COUNT; r++) {
-        const struct route_metrics *m = &a->metrics->routes[r];
-        const char *name = r < ROUTE_COUNT ? ROUTES[r].name : "unmatched";
-        uint64_t cum = 0;
-        for (int b = 0; b <= LATENCY_BUCKETS; b++) {
-            cum += atomic_load(&m->buckets[b]);
-            if (b < LATENCY_BUCKETS)
-                textbuf_printf(tb,
-                               "liq_http_request_duration_seconds_bucket{route=\"%s\",le=\"%g\"} "
-                               "%llu\n", name, LATENCY_BOUNDS[b], (unsigned long long)cum);
-            else
-                textbuf_printf(tb,
-                               "liq_http_request_duration_seconds_bucket{route=\"%s\",le=\"+Inf\"} "
-                               "%llu\n", name, (unsigned long long)cum);
-        }
-        textbuf_printf(tb, "liq_http_request_duration_seconds_sum{route=\"%s\"} %.6f\n", name,
-                       (double)atomic_load(&m->sum_us) / 1e6);
-        textbuf_printf(tb, "liq_http_request_duration_seconds_count{route=\"%s\"} %llu\n", name,
-                       (unsigned long long)cum);
-    }
-}

@@ -3,7 +3,7 @@
  *
  * The daemon (api/http.c) accumulates the body (up to body_limit_bytes: 413 beyond, told
  * from Content-Length before reading when it can), checks auth and routes through the
- * table in api/router.c. A handler reads the request and fills the reply; the reply's
+ * table in api/router.c; the reply and request helpers below live in api/reply.c. A handler reads the request and fills the reply; the reply's
  * body is freed in one place, MHD's completion callback.
  */
 #ifndef LIQ_HTTP_H
@@ -53,8 +53,15 @@ struct route {
     int write;                 /* needs the write key when one is configured */
 };
 
+/* The route table (api/router.c); at most ROUTE_SLOTS - 1 rows (checked where it is built). */
+#define ROUTE_SLOTS 64
 extern const struct route ROUTES[];
 extern const int ROUTE_COUNT;
+
+/* Finds rq's route (its index, -1 if none) and captures its {..} segments into rq->params;
+ * sets *path_known when the path exists under some method, and lists those methods in allow
+ * ("GET, POST"). */
+int route_find(struct request *rq, int *path_known, char *allow, size_t allowlen);
 
 /* Takes ownership of j. */
 void reply_json(struct reply *rp, int status, json_t *j);
@@ -77,6 +84,9 @@ int rq_content_type_is(const struct request *rq, const char *type);
 /* Parses the body as JSON (400 written to rp and NULL returned on failure). */
 json_t *rq_json(const struct request *rq, struct reply *rp);
 
+/* 0 if every query parameter is one of allowed (NULL-terminated), else -1 with a 400
+ * naming the first unknown one written to rp (api/query_keys.c). */
+int rq_query_only(const struct request *rq, struct reply *rp, const char *const *allowed);
 /* Query helpers: 0 ok, 1 absent (out untouched), -1 invalid (422 written to rp). */
 int rq_query_double(const struct request *rq, struct reply *rp, const char *key, double *out);
 int rq_query_long(const struct request *rq, struct reply *rp, const char *key, long min,
@@ -85,7 +95,5 @@ int rq_query_long(const struct request *rq, struct reply *rp, const char *key, l
 /* Starts / stops the daemon for app. */
 int http_start(struct app *a, char *err, size_t errlen);
 void http_stop(struct app *a);
-/* Writes the HTTP metrics (requests, latency histograms) in Prometheus text. */
-void http_metrics_write(const struct app *a, struct textbuf *tb);
 
 #endif

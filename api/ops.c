@@ -2,9 +2,11 @@
  * ops.c - GET /health, GET /metrics (Prometheus text), GET /symbols.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "api/handlers.h"
+#include "api/metrics.h"
 #include "api/render.h"
 #include "service/app.h"
 #include "service/ownership.h"
@@ -69,8 +71,36 @@ static void symbol_json(void *ctx, struct symbol_state *s)
     snapshot_release(snap);
 }
 
+struct symbol_list {
+    struct symbol_state **v;
+    size_t n, cap;
+};
+
+static void collect_symbol(void *ctx, struct symbol_state *s)
+{
+    struct symbol_list *l = ctx;
+    if (l->n < l->cap)
+        l->v[l->n++] = s;
+}
+
+static int by_name(const void *a, const void *b)
+{
+    const struct symbol_state *const *x = a, *const *y = b;
+    return strcmp((*x)->name, (*y)->name);
+}
+
+/* GET /symbols: sorted by name (byte order: "EURUSD" < "EURUSD.pro" < "XAUUSD"). */
 void ops_symbols(struct request *rq, struct reply *rp)
 {
+    /* the registry only grows: a symbol created after the count is read is left out */
+    size_t cap = atomic_load(&rq->app->st.reg.count);
+    struct symbol_list l = {cap ? malloc(cap * sizeof *l.v) : NULL, 0, cap};
+    if (cap > 0 && l.v == NULL) {
+        reply_oom(rp);
+        return;
+    }
+    state_each(&rq->app->st, collect_symbol, &l);
+    qsort(l.v, l.n, sizeof *l.v, by_name);
     struct textbuf tb = {0};
     struct ownership *own = rq->app->st.own;
     struct symbols_ctx sc = {&tb, own, 0};
@@ -82,7 +112,9 @@ void ops_symbols(struct request *rq, struct reply *rp)
     textbuf_append(&tb, ",\"owned_symbols\":", 17);
     textbuf_json_string(&tb, spec);
     textbuf_append(&tb, ",\"symbols\":[", 12);
-    state_each(&rq->app->st, symbol_json, &sc);
+    for (size_t i = 0; i < l.n; i++)
+        symbol_json(&sc, l.v[i]);
+    free(l.v);
     textbuf_append(&tb, "]}", 2);
     reply_textbuf(rp, 200, "application/json", &tb);
 }
@@ -141,7 +173,7 @@ void ops_metrics(struct request *rq, struct reply *rp)
 {
     struct app *a = rq->app;
     struct textbuf tb = {0};
-    http_metrics_write(a, &tb);
+    http_metrics_write(a->metrics, &tb);
     textbuf_printf(&tb, "# HELP liq_bars_ingested_total Bars applied to the zone engine.\n"
                         "# TYPE liq_bars_ingested_total counter\n"
                         "liq_bars_ingested_total %llu\n",

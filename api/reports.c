@@ -74,7 +74,7 @@ void reports_liquidity(struct request *rq, struct reply *rp)
     long limit = 400;
     if (symbol == NULL || !instrument_valid_symbol(symbol)) {
         reply_error(rp, 422, "invalid_parameter",
-                    "query parameter 'symbol' must match [A-Z0-9._-]{1,32}",
+                    "query parameter 'symbol' must match " INSTRUMENT_SYMBOL_RULE,
                     json_pack("{s:s}", "parameter", "symbol"));
         return;
     }

@@ -95,7 +95,7 @@ int decode_setup(const json_t *o, char symbol[33], struct setup_request *req,
     if (sym == NULL)
         return -1;
     if (!instrument_valid_symbol(sym))
-        return problem(p, "symbol", "field 'symbol' must match [A-Z0-9._-]{1,32}");
+        return problem(p, "symbol", "field 'symbol' must match " INSTRUMENT_SYMBOL_RULE);
     snprintf(symbol, 33, "%s", sym);
     const char *side = string(o, "side", p);
     if (side == NULL)

@@ -1,27 +1,98 @@
 /*
- * router.c - the route table: method, path pattern, metrics name, handler, write flag.
- * Adding an endpoint is adding a row here (and to openapi.yaml).
+ * router.c - the route table (method, path pattern, metrics name, handler, write flag) and
+ * the lookup of a request's route in it. Adding an endpoint is adding a row here (and to
+ * openapi.yaml); the metrics keep one slot per row, so the table's size is checked against
+ * ROUTE_SLOTS when this file compiles.
  */
+#include <stdio.h>
+#include <string.h>
+
 #include "api/handlers.h"
 
 const struct route ROUTES[] = {
-    {"POST", "/bars", "bars_post", bars_post, 1},
-    {"GET", "/zones", "zones_list", zones_list, 0},
-    {"GET", "/zones/nearest", "zones_nearest", zones_nearest, 0},
-    {"GET", "/zones/{id}", "zones_get", zones_get, 0},
-    {"POST", "/setups", "setups_post", setups_post, 1},
-    {"PATCH", "/trades/{id}/trail", "trades_trail", trades_trail, 1},
-    {"POST", "/trades/{id}/close", "trades_close", trades_close, 1},
-    {"GET", "/trades/{id}", "trades_get", trades_get, 0},
-    {"GET", "/trades", "trades_list", trades_list, 0},
-    {"GET", "/reports/liquidity", "reports_liquidity", reports_liquidity, 0},
-    {"GET", "/symbols", "symbols", ops_symbols, 0},
-    {"GET", "/health", "health", ops_health, 0},
-    {"GET", "/metrics", "metrics", ops_metrics, 0},
-    {"GET", "/bars", "bars_get", bars_get, 0},
-    {"GET", "/dashboard", "dashboard", dashboard_get, 0},
-    {"GET", "/dashboard/{file}", "dashboard_asset", dashboard_get, 0},
-    {"GET", "/dashboard/vendor/{file}", "dashboard_vendor", dashboard_get, 0},
+    {.method = "POST", .pattern = "/bars",
+     .name = "bars_post", .fn = bars_post, .write = 1},
+    {.method = "GET", .pattern = "/zones",
+     .name = "zones_list", .fn = zones_list},
+    {.method = "GET", .pattern = "/zones/nearest",
+     .name = "zones_nearest", .fn = zones_nearest},
+    {.method = "GET", .pattern = "/zones/{id}",
+     .name = "zones_get", .fn = zones_get},
+    {.method = "POST", .pattern = "/setups",
+     .name = "setups_post", .fn = setups_post, .write = 1},
+    {.method = "PATCH", .pattern = "/trades/{id}/trail",
+     .name = "trades_trail", .fn = trades_trail, .write = 1},
+    {.method = "POST", .pattern = "/trades/{id}/close",
+     .name = "trades_close", .fn = trades_close, .write = 1},
+    {.method = "GET", .pattern = "/trades/{id}",
+     .name = "trades_get", .fn = trades_get},
+    {.method = "GET", .pattern = "/trades",
+     .name = "trades_list", .fn = trades_list},
+    {.method = "GET", .pattern = "/reports/liquidity",
+     .name = "reports_liquidity", .fn = reports_liquidity},
+    {.method = "GET", .pattern = "/symbols",
+     .name = "symbols", .fn = ops_symbols},
+    {.method = "GET", .pattern = "/health",
+     .name = "health", .fn = ops_health},
+    {.method = "GET", .pattern = "/metrics",
+     .name = "metrics", .fn = ops_metrics},
+    {.method = "GET", .pattern = "/bars",
+     .name = "bars_get", .fn = bars_get},
+    {.method = "GET", .pattern = "/dashboard",
+     .name = "dashboard", .fn = dashboard_get},
+    {.method = "GET", .pattern = "/dashboard/{file}",
+     .name = "dashboard_asset", .fn = dashboard_get},
+    {.method = "GET", .pattern = "/dashboard/vendor/{file}",
+     .name = "dashboard_vendor", .fn = dashboard_get},
 };
 
 const int ROUTE_COUNT = sizeof ROUTES / sizeof ROUTES[0];
+
+/* api/metrics.c counts every route and one more for "unmatched" requests. */
+_Static_assert(sizeof ROUTES / sizeof ROUTES[0] < ROUTE_SLOTS,
+               "the route table outgrew ROUTE_SLOTS (api/http.h)");
+
+/* Matches path against pattern, capturing {..} segments. 1 on match. */
+static int match(const char *pattern, const char *path, struct request *rq)
+{
+    int np = 0;
+    while (*pattern && *path) {
+        if (*pattern != '/' || *path != '/')
+            return 0;
+        pattern++;
+        path++;
+        const char *pe = strchrnul(pattern, '/');
+        const char *se = strchrnul(path, '/');
+        size_t plen = (size_t)(pe - pattern), slen = (size_t)(se - path);
+        if (plen > 1 && pattern[0] == '{') {
+            if (slen == 0 || slen >= sizeof rq->params[0] || np == ROUTE_MAX_PARAMS)
+                return 0;
+            memcpy(rq->params[np], path, slen);
+            rq->params[np++][slen] = '\0';
+        } else if (plen != slen || memcmp(pattern, path, plen) != 0) {
+            return 0;
+        }
+        pattern = pe;
+        path = se;
+    }
+    return *pattern == '\0' && *path == '\0';
+}
+
+int route_find(struct request *rq, int *path_known, char *allow, size_t allowlen)
+{
+    *path_known = 0;
+    allow[0] = '\0';
+    int found = -1;
+    for (int i = 0; i < ROUTE_COUNT; i++) {
+        if (!match(ROUTES[i].pattern, rq->path, rq))
+            continue;
+        if (strcmp(ROUTES[i].method, rq->method) == 0 && found < 0)
+            found = i;
+        *path_known = 1;
+        size_t n = strlen(allow);
+        snprintf(allow + n, allowlen - n, "%s%s", n ? ", " : "", ROUTES[i].method);
+    }
+    if (found >= 0)
+        match(ROUTES[found].pattern, rq->path, rq); /* captures of the chosen route */
+    return found;
+}

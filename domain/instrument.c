@@ -1,5 +1,5 @@
 /*
- * instrument.c - pip size inference and symbol names.
+ * instrument.c - pip size inference and symbol names (with brokers' suffixes).
  */
 #include "instrument.h"
 
@@ -19,12 +19,23 @@ int instrument_valid_symbol(const char *s)
     size_t n = strlen(s);
     if (n == 0 || n > 32)
         return 0;
-    for (size_t i = 0; i < n; i++) {
+    if (!((s[0] >= 'A' && s[0] <= 'Z') || (s[0] >= '0' && s[0] <= '9')))
+        return 0;
+    for (size_t i = 1; i < n; i++) {
         char ch = s[i];
-        int ok = (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '.' ||
-                 ch == '_' || ch == '-';
+        int ok = (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
+                 (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' || ch == '-';
         if (!ok)
             return 0;
     }
     return 1;
+}
+
+int instrument_broker_variant(const char *base, const char *symbol)
+{
+    size_t n = strlen(base);
+    if (n == 0 || strncmp(base, symbol, n) != 0)
+        return 0;
+    char first = symbol[n];
+    return (first >= 'a' && first <= 'z') || first == '.' || first == '_' || first == '-';
 }

@@ -9,7 +9,18 @@
  * 0.97 and 1.05 -> 0.0001, 150.2 -> 0.01, 1905.3 -> 0.1, 9735 and 22500 -> 1. */
 double instrument_infer_pip(double price);
 
-/* 1 if s matches [A-Z0-9._-]{1,32}. */
+/* The symbol rule, for error messages. */
+#define INSTRUMENT_SYMBOL_RULE "[A-Z0-9][A-Za-z0-9._-]{0,31}"
+
+/* 1 if s matches INSTRUMENT_SYMBOL_RULE: an upper-case letter or digit, then up to 31
+ * letters of either case, digits, '.', '_' or '-'. Brokers' suffixes keep their case:
+ * "XAUUSDm", "USDJPY.r", "EURUSD.pro" are valid and distinct from "XAUUSD". */
 int instrument_valid_symbol(const char *s);
+
+/* 1 if symbol is base with a broker's suffix: a lower-case letter, '.', '_' or '-' right
+ * after base ("XAUUSDm", "USDJPY.r", "EURUSD.pro", "US30-ECN" of "XAUUSD", "USDJPY", ...);
+ * 0 for base itself or another instrument ("EURUSDX"). Used to give a suffixed symbol the
+ * configured pip size of its instrument. */
+int instrument_broker_variant(const char *base, const char *symbol);
 
 #endif

@@ -61,6 +61,15 @@ int config_apply_live(struct app_config *dst, const struct app_config *src,
                       const char **names, int maxnames);
 /* 1 if key is a setting SIGHUP reloads. */
 int config_is_live(const char *key);
+/* The known setting nearest to name by edit distance ("min_rr_raito" -> "min_rr_ratio"). */
+const char *config_closest_key(const char *name);
+/*
+ * Counts the LIQ_* variables of env (NULL-terminated "NAME=value" strings, like environ)
+ * that name no setting and no tool's variable (LIQ_URL, LIQ_PGBIN, ...): a typo such as
+ * LIQ_MIN_LIQUIDTY_STRENGTH would otherwise be silently ignored. Each is written to out
+ * (may be NULL) as a JSON warning line naming the closest known variable.
+ */
+int config_env_typos(char *const *env, FILE *out);
 /* Writes every setting as "key = value" lines (for --check-config). */
 void config_print(const struct app_config *c, FILE *out);
 

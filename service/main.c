@@ -9,8 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "service/app.h"
+#include "service/config.h"
 #include "storage/migrate.h"
 #include "storage/pg.h"
 
@@ -74,8 +76,15 @@ int main(int argc, char **argv)
         fprintf(stderr, "liquidityd: configuration: %s\n", err);
         return 2;
     }
+    /* a misspelled LIQ_ variable would be ignored silently: warn, and fail the check */
+    int typos = config_env_typos(environ, stderr);
     if (check) {
         config_print(&cfg, stdout);
+        if (typos > 0) {
+            fprintf(stderr, "liquidityd: configuration: %d unknown LIQ_ variable(s), "
+                            "see the warnings above\n", typos);
+            return 2;
+        }
         return 0;
     }
     if (migrate_only) {

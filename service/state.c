@@ -147,6 +147,13 @@ static double pip_for(const struct state *st, const char *symbol, double price, 
             return st->cfg.instruments[i].pip_size;
         }
     }
+    /* a broker's variant (XAUUSDm, USDJPY.r) trades in its instrument's units */
+    for (int i = 0; i < st->cfg.ninstruments; i++) {
+        if (instrument_broker_variant(st->cfg.instruments[i].symbol, symbol)) {
+            *inferred = 0;
+            return st->cfg.instruments[i].pip_size;
+        }
+    }
     *inferred = 1;
     return instrument_infer_pip(price);
 }

@@ -212,7 +212,7 @@ Test(bars_zones, bad_requests_get_json_errors_and_change_nothing, .timeout = 60)
     free(huge);
 
     /* wrong content type: 415; unknown route 404; wrong method 405 */
-    r = http_do(a, "POST", "/bars", "text/plain", "x", 1);
+    r = http_do(a, "POST", "/bars", "text/html", "x", 1);
     cr_assert_eq(r.status, 415);
     http_free(&r);
     r = http_get(a, "/nothing");

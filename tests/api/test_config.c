@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "service/config.h"
@@ -110,4 +111,54 @@ Test(config, an_unknown_key_or_source_in_the_file_is_an_error)
     cr_assert_eq(config_load(&c, path, err, sizeof err), -1);
     cr_assert_not_null(strstr(err, "MOON"), "%s", err);
     unlink(path);
+}
+
+Test(config, a_misspelled_variable_is_reported_with_the_closest_name)
+{
+    char *env[] = {"PATH=/bin", "LIQ_MIN_LIQUIDTY_STRENGTH=0.4", "LIQ_PORT=1",
+                   "LIQ_URL=http://x", "LIQ_INSTRUMENTS=A:1", "LIQ_THREDS=2", NULL};
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&buf, &len);
+    int n = config_env_typos(env, out);
+    fclose(out);
+    cr_assert_eq(n, 2, "%s", buf);
+    cr_assert_not_null(strstr(buf, "\"variable\":\"LIQ_MIN_LIQUIDTY_STRENGTH\","
+                                   "\"closest\":\"LIQ_MIN_LIQUIDITY_STRENGTH\""), "%s", buf);
+    cr_assert_not_null(strstr(buf, "\"variable\":\"LIQ_THREDS\",\"closest\":\"LIQ_THREADS\""),
+                       "%s", buf);
+    cr_assert_null(strstr(buf, "LIQ_PORT"), "%s", buf);
+    free(buf);
+    char *clean[] = {"LIQ_MIN_RR_RATIO=2", "LIQ_PGBIN=/x", NULL};
+    cr_assert_eq(config_env_typos(clean, NULL), 0);
+    cr_assert_str_eq(config_closest_key("min_rr_raito"), "min_rr_ratio");
+}
+
+/* Runs build/liquidityd --check-config with one extra variable; its exit code, output in out. */
+static int check_config_with(const char *var, char *out, size_t outlen)
+{
+    char self[512];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    cr_assert_gt(n, 0);
+    self[n] = '\0';
+    *strrchr(self, '/') = '\0';
+    char cmd[1200];
+    snprintf(cmd, sizeof cmd, "env %s '%s/liquidityd' --check-config 2>&1", var, self);
+    FILE *p = popen(cmd, "r");
+    cr_assert_not_null(p);
+    size_t got = fread(out, 1, outlen - 1, p);
+    out[got] = '\0';
+    int st = pclose(p);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+Test(config, check_config_fails_on_a_misspelled_variable)
+{
+    static char out[16384];
+    cr_assert_eq(check_config_with("LIQ_MIN_LIQUIDTY_STRENGTH=0.4", out, sizeof out), 2, "%s",
+                 out);
+    cr_assert_not_null(strstr(out, "\"closest\":\"LIQ_MIN_LIQUIDITY_STRENGTH\""), "%s", out);
+    cr_assert_eq(check_config_with("LIQ_MIN_LIQUIDITY_STRENGTH=0.4", out, sizeof out), 0, "%s",
+                 out);
+    cr_assert_not_null(strstr(out, "min_liquidity_strength = 0.4"), "%s", out);
 }

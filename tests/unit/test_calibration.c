@@ -1,8 +1,8 @@
-/* Calibration maths on hand-made inputs with exact values (domain/calibration.h). */
+/* Calibration maths on hand-made inputs with exact values (research/calibration.h). */
 #include <criterion/criterion.h>
 #include <math.h>
 
-#include "domain/calibration.h"
+#include "research/calibration.h"
 
 #define EPS 1e-12
 

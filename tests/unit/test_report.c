@@ -8,7 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bench/report_core.c"
+#include "research/barfile.h"
+#include "research/report.h"
 
 static char *render(const struct bar *bars, size_t n, struct report *r)
 {
@@ -26,10 +27,11 @@ static char *render(const struct bar *bars, size_t n, struct report *r)
 
 Test(report, slice_is_deterministic_and_sane)
 {
-    size_t n;
-    struct bar *bars = report_load_csv(LIQ_DATA_DIR "/EURUSD_15M.csv", &n);
-    cr_assert_not_null(bars);
-    cr_assert_eq(n, 24424);
+    struct barfile bf;
+    cr_assert_eq(barfile_load(LIQ_DATA_DIR "/EURUSD_15M.csv", &bf), 0);
+    cr_assert_eq(bf.n, 24424);
+    const struct bar *bars = bf.bars;
+    size_t n = bf.n;
     struct report a, b;
     char *ta = render(bars, n, &a);
     char *tb = render(bars, n, &b);
@@ -72,7 +74,7 @@ Test(report, slice_is_deterministic_and_sane)
     cr_assert_eq(cells, a.n_train);
     double x[REPORT_FEATURES];
     for (size_t i = 0; i < a.n_tests; i++) {
-        test_features(&a.tests[i], x);
+        report_test_features(&a.tests[i], x);
         for (int k = 0; k < REPORT_FEATURES; k++)
             cr_assert(isfinite(x[k]), "test %zu feature %d", i, k);
         cr_assert_leq(a.tests[i].holds_before + a.tests[i].sweeps_before +
@@ -104,5 +106,5 @@ Test(report, slice_is_deterministic_and_sane)
     free(tb);
     report_free(&a);
     report_free(&b);
-    free(bars);
+    barfile_free(&bf);
 }

@@ -1,17 +1,20 @@
 /*
- * domain_report.c - writes docs/report.md: calibration of zone probabilities and zone stops
- * against fixed stops on a bar file (default: the shared EURUSD M15 year).
+ * report_main.c - the `report` program: writes docs/report.md, the calibration of zone
+ * probabilities and zone stops against fixed stops on a bar file (default: the shared
+ * EURUSD M15 year).
  *
- *   domain_report [-i bars.csv] [-o report.md] [-d data_dir] [-n max_bars] [-c command]
+ *   report [-i bars.csv] [-o report.md] [-d data_dir] [-n max_bars] [-c command]
  *
- * data_dir receives reliability.dat and equity.dat for gnuplot (scripts/report draws
- * the PNGs under docs/img from them). All the work is in report_core.c, shared with the unit test.
+ * data_dir receives reliability.dat and equity.dat for gnuplot (scripts/report draws the
+ * PNGs under docs/img from them). All the work is in the research library (report.h),
+ * which tests/unit/test_report.c links too.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "report_core.c"
+#include "research/barfile.h"
+#include "research/report.h"
 
 int main(int argc, char **argv)
 {
@@ -36,30 +39,28 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    size_t n;
-    struct bar *bars = report_load_csv(in, &n);
-    if (bars == NULL || n == 0) {
-        fprintf(stderr, "domain_report: cannot read bars from %s\n", in);
-        free(bars);
+    struct barfile bf;
+    if (barfile_load(in, &bf) != 0) {
+        fprintf(stderr, "report: cannot read bars from %s\n", in);
         return 1;
     }
     struct report r;
-    if (report_run(bars, n, &o, &r) != 0) {
-        fprintf(stderr, "domain_report: the replay failed (out of memory or too few bars)\n");
-        free(bars);
+    int run = report_run(bf.bars, bf.n, &o, &r);
+    barfile_free(&bf);
+    if (run != 0) {
+        fprintf(stderr, "report: the replay failed (out of memory or too few bars)\n");
         return 1;
     }
-    free(bars);
     FILE *f = fopen(md, "w");
     if (f == NULL) {
-        fprintf(stderr, "domain_report: cannot write %s\n", md);
+        fprintf(stderr, "report: cannot write %s\n", md);
         report_free(&r);
         return 1;
     }
     report_write_md(f, &r, cmd);
     int rc = fclose(f) != 0;
     if (report_write_data(&r, dir) != 0) {
-        fprintf(stderr, "domain_report: cannot write the data files in %s\n", dir);
+        fprintf(stderr, "report: cannot write the data files in %s\n", dir);
         rc = 1;
     }
     printf("tests fit %zu judged %zu | Brier model %.4f base %.4f iso %.4f platt %.4f\n",

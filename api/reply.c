@@ -1,0 +1,145 @@
+/*
+ * reply.c - the helpers every resource file uses: filling a reply (JSON, errors, text, 503,
+ * out of memory) and reading a request (query, headers, content type, JSON body, numbers
+ * in the query). The daemon that sends the reply is api/http.c.
+ */
+#include <math.h>
+#include <microhttpd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "api/http.h"
+#include "service/app.h"
+
+void reply_body(struct reply *rp, int status, const char *content_type, char *body,
+                size_t len)
+{
+    free(rp->body);
+    rp->status = status;
+    rp->content_type = content_type;
+    rp->body = body;
+    rp->len = len;
+}
+
+void reply_oom(struct reply *rp)
+{
+    static const char msg[] =
+        "{\"error\":{\"code\":\"out_of_memory\",\"message\":\"out of memory\",\"details\":null}}";
+    char *b = malloc(sizeof msg);
+    if (b != NULL)
+        memcpy(b, msg, sizeof msg);
+    reply_body(rp, 500, "application/json", b, b ? sizeof msg - 1 : 0);
+}
+
+void reply_textbuf(struct reply *rp, int status, const char *content_type, struct textbuf *tb)
+{
+    size_t len = 0;
+    char *body = textbuf_take(tb, &len);
+    if (body == NULL)
+        reply_oom(rp);
+    else
+        reply_body(rp, status, content_type, body, len);
+}
+
+void reply_json(struct reply *rp, int status, json_t *j)
+{
+    if (j == NULL) {
+        reply_oom(rp);
+        return;
+    }
+    char *s = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(15));
+    json_decref(j);
+    if (s == NULL) {
+        reply_oom(rp);
+        return;
+    }
+    reply_body(rp, status, "application/json", s, strlen(s));
+}
+
+void reply_error(struct reply *rp, int status, const char *code, const char *message,
+                 json_t *details)
+{
+    json_t *err = json_pack("{s:{s:s, s:s, s:o}}", "error", "code", code, "message", message,
+                            "details", details ? details : json_null());
+    reply_json(rp, status, err);
+}
+
+void reply_unavailable(struct reply *rp, const struct app *a)
+{
+    reply_error(rp, 503, "unavailable",
+                "the database cannot commit right now; nothing was changed, retry later", NULL);
+    rp->retry_after = state_live((struct state *)&a->st)->retry_after_s;
+}
+
+/* --- request helpers ------------------------------------------------------------- */
+
+const char *rq_query(const struct request *rq, const char *key)
+{
+    return MHD_lookup_connection_value(rq->conn, MHD_GET_ARGUMENT_KIND, key);
+}
+
+const char *rq_header(const struct request *rq, const char *key)
+{
+    return MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, key);
+}
+
+int rq_content_type_is(const struct request *rq, const char *type)
+{
+    const char *ct = rq_header(rq, MHD_HTTP_HEADER_CONTENT_TYPE);
+    if (ct == NULL)
+        return 0;
+    size_t n = strlen(type);
+    return strncasecmp(ct, type, n) == 0 && (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
+}
+
+json_t *rq_json(const struct request *rq, struct reply *rp)
+{
+    json_error_t e;
+    json_t *j = json_loadb(rq->body ? rq->body : "", rq->len, JSON_REJECT_DUPLICATES, &e);
+    if (j == NULL) {
+        json_t *d = json_pack("{s:s, s:i, s:i}", "reason", e.text, "line", e.line, "column",
+                              e.column);
+        reply_error(rp, 400, "malformed_json", "the body is not valid JSON", d);
+    }
+    return j;
+}
+
+static int bad_query(struct reply *rp, const char *key, const char *why)
+{
+    char msg[160];
+    snprintf(msg, sizeof msg, "query parameter '%s' %s", key, why);
+    reply_error(rp, 422, "invalid_parameter", msg, json_pack("{s:s}", "parameter", key));
+    return -1;
+}
+
+int rq_query_double(const struct request *rq, struct reply *rp, const char *key, double *out)
+{
+    const char *v = rq_query(rq, key);
+    if (v == NULL)
+        return 1;
+    char *end = NULL;
+    double d = strtod(v, &end);
+    if (end == v || *end != '\0' || !isfinite(d))
+        return bad_query(rp, key, "must be a finite number");
+    *out = d;
+    return 0;
+}
+
+int rq_query_long(const struct request *rq, struct reply *rp, const char *key, long min,
+                  long max, long *out)
+{
+    const char *v = rq_query(rq, key);
+    if (v == NULL)
+        return 1;
+    char *end = NULL;
+    long d = strtol(v, &end, 10);
+    if (end == v || *end != '\0' || d < min || d > max) {
+        char why[96];
+        snprintf(why, sizeof why, "must be an integer from %ld to %ld", min, max);
+        return bad_query(rp, key, why);
+    }
+    *out = d;
+    return 0;
+}
