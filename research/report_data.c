@@ -1,49 +1,58 @@
 /*
- * report_data.c - the report's plot data for gnuplot (reliability.dat, equity.dat; see
- * report_write_data in report.h). scripts/report draws the PNGs under docs/img from them.
+ * report_data.c - the report's plot data for gnuplot (report_write_data in report.h);
+ * scripts/report draws the PNGs under docs/img from them.
  */
 #include <inttypes.h>
 #include <stdio.h>
 
 #include "research/report.h"
 
-int report_write_data(const struct report *r, const char *dir)
+static int write_rel(const char *dir, const char *what, size_t k, const struct study_calib *c)
 {
     char path[1024];
-    snprintf(path, sizeof path, "%s/reliability.dat", dir);
+    snprintf(path, sizeof path, "%s/rel_%s_%zu.dat", dir, what, k);
     FILE *f = fopen(path, "w");
     if (f == NULL)
         return -1;
-    fprintf(f, "# bin  raw_pred raw_obs raw_n  iso_pred iso_obs iso_n  platt_pred platt_obs "
-               "platt_n  logit_pred logit_obs logit_n\n");
-    for (int k = 0; k < REPORT_BINS; k++) {
-        const struct cal_bin *set[4] = {&r->rel_model[k], &r->rel_iso[k], &r->rel_platt[k],
-                                        &r->rel_logit[k]};
-        fprintf(f, "%d", k);
-        for (int s = 0; s < 4; s++) {
-            if (set[s]->n)
-                fprintf(f, "  %.6f %.6f %zu", set[s]->mean_pred, set[s]->obs_rate, set[s]->n);
-            else
-                fprintf(f, "  NaN NaN 0");
-        }
-        fprintf(f, "\n");
+    fprintf(f, "# bin mean_pred observed n\n");
+    for (int b = 0; b < STUDY_BINS; b++) {
+        if (c->rel[b].n)
+            fprintf(f, "%d %.6f %.6f %zu\n", b, c->rel[b].mean_pred, c->rel[b].obs_rate,
+                    c->rel[b].n);
     }
-    int rc = fclose(f);
-    snprintf(path, sizeof path, "%s/equity.dat", dir);
-    f = fopen(path, "w");
-    if (f == NULL)
-        return -1;
-    for (int m = 0; m < SIM_COUNT; m++) {
-        const struct report_sim *sm = &r->sim[m];
-        fprintf(f, "# %s: close_ts trade cum_r\n%" PRId64 " 0 0\n", sm->name, r->split_ts);
-        double cum = 0.0;
-        for (size_t i = 0; i < sm->n; i++) {
-            cum += sm->rs[i];
-            fprintf(f, "%" PRId64 " %zu %.6f\n", sm->t[sm->order[i]].close_ts, i + 1, cum);
-        }
-        fprintf(f, "\n\n");
-    }
-    rc |= fclose(f);
-    return rc == 0 ? 0 : -1;
+    if (c->n == 0)
+        fprintf(f, "0 NaN NaN 0\n");
+    return fclose(f) == 0 ? 0 : -1;
 }
 
+static void write_curve(FILE *f, const char *name, const struct study *s,
+                        const struct study_trades *t)
+{
+    fprintf(f, "# %s: close_ts cum_r\n%" PRId64 " 0\n", name, s->split_ts);
+    double cum = 0.0;
+    for (size_t i = 0; i < t->n; i++) {
+        cum += t->v[i].r;
+        fprintf(f, "%" PRId64 " %.6f\n", t->v[i].close_ts, cum);
+    }
+    fprintf(f, "\n\n");
+}
+
+int report_write_data(const struct report *r, const char *dir)
+{
+    int rc = 0;
+    for (size_t k = 0; k < r->n && rc == 0; k++) {
+        const struct study *s = &r->f[k].s;
+        rc = write_rel(dir, "hold", k, &s->hold);
+        if (rc == 0)
+            rc = write_rel(dir, "tp1", k, &s->tp1);
+        char path[1024];
+        snprintf(path, sizeof path, "%s/equity_%zu.dat", dir, k);
+        FILE *f = rc == 0 ? fopen(path, "w") : NULL;
+        if (f == NULL)
+            return -1;
+        write_curve(f, "zone, default settings", s, &s->zone_t);
+        write_curve(f, "baseline 1.5 ATR / 1.5 R", s, &s->fixed_t);
+        rc = fclose(f) == 0 ? 0 : -1;
+    }
+    return rc;
+}

@@ -305,3 +305,51 @@ Test(user_files, usdjpy_inconsistent_bars_strict_repair_or_skip, .timeout = 120)
     http_free(&r);
     app_stop(a);
 }
+
+/* ---------- reading back ---------- */
+
+Test(user_files, bars_by_time_range_in_pages, .timeout = 60)
+{
+    struct app_config cfg;
+    harness_config(&cfg, NULL);
+    struct app *a = harness_start(&cfg);
+    post_ok(a, "EURUSD", 1.05, 40); /* 2022-10-10 00:00 .. 09:45, every 15 min */
+    /* [01:00, 03:00) = 8 bars, in pages of 3: 3 + 3 + 2 */
+    char path[256] = "/bars?symbol=EURUSD&from=2022-10-10T01:00:00Z&to=1665370800&limit=3";
+    const char *first[] = {"2022-10-10T01:00:00Z", "2022-10-10T01:45:00Z",
+                           "2022-10-10T02:30:00Z"};
+    size_t counts[] = {3, 3, 2};
+    for (int page = 0; page < 3; page++) {
+        struct http_reply r = http_get(a, path);
+        cr_assert_eq(r.status, 200, "%s", r.body);
+        json_t *j = http_json(&r);
+        json_t *bars = json_object_get(j, "bars");
+        cr_assert_eq(json_array_size(bars), counts[page], "%s", r.body);
+        cr_assert_str_eq(json_string_value(json_object_get(json_array_get(bars, 0), "ts")),
+                         first[page]);
+        json_t *next = json_object_get(j, "next_cursor");
+        if (page < 2)
+            snprintf(path, sizeof path, "/bars?symbol=EURUSD&to=1665370800&limit=3&cursor=%s",
+                     json_string_value(next));
+        else
+            cr_assert(json_is_null(next), "%s", r.body);
+        json_decref(j);
+        http_free(&r);
+    }
+    struct http_reply r = http_get(a, "/bars?symbol=EURUSD&form=2022-10-10T01:00:00Z");
+    cr_assert_eq(r.status, 400, "%s", r.body);
+    cr_assert_not_null(strstr(r.body, "'form'"), "%s", r.body);
+    http_free(&r);
+    r = http_get(a, "/bars?symbol=EURUSD&from=yesterday");
+    cr_assert_eq(r.status, 422, "%s", r.body);
+    http_free(&r);
+    r = http_get(a, "/bars?symbol=EURUSD&cursor=-5");
+    cr_assert_eq(r.status, 422, "%s", r.body);
+    http_free(&r);
+    /* a range with no bars is an empty page, not a 404 */
+    r = http_get(a, "/bars?symbol=EURUSD&from=2030-01-01T00:00:00Z");
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    cr_assert_not_null(strstr(r.body, "\"count\":0"), "%s", r.body);
+    http_free(&r);
+    app_stop(a);
+}
