@@ -227,7 +227,7 @@ static void drop(struct ownership *o, PGconn *c, struct lease_entry *l, int rele
     trading_drop_symbol(o->tr, l->symbol);
     state_drop_symbol(o->st, l->symbol);
     int64_t token = atomic_load(&l->token);
-    if (release && c != NULL)
+    if (c != NULL) /* owner and token must match: a lease taken over is left alone */
         (void)lease_store_release(c, l->symbol, o->id, token);
     atomic_fetch_add(release ? &o->released : &o->lost, 1);
     log_lease(o, release ? "released" : "lost", l->symbol, token);
@@ -430,7 +430,7 @@ static void settle(struct ownership *o, PGconn *c, int renewed)
             int handover = atomic_load(&l->wanted) &&
                            now_ms() - atomic_load(&l->last_write_ms) >= idle;
             if (gone)
-                drop(o, NULL, l, 0);
+                drop(o, c, l, 0); /* gives it up if it is still ours (expired, not taken) */
             else if (unwanted || handover)
                 drop(o, c, l, 1);
         }
@@ -507,22 +507,26 @@ static void *renewal_main(void *arg)
 
 /* --- lifecycle ------------------------------------------------------------------------- */
 
-static void make_id(struct ownership *o, const char *name)
+/* instance_name, else host:port (stable across restarts: a restart takes its own leases
+ * over at once), else host:pid (port 0: a new identity per start), plus a random suffix. */
+static void make_id(struct ownership *o, const char *name, int port)
 {
+    static atomic_uint seq; /* several instances in one process (the tests) */
+    unsigned n = atomic_fetch_add(&seq, 1);
     char host[64] = "host";
-    if (name[0] == '\0')
-        (void)gethostname(host, sizeof host - 1);
+    (void)gethostname(host, sizeof host - 1);
     host[sizeof host - 1] = '\0';
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
-    static atomic_uint seq;
     uint64_t salt = own_symbol_hash(host) ^ ((uint64_t)ts.tv_nsec << 20) ^
-                    ((uint64_t)getpid() << 40) ^ (uint64_t)atomic_fetch_add(&seq, 1);
+                    ((uint64_t)getpid() << 40) ^ (uint64_t)n;
+    salt &= 0xffffffffffffull;
     if (name[0] != '\0')
-        snprintf(o->id, sizeof o->id, "%s#%012" PRIx64, name, (uint64_t)(salt & 0xffffffffffffull));
+        snprintf(o->id, sizeof o->id, "%s#%012" PRIx64, name, salt);
+    else if (port != 0)
+        snprintf(o->id, sizeof o->id, "%s:%d#%012" PRIx64, host, port, salt);
     else
-        snprintf(o->id, sizeof o->id, "%s:%d#%012" PRIx64, host, (int)getpid(),
-                 (uint64_t)(salt & 0xffffffffffffull));
+        snprintf(o->id, sizeof o->id, "%s:pid%d.%u#%012" PRIx64, host, (int)getpid(), n, salt);
 }
 
 struct ownership *own_new(struct state *st, struct trading *tr)
@@ -538,7 +542,7 @@ struct ownership *own_new(struct state *st, struct trading *tr)
         free(o);
         return NULL;
     }
-    make_id(o, st->cfg.instance_name);
+    make_id(o, st->cfg.instance_name, st->cfg.port);
     pthread_rwlock_init(&o->spec_rw, NULL);
     pthread_mutex_init(&o->mu, NULL);
     pthread_mutex_init(&o->tmu, NULL);

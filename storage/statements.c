@@ -111,13 +111,16 @@ const struct pg_stmt STORE_STATEMENTS[] = {
      "DO UPDATE SET score = EXCLUDED.score, components = EXCLUDED.components, "
      "created_at = now()"},
     /* symbol leases (storage/lease_store.c): a token from the sequence, taken only over an
-     * absent, released or expired lease; the lease_log row in the same statement */
+     * absent, released or expired lease or one of the same instance name (a restart);
+     * the lease_log row in the same statement */
     {"lease_take",
      "WITH up AS (INSERT INTO symbol_leases (symbol, owner, token, expires_at) "
      "SELECT $1, $2, nextval('lease_token_seq'), clock_timestamp() + $3 * interval '1 ms' "
      "ON CONFLICT (symbol) DO UPDATE SET owner = EXCLUDED.owner, token = EXCLUDED.token, "
      "acquired_at = clock_timestamp(), expires_at = EXCLUDED.expires_at, wanted_by = NULL, "
-     "wanted_at = NULL WHERE symbol_leases.expires_at <= clock_timestamp() RETURNING token) "
+     "wanted_at = NULL WHERE symbol_leases.expires_at <= clock_timestamp() "
+     "OR split_part(symbol_leases.owner, '#', 1) = split_part(EXCLUDED.owner, '#', 1) "
+     "RETURNING token) "
      "INSERT INTO lease_log (symbol, token, owner) SELECT $1, token, $2 FROM up "
      "RETURNING token"},
     {"lease_renew",
