@@ -83,7 +83,8 @@ int decode_bars_csv(const char *text, size_t len, const char *symbol, const char
 
 void bar_batch_free(struct bar_batch *b);
 
-/* Longest future a bar ts may be ahead of the clock. */
-#define DECODE_MAX_FUTURE_S (2 * 86400)
+/* Longest future a bar ts may be ahead of the clock: the domain's rule, which the trade
+ * routes apply to their ts too (domain/bar.h). */
+#define DECODE_MAX_FUTURE_S BAR_MAX_FUTURE_S
 
 #endif

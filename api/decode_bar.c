@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "domain/instrument.h"
+#include "domain/utf8.h"
 
 const char *const DECODE_PRICE_KEYS[RAW_PRICES] = {"open", "high", "low", "close", "volume"};
 
@@ -24,10 +25,13 @@ void decode_add_error(struct bar_batch *b, long where, const char *fmt, ...)
     if (b->nerrors < DECODE_MAX_ERRORS) {
         struct decode_error *e = &b->errors[b->nerrors];
         e->where = where;
+        char text[256];
         va_list ap;
         va_start(ap, fmt);
-        vsnprintf(e->reason, sizeof e->reason, fmt, ap);
+        vsnprintf(text, sizeof text, fmt, ap);
         va_end(ap);
+        /* the reason may quote the item: cut on a character, valid UTF-8 (domain/utf8.h) */
+        utf8_clip(e->reason, sizeof e->reason, text, sizeof e->reason - 1);
     }
     b->nerrors++;
 }

@@ -16,6 +16,7 @@
 
 #include "domain/instrument.h"
 #include "domain/tz.h"
+#include "domain/utf8.h"
 
 enum col {
     C_DATE,    /* a date, or a date and time in one field */
@@ -197,7 +198,9 @@ static void detect_decimal_comma(struct csv_layout *l, char **f, int n)
 
 /* "20221010" + "001500" (compact MetaStock-style fields of some MT4 exports) ->
  * "2022.10.10 00:15:00"; other forms are joined with a space. */
-static void join_when(const char *date, const char *clock, char *out, size_t outlen)
+/* 0, or -1 when the joined text does not fit out: a time cut to fit could read as another
+ * time (an offset cut off), so it is refused, never cut. */
+static int join_when(const char *date, const char *clock, char *out, size_t outlen)
 {
     size_t dn = strlen(date), cn = clock ? strlen(clock) : 0;
     int compact_date = dn == 8 && strspn(date, "0123456789") == 8;
@@ -211,22 +214,27 @@ static void join_when(const char *date, const char *clock, char *out, size_t out
         snprintf(c, sizeof c, "%.2s:%.2s:%.2s", clock, clock + 2, cn == 6 ? clock + 4 : "00");
     else if (clock != NULL)
         snprintf(c, sizeof c, "%.15s", clock);
+    int n;
     if (clock == NULL)
-        snprintf(out, outlen, "%s", compact_date ? d : date);
+        n = snprintf(out, outlen, "%s", compact_date ? d : date);
     else
-        snprintf(out, outlen, "%s %s", d, c);
+        n = snprintf(out, outlen, "%s %s", d, c);
+    int whole = clock == NULL || (dn < sizeof d && cn < sizeof c);
+    return n >= 0 && (size_t)n < outlen && whole ? 0 : -1;
 }
 
 /* The bar's UTC instant: a wall-clock time is read in b->tz. 0, or -1 with the error
  * recorded. last_ts: the previous bar's, to place a repeated autumn hour after it. */
-static int row_time(struct bar_batch *b, const char *when, long line, int64_t last_ts,
-                    int64_t *ts)
+static int row_time(struct bar_batch *b, const char *when, int fits, long line,
+                    int64_t last_ts, int64_t *ts)
 {
     int absolute = 0;
-    if (decode_time_zoned(when, ts, &absolute) != 0) {
+    char shown[41]; /* what a message quotes: 40 bytes at most, cut on a character */
+    utf8_clip(shown, sizeof shown, when, sizeof shown - 1);
+    if (!fits || decode_time_zoned(when, ts, &absolute) != 0) {
         decode_add_error(b, line,
-                         "cannot read the time '%.40s' (2022.10.10 00:15[:00], "
-                         "2022-10-10T00:15:00Z, epoch seconds)", when);
+                         "cannot read the time '%s' (2022.10.10 00:15[:00], "
+                         "2022-10-10T00:15:00Z, epoch seconds)", shown);
         return -1;
     }
     if (b->tz == NULL || absolute)
@@ -234,8 +242,8 @@ static int row_time(struct bar_batch *b, const char *when, long line, int64_t la
     int64_t earlier, later;
     enum tz_local k = tz_local_to_utc(b->tz, *ts, &earlier, &later);
     if (k == TZ_GAP) {
-        decode_add_error(b, line, "the time '%.40s' does not exist in tz (clocks went forward)",
-                         when);
+        decode_add_error(b, line, "the time '%s' does not exist in tz (clocks went forward)",
+                         shown);
         return -1;
     }
     *ts = k == TZ_AMBIGUOUS && earlier <= last_ts ? later : earlier;
@@ -259,22 +267,25 @@ static int decode_csv_row(struct bar_batch *b, const struct csv_layout *l, char 
     }
     struct bar bar = {0};
     char when[64];
-    join_when(f[l->idx[C_DATE]], l->idx[C_TIME] >= 0 ? f[l->idx[C_TIME]] : NULL, when,
-              sizeof when);
-    if (row_time(b, when, line, b->n ? b->bars[b->n - 1].ts : INT64_MIN, &bar.ts) != 0)
+    int fits = join_when(f[l->idx[C_DATE]], l->idx[C_TIME] >= 0 ? f[l->idx[C_TIME]] : NULL,
+                         when, sizeof when) == 0;
+    if (row_time(b, when, fits, line, b->n ? b->bars[b->n - 1].ts : INT64_MIN, &bar.ts) != 0)
         return 0;
     static const char *const names[4] = {"open", "high", "low", "close"};
     double *fields[4] = {&bar.open, &bar.high, &bar.low, &bar.close};
     for (int k = 0; k < 4; k++) {
         if (parse_double(l, f[l->idx[C_OPEN + k]], fields[k]) != 0) {
-            decode_add_error(b, line, "%s '%.24s' is not a number", names[k],
-                             f[l->idx[C_OPEN + k]]);
+            char shown[25];
+            utf8_clip(shown, sizeof shown, f[l->idx[C_OPEN + k]], sizeof shown - 1);
+            decode_add_error(b, line, "%s '%s' is not a number", names[k], shown);
             return 0;
         }
     }
     int vcol = l->idx[C_TICKVOL] >= 0 ? l->idx[C_TICKVOL] : l->idx[C_VOLUME];
     if (vcol >= 0 && parse_double(l, f[vcol], &bar.volume) != 0) {
-        decode_add_error(b, line, "volume '%.24s' is not a number", f[vcol]);
+        char shown[25];
+        utf8_clip(shown, sizeof shown, f[vcol], sizeof shown - 1);
+        decode_add_error(b, line, "volume '%s' is not a number", shown);
         return 0;
     }
     return decode_accept_bar(b, line, &bar, now);

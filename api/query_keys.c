@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "api/handlers.h"
+#include "domain/utf8.h"
 
 struct key_scan {
     const char *const *allowed;
@@ -36,10 +37,11 @@ int rq_query_only(const struct request *rq, struct reply *rp, const char *const 
     json_t *names = json_array();
     for (size_t i = 0; names != NULL && allowed[i] != NULL; i++)
         json_array_append_new(names, json_string(allowed[i]));
-    char msg[160];
-    snprintf(msg, sizeof msg, "unknown query parameter '%.60s'", s.unknown);
+    char shown[61], msg[160]; /* the client's name, cut on a character (domain/utf8.h) */
+    utf8_clip(shown, sizeof shown, s.unknown, sizeof shown - 1);
+    snprintf(msg, sizeof msg, "unknown query parameter '%s'", shown);
     reply_error(rp, 400, "unknown_parameter", msg,
-                json_pack("{s:s, s:o}", "parameter", s.unknown, "known",
+                json_pack("{s:s, s:o}", "parameter", shown, "known",
                           names ? names : json_array()));
     return -1;
 }

@@ -96,7 +96,15 @@ static void write_method(FILE *f, const char *cmd)
                "accepted setups run through `trade_trail` on every following bar. **Baseline**: "
                "the same entries with a stop 1.5 × ATR away and one target at 1.5 R (stop first "
                "when a bar reaches both). A trade still open at the last bar closes at its "
-               "close. R = |entry − initial stop|.\n\n", STUDY_BINS, STUDY_DRAWS, STUDY_SEED);
+               "close. R = |entry − initial stop|. Counted on the zone trades: TP2 hits, runner "
+               "activations, and runner zone-to-zone stop moves (a `stop_moved` event naming a "
+               "zone after the runner activated).\n"
+               "- **Evidence**: the engine's own tally of resolved tests at zones and at their "
+               "hidden control levels, row by row as `GET /symbols/{symbol}/evidence` serves "
+               "it (bounce = hold or sweep; lift = bounce rate at zones − at controls, with the "
+               "engine's normal-approximation interval), for the whole file and for the tests "
+               "resolved in the judged half (with a day-block bootstrap interval).\n\n",
+            STUDY_BINS, STUDY_DRAWS, STUDY_SEED);
 }
 
 static void write_targets(FILE *f, const struct report *r)
@@ -128,6 +136,26 @@ static void write_targets(FILE *f, const struct report *r)
                               : "not above 0: `prob_hold` does not beat a constant");
 }
 
+static void write_overview(FILE *f, const struct report *r)
+{
+    fprintf(f, "## Overview (judged halves)\n\n| file | bars | zone tests | lift at zones vs "
+               "controls (all) | setups taken | zone expectancy (R) | baseline, same entries "
+               "(R) | zone − baseline (R) |\n|---|---:|---:|---:|---:|---:|---:|---:|\n");
+    for (size_t k = 0; k < r->n; k++) {
+        const struct study *s = &r->f[k].s;
+        fprintf(f, "| %s | %zu | %zu | ", r->f[k].name, s->n_bars, s->hold.n);
+        if (s->n_ev)
+            fprintf(f, "%+.3f [%+.3f, %+.3f] | ", s->ev[s->ev_all].judged.lift,
+                    s->ev[s->ev_all].lo, s->ev[s->ev_all].hi);
+        else
+            fprintf(f, "– | ");
+        fprintf(f, "%zu of %zu | %+.3f [%+.3f, %+.3f] | %+.3f | %+.3f [%+.3f, %+.3f] |\n",
+                s->zone.accepted, s->zone.entries, s->zone.m.expectancy, s->zone.exp_lo,
+                s->zone.exp_hi, s->fixed_same.m.expectancy, s->diff, s->diff_lo, s->diff_hi);
+    }
+    fprintf(f, "\n");
+}
+
 static void write_conclusion(FILE *f, const struct report *r)
 {
     size_t better = 0, worse = 0, pos_lift = 0, neg_lift = 0, with_ev = 0;
@@ -151,13 +179,20 @@ static void write_conclusion(FILE *f, const struct report *r)
                 pos_lift, with_ev, neg_lift,
                 pos_lift == 0 ? "The zones do not hold more often than random prices at the "
                                 "same distance, as the outside probe expected (RESEARCH.md)."
-                              : "Where the interval clears 0, the zones hold more often than "
-                                "their controls there.");
+                              : "Where the interval clears 0 the zones bounced more often than "
+                                "their controls. The outside probe (RESEARCH.md) found no such "
+                                "lift at its plain levels; the engine's merged zones, band "
+                                "widths and control placement differ from the probe's, so the "
+                                "difference is the engine's to explain, and a lift of a few "
+                                "points is small against the barrier geometry's base rate.");
     fprintf(f, "- **Setups with the defaults against the fixed 1.5-ATR baseline on the same "
                "entries**: the zone method did better with an interval above 0 on %zu of %zu "
                "files and worse with an interval below 0 on %zu. %s\n", better, r->n, worse,
-            better == 0 ? "Zone exits show no edge over fixed ATR exits."
-                        : "See the files' tables for where.");
+            better == 0 && worse == 0 ? "Zone exits show no edge over fixed ATR exits, and "
+                                        "no measurable harm."
+            : better == 0             ? "Zone exits show no edge over fixed ATR exits, and "
+                                        "cost money where the interval is below 0."
+                                      : "See the files' tables for where.");
     const struct study_pool *p = &r->pool;
     fprintf(f, "- **Probabilities**: pooled Brier skill of `prob_hold` %+.4f [%+.4f, %+.4f]: "
                "%s\n\n", p->skill, p->skill_lo, p->skill_hi,
@@ -265,6 +300,7 @@ void report_write_md(FILE *f, const struct report *r, const char *cmd)
 {
     write_method(f, cmd);
     write_targets(f, r);
+    write_overview(f, r);
     write_conclusion(f, r);
     fprintf(f, "![reliability of prob_hold](img/reliability_hold.png)\n"
                "![reliability of p_tp1_first](img/reliability_tp1.png)\n\n");

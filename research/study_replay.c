@@ -223,7 +223,7 @@ static int trail_all(struct replay *rp, size_t j, size_t *entry_bar)
         struct trail_events out;
         int runner = t->runner_active;
         if (trade_trail(t, rp->zones, rp->n_zones, &rp->params, s->pip, b->close, b->high,
-                        b->low, b->ts, &out) == TRAIL_INVALID)
+                        b->low, b->ts, b->ts, &out) == TRAIL_INVALID)
             return -1;
         count_events(s, &out, runner);
         size_t en = rp->trade_entry[i];
@@ -287,7 +287,7 @@ static int close_at_end(struct replay *rp, size_t j, size_t *entry_bar)
         struct trade *t = &rp->trades[i];
         if (t->status != TRADE_OPEN)
             continue;
-        trade_close(t, b->close, b->ts);
+        trade_close(t, b->close, b->ts, b->ts);
         size_t en = rp->trade_entry[i];
         if (add_trade(&s->zone_t, en, &rp->bars[entry_bar[en]], b, j, t->realised_r) != 0)
             return -1;

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "domain/instrument.h"
 #include "service/ownership.h"
@@ -131,6 +132,12 @@ static int publish(struct symbol_state *s)
     struct zone_snapshot *snap = snapshot_build(s->eng, s->nlog ? s->log[0].ts : 0);
     if (snap == NULL)
         return -1;
+    if (s->versions == 0) { /* seeded by the clock: a restart never reuses a version */
+        struct timespec now;
+        clock_gettime(CLOCK_REALTIME, &now);
+        s->versions = (uint64_t)now.tv_sec * 1000000u + (uint64_t)now.tv_nsec / 1000u;
+    }
+    snap->version = ++s->versions;
     pthread_mutex_lock(&s->snap_lock);
     struct zone_snapshot *old = s->snap;
     s->snap = snap;
@@ -198,6 +205,75 @@ static struct symbol_state *symbol_get_or_create(struct state *st, const char *s
 out:
     pthread_mutex_unlock(&st->reg.create_lock);
     return s;
+}
+
+/* An empty engine for s with timeframe tf (pip from the configuration or price), its
+ * empty snapshot published; s->log emptied. Under s->write_lock. 0, or -1 out of memory
+ * (s unchanged). */
+static int symbol_renew(struct state *st, struct symbol_state *s, enum timeframe tf,
+                        double price)
+{
+    int inferred = 0;
+    double pip = pip_for(st, s->name, price, &inferred);
+    struct engine *e = engine_new(&st->cfg.params, pip, tf);
+    if (e == NULL)
+        return -1;
+    struct engine *old = s->eng;
+    s->eng = e;
+    size_t nlog = s->nlog;
+    s->nlog = 0;
+    if (publish(s) != 0) {
+        s->eng = old;
+        s->nlog = nlog;
+        engine_free(e);
+        return -1;
+    }
+    engine_free(old);
+    s->tf = tf;
+    s->pip = pip;
+    s->pip_inferred = inferred;
+    return 0;
+}
+
+enum delete_status state_delete_symbol(struct state *st, struct symbol_state *s,
+                                       const struct delete_hooks *h, int force,
+                                       struct symbol_deleted *out)
+{
+    memset(out, 0, sizeof *out);
+    pthread_mutex_lock(&s->write_lock);
+    enum delete_status rc = DELETE_OK;
+    long open = h->open_trades(h->ctx, s->name);
+    if (open > 0 && !force) {
+        out->trades = open;
+        rc = DELETE_OPEN_TRADES;
+        goto out;
+    }
+    if (st->persist) {
+        long counts[4] = {0};
+        PGconn *c = pg_conn();
+        if (c == NULL || pg_command(c, "BEGIN") != 0 ||
+            symbols_store_delete(c, s->name, counts) != 0 ||
+            idem_before_commit(c, counts[0], 0) != 0 || pg_command(c, "COMMIT") != 0) {
+            if (c != NULL)
+                PQclear(PQexec(c, "ROLLBACK"));
+            rc = DELETE_UNAVAILABLE;
+            goto out;
+        }
+        *out = (struct symbol_deleted){counts[0], counts[1], counts[2], counts[3]};
+    } else {
+        out->bars = (long)s->nlog;
+    }
+    /* committed: the memory follows (an empty engine of the same timeframe) */
+    if (symbol_renew(st, s, s->tf, s->nlog ? s->log[0].close : 1.0) != 0) {
+        rc = DELETE_NOMEM;
+        goto out;
+    }
+    s->persisted = 0;
+    atomic_store(&s->duplicates, 0);
+    h->forget(h->ctx, s->name);
+out:
+    pthread_mutex_unlock(&s->write_lock);
+    return rc;
 }
 
 static int log_append(struct symbol_state *s, const struct bar *bars, size_t n)
@@ -285,6 +361,17 @@ static int changed_zones(const struct engine *e, const struct zone_events *ev,
     return 0;
 }
 
+/* A symbol created by a request whose bars were all refused has no bar yet: its inferred
+ * pip follows the first bar that is offered now, not the refused one (a first bar at 1e11
+ * must not fix the scale of every later bar). Called with write_lock held. */
+static enum ingest_status rescale_unfed(struct state *st, struct symbol_state *s, double price)
+{
+    if (s->nlog > 0 || !s->pip_inferred || s->pip == instrument_infer_pip(price))
+        return INGEST_OK;
+    s->pip = instrument_infer_pip(price);
+    return rebuild(st, s) == 0 ? INGEST_OK : INGEST_NOMEM;
+}
+
 /* Splits the request into new bars and duplicates; fills item errors. */
 static enum ingest_status classify(struct symbol_state *s, const struct bar *bars, size_t n,
                                    struct bar *fresh, size_t *nfresh,
@@ -294,7 +381,12 @@ static enum ingest_status classify(struct symbol_state *s, const struct bar *bar
     *nfresh = 0;
     for (size_t i = 0; i < n; i++) {
         int64_t ts = bars[i].ts;
-        if (ts > last) {
+        const char *off_scale = bar_check_scale(&bars[i], s->pip);
+        if (off_scale != NULL) {
+            if (out->nerrors < 16)
+                out->errors[out->nerrors] = (struct ingest_item_error){i, off_scale};
+            out->nerrors++;
+        } else if (ts > last) {
             fresh[(*nfresh)++] = bars[i];
             last = ts;
         } else if (ts == last || log_contains(s, ts)) {
@@ -411,22 +503,33 @@ static enum ingest_status ingest_owned(struct state *st, const char *symbol,
     struct symbol_state *s = symbol_get_or_create(st, symbol, tf, bars[0].close, &why);
     if (s == NULL)
         return why;
-    if (s->tf != tf) {
-        snprintf(out->message, sizeof out->message,
-                 "symbol %s is fed with %s bars; send %s bars or use another symbol name",
-                 symbol, tf_name(s->tf), tf_name(s->tf));
-        return INGEST_CONFLICT;
-    }
     struct bar *fresh = malloc(n * sizeof *fresh);
     if (fresh == NULL)
         return INGEST_NOMEM;
     pthread_mutex_lock(&s->write_lock);
+    /* a symbol emptied by DELETE /symbols starts again with the timeframe it is sent */
+    if (s->tf != tf && s->nlog == 0 && !s->persisted &&
+        symbol_renew(st, s, tf, bars[0].close) != 0) {
+        pthread_mutex_unlock(&s->write_lock);
+        free(fresh);
+        return INGEST_NOMEM;
+    }
+    if (s->tf != tf) {
+        snprintf(out->message, sizeof out->message,
+                 "symbol %s is fed with %s bars; send %s bars or use another symbol name",
+                 symbol, tf_name(s->tf), tf_name(s->tf));
+        pthread_mutex_unlock(&s->write_lock);
+        free(fresh);
+        return INGEST_CONFLICT;
+    }
     size_t nfresh = 0;
-    enum ingest_status rc = classify(s, bars, n, fresh, &nfresh, out);
+    enum ingest_status rc = rescale_unfed(st, s, bars[0].close);
+    if (rc == INGEST_OK)
+        rc = classify(s, bars, n, fresh, &nfresh, out);
     if (rc == INGEST_OK && nfresh > 0) {
         uint64_t t0 = write_metrics_now_ns();
         rc = apply_and_commit(st, s, fresh, nfresh, out->duplicates, cl);
-        write_metrics_observe(write_metrics_now_ns() - t0, rc == INGEST_OK);
+        write_metrics_observe(write_metrics_now_ns() - t0, rc == INGEST_OK || idem_lost());
     }
     if (rc == INGEST_OK) {
         out->accepted = nfresh;

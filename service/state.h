@@ -26,6 +26,8 @@
 
 struct zone_snapshot {
     atomic_int refs;
+    /* changes with every publish and across restarts: GET /zones' ETag */
+    uint64_t version;
     int64_t first_ts, last_ts;
     double last_close;
     uint64_t bar_count;
@@ -49,6 +51,7 @@ struct symbol_state {
     size_t nlog, caplog;
     pthread_mutex_t snap_lock;    /* guards the snapshot pointer swap, held for nanoseconds */
     struct zone_snapshot *snap;
+    uint64_t versions;            /* the last snapshot's version; only under write_lock */
     atomic_uint_fast64_t duplicates;
 };
 
@@ -131,5 +134,32 @@ struct ingest_result {
  */
 enum ingest_status state_ingest(struct state *st, const char *symbol, enum timeframe tf,
                                 const struct bar *bars, size_t n, struct ingest_result *out);
+
+enum delete_status {
+    DELETE_OK,
+    DELETE_OPEN_TRADES,  /* open trades and no force: nothing changed (409) */
+    DELETE_UNAVAILABLE,  /* the database could not commit: nothing changed (503) */
+    DELETE_NOMEM,
+};
+
+/* What DELETE /symbols/{symbol} removed (trades: the open ones when refused). */
+struct symbol_deleted {
+    long bars, zones, trades, other_rows;
+};
+
+/*
+ * Removes everything of s (DELETE /symbols/{symbol}): under its write_lock, refuses while
+ * h->open_trades(ctx, name) > 0 unless force, deletes its rows in one transaction (with the
+ * request's Idempotency-Key), then empties its bar log and zone engine. The symbol's slot
+ * stays (readers see no bars: 404); its next bars start it again, with any timeframe.
+ */
+struct delete_hooks {
+    long (*open_trades)(void *ctx, const char *symbol); /* how many are open */
+    void (*forget)(void *ctx, const char *symbol);      /* after the commit, under the lock */
+    void *ctx;
+};
+enum delete_status state_delete_symbol(struct state *st, struct symbol_state *s,
+                                       const struct delete_hooks *h, int force,
+                                       struct symbol_deleted *out);
 
 #endif

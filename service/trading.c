@@ -241,6 +241,15 @@ static int active_zones(struct symbol_state *s, struct zone **out, size_t *n,
     return 0;
 }
 
+/* The time of the symbol's last bar as its published snapshot has it (0 without one). */
+static int64_t last_bar_ts(struct symbol_state *s)
+{
+    struct zone_snapshot *snap = snapshot_acquire(s);
+    int64_t ts = snap != NULL ? snap->last_ts : 0;
+    snapshot_release(snap);
+    return ts;
+}
+
 static int symbol_has_bars(struct symbol_state *s)
 {
     struct zone_snapshot *snap = snapshot_acquire(s);
@@ -479,7 +488,8 @@ static enum trading_status lock_trade(struct state *st, struct trading *tr, uint
 
 static enum trading_status commit_locked(struct state *st, struct trading *tr,
                                          const struct trade *before, struct trading_update *out,
-                                         int64_t ts, const struct own_claim *cl);
+                                         int64_t ts, int64_t bar_ts,
+                                         const struct own_claim *cl);
 
 /* Commits the update in out (applied to a copy of before), then publishes it. Called with
  * the trade's stripe held; a close also takes the symbol's write_lock, which serialises
@@ -487,12 +497,12 @@ static enum trading_status commit_locked(struct state *st, struct trading *tr,
 static enum trading_status commit_update(struct state *st, struct trading *tr,
                                          struct symbol_state *s, const struct trade *before,
                                          struct trading_update *out, int64_t ts,
-                                         const struct own_claim *cl)
+                                         int64_t bar_ts, const struct own_claim *cl)
 {
     int closing = out->trade.status == TRADE_CLOSED;
     if (closing)
         pthread_mutex_lock(&s->write_lock);
-    enum trading_status rc = commit_locked(st, tr, before, out, ts, cl);
+    enum trading_status rc = commit_locked(st, tr, before, out, ts, bar_ts, cl);
     if (closing)
         pthread_mutex_unlock(&s->write_lock);
     return rc;
@@ -500,7 +510,8 @@ static enum trading_status commit_update(struct state *st, struct trading *tr,
 
 static enum trading_status commit_locked(struct state *st, struct trading *tr,
                                          const struct trade *before, struct trading_update *out,
-                                         int64_t ts, const struct own_claim *cl)
+                                         int64_t ts, int64_t bar_ts,
+                                         const struct own_claim *cl)
 {
     const struct trade *after = &out->trade;
     struct learner_table learned = {0};
@@ -517,7 +528,8 @@ static enum trading_status commit_locked(struct state *st, struct trading *tr,
         learner_learn(&learned, after, outcomes, TRADE_MAX_ZONES, &nout);
     if (st->persist) {
         PGconn *c = pg_conn();
-        int64_t ev_ts = ts != TRADE_TS_NONE ? ts : (int64_t)time(NULL);
+        /* one clock per trade: bar time, never the wall clock (trade_update_time) */
+        int64_t ev_ts = trade_update_time(before, ts, bar_ts);
         /* BEGIN, the rows and COMMIT in one pipeline: one round trip */
         int ok = c != NULL && trades_store_pipeline_begin(c) == 0;
         if (ok) {
@@ -592,6 +604,11 @@ enum trading_status trading_trail(struct state *st, struct trading *tr, uint64_t
                                   struct trading_update *out, char *msg, size_t msglen)
 {
     memset(out, 0, sizeof *out);
+    const char *bad_ts = trade_check_ts(ts, (int64_t)time(NULL));
+    if (bad_ts != NULL) {
+        snprintf(msg, msglen, "%s", bad_ts);
+        return TRADING_INVALID;
+    }
     struct own_claim cl;
     enum trading_status rc = own_trade(st, tr, id, &cl, msg, msglen);
     if (rc != TRADING_OK)
@@ -605,6 +622,11 @@ enum trading_status trading_close(struct state *st, struct trading *tr, uint64_t
                                   char *msg, size_t msglen)
 {
     memset(out, 0, sizeof *out);
+    const char *bad_ts = trade_check_ts(ts, (int64_t)time(NULL));
+    if (bad_ts != NULL) {
+        snprintf(msg, msglen, "%s", bad_ts);
+        return TRADING_INVALID;
+    }
     struct own_claim cl;
     enum trading_status rc = own_trade(st, tr, id, &cl, msg, msglen);
     if (rc != TRADING_OK)
@@ -618,7 +640,6 @@ static enum trading_status trail_owned(struct state *st, struct trading *tr, uin
                                        struct trading_update *out, char *msg, size_t msglen,
                                        const struct own_claim *cl)
 {
-    memset(out, 0, sizeof *out);
     struct symbol_state *s = NULL;
     enum trading_status rc = lock_trade(st, tr, id, &s, out);
     if (rc != TRADING_OK)
@@ -633,7 +654,7 @@ static enum trading_status trail_owned(struct state *st, struct trading *tr, uin
         goto out;
     enum trail_status ts_rc = trade_trail(&out->trade, snap->zones, snap->n,
                                           &state_live(st)->params, before.pip, price, high,
-                                          low, ts, &out->ev);
+                                          low, ts, snap->last_ts, &out->ev);
     if (ts_rc == TRAIL_INVALID) {
         snprintf(msg, msglen, "%s", out->ev.note);
         rc = TRADING_INVALID;
@@ -646,7 +667,7 @@ static enum trading_status trail_owned(struct state *st, struct trading *tr, uin
         rc = TRADING_CLOSED;
     } else {
         assert((before.stop - out->trade.stop) * before.side <= 1e-12);
-        rc = commit_update(st, tr, s, &before, out, ts, cl);
+        rc = commit_update(st, tr, s, &before, out, ts, snap->last_ts, cl);
     }
 out:
     pthread_mutex_unlock(stripe_of(tr, id));
@@ -663,10 +684,11 @@ static enum trading_status close_owned(struct state *st, struct trading *tr, uin
     if (rc != TRADING_OK)
         return rc;
     struct trade before = out->trade;
-    enum trail_status cs = trade_close(&out->trade, price, ts);
+    int64_t bar_ts = last_bar_ts(s);
+    enum trail_status cs = trade_close(&out->trade, price, ts, bar_ts);
     if (cs == TRAIL_INVALID) {
-        snprintf(msg, msglen, "price must be a finite number > 0 and ts not older than the "
-                              "trade's last update");
+        snprintf(msg, msglen, "price must be a finite number within 1 to 1e8 pips of the "
+                              "symbol and ts not older than the trade's last update");
         rc = TRADING_INVALID;
     } else if (cs != TRAIL_OK) {
         rc = TRADING_CLOSED;
@@ -677,7 +699,7 @@ static enum trading_status close_owned(struct state *st, struct trading *tr, uin
         out->ev.stop = out->trade.stop;
         out->ev.remaining = out->trade.remaining;
         out->ev.status = out->trade.status;
-        rc = commit_update(st, tr, s, &before, out, ts, cl);
+        rc = commit_update(st, tr, s, &before, out, ts, bar_ts, cl);
     }
     pthread_mutex_unlock(stripe_of(tr, id));
     return rc;
@@ -765,4 +787,32 @@ int trading_load_symbol(struct trading *tr, PGconn *c, const char *symbol)
                  : -1;
     pthread_mutex_unlock(&tr->lock);
     return rc;
+}
+
+long trading_open_of(void *ctx, const char *symbol)
+{
+    struct trading *tr = ctx;
+    long n = 0;
+    pthread_mutex_lock(&tr->lock);
+    for (size_t i = 0; i < tr->nopen; i++)
+        n += strcmp(tr->open[i].symbol, symbol) == 0;
+    pthread_mutex_unlock(&tr->lock);
+    return n;
+}
+
+void trading_forget_symbol(void *ctx, const char *symbol)
+{
+    struct trading *tr = ctx;
+    pthread_mutex_lock(&tr->lock);
+    for (size_t i = tr->nopen; i-- > 0;)
+        if (strcmp(tr->open[i].symbol, symbol) == 0)
+            remove_open(tr, i);
+    /* the entry stays where it is (others hold pointers to theirs); only emptied */
+    for (size_t i = 0; i < tr->nlearn; i++) {
+        if (strcmp(tr->learn[i].symbol, symbol) == 0) {
+            free(tr->learn[i].tab.rows);
+            tr->learn[i].tab = (struct learner_table){0};
+        }
+    }
+    pthread_mutex_unlock(&tr->lock);
 }

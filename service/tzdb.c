@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "domain/tz.h"
+#include "domain/utf8.h"
 
 #define TZDB_MAX 64
 #define TZIF_MAX_BYTES (1 << 17)
@@ -82,9 +83,11 @@ static int lookup(const char *name, const struct tz **out, char *why, size_t why
         if (rc == -2)
             return -2;
         if (rc != 0) {
+            char shown[41]; /* a client's text: cut on a character (domain/utf8.h) */
+            utf8_clip(shown, sizeof shown, name, sizeof shown - 1);
             snprintf(why, whylen,
-                     "tz '%.40s' is neither an IANA time zone (Europe/Athens) nor an offset "
-                     "(+02:00, UTC+3)", name);
+                     "tz '%s' is neither an IANA time zone (Europe/Athens) nor an offset "
+                     "(+02:00, UTC+3)", shown);
             return -1;
         }
     }

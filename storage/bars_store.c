@@ -40,6 +40,18 @@ int symbols_store_get(PGconn *c, const char *symbol, struct symbol_row *out)
     return rc;
 }
 
+int symbols_store_delete(PGconn *c, const char *symbol, long counts[4])
+{
+    const char *v[1] = {symbol};
+    PGresult *r = pg_exec(c, "symbol_delete", 1, v);
+    if (r == NULL)
+        return -1;
+    for (int i = 0; i < 4; i++)
+        counts[i] = (long)pg_get_int64(r, 0, i);
+    PQclear(r);
+    return 0;
+}
+
 int symbols_store_each(PGconn *c, int (*fn)(void *ctx, const struct symbol_row *s), void *ctx)
 {
     PGresult *r = pg_exec(c, "symbols_all", 0, NULL);

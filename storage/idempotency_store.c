@@ -56,6 +56,11 @@ int idem_armed(void)
     return t_pending != NULL;
 }
 
+int idem_lost(void)
+{
+    return t_pending != NULL && t_pending->taken;
+}
+
 int idem_before_commit(PGconn *c, int64_t a, int64_t b)
 {
     struct idem_pending *p = t_pending;

@@ -37,6 +37,10 @@ struct symbol_row {
 };
 
 int symbols_store_insert(PGconn *c, const struct symbol_row *s);
+/* Deletes every row of symbol (bars, zones and their events, trades with their decisions
+ * and events, learner statistics, reports, the symbols row) in one statement; counts[]
+ * gets the bars, zones, trades and all other rows removed. */
+int symbols_store_delete(PGconn *c, const char *symbol, long counts[4]);
 /* Calls fn for each stored symbol; stops and returns fn's non-zero value. */
 int symbols_store_each(PGconn *c, int (*fn)(void *ctx, const struct symbol_row *s), void *ctx);
 /* The stored row of symbol: 1 found (*out filled), 0 not stored, -1 database error. */
@@ -190,5 +194,9 @@ void idem_arm(struct idem_pending *p);
 int idem_before_commit(PGconn *c, int64_t a, int64_t b);
 /* 1 when this thread has a key armed (idem_before_commit has a row to write), else 0. */
 int idem_armed(void);
+/* 1 when this thread's armed key was taken by a concurrent request: the rollback that
+ * followed is the key's rule at work, not a database failure (no write failure is counted;
+ * the API layer replaces the answer with the winner's, or with 422 for another body). */
+int idem_lost(void);
 
 #endif
