@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "domain/instrument.h"
+#include "service/ownership.h"
 #include "service/write_metrics.h"
 #include "storage/stores.h"
 
@@ -403,7 +404,7 @@ static enum ingest_status classify(struct symbol_state *s, const struct bar *bar
 /* Pushes bars into the engine and writes bars, zones and events in one transaction. */
 static enum ingest_status apply_and_commit(struct state *st, struct symbol_state *s,
                                            const struct bar *bars, size_t n,
-                                           size_t duplicates)
+                                           size_t duplicates, const struct own_claim *cl)
 {
     struct zone_events ev = {0};
     PGconn *c = NULL;
@@ -442,8 +443,9 @@ static enum ingest_status apply_and_commit(struct state *st, struct symbol_state
         int rc = zones_store_upsert(c, s->name, zones, nz);
         free(zones);
         /* the request's Idempotency-Key, if any, commits with the bars (api/idempotency.h) */
+        /* the lease fence last: its row lock is held for the shortest time */
         if (rc != 0 || zone_events_store_insert(c, s->name, ev.v, ev.n) != 0 ||
-            idem_before_commit(c, (int64_t)n, (int64_t)duplicates) != 0 ||
+            own_fence(st->own, c, cl) != 0 || idem_before_commit(c, (int64_t)n, (int64_t)duplicates) != 0 ||
             pg_command(c, "COMMIT") != 0)
             goto fail;
         s->persisted = 1;
@@ -467,12 +469,36 @@ fail:
     return st->persist ? INGEST_UNAVAILABLE : INGEST_NOMEM;
 }
 
+static enum ingest_status ingest_owned(struct state *st, const char *symbol,
+                                       enum timeframe tf, const struct bar *bars, size_t n,
+                                       struct ingest_result *out, const struct own_claim *cl);
+
 enum ingest_status state_ingest(struct state *st, const char *symbol, enum timeframe tf,
                                 const struct bar *bars, size_t n, struct ingest_result *out)
 {
     memset(out, 0, sizeof *out);
     if (n == 0)
         return INGEST_OK;
+    struct own_claim cl;
+    enum own_verdict v = own_begin(st->own, symbol, OWN_INGEST, &cl, out->owner,
+                                   sizeof out->owner);
+    if (v != OWN_OK)
+        return v == OWN_MISDIRECTED ? INGEST_MISDIRECTED
+               : v == OWN_NOMEM     ? INGEST_NOMEM
+               : v == OWN_MOVING    ? INGEST_MOVING
+                                    : INGEST_UNAVAILABLE;
+    enum ingest_status rc = ingest_owned(st, symbol, tf, bars, n, out, &cl);
+    int lost = pg_take_fence_lost();
+    own_end(st->own, &cl, lost);
+    if (lost && rc == INGEST_UNAVAILABLE)
+        rc = INGEST_MISDIRECTED;
+    return rc;
+}
+
+static enum ingest_status ingest_owned(struct state *st, const char *symbol,
+                                       enum timeframe tf, const struct bar *bars, size_t n,
+                                       struct ingest_result *out, const struct own_claim *cl)
+{
     enum ingest_status why = INGEST_NOMEM;
     struct symbol_state *s = symbol_get_or_create(st, symbol, tf, bars[0].close, &why);
     if (s == NULL)
@@ -502,7 +528,7 @@ enum ingest_status state_ingest(struct state *st, const char *symbol, enum timef
         rc = classify(s, bars, n, fresh, &nfresh, out);
     if (rc == INGEST_OK && nfresh > 0) {
         uint64_t t0 = write_metrics_now_ns();
-        rc = apply_and_commit(st, s, fresh, nfresh, out->duplicates);
+        rc = apply_and_commit(st, s, fresh, nfresh, out->duplicates, cl);
         write_metrics_observe(write_metrics_now_ns() - t0, rc == INGEST_OK || idem_lost());
     }
     if (rc == INGEST_OK) {
@@ -519,14 +545,11 @@ enum ingest_status state_ingest(struct state *st, const char *symbol, enum timef
     return rc;
 }
 
-/* --- rebuild at start ------------------------------------------------------------ */
+/* --- a symbol taken over or given up (service/ownership.c) -------------------------- */
 
 struct load_ctx {
     struct state *st;
-    PGconn *c;
     struct symbol_state *s;
-    char *err;
-    size_t errlen;
 };
 
 static int load_bar(void *ctx, const struct bar *b)
@@ -537,42 +560,63 @@ static int load_bar(void *ctx, const struct bar *b)
     return engine_push(lc->s->eng, b, NULL) == PUSH_NOMEM ? -1 : 0;
 }
 
-static int load_symbol(void *ctx, const struct symbol_row *row)
+/* Replaces the (empty) log and engine of s with the stored bars; under s->write_lock. */
+static int load_bars_locked(struct state *st, PGconn *c, struct symbol_state *s,
+                            const struct symbol_row *row)
 {
-    struct load_ctx *lc = ctx;
-    enum ingest_status why;
-    struct symbol_state *s = symbol_get_or_create(lc->st, row->symbol, row->tf, 1.0, &why);
-    if (s == NULL) {
-        snprintf(lc->err, lc->errlen, "cannot create symbol %s", row->symbol);
-        return -1;
-    }
     s->pip = row->pip_size;
     s->pip_inferred = row->pip_inferred;
     s->persisted = 1;
+    s->nlog = 0;
+    struct engine *e = engine_new(&st->cfg.params, s->pip, s->tf);
+    if (e == NULL)
+        return -1;
     engine_free(s->eng);
-    s->eng = engine_new(&lc->st->cfg.params, s->pip, s->tf);
-    if (s->eng == NULL)
+    s->eng = e;
+    struct load_ctx lc = {.st = st, .s = s};
+    if (bars_store_each(c, row->symbol, row->tf, load_bar, &lc) != 0)
         return -1;
-    lc->s = s;
-    if (bars_store_each(lc->c, row->symbol, row->tf, load_bar, lc) != 0) {
-        snprintf(lc->err, lc->errlen, "cannot load the bars of %s", row->symbol);
-        return -1;
-    }
     return publish(s);
 }
 
-int state_load(struct state *st, char *err, size_t errlen)
+int state_load_symbol(struct state *st, PGconn *c, const char *symbol, char *err,
+                      size_t errlen)
 {
-    if (!st->persist)
-        return 0;
-    PGconn *c = pg_conn();
-    if (c == NULL) {
-        snprintf(err, errlen, "cannot connect to the database");
+    struct symbol_row row;
+    int stored = symbols_store_get(c, symbol, &row);
+    if (stored <= 0) {
+        snprintf(err, errlen, stored < 0 ? "cannot read symbol %s" : "no symbol %s", symbol);
+        return stored < 0 ? -1 : 0;
+    }
+    enum ingest_status why;
+    struct symbol_state *s = symbol_get_or_create(st, row.symbol, row.tf, 1.0, &why);
+    if (s == NULL) {
+        snprintf(err, errlen, "cannot create symbol %s", symbol);
         return -1;
     }
-    struct load_ctx lc = {.st = st, .c = c, .err = err, .errlen = errlen};
-    snprintf(err, errlen, "cannot list symbols");
-    int rc = symbols_store_each(c, load_symbol, &lc);
-    pg_close_thread();
+    pthread_mutex_lock(&s->write_lock);
+    int rc = load_bars_locked(st, c, s, &row);
+    pthread_mutex_unlock(&s->write_lock);
+    if (rc != 0)
+        snprintf(err, errlen, "cannot load the bars of %s", symbol);
     return rc;
+}
+
+void state_drop_symbol(struct state *st, const char *symbol)
+{
+    struct symbol_state *s = state_find(st, symbol);
+    if (s == NULL)
+        return;
+    pthread_mutex_lock(&s->write_lock);
+    free(s->log);
+    s->log = NULL;
+    s->nlog = s->caplog = 0;
+    atomic_store(&s->duplicates, 0);
+    struct engine *e = engine_new(&st->cfg.params, s->pip, s->tf);
+    if (e != NULL) {
+        engine_free(s->eng);
+        s->eng = e;
+        (void)publish(s); /* empty: /symbols and reads no longer show the symbol */
+    }
+    pthread_mutex_unlock(&s->write_lock);
 }
