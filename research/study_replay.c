@@ -165,7 +165,8 @@ static int sample_tp1(struct replay *rp, size_t j, struct setup_result *res)
     if (copy_active_zones(rp, j) != 0)
         return -1;
     struct setup_request rq = {.side = (enum trade_side)side, .entry = b->close,
-                               .trend_score = 0.6, .regime = REGIME_NORMAL};
+                               .trend_score = rp->s->opts.trend_score,
+                               .regime = REGIME_NORMAL};
     struct setup_market mkt = {.atr = engine_atr(rp->e), .geo = engine_geometry(rp->e)};
     if (setup_build(&rq, rp->zones, rp->n_zones, &rp->params, rp->s->pip, &mkt, res) !=
         SETUP_OK)
@@ -252,7 +253,8 @@ static int enter(struct replay *rp, size_t j, struct setup_result *res)
     if (copy_active_zones(rp, j) != 0)
         return -1;
     struct setup_request rq = {.side = (enum trade_side)side, .entry = b->close,
-                               .trend_score = 0.6, .regime = REGIME_NORMAL};
+                               .trend_score = rp->s->opts.trend_score,
+                               .regime = REGIME_NORMAL};
     struct setup_market mkt = {.atr = engine_atr(rp->e), .geo = engine_geometry(rp->e)};
     enum setup_status st =
         setup_build(&rq, rp->zones, rp->n_zones, &rp->params, s->pip, &mkt, res);
