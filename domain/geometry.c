@@ -13,6 +13,21 @@ void geo_init(struct geo_book *g, uint32_t every, uint32_t horizon)
     memset(g, 0, sizeof *g);
     g->every = every ? every : 1;
     g->horizon = horizon ? horizon : 1;
+    g->min_up = INFINITY;
+    g->max_dn = -INFINITY;
+}
+
+static void bounds(struct geo_book *g)
+{
+    g->min_up = INFINITY;
+    g->max_dn = -INFINITY;
+    for (int i = 0; i < GEO_SLOTS; i++) {
+        const struct geo_probe *q = &g->probe[i];
+        if (!q->live)
+            continue;
+        g->min_up = q->next_up < g->min_up ? q->next_up : g->min_up;
+        g->max_dn = q->next_dn > g->max_dn ? q->next_dn : g->max_dn;
+    }
 }
 
 /* Books a finished probe: every (target, stop) pair that resolved, both sides. */
@@ -48,27 +63,42 @@ static void advance(struct geo_book *g, struct geo_probe *q, const struct bar *b
         q->dn[q->id++] = k;
         q->next_dn = q->id < GEO_N ? q->entry - GEO_D[q->id] * q->atr : -INFINITY;
     }
-    if ((q->iu == GEO_N && q->id == GEO_N) || k - q->start >= g->horizon)
+    if (q->iu == GEO_N && q->id == GEO_N)
         finish(g, q);
 }
 
 void geo_bar(struct geo_book *g, const struct bar *b, double atr)
 {
     g->bars++;
-    for (int i = 0; i < GEO_SLOTS; i++) {
-        struct geo_probe *q = &g->probe[i];
-        if (q->live && (b->high >= q->next_up || b->low <= q->next_dn ||
-                        g->bars - q->start >= g->horizon))
-            advance(g, q, b);
+    int changed = 0;
+    if (b->high >= g->min_up || b->low <= g->max_dn) {
+        for (int i = 0; i < GEO_SLOTS; i++) {
+            struct geo_probe *q = &g->probe[i];
+            if (q->live && (b->high >= q->next_up || b->low <= q->next_dn))
+                advance(g, q, b);
+        }
+        changed = 1;
     }
-    if (!(atr > 0.0) || g->bars % g->every != 0)
-        return;
-    struct geo_probe *slot = &g->probe[(g->bars / g->every) % GEO_SLOTS];
-    if (slot->live) /* cannot happen with GEO_SLOTS > horizon / every; kept safe */
-        finish(g, slot);
-    *slot = (struct geo_probe){
-        .entry = b->close, .atr = atr, .start = g->bars, .live = 1,
-        .next_up = b->close + GEO_D[0] * atr, .next_dn = b->close - GEO_D[0] * atr};
+    /* the probe started `horizon` bars ago (probes start on multiples of `every`) ends */
+    if (g->bars >= g->horizon && (g->bars - g->horizon) % g->every == 0) {
+        uint32_t start = g->bars - g->horizon;
+        struct geo_probe *old = &g->probe[(start / g->every) % GEO_SLOTS];
+        if (old->live && old->start == start) {
+            finish(g, old);
+            changed = 1;
+        }
+    }
+    if (atr > 0.0 && g->bars % g->every == 0) {
+        struct geo_probe *slot = &g->probe[(g->bars / g->every) % GEO_SLOTS];
+        if (slot->live) /* cannot happen with GEO_SLOTS > horizon / every; kept safe */
+            finish(g, slot);
+        *slot = (struct geo_probe){
+            .entry = b->close, .atr = atr, .start = g->bars, .live = 1,
+            .next_up = b->close + GEO_D[0] * atr, .next_dn = b->close - GEO_D[0] * atr};
+        changed = 1;
+    }
+    if (changed)
+        bounds(g);
 }
 
 /* Grid position of x: lower index and weight of the upper one, in log distance. */

@@ -24,7 +24,7 @@
 #include "bar.h"
 
 #define GEO_N 8
-#define GEO_EVERY 8      /* a probe every 8 bars of the ATR's timeframe (2 h on M15) */
+#define GEO_EVERY 16     /* a probe every 16 bars of the ATR's timeframe (4 h on M15) */
 #define GEO_HORIZON 64   /* resolved after 64 such bars (16 h on M15) */
 #define GEO_PRIOR 10.0   /* pseudo-observations of the random-walk rate per cell */
 #define GEO_SLOTS (GEO_HORIZON / GEO_EVERY + 1)
@@ -45,6 +45,8 @@ struct geo_book {
     uint32_t hits[2][GEO_N][GEO_N]; /* [side BUY 0 / SELL 1][target][stop] */
     uint32_t n[2][GEO_N][GEO_N];
     struct geo_probe probe[GEO_SLOTS];
+    double min_up, max_dn;    /* nearest next levels over the live probes: most bars cross
+                               * none, and then one comparison each side is all the work */
     uint32_t every, horizon;  /* in base bars */
     uint32_t bars;            /* base bars seen */
     uint32_t probes;          /* probes resolved */

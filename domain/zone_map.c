@@ -123,17 +123,30 @@ void zone_map_cover(struct zone_map *m, uint32_t id, double price)
 
 size_t zone_map_lower_bound_from(const struct zone_map *m, double price, size_t hint)
 {
-    size_t i = hint < m->nsorted ? hint : m->nsorted;
+    return zone_map_index_from(m->sprice, m->nsorted, price, hint);
+}
+
+size_t zone_map_index_from(const double *v, size_t n, double price, size_t hint)
+{
+    size_t i = hint < n ? hint : n;
     /* walk while the hint is near (price moves little between bars), else bisect */
     for (int step = 0; step < 8; step++) {
-        if (i > 0 && m->sprice[i - 1] >= price)
+        if (i > 0 && v[i - 1] >= price)
             i--;
-        else if (i < m->nsorted && m->sprice[i] < price)
+        else if (i < n && v[i] < price)
             i++;
         else
             return i;
     }
-    return zone_map_lower_bound(m, price);
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (v[mid] < price)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
 }
 
 static size_t sorted_index_of(const struct zone_map *m, uint32_t id, size_t *hint)

@@ -90,6 +90,8 @@ uint32_t zone_map_insert(struct zone_map *m, const struct zone *z, double ctl_pr
 /* The same as zone_map_lower_bound, starting from a sorted index that was right recently
  * (any value is correct; a near one makes it a few steps instead of a bisection). */
 size_t zone_map_lower_bound_from(const struct zone_map *m, double price, size_t hint);
+/* The same over any ascending array v[0..n) (the control prices use it). */
+size_t zone_map_index_from(const double *v, size_t n, double price, size_t hint);
 
 /* Moves zone id (band kept the same width) to price, keeping the index sorted. hint (may be
  * NULL) is the caller's memory of the zone's sorted index: checked, used when right, and

@@ -216,19 +216,7 @@ static int touch_controls(struct zone_map *m, const struct bar *b, double atr)
 {
     int rc = 0;
     double reach = m->c_max_half;
-    size_t lo = 0, hi = m->ncsorted;
-    double from = b->low - reach;
-    size_t i = m->c_hint < m->ncsorted ? m->c_hint : m->ncsorted;
-    if ((i > 0 && m->cprice[i - 1] >= from) || (i < hi && m->cprice[i] < from)) {
-        while (lo < hi) {
-            size_t mid = lo + (hi - lo) / 2;
-            if (m->cprice[mid] < from)
-                lo = mid + 1;
-            else
-                hi = mid;
-        }
-        i = lo;
-    }
+    size_t i = zone_map_index_from(m->cprice, m->ncsorted, b->low - reach, m->c_hint);
     m->c_hint = i;
     for (; i < m->ncsorted; i++) {
         if (m->cprice[i] - reach > b->high)
