@@ -389,9 +389,9 @@ async function main() {
     procs.delete('haproxy');
     for (const i of survivors) {
         const p = procs.get(i.name);
-        const done = new Promise((r) => p.once('exit', r));
+        const done = new Promise((r) => p.once('exit', (code) => r(code)));
         p.kill('SIGTERM');
-        await done;
+        check((await done) === 0, `${i.name} drained, released its leases and exited 0`);
         procs.delete(i.name);
     }
     const fresh = { name: 'replay', port: await freePort() };
