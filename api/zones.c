@@ -213,8 +213,10 @@ void zones_list(struct request *rq, struct reply *rp)
     textbuf_printf(&tb, "],\"count\":%ld,\"as_of\":", written);
     render_ts_or_null(&tb, snap->last_ts);
     textbuf_append(&tb, "}", 1);
+    uint64_t version = snap->version;
     snapshot_release(snap);
     reply_textbuf(rp, 200, "application/json", &tb);
+    reply_cache(rp, version, ZONES_MAX_AGE_S);
 }
 
 void zones_nearest(struct request *rq, struct reply *rp)
@@ -255,8 +257,10 @@ void zones_nearest(struct request *rq, struct reply *rp)
     else
         textbuf_append(&tb, "null", 4);
     textbuf_append(&tb, "}", 1);
+    uint64_t version = snap->version;
     snapshot_release(snap);
     reply_textbuf(rp, 200, "application/json", &tb);
+    reply_cache(rp, version, ZONES_MAX_AGE_S);
 }
 
 /* "EURUSD:42" -> symbol, 42. 0 ok. */

@@ -147,6 +147,14 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# One run at a time on a machine: a second one would share the engine this one stops at its
+# end, and the image tags. It waits (the file stays, empty, in /tmp).
+exec 9>>/tmp/liquidityd-docker-test.lock
+if ! flock -n 9; then
+    say "waiting for the other tests/docker/run.sh on this machine to finish"
+    flock -w 900 9 || die "another tests/docker/run.sh held the lock for 15 minutes"
+fi
+
 # --- the engine -------------------------------------------------------------------------------
 install_pkgs "${PACKAGES[@]}"
 [ -f "$CSV" ] || die "no CSV at $CSV"
@@ -154,7 +162,7 @@ if docker info >/dev/null 2>&1; then
     say "using the Docker engine that already runs"
 else
     say "starting dockerd (host networking only)"
-    dockerd --bridge=none --iptables=false --ip-masq=false >"$WORK/dockerd.log" 2>&1 &
+    dockerd --bridge=none --iptables=false --ip-masq=false >"$WORK/dockerd.log" 2>&1 9>&- &
     DOCKERD_PID=$!
     for _ in $(seq 1 600); do
         docker info >/dev/null 2>&1 && break
@@ -315,6 +323,14 @@ shipped=$(ls "$ROOT/migrations" | sed -n 's/\.sql$//p' | sort)
 [ "$applied" = "$shipped" ] ||
     die "migrations applied: $(echo $applied), shipped: $(echo $shipped)"
 ok "PostgreSQL $version; the $(wc -l <<<"$shipped") migrations of migrations/ are applied"
+tcp() { # password: psql over TCP from the db container
+    docker exec -e PGPASSWORD="$1" "$DB" psql -h 127.0.0.1 -U liquidity -d liquidity -Atc \
+        "SELECT 1" 2>&1
+}
+[ "$(tcp liquidity)" = 1 ] || die "POSTGRES_PASSWORD's password refused: $(tcp liquidity)"
+[[ "$(tcp wrong)" == *"password authentication failed"* ]] ||
+    die "a wrong password over TCP: $(tcp wrong)"
+ok "db honours POSTGRES_USER/PASSWORD/DB: TCP takes the password, refuses a wrong one"
 
 pid=$(docker inspect -f '{{.State.Pid}}' "$APP")
 comm=$(cat "/proc/$pid/comm")

@@ -31,8 +31,10 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
     fi
     pwfile=$(mktemp)
     printf '%s\n' "${POSTGRES_PASSWORD:-}" >"$pwfile"
+    # TCP needs the password, loopback included: on the host network (the test's) 127.0.0.1
+    # is every process of the machine, not the container's own loopback
     initdb --username="$user" --pwfile="$pwfile" -E UTF8 --locale=C.UTF-8 \
-        ${POSTGRES_INITDB_ARGS:-} >/dev/null
+        --auth-local=trust --auth-host="$auth" ${POSTGRES_INITDB_ARGS:-} >/dev/null
     rm -f "$pwfile"
     printf "\nhost all all all %s\n" "$auth" >>"$PGDATA/pg_hba.conf"
     printf "listen_addresses = '*'\n" >>"$PGDATA/postgresql.conf"
