@@ -94,6 +94,7 @@ static struct zone_snapshot *snapshot_build(const struct engine *e, int64_t firs
     for (size_t i = 0; i < n; i++)
         atomic_init(&snap->json[i], NULL);
     atomic_init(&snap->refs, 1);
+    atomic_init(&snap->answer, NULL);
     snap->first_ts = first_ts;
     snap->last_ts = engine_last_ts(e);
     snap->last_close = engine_last_close(e);
@@ -123,6 +124,7 @@ void snapshot_release(struct zone_snapshot *snap)
         return;
     for (size_t i = 0; i < snap->n; i++)
         free(atomic_load_explicit(&snap->json[i], memory_order_relaxed));
+    free(atomic_load_explicit(&snap->answer, memory_order_relaxed));
     free(snap);
 }
 

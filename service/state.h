@@ -24,6 +24,12 @@
 #include "service/config.h"
 #include "storage/pg.h"
 
+struct snapshot_answer {
+    char key[160];   /* the normalised query */
+    size_t len;
+    char body[];
+};
+
 struct zone_snapshot {
     atomic_int refs;
     /* changes with every publish and across restarts: GET /zones' ETag */
@@ -36,6 +42,10 @@ struct zone_snapshot {
     /* json[i]: zones[i] rendered by GET /zones on first use ("head\0tail", api/zones.c),
      * installed with a compare-and-swap, freed with the snapshot */
     _Atomic(char *) *json;
+    /* the last GET /zones answer rendered from this snapshot and the query it answered
+     * (api/zones.c): a poll repeating that query is a copy; installed once, freed with the
+     * snapshot */
+    _Atomic(struct snapshot_answer *) answer;
     struct zone zones[]; /* live zones (active and inactive), sorted by price */
 };
 

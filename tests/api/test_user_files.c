@@ -408,6 +408,10 @@ Test(user_files, zones_answer_304_while_unchanged, .timeout = 60)
         http_free(&other);
         http_free(&r);
     }
+    /* the stored answer serves only its own query */
+    struct http_reply three = http_get(a, "/zones?symbol=EURUSD&limit=3");
+    cr_assert_not_null(strstr(three.body, "\"count\":3,"), "%s", three.body);
+    http_free(&three);
     /* a new bar is a new snapshot: the old ETag gets the new zones */
     struct http_reply r = http_get(a, paths[0]);
     char inm[96];
