@@ -161,6 +161,8 @@ enum delete_status {
     DELETE_OPEN_TRADES,  /* open trades and no force: nothing changed (409) */
     DELETE_UNAVAILABLE,  /* the database could not commit: nothing changed (503) */
     DELETE_NOMEM,
+    DELETE_MISDIRECTED,  /* another instance owns the symbol (421): nothing changed */
+    DELETE_MOVING,       /* the symbol is being handed over (503): nothing changed */
 };
 
 /* What DELETE /symbols/{symbol} removed (trades: the open ones when refused). */
