@@ -134,6 +134,10 @@ void snapshot_release(struct zone_snapshot *snap)
 /* Publishes a snapshot of the engine; on allocation failure the old one stays. */
 static int publish(struct symbol_state *s)
 {
+    /* every published snapshot carries probabilities and strength from all the outcomes
+     * resolved so far, whichever path built the engine (a no-op cost-wise: O(zones)) */
+    if (engine_refresh(s->eng) != 0)
+        return -1;
     struct zone_snapshot *snap = snapshot_build(s->eng, s->nlog ? s->log[0].ts : 0);
     if (snap == NULL)
         return -1;
@@ -573,6 +577,9 @@ static enum ingest_status replace_and_commit(struct state *st, struct symbol_sta
         if (engine_push(e, b, st->persist ? &ev : NULL) == PUSH_NOMEM)
             goto out;
     }
+    /* probabilities and strength from every outcome resolved so far (engine.h) */
+    if (engine_refresh(e) != 0)
+        goto out;
     long gone = (long)(s->nlog - cut);
     if (st->persist) {
         rc = INGEST_UNAVAILABLE;
