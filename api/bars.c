@@ -9,10 +9,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "api/app.h"
 #include "api/decode.h"
 #include "api/handlers.h"
 #include "api/idempotency.h"
-#include "service/app.h"
 
 static void reply_decode_errors(struct reply *rp, const struct bar_batch *b, const char *where)
 {
@@ -119,7 +119,8 @@ void bars_post(struct request *rq, struct reply *rp)
         struct idem id;
         if (idem_begin(rq, rp, "bars", identity, render_answer, NULL, &id) == 0) {
             struct ingest_result r;
-            enum ingest_status st = state_ingest(&a->st, b.symbol, b.tf, b.bars, b.n, &r);
+            enum ingest_status st = state_ingest(&a->st, b.symbol, b.tf, b.bars, b.n,
+                                                 idem_pending(&id), &r);
             /* order errors name the bar by its position among the decoded bars */
             reply_ingest(rq, rp, st, &r, "index");
             idem_end(rq, rp, &id, st == INGEST_OK);

@@ -8,10 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "api/app.h"
 #include "api/handlers.h"
 #include "api/render.h"
 #include "domain/instrument.h"
-#include "service/app.h"
 #include "service/bars_query.h"
 
 #define BARS_DEFAULT_LIMIT 500

@@ -10,8 +10,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "api/app.h"
 #include "api/http.h"
-#include "service/app.h"
 
 void reply_body(struct reply *rp, int status, const char *content_type, char *body,
                 size_t len)

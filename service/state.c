@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "domain/instrument.h"
+#include "service/idempotency.h"
 #include "service/write_metrics.h"
 #include "storage/stores.h"
 
@@ -84,13 +85,10 @@ void state_each(struct state *st, void (*fn)(void *ctx, struct symbol_state *s),
 static struct zone_snapshot *snapshot_build(const struct engine *e, int64_t first_ts)
 {
     size_t n = engine_zone_count(e);
-    struct zone_snapshot *snap =
-        malloc(sizeof *snap + n * sizeof(struct zone) + n * sizeof(_Atomic(char *)));
+    struct zone_snapshot *snap = malloc(sizeof *snap + n * sizeof(struct zone));
     if (snap == NULL)
         return NULL;
-    snap->json = (_Atomic(char *) *)(void *)&snap->zones[n];
-    for (size_t i = 0; i < n; i++)
-        atomic_init(&snap->json[i], NULL);
+    atomic_init(&snap->extra, NULL);
     atomic_init(&snap->refs, 1);
     snap->first_ts = first_ts;
     snap->last_ts = engine_last_ts(e);
@@ -119,9 +117,20 @@ void snapshot_release(struct zone_snapshot *snap)
 {
     if (snap == NULL || atomic_fetch_sub(&snap->refs, 1) != 1)
         return;
-    for (size_t i = 0; i < snap->n; i++)
-        free(atomic_load_explicit(&snap->json[i], memory_order_relaxed));
+    struct snapshot_extra *x = atomic_load_explicit(&snap->extra, memory_order_acquire);
+    if (x != NULL)
+        x->free(x);
     free(snap);
+}
+
+struct snapshot_extra *snapshot_attach(struct zone_snapshot *snap,
+                                       struct snapshot_extra *mine)
+{
+    struct snapshot_extra *expected = NULL;
+    if (atomic_compare_exchange_strong_explicit(&snap->extra, &expected, mine,
+                                                memory_order_acq_rel, memory_order_acquire))
+        return mine;
+    return expected;
 }
 
 /* Publishes a snapshot of the engine; on allocation failure the old one stays. */
@@ -311,7 +320,7 @@ static enum ingest_status classify(struct symbol_state *s, const struct bar *bar
 /* Pushes bars into the engine and writes bars, zones and events in one transaction. */
 static enum ingest_status apply_and_commit(struct state *st, struct symbol_state *s,
                                            const struct bar *bars, size_t n,
-                                           size_t duplicates)
+                                           size_t duplicates, struct idem_pending *idem)
 {
     struct zone_events ev = {0};
     PGconn *c = NULL;
@@ -349,9 +358,9 @@ static enum ingest_status apply_and_commit(struct state *st, struct symbol_state
             goto fail;
         int rc = zones_store_upsert(c, s->name, zones, nz);
         free(zones);
-        /* the request's Idempotency-Key, if any, commits with the bars (api/idempotency.h) */
+        /* the request's Idempotency-Key, if any, commits with the bars */
         if (rc != 0 || zone_events_store_insert(c, s->name, ev.v, ev.n) != 0 ||
-            idem_before_commit(c, (int64_t)n, (int64_t)duplicates) != 0 ||
+            idem_before_commit(c, idem, (int64_t)n, (int64_t)duplicates) != 0 ||
             pg_command(c, "COMMIT") != 0)
             goto fail;
         s->persisted = 1;
@@ -369,14 +378,15 @@ fail:
     if (copying)
         (void)bars_store_finish(c); /* the COPY's outcome, whatever it is, before ROLLBACK */
     if (c != NULL)
-        PQclear(PQexec(c, "ROLLBACK"));
+        pg_rollback(c);
     if (moved && rebuild(st, s) != 0)
         return INGEST_NOMEM;
     return st->persist ? INGEST_UNAVAILABLE : INGEST_NOMEM;
 }
 
 enum ingest_status state_ingest(struct state *st, const char *symbol, enum timeframe tf,
-                                const struct bar *bars, size_t n, struct ingest_result *out)
+                                const struct bar *bars, size_t n, struct idem_pending *idem,
+                                struct ingest_result *out)
 {
     memset(out, 0, sizeof *out);
     if (n == 0)
@@ -399,7 +409,7 @@ enum ingest_status state_ingest(struct state *st, const char *symbol, enum timef
     enum ingest_status rc = classify(s, bars, n, fresh, &nfresh, out);
     if (rc == INGEST_OK && nfresh > 0) {
         uint64_t t0 = write_metrics_now_ns();
-        rc = apply_and_commit(st, s, fresh, nfresh, out->duplicates);
+        rc = apply_and_commit(st, s, fresh, nfresh, out->duplicates, idem);
         write_metrics_observe(write_metrics_now_ns() - t0, rc == INGEST_OK);
     }
     if (rc == INGEST_OK) {

@@ -23,6 +23,15 @@
 #include "domain/engine.h"
 #include "service/config.h"
 
+struct idem_pending;
+
+/* What a reader derives from a snapshot and keeps with it (api/zones.c: the zones'
+ * rendered JSON), installed once by snapshot_attach and freed with the snapshot by its
+ * own free function. The service never looks inside. */
+struct snapshot_extra {
+    void (*free)(struct snapshot_extra *x);
+};
+
 struct zone_snapshot {
     atomic_int refs;
     int64_t first_ts, last_ts;
@@ -30,9 +39,7 @@ struct zone_snapshot {
     uint64_t bar_count;
     size_t nactive;
     size_t n;
-    /* json[i]: zones[i] rendered by GET /zones on first use ("head\0tail", api/zones.c),
-     * installed with a compare-and-swap, freed with the snapshot */
-    _Atomic(char *) *json;
+    _Atomic(struct snapshot_extra *) extra; /* NULL until a reader attaches one */
     struct zone zones[]; /* live zones (active and inactive), sorted by price */
 };
 
@@ -86,6 +93,10 @@ void state_each(struct state *st, void (*fn)(void *ctx, struct symbol_state *s),
 /* A reference to the symbol's current snapshot; release it with snapshot_release. */
 struct zone_snapshot *snapshot_acquire(struct symbol_state *s);
 void snapshot_release(struct zone_snapshot *snap);
+/* Installs mine as snap's extra unless one is there already; returns the one installed
+ * (when it is not mine, the caller frees mine). Lock-free. */
+struct snapshot_extra *snapshot_attach(struct zone_snapshot *snap,
+                                       struct snapshot_extra *mine);
 
 /* Rebuilds every symbol from the database (at start). 0 or -1 with err. */
 int state_load(struct state *st, char *err, size_t errlen);
@@ -115,9 +126,11 @@ struct ingest_result {
  * Applies validated bars of one symbol and timeframe, in order: each is new (applied),
  * a duplicate (same ts as one already stored: ignored, counted) or older than the last
  * bar and unknown (INGEST_INVALID: nothing is applied). With persistence on, bars and
- * the zones they change are committed in one transaction before this returns OK.
+ * the zones they change are committed in one transaction before this returns OK, with
+ * idem's key row when idem is not NULL (service/idempotency.h).
  */
 enum ingest_status state_ingest(struct state *st, const char *symbol, enum timeframe tf,
-                                const struct bar *bars, size_t n, struct ingest_result *out);
+                                const struct bar *bars, size_t n, struct idem_pending *idem,
+                                struct ingest_result *out);
 
 #endif

@@ -18,6 +18,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "domain/trade_update.h"
+#include "service/idempotency.h"
 #include "storage/stores.h"
 
 struct open_trade {
@@ -202,18 +204,6 @@ static struct symbol_learning *learning_of(struct trading *tr, const char *symbo
 }
 
 /* A copy of tab with room for one more trade's rows (rows malloc'd). */
-static int learner_copy(const struct learner_table *tab, struct learner_table *out)
-{
-    out->cap = tab->n + TRADE_MAX_ZONES;
-    out->n = tab->n;
-    out->rows = malloc(out->cap * sizeof *out->rows);
-    if (out->rows == NULL)
-        return -1;
-    if (tab->n > 0)
-        memcpy(out->rows, tab->rows, tab->n * sizeof *out->rows);
-    return 0;
-}
-
 /* --- zones ------------------------------------------------------------------------- */
 
 /* The snapshot's ACTIVE zones, sorted by price as the snapshot is (malloc'd; *n may be
@@ -255,7 +245,7 @@ static int symbol_has_bars(struct symbol_state *s)
  * Idempotency-Key COMMIT rides in the same pipeline (*committed = 1): two round trips in
  * all. With one, the transaction is left open for idem_before_commit and COMMIT. */
 static int persist_open(PGconn *c, const char *symbol, const struct setup_result *res,
-                        struct trade *t, int64_t opened_ts, int *committed)
+                        struct trade *t, int64_t opened_ts, int with_key, int *committed)
 {
     uint64_t id = 0;
     *committed = 0;
@@ -263,7 +253,7 @@ static int persist_open(PGconn *c, const char *symbol, const struct setup_result
         return -1;
     if (trades_store_pipeline_begin(c) != 0)
         return -1;
-    int commit = !idem_armed();
+    int commit = !with_key;
     int queued = trades_store_insert(c, symbol, t) == 0 &&
                  decisions_store_insert(c, symbol, id, res) == 0 &&
                  trade_events_store_insert(c, symbol, id, opened_ts, "opened", t->entry,
@@ -276,8 +266,8 @@ static int persist_open(PGconn *c, const char *symbol, const struct setup_result
 
 enum trading_status trading_setup(struct state *st, struct trading *tr, const char *symbol,
                                   const struct setup_request *req, int dry_run,
-                                  struct setup_result *out, uint64_t *trade_id, char *msg,
-                                  size_t msglen)
+                                  struct idem_pending *idem, struct setup_result *out,
+                                  uint64_t *trade_id, char *msg, size_t msglen)
 {
     *trade_id = 0;
     struct symbol_state *s = state_find(st, symbol);
@@ -324,12 +314,12 @@ enum trading_status trading_setup(struct state *st, struct trading *tr, const ch
         rc = TRADING_UNAVAILABLE;
         if (c == NULL)
             goto out;
-        /* the request's Idempotency-Key, if any, commits with the trade (api/idempotency.h) */
+        /* the request's Idempotency-Key, if any, commits with the trade */
         int committed = 0;
-        if (persist_open(c, symbol, out, &t, last_ts, &committed) != 0 ||
-            (!committed && (idem_before_commit(c, (int64_t)t.id, 0) != 0 ||
+        if (persist_open(c, symbol, out, &t, last_ts, idem != NULL, &committed) != 0 ||
+            (!committed && (idem_before_commit(c, idem, (int64_t)t.id, 0) != 0 ||
                             pg_command(c, "COMMIT") != 0))) {
-            PQclear(PQexec(c, "ROLLBACK"));
+            pg_rollback(c);
             goto out;
         }
     } else {
@@ -358,18 +348,6 @@ out:
 
 /* --- trail and close ---------------------------------------------------------------- */
 
-static const char *runner_kind(const struct trade *before, const struct trade *after,
-                               const struct trail_event *e)
-{
-    if (e->type == TEV_RUNNER_ACTIVATED)
-        return "activated";
-    if (e->type == TEV_STOP_MOVED && after->runner_active)
-        return "stop_moved";
-    if (e->type == TEV_CLOSED && before->runner_active && !before->leg_closed[LEG_RUNNER])
-        return "closed";
-    return NULL;
-}
-
 /* Writes one applied update: the trade row, its events, runner events, learner rows. */
 static int persist_update(PGconn *c, const char *symbol, const struct trade *before,
                           const struct trade *after, const struct trail_events *ev,
@@ -378,20 +356,17 @@ static int persist_update(PGconn *c, const char *symbol, const struct trade *bef
 {
     if (trades_store_update(c, after) != 0)
         return -1;
-    double remaining = before->remaining;
+    struct trade_event_fact facts[TRAIL_MAX_EVENTS];
+    trade_update_facts(before, after, ev, facts);
     for (size_t i = 0; i < ev->n; i++) {
         const struct trail_event *e = &ev->ev[i];
-        remaining -= e->fraction;
-        if (remaining < 1e-12)
-            remaining = 0.0;
-        double stop = e->type == TEV_STOP_MOVED ? e->price : after->stop;
-        const char *kind = trail_event_name((enum trail_event_type)e->type);
-        if (trade_events_store_insert(c, symbol, after->id, ev_ts, kind, e->price, stop,
-                                      e->zone_id, e->fraction, remaining) != 0)
+        const struct trade_event_fact *f = &facts[i];
+        if (trade_events_store_insert(c, symbol, after->id, ev_ts, f->kind, e->price, f->stop,
+                                      e->zone_id, e->fraction, f->remaining) != 0)
             return -1;
-        const char *rk = runner_kind(before, after, e);
-        if (rk != NULL &&
-            runner_events_store_insert(c, symbol, after->id, ev_ts, rk, e->price, e->zone_id) != 0)
+        if (f->runner_kind != NULL &&
+            runner_events_store_insert(c, symbol, after->id, ev_ts, f->runner_kind, e->price,
+                                       e->zone_id) != 0)
             return -1;
     }
     for (size_t i = 0; i < nout; i++) {
@@ -458,7 +433,7 @@ static enum trading_status commit_locked(struct state *st, struct trading *tr,
     int closing = after->status == TRADE_CLOSED;
     pthread_mutex_lock(&tr->lock);
     struct symbol_learning *sl = closing ? learning_of(tr, out->symbol) : NULL;
-    int oom = closing && (sl == NULL || learner_copy(&sl->tab, &learned) != 0);
+    int oom = closing && (sl == NULL || learner_copy_for_trade(&sl->tab, &learned) != 0);
     pthread_mutex_unlock(&tr->lock);
     if (oom)
         return TRADING_NOMEM;
@@ -473,7 +448,7 @@ static enum trading_status commit_locked(struct state *st, struct trading *tr,
             int queued = persist_update(c, out->symbol, before, after, &out->ev, ev_ts,
                                         &learned, outcomes, nout) == 0;
             if (trades_store_pipeline_end(c, queued) != 0 || !queued) {
-                PQclear(PQexec(c, "ROLLBACK"));
+                pg_rollback(c);
                 ok = 0;
             }
         }
@@ -547,7 +522,7 @@ enum trading_status trading_close(struct state *st, struct trading *tr, uint64_t
     if (rc != TRADING_OK)
         return rc;
     struct trade before = out->trade;
-    enum trail_status cs = trade_close(&out->trade, price, ts);
+    enum trail_status cs = trade_close_update(&out->trade, price, ts, &out->ev);
     if (cs == TRAIL_INVALID) {
         snprintf(msg, msglen, "price must be a finite number > 0 and ts not older than the "
                               "trade's last update");
@@ -555,12 +530,6 @@ enum trading_status trading_close(struct state *st, struct trading *tr, uint64_t
     } else if (cs != TRAIL_OK) {
         rc = TRADING_CLOSED;
     } else {
-        out->ev.n = 1;
-        out->ev.ev[0] = (struct trail_event){.type = TEV_CLOSED, .price = out->trade.close_price,
-                                             .fraction = before.remaining};
-        out->ev.stop = out->trade.stop;
-        out->ev.remaining = out->trade.remaining;
-        out->ev.status = out->trade.status;
         rc = commit_update(st, tr, s, &before, out, ts);
     }
     pthread_mutex_unlock(stripe_of(tr, id));
@@ -605,17 +574,7 @@ static int load_stat(void *ctx, const char *symbol, const struct level_stat *row
     struct symbol_learning *sl = learning_of(tr, symbol);
     if (sl == NULL)
         return -1;
-    struct learner_table *tab = &sl->tab;
-    if (tab->n == tab->cap) {
-        size_t cap = tab->cap ? tab->cap * 2 : 64;
-        struct level_stat *rows = realloc(tab->rows, cap * sizeof *rows);
-        if (rows == NULL)
-            return -1;
-        tab->rows = rows;
-        tab->cap = cap;
-    }
-    tab->rows[tab->n++] = *row;
-    return 0;
+    return learner_append(&sl->tab, row);
 }
 
 int trading_load(struct trading *tr, struct state *st, char *err, size_t errlen)

@@ -28,6 +28,7 @@
 #include "service/state.h"
 
 struct trading;
+struct idem_pending;
 
 enum trading_status {
     TRADING_OK = 0,
@@ -52,12 +53,13 @@ int trading_load(struct trading *tr, struct state *st, char *err, size_t errlen)
  * strengths adjusted by the learner when liquidity_learning_enabled). With dry_run nothing
  * is stored. Otherwise an accepted setup opens a trade: liquidity_trades, stop_decisions,
  * target_selections and an "opened" trade_events row in one commit; *trade_id gets its id.
- * TRADING_REFUSED: out->reasons[0] explains; nothing stored.
+ * TRADING_REFUSED: out->reasons[0] explains; nothing stored. idem (NULL: no key) is the
+ * request's Idempotency-Key, whose row commits with the trade (service/idempotency.h).
  */
 enum trading_status trading_setup(struct state *st, struct trading *tr, const char *symbol,
                                   const struct setup_request *req, int dry_run,
-                                  struct setup_result *out, uint64_t *trade_id, char *msg,
-                                  size_t msglen);
+                                  struct idem_pending *idem, struct setup_result *out,
+                                  uint64_t *trade_id, char *msg, size_t msglen);
 
 /* The outcome of a trail or close: the trade after it and the events it produced. */
 struct trading_update {

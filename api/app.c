@@ -1,7 +1,8 @@
 /*
- * app.c - wiring and lifecycle: migrations, state rebuild, HTTP daemon, drain.
+ * app.c - the running service: the service's state (service/lifecycle.c: migrations,
+ * state rebuild) with the HTTP daemon on top, started and stopped (drained) as one.
  */
-#include "service/app.h"
+#include "api/app.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,9 +10,7 @@
 #include <unistd.h>
 
 #include "api/http.h"
-#include "service/trading.h"
-#include "storage/migrate.h"
-#include "storage/pg.h"
+#include "service/lifecycle.h"
 
 struct app *app_start(const struct app_config *cfg, char *err, size_t errlen)
 {
@@ -20,30 +19,15 @@ struct app *app_start(const struct app_config *cfg, char *err, size_t errlen)
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
-    state_init(&a->st, cfg);
-    a->trading = trading_new();
-    if (a->trading == NULL) {
-        snprintf(err, errlen, "out of memory");
-        goto fail;
-    }
-    if (a->st.persist) {
-        pg_configure(cfg->database_url);
-        int applied = 0;
-        char merr[512];
-        if (migrate_apply(&applied, merr, sizeof merr) != 0) {
-            snprintf(err, errlen, "migrations: %s", merr);
-            goto fail;
-        }
-        if (state_load(&a->st, err, errlen) != 0 ||
-            trading_load(a->trading, &a->st, err, errlen) != 0)
-            goto fail;
+    if (service_open(&a->st, &a->trading, cfg, err, errlen) != 0) {
+        free(a);
+        return NULL;
     }
     if (http_start(a, err, errlen) != 0)
         goto fail;
     return a;
 fail:
-    trading_free(a->trading);
-    state_free(&a->st);
+    service_close(&a->st, a->trading);
     free(a);
     return NULL;
 }
@@ -84,8 +68,7 @@ void app_stop(struct app *a)
     /* MHD_stop_daemon closes the listener and waits for the worker threads, which finish
      * the request each is handling: in-flight writes commit before we free the state. */
     http_stop(a);
-    trading_free(a->trading);
-    state_free(&a->st);
+    service_close(&a->st, a->trading);
     while (a->versions != NULL) {
         struct app_config_version *next = a->versions->next;
         free(a->versions);

@@ -1,0 +1,25 @@
+/*
+ * lifecycle.h - the service's state brought up and torn down: migrations, the per-symbol
+ * state and the open trades rebuilt from the database. The HTTP side (api/app.c) starts
+ * the daemon on top; `liquidityd migrate` calls service_migrate alone.
+ */
+#ifndef LIQ_LIFECYCLE_H
+#define LIQ_LIFECYCLE_H
+
+#include <stddef.h>
+
+#include "service/config.h"
+#include "service/state.h"
+#include "service/trading.h"
+
+/* Applies the pending migrations to url: 0 with *applied set, or -1 with err. */
+int service_migrate(const char *url, int *applied, char *err, size_t errlen);
+
+/* Initialises *st from cfg and *tr, and with persistence on applies migrations and rebuilds
+ * both from the database. 0, or -1 with err (nothing left to free). */
+int service_open(struct state *st, struct trading **tr, const struct app_config *cfg,
+                 char *err, size_t errlen);
+/* Frees what service_open built (tr may be NULL). */
+void service_close(struct state *st, struct trading *tr);
+
+#endif
