@@ -1,5 +1,6 @@
 /*
- * bars.c - POST /bars: JSON (one bar or an array) or text/csv with ?symbol=&timeframe=.
+ * bars.c - POST /bars: JSON (one bar or an array) or a bar file (text/csv,
+ * text/tab-separated-values or text/plain) with ?symbol=&timeframe=[&tz=][&inconsistent=].
  *
  * Decode and validate everything first (api/decode.c); any bad item -> 422 listing them,
  * nothing applied. Then the service applies and commits (service/state.c) before we
@@ -13,6 +14,7 @@
 #include "api/decode.h"
 #include "api/handlers.h"
 #include "api/idempotency.h"
+#include "service/tzdb.h"
 
 static void reply_decode_errors(struct reply *rp, const struct bar_batch *b, const char *where)
 {
@@ -30,6 +32,48 @@ static void reply_decode_errors(struct reply *rp, const struct bar_batch *b, con
     reply_error(rp, 422, "invalid_bars", msg,
                 json_pack("{s:o, s:I}", "items", items ? items : json_array(), "invalid",
                           (json_int_t)b->nerrors));
+}
+
+/* ?inconsistent=repair|skip and ?tz= of a CSV upload into b; 0, or -1 with the reply written */
+static int csv_options(struct request *rq, struct reply *rp, struct bar_batch *b)
+{
+    const char *inc = rq_query(rq, "inconsistent");
+    if (inc != NULL && strcmp(inc, "repair") == 0) {
+        b->inconsistent = DECODE_REPAIR;
+    } else if (inc != NULL && strcmp(inc, "skip") == 0) {
+        b->inconsistent = DECODE_SKIP;
+    } else if (inc != NULL && strcmp(inc, "reject") != 0) {
+        reply_error(rp, 422, "invalid_parameter",
+                    "query parameter 'inconsistent' must be reject (the default), repair or skip",
+                    json_pack("{s:s}", "parameter", "inconsistent"));
+        return -1;
+    }
+    const char *tz = rq_query(rq, "tz");
+    if (tz == NULL)
+        return 0;
+    char why[160] = "";
+    int rc = tzdb_get(tz, &b->tz, why, sizeof why);
+    if (rc == -2) {
+        reply_oom(rp);
+        return -1;
+    }
+    if (rc != 0) {
+        reply_error(rp, 422, "invalid_parameter", why, json_pack("{s:s}", "parameter", "tz"));
+        return -1;
+    }
+    return 0;
+}
+
+/* What ?inconsistent= did: {"action":"repaired","count":250,"first_lines":[...]}. */
+static json_t *fixed_report(const struct bar_batch *b)
+{
+    json_t *lines = json_array();
+    size_t shown = b->fixed < DECODE_FIXED_SHOWN ? b->fixed : DECODE_FIXED_SHOWN;
+    for (size_t i = 0; lines != NULL && i < shown; i++)
+        json_array_append_new(lines, json_integer(b->fixed_where[i]));
+    return json_pack("{s:s, s:I, s:o}", "action",
+                     b->inconsistent == DECODE_SKIP ? "skipped" : "repaired", "count",
+                     (json_int_t)b->fixed, "first_lines", lines ? lines : json_array());
 }
 
 /* {"accepted":N,"duplicates":N}: the answer, and what an Idempotency-Key stores */
@@ -51,12 +95,17 @@ static int render_answer(void *ctx, int64_t accepted, int64_t duplicates, int *s
 }
 
 static void reply_ingest(struct request *rq, struct reply *rp, enum ingest_status st,
-                         const struct ingest_result *r, const char *where)
+                         const struct ingest_result *r, const struct bar_batch *b,
+                         const char *where)
 {
     switch (st) {
-    case INGEST_OK:
-        reply_json(rp, 200, ingest_answer((int64_t)r->accepted, (int64_t)r->duplicates));
+    case INGEST_OK: {
+        json_t *j = ingest_answer((int64_t)r->accepted, (int64_t)r->duplicates);
+        if (j != NULL && b->inconsistent != DECODE_REJECT)
+            json_object_set_new(j, "inconsistent", fixed_report(b));
+        reply_json(rp, 200, j);
         return;
+    }
     case INGEST_INVALID: {
         json_t *items = json_array();
         size_t shown = r->nerrors < 16 ? r->nerrors : 16;
@@ -86,15 +135,26 @@ static void reply_ingest(struct request *rq, struct reply *rp, enum ingest_statu
 void bars_post(struct request *rq, struct reply *rp)
 {
     struct app *a = rq->app;
-    int csv = rq_content_type_is(rq, "text/csv");
+    /* brokers' exports come as CSV or TSV, and tools send them as text/plain */
+    int csv = rq_content_type_is(rq, "text/csv") ||
+              rq_content_type_is(rq, "text/tab-separated-values") ||
+              rq_content_type_is(rq, "text/plain");
     if (!csv && !rq_content_type_is(rq, "application/json")) {
         reply_error(rp, 415, "unsupported_media_type",
-                    "POST /bars takes application/json or text/csv", NULL);
+                    "POST /bars takes application/json, or a bar file (MT5/MT4 export or CSV) "
+                    "as text/csv, text/tab-separated-values or text/plain",
+                    NULL);
         return;
     }
+    static const char *const csv_keys[] = {"symbol", "timeframe", "tz", "inconsistent", NULL};
+    static const char *const json_keys[] = {NULL};
+    if (rq_query_only(rq, rp, csv ? csv_keys : json_keys) != 0)
+        return;
     struct bar_batch b = {.symbol = ""};
     int64_t now = (int64_t)time(NULL);
     int rc;
+    if (csv && csv_options(rq, rp, &b) != 0)
+        return;
     if (csv) {
         rc = decode_bars_csv(rq->body ? rq->body : "", rq->len, rq_query(rq, "symbol"),
                              rq_query(rq, "timeframe"), now, &b);
@@ -122,7 +182,7 @@ void bars_post(struct request *rq, struct reply *rp)
             enum ingest_status st = state_ingest(&a->st, b.symbol, b.tf, b.bars, b.n,
                                                  idem_pending(&id), &r);
             /* order errors name the bar by its position among the decoded bars */
-            reply_ingest(rq, rp, st, &r, "index");
+            reply_ingest(rq, rp, st, &r, &b, "index");
             idem_end(rq, rp, &id, st == INGEST_OK);
         }
     }

@@ -21,6 +21,16 @@ struct decode_error {
     char reason[120];
 };
 
+struct tz;
+
+/* A bar whose open or close lies outside its high-low range (vendor files have them). */
+enum decode_inconsistent {
+    DECODE_REJECT, /* the default: a 422 naming each such line */
+    DECODE_REPAIR, /* widen high and low to contain open and close */
+    DECODE_SKIP,   /* leave the bar out */
+};
+#define DECODE_FIXED_SHOWN 5
+
 struct bar_batch {
     char symbol[33];
     enum timeframe tf;
@@ -28,12 +38,20 @@ struct bar_batch {
     size_t n, cap;
     struct decode_error errors[DECODE_MAX_ERRORS];
     size_t nerrors;     /* can exceed DECODE_MAX_ERRORS; only the first are kept */
-    char message[160];  /* a request-level problem (empty if none) */
+    char message[512];  /* a request-level problem (empty if none) */
+    /* options the caller sets before decode_bars_csv (zero: UTC and strict) */
+    const struct tz *tz;             /* wall-clock times without an offset are in this zone */
+    enum decode_inconsistent inconsistent;
+    size_t fixed;                    /* bars repaired or skipped under that option */
+    long fixed_where[DECODE_FIXED_SHOWN]; /* the first of them (CSV lines) */
 };
 
 /* Parses "2022-10-10T00:00:00Z", "2022-10-10T02:00:00+02:00", "2022-10-10 00:00:00",
  * "2022.10.10 00:00:00" or epoch seconds "1665360000". 0 ok, -1 invalid. */
 int decode_time(const char *s, int64_t *out);
+/* decode_time, and *absolute = 0 when s is a wall-clock time without Z or offset (which a
+ * ?tz= then places), 1 when it names its instant (offset, Z or epoch seconds). */
+int decode_time_zoned(const char *s, int64_t *out, int *absolute);
 
 /* Bars from a JSON value (one bar object or an array of them). All bars must share one
  * symbol and timeframe. now is the wall clock, to refuse bars from the future. Returns 0
@@ -65,7 +83,8 @@ int decode_bars_csv(const char *text, size_t len, const char *symbol, const char
 
 void bar_batch_free(struct bar_batch *b);
 
-/* Longest future a bar ts may be ahead of the clock. */
-#define DECODE_MAX_FUTURE_S (2 * 86400)
+/* Longest future a bar ts may be ahead of the clock: the domain's rule, which the trade
+ * routes apply to their ts too (domain/bar.h). */
+#define DECODE_MAX_FUTURE_S BAR_MAX_FUTURE_S
 
 #endif

@@ -9,12 +9,14 @@
  */
 #include "api/decode_bar.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "domain/instrument.h"
+#include "domain/utf8.h"
 
 const char *const DECODE_PRICE_KEYS[RAW_PRICES] = {"open", "high", "low", "close", "volume"};
 
@@ -23,10 +25,13 @@ void decode_add_error(struct bar_batch *b, long where, const char *fmt, ...)
     if (b->nerrors < DECODE_MAX_ERRORS) {
         struct decode_error *e = &b->errors[b->nerrors];
         e->where = where;
+        char text[256];
         va_list ap;
         va_start(ap, fmt);
-        vsnprintf(e->reason, sizeof e->reason, fmt, ap);
+        vsnprintf(text, sizeof text, fmt, ap);
         va_end(ap);
+        /* the reason may quote the item: cut on a character, valid UTF-8 (domain/utf8.h) */
+        utf8_clip(e->reason, sizeof e->reason, text, sizeof e->reason - 1);
     }
     b->nerrors++;
 }
@@ -52,10 +57,33 @@ static int push_bar(struct bar_batch *b, const struct bar *bar)
     return 0;
 }
 
+/* Positive finite prices whose high-low range misses open or close (or is inverted). */
+static int inconsistent(const struct bar *x)
+{
+    double lo = fmin(x->open, x->close), hi = fmax(x->open, x->close);
+    int sane = isfinite(x->open) && isfinite(x->high) && isfinite(x->low) &&
+               isfinite(x->close) && x->open > 0 && x->high > 0 && x->low > 0 && x->close > 0;
+    return sane && (x->high < hi || x->low > lo || x->high < x->low);
+}
+
 int decode_accept_bar(struct bar_batch *b, long where, const struct bar *bar, int64_t now)
 {
+    struct bar fixed = *bar;
+    if (b->inconsistent != DECODE_REJECT && inconsistent(bar)) {
+        if (b->fixed < DECODE_FIXED_SHOWN)
+            b->fixed_where[b->fixed] = where;
+        b->fixed++;
+        if (b->inconsistent == DECODE_SKIP)
+            return 0;
+        fixed.high = fmax(fmax(bar->high, bar->low), fmax(bar->open, bar->close));
+        fixed.low = fmin(fmin(bar->high, bar->low), fmin(bar->open, bar->close));
+        bar = &fixed;
+    }
     const char *why = bar_validate(bar, b->tf);
-    if (why != NULL)
+    if (why != NULL && inconsistent(bar))
+        decode_add_error(b, where, "%s (inconsistent=repair widens high/low, "
+                                   "inconsistent=skip leaves such bars out)", why);
+    else if (why != NULL)
         decode_add_error(b, where, "%s", why);
     else if (bar->ts > now + DECODE_MAX_FUTURE_S)
         decode_add_error(b, where, "ts is in the future");
@@ -71,7 +99,7 @@ int decode_accept_bar(struct bar_batch *b, long where, const struct bar *bar, in
 static int raw_identity(struct bar_batch *b, long i, const struct raw_bar *r)
 {
     if (r->symbol == NULL || !instrument_valid_symbol(r->symbol)) {
-        decode_add_error(b, i, "symbol must be a string matching [A-Z0-9._-]{1,32}");
+        decode_add_error(b, i, "symbol must be a string matching " INSTRUMENT_SYMBOL_RULE);
         return -1;
     }
     enum timeframe t;

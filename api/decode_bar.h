@@ -40,8 +40,9 @@ void decode_add_error(struct bar_batch *b, long where, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /* The checks of one decoded bar (bar_validate, not in the future, not before 1970): a valid
- * one joins the batch, an invalid one is reported at `where`. 0, or -1 when the batch
- * cannot grow. */
+ * one joins the batch, an invalid one is reported at `where`. With b->inconsistent set, a
+ * bar whose open or close lies outside high-low is first widened (REPAIR) or left out
+ * (SKIP), counted in b->fixed. 0, or -1 when the batch cannot grow. */
 int decode_accept_bar(struct bar_batch *b, long where, const struct bar *bar, int64_t now);
 
 /* The JSON item check: symbol, timeframe (the batch's, set by the first item), ts, then the

@@ -24,7 +24,14 @@ static int digits(const char **p, int n, int *out)
 
 int decode_time(const char *s, int64_t *out)
 {
+    int absolute = 0;
+    return decode_time_zoned(s, out, &absolute);
+}
+
+int decode_time_zoned(const char *s, int64_t *out, int *absolute)
+{
     const char *p = s;
+    *absolute = 1;
     if (*p == '\0')
         return -1;
     int all_digits = 1;
@@ -61,6 +68,7 @@ int decode_time(const char *s, int64_t *out)
         }
     }
     long offset = 0;
+    *absolute = *p != '\0';
     if (*p == 'Z' || *p == 'z') {
         p++;
     } else if (*p == '+' || *p == '-') {

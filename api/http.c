@@ -94,8 +94,16 @@ static enum MHD_Result send_reply(struct request *rq, struct reply *rp)
         return MHD_NO;
     }
     rp->body = NULL; /* owned by the response now */
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
-                            rp->content_type ? rp->content_type : "application/json");
+    if (rp->status != 304)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+                                rp->content_type ? rp->content_type : "application/json");
+    if (rp->etag[0] != '\0')
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, rp->etag);
+    if (rp->max_age > 0) {
+        char cc[48];
+        snprintf(cc, sizeof cc, "private, max-age=%d", rp->max_age);
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, cc);
+    }
     MHD_add_response_header(resp, "X-Request-Id", rq->request_id);
     if (rp->retry_after > 0) {
         char ra[16];

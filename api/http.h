@@ -42,6 +42,8 @@ struct reply {
     const char *content_type;
     int retry_after;           /* > 0: a Retry-After header */
     const char *allow;         /* for 405 */
+    char etag[40];             /* non-empty: an ETag header (quoted) */
+    int max_age;               /* > 0: Cache-Control: max-age=N */
 };
 
 typedef void (*handler_fn)(struct request *rq, struct reply *rp);
@@ -85,6 +87,13 @@ int rq_content_type_is(const struct request *rq, const char *type);
 /* Parses the body as JSON (400 written to rp and NULL returned on failure). */
 json_t *rq_json(const struct request *rq, struct reply *rp);
 
+/* Conditional GET: sets rp's ETag to "version" and Cache-Control max-age; 1 (a 304
+ * written, no body) when the request's If-None-Match names that ETag (or is *), else 0. */
+int reply_not_modified(const struct request *rq, struct reply *rp, uint64_t version,
+                       int max_age);
+/* 0 if every query parameter is one of allowed (NULL-terminated), else -1 with a 400
+ * naming the first unknown one written to rp (api/query_keys.c). */
+int rq_query_only(const struct request *rq, struct reply *rp, const char *const *allowed);
 /* Query helpers: 0 ok, 1 absent (out untouched), -1 invalid (422 written to rp). */
 int rq_query_double(const struct request *rq, struct reply *rp, const char *key, double *out);
 int rq_query_long(const struct request *rq, struct reply *rp, const char *key, long min,

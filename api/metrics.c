@@ -5,8 +5,9 @@
 
 static const double LATENCY_BOUNDS[LATENCY_BUCKETS] = {
     0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1.0};
-static const int TRACKED_STATUS[STATUS_SLOTS] = {200, 201, 400, 401, 404, 405, 409, 413, 422,
-                                                 503};
+/* every status the API sends (openapi.yaml), each counted under its own label */
+static const int TRACKED_STATUS[STATUS_SLOTS] = {200, 201, 204, 304, 400, 401, 404, 405,
+                                                 409, 413, 415, 422, 429, 500, 503, 507};
 
 void http_metrics_record(struct http_metrics *hm, int route, int status, uint64_t ns)
 {

@@ -15,7 +15,7 @@
 #include "domain/textbuf.h"
 
 #define LATENCY_BUCKETS 12
-#define STATUS_SLOTS 10
+#define STATUS_SLOTS 16
 
 struct route_metrics {
     atomic_uint_fast64_t by_status[STATUS_SLOTS + 1]; /* last: any other status */

@@ -12,15 +12,22 @@
 
 #include "api/app.h"
 #include "api/http.h"
+#include "domain/utf8.h"
 
 void reply_body(struct reply *rp, int status, const char *content_type, char *body,
                 size_t len)
 {
+    /* one reply, one state: whatever an earlier reply set (a 503's Retry-After, a 405's
+     * Allow) does not survive into this one; the representation's validators (ETag,
+     * max-age, set by reply_not_modified before the body) stay on a success */
     free(rp->body);
-    rp->status = status;
-    rp->content_type = content_type;
-    rp->body = body;
-    rp->len = len;
+    struct reply prev = *rp;
+    *rp = (struct reply){.status = status, .content_type = content_type, .body = body,
+                         .len = len};
+    if (status < 400) {
+        memcpy(rp->etag, prev.etag, sizeof rp->etag);
+        rp->max_age = prev.max_age;
+    }
 }
 
 void reply_oom(struct reply *rp)
@@ -61,7 +68,9 @@ void reply_json(struct reply *rp, int status, json_t *j)
 void reply_error(struct reply *rp, int status, const char *code, const char *message,
                  json_t *details)
 {
-    json_t *err = json_pack("{s:{s:s, s:s, s:o}}", "error", "code", code, "message", message,
+    char clean[512]; /* a message may quote a client's text: valid UTF-8, whatever it held */
+    utf8_clip(clean, sizeof clean, message, sizeof clean - 1);
+    json_t *err = json_pack("{s:{s:s, s:s, s:o}}", "error", "code", code, "message", clean,
                             "details", details ? details : json_null());
     reply_json(rp, status, err);
 }
@@ -142,4 +151,36 @@ int rq_query_long(const struct request *rq, struct reply *rp, const char *key, l
     }
     *out = d;
     return 0;
+}
+
+/* 1 if the If-None-Match list (`"a", W/"b"` or `*`) names etag. */
+static int etag_listed(const char *list, const char *etag)
+{
+    size_t n = strlen(etag);
+    for (const char *p = list; *p != '\0';) {
+        while (*p == ' ' || *p == ',')
+            p++;
+        if (*p == '*')
+            return 1;
+        if (strncmp(p, "W/", 2) == 0)
+            p += 2;
+        if (strncmp(p, etag, n) == 0 && (p[n] == '\0' || p[n] == ',' || p[n] == ' '))
+            return 1;
+        p += strcspn(p, ",");
+    }
+    return 0;
+}
+
+int reply_not_modified(const struct request *rq, struct reply *rp, uint64_t version,
+                       int max_age)
+{
+    snprintf(rp->etag, sizeof rp->etag, "\"%llu\"", (unsigned long long)version);
+    rp->max_age = max_age;
+    const char *inm = rq_header(rq, MHD_HTTP_HEADER_IF_NONE_MATCH);
+    if (inm == NULL || !etag_listed(inm, rp->etag))
+        return 0;
+    rp->status = 304;
+    rp->body = NULL;
+    rp->len = 0;
+    return 1;
 }

@@ -11,13 +11,14 @@
 #include "api/decode.h"
 #include "domain/instrument.h"
 #include "domain/trade.h"
+#include "domain/utf8.h"
 
 static int problem(struct decode_problem *p, const char *field, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 static int problem(struct decode_problem *p, const char *field, const char *fmt, ...)
 {
-    snprintf(p->field, sizeof p->field, "%s", field ? field : "");
+    utf8_clip(p->field, sizeof p->field, field ? field : "", sizeof p->field - 1);
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(p->message, sizeof p->message, fmt, ap);
@@ -38,8 +39,11 @@ static int known_fields(const json_t *o, const char *const *allowed, size_t n,
         int known = 0;
         for (size_t i = 0; i < n; i++)
             known |= strcmp(key, allowed[i]) == 0;
-        if (!known)
-            return problem(p, key, "unknown field '%.80s'", key);
+        if (!known) {
+            char shown[81];
+            utf8_clip(shown, sizeof shown, key, sizeof shown - 1);
+            return problem(p, key, "unknown field '%s'", shown);
+        }
     }
     return 0;
 }

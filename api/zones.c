@@ -2,9 +2,10 @@
  * zones.c - GET /zones, GET /zones/nearest, GET /zones/{id}.
  *
  * Reads take a reference to the symbol's published snapshot (zones sorted by price) and
- * never wait for a writer. Sorting by distance is a walk outwards from the price's
- * position in the sorted array, so a query costs O(log n + what it returns) when no
- * filter rejects many zones.
+ * never wait for a writer. The snapshot's version is the ETag of GET /zones and
+ * /zones/nearest: If-None-Match with it answers 304 without rendering anything. Sorting
+ * by distance is a walk outwards from the price's position in the sorted array, so a query
+ * costs O(log n + what it returns) when no filter rejects many zones.
  */
 #include <inttypes.h>
 #include <math.h>
@@ -18,6 +19,10 @@
 #include "api/render.h"
 #include "domain/instrument.h"
 #include "service/reads.h"
+
+/* How long a poller may reuse a zones answer without asking (Cache-Control max-age);
+ * after that it revalidates with If-None-Match and gets a 304 until the next bar. */
+#define ZONES_MAX_AGE_S 1
 
 struct zone_filter {
     int side;            /* 0 both, +1 above, -1 below */
@@ -209,7 +214,8 @@ void zones_list(struct request *rq, struct reply *rp)
     if (s == NULL)
         return;
     struct zone_filter f;
-    if (parse_filter(rq, rp, snap, &f) != 0) {
+    if (parse_filter(rq, rp, snap, &f) != 0 ||
+        reply_not_modified(rq, rp, snap->version, ZONES_MAX_AGE_S)) {
         snapshot_release(snap);
         return;
     }
@@ -256,6 +262,10 @@ void zones_nearest(struct request *rq, struct reply *rp)
         if (rp->status == 0)
             reply_error(rp, 422, "invalid_parameter", "query parameter 'price' must be > 0",
                         json_pack("{s:s}", "parameter", "price"));
+        snapshot_release(snap);
+        return;
+    }
+    if (reply_not_modified(rq, rp, snap->version, ZONES_MAX_AGE_S)) {
         snapshot_release(snap);
         return;
     }

@@ -430,7 +430,7 @@ static int trail_all(struct report *r, struct replay *rp, double pip, const stru
                 continue;
             struct trail_events out;
             if (trade_trail(t, rp->zones, rp->n_zones, &rp->params[m], pip, b->close, b->high,
-                            b->low, b->ts, &out) == TRAIL_INVALID)
+                            b->low, b->ts, b->ts, &out) == TRAIL_INVALID)
                 return -1;
             if (t->status != TRADE_CLOSED)
                 continue;
@@ -510,7 +510,7 @@ static void close_at_end(struct report *r, struct replay *rp, const struct bar *
             struct trade *t = &rp->trades[m][i];
             if (t->status != TRADE_OPEN)
                 continue;
-            trade_close(t, last->close, last->ts);
+            trade_close(t, last->close, last->ts, last->ts);
             closed_at(r, &r->sim[m].t[i], bars, j, t->realised_r);
             r->sim[m].t[i].at_end = 1;
         }

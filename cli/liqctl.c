@@ -7,7 +7,7 @@
  *     setup SYMBOL BUY|SELL --entry P [--trend T] [--regime R] [--transition X] [--qty Q]
  *           [--dry-run]
  *     trail TRADE_ID --price P [--high H] [--low L] [--ts TS]
- *     close TRADE_ID --price P
+ *     close TRADE_ID --price P [--ts TS]
  *     trades [--symbol S] [--status open|closed] [--limit N]
  *     health
  *
@@ -61,7 +61,7 @@ static const char *USAGE =
     "  setup SYMBOL BUY|SELL --entry P [--trend T] [--regime NORMAL|TRANSITION|CHAOTIC]\n"
     "        [--transition X] [--qty Q] [--dry-run]            stop, targets, size; opens a trade\n"
     "  trail TRADE_ID --price P [--high H] [--low L] [--ts TS] trail an open trade\n"
-    "  close TRADE_ID --price P                                close an open trade\n"
+    "  close TRADE_ID --price P [--ts TS]                      close an open trade\n"
     "  trades [--symbol S] [--status open|closed] [--limit N]  list trades\n"
     "  health                                                  service and database state\n"
     "\n"
@@ -712,14 +712,30 @@ static int cmd_trades(struct client *c, struct args *a)
     return EXIT_OK;
 }
 
+/* GET /health as a table (a 503 "degraded" or "draining" answer is shown, exit 1):
+ *   STATUS    DATABASE  SYMBOLS  PERSISTENCE
+ *   ok        up              3  true */
 static int cmd_health(struct client *c)
 {
     struct answer a = {0};
     int rc = http(c, "GET", "/health", NULL, NULL, 0, &a);
-    if (rc == EXIT_OK) {
-        printf("%s\n", a.body.p ? a.body.p : "");
-        rc = a.status == 200 ? EXIT_OK : EXIT_REFUSED;
+    if (rc != EXIT_OK) {
+        free(a.body.p);
+        return rc;
     }
+    rc = a.status == 200 ? EXIT_OK : EXIT_REFUSED;
+    json_t *j = a.body.p ? json_loads(a.body.p, 0, NULL) : NULL;
+    if (c->json || j == NULL) {
+        printf("%s\n", a.body.p ? a.body.p : "");
+    } else {
+        printf("%-9s %-9s %7s  %s\n", "STATUS", "DATABASE", "SYMBOLS", "PERSISTENCE");
+        printf("%-9s %-9s %7lld  %s\n",
+               json_string_value(json_object_get(j, "status")) ?: "?",
+               json_string_value(json_object_get(j, "database")) ?: "?",
+               (long long)json_integer_value(json_object_get(j, "symbols")),
+               json_is_true(json_object_get(j, "persistence")) ? "true" : "false");
+    }
+    json_decref(j);
     free(a.body.p);
     return rc;
 }

@@ -9,6 +9,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "instrument.h"
+
 #define DAY 86400
 #define WEEK (7 * DAY)
 #define MONDAY_OFFSET (4 * DAY) /* 1970-01-05 was the first Monday */
@@ -78,15 +80,28 @@ const char *bar_validate(const struct bar *b, enum timeframe tf)
         return "prices and volume must be finite numbers";
     if (b->open <= 0 || b->high <= 0 || b->low <= 0 || b->close <= 0)
         return "prices must be greater than zero";
+    if (fmin(fmin(b->open, b->close), fmin(b->high, b->low)) < BAR_MIN_PRICE ||
+        fmax(fmax(b->open, b->close), fmax(b->high, b->low)) > BAR_MAX_PRICE)
+        return "prices must lie within 1e-12..1e12";
     if (b->high < fmax(b->open, b->close))
         return "high is below open or close";
     if (b->low > fmin(b->open, b->close))
         return "low is above open or close";
     if (b->volume < 0)
         return "volume must not be negative";
+    if (b->volume > BAR_MAX_VOLUME)
+        return "volume must not exceed 1e15";
     if (tf >= TF_COUNT)
         return "unknown timeframe";
     if (floor_to(b->ts, tf_seconds(tf), tf == TF_W1 ? MONDAY_OFFSET : 0) != b->ts)
         return "ts is not aligned to the start of a bar of this timeframe";
+    return NULL;
+}
+
+const char *bar_check_scale(const struct bar *b, double pip)
+{
+    if (!instrument_price_in_scale(b->open, pip) || !instrument_price_in_scale(b->high, pip) ||
+        !instrument_price_in_scale(b->low, pip) || !instrument_price_in_scale(b->close, pip))
+        return "prices must lie within 1 to 1e8 pips of this symbol (GET /symbols: pip_size)";
     return NULL;
 }

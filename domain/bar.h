@@ -38,11 +38,30 @@ int64_t days_from_civil(int y, int m, int d);
 int64_t week_start(int64_t ts);
 
 /*
+ * What any bar may carry, whatever its symbol: prices in [BAR_MIN_PRICE, BAR_MAX_PRICE],
+ * volume in [0, BAR_MAX_VOLUME]. With these, every sum the engine keeps (price x volume,
+ * price^2 x volume over a billion bars: < 1e49) stays finite by construction.
+ * BAR_MAX_FUTURE_S: how far past the wall clock a time sent to the service may lie (a
+ * bar's open, a trade update's ts): two days of clock skew and time zones, not more.
+ */
+#define BAR_MIN_PRICE 1e-12
+#define BAR_MAX_PRICE 1e12
+#define BAR_MAX_VOLUME 1e15
+#define BAR_MAX_FUTURE_S (2 * 86400)
+
+/*
  * Checks one bar of timeframe tf. Returns NULL when valid, otherwise a static reason:
  * bar_validate(&(struct bar){0, 1.0, 0.9, 1.1, 1.0, 1}, TF_M15) -> "high is below ..."
- * Checks: finite numbers, prices > 0, high >= max(open, close), low <= min(open, close),
- * volume >= 0, ts aligned to the timeframe.
+ * Checks: finite numbers, prices in [BAR_MIN_PRICE, BAR_MAX_PRICE], high >= max(open,
+ * close), low <= min(open, close), volume in [0, BAR_MAX_VOLUME], ts aligned to the timeframe.
  */
 const char *bar_validate(const struct bar *b, enum timeframe tf);
+
+/*
+ * Checks a valid bar against its symbol's price scale: every price within
+ * instrument_price_in_scale (1 to 1e8 pips). NULL when it fits, else a static reason.
+ * bar_check_scale(&(struct bar){0, 1.0, 1e300, 1.0, 1.0, 1}, 0.0001) -> "prices must lie ..."
+ */
+const char *bar_check_scale(const struct bar *b, double pip);
 
 #endif

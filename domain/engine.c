@@ -294,6 +294,7 @@ static int vwap_freeze(struct engine *e, struct live_vwap *lv, int64_t ts,
     struct zone *t = zone_map_get(&e->map, to);
     t->sources |= z->sources;
     z->merged_into = to;
+    z->active = 0; /* it lives on inside `to`: the API and liquidity_levels both say so */
     z->in_test = 0;
     zone_map_unlink(&e->map, z->id);
     if (refresh_alive(e, t, ts) != 0)

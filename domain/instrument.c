@@ -14,6 +14,14 @@ double instrument_infer_pip(double price)
     return pow(10.0, digits - 4.0);
 }
 
+int instrument_price_in_scale(double price, double pip)
+{
+    if (!isfinite(price) || !(pip > 0) || !isfinite(pip))
+        return 0;
+    double pips = price / pip;
+    return pips >= INSTRUMENT_MIN_PIPS && pips <= INSTRUMENT_MAX_PIPS;
+}
+
 int instrument_valid_symbol(const char *s)
 {
     size_t n = strlen(s);

@@ -9,6 +9,17 @@
  * 0.97 and 1.05 -> 0.0001, 150.2 -> 0.01, 1905.3 -> 0.1, 9735 and 22500 -> 1. */
 double instrument_infer_pip(double price);
 
+/*
+ * The range a price of a symbol may take, in its pips: [INSTRUMENT_MIN_PIPS,
+ * INSTRUMENT_MAX_PIPS]. A pip is inferred four decimal orders below the first price, so a
+ * price 10,000 times below or above that first price is still taken; beyond it the number is
+ * not a price of this symbol (a 1e300 high would put round-number zones at +-1e299).
+ * instrument_price_in_scale(1.05, 0.0001) == 1; (1e300, 0.0001) == 0; (NAN, 0.0001) == 0.
+ */
+#define INSTRUMENT_MIN_PIPS 1.0
+#define INSTRUMENT_MAX_PIPS 1e8
+int instrument_price_in_scale(double price, double pip);
+
 /* The symbol rule, for error messages. */
 #define INSTRUMENT_SYMBOL_RULE "[A-Z0-9][A-Za-z0-9._-]{0,31}"
 

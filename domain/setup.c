@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "instrument.h"
+
 /* Appends "label: text" (or just text when label is NULL); extra reasons are dropped. */
 static void add_reason(struct setup_result *out, const char *label, const char *text)
 {
@@ -30,6 +32,8 @@ const char *setup_validate(const struct setup_request *req, double pip)
         return "side must be BUY or SELL";
     if (!isfinite(req->entry) || req->entry <= 0.0)
         return "entry must be a finite price above 0";
+    if (isfinite(pip) && pip > 0.0 && !instrument_price_in_scale(req->entry, pip))
+        return "entry must lie within 1 to 1e8 pips of this symbol (GET /symbols: pip_size)";
     if (!in_unit_range(req->trend_score))
         return "trend_score must be a number in 0..1";
     if (req->regime != REGIME_NORMAL && req->regime != REGIME_TRANSITION &&
@@ -37,10 +41,10 @@ const char *setup_validate(const struct setup_request *req, double pip)
         return "regime_mode must be NORMAL, TRANSITION or CHAOTIC";
     if (!in_unit_range(req->transition_strength))
         return "regime_transition_strength must be a number in 0..1";
-    if (req->has_qty && (!isfinite(req->qty) || req->qty <= 0.0))
-        return "qty must be a finite number above 0";
-    if (req->has_risk_amount && (!isfinite(req->risk_amount) || req->risk_amount <= 0.0))
-        return "risk_amount must be a finite number above 0";
+    if (req->has_qty && !(req->qty > 0.0 && req->qty <= SETUP_MAX_AMOUNT))
+        return "qty must be a number above 0 and at most 1e12";
+    if (req->has_risk_amount && !(req->risk_amount > 0.0 && req->risk_amount <= SETUP_MAX_AMOUNT))
+        return "risk_amount must be a number above 0 and at most 1e12";
     if (!isfinite(pip) || pip <= 0.0)
         return "pip size must be a finite number above 0";
     return NULL;

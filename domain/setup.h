@@ -56,10 +56,12 @@ struct setup_result {
 
 /*
  * Checks a request. Returns NULL when valid, else a static reason such as
- * "trend_score must be a number in 0..1". Checks: side BUY/SELL, entry finite > 0,
- * trend_score and transition_strength finite in 0..1, regime known, qty / risk_amount
- * finite > 0 when given, pip finite > 0.
+ * "trend_score must be a number in 0..1". Checks: side BUY/SELL, entry finite > 0 and
+ * within 1 to 1e8 pips (instrument_price_in_scale), trend_score and transition_strength
+ * finite in 0..1, regime known, qty / risk_amount in (0, SETUP_MAX_AMOUNT] when given,
+ * pip finite > 0. With these bounds every size and R the setup computes is finite.
  */
+#define SETUP_MAX_AMOUNT 1e12
 const char *setup_validate(const struct setup_request *req, double pip);
 
 /*

@@ -121,7 +121,8 @@ int target_select(const struct zone *zones, size_t n, const struct liq_params *p
                      (double)z->strength, p->min_liquidity_strength, rr, p->min_rr_ratio, z->id,
                      weak, short_rr);
             last = i;
-        } else if (!out->tp2.present && want_tp2) {
+        } else if (!out->tp2.present && want_tp2 && (price - out->tp1.price) * side > 0.0) {
+            /* beyond TP1: a wider zone further ahead can have its near edge before TP1's */
             fill_level(&out->tp2, z, price, rr);
             snprintf(out->tp2.reason, LIQ_REASON_LEN,
                      "next qualifying zone %u (strength %.2f, RR %.2f), trend_score %.2f > %.2f",

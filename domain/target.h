@@ -54,8 +54,8 @@ double target_front_offset(const struct liq_params *p, double pip);
  * Chooses the targets of a trade entered at entry with its stop at stop (on the other side).
  * zones: ACTIVE zones sorted by price ascending. Zones ahead (BUY: lo > entry) are walked
  * nearest first; a zone qualifies when strength >= min_liquidity_strength and its target
- * price gives RR >= min_rr_ratio. TP1 = first qualifying, TP2 = second qualifying when
- * trend_score > TARGET_TP2_MIN_TREND. Runner as described above, when runner_enabled and
+ * price gives RR >= min_rr_ratio. TP1 = first qualifying, TP2 = the next qualifying one
+ * whose price lies beyond TP1, when trend_score > TARGET_TP2_MIN_TREND. Runner as described above, when runner_enabled and
  * trend_score > runner_min_confidence.
  * Returns 0 with tp1 present, or -1 when no zone meets the RR (out->reason says why).
  * Example: BUY 1.1000, stop 1.0970 (30 pips), zone [1.1060, 1.1070] strength 0.7

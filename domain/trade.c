@@ -16,6 +16,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bar.h"
+#include "instrument.h"
+
 const char *trail_event_name(enum trail_event_type t)
 {
     static const char *const NAMES[TEV_COUNT] = {
@@ -308,12 +311,34 @@ static void set_note(struct trail_events *out, const char *note)
         snprintf(out->note, sizeof(out->note), "%s", note);
 }
 
-static const char *check_update(double price, double high, double low)
+int64_t trade_update_time(const struct trade *t, int64_t ts, int64_t bar_ts)
+{
+    if (ts != TRADE_TS_NONE)
+        return ts;
+    if (t->last_update_ts != TRADE_TS_NONE && t->last_update_ts > bar_ts)
+        return t->last_update_ts;
+    return bar_ts;
+}
+
+const char *trade_check_ts(int64_t ts, int64_t now)
+{
+    if (ts == TRADE_TS_NONE)
+        return NULL;
+    if (ts < 0)
+        return "ts must not be before 1970";
+    if (ts > now + BAR_MAX_FUTURE_S)
+        return "ts is in the future (more than 2 days past the server's clock)";
+    return NULL;
+}
+
+static const char *check_update(double price, double high, double low, double pip)
 {
     if (!isfinite(price) || !isfinite(high) || !isfinite(low))
         return "price, high and low must be finite numbers";
     if (low <= 0.0)
         return "low must be above 0";
+    if (!instrument_price_in_scale(low, pip) || !instrument_price_in_scale(high, pip))
+        return "price, high and low must lie within 1 to 1e8 pips of this symbol";
     if (high < low)
         return "high is below low";
     if (price < low || price > high)
@@ -323,12 +348,13 @@ static const char *check_update(double price, double high, double low)
 
 enum trail_status trade_trail(struct trade *t, const struct zone *zones, size_t n,
                               const struct liq_params *p, double pip, double price, double high,
-                              double low, int64_t ts, struct trail_events *out)
+                              double low, int64_t ts, int64_t bar_ts,
+                              struct trail_events *out)
 {
     if (out != NULL)
         memset(out, 0, sizeof(*out));
     fill_out(t, out);
-    const char *bad = check_update(price, high, low);
+    const char *bad = check_update(price, high, low, pip);
     if (bad != NULL) {
         set_note(out, bad);
         return TRAIL_INVALID;
@@ -348,6 +374,7 @@ enum trail_status trade_trail(struct trade *t, const struct zone *zones, size_t 
     double adverse = t->side == SIDE_BUY ? low : high;
     double buf = (t->buffer_pips > 0.0 ? t->buffer_pips : p->default_buffer_pips) * pip;
 
+    int64_t when = trade_update_time(t, ts, bar_ts);
     observe(t, zones, n, price, high, low);
     t->updates++;
     t->last_price = price;
@@ -360,7 +387,7 @@ enum trail_status trade_trail(struct trade *t, const struct zone *zones, size_t 
         double fill = (far_side - t->stop) * t->side >= 0.0 ? t->stop : price;
         closed = close_all(t, fill);
         push_event(out, TEV_STOP_HIT, fill, closed, t->stop_zone_id);
-        finish(t, fill, ts, "stop_hit");
+        finish(t, fill, when, "stop_hit");
         push_event(out, TEV_CLOSED, fill, 0.0, 0);
         fill_out(t, out);
         return TRAIL_OK;
@@ -382,7 +409,7 @@ enum trail_status trade_trail(struct trade *t, const struct zone *zones, size_t 
     }
     if (t->remaining < 1e-12) {
         double last = t->tp2_hit ? t->tp2 : t->tp1;
-        finish(t, last, ts, "targets_done");
+        finish(t, last, when, "targets_done");
         push_event(out, TEV_CLOSED, last, 0.0, 0);
         fill_out(t, out);
         assert(fabs(before - closed) < 1e-9);
@@ -405,11 +432,11 @@ enum trail_status trade_trail(struct trade *t, const struct zone *zones, size_t 
     return TRAIL_OK;
 }
 
-enum trail_status trade_close(struct trade *t, double price, int64_t ts)
+enum trail_status trade_close(struct trade *t, double price, int64_t ts, int64_t bar_ts)
 {
     if (t->status == TRADE_CLOSED)
         return TRAIL_CLOSED;
-    if (!isfinite(price) || price <= 0.0)
+    if (!isfinite(price) || price <= 0.0 || !instrument_price_in_scale(price, t->pip))
         return TRAIL_INVALID;
     if (ts != TRADE_TS_NONE && t->last_update_ts != TRADE_TS_NONE && ts < t->last_update_ts)
         return TRAIL_INVALID;
@@ -417,6 +444,6 @@ enum trail_status trade_close(struct trade *t, double price, int64_t ts)
     if (ts != TRADE_TS_NONE)
         t->last_update_ts = ts;
     t->last_price = price;
-    finish(t, price, ts, "manual");
+    finish(t, price, trade_update_time(t, ts, bar_ts), "manual");
     return TRAIL_OK;
 }

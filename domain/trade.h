@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bar.h"
 #include "params.h"
 #include "risk.h"
 #include "setup.h"
@@ -140,18 +141,37 @@ int trade_open(struct trade *t, uint64_t id, const struct setup_result *s, int64
  *      low for a BUY): after TP1 break-even and behind the nearest held zone; after TP2
  *      behind TP1's zone; with an active runner behind the furthest zone price broke and
  *      held beyond. -> stop_moved.
+ * price, high and low must lie within 1 to 1e8 pips (instrument_price_in_scale).
+ * bar_ts: the symbol's last bar time, the date of an update without ts (trade_update_time).
  * Returns enum trail_status; *out always gets the stop/remaining/status after the call.
  */
 enum trail_status trade_trail(struct trade *t, const struct zone *zones, size_t n,
                               const struct liq_params *p, double pip, double price, double high,
-                              double low, int64_t ts, struct trail_events *out);
+                              double low, int64_t ts, int64_t bar_ts, struct trail_events *out);
 
 /*
  * Manual close of every open leg at price. Returns TRAIL_OK, TRAIL_CLOSED (already closed,
- * nothing changed) or TRAIL_INVALID (price not finite > 0, or ts older than the last update).
- * close_reason becomes "manual".
+ * nothing changed) or TRAIL_INVALID (price not finite, not within 1 to 1e8 pips, or ts older
+ * than the last update). close_reason becomes "manual"; closed_ts is
+ * trade_update_time(t, ts, bar_ts).
  */
-enum trail_status trade_close(struct trade *t, double price, int64_t ts);
+enum trail_status trade_close(struct trade *t, double price, int64_t ts, int64_t bar_ts);
+
+/*
+ * One clock per trade: the bar time of its symbol. The time an update of t is dated with
+ * (its events, closed_ts): ts when given, else the symbol's last bar time bar_ts - never
+ * before the trade's last update, never the wall clock.
+ * trade_update_time(t, TRADE_TS_NONE, 1665360900) == 1665360900 (last_update_ts earlier).
+ */
+int64_t trade_update_time(const struct trade *t, int64_t ts, int64_t bar_ts);
+
+/*
+ * The rule POST /bars applies to a bar's time, for a trade update's ts: NULL when ts is
+ * TRADE_TS_NONE or within [0, now + BAR_MAX_FUTURE_S], else the reason for a refusal.
+ * now is the caller's wall clock (the domain has none).
+ * trade_check_ts(4102358400, 1700000000) -> "ts is in the future (...)" (2099-12-31).
+ */
+const char *trade_check_ts(int64_t ts, int64_t now);
 
 /* Sum of the open legs' fractions, computed from the legs (t->remaining must equal it). */
 double trade_open_fraction(const struct trade *t);

@@ -37,11 +37,11 @@ void trade_update_facts(const struct trade *before, const struct trade *after,
 }
 
 enum trail_status trade_close_update(struct trade *t, double price, int64_t ts,
-                                     struct trail_events *ev)
+                                     int64_t bar_ts, struct trail_events *ev)
 {
     double open = t->remaining;
     memset(ev, 0, sizeof *ev);
-    enum trail_status rc = trade_close(t, price, ts);
+    enum trail_status rc = trade_close(t, price, ts, bar_ts);
     if (rc != TRAIL_OK)
         return rc;
     ev->n = 1;

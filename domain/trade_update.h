@@ -33,11 +33,11 @@ void trade_update_facts(const struct trade *before, const struct trade *after,
                         const struct trail_events *ev, struct trade_event_fact *out);
 
 /*
- * A manual close as an update: trade_close(t, price, ts), and on TRAIL_OK the one event it
+ * A manual close as an update: trade_close(t, price, ts, bar_ts), and on TRAIL_OK the one event it
  * makes in ev - closed, at the close price, for the fraction that was open - with ev's
  * stop/remaining/status after it. Other results as trade_close (ev->n = 0).
  */
 enum trail_status trade_close_update(struct trade *t, double price, int64_t ts,
-                                     struct trail_events *ev);
+                                     int64_t bar_ts, struct trail_events *ev);
 
 #endif

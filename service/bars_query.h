@@ -23,4 +23,14 @@
 int state_recent_bars(struct symbol_state *s, size_t limit, struct bar **out, size_t *n,
                       enum timeframe *tf);
 
+/*
+ * Copies up to limit bars of s with from <= ts < to, oldest first (a page of a range):
+ * *next_ts is the ts of the first bar after the page that is still < to, or -1 when the
+ * page reaches the end of the range. With bars every 900 s from 0, from 900, to 4500,
+ * limit 2 gives the bars at 900 and 1800 and *next_ts == 2700. Same returns as
+ * state_recent_bars.
+ */
+int state_range_bars(struct symbol_state *s, int64_t from, int64_t to, size_t limit,
+                     struct bar **out, size_t *n, enum timeframe *tf, int64_t *next_ts);
+
 #endif

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "domain/instrument.h"
 #include "service/idempotency.h"
@@ -139,6 +140,12 @@ static int publish(struct symbol_state *s)
     struct zone_snapshot *snap = snapshot_build(s->eng, s->nlog ? s->log[0].ts : 0);
     if (snap == NULL)
         return -1;
+    if (s->versions == 0) { /* seeded by the clock: a restart never reuses a version */
+        struct timespec now;
+        clock_gettime(CLOCK_REALTIME, &now);
+        s->versions = (uint64_t)now.tv_sec * 1000000u + (uint64_t)now.tv_nsec / 1000u;
+    }
+    snap->version = ++s->versions;
     pthread_mutex_lock(&s->snap_lock);
     struct zone_snapshot *old = s->snap;
     s->snap = snap;
@@ -293,6 +300,17 @@ static int changed_zones(const struct engine *e, const struct zone_events *ev,
     return 0;
 }
 
+/* A symbol created by a request whose bars were all refused has no bar yet: its inferred
+ * pip follows the first bar that is offered now, not the refused one (a first bar at 1e11
+ * must not fix the scale of every later bar). Called with write_lock held. */
+static enum ingest_status rescale_unfed(struct state *st, struct symbol_state *s, double price)
+{
+    if (s->nlog > 0 || !s->pip_inferred || s->pip == instrument_infer_pip(price))
+        return INGEST_OK;
+    s->pip = instrument_infer_pip(price);
+    return rebuild(st, s) == 0 ? INGEST_OK : INGEST_NOMEM;
+}
+
 /* Splits the request into new bars and duplicates; fills item errors. */
 static enum ingest_status classify(struct symbol_state *s, const struct bar *bars, size_t n,
                                    struct bar *fresh, size_t *nfresh,
@@ -302,7 +320,12 @@ static enum ingest_status classify(struct symbol_state *s, const struct bar *bar
     *nfresh = 0;
     for (size_t i = 0; i < n; i++) {
         int64_t ts = bars[i].ts;
-        if (ts > last) {
+        const char *off_scale = bar_check_scale(&bars[i], s->pip);
+        if (off_scale != NULL) {
+            if (out->nerrors < 16)
+                out->errors[out->nerrors] = (struct ingest_item_error){i, off_scale};
+            out->nerrors++;
+        } else if (ts > last) {
             fresh[(*nfresh)++] = bars[i];
             last = ts;
         } else if (ts == last || log_contains(s, ts)) {
@@ -406,11 +429,15 @@ enum ingest_status state_ingest(struct state *st, const char *symbol, enum timef
         return INGEST_NOMEM;
     pthread_mutex_lock(&s->write_lock);
     size_t nfresh = 0;
-    enum ingest_status rc = classify(s, bars, n, fresh, &nfresh, out);
+    enum ingest_status rc = rescale_unfed(st, s, bars[0].close);
+    if (rc == INGEST_OK)
+        rc = classify(s, bars, n, fresh, &nfresh, out);
     if (rc == INGEST_OK && nfresh > 0) {
         uint64_t t0 = write_metrics_now_ns();
         rc = apply_and_commit(st, s, fresh, nfresh, out->duplicates, idem);
-        write_metrics_observe(write_metrics_now_ns() - t0, rc == INGEST_OK);
+        /* a lost Idempotency-Key race rolled back by rule: no write failure */
+        write_metrics_observe(write_metrics_now_ns() - t0,
+                              rc == INGEST_OK || (idem != NULL && idem->taken));
     }
     if (rc == INGEST_OK) {
         out->accepted = nfresh;

@@ -34,6 +34,8 @@ struct snapshot_extra {
 
 struct zone_snapshot {
     atomic_int refs;
+    /* changes with every publish and across restarts: GET /zones' ETag */
+    uint64_t version;
     int64_t first_ts, last_ts;
     double last_close;
     uint64_t bar_count;
@@ -55,6 +57,7 @@ struct symbol_state {
     size_t nlog, caplog;
     pthread_mutex_t snap_lock;    /* guards the snapshot pointer swap, held for nanoseconds */
     struct zone_snapshot *snap;
+    uint64_t versions;            /* the last snapshot's version; only under write_lock */
     atomic_uint_fast64_t duplicates;
 };
 

@@ -230,6 +230,15 @@ static int active_zones(struct symbol_state *s, struct zone **out, size_t *n,
     return 0;
 }
 
+/* The time of the symbol's last bar as its published snapshot has it (0 without one). */
+static int64_t last_bar_ts(struct symbol_state *s)
+{
+    struct zone_snapshot *snap = snapshot_acquire(s);
+    int64_t ts = snap != NULL ? snap->last_ts : 0;
+    snapshot_release(snap);
+    return ts;
+}
+
 static int symbol_has_bars(struct symbol_state *s)
 {
     struct zone_snapshot *snap = snapshot_acquire(s);
@@ -404,19 +413,20 @@ static enum trading_status lock_trade(struct state *st, struct trading *tr, uint
 
 static enum trading_status commit_locked(struct state *st, struct trading *tr,
                                          const struct trade *before, struct trading_update *out,
-                                         int64_t ts);
+                                         int64_t ts, int64_t bar_ts);
 
 /* Commits the update in out (applied to a copy of before), then publishes it. Called with
  * the trade's stripe held; a close also takes the symbol's write_lock, which serialises
  * the learner table of the symbol. */
 static enum trading_status commit_update(struct state *st, struct trading *tr,
                                          struct symbol_state *s, const struct trade *before,
-                                         struct trading_update *out, int64_t ts)
+                                         struct trading_update *out, int64_t ts,
+                                         int64_t bar_ts)
 {
     int closing = out->trade.status == TRADE_CLOSED;
     if (closing)
         pthread_mutex_lock(&s->write_lock);
-    enum trading_status rc = commit_locked(st, tr, before, out, ts);
+    enum trading_status rc = commit_locked(st, tr, before, out, ts, bar_ts);
     if (closing)
         pthread_mutex_unlock(&s->write_lock);
     return rc;
@@ -424,7 +434,7 @@ static enum trading_status commit_update(struct state *st, struct trading *tr,
 
 static enum trading_status commit_locked(struct state *st, struct trading *tr,
                                          const struct trade *before, struct trading_update *out,
-                                         int64_t ts)
+                                         int64_t ts, int64_t bar_ts)
 {
     const struct trade *after = &out->trade;
     struct learner_table learned = {0};
@@ -441,7 +451,8 @@ static enum trading_status commit_locked(struct state *st, struct trading *tr,
         learner_learn(&learned, after, outcomes, TRADE_MAX_ZONES, &nout);
     if (st->persist) {
         PGconn *c = pg_conn();
-        int64_t ev_ts = ts != TRADE_TS_NONE ? ts : (int64_t)time(NULL);
+        /* one clock per trade: bar time, never the wall clock (trade_update_time) */
+        int64_t ev_ts = trade_update_time(before, ts, bar_ts);
         /* BEGIN, the rows and COMMIT in one pipeline: one round trip */
         int ok = c != NULL && trades_store_pipeline_begin(c) == 0;
         if (ok) {
@@ -477,6 +488,11 @@ enum trading_status trading_trail(struct state *st, struct trading *tr, uint64_t
                                   struct trading_update *out, char *msg, size_t msglen)
 {
     memset(out, 0, sizeof *out);
+    const char *bad_ts = trade_check_ts(ts, (int64_t)time(NULL));
+    if (bad_ts != NULL) {
+        snprintf(msg, msglen, "%s", bad_ts);
+        return TRADING_INVALID;
+    }
     struct symbol_state *s = NULL;
     enum trading_status rc = lock_trade(st, tr, id, &s, out);
     if (rc != TRADING_OK)
@@ -491,7 +507,7 @@ enum trading_status trading_trail(struct state *st, struct trading *tr, uint64_t
         goto out;
     enum trail_status ts_rc = trade_trail(&out->trade, snap->zones, snap->n,
                                           &state_live(st)->params, before.pip, price, high,
-                                          low, ts, &out->ev);
+                                          low, ts, snap->last_ts, &out->ev);
     if (ts_rc == TRAIL_INVALID) {
         snprintf(msg, msglen, "%s", out->ev.note);
         rc = TRADING_INVALID;
@@ -504,7 +520,7 @@ enum trading_status trading_trail(struct state *st, struct trading *tr, uint64_t
         rc = TRADING_CLOSED;
     } else {
         assert((before.stop - out->trade.stop) * before.side <= 1e-12);
-        rc = commit_update(st, tr, s, &before, out, ts);
+        rc = commit_update(st, tr, s, &before, out, ts, snap->last_ts);
     }
 out:
     pthread_mutex_unlock(stripe_of(tr, id));
@@ -517,20 +533,26 @@ enum trading_status trading_close(struct state *st, struct trading *tr, uint64_t
                                   char *msg, size_t msglen)
 {
     memset(out, 0, sizeof *out);
+    const char *bad_ts = trade_check_ts(ts, (int64_t)time(NULL));
+    if (bad_ts != NULL) {
+        snprintf(msg, msglen, "%s", bad_ts);
+        return TRADING_INVALID;
+    }
     struct symbol_state *s = NULL;
     enum trading_status rc = lock_trade(st, tr, id, &s, out);
     if (rc != TRADING_OK)
         return rc;
     struct trade before = out->trade;
-    enum trail_status cs = trade_close_update(&out->trade, price, ts, &out->ev);
+    int64_t bar_ts = last_bar_ts(s);
+    enum trail_status cs = trade_close_update(&out->trade, price, ts, bar_ts, &out->ev);
     if (cs == TRAIL_INVALID) {
-        snprintf(msg, msglen, "price must be a finite number > 0 and ts not older than the "
-                              "trade's last update");
+        snprintf(msg, msglen, "price must be a finite number within 1 to 1e8 pips of the "
+                              "symbol and ts not older than the trade's last update");
         rc = TRADING_INVALID;
     } else if (cs != TRAIL_OK) {
         rc = TRADING_CLOSED;
     } else {
-        rc = commit_update(st, tr, s, &before, out, ts);
+        rc = commit_update(st, tr, s, &before, out, ts, bar_ts);
     }
     pthread_mutex_unlock(stripe_of(tr, id));
     return rc;

@@ -93,7 +93,7 @@ static const struct bad_case CASES[] = {
      "Date,Open,High,Low,Close\nnot,a,bar,at,all\n", 422, NULL},
     {"CSV without symbol", "POST", "/bars?timeframe=M15", "text/csv",
      "2023.01.02 00:00:00,1.07,1.071,1.069,1.0705,10,0,0\n", 422, NULL},
-    {"wrong Content-Type", "POST", "/bars", "text/plain", BAR(GOOD_TS "," OHLC), 415,
+    {"wrong Content-Type", "POST", "/bars", "application/xml", BAR(GOOD_TS "," OHLC), 415,
      "unsupported_media_type"},
     {"no Content-Type", "POST", "/bars", NULL, BAR(GOOD_TS "," OHLC), 415,
      "unsupported_media_type"},

@@ -212,7 +212,7 @@ Test(bars_zones, bad_requests_get_json_errors_and_change_nothing, .timeout = 60)
     free(huge);
 
     /* wrong content type: 415; unknown route 404; wrong method 405 */
-    r = http_do(a, "POST", "/bars", "text/plain", "x", 1);
+    r = http_do(a, "POST", "/bars", "text/html", "x", 1);
     cr_assert_eq(r.status, 415);
     http_free(&r);
     r = http_get(a, "/nothing");
@@ -348,5 +348,42 @@ Test(bars_zones, nearest_and_one_zone_with_its_history, .timeout = 60)
     http_free(&r);
     app_stop(a);
     free(json);
+    free(bars);
+}
+
+/* Issue 13 item 11: liquidity_levels says what the API says. A month of EURUSD merges
+ * frozen VWAP zones into their neighbours; no merged row may stay active, and the table's
+ * active rows are exactly the zones GET /symbols counts as active. */
+Test(bars_zones, the_table_marks_the_same_zones_active_as_the_api, .timeout = 120)
+{
+    char url[512];
+    harness_db("t_zone_active_sql", url, sizeof url);
+    struct app_config cfg;
+    harness_config(&cfg, url);
+    struct app *a = harness_start(&cfg);
+    size_t n = 0;
+    struct bar *bars = harness_eurusd(&n);
+    for (size_t from = 0; from < 6 * FIVE_DAYS; from += FIVE_DAYS) {
+        char *json = harness_bars_json("EURUSD", "M15", bars, from, from + FIVE_DAYS);
+        struct http_reply r = http_post_json(a, "/bars", json);
+        cr_assert_eq(r.status, 200, "%s", r.body);
+        http_free(&r);
+        free(json);
+    }
+    long merged = harness_sql_long(url, "SELECT count(*) FROM liquidity_levels "
+                                        "WHERE merged_into IS NOT NULL");
+    cr_assert_gt(merged, 0, "the month merges some zones (else this test shows nothing)");
+    cr_assert_eq(harness_sql_long(url, "SELECT count(*) FROM liquidity_levels "
+                                       "WHERE merged_into IS NOT NULL AND active"), 0);
+    struct http_reply r = http_get(a, "/symbols");
+    json_t *j = http_json(&r);
+    http_free(&r);
+    json_t *sym = json_array_get(json_object_get(j, "symbols"), 0);
+    long api_active = (long)json_integer_value(json_object_get(sym, "zones_active"));
+    cr_assert_gt(api_active, 0);
+    cr_assert_eq(harness_sql_long(url, "SELECT count(*) FROM liquidity_levels "
+                                       "WHERE symbol = 'EURUSD' AND active"), api_active);
+    json_decref(j);
+    app_stop(a);
     free(bars);
 }

@@ -190,6 +190,13 @@ Test(cli, exit_codes_and_messages)
     r = liqctl(a, NULL, "--help");
     cr_assert_eq(r.code, 0);
     cr_assert(strstr(r.out, "exit codes:") != NULL);
+    cr_assert(strstr(r.out, "close TRADE_ID --price P [--ts TS]") != NULL, "%s", r.out);
+    r = liqctl(a, NULL, "health");
+    cr_assert_eq(r.code, 0, "%s", r.err);
+    cr_assert(strstr(r.out, "STATUS    DATABASE  SYMBOLS  PERSISTENCE\nok        ") != NULL,
+              "%s", r.out);
+    r = liqctl(a, NULL, "--json health");
+    cr_assert(strstr(r.out, "{\"status\":\"ok\"") != NULL, "%s", r.out);
     /* nothing listens on port 1 */
     r = liqctl(a, "http://127.0.0.1:1", "health");
     cr_assert_eq(r.code, 3);

@@ -217,3 +217,62 @@ Test(idempotency, retried_setup_opens_one_trade)
     http_free(&again);
     stop(&f);
 }
+
+/* Issue 13 item 7: one key, 16 concurrent requests with 16 different bodies. Exactly one
+ * wins (200); every other one is a plain 422 idempotency_key_reused - no Retry-After left
+ * over from the rolled-back write, no write failure counted - and only the winner's bars
+ * are stored. */
+struct contender {
+    const struct fx *f;
+    char *body;
+    struct http_reply r;
+};
+
+static void *contend(void *arg)
+{
+    struct contender *x = arg;
+    x->r = keyed(x->f, "POST", "/bars", "application/json", x->body, "contested");
+    return NULL;
+}
+
+Test(idempotency, one_key_with_sixteen_different_bodies_has_one_winner_and_clean_refusals)
+{
+    struct fx f;
+    start(&f, "t_idem_contest");
+    enum { N = 16 };
+    struct contender x[N];
+    pthread_t th[N];
+    for (int i = 0; i < N; i++) {
+        x[i] = (struct contender){&f, harness_bars_json("EURUSD", "M15", f.bars, 0,
+                                                        (size_t)(200 + i)), {0}};
+        pthread_create(&th[i], NULL, contend, &x[i]);
+    }
+    for (int i = 0; i < N; i++)
+        pthread_join(th[i], NULL);
+    int winners = 0;
+    long stored = -1;
+    for (int i = 0; i < N; i++) {
+        if (x[i].r.status == 200) {
+            winners++;
+            stored = 200 + i;
+            char want[64];
+            snprintf(want, sizeof want, "{\"accepted\":%d,\"duplicates\":0}", 200 + i);
+            cr_assert_str_eq(x[i].r.body, want);
+        } else {
+            cr_assert_eq(x[i].r.status, 422, "contender %d: %ld %s", i, x[i].r.status,
+                         x[i].r.body);
+            cr_assert(strstr(x[i].r.body, "\"idempotency_key_reused\"") != NULL, "%s",
+                      x[i].r.body);
+            cr_assert_str_eq(x[i].r.retry_after, "", "a 422 carries no Retry-After");
+        }
+        http_free(&x[i].r);
+        free(x[i].body);
+    }
+    cr_assert_eq(winners, 1);
+    cr_assert_eq(count(&f, "SELECT count(*) FROM bars"), stored);
+    struct http_reply m = http_get(f.a, "/metrics");
+    cr_assert(strstr(m.body, "\nliq_write_failures_total 0\n") != NULL,
+              "a lost key race is no write failure");
+    http_free(&m);
+    stop(&f);
+}

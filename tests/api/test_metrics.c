@@ -178,8 +178,13 @@ Test(metrics, exposition_parses_and_counters_move)
     r = http_get(a, "/zones?symbol=NOPE");
     cr_assert_eq(r.status, 404);
     http_free(&r);
+    r = http_do(a, "POST", "/bars", "application/xml", "<bar/>", 6);
+    cr_assert_eq(r.status, 415);
+    http_free(&r);
 
     scrape(a, after);
+    cr_assert_eq(counter(after, "liq_http_requests_total", "route=\"bars_post\",status=\"415\""),
+                 1);
     check_histograms(after);
     const char *bp = "route=\"bars_post\",status=\"200\"";
     cr_assert_eq(counter(after, "liq_http_requests_total", bp) -

@@ -8,6 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/decode.h"
+#include "domain/tz.h"
+#include "service/tzdb.h"
 #include "tests/support/harness.h"
 
 /* n M15 bars of symbol from 2022-10-10 00:00Z around price, as a JSON array. */
@@ -69,5 +72,330 @@ Test(user_files, brokers_symbols_keep_their_case_and_list_sorted, .timeout = 60)
     http_free(&r);
     cr_assert_eq(harness_sql_long(url, "SELECT count(*) FROM symbols WHERE symbol IN "
                                        "('XAUUSDm','USDJPY.r','EURUSD.pro')"), 3);
+    app_stop(a);
+}
+
+/* ---------- bar files as brokers write them ---------- */
+
+#define DATA LIQ_SOURCE_DIR "/tests/data/"
+
+/* The first 96 bars of the shipped EURUSD M15 file, decoded: what every layout must give. */
+static struct bar_batch reference_bars(void)
+{
+    size_t len = 0;
+    char *csv = harness_read_file(LIQ_DATA_DIR "/EURUSD_15M.csv", &len);
+    char *cut = csv;
+    for (int i = 0; i < 97; i++)
+        cut = strchr(cut, '\n') + 1;
+    struct bar_batch b = {.symbol = ""};
+    cr_assert_eq(decode_bars_csv(csv, (size_t)(cut - csv), "EURUSD", "M15", 1900000000, &b), 0);
+    free(csv);
+    cr_assert_eq(b.n, 96);
+    return b;
+}
+
+static struct bar_batch decode_file(const char *path, const struct tz *zone)
+{
+    size_t len = 0;
+    char *text = harness_read_file(path, &len);
+    struct bar_batch b = {.symbol = "", .tz = zone};
+    int rc = decode_bars_csv(text, len, "EURUSD", "M15", 1900000000, &b);
+    free(text);
+    cr_assert_eq(rc, 0, "%s: %s %s", path, b.message, b.nerrors ? b.errors[0].reason : "");
+    return b;
+}
+
+Test(user_files, mt5_and_mt4_exports_as_exported_give_the_same_bars)
+{
+    struct bar_batch ref = reference_bars();
+    const char *files[] = {DATA "EURUSD_M15_mt5_export.tsv", DATA "EURUSD_M15_mt4.csv",
+                           DATA "EURUSD_M15_semicolon_decimal_comma.csv"};
+    for (size_t f = 0; f < 3; f++) {
+        struct bar_batch b = decode_file(files[f], NULL);
+        cr_assert_eq(b.n, ref.n, "%s", files[f]);
+        for (size_t i = 0; i < b.n; i++) {
+            cr_assert_eq(b.bars[i].ts, ref.bars[i].ts, "%s bar %zu", files[f], i);
+            cr_assert_eq(b.bars[i].open, ref.bars[i].open, "%s bar %zu", files[f], i);
+            cr_assert_eq(b.bars[i].high, ref.bars[i].high, "%s bar %zu", files[f], i);
+            cr_assert_eq(b.bars[i].low, ref.bars[i].low, "%s bar %zu", files[f], i);
+            cr_assert_eq(b.bars[i].close, ref.bars[i].close, "%s bar %zu", files[f], i);
+            cr_assert_eq(b.bars[i].volume, ref.bars[i].volume, "%s bar %zu", files[f], i);
+        }
+        bar_batch_free(&b);
+    }
+    bar_batch_free(&ref);
+}
+
+/* decode_bars_csv of text; returns its rc, the batch in *b (free it). */
+static int decode_text(const char *text, const char *tf, struct bar_batch *b)
+{
+    *b = (struct bar_batch){.symbol = ""};
+    return decode_bars_csv(text, strlen(text), "EURUSD", tf, 1900000000, b);
+}
+
+Test(user_files, other_mt4_forms_and_clear_refusals)
+{
+    struct bar_batch b;
+    /* MT4 with <> and a compact date/time, semicolons */
+    cr_assert_eq(decode_text("<TICKER>;<DTYYYYMMDD>;<TIME>;<OPEN>;<HIGH>;<LOW>;<CLOSE>;<VOL>\n"
+                             "EURUSD;20221010;001500;0.9735;0.97362;0.97328;0.97362;57\n",
+                             "M15", &b), 0, "%s", b.message);
+    cr_assert_eq(b.bars[0].ts, 1665360900);
+    bar_batch_free(&b);
+    /* joined date and time in one field, no header, tab */
+    cr_assert_eq(decode_text("2022.10.10 00:15\t0.9735\t0.97362\t0.97328\t0.97362\t57\n", "M15",
+                             &b), 0, "%s", b.message);
+    cr_assert_eq(b.bars[0].ts, 1665360900);
+    bar_batch_free(&b);
+    /* decimal commas with ',' between fields cannot be read: said exactly */
+    cr_assert_eq(decode_text("Date,Open,High,Low,Close\n2022.10.10 00:15,0,9735,0,97362,0,97328,"
+                             "0,97362\n", "M15", &b), -1);
+    cr_assert_eq(b.nerrors, 1);
+    cr_assert_not_null(strstr(b.errors[0].reason, "decimal commas need ';' or tab"), "%s",
+                       b.errors[0].reason);
+    bar_batch_free(&b);
+    /* a header without prices names the layouts understood */
+    cr_assert_eq(decode_text("when;price\n2022.10.10 00:15;1.0\n", "M15", &b), -1);
+    cr_assert_not_null(strstr(b.message, "understood layouts: the MT5 export"), "%s", b.message);
+    bar_batch_free(&b);
+    cr_assert_eq(decode_text("10/10/2022 00:15,1,1,1,1,1\n", "M15", &b), -1);
+    cr_assert_not_null(strstr(b.errors[0].reason, "cannot read the time '10/10/2022 00:15'"),
+                       "%s", b.errors[0].reason);
+    bar_batch_free(&b);
+}
+
+Test(user_files, tz_converts_broker_time_to_utc)
+{
+    char why[160];
+    const struct tz *athens = NULL, *plus3 = NULL;
+    cr_assert_eq(tzdb_get("Europe/Athens", &athens, why, sizeof why), 0, "%s", why);
+    cr_assert_eq(tzdb_get("+03:00", &plus3, why, sizeof why), 0, "%s", why);
+    cr_assert_eq(tzdb_get("Europe/Nowhere", &plus3, why, sizeof why), -1);
+    cr_assert_eq(tzdb_get("../../etc/passwd", &plus3, why, sizeof why), -1);
+    cr_assert_eq(tzdb_get("+03:00", &plus3, why, sizeof why), 0, "%s", why);
+    struct bar_batch ref = reference_bars();
+    struct bar_batch a = decode_file(DATA "EURUSD_M15_mt5_export.tsv", athens);
+    struct bar_batch f = decode_file(DATA "EURUSD_M15_mt5_export.tsv", plus3);
+    /* October 2022: Athens is on EEST, UTC+3 */
+    for (size_t i = 0; i < ref.n; i++) {
+        cr_assert_eq(a.bars[i].ts, ref.bars[i].ts - 3 * 3600);
+        cr_assert_eq(f.bars[i].ts, ref.bars[i].ts - 3 * 3600);
+    }
+    bar_batch_free(&ref);
+    bar_batch_free(&a);
+    bar_batch_free(&f);
+    /* the autumn repeat: 03:45 then 03:00 again is the later instant; the spring gap errs */
+    struct bar_batch b = {.symbol = "", .tz = athens};
+    const char *repeat = "Date,Open,High,Low,Close\n2023.10.29 03:45,1,1,1,1\n"
+                         "2023.10.29 03:00,1,1,1,1\n";
+    cr_assert_eq(decode_bars_csv(repeat, strlen(repeat), "EURUSD", "M15", 1900000000, &b), 0);
+    cr_assert_eq(b.bars[0].ts, days_from_civil(2023, 10, 29) * 86400 + 45 * 60);
+    cr_assert_eq(b.bars[1].ts, days_from_civil(2023, 10, 29) * 86400 + 3600);
+    bar_batch_free(&b);
+    b = (struct bar_batch){.symbol = "", .tz = athens};
+    const char *gap = "Date,Open,High,Low,Close\n2023.03.26 03:15,1,1,1,1\n";
+    cr_assert_eq(decode_bars_csv(gap, strlen(gap), "EURUSD", "M15", 1900000000, &b), -1);
+    cr_assert_not_null(strstr(b.errors[0].reason, "does not exist in tz"));
+    bar_batch_free(&b);
+    /* days and weeks stay UTC */
+    b = (struct bar_batch){.symbol = "", .tz = athens};
+    cr_assert_eq(decode_bars_csv("2022.10.10,1,1,1,1\n", 19, "EURUSD", "D1", 1900000000, &b), -1);
+    cr_assert_not_null(strstr(b.message, "D1 and W1 bars are dated by their UTC day"));
+    bar_batch_free(&b);
+}
+
+static struct http_reply post_file(const struct app *a, const char *path, const char *query,
+                                   const char *type)
+{
+    size_t len = 0;
+    char *text = harness_read_file(path, &len);
+    char target[256];
+    snprintf(target, sizeof target, "/bars?%s", query);
+    struct http_reply r = http_do(a, "POST", target, type, text, len);
+    free(text);
+    return r;
+}
+
+Test(user_files, real_files_load_over_http, .timeout = 120)
+{
+    struct app_config cfg;
+    harness_config(&cfg, NULL);
+    cfg.instruments[1] = (struct instrument){.symbol = "NIFTY", .pip_size = 0.05};
+    cfg.ninstruments = 2;
+    struct app *a = harness_start(&cfg);
+    struct http_reply r = post_file(a, DATA "EURUSD_M15_mt5_export.tsv",
+                                    "symbol=EURUSD&timeframe=M15&tz=Europe/Athens",
+                                    "text/tab-separated-values");
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    cr_assert_str_eq(r.body, "{\"accepted\":96,\"duplicates\":0}");
+    http_free(&r);
+    r = post_file(a, DATA "EURUSD_M15_mt4.csv", "symbol=EURUSD.r&timeframe=M15", "text/plain");
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    http_free(&r);
+    r = http_get(a, "/bars?symbol=EURUSD&limit=1");
+    cr_assert_not_null(strstr(r.body, "\"ts\":\"2022-10-10T20:45:00Z\""), "%s", r.body);
+    http_free(&r);
+    /* the NIFTY file of smartmoneyconcepts' layout, in India's time */
+    r = post_file(a, DATA "NIFTY_15M_smc_layout.csv", "symbol=NIFTY&timeframe=M15&tz=Asia/Kolkata",
+                  "text/csv");
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    cr_assert_str_eq(r.body, "{\"accepted\":75,\"duplicates\":0}");
+    http_free(&r);
+    r = http_get(a, "/bars?symbol=NIFTY&limit=75");
+    cr_assert_not_null(strstr(r.body, "\"ts\":\"2024-03-01T03:45:00Z\""), "%s", r.body);
+    http_free(&r);
+    /* typos and bad values are refused, naming the parameter */
+    r = post_file(a, DATA "EURUSD_M15_mt4.csv", "symbol=EURUSD&timeframe=M15&tzz=UTC",
+                  "text/csv");
+    cr_assert_eq(r.status, 400, "%s", r.body);
+    cr_assert_not_null(strstr(r.body, "unknown query parameter 'tzz'"), "%s", r.body);
+    http_free(&r);
+    r = post_file(a, DATA "EURUSD_M15_mt4.csv", "symbol=EURUSD&timeframe=M15&tz=Mars/Olympus",
+                  "text/csv");
+    cr_assert_eq(r.status, 422, "%s", r.body);
+    cr_assert_not_null(strstr(r.body, "neither an IANA time zone"), "%s", r.body);
+    http_free(&r);
+    r = post_file(a, DATA "EURUSD_M15_mt4.csv", "symbol=EURUSD&timeframe=M15", "text/html");
+    cr_assert_eq(r.status, 415, "%s", r.body);
+    cr_assert_not_null(strstr(r.body, "text/tab-separated-values"), "%s", r.body);
+    http_free(&r);
+    app_stop(a);
+}
+
+Test(user_files, usdjpy_inconsistent_bars_strict_repair_or_skip, .timeout = 120)
+{
+    struct app_config cfg;
+    harness_config(&cfg, NULL);
+    struct app *a = harness_start(&cfg);
+    const char *usdjpy = LIQ_DATA_DIR "/USDJPY_15M.csv";
+    struct http_reply r = post_file(a, usdjpy, "symbol=USDJPY&timeframe=M15", "text/csv");
+    cr_assert_eq(r.status, 422, "%s", r.body);
+    json_t *j = http_json(&r);
+    json_t *details = json_object_get(json_object_get(j, "error"), "details");
+    cr_assert_eq(json_integer_value(json_object_get(details, "invalid")), 250, "%s", r.body);
+    cr_assert_not_null(strstr(r.body, "inconsistent=repair widens high/low"), "%s", r.body);
+    json_decref(j);
+    http_free(&r);
+    r = http_get(a, "/bars?symbol=USDJPY");
+    cr_assert_eq(r.status, 404, "a refused upload applies nothing: %s", r.body);
+    http_free(&r);
+
+    r = post_file(a, usdjpy, "symbol=USDJPY&timeframe=M15&inconsistent=skip", "text/csv");
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    j = http_json(&r);
+    long accepted_skip = (long)json_integer_value(json_object_get(j, "accepted"));
+    json_t *inc = json_object_get(j, "inconsistent");
+    cr_assert_str_eq(json_string_value(json_object_get(inc, "action")), "skipped");
+    cr_assert_eq(json_integer_value(json_object_get(inc, "count")), 250);
+    cr_assert_eq(json_array_size(json_object_get(inc, "first_lines")), 5);
+    json_decref(j);
+    http_free(&r);
+
+    r = post_file(a, usdjpy, "symbol=USDJPY.r&timeframe=M15&inconsistent=repair", "text/csv");
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    j = http_json(&r);
+    inc = json_object_get(j, "inconsistent");
+    cr_assert_str_eq(json_string_value(json_object_get(inc, "action")), "repaired");
+    cr_assert_eq(json_integer_value(json_object_get(inc, "count")), 250);
+    cr_assert_eq(json_integer_value(json_object_get(j, "accepted")), accepted_skip + 250);
+    json_decref(j);
+    http_free(&r);
+    r = post_file(a, usdjpy, "symbol=USDJPY&timeframe=M15&inconsistent=fix", "text/csv");
+    cr_assert_eq(r.status, 422, "%s", r.body);
+    http_free(&r);
+    app_stop(a);
+}
+
+/* ---------- reading back ---------- */
+
+Test(user_files, bars_by_time_range_in_pages, .timeout = 60)
+{
+    struct app_config cfg;
+    harness_config(&cfg, NULL);
+    struct app *a = harness_start(&cfg);
+    post_ok(a, "EURUSD", 1.05, 40); /* 2022-10-10 00:00 .. 09:45, every 15 min */
+    /* [01:00, 03:00) = 8 bars, in pages of 3: 3 + 3 + 2 */
+    char path[256] = "/bars?symbol=EURUSD&from=2022-10-10T01:00:00Z&to=1665370800&limit=3";
+    const char *first[] = {"2022-10-10T01:00:00Z", "2022-10-10T01:45:00Z",
+                           "2022-10-10T02:30:00Z"};
+    size_t counts[] = {3, 3, 2};
+    for (int page = 0; page < 3; page++) {
+        struct http_reply r = http_get(a, path);
+        cr_assert_eq(r.status, 200, "%s", r.body);
+        json_t *j = http_json(&r);
+        json_t *bars = json_object_get(j, "bars");
+        cr_assert_eq(json_array_size(bars), counts[page], "%s", r.body);
+        cr_assert_str_eq(json_string_value(json_object_get(json_array_get(bars, 0), "ts")),
+                         first[page]);
+        json_t *next = json_object_get(j, "next_cursor");
+        if (page < 2)
+            snprintf(path, sizeof path, "/bars?symbol=EURUSD&to=1665370800&limit=3&cursor=%s",
+                     json_string_value(next));
+        else
+            cr_assert(json_is_null(next), "%s", r.body);
+        json_decref(j);
+        http_free(&r);
+    }
+    struct http_reply r = http_get(a, "/bars?symbol=EURUSD&form=2022-10-10T01:00:00Z");
+    cr_assert_eq(r.status, 400, "%s", r.body);
+    cr_assert_not_null(strstr(r.body, "'form'"), "%s", r.body);
+    http_free(&r);
+    r = http_get(a, "/bars?symbol=EURUSD&from=yesterday");
+    cr_assert_eq(r.status, 422, "%s", r.body);
+    http_free(&r);
+    r = http_get(a, "/bars?symbol=EURUSD&cursor=-5");
+    cr_assert_eq(r.status, 422, "%s", r.body);
+    http_free(&r);
+    /* a range with no bars is an empty page, not a 404 */
+    r = http_get(a, "/bars?symbol=EURUSD&from=2030-01-01T00:00:00Z");
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    cr_assert_not_null(strstr(r.body, "\"count\":0"), "%s", r.body);
+    http_free(&r);
+    app_stop(a);
+}
+
+/* ---------- dashboards polling zones ---------- */
+
+Test(user_files, zones_answer_304_while_unchanged, .timeout = 60)
+{
+    struct app_config cfg;
+    harness_config(&cfg, NULL);
+    struct app *a = harness_start(&cfg);
+    post_ok(a, "EURUSD", 1.05, 200);
+    const char *paths[] = {"/zones?symbol=EURUSD&limit=5", "/zones/nearest?symbol=EURUSD"};
+    for (int k = 0; k < 2; k++) {
+        struct http_reply r = http_get(a, paths[k]);
+        cr_assert_eq(r.status, 200, "%s", r.body);
+        cr_assert(r.etag[0] == '"', "no ETag on %s", paths[k]);
+        cr_assert_str_eq(r.cache_control, "private, max-age=1");
+        char inm[96];
+        snprintf(inm, sizeof inm, "If-None-Match: W/\"0\", %s", r.etag);
+        struct http_reply same = http_get_with(a, paths[k], inm);
+        cr_assert_eq(same.status, 304, "%s", same.body);
+        cr_assert_eq(same.len, 0);
+        cr_assert_str_eq(same.etag, r.etag);
+        http_free(&same);
+        struct http_reply other = http_get_with(a, paths[k], "If-None-Match: \"1\"");
+        cr_assert_eq(other.status, 200);
+        cr_assert_str_eq(other.body, r.body);
+        http_free(&other);
+        http_free(&r);
+    }
+    /* a new bar is a new snapshot: the old ETag gets the new zones */
+    struct http_reply r = http_get(a, paths[0]);
+    char inm[96];
+    snprintf(inm, sizeof inm, "If-None-Match: %s", r.etag);
+    struct bar b = {.ts = 1665360000 + 200 * 900, .open = 1.05, .high = 1.06, .low = 1.04,
+                    .close = 1.055, .volume = 5};
+    char *j = harness_bars_json("EURUSD", "M15", &b, 0, 1);
+    struct http_reply w = http_post_json(a, "/bars", j);
+    cr_assert_eq(w.status, 200, "%s", w.body);
+    http_free(&w);
+    free(j);
+    struct http_reply after = http_get_with(a, paths[0], inm);
+    cr_assert_eq(after.status, 200);
+    cr_assert_str_neq(after.etag, r.etag);
+    http_free(&after);
+    http_free(&r);
     app_stop(a);
 }

@@ -99,6 +99,11 @@ static size_t header(char *p, size_t size, size_t n, void *ud)
     if (len > 14 && strncasecmp(p, "X-Request-Id: ", 14) == 0)
         snprintf(r->request_id, sizeof r->request_id, "%.*s", (int)strcspn(p + 14, "\r\n"),
                  p + 14);
+    if (len > 6 && strncasecmp(p, "ETag: ", 6) == 0)
+        snprintf(r->etag, sizeof r->etag, "%.*s", (int)strcspn(p + 6, "\r\n"), p + 6);
+    if (len > 15 && strncasecmp(p, "Cache-Control: ", 15) == 0)
+        snprintf(r->cache_control, sizeof r->cache_control, "%.*s",
+                 (int)strcspn(p + 15, "\r\n"), p + 15);
     return len;
 }
 
@@ -134,8 +139,24 @@ static void contract_log(const char *method, const char *target, const struct ht
     free(text);
 }
 
+static struct http_reply http_exchange(const struct app *a, const char *method,
+                                       const char *path, const char *content_type,
+                                       const char *body, size_t len, const char *extra);
+
 struct http_reply http_do(const struct app *a, const char *method, const char *path,
                           const char *content_type, const char *body, size_t len)
+{
+    return http_exchange(a, method, path, content_type, body, len, NULL);
+}
+
+struct http_reply http_get_with(const struct app *a, const char *path, const char *header_line)
+{
+    return http_exchange(a, "GET", path, NULL, NULL, 0, header_line);
+}
+
+static struct http_reply http_exchange(const struct app *a, const char *method,
+                                       const char *path, const char *content_type,
+                                       const char *body, size_t len, const char *extra)
 {
     struct http_reply r = {0};
     CURL *c = curl_easy_init();
@@ -156,6 +177,8 @@ struct http_reply http_do(const struct app *a, const char *method, const char *p
         h = curl_slist_append(h, ct);
     }
     h = curl_slist_append(h, "Expect:");
+    if (extra != NULL)
+        h = curl_slist_append(h, extra);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
     if (body != NULL) {
         curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);

@@ -20,6 +20,8 @@ struct http_reply {
     size_t len;
     char retry_after[16];
     char request_id[64];
+    char etag[48];
+    char cache_control[64];
 };
 
 /* Creates (dropping first) database `name` on the test server and returns its URL in url. */
@@ -33,6 +35,8 @@ struct app *harness_start(const struct app_config *cfg);
 struct http_reply http_do(const struct app *a, const char *method, const char *path,
                           const char *content_type, const char *body, size_t len);
 struct http_reply http_get(const struct app *a, const char *path);
+/* GET with one extra header line ("If-None-Match: \"12\""). */
+struct http_reply http_get_with(const struct app *a, const char *path, const char *header_line);
 struct http_reply http_post_json(const struct app *a, const char *path, const char *json);
 void http_free(struct http_reply *r);
 /* Parses the reply body as JSON (fails the test if it is not). */

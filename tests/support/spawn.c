@@ -1,5 +1,7 @@
 /*
- * spawn.c - see spawn.h.
+ * spawn.c - see spawn.h. Every child is registered until it is reaped: spawn_kill_all()
+ * (run at exit and from a test's .fini) and PR_SET_PDEATHSIG make sure no liquidityd
+ * outlives the test process, whichever way the test ends (a failing assertion included).
  */
 #include "tests/support/spawn.h"
 
@@ -14,11 +16,52 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 extern char **environ;
+
+#define SPAWN_MAX_LIVE 16
+
+static pid_t live[SPAWN_MAX_LIVE];
+
+static void live_forget(pid_t pid)
+{
+    for (int i = 0; i < SPAWN_MAX_LIVE; i++)
+        if (live[i] == pid)
+            live[i] = 0;
+}
+
+void spawn_kill_all(void)
+{
+    for (int i = 0; i < SPAWN_MAX_LIVE; i++) {
+        if (live[i] > 0) {
+            int st;
+            kill(live[i], SIGKILL);
+            waitpid(live[i], &st, 0);
+            live[i] = 0;
+        }
+    }
+}
+
+static void live_add(pid_t pid)
+{
+    static int registered;
+    if (!registered) {
+        atexit(spawn_kill_all);
+        registered = 1;
+    }
+    for (int i = 0; i < SPAWN_MAX_LIVE; i++) {
+        if (live[i] == 0) {
+            live[i] = pid;
+            return;
+        }
+    }
+    kill(pid, SIGKILL);
+    cr_assert_fail("more than %d live children", SPAWN_MAX_LIVE);
+}
 
 double spawn_now(void)
 {
@@ -67,9 +110,13 @@ void spawn_start(struct spawned *p, const char *const *env, const char *const *a
     snprintf(p->log, sizeof p->log, "/tmp/liq-spawn-%d-%s.log", (int)getpid(), logname);
     int fd = open(p->log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     cr_assert_geq(fd, 0);
+    pid_t parent = getpid();
     pid_t pid = fork();
     cr_assert_geq(pid, 0);
     if (pid == 0) {
+        /* dies with the test process, even when that one is killed or crashes */
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
+            _exit(126);
         dup2(fd, 2);
         close(fd);
         int devnull = open("/dev/null", O_RDWR);
@@ -94,6 +141,7 @@ void spawn_start(struct spawned *p, const char *const *env, const char *const *a
     }
     close(fd);
     p->pid = pid;
+    live_add(pid);
     double deadline = spawn_now() + 30;
     while (spawn_now() < deadline) {
         p->port = read_port(p->log);
@@ -101,6 +149,7 @@ void spawn_start(struct spawned *p, const char *const *env, const char *const *a
             break;
         int st;
         if (waitpid(pid, &st, WNOHANG) == pid) {
+            live_forget(pid);
             p->pid = 0;
             cr_assert_fail("liquidityd exited at start (status %d), see %s", st, p->log);
         }
@@ -127,6 +176,7 @@ int spawn_wait(struct spawned *p, double timeout_s, int *status)
     while (p->pid > 0) {
         pid_t r = waitpid(p->pid, status, WNOHANG);
         if (r == p->pid) {
+            live_forget(p->pid);
             p->pid = 0;
             return 1;
         }
@@ -144,6 +194,7 @@ void spawn_kill(struct spawned *p)
     kill(p->pid, SIGKILL);
     int st;
     waitpid(p->pid, &st, 0);
+    live_forget(p->pid);
     p->pid = 0;
 }
 
@@ -184,21 +235,66 @@ static size_t head_line(char *p, size_t size, size_t n, void *ud)
     return len;
 }
 
-int spawn_http(int port, const char *method, const char *path, const char *content_type,
-               const char *body, size_t len, const char *const *headers,
-               struct http_reply *out)
+/* The kill of spawn_http_cut: the pid and the moment, disarmed once fired. */
+struct cut {
+    pid_t pid;
+    enum spawn_cut when;
+    int fired;
+};
+
+static void cut_fire(struct cut *c)
+{
+    if (c->pid > 0 && !c->fired) {
+        kill(c->pid, SIGKILL);
+        c->fired = 1;
+    }
+}
+
+struct reply_ctx {
+    struct http_reply *r;
+    struct cut *cut;
+};
+
+static size_t head_line_cut(char *p, size_t size, size_t n, void *ud)
+{
+    struct reply_ctx *x = ud;
+    if (x->cut->when == SPAWN_CUT_AT_REPLY) {
+        cut_fire(x->cut);
+        return 0; /* the reply is dropped: the client never learns the outcome */
+    }
+    return head_line(p, size, n, x->r);
+}
+
+static int sent_all(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                    curl_off_t ulnow)
+{
+    (void)dltotal;
+    (void)dlnow;
+    struct cut *c = ud;
+    if (c->when == SPAWN_CUT_AFTER_SEND && ultotal > 0 && ulnow >= ultotal)
+        cut_fire(c);
+    return 0;
+}
+
+static int http_exchange(int port, const char *method, const char *path,
+                         const char *content_type, const char *body, size_t len,
+                         const char *const *headers, struct cut *cut, struct http_reply *out)
 {
     memset(out, 0, sizeof *out);
     CURL *c = curl_easy_init();
     cr_assert_not_null(c);
     char url[2048];
     snprintf(url, sizeof url, "http://127.0.0.1:%d%s", port, path);
+    struct reply_ctx ctx = {.r = out, .cut = cut};
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sink);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, out);
-    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, head_line);
-    curl_easy_setopt(c, CURLOPT_HEADERDATA, out);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, head_line_cut);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, &ctx);
+    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, sent_all);
+    curl_easy_setopt(c, CURLOPT_XFERINFODATA, cut);
+    curl_easy_setopt(c, CURLOPT_NOPROGRESS, cut->when == SPAWN_CUT_AFTER_SEND ? 0L : 1L);
     curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     struct curl_slist *h = curl_slist_append(NULL, "Expect:");
@@ -219,7 +315,8 @@ int spawn_http(int port, const char *method, const char *path, const char *conte
         curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out->status);
     curl_slist_free_all(h);
     curl_easy_cleanup(c);
-    if (rc != CURLE_OK) {
+    cut_fire(cut); /* a cut whose moment never came (no body, no reply) still kills */
+    if (rc != CURLE_OK || cut->fired) {
         free(out->body);
         out->body = NULL;
         return -1;
@@ -227,4 +324,26 @@ int spawn_http(int port, const char *method, const char *path, const char *conte
     if (out->body == NULL)
         out->body = calloc(1, 1);
     return 0;
+}
+
+int spawn_http(int port, const char *method, const char *path, const char *content_type,
+               const char *body, size_t len, const char *const *headers,
+               struct http_reply *out)
+{
+    struct cut none = {.pid = 0, .when = SPAWN_CUT_NONE};
+    return http_exchange(port, method, path, content_type, body, len, headers, &none, out);
+}
+
+int spawn_http_cut(struct spawned *p, enum spawn_cut when, const char *method,
+                   const char *path, const char *content_type, const char *body, size_t len,
+                   const char *const *headers, struct http_reply *out)
+{
+    cr_assert_gt(p->pid, 0);
+    struct cut cut = {.pid = p->pid, .when = when};
+    if (when == SPAWN_CUT_BEFORE) {
+        cut_fire(&cut);
+        int st;
+        cr_assert(spawn_wait(p, 30, &st), "liquidityd did not die of SIGKILL");
+    }
+    return http_exchange(p->port, method, path, content_type, body, len, headers, &cut, out);
 }

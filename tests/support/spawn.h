@@ -42,6 +42,18 @@ struct http_reply;
 int spawn_http(int port, const char *method, const char *path, const char *content_type,
                const char *body, size_t len, const char *const *headers,
                struct http_reply *out);
+/* Where spawn_http_cut kills the child with SIGKILL: before the request is sent (nothing
+ * of it reaches the server), once the whole request is sent (the server may or may not
+ * commit it), or when the first byte of the reply arrives (the server has committed it, but
+ * the client drops the reply: "done but never acknowledged"). */
+enum spawn_cut { SPAWN_CUT_NONE, SPAWN_CUT_BEFORE, SPAWN_CUT_AFTER_SEND, SPAWN_CUT_AT_REPLY };
+/* spawn_http to p's port that kills p at the moment `when`; returns -1 (no reply) as a
+ * request to a dead server does. The caller reaps p with spawn_wait/spawn_kill. */
+int spawn_http_cut(struct spawned *p, enum spawn_cut when, const char *method,
+                   const char *path, const char *content_type, const char *body, size_t len,
+                   const char *const *headers, struct http_reply *out);
+/* SIGKILL and reap every child still running (a test's .fini; also run at exit). */
+void spawn_kill_all(void);
 /* Seconds since an arbitrary origin (CLOCK_MONOTONIC). */
 double spawn_now(void);
 

@@ -88,3 +88,31 @@ Test(calendar, days_from_civil_counts_days_since_1970)
     cr_assert_eq(days_from_civil(2024, 3, 1) - days_from_civil(2024, 2, 28), 2); /* leap */
     cr_assert_eq(days_from_civil(1969, 12, 31), -1);
 }
+
+/* Issue 13 item 1: what a bar may carry, whatever its symbol, and then for its symbol. */
+Test(bar, rejects_extreme_finite_prices_and_volumes)
+{
+    static const double PRICES[] = {1e300, 1.7976931348623157e308, 1e13, 5e-324, 1e-13};
+    for (size_t i = 0; i < sizeof PRICES / sizeof PRICES[0]; i++) {
+        struct bar b = {.ts = 1665360900, .open = PRICES[i], .high = PRICES[i],
+                        .low = PRICES[i], .close = PRICES[i], .volume = 1};
+        cr_assert_not_null(bar_validate(&b, TF_M15), "price %g", PRICES[i]);
+    }
+    struct bar b = ok_bar();
+    b.volume = 1e308;
+    cr_assert_not_null(bar_validate(&b, TF_M15));
+    b.volume = BAR_MAX_VOLUME;
+    cr_assert_null(bar_validate(&b, TF_M15));
+}
+
+Test(bar, a_price_must_lie_within_the_symbols_scale)
+{
+    struct bar b = ok_bar();
+    cr_assert_null(bar_check_scale(&b, 0.0001));
+    b.high = 1e4 + 1; /* 1e8 pips and one more of EURUSD */
+    cr_assert_not_null(bar_check_scale(&b, 0.0001));
+    b = ok_bar();
+    b.low = 0.00005; /* half a pip */
+    cr_assert_not_null(bar_check_scale(&b, 0.0001));
+    cr_assert_null(bar_check_scale(&(struct bar){0, 22500, 22510, 22490, 22505, 1}, 0.05));
+}

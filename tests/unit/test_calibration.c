@@ -1,8 +1,8 @@
-/* Calibration maths on hand-made inputs with exact values (domain/calibration.h). */
+/* Calibration maths on hand-made inputs with exact values (research/calibration.h). */
 #include <criterion/criterion.h>
 #include <math.h>
 
-#include "domain/calibration.h"
+#include "research/calibration.h"
 
 #define EPS 1e-12
 
@@ -39,96 +39,6 @@ Test(calibration, reliability_bins_by_prediction_with_counts)
     cr_assert_eq(b[3].n, 0);
     cr_assert_float_eq(b[3].lo, 0.3, EPS);
     cr_assert_float_eq(b[3].hi, 0.4, EPS);
-}
-
-Test(calibration, auc_counts_ordered_pairs_and_half_ties)
-{
-    const double p[] = {0.1, 0.4, 0.35, 0.8};
-    const uint8_t y[] = {0, 0, 1, 1};
-    cr_assert_float_eq(cal_auc(p, y, 4), 0.75, EPS);
-    const double t[] = {0.5, 0.5, 0.5};
-    const uint8_t yt[] = {1, 0, 0};
-    cr_assert_float_eq(cal_auc(t, yt, 3), 0.5, EPS);
-    const uint8_t ones[] = {1, 1, 1};
-    cr_assert_float_eq(cal_auc(t, ones, 3), 0.5, EPS); /* one class only */
-}
-
-Test(calibration, isotonic_pools_violators)
-{
-    const double p[] = {0.3, 0.1, 0.4, 0.2};
-    const uint8_t y[] = {0, 0, 1, 1};
-    struct cal_isotonic m;
-    cr_assert_eq(cal_isotonic_fit(p, y, 4, &m), 0);
-    cr_assert_eq(m.n, 3);
-    cr_assert_float_eq(m.value[0], 0.0, EPS);
-    cr_assert_float_eq(m.x_lo[1], 0.2, EPS);
-    cr_assert_float_eq(m.x_hi[1], 0.3, EPS);
-    cr_assert_float_eq(m.value[1], 0.5, EPS);
-    cr_assert_float_eq(m.value[2], 1.0, EPS);
-    cr_assert_float_eq(cal_isotonic_apply(&m, 0.25), 0.5, EPS);
-    cr_assert_float_eq(cal_isotonic_apply(&m, 0.35), 0.75, EPS);
-    cr_assert_float_eq(cal_isotonic_apply(&m, 0.0), 0.0, EPS);
-    cr_assert_float_eq(cal_isotonic_apply(&m, 0.9), 1.0, EPS);
-    cal_isotonic_free(&m);
-}
-
-Test(calibration, isotonic_map_is_monotone_and_fits_at_least_as_well)
-{
-    /* a noisy, partly decreasing relation with tied predictions */
-    double p[200];
-    uint8_t y[200];
-    for (int i = 0; i < 200; i++) {
-        p[i] = (double)((i * 37) % 20) / 20.0;
-        y[i] = (uint8_t)(((i * 7919) % 13) < (int)(p[i] * 8.0) + (i % 3 == 0 ? 4 : 0));
-    }
-    struct cal_isotonic m;
-    cr_assert_eq(cal_isotonic_fit(p, y, 200, &m), 0);
-    for (size_t k = 1; k < m.n; k++) {
-        cr_assert_geq(m.value[k], m.value[k - 1]);
-        cr_assert_gt(m.x_lo[k], m.x_hi[k - 1]);
-    }
-    double prev = -1.0, q[200];
-    for (int i = 0; i <= 100; i++) {
-        double v = cal_isotonic_apply(&m, i / 100.0);
-        cr_assert_geq(v, prev);
-        prev = v;
-    }
-    for (int i = 0; i < 200; i++)
-        q[i] = cal_isotonic_apply(&m, p[i]);
-    cr_assert_leq(cal_brier(q, y, 200), cal_brier_const(cal_rate(y, 200), y, 200) + EPS);
-    cal_isotonic_free(&m);
-}
-
-Test(calibration, platt_recovers_the_base_rate_from_an_uninformative_prediction)
-{
-    /* every prediction 0.5, 30 % ones: the best map is the constant 0.3 */
-    double p[10];
-    const uint8_t y[10] = {1, 0, 0, 1, 0, 0, 1, 0, 0, 0};
-    for (int i = 0; i < 10; i++)
-        p[i] = 0.5;
-    struct cal_platt m;
-    cr_assert_eq(cal_platt_fit(p, y, 10, &m), 0);
-    cr_assert_float_eq(cal_platt_apply(&m, 0.5), 0.3, 1e-4);
-    struct cal_platt id = {.a = 1.0, .b = 0.0};
-    cr_assert_float_eq(cal_platt_apply(&id, 0.2), 0.2, 1e-9);
-}
-
-Test(calibration, platt_keeps_a_calibrated_prediction)
-{
-    /* 0.2 -> 1 in 5, 0.8 -> 4 in 5: already calibrated, a ~ 1, b ~ 0 (tiny ridge) */
-    const double p[10] = {0.2, 0.2, 0.2, 0.2, 0.2, 0.8, 0.8, 0.8, 0.8, 0.8};
-    const uint8_t y[10] = {1, 0, 0, 0, 0, 1, 1, 1, 1, 0};
-    struct cal_platt m;
-    cr_assert_eq(cal_platt_fit(p, y, 10, &m), 0);
-    cr_assert_float_eq(m.a, 1.0, 1e-3);
-    cr_assert_float_eq(m.b, 0.0, 1e-3);
-}
-
-Test(calibration, binomial_z)
-{
-    cr_assert_float_eq(cal_binom_z(60, 100, 0.5), 2.0, EPS);
-    cr_assert_float_eq(cal_binom_z(0, 0, 0.5), 0.0, EPS);
-    cr_assert_float_eq(cal_binom_z(3, 10, 1.0), 0.0, EPS);
 }
 
 Test(calibration, trade_metrics_win_rate_expectancy_drawdown)
@@ -177,139 +87,45 @@ Test(calibration, fixed_trade_target_and_gap_through_the_stop)
     cr_assert_float_eq(t.r, -1.75, 1e-9);
 }
 
-Test(calibration, stop_swept_when_a_close_comes_back)
+Test(calibration, ece_weights_each_bin_gap_by_its_share)
 {
-    const double back[] = {1.0975, 1.0983};
-    const double gone[] = {1.0975, 1.0970};
-    cr_assert_eq(cal_stop_swept(1, 1.0980, back, 2), 1);
-    cr_assert_eq(cal_stop_swept(1, 1.0980, gone, 2), 0);
-    cr_assert_eq(cal_stop_swept(-1, 1.0978, gone, 2), 1);
-    cr_assert_eq(cal_stop_swept(1, 1.0980, back, 1), 0);
+    const double p[] = {0.2, 0.2, 0.8, 0.8};
+    const uint8_t y[] = {0, 1, 1, 0};
+    struct cal_bin b[10];
+    cal_reliability(p, y, 4, 10, b);
+    cr_assert_float_eq(cal_ece(b, 10), 0.3, EPS);
+    cal_reliability(NULL, NULL, 0, 10, b);
+    cr_assert_float_eq(cal_ece(b, 10), 0.0, EPS);
 }
 
-Test(calibration, log_loss_and_moments)
+static double mean_of_first(const double *sums, const void *ctx)
 {
-    const double p[] = {0.5, 0.8};
-    const uint8_t y[] = {1, 0};
-    cr_assert_float_eq(cal_log_loss(p, y, 1), log(2.0), EPS);
-    cr_assert_float_eq(cal_log_loss(p, y, 2), (log(2.0) - log(0.2)) / 2.0, EPS);
-    cr_assert_float_eq(cal_log_loss(p, y, 0), 0.0, EPS);
-    /* two columns: {1, 3} and the constant {5, 5} */
-    const double x[] = {1, 5, 3, 5};
-    double mean[2], sd[2];
-    cal_moments(x, 2, 2, mean, sd);
-    cr_assert_float_eq(mean[0], 2.0, EPS);
-    cr_assert_float_eq(sd[0], 1.0, EPS);
-    cr_assert_float_eq(mean[1], 5.0, EPS);
-    cr_assert_float_eq(sd[1], 0.0, EPS);
+    (void)ctx;
+    return sums[1] / sums[0];
 }
 
-Test(calibration, logit_fit_recovers_group_logits_on_non_separable_data)
+Test(calibration, bootstrap_is_seeded_and_brackets_the_mean)
 {
-    /* x = 0: 1 hold in 4; x = 1: 3 in 4. Unpenalised, the fit reproduces both rates:
-       w0 = logit(1/4) = -log 3, w0 + w1 = logit(3/4) = log 3 */
-    const double x[8] = {0, 0, 0, 0, 1, 1, 1, 1};
-    const uint8_t y[8] = {1, 0, 0, 0, 1, 1, 1, 0};
-    double w[2];
-    int steps = cal_logit_fit(x, y, 8, 1, 0.0, w);
-    cr_assert_geq(steps, 1);
-    cr_assert_leq(steps, 100);
-    cr_assert_float_eq(w[0], -log(3.0), 1e-9);
-    cr_assert_float_eq(w[1], 2.0 * log(3.0), 1e-9);
-    const double x0 = 0.0, x1 = 1.0;
-    cr_assert_float_eq(cal_logit_apply(w, &x0, 1), 0.25, 1e-9);
-    cr_assert_float_eq(cal_logit_apply(w, &x1, 1), 0.75, 1e-9);
-    /* deterministic: the same input gives the same bits */
-    double v[2];
-    cr_assert_eq(cal_logit_fit(x, y, 8, 1, 0.0, v), steps);
-    cr_assert(v[0] == w[0] && v[1] == w[1]);
-}
-
-Test(calibration, logit_fit_stays_finite_on_separable_data_with_a_ridge)
-{
-    /* x -1 -> 0, x +1 -> 1: separable. With the penalty lambda/2 w1^2 the optimum solves
-       lambda w1 = 1 / (1 + e^w1) (w0 = 0 by symmetry); lambda = 1 / (4 log 3) gives
-       w1 = log 3, i.e. P = 3/4 at x = +1. */
-    const double x[2] = {-1, 1};
-    const uint8_t y[2] = {0, 1};
-    double w[2];
-    cr_assert_geq(cal_logit_fit(x, y, 2, 1, 0.25 / log(3.0), w), 1);
-    cr_assert_float_eq(w[0], 0.0, 1e-9);
-    cr_assert_float_eq(w[1], log(3.0), 1e-9);
-    /* a larger ridge shrinks the weight towards 0, never past it */
-    double s[2];
-    cr_assert_geq(cal_logit_fit(x, y, 2, 1, 1.0, s), 1);
-    cr_assert(s[1] > 0.0 && s[1] < w[1]);
-    /* unpenalised there is no optimum: the weight grows until the Hessian vanishes in
-       double precision and the fit gives up, with a finite last iterate on the right side */
-    double u[2];
-    cr_assert_eq(cal_logit_fit(x, y, 2, 1, 0.0, u), -1);
-    cr_assert(isfinite(u[1]) && u[1] > 10.0, "w1 %f", u[1]);
-}
-
-Test(calibration, logit_fit_refuses_what_it_cannot_fit)
-{
-    const double x[4] = {0, 0, 0, 0}; /* a constant column, no ridge: singular */
-    const uint8_t y[4] = {1, 0, 0, 1};
-    double w[2] = {7, 7};
-    cr_assert_eq(cal_logit_fit(x, y, 4, 1, 0.0, w), -1);
-    cr_assert_eq(cal_logit_fit(x, y, 0, 1, 0.1, w), -1);
-    cr_assert_float_eq(w[0], 0.0, EPS);
-    /* with a ridge the constant column gets weight 0 and the intercept the log-odds 0 */
-    cr_assert_geq(cal_logit_fit(x, y, 4, 1, 0.1, w), 0);
-    cr_assert_float_eq(w[0], 0.0, 1e-12);
-    cr_assert_float_eq(w[1], 0.0, 1e-12);
-}
-
-Test(calibration, logit_fit_two_features_reproduces_a_saturated_table)
-{
-    /* two binary features, all four cells present, no interaction in the data's logits:
-       cell rates 1/5, 1/2, 1/2, 4/5 have logits -log 4, 0, 0, log 4 = w0 + w1 a + w2 b
-       with w0 = -log 4, w1 = w2 = log 4 */
-    double x[40];
-    uint8_t y[20];
-    const int ones[4] = {1, 2, 2, 4}, size[4] = {5, 4, 4, 5};
-    size_t i = 0;
-    for (int c = 0; c < 4; c++)
-        for (int k = 0; k < size[c]; k++, i++) {
-            x[2 * i] = c & 1;
-            x[2 * i + 1] = c >> 1;
-            y[i] = k < ones[c];
-        }
-    cr_assert_eq(i, 18);
-    double w[3];
-    cr_assert_geq(cal_logit_fit(x, y, 18, 2, 0.0, w), 1);
-    cr_assert_float_eq(w[0], -log(4.0), 1e-9);
-    cr_assert_float_eq(w[1], log(4.0), 1e-9);
-    cr_assert_float_eq(w[2], log(4.0), 1e-9);
-}
-
-Test(calibration, auc_on_hand_made_rankings)
-{
-    /* perfect, reversed, and one inverted pair of 2 x 2 */
-    const double p[] = {0.1, 0.2, 0.3, 0.4};
-    const uint8_t up[] = {0, 0, 1, 1}, down[] = {1, 1, 0, 0}, mixed[] = {0, 1, 0, 1};
-    cr_assert_float_eq(cal_auc(p, up, 4), 1.0, EPS);
-    cr_assert_float_eq(cal_auc(p, down, 4), 0.0, EPS);
-    /* ones at 0.2, 0.4, zeros at 0.1, 0.3: pairs (0.2, 0.1), (0.4, 0.1), (0.4, 0.3) won,
-       (0.2, 0.3) lost */
-    cr_assert_float_eq(cal_auc(p, mixed, 4), 0.75, EPS);
-    /* a tie across classes counts one half: ones {0.5, 0.9}, zeros {0.5, 0.1}
-       -> (0.5 + 1 + 1 + 1) / 4 */
-    const double t[] = {0.5, 0.9, 0.5, 0.1};
-    const uint8_t yt[] = {1, 1, 0, 0};
-    cr_assert_float_eq(cal_auc(t, yt, 4), 0.875, EPS);
-    /* a monotone transform does not change the AUC */
-    const double q[] = {-3.0, -1.0, 2.0, 9.0};
-    cr_assert_float_eq(cal_auc(q, mixed, 4), 0.75, EPS);
-}
-
-Test(calibration, shrunk_rate)
-{
-    cr_assert_float_eq(cal_shrunk_rate(1, 4, 0.5, 4.0), 0.375, EPS);
-    cr_assert_float_eq(cal_shrunk_rate(0, 0, 0.2, 10.0), 0.2, EPS);
-    cr_assert_float_eq(cal_shrunk_rate(0, 0, 0.2, 0.0), 0.2, EPS);
-    cr_assert_float_eq(cal_shrunk_rate(3, 4, 0.0, 0.0), 0.75, EPS);
-    /* the engine's Laplace prob_hold is the case prior 1/2, m 2 */
-    cr_assert_float_eq(cal_shrunk_rate(1, 3, 0.5, 2.0), 0.4, EPS);
+    /* 50 blocks {1, x}: x alternates 0 and 1, mean 0.5 */
+    double blocks[100];
+    for (int i = 0; i < 50; i++) {
+        blocks[2 * i] = 1.0;
+        blocks[2 * i + 1] = i % 2;
+    }
+    double lo, hi, lo2, hi2;
+    cr_assert_eq(cal_boot_ci(blocks, 50, 2, mean_of_first, NULL, 1000, 7, &lo, &hi), 0);
+    cr_assert_eq(cal_boot_ci(blocks, 50, 2, mean_of_first, NULL, 1000, 7, &lo2, &hi2), 0);
+    cr_assert(lo == lo2 && hi == hi2, "same seed, same interval");
+    cr_assert(lo < 0.5 && 0.5 < hi, "[%f, %f]", lo, hi);
+    /* sd of the mean of 50 fair coins is 0.0707: the 95 % interval is about +-0.14 */
+    cr_assert(hi - lo > 0.2 && hi - lo < 0.36, "width %f", hi - lo);
+    /* identical blocks leave nothing to resample */
+    for (int i = 0; i < 50; i++)
+        blocks[2 * i + 1] = 0.25;
+    cr_assert_eq(cal_boot_ci(blocks, 50, 2, mean_of_first, NULL, 200, 1, &lo, &hi), 0);
+    cr_assert_float_eq(lo, 0.25, EPS);
+    cr_assert_float_eq(hi, 0.25, EPS);
+    cr_assert_eq(cal_boot_ci(blocks, 0, 2, mean_of_first, NULL, 200, 1, &lo, &hi), -1);
+    cr_assert_eq(cal_boot_ci(blocks, 50, CAL_BOOT_MAX_K + 1, mean_of_first, NULL, 200, 1, &lo,
+                             &hi), -1);
 }

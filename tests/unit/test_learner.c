@@ -40,7 +40,7 @@ static void trail(struct trade *t, double price, double high, double low, int64_
 {
     struct liq_params p = P();
     struct trail_events ev;
-    cr_assert_eq(trade_trail(t, MAP, 3, &p, PIP, price, high, low, ts, &ev), TRAIL_OK);
+    cr_assert_eq(trade_trail(t, MAP, 3, &p, PIP, price, high, low, ts, ts, &ev), TRAIL_OK);
 }
 
 /* the action the closed trade t teaches about zone id; -1 when none */
@@ -58,7 +58,7 @@ Test(learner, stop_zone_wicked_through_and_closed_back_is_swept)
 {
     struct trade t = open_buy();
     trail(&t, 1.0970, 1.0990, 1.0945, 101); /* below lo 1.0950, stop 1.0930 untouched */
-    trade_close(&t, 1.1000, 102);
+    trade_close(&t, 1.1000, 102, 102);
     cr_assert_eq(action_of(&t, 1), ZA_SWEPT);
 }
 
@@ -74,7 +74,7 @@ Test(learner, stop_zone_entered_and_left_on_the_approach_side_held)
 {
     struct trade t = open_buy();
     trail(&t, 1.0980, 1.0990, 1.0955, 101);
-    trade_close(&t, 1.0990, 102);
+    trade_close(&t, 1.0990, 102, 102);
     cr_assert_eq(action_of(&t, 1), ZA_HELD);
 }
 
@@ -82,14 +82,14 @@ Test(learner, zone_entered_without_resolution_is_touched)
 {
     struct trade t = open_buy();
     trail(&t, 1.0957, 1.0990, 1.0955, 101);
-    trade_close(&t, 1.0957, 102);
+    trade_close(&t, 1.0957, 102, 102);
     cr_assert_eq(action_of(&t, 1), ZA_TOUCHED);
 }
 
 Test(learner, unreached_zones_teach_nothing)
 {
     struct trade t = open_buy();
-    trade_close(&t, 1.1010, 101);
+    trade_close(&t, 1.1010, 101, 101);
     cr_assert_eq(action_of(&t, 1), -1);
     cr_assert_eq(action_of(&t, 2), -1);
     cr_assert_eq(action_of(&t, 3), -1);
@@ -99,7 +99,7 @@ Test(learner, tp1_zone_broken_by_the_trade_is_broken)
 {
     struct trade t = open_buy();
     trail(&t, 1.1140, 1.1145, 1.1100, 101);
-    trade_close(&t, 1.1140, 102);
+    trade_close(&t, 1.1140, 102, 102);
     cr_assert_eq(action_of(&t, 2), ZA_BROKEN);
 }
 
@@ -134,7 +134,7 @@ Test(learner, learns_a_closed_trade_into_the_table)
     for (int k = 0; k < 2; k++) {
         struct trade t = open_buy();
         trail(&t, 1.0980, 1.0990, 1.0955, 101); /* stop zone held */
-        trade_close(&t, 1.1035, 102);           /* +35 / 70 = +0.5 R */
+        trade_close(&t, 1.1035, 102, 102);           /* +35 / 70 = +0.5 R */
         struct learner_outcome out[4];
         size_t n;
         cr_assert_eq(learner_learn(&tab, &t, out, 4, &n), LEARN_OK);
@@ -163,7 +163,7 @@ Test(learner, reports_a_full_table)
     struct learner_table tab = {.rows = NULL, .cap = 0};
     struct trade t = open_buy();
     trail(&t, 1.0980, 1.0990, 1.0955, 101);
-    trade_close(&t, 1.1000, 102);
+    trade_close(&t, 1.1000, 102, 102);
     cr_assert_eq(learner_learn(&tab, &t, NULL, 0, NULL), LEARN_FULL);
 }
 

@@ -1,6 +1,8 @@
 /*
- * The report generator on a slice: the first 2,000 EURUSD bars run twice give the same
- * text, byte for byte, and every number is in its range.
+ * The report's rules on the real bar files (research/): the reader's repairs and names, and
+ * a study of a slice of EURUSD M15 checked against independent simple loops — the ECE and
+ * the Brier skill recomputed here, the halves never mixed, every entry of the rule
+ * accounted for, intervals around their points, the same bytes twice.
  */
 #include <criterion/criterion.h>
 #include <math.h>
@@ -8,101 +10,156 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bench/report_core.c"
+#include "research/barfile.h"
+#include "research/report.h"
 
-static char *render(const struct bar *bars, size_t n, struct report *r)
+#define SLICE 6000
+
+static char *render(const struct report *r, int json)
 {
-    struct report_opts o = REPORT_DEFAULTS;
-    o.max_bars = 2000;
-    cr_assert_eq(report_run(bars, n, &o, r), 0);
     char *text = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&text, &len);
     cr_assert_not_null(f);
-    report_write_md(f, r, "scripts/report");
+    if (json)
+        report_write_json(f, r, "scripts/report");
+    else
+        report_write_md(f, r, "scripts/report");
     cr_assert_eq(fclose(f), 0);
     return text;
 }
 
-Test(report, slice_is_deterministic_and_sane)
+static void study_slice(struct report_file *rf)
 {
-    size_t n;
-    struct bar *bars = report_load_csv(LIQ_DATA_DIR "/EURUSD_15M.csv", &n);
-    cr_assert_not_null(bars);
-    cr_assert_eq(n, 24424);
-    struct report a, b;
-    char *ta = render(bars, n, &a);
-    char *tb = render(bars, n, &b);
-    cr_assert_str_eq(ta, tb);
-    cr_assert_eq(a.n_bars, 2000);
-    cr_assert_eq(a.split, 1000);
-    cr_assert_gt(a.n_train, 50);
-    cr_assert_gt(a.n_tests - a.n_train, 50);
-    cr_assert(a.base_rate > 0.0 && a.base_rate < 1.0);
-    double briers[] = {a.brier_model, a.brier_base, a.brier_iso, a.brier_platt};
-    for (int i = 0; i < 4; i++)
-        cr_assert(briers[i] > 0.0 && briers[i] < 1.0, "Brier %d = %f", i, briers[i]);
-    cr_assert(a.auc_model >= 0.0 && a.auc_model <= 1.0);
-    size_t in_bins = 0;
-    for (int k = 0; k < REPORT_BINS; k++) {
-        in_bins += a.rel_model[k].n;
-        cr_assert(a.rel_model[k].obs_rate >= 0.0 && a.rel_model[k].obs_rate <= 1.0);
+    struct barfile bf;
+    cr_assert_eq(barfile_load(LIQ_DATA_DIR "/EURUSD_15M.csv", &bf), 0);
+    snprintf(rf->name, sizeof rf->name, "EURUSD_15M.csv");
+    struct study_opts o = STUDY_DEFAULTS;
+    o.max_bars = SLICE;
+    cr_assert_eq(study_run(bf.symbol, bf.tf, bf.bars, bf.n, &o, &rf->s), 0);
+    barfile_free(&bf);
+}
+
+Test(report, reader_repairs_usdjpy_and_reads_names)
+{
+    struct barfile bf;
+    cr_assert_eq(barfile_load(LIQ_DATA_DIR "/USDJPY_15M.csv", &bf), 0);
+    cr_assert_str_eq(bf.symbol, "USDJPY");
+    cr_assert_eq(bf.tf, TF_M15);
+    cr_assert_eq(bf.n, 12465);
+    cr_assert_eq(bf.repaired, 250, "the data README counts 250 such bars, got %zu",
+                 bf.repaired);
+    cr_assert_eq(bf.skipped, 0);
+    for (size_t i = 0; i < bf.n; i++) {
+        const struct bar *b = &bf.bars[i];
+        cr_assert(b->low <= fmin(b->open, b->close) && b->high >= fmax(b->open, b->close));
+        cr_assert(i == 0 || b->ts > bf.bars[i - 1].ts);
     }
-    cr_assert_eq(in_bins, a.n_tests - a.n_train);
-    /* section 1b: the causal models, fitted on the fit half */
-    double more[] = {a.brier_logit, a.brier_g4, a.brier_g12, a.brier_own, a.brier_logit_fit};
-    for (int i = 0; i < 5; i++)
-        cr_assert(more[i] > 0.0 && more[i] < 1.0, "Brier 1b %d = %f", i, more[i]);
-    cr_assert_geq(a.logit_steps, 1);
-    int on_grid = 0;
-    for (int l = 0; l < REPORT_LAMBDAS; l++)
-        on_grid += a.lambda == REPORT_LAMBDA_GRID[l];
-    cr_assert_eq(on_grid, 1);
-    cr_assert(a.auc_logit >= 0.0 && a.auc_logit <= 1.0);
-    cr_assert_eq(a.n_inner, a.n_train * 3 / 4);
-    for (int k = 0; k <= REPORT_FEATURES; k++)
-        cr_assert(isfinite(a.w[k]), "w[%d]", k);
-    in_bins = 0;
-    for (int k = 0; k < REPORT_BINS; k++)
-        in_bins += a.rel_logit[k].n;
-    cr_assert_eq(in_bins, a.n_tests - a.n_train);
-    size_t cells = 0;
-    for (int c = 0; c < 12; c++)
-        cells += a.g12_n[c];
-    cr_assert_eq(cells, a.n_train);
-    double x[REPORT_FEATURES];
-    for (size_t i = 0; i < a.n_tests; i++) {
-        test_features(&a.tests[i], x);
-        for (int k = 0; k < REPORT_FEATURES; k++)
-            cr_assert(isfinite(x[k]), "test %zu feature %d", i, k);
-        cr_assert_leq(a.tests[i].holds_before + a.tests[i].sweeps_before +
-                          a.tests[i].breaks_before, a.tests[i].tests_before);
+    barfile_free(&bf);
+    char sym[32];
+    enum timeframe tf;
+    cr_assert_eq(barfile_name("/x/SPY_1H.csv", sym, sizeof sym, &tf), 0);
+    cr_assert(strcmp(sym, "SPY") == 0 && tf == TF_H1);
+    cr_assert_eq(barfile_name("XAUUSD_M5.csv", sym, sizeof sym, &tf), 0);
+    cr_assert(strcmp(sym, "XAUUSD") == 0 && tf == TF_M5);
+    cr_assert_eq(barfile_name("EURUSD.csv", sym, sizeof sym, &tf), -1);
+    cr_assert_eq(barfile_name("EURUSD_7X.csv", sym, sizeof sym, &tf), -1);
+    /* a peer result file is named like a bar file but holds no bar */
+    cr_assert_eq(barfile_load(LIQ_DATA_DIR "/previous_high_low_result_data_1D.csv", &bf), -1);
+}
+
+/* ECE and Brier skill of the judged half by the plainest loops, against the study's. */
+static void check_calibration(const struct study_obs_set *set, const struct study_calib *c)
+{
+    size_t n[STUDY_BINS] = {0}, nj = set->n - set->n_fit, ones = 0;
+    double sp[STUDY_BINS] = {0}, sy[STUDY_BINS] = {0}, bm = 0.0, bb = 0.0;
+    for (size_t i = 0; i < set->n_fit; i++)
+        ones += set->v[i].y;
+    double base = (double)ones / (double)set->n_fit;
+    cr_assert_float_eq(c->base_rate, base, 1e-12);
+    for (size_t i = set->n_fit; i < set->n; i++) {
+        double p = set->v[i].p;
+        int k = (int)(p * STUDY_BINS);
+        k = k < 0 ? 0 : k >= STUDY_BINS ? STUDY_BINS - 1 : k;
+        n[k]++;
+        sp[k] += p;
+        sy[k] += set->v[i].y;
+        bm += (p - set->v[i].y) * (p - set->v[i].y);
+        bb += (base - set->v[i].y) * (base - set->v[i].y);
     }
-    cr_assert_not_null(strstr(ta, "## 1b. A causal model across zones"));
-    for (size_t i = 0; i < a.n_tests; i++) {
-        cr_assert(a.tests[i].p_hold > 0.0f && a.tests[i].p_hold < 1.0f);
-        cr_assert(a.tests[i].outcome <= OUTCOME_BREAK);
-        cr_assert((i < a.n_train) == (a.tests[i].bar < a.split));
+    double ece = 0.0;
+    for (int k = 0; k < STUDY_BINS; k++)
+        if (n[k])
+            ece += fabs(sp[k] / (double)n[k] - sy[k] / (double)n[k]) * (double)n[k] /
+                   (double)nj;
+    cr_assert_float_eq(c->ece, ece, 1e-9, "ECE %f, by hand %f", c->ece, ece);
+    cr_assert_float_eq(c->skill, 1.0 - bm / bb, 1e-9);
+    cr_assert(c->skill_lo <= c->skill && c->skill <= c->skill_hi, "%f [%f, %f]", c->skill,
+              c->skill_lo, c->skill_hi);
+}
+
+Test(report, slice_follows_the_rules)
+{
+    struct report_file rf = {0};
+    study_slice(&rf);
+    const struct study *s = &rf.s;
+    cr_assert_eq(s->n_bars, SLICE);
+    cr_assert_eq(s->split, SLICE / 2);
+    cr_assert_eq(s->every, 96);
+    cr_assert_gt(s->hold.n_fit, 100);
+    cr_assert_gt(s->hold.n, 100);
+    check_calibration(&s->hold_obs, &s->hold);
+    /* fit observations come from the first half's days, judged ones from the second's */
+    int32_t split_day = (int32_t)(day_start(s->split_ts) / 86400);
+    for (size_t i = 0; i < s->hold_obs.n; i++) {
+        const struct study_obs *v = &s->hold_obs.v[i];
+        cr_assert(v->y <= 1 && v->p >= 0.0f && v->p <= 1.0f);
+        cr_assert(i < s->hold_obs.n_fit ? v->day <= split_day : v->day >= split_day);
     }
-    cr_assert_eq(a.entries, (2000 - 1000 - 1) / 96 + 1);
-    for (int m = 0; m < SIM_COUNT; m++) {
-        const struct report_sim *s = &a.sim[m];
-        cr_assert_eq(s->n + s->refused + s->invalid + s->skipped, a.entries);
-        cr_assert(s->m.win_rate >= 0.0 && s->m.win_rate <= 1.0);
-        cr_assert_geq(s->m.max_drawdown, 0.0);
-        cr_assert_leq(s->swept, s->stops);
-        for (size_t i = 0; i < s->n; i++) {
-            cr_assert_geq(s->t[i].close_bar, s->t[i].entry_bar);
-            cr_assert_lt(s->t[i].close_bar, a.n_bars);
-            cr_assert(s->t[i].r > -3.0 && s->t[i].r < 50.0, "R %f", s->t[i].r);
-        }
-    }
-    /* the fixed method never loses more than 1 R except through a gap */
-    cr_assert_eq(a.sim[SIM_FIXED].n, a.entries);
-    cr_assert_not_null(strstr(ta, "## 4. Conclusion"));
-    free(ta);
-    free(tb);
-    report_free(&a);
-    report_free(&b);
-    free(bars);
+    /* every entry of the rule is a trade, a refusal or invalid; the baseline takes them all */
+    size_t entries = (SLICE - SLICE / 2 - 1) / 96 + 1;
+    cr_assert_eq(s->zone.entries, entries);
+    cr_assert_eq(s->zone.accepted + s->zone.refused + s->zone.invalid, entries);
+    cr_assert_eq(s->zone_t.n, s->zone.accepted);
+    cr_assert_eq(s->fixed_t.n + s->fixed.invalid, entries);
+    cr_assert(s->zone.refusal_lo <= s->zone.refusal && s->zone.refusal <= s->zone.refusal_hi);
+    cr_assert(s->fixed.exp_lo <= s->fixed.m.expectancy &&
+              s->fixed.m.expectancy <= s->fixed.exp_hi);
+    /* the baseline never loses more than 1 R except through a gap beyond its stop */
+    for (size_t i = 0; i < s->fixed_t.n; i++)
+        cr_assert(s->fixed_t.v[i].r >= -1.5 && s->fixed_t.v[i].r <= s->opts.fixed_rr + 1e-9,
+                  "R %f", s->fixed_t.v[i].r);
+    for (size_t i = 1; i < s->fixed_t.n; i++)
+        cr_assert_geq(s->fixed_t.v[i].close_bar, s->fixed_t.v[i - 1].close_bar);
+
+    struct report r = {.f = &rf, .n = 1};
+    const struct study *all[1] = {s};
+    cr_assert_eq(study_pool(all, 1, STUDY_DRAWS, STUDY_SEED, &r.pool), 0);
+    /* one file pooled is that file */
+    cr_assert_float_eq(r.pool.skill, s->hold.skill, 1e-9);
+    struct report_target t[REPORT_MAX_TARGETS];
+    size_t nt = report_targets(&r, t, REPORT_MAX_TARGETS);
+    cr_assert_eq(nt, 4 + 3);
+    for (size_t k = 0; k < nt; k++)
+        cr_assert_eq(t[k].met, t[k].has_data && (t[k].at_most ? t[k].value <= t[k].goal
+                                                               : t[k].value >= t[k].goal));
+    char *md = render(&r, 0), *js = render(&r, 1);
+    char ece[64];
+    snprintf(ece, sizeof ece, "**ECE %.4f**", s->hold.ece);
+    cr_assert_not_null(strstr(md, ece), "the writer prints the study's ECE");
+    cr_assert_not_null(strstr(md, "## Conclusion"));
+    cr_assert_not_null(strstr(js, "\"targets\":["));
+
+    /* the same bars give the same bytes */
+    struct report_file rf2 = {0};
+    study_slice(&rf2);
+    struct report r2 = {.f = &rf2, .n = 1};
+    const struct study *all2[1] = {&rf2.s};
+    cr_assert_eq(study_pool(all2, 1, STUDY_DRAWS, STUDY_SEED, &r2.pool), 0);
+    char *md2 = render(&r2, 0), *js2 = render(&r2, 1);
+    cr_assert_str_eq(md, md2);
+    cr_assert_str_eq(js, js2);
+    free(md), free(js), free(md2), free(js2);
+    study_free(&rf.s);
+    study_free(&rf2.s);
 }

@@ -92,6 +92,26 @@ Test(target, tp2_is_the_next_qualifying_zone_when_trend_above_0_55)
     cr_assert_not_null(strstr(d.tp2.reason, "not above"));
 }
 
+/* A wider zone centred further ahead can start before TP1's zone: its target would sit
+ * before TP1. It is skipped, on both sides (found by tests/unit/test_mirror.c). */
+Test(target, tp2_lies_beyond_tp1_even_when_a_wider_zone_starts_before_it)
+{
+    struct liq_params p = P();
+    struct target_decision d;
+    struct zone buy[] = {Z(1, 1.1060, 1.1070, 0.7f), Z(2, 1.1055, 1.1095, 0.8f),
+                         Z(3, 1.1100, 1.1110, 0.8f)};
+    target_select(buy, 3, &p, PIP, SIDE_BUY, ENTRY, STOP, 0.8, &d);
+    cr_assert_eq(d.tp1.zone_id, 1);
+    cr_assert_eq(d.tp2.zone_id, 3);
+    cr_assert_gt(d.tp2.price, d.tp1.price);
+    struct zone sell[] = {Z(3, 1.0890, 1.0900, 0.8f), Z(2, 1.0905, 1.0945, 0.8f),
+                          Z(1, 1.0930, 1.0940, 0.7f)};
+    target_select(sell, 3, &p, PIP, SIDE_SELL, ENTRY, 1.1030, 0.8, &d);
+    cr_assert_eq(d.tp1.zone_id, 1);
+    cr_assert_eq(d.tp2.zone_id, 3);
+    cr_assert_lt(d.tp2.price, d.tp1.price);
+}
+
 Test(target, runner_when_trend_is_confident_and_zones_beyond_are_weak)
 {
     struct zone zs[] = {Z(1, 1.1060, 1.1070, 0.7f), Z(2, 1.1150, 1.1160, 0.3f),

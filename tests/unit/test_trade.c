@@ -53,7 +53,7 @@ static struct trail_events upd(struct trade *t, const struct zone *zs, size_t n,
 {
     struct liq_params p = P();
     struct trail_events ev;
-    cr_assert_eq(trade_trail(t, zs, n, &p, PIP, price, high, low, ts, &ev), TRAIL_OK,
+    cr_assert_eq(trade_trail(t, zs, n, &p, PIP, price, high, low, ts, ts, &ev), TRAIL_OK,
                  "%s", ev.note);
     return ev;
 }
@@ -262,7 +262,7 @@ Test(trail, stop_never_moves_against_the_trade)
         price += step;
         double high = price + 5 * PIP, low = price - 5 * PIP;
         struct trail_events ev;
-        trade_trail(&t, MAP, NMAP, &p, PIP, price, high, low, 2000 + i, &ev);
+        trade_trail(&t, MAP, NMAP, &p, PIP, price, high, low, 2000 + i, 2000 + i, &ev);
         cr_assert_geq(t.stop, prev - 1e-12, "stop moved down at step %d", i);
         prev = t.stop;
     }
@@ -305,12 +305,13 @@ Test(trail, same_ts_twice_changes_nothing)
     struct trade before = t;
     struct liq_params p = P();
     struct trail_events ev;
-    cr_assert_eq(trade_trail(&t, MAP, NMAP, &p, PIP, 1.0900, 1.0950, 1.0900, 1001, &ev),
+    cr_assert_eq(trade_trail(&t, MAP, NMAP, &p, PIP,
+                             1.0900, 1.0950, 1.0900, 1001, 1001, &ev),
                  TRAIL_DUPLICATE);
     cr_assert_eq(memcmp(&before, &t, sizeof(t)), 0);
     cr_assert_eq(ev.n, 0);
     cr_assert_not_null(strstr(ev.note, "ignored"));
-    cr_assert_eq(trade_trail(&t, MAP, NMAP, &p, PIP, 1.0900, 1.0950, 1.0900, 900, &ev),
+    cr_assert_eq(trade_trail(&t, MAP, NMAP, &p, PIP, 1.0900, 1.0950, 1.0900, 900, 900, &ev),
                  TRAIL_DUPLICATE);
 }
 
@@ -328,7 +329,8 @@ Test(trail, closed_trade_ignores_updates)
     upd(&t, MAP, NMAP, 1.0920, 1.0940, 1.0920, 1001);
     struct liq_params p = P();
     struct trail_events ev;
-    cr_assert_eq(trade_trail(&t, MAP, NMAP, &p, PIP, 1.12, 1.12, 1.12, 1002, &ev), TRAIL_CLOSED);
+    cr_assert_eq(trade_trail(&t, MAP, NMAP, &p, PIP, 1.12, 1.12, 1.12, 1002, 1002, &ev),
+                 TRAIL_CLOSED);
     cr_assert_eq(ev.status, TRADE_CLOSED);
 }
 
@@ -338,9 +340,9 @@ Test(trail, rejects_an_update_whose_price_lies_outside_its_range)
     struct trade before = t;
     struct liq_params p = P();
     struct trail_events ev;
-    cr_assert_eq(trade_trail(&t, MAP, NMAP, &p, PIP, 1.2, 1.1010, 1.0990, 1001, &ev),
+    cr_assert_eq(trade_trail(&t, MAP, NMAP, &p, PIP, 1.2, 1.1010, 1.0990, 1001, 1001, &ev),
                  TRAIL_INVALID);
-    cr_assert_eq(trade_trail(&t, MAP, NMAP, &p, PIP, NAN, 1.1010, 1.0990, 1001, &ev),
+    cr_assert_eq(trade_trail(&t, MAP, NMAP, &p, PIP, NAN, 1.1010, 1.0990, 1001, 1001, &ev),
                  TRAIL_INVALID);
     cr_assert_eq(memcmp(&before, &t, sizeof(t)), 0);
 }
@@ -377,19 +379,19 @@ Test(trade, manual_close_books_every_open_leg_at_the_price)
 {
     struct trade t = open_buy();
     upd(&t, MAP, NMAP, 1.1110, 1.1119, 1.1070, 1001);
-    cr_assert_eq(trade_close(&t, 1.1050, 1002), TRAIL_OK);
+    cr_assert_eq(trade_close(&t, 1.1050, 1002, 1002), TRAIL_OK);
     cr_assert_eq(t.status, TRADE_CLOSED);
     cr_assert_str_eq(t.close_reason, "manual");
     cr_assert_float_eq(t.realised_r, 0.5 * 118 / R_PIPS + 0.5 * 50 / R_PIPS, 1e-9);
-    cr_assert_eq(trade_close(&t, 1.1050, 1003), TRAIL_CLOSED);
+    cr_assert_eq(trade_close(&t, 1.1050, 1003, 1003), TRAIL_CLOSED);
 }
 
 Test(trade, manual_close_rejects_a_stale_ts_and_a_bad_price)
 {
     struct trade t = open_buy();
     upd(&t, MAP, NMAP, 1.1010, 1.1020, 1.1000, 1005);
-    cr_assert_eq(trade_close(&t, 1.1050, 1004), TRAIL_INVALID);
-    cr_assert_eq(trade_close(&t, -1, 1006), TRAIL_INVALID);
+    cr_assert_eq(trade_close(&t, 1.1050, 1004, 1004), TRAIL_INVALID);
+    cr_assert_eq(trade_close(&t, -1, 1006, 1006), TRAIL_INVALID);
     cr_assert_eq(t.status, TRADE_OPEN);
 }
 
@@ -411,6 +413,43 @@ Test(trade, records_zones_crossed_while_open)
             cr_assert_eq(t.zones[i].closed_back, 1);
         }
     cr_assert(found);
+}
+
+/* Issue 13 item 1: trail and close prices outside the symbol's scale change nothing. */
+Test(trade, prices_outside_the_symbols_scale_are_refused)
+{
+    struct trade t = open_buy();
+    struct trail_events ev;
+    struct liq_params p = P();
+    cr_assert_eq(trade_trail(&t, MAP, NMAP, &p, PIP, 1e300, 1e300, 1e300, 1001, 1001, &ev),
+                 TRAIL_INVALID);
+    cr_assert_eq(trade_trail(&t, MAP, NMAP, &p, PIP, 1.1, 1.1, 0.00001, 1001, 1001, &ev),
+                 TRAIL_INVALID);
+    cr_assert_eq(trade_close(&t, 1e300, 1001, 1001), TRAIL_INVALID);
+    cr_assert_eq(trade_close(&t, 5e-324, 1001, 1001), TRAIL_INVALID);
+    cr_assert_eq(t.status, TRADE_OPEN);
+    cr_assert_eq(t.updates, 0);
+}
+
+/* Issue 13 item 2: one clock per trade. */
+Test(trade, the_clock_refuses_the_future_and_dates_a_missing_ts_in_bar_time)
+{
+    const int64_t now = 1700000000;
+    cr_assert_null(trade_check_ts(TRADE_TS_NONE, now));
+    cr_assert_null(trade_check_ts(now + BAR_MAX_FUTURE_S, now));
+    cr_assert_not_null(trade_check_ts(now + BAR_MAX_FUTURE_S + 1, now));
+    cr_assert_not_null(trade_check_ts(4102358400, now));      /* 2099-12-31 */
+    cr_assert_not_null(trade_check_ts(now * 1000, now));      /* epoch milliseconds */
+    cr_assert_not_null(trade_check_ts(253402300799, now));    /* 9999-12-31T23:59:59Z */
+    cr_assert_not_null(trade_check_ts(-1, now));
+    struct trade t = open_buy(); /* opened at 1000 */
+    cr_assert_eq(trade_update_time(&t, 1500, 1200), 1500);
+    cr_assert_eq(trade_update_time(&t, TRADE_TS_NONE, 1200), 1200);
+    upd(&t, MAP, NMAP, 1.1010, 1.1020, 1.1000, 1300);
+    cr_assert_eq(trade_update_time(&t, TRADE_TS_NONE, 1200), 1300,
+                 "never before the last update");
+    cr_assert_eq(trade_close(&t, 1.1010, TRADE_TS_NONE, 1200), TRAIL_OK);
+    cr_assert_eq(t.closed_ts, 1300, "closed_at is bar time, never unknown");
 }
 
 /* --- what an applied update records (domain/trade_update.c) ---------------------------- */
@@ -461,13 +500,13 @@ Test(trade_update, manual_close_makes_one_closed_event_for_what_was_open)
     struct trade t = open_buy();
     upd(&t, MAP, NMAP, 1.1110, 1.1119, 1.1070, 1001); /* TP1: half left */
     struct trail_events ev;
-    cr_assert_eq(trade_close_update(&t, 1.1050, 1002, &ev), TRAIL_OK);
+    cr_assert_eq(trade_close_update(&t, 1.1050, 1002, 1002, &ev), TRAIL_OK);
     cr_assert_eq(ev.n, 1);
     cr_assert_eq(ev.ev[0].type, TEV_CLOSED);
     cr_assert_float_eq(ev.ev[0].price, 1.1050, EPS);
     cr_assert_float_eq(ev.ev[0].fraction, 0.5, EPS);
     cr_assert_eq(ev.status, TRADE_CLOSED);
     cr_assert_float_eq(ev.remaining, 0.0, EPS);
-    cr_assert_eq(trade_close_update(&t, 1.1050, 1003, &ev), TRAIL_CLOSED);
+    cr_assert_eq(trade_close_update(&t, 1.1050, 1003, 1003, &ev), TRAIL_CLOSED);
     cr_assert_eq(ev.n, 0);
 }
