@@ -13,6 +13,7 @@ void zones_get(struct request *rq, struct reply *rp);
 void ops_health(struct request *rq, struct reply *rp);
 void ops_metrics(struct request *rq, struct reply *rp);
 void ops_symbols(struct request *rq, struct reply *rp);
+void symbols_delete(struct request *rq, struct reply *rp);
 void setups_post(struct request *rq, struct reply *rp);
 void trades_trail(struct request *rq, struct reply *rp);
 void trades_close(struct request *rq, struct reply *rp);

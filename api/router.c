@@ -32,6 +32,8 @@ const struct route ROUTES[] = {
      .name = "reports_liquidity", .fn = reports_liquidity},
     {.method = "GET", .pattern = "/symbols",
      .name = "symbols", .fn = ops_symbols},
+    {.method = "DELETE", .pattern = "/symbols/{symbol}",
+     .name = "symbols_delete", .fn = symbols_delete, .write = 1},
     {.method = "GET", .pattern = "/health",
      .name = "health", .fn = ops_health},
     {.method = "GET", .pattern = "/metrics",

@@ -215,6 +215,75 @@ out:
     return s;
 }
 
+/* An empty engine for s with timeframe tf (pip from the configuration or price), its
+ * empty snapshot published; s->log emptied. Under s->write_lock. 0, or -1 out of memory
+ * (s unchanged). */
+static int symbol_renew(struct state *st, struct symbol_state *s, enum timeframe tf,
+                        double price)
+{
+    int inferred = 0;
+    double pip = pip_for(st, s->name, price, &inferred);
+    struct engine *e = engine_new(&st->cfg.params, pip, tf);
+    if (e == NULL)
+        return -1;
+    struct engine *old = s->eng;
+    s->eng = e;
+    size_t nlog = s->nlog;
+    s->nlog = 0;
+    if (publish(s) != 0) {
+        s->eng = old;
+        s->nlog = nlog;
+        engine_free(e);
+        return -1;
+    }
+    engine_free(old);
+    s->tf = tf;
+    s->pip = pip;
+    s->pip_inferred = inferred;
+    return 0;
+}
+
+enum delete_status state_delete_symbol(struct state *st, struct symbol_state *s,
+                                       const struct delete_hooks *h, int force,
+                                       struct symbol_deleted *out)
+{
+    memset(out, 0, sizeof *out);
+    pthread_mutex_lock(&s->write_lock);
+    enum delete_status rc = DELETE_OK;
+    long open = h->open_trades(h->ctx, s->name);
+    if (open > 0 && !force) {
+        out->trades = open;
+        rc = DELETE_OPEN_TRADES;
+        goto out;
+    }
+    if (st->persist) {
+        long counts[4] = {0};
+        PGconn *c = pg_conn();
+        if (c == NULL || pg_command(c, "BEGIN") != 0 ||
+            symbols_store_delete(c, s->name, counts) != 0 ||
+            idem_before_commit(c, counts[0], 0) != 0 || pg_command(c, "COMMIT") != 0) {
+            if (c != NULL)
+                PQclear(PQexec(c, "ROLLBACK"));
+            rc = DELETE_UNAVAILABLE;
+            goto out;
+        }
+        *out = (struct symbol_deleted){counts[0], counts[1], counts[2], counts[3]};
+    } else {
+        out->bars = (long)s->nlog;
+    }
+    /* committed: the memory follows (an empty engine of the same timeframe) */
+    if (symbol_renew(st, s, s->tf, s->nlog ? s->log[0].close : 1.0) != 0) {
+        rc = DELETE_NOMEM;
+        goto out;
+    }
+    s->persisted = 0;
+    atomic_store(&s->duplicates, 0);
+    h->forget(h->ctx, s->name);
+out:
+    pthread_mutex_unlock(&s->write_lock);
+    return rc;
+}
+
 static int log_append(struct symbol_state *s, const struct bar *bars, size_t n)
 {
     if (s->nlog + n > s->caplog) {
@@ -418,16 +487,25 @@ enum ingest_status state_ingest(struct state *st, const char *symbol, enum timef
     struct symbol_state *s = symbol_get_or_create(st, symbol, tf, bars[0].close, &why);
     if (s == NULL)
         return why;
-    if (s->tf != tf) {
-        snprintf(out->message, sizeof out->message,
-                 "symbol %s is fed with %s bars; send %s bars or use another symbol name",
-                 symbol, tf_name(s->tf), tf_name(s->tf));
-        return INGEST_CONFLICT;
-    }
     struct bar *fresh = malloc(n * sizeof *fresh);
     if (fresh == NULL)
         return INGEST_NOMEM;
     pthread_mutex_lock(&s->write_lock);
+    /* a symbol emptied by DELETE /symbols starts again with the timeframe it is sent */
+    if (s->tf != tf && s->nlog == 0 && !s->persisted &&
+        symbol_renew(st, s, tf, bars[0].close) != 0) {
+        pthread_mutex_unlock(&s->write_lock);
+        free(fresh);
+        return INGEST_NOMEM;
+    }
+    if (s->tf != tf) {
+        snprintf(out->message, sizeof out->message,
+                 "symbol %s is fed with %s bars; send %s bars or use another symbol name",
+                 symbol, tf_name(s->tf), tf_name(s->tf));
+        pthread_mutex_unlock(&s->write_lock);
+        free(fresh);
+        return INGEST_CONFLICT;
+    }
     size_t nfresh = 0;
     enum ingest_status rc = rescale_unfed(st, s, bars[0].close);
     if (rc == INGEST_OK)

@@ -136,4 +136,31 @@ enum ingest_status state_ingest(struct state *st, const char *symbol, enum timef
                                 const struct bar *bars, size_t n, struct idem_pending *idem,
                                 struct ingest_result *out);
 
+enum delete_status {
+    DELETE_OK,
+    DELETE_OPEN_TRADES,  /* open trades and no force: nothing changed (409) */
+    DELETE_UNAVAILABLE,  /* the database could not commit: nothing changed (503) */
+    DELETE_NOMEM,
+};
+
+/* What DELETE /symbols/{symbol} removed (trades: the open ones when refused). */
+struct symbol_deleted {
+    long bars, zones, trades, other_rows;
+};
+
+/*
+ * Removes everything of s (DELETE /symbols/{symbol}): under its write_lock, refuses while
+ * h->open_trades(ctx, name) > 0 unless force, deletes its rows in one transaction (with the
+ * request's Idempotency-Key), then empties its bar log and zone engine. The symbol's slot
+ * stays (readers see no bars: 404); its next bars start it again, with any timeframe.
+ */
+struct delete_hooks {
+    long (*open_trades)(void *ctx, const char *symbol); /* how many are open */
+    void (*forget)(void *ctx, const char *symbol);      /* after the commit, under the lock */
+    void *ctx;
+};
+enum delete_status state_delete_symbol(struct state *st, struct symbol_state *s,
+                                       const struct delete_hooks *h, int force,
+                                       struct symbol_deleted *out);
+
 #endif

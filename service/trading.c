@@ -621,3 +621,31 @@ int trading_load(struct trading *tr, struct state *st, char *err, size_t errlen)
     pg_close_thread();
     return rc;
 }
+
+long trading_open_of(void *ctx, const char *symbol)
+{
+    struct trading *tr = ctx;
+    long n = 0;
+    pthread_mutex_lock(&tr->lock);
+    for (size_t i = 0; i < tr->nopen; i++)
+        n += strcmp(tr->open[i].symbol, symbol) == 0;
+    pthread_mutex_unlock(&tr->lock);
+    return n;
+}
+
+void trading_forget_symbol(void *ctx, const char *symbol)
+{
+    struct trading *tr = ctx;
+    pthread_mutex_lock(&tr->lock);
+    for (size_t i = tr->nopen; i-- > 0;)
+        if (strcmp(tr->open[i].symbol, symbol) == 0)
+            remove_open(tr, i);
+    /* the entry stays where it is (others hold pointers to theirs); only emptied */
+    for (size_t i = 0; i < tr->nlearn; i++) {
+        if (strcmp(tr->learn[i].symbol, symbol) == 0) {
+            free(tr->learn[i].tab.rows);
+            tr->learn[i].tab = (struct learner_table){0};
+        }
+    }
+    pthread_mutex_unlock(&tr->lock);
+}

@@ -87,5 +87,10 @@ enum trading_status trading_close(struct state *st, struct trading *tr, uint64_t
 int trading_get_open(struct trading *tr, uint64_t id, char *symbol, size_t symlen,
                      struct trade *out);
 size_t trading_open_count(struct trading *tr);
+/* Open trades of symbol (ctx is the struct trading: state_delete_symbol's callback). */
+long trading_open_of(void *ctx, const char *symbol);
+/* Drops the open trades and the learner table of symbol from memory (ctx is the struct
+ * trading), once state_delete_symbol has deleted their rows. */
+void trading_forget_symbol(void *ctx, const char *symbol);
 
 #endif

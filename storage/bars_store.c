@@ -20,6 +20,18 @@ int symbols_store_insert(PGconn *c, const struct symbol_row *s)
     return r ? 0 : -1;
 }
 
+int symbols_store_delete(PGconn *c, const char *symbol, long counts[4])
+{
+    const char *v[1] = {symbol};
+    PGresult *r = pg_exec(c, "symbol_delete", 1, v);
+    if (r == NULL)
+        return -1;
+    for (int i = 0; i < 4; i++)
+        counts[i] = (long)pg_get_int64(r, 0, i);
+    PQclear(r);
+    return 0;
+}
+
 int symbols_store_each(PGconn *c, int (*fn)(void *ctx, const struct symbol_row *s), void *ctx)
 {
     PGresult *r = pg_exec(c, "symbols_all", 0, NULL);

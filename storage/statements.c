@@ -20,6 +20,24 @@ const char COPY_ZONE_EVENTS[] =
     "(FORMAT binary)";
 
 const struct pg_stmt STORE_STATEMENTS[] = {
+    /* DELETE /symbols/{symbol}: every row of the symbol in one statement (foreign keys are
+     * checked at its end, when all are gone); the counts say what went */
+    {"symbol_delete",
+     "WITH b AS (DELETE FROM bars WHERE symbol = $1 RETURNING 1), "
+     "l AS (DELETE FROM liquidity_levels WHERE symbol = $1 RETURNING 1), "
+     "e AS (DELETE FROM zone_events WHERE symbol = $1 RETURNING 1), "
+     "t AS (DELETE FROM liquidity_trades WHERE symbol = $1 RETURNING 1), "
+     "sd AS (DELETE FROM stop_decisions WHERE symbol = $1 RETURNING 1), "
+     "ts AS (DELETE FROM target_selections WHERE symbol = $1 RETURNING 1), "
+     "te AS (DELETE FROM trade_events WHERE symbol = $1 RETURNING 1), "
+     "re AS (DELETE FROM runner_events WHERE symbol = $1 RETURNING 1), "
+     "st AS (DELETE FROM liquidity_level_stats WHERE symbol = $1 RETURNING 1), "
+     "rp AS (DELETE FROM liquidity_reports WHERE symbol = $1 RETURNING 1), "
+     "s AS (DELETE FROM symbols WHERE symbol = $1 RETURNING 1) "
+     "SELECT (SELECT count(*) FROM b), (SELECT count(*) FROM l), (SELECT count(*) FROM t), "
+     "(SELECT count(*) FROM e) + (SELECT count(*) FROM sd) + (SELECT count(*) FROM ts) + "
+     "(SELECT count(*) FROM te) + (SELECT count(*) FROM re) + (SELECT count(*) FROM st) + "
+     "(SELECT count(*) FROM rp) + (SELECT count(*) FROM s)"},
     {"symbol_insert",
      "INSERT INTO symbols (symbol, pip_size, pip_inferred, base_timeframe) "
      "VALUES ($1, $2, $3, $4) ON CONFLICT (symbol) DO NOTHING"},

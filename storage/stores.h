@@ -39,6 +39,10 @@ struct symbol_row {
 };
 
 int symbols_store_insert(PGconn *c, const struct symbol_row *s);
+/* Deletes every row of symbol (bars, zones and their events, trades with their decisions
+ * and events, learner statistics, reports, the symbols row) in one statement; counts[]
+ * gets the bars, zones, trades and all other rows removed. */
+int symbols_store_delete(PGconn *c, const char *symbol, long counts[4]);
 /* Calls fn for each stored symbol; stops and returns fn's non-zero value. */
 int symbols_store_each(PGconn *c, int (*fn)(void *ctx, const struct symbol_row *s), void *ctx);
 

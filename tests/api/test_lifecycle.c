@@ -1,7 +1,9 @@
 /*
  * Lifecycle (issue 6, item 8) on the real binary: SIGTERM while a large request is still
  * uploading - the request completes with 2xx and is committed, new connections are
- * refused, the process exits 0 within 10 s; SIGHUP reloads the live settings (api_key,
+ * refused, the process exits 0 within 10 s. The upload is held at a gate a third of the way
+ * through until the signal has been sent and the listener is seen closed, so it is in
+ * flight at the signal by construction (no pacing, no sleep); SIGHUP reloads the live settings (api_key,
  * log_level, setup parameters) and a broken file on SIGHUP changes nothing.
  */
 #include <arpa/inet.h>
@@ -26,6 +28,7 @@ struct upload {
     const char *data;
     size_t len, sent;
     atomic_int halfway;     /* set once a third of the body is out */
+    atomic_int release;     /* the test lets the rest of the body go */
     long status;
     char *reply;
     size_t reply_len;
@@ -40,11 +43,15 @@ static size_t paced_read(char *buf, size_t size, size_t n, void *ud)
         want = 32 * 1024;
     if (want > u->len - u->sent)
         want = u->len - u->sent;
+    if (u->sent > u->len / 3) {
+        atomic_store(&u->halfway, 1);
+        /* the gate: held (with a deadline, so a broken test cannot hang) until released */
+        double until = spawn_now() + 60;
+        while (!atomic_load(&u->release) && spawn_now() < until)
+            usleep(1000);
+    }
     memcpy(buf, u->data + u->sent, want);
     u->sent += want;
-    if (u->sent > u->len / 3)
-        atomic_store(&u->halfway, 1);
-    usleep(15000); /* ~2 MB/s: the upload lasts long enough to be cut by a signal */
     return want;
 }
 
@@ -96,12 +103,21 @@ Test(lifecycle, sigterm_finishes_the_request_in_flight_and_exits_0_within_10_s,
     u.data = harness_read_file(LIQ_DATA_DIR "/EURUSD_15M.csv", &u.len);
     pthread_t th;
     pthread_create(&th, NULL, run_upload, &u);
-    while (!atomic_load(&u.halfway))
+    double until = spawn_now() + 60;
+    while (!atomic_load(&u.halfway) && spawn_now() < until)
         usleep(1000);
+    cr_assert(atomic_load(&u.halfway), "the upload never reached its gate");
     spawn_signal(&p, SIGTERM);
     double t0 = spawn_now();
-    usleep(200000);
-    int refused = !can_connect(p.port);
+    /* draining: new connections refused while the upload is still held at the gate */
+    int refused = 0;
+    while (!refused && spawn_now() - t0 < 10) {
+        refused = !can_connect(p.port);
+        if (!refused)
+            usleep(5000);
+    }
+    cr_assert_lt(u.sent, u.len, "the upload was still in flight at the signal");
+    atomic_store(&u.release, 1);
     pthread_join(th, NULL);
     int st = 0;
     int exited = spawn_wait(&p, 10.0 - (spawn_now() - t0), &st);
@@ -145,7 +161,7 @@ static long post_status(int port, const char *path, const char *body, const char
 static void wait_for_log(const struct spawned *p, const char *needle, int count)
 {
     double t0 = spawn_now();
-    while (spawn_log_count(p, needle) < count && spawn_now() - t0 < 10)
+    while (spawn_log_count(p, needle) < count && spawn_now() - t0 < 30)
         usleep(10000);
     cr_assert_geq(spawn_log_count(p, needle), count, "no '%s' in %s", needle, p->log);
 }

@@ -146,7 +146,9 @@ Test(outage, postgres_stopped_and_started_under_load, .timeout = 300)
     atomic_init(&l.acked, 400);
     pthread_t th;
     pthread_create(&th, NULL, run_load, &l);
-    usleep(500000);
+    double warm = spawn_now();
+    while (atomic_load(&l.ok_writes) < 3 && spawn_now() - warm < 30)
+        usleep(10000);
     long ok_before = atomic_load(&l.ok_writes);
     cr_assert_gt(ok_before, 0, "writes go through before the outage");
 

@@ -13,29 +13,54 @@
 #include "service/tzdb.h"
 #include "tests/support/harness.h"
 
-/* n M15 bars of symbol from 2022-10-10 00:00Z around price, as a JSON array. */
-static char *bars_json(const char *symbol, double price, size_t n)
+/* The bearer key the helpers send (NULL: none). */
+static const char *g_key;
+
+static struct http_reply send(const struct app *a, const char *method, const char *path,
+                              const char *type, const char *body, size_t len)
 {
+    char auth[96] = "";
+    if (g_key != NULL)
+        snprintf(auth, sizeof auth, "Authorization: Bearer %s", g_key);
+    return http_do_with(a, method, path, type, body, len, g_key ? auth : NULL);
+}
+
+/* n bars of symbol and timeframe tf from 2022-10-10 00:00Z around price, as a JSON array. */
+static char *bars_json_tf(const char *symbol, double price, size_t n, const char *tf)
+{
+    enum timeframe t;
+    cr_assert_eq(tf_parse(tf, &t), 0);
     struct bar *b = calloc(n, sizeof *b);
     cr_assert_not_null(b);
     for (size_t i = 0; i < n; i++) {
         double o = price * (1 + 0.0004 * (double)(i % 7) - 0.0012);
-        b[i] = (struct bar){.ts = 1665360000 + (int64_t)i * 900, .open = o,
+        b[i] = (struct bar){.ts = 1665360000 + (int64_t)i * tf_seconds(t), .open = o,
                             .high = o * 1.0008, .low = o * 0.9993, .close = o * 1.0002,
                             .volume = 10};
     }
-    char *j = harness_bars_json(symbol, "M15", b, 0, n);
+    char *j = harness_bars_json(symbol, tf, b, 0, n);
     free(b);
     return j;
 }
 
-static void post_ok(const struct app *a, const char *symbol, double price, size_t n)
+static char *bars_json(const char *symbol, double price, size_t n)
 {
-    char *j = bars_json(symbol, price, n);
-    struct http_reply r = http_post_json(a, "/bars", j);
+    return bars_json_tf(symbol, price, n, "M15");
+}
+
+static void post_ok_tf(const struct app *a, const char *symbol, double price, size_t n,
+                       const char *tf)
+{
+    char *j = bars_json_tf(symbol, price, n, tf);
+    struct http_reply r = send(a, "POST", "/bars", "application/json", j, strlen(j));
     cr_assert_eq(r.status, 200, "%s: %s", symbol, r.body);
     http_free(&r);
     free(j);
+}
+
+static void post_ok(const struct app *a, const char *symbol, double price, size_t n)
+{
+    post_ok_tf(a, symbol, price, n, "M15");
 }
 
 Test(user_files, brokers_symbols_keep_their_case_and_list_sorted, .timeout = 60)
@@ -398,4 +423,100 @@ Test(user_files, zones_answer_304_while_unchanged, .timeout = 60)
     http_free(&after);
     http_free(&r);
     app_stop(a);
+}
+
+/* ---------- fixing mistakes ---------- */
+
+static long count_rows(const char *url, const char *table)
+{
+    char sql[160];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM %s WHERE symbol = 'EURUSD'", table);
+    return harness_sql_long(url, sql);
+}
+
+/* Opens one trade on EURUSD at its last close (either side); fails the test if none. */
+static void open_a_trade(const struct app *a, double entry)
+{
+    const char *sides[] = {"BUY", "SELL"};
+    for (int k = 0; k < 2; k++) {
+        char body[320];
+        snprintf(body, sizeof body,
+                 "{\"symbol\":\"EURUSD\",\"side\":\"%s\",\"entry\":%.5f,\"trend_score\":0.7,"
+                 "\"regime_mode\":\"NORMAL\",\"regime_transition_strength\":0,\"qty\":100000}",
+                 sides[k], entry);
+        struct http_reply r = send(a, "POST", "/setups", "application/json", body,
+                                   strlen(body));
+        long status = r.status;
+        http_free(&r);
+        if (status == 201)
+            return;
+    }
+    cr_assert_fail("no setup opened a trade");
+}
+
+Test(user_files, delete_symbol_removes_everything_in_one_go, .timeout = 180)
+{
+    char url[512];
+    harness_db("liq_t_delete_symbol", url, sizeof url);
+    struct app_config cfg;
+    harness_config(&cfg, url);
+    cfg.params.min_liquidity_strength = 0;
+    cfg.params.min_rr_ratio = 0.1;
+    snprintf(cfg.api_key, sizeof cfg.api_key, "k3y");
+    struct app *a = harness_start(&cfg);
+    g_key = "k3y";
+    size_t n = 0;
+    struct bar *bars = harness_eurusd(&n);
+    char *j = harness_bars_json("EURUSD", "M15", bars, 0, 2000);
+    struct http_reply r = send(a, "POST", "/bars", "application/json", j, strlen(j));
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    http_free(&r);
+    free(j);
+    post_ok(a, "GBPUSD", 1.2, 50);
+    open_a_trade(a, bars[1999].close);
+    cr_assert_gt(count_rows(url, "liquidity_trades"), 0);
+
+    r = http_do(a, "DELETE", "/symbols/EURUSD", NULL, NULL, 0);
+    cr_assert_eq(r.status, 401, "auth required: %s", r.body);
+    http_free(&r);
+    r = send(a, "DELETE", "/symbols/EURUSD", NULL, NULL, 0);
+    cr_assert_eq(r.status, 409, "an open trade refuses: %s", r.body);
+    cr_assert_not_null(strstr(r.body, "?force=true"), "%s", r.body);
+    http_free(&r);
+    cr_assert_eq(count_rows(url, "bars"), 2000);
+    r = send(a, "DELETE", "/symbols/EURUSD?force=true", NULL, NULL, 0);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    cr_assert_not_null(strstr(r.body, "\"deleted\":\"EURUSD\",\"bars\":2000,"), "%s", r.body);
+    http_free(&r);
+    const char *tables[] = {"bars", "liquidity_levels", "zone_events", "liquidity_trades",
+                            "stop_decisions", "target_selections", "trade_events",
+                            "symbols"};
+    for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++)
+        cr_assert_eq(count_rows(url, tables[t]), 0, "%s still has EURUSD rows", tables[t]);
+    cr_assert_eq(harness_sql_long(url, "SELECT count(*) FROM bars WHERE symbol = 'GBPUSD'"), 50);
+    r = http_get(a, "/zones?symbol=EURUSD");
+    cr_assert_eq(r.status, 404, "%s", r.body);
+    http_free(&r);
+    r = http_get(a, "/symbols");
+    cr_assert_null(strstr(r.body, "\"EURUSD\""), "%s", r.body);
+    http_free(&r);
+    r = http_get(a, "/trades?symbol=EURUSD&status=open");
+    cr_assert_not_null(strstr(r.body, "\"trades\":[]"), "%s", r.body);
+    http_free(&r);
+    r = send(a, "DELETE", "/symbols/EURUSD", NULL, NULL, 0);
+    cr_assert_eq(r.status, 404, "%s", r.body);
+    http_free(&r);
+    /* the name is free again, even for another timeframe */
+    post_ok_tf(a, "EURUSD", 1.05, 24, "H1");
+    app_stop(a);
+    /* and a restart rebuilds exactly that */
+    a = harness_start(&cfg);
+    r = http_get(a, "/symbols");
+    cr_assert_not_null(strstr(r.body, "\"symbol\":\"EURUSD\",\"pip_size\":0.0001,"
+                                      "\"pip_size_inferred\":false,\"timeframe\":\"H1\","
+                                      "\"bars\":24,"), "%s", r.body);
+    http_free(&r);
+    app_stop(a);
+    free(bars);
+    g_key = NULL;
 }

@@ -154,6 +154,13 @@ struct http_reply http_get_with(const struct app *a, const char *path, const cha
     return http_exchange(a, "GET", path, NULL, NULL, 0, header_line);
 }
 
+struct http_reply http_do_with(const struct app *a, const char *method, const char *path,
+                               const char *content_type, const char *body, size_t len,
+                               const char *header_line)
+{
+    return http_exchange(a, method, path, content_type, body, len, header_line);
+}
+
 static struct http_reply http_exchange(const struct app *a, const char *method,
                                        const char *path, const char *content_type,
                                        const char *body, size_t len, const char *extra)

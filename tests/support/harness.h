@@ -37,6 +37,10 @@ struct http_reply http_do(const struct app *a, const char *method, const char *p
 struct http_reply http_get(const struct app *a, const char *path);
 /* GET with one extra header line ("If-None-Match: \"12\""). */
 struct http_reply http_get_with(const struct app *a, const char *path, const char *header_line);
+/* http_do with one extra header line ("Authorization: Bearer k"). */
+struct http_reply http_do_with(const struct app *a, const char *method, const char *path,
+                               const char *content_type, const char *body, size_t len,
+                               const char *header_line);
 struct http_reply http_post_json(const struct app *a, const char *path, const char *json);
 void http_free(struct http_reply *r);
 /* Parses the reply body as JSON (fails the test if it is not). */

@@ -7,7 +7,6 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
 #include "domain/engine.h"
 #include "tests/support/eurusd.h"
@@ -75,31 +74,6 @@ Test(engine, eurusd_year_all_sources_produce_zones_with_sane_statistics)
         cr_assert_leq(engine_zone_sorted(e, i - 1)->price, engine_zone_sorted(e, i)->price);
     engine_free(e);
     free(m5);
-    free(bars);
-}
-
-Test(engine, replay_cost_per_bar_is_printed)
-{
-    size_t n;
-    struct bar *bars = load_eurusd(&n);
-    struct liq_params p;
-    params_defaults(&p);
-    p.liquidity_sources = SRC_ALL;
-    double best = INFINITY;
-    for (int rep = 0; rep < 3; rep++) {
-        struct engine *e = engine_new(&p, 0.0001, TF_M15);
-        struct timespec a, b;
-        clock_gettime(CLOCK_MONOTONIC, &a);
-        for (size_t i = 0; i < n; i++)
-            engine_push(e, &bars[i], NULL);
-        clock_gettime(CLOCK_MONOTONIC, &b);
-        double ns = ((double)(b.tv_sec - a.tv_sec) * 1e9 + (double)(b.tv_nsec - a.tv_nsec)) /
-                    (double)n;
-        best = fmin(best, ns);
-        engine_free(e);
-    }
-    printf("replay EURUSD M15 year, 14 runnable sources + statistics: %.0f ns/bar (best of 3, "
-           "this build type)\n", best);
     free(bars);
 }
 
