@@ -245,7 +245,7 @@ static int symbol_renew(struct state *st, struct symbol_state *s, enum timeframe
 
 enum delete_status state_delete_symbol(struct state *st, struct symbol_state *s,
                                        const struct delete_hooks *h, int force,
-                                       struct symbol_deleted *out)
+                                       struct idem_pending *idem, struct symbol_deleted *out)
 {
     memset(out, 0, sizeof *out);
     pthread_mutex_lock(&s->write_lock);
@@ -261,9 +261,9 @@ enum delete_status state_delete_symbol(struct state *st, struct symbol_state *s,
         PGconn *c = pg_conn();
         if (c == NULL || pg_command(c, "BEGIN") != 0 ||
             symbols_store_delete(c, s->name, counts) != 0 ||
-            idem_before_commit(c, counts[0], 0) != 0 || pg_command(c, "COMMIT") != 0) {
+            idem_before_commit(c, idem, counts[0], 0) != 0 || pg_command(c, "COMMIT") != 0) {
             if (c != NULL)
-                PQclear(PQexec(c, "ROLLBACK"));
+                pg_rollback(c);
             rc = DELETE_UNAVAILABLE;
             goto out;
         }

@@ -150,8 +150,8 @@ struct symbol_deleted {
 
 /*
  * Removes everything of s (DELETE /symbols/{symbol}): under its write_lock, refuses while
- * h->open_trades(ctx, name) > 0 unless force, deletes its rows in one transaction (with the
- * request's Idempotency-Key), then empties its bar log and zone engine. The symbol's slot
+ * h->open_trades(ctx, name) > 0 unless force, deletes its rows in one transaction (with
+ * idem's key row when idem is not NULL), then empties its bar log and zone engine. The symbol's slot
  * stays (readers see no bars: 404); its next bars start it again, with any timeframe.
  */
 struct delete_hooks {
@@ -161,6 +161,6 @@ struct delete_hooks {
 };
 enum delete_status state_delete_symbol(struct state *st, struct symbol_state *s,
                                        const struct delete_hooks *h, int force,
-                                       struct symbol_deleted *out);
+                                       struct idem_pending *idem, struct symbol_deleted *out);
 
 #endif
