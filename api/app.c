@@ -11,6 +11,7 @@
 
 #include "api/http.h"
 #include "service/lifecycle.h"
+#include "service/ownership.h"
 
 struct app *app_start(const struct app_config *cfg, char *err, size_t errlen)
 {
@@ -23,13 +24,12 @@ struct app *app_start(const struct app_config *cfg, char *err, size_t errlen)
         free(a);
         return NULL;
     }
-    if (http_start(a, err, errlen) != 0)
-        goto fail;
+    if (http_start(a, err, errlen) != 0) {
+        service_close(&a->st, a->trading);
+        free(a);
+        return NULL;
+    }
     return a;
-fail:
-    service_close(&a->st, a->trading);
-    free(a);
-    return NULL;
 }
 
 struct app_config_version {
@@ -52,6 +52,7 @@ int app_reload(struct app *a, const struct app_config *fresh, const char **names
     v->next = a->versions; /* only the signal thread reloads: no race on the list */
     a->versions = v;
     atomic_store_explicit(&a->st.live, &v->cfg, memory_order_release);
+    (void)own_reconfigure(a->st.own, v->cfg.owned_symbols); /* validated by config_load */
     return changed;
 }
 

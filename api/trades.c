@@ -16,6 +16,7 @@
 #include "api/app.h"
 #include "api/decode.h"
 #include "api/handlers.h"
+#include "api/owner_reply.h"
 #include "api/render.h"
 #include "api/request_decode.h"
 #include "domain/instrument.h"
@@ -144,6 +145,12 @@ static void reply_update(struct request *rq, struct reply *rp, enum trading_stat
         return;
     case TRADING_UNAVAILABLE:
         reply_unavailable(rp, rq->app);
+        return;
+    case TRADING_MISDIRECTED:
+        reply_misdirected(rp, NULL, msg);
+        return;
+    case TRADING_MOVING:
+        reply_moving(rp, rq->app, NULL, msg);
         return;
     default:
         reply_oom(rp);

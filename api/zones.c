@@ -16,6 +16,7 @@
 
 #include "api/app.h"
 #include "api/handlers.h"
+#include "api/owner_reply.h"
 #include "api/render.h"
 #include "domain/instrument.h"
 #include "service/reads.h"
@@ -45,6 +46,9 @@ static struct symbol_state *find_symbol(struct request *rq, struct reply *rp,
                     json_pack("{s:s}", "parameter", "symbol"));
         return NULL;
     }
+    *snap = NULL;
+    if (reply_unless_readable(rq, rp, sym) != 0)
+        return NULL;
     struct symbol_state *s = state_find(&rq->app->st, sym);
     *snap = s ? snapshot_acquire(s) : NULL;
     if (*snap == NULL || (*snap)->bar_count == 0) {
@@ -341,6 +345,8 @@ void zones_get(struct request *rq, struct reply *rp)
                     json_pack("{s:s}", "id", rq->params[0]));
         return;
     }
+    if (reply_unless_readable(rq, rp, symbol) != 0)
+        return;
     struct symbol_state *s = state_find(&rq->app->st, symbol);
     struct zone_snapshot *snap = s ? snapshot_acquire(s) : NULL;
     const struct zone *z = NULL;

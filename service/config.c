@@ -17,6 +17,7 @@
 
 #include "domain/instrument.h"
 #include "domain/zone.h"
+#include "service/ownership.h"
 
 enum kind { K_BOOL, K_INT, K_LONG, K_DOUBLE, K_STRING, K_SOURCES };
 
@@ -73,6 +74,12 @@ static const struct setting SETTINGS[] = {
     {"retry_after_s", K_INT, S(retry_after_s), 0, 1, 3600},
     {"connection_memory_limit_bytes", K_LONG, S(connection_memory_limit_bytes), 0, 8192,
      64.0 * 1024 * 1024},
+    {"owned_symbols", K_STRING, S(owned_symbols),
+     sizeof(((struct app_config *)0)->owned_symbols), 0, 0},
+    {"instance_name", K_STRING, S(instance_name),
+     sizeof(((struct app_config *)0)->instance_name), 0, 0},
+    {"lease_ttl_ms", K_INT, S(lease_ttl_ms), 0, 300, 600000},
+    {"handover_idle_ms", K_INT, S(handover_idle_ms), 0, 50, 600000},
 };
 #define NSETTINGS (sizeof SETTINGS / sizeof SETTINGS[0])
 
@@ -90,13 +97,16 @@ void config_defaults(struct app_config *c)
     c->connection_timeout_s = 60;
     c->retry_after_s = 2;
     c->connection_memory_limit_bytes = 256L * 1024;
+    snprintf(c->owned_symbols, sizeof c->owned_symbols, "all");
+    c->lease_ttl_ms = 10000;
+    c->handover_idle_ms = 2000;
 }
 
 static const char *const LIVE_KEYS[] = {
     "log_level", "api_key", "protect_reads", "retry_after_s", "min_liquidity_strength",
     "min_rr_ratio", "runner_enabled", "runner_min_confidence", "weak_liquidity_factor",
     "transition_buffer_factor", "default_buffer_pips", "fallback_stop_pips",
-    "liquidity_learning_enabled",
+    "liquidity_learning_enabled", "owned_symbols",
 };
 #define NLIVE (sizeof LIVE_KEYS / sizeof LIVE_KEYS[0])
 
@@ -383,6 +393,10 @@ int config_load(struct app_config *c, const char *path, char *err, size_t errlen
     if (strcmp(c->log_level, "debug") && strcmp(c->log_level, "info") &&
         strcmp(c->log_level, "warn") && strcmp(c->log_level, "error"))
         return bad(err, errlen, "log_level", "must be debug, info, warn or error");
+    struct own_spec spec;
+    char why[160];
+    if (own_spec_parse(c->owned_symbols, &spec, why, sizeof why) != 0)
+        return bad(err, errlen, "owned_symbols", why);
     return 0;
 }
 

@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 
+#include "service/ownership.h"
 #include "storage/migrate.h"
 #include "storage/pg.h"
 
@@ -19,7 +20,8 @@ int service_open(struct state *st, struct trading **tr, const struct app_config 
 {
     state_init(st, cfg);
     *tr = trading_new();
-    if (*tr == NULL) {
+    st->own = *tr ? own_new(st, *tr) : NULL;
+    if (*tr == NULL || st->own == NULL) {
         snprintf(err, errlen, "out of memory");
         goto fail;
     }
@@ -30,9 +32,10 @@ int service_open(struct state *st, struct trading **tr, const struct app_config 
             snprintf(err, errlen, "migrations: %s", merr);
             goto fail;
         }
-        if (state_load(st, err, errlen) != 0 || trading_load(*tr, st, err, errlen) != 0)
-            goto fail;
     }
+    /* the leases of the eligible stored symbols, and their rebuild */
+    if (own_start(st->own, err, errlen) != 0)
+        goto fail;
     return 0;
 fail:
     service_close(st, *tr);
@@ -42,6 +45,8 @@ fail:
 
 void service_close(struct state *st, struct trading *tr)
 {
+    own_free(st->own); /* gives the leases up: another instance may take them at once */
+    st->own = NULL;
     trading_free(tr);
     state_free(st);
 }

@@ -15,11 +15,12 @@
 /* Applies the pending migrations to url: 0 with *applied set, or -1 with err. */
 int service_migrate(const char *url, int *applied, char *err, size_t errlen);
 
-/* Initialises *st from cfg and *tr, and with persistence on applies migrations and rebuilds
- * both from the database. 0, or -1 with err (nothing left to free). */
+/* Initialises *st from cfg, *tr and the symbol ownership (service/ownership.h); with
+ * persistence on applies migrations; then takes the leases of the eligible stored symbols
+ * and rebuilds them (own_start). 0, or -1 with err (nothing left to free). */
 int service_open(struct state *st, struct trading **tr, const struct app_config *cfg,
                  char *err, size_t errlen);
-/* Frees what service_open built (tr may be NULL). */
+/* Gives the leases up and frees what service_open built (tr may be NULL). */
 void service_close(struct state *st, struct trading *tr);
 
 #endif

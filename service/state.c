@@ -1,12 +1,7 @@
 /*
- * state.c - symbol registry, snapshots, ingest and the rebuild at start.
- *
- * Ingest order of a request: check every bar against the symbol's log (duplicate, new
- * or out of order) before anything changes; then, with persistence on, BEGIN, COPY the
- * new bars, push them through the engine, upsert the zones they changed, COMMIT. Only
- * after the commit are the bars appended to the log and a new snapshot published. If
- * anything fails after the engine moved, the engine is rebuilt from the log, which does
- * not hold the failed bars: memory never runs ahead of the database.
+ * state.c - the symbol registry, snapshots, a symbol's creation, renewal and deletion, and
+ * its load at start or on a lease taken over. The write path (POST /bars) is
+ * service/ingest.c.
  */
 #include "service/state.h"
 
@@ -18,6 +13,8 @@
 
 #include "domain/instrument.h"
 #include "service/idempotency.h"
+#include "service/ownership.h"
+#include "service/state_internal.h"
 #include "service/write_metrics.h"
 #include "storage/stores.h"
 
@@ -135,7 +132,7 @@ struct snapshot_extra *snapshot_attach(struct zone_snapshot *snap,
 }
 
 /* Publishes a snapshot of the engine; on allocation failure the old one stays. */
-static int publish(struct symbol_state *s)
+int symbol_publish(struct symbol_state *s)
 {
     struct zone_snapshot *snap = snapshot_build(s->eng, s->nlog ? s->log[0].ts : 0);
     if (snap == NULL)
@@ -175,9 +172,9 @@ static double pip_for(const struct state *st, const char *symbol, double price, 
 
 /* Finds or creates the symbol. Creation is in memory only; the row is written with the
  * first committed bars. */
-static struct symbol_state *symbol_get_or_create(struct state *st, const char *symbol,
-                                                 enum timeframe tf, double price,
-                                                 enum ingest_status *why)
+struct symbol_state *symbol_get_or_create(struct state *st, const char *symbol,
+                                          enum timeframe tf, double price,
+                                          enum ingest_status *why)
 {
     struct symbol_state *s = state_find(st, symbol);
     if (s != NULL)
@@ -199,7 +196,7 @@ static struct symbol_state *symbol_get_or_create(struct state *st, const char *s
     s->eng = engine_new(&st->cfg.params, s->pip, tf);
     pthread_mutex_init(&s->write_lock, NULL);
     pthread_mutex_init(&s->snap_lock, NULL);
-    if (s->eng == NULL || publish(s) != 0) {
+    if (s->eng == NULL || symbol_publish(s) != 0) {
         symbol_free(s);
         s = NULL;
         goto out;
@@ -218,8 +215,7 @@ out:
 /* An empty engine for s with timeframe tf (pip from the configuration or price), its
  * empty snapshot published; s->log emptied. Under s->write_lock. 0, or -1 out of memory
  * (s unchanged). */
-static int symbol_renew(struct state *st, struct symbol_state *s, enum timeframe tf,
-                        double price)
+int symbol_renew(struct state *st, struct symbol_state *s, enum timeframe tf, double price)
 {
     int inferred = 0;
     double pip = pip_for(st, s->name, price, &inferred);
@@ -230,7 +226,7 @@ static int symbol_renew(struct state *st, struct symbol_state *s, enum timeframe
     s->eng = e;
     size_t nlog = s->nlog;
     s->nlog = 0;
-    if (publish(s) != 0) {
+    if (symbol_publish(s) != 0) {
         s->eng = old;
         s->nlog = nlog;
         engine_free(e);
@@ -284,7 +280,7 @@ out:
     return rc;
 }
 
-static int log_append(struct symbol_state *s, const struct bar *bars, size_t n)
+int symbol_log_append(struct symbol_state *s, const struct bar *bars, size_t n)
 {
     if (s->nlog + n > s->caplog) {
         size_t cap = s->caplog ? s->caplog : 1024;
@@ -301,290 +297,78 @@ static int log_append(struct symbol_state *s, const struct bar *bars, size_t n)
     return 0;
 }
 
-static int log_contains(const struct symbol_state *s, int64_t ts)
-{
-    size_t lo = 0, hi = s->nlog;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (s->log[mid].ts < ts)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < s->nlog && s->log[lo].ts == ts;
-}
-
-/* Replays the log into a fresh engine (after a failed write, or at start). */
-static int rebuild(struct state *st, struct symbol_state *s)
-{
-    struct engine *e = engine_new(&st->cfg.params, s->pip, s->tf);
-    if (e == NULL)
-        return -1;
-    for (size_t i = 0; i < s->nlog; i++) {
-        if (engine_push(e, &s->log[i], NULL) == PUSH_NOMEM) {
-            engine_free(e);
-            return -1;
-        }
-    }
-    engine_free(s->eng);
-    s->eng = e;
-    return 0;
-}
-
-static int cmp_u32(const void *a, const void *b)
-{
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return (x > y) - (x < y);
-}
-
-/* The zones named by events, each once. */
-static int changed_zones(const struct engine *e, const struct zone_events *ev,
-                         const struct zone ***out, size_t *nout)
-{
-    *out = NULL;
-    *nout = 0;
-    if (ev->n == 0)
-        return 0;
-    uint32_t *ids = malloc(ev->n * sizeof *ids);
-    const struct zone **zones = malloc(ev->n * sizeof *zones);
-    if (ids == NULL || zones == NULL) {
-        free(ids);
-        free(zones);
-        return -1;
-    }
-    for (size_t i = 0; i < ev->n; i++)
-        ids[i] = ev->v[i].zone_id;
-    qsort(ids, ev->n, sizeof *ids, cmp_u32);
-    size_t n = 0;
-    for (size_t i = 0; i < ev->n; i++) {
-        if (i > 0 && ids[i] == ids[i - 1])
-            continue;
-        const struct zone *z = engine_zone_get(e, ids[i]);
-        if (z != NULL)
-            zones[n++] = z;
-    }
-    free(ids);
-    *out = zones;
-    *nout = n;
-    return 0;
-}
-
-/* A symbol created by a request whose bars were all refused has no bar yet: its inferred
- * pip follows the first bar that is offered now, not the refused one (a first bar at 1e11
- * must not fix the scale of every later bar). Called with write_lock held. */
-static enum ingest_status rescale_unfed(struct state *st, struct symbol_state *s, double price)
-{
-    if (s->nlog > 0 || !s->pip_inferred || s->pip == instrument_infer_pip(price))
-        return INGEST_OK;
-    s->pip = instrument_infer_pip(price);
-    return rebuild(st, s) == 0 ? INGEST_OK : INGEST_NOMEM;
-}
-
-/* Splits the request into new bars and duplicates; fills item errors. */
-static enum ingest_status classify(struct symbol_state *s, const struct bar *bars, size_t n,
-                                   struct bar *fresh, size_t *nfresh,
-                                   struct ingest_result *out)
-{
-    int64_t last = s->nlog ? s->log[s->nlog - 1].ts : INT64_MIN;
-    *nfresh = 0;
-    for (size_t i = 0; i < n; i++) {
-        int64_t ts = bars[i].ts;
-        const char *off_scale = bar_check_scale(&bars[i], s->pip);
-        if (off_scale != NULL) {
-            if (out->nerrors < 16)
-                out->errors[out->nerrors] = (struct ingest_item_error){i, off_scale};
-            out->nerrors++;
-        } else if (ts > last) {
-            fresh[(*nfresh)++] = bars[i];
-            last = ts;
-        } else if (ts == last || log_contains(s, ts)) {
-            out->duplicates++;
-        } else {
-            if (out->nerrors < 16)
-                out->errors[out->nerrors] = (struct ingest_item_error){
-                    i, "ts is older than the last bar of this symbol and timeframe"};
-            out->nerrors++;
-        }
-    }
-    return out->nerrors ? INGEST_INVALID : INGEST_OK;
-}
-
-/* Pushes bars into the engine and writes bars, zones and events in one transaction. */
-static enum ingest_status apply_and_commit(struct state *st, struct symbol_state *s,
-                                           const struct bar *bars, size_t n,
-                                           size_t duplicates, struct idem_pending *idem)
-{
-    struct zone_events ev = {0};
-    PGconn *c = NULL;
-    int moved = 0, ok = 0, copying = 0;
-    if (st->persist) {
-        c = pg_conn();
-        if (c == NULL)
-            return INGEST_UNAVAILABLE;
-        /* one message opens the transaction and the bars' COPY; PostgreSQL inserts them
-         * while the engine runs, the outcome is read after the loop (the year's import:
-         * ~12 ms of engine hidden behind the COPY) */
-        assert(n > 0);
-        copying = 1;
-        if (bars_store_send(c, s->name, s->tf, bars, n, 1) != 0)
-            goto fail;
-    }
-    moved = 1;
-    for (size_t i = 0; i < n; i++)
-        if (engine_push(s->eng, &bars[i], st->persist ? &ev : NULL) == PUSH_NOMEM)
-            goto fail;
-    if (st->persist) {
-        copying = 0;
-        if (bars_store_finish(c) != 0)
-            goto fail;
-        /* the symbol's row after its bars, same transaction: since migration 004 no
-         * foreign key orders them, and liquidity_levels' key on symbols comes next */
-        struct symbol_row row = {.pip_size = s->pip, .pip_inferred = s->pip_inferred,
-                                 .tf = s->tf};
-        snprintf(row.symbol, sizeof row.symbol, "%s", s->name);
-        if (!s->persisted && symbols_store_insert(c, &row) != 0)
-            goto fail;
-        const struct zone **zones = NULL;
-        size_t nz = 0;
-        if (changed_zones(s->eng, &ev, &zones, &nz) != 0)
-            goto fail;
-        int rc = zones_store_upsert(c, s->name, zones, nz);
-        free(zones);
-        /* the request's Idempotency-Key, if any, commits with the bars */
-        if (rc != 0 || zone_events_store_insert(c, s->name, ev.v, ev.n) != 0 ||
-            idem_before_commit(c, idem, (int64_t)n, (int64_t)duplicates) != 0 ||
-            pg_command(c, "COMMIT") != 0)
-            goto fail;
-        s->persisted = 1;
-    }
-    ok = 1;
-fail:
-    zone_events_free(&ev);
-    if (ok) {
-        if (log_append(s, bars, n) == 0)
-            return INGEST_OK;
-        /* committed but the log could not grow: rebuild everything from the database
-         * at the next start; refuse further writes to this symbol now */
-        return INGEST_NOMEM;
-    }
-    if (copying)
-        (void)bars_store_finish(c); /* the COPY's outcome, whatever it is, before ROLLBACK */
-    if (c != NULL)
-        pg_rollback(c);
-    if (moved && rebuild(st, s) != 0)
-        return INGEST_NOMEM;
-    return st->persist ? INGEST_UNAVAILABLE : INGEST_NOMEM;
-}
-
-enum ingest_status state_ingest(struct state *st, const char *symbol, enum timeframe tf,
-                                const struct bar *bars, size_t n, struct idem_pending *idem,
-                                struct ingest_result *out)
-{
-    memset(out, 0, sizeof *out);
-    if (n == 0)
-        return INGEST_OK;
-    enum ingest_status why = INGEST_NOMEM;
-    struct symbol_state *s = symbol_get_or_create(st, symbol, tf, bars[0].close, &why);
-    if (s == NULL)
-        return why;
-    struct bar *fresh = malloc(n * sizeof *fresh);
-    if (fresh == NULL)
-        return INGEST_NOMEM;
-    pthread_mutex_lock(&s->write_lock);
-    /* a symbol emptied by DELETE /symbols starts again with the timeframe it is sent */
-    if (s->tf != tf && s->nlog == 0 && !s->persisted &&
-        symbol_renew(st, s, tf, bars[0].close) != 0) {
-        pthread_mutex_unlock(&s->write_lock);
-        free(fresh);
-        return INGEST_NOMEM;
-    }
-    if (s->tf != tf) {
-        snprintf(out->message, sizeof out->message,
-                 "symbol %s is fed with %s bars; send %s bars or use another symbol name",
-                 symbol, tf_name(s->tf), tf_name(s->tf));
-        pthread_mutex_unlock(&s->write_lock);
-        free(fresh);
-        return INGEST_CONFLICT;
-    }
-    size_t nfresh = 0;
-    enum ingest_status rc = rescale_unfed(st, s, bars[0].close);
-    if (rc == INGEST_OK)
-        rc = classify(s, bars, n, fresh, &nfresh, out);
-    if (rc == INGEST_OK && nfresh > 0) {
-        uint64_t t0 = write_metrics_now_ns();
-        rc = apply_and_commit(st, s, fresh, nfresh, out->duplicates, idem);
-        /* a lost Idempotency-Key race rolled back by rule: no write failure */
-        write_metrics_observe(write_metrics_now_ns() - t0,
-                              rc == INGEST_OK || (idem != NULL && idem->taken));
-    }
-    if (rc == INGEST_OK) {
-        out->accepted = nfresh;
-        atomic_fetch_add(&s->duplicates, out->duplicates);
-        atomic_fetch_add(&st->bars_ingested, nfresh);
-        if (nfresh > 0)
-            publish(s);
-    } else {
-        out->duplicates = 0;
-    }
-    pthread_mutex_unlock(&s->write_lock);
-    free(fresh);
-    return rc;
-}
-
-/* --- rebuild at start ------------------------------------------------------------ */
+/* --- a symbol taken over or given up (service/ownership.c) -------------------------- */
 
 struct load_ctx {
     struct state *st;
-    PGconn *c;
     struct symbol_state *s;
-    char *err;
-    size_t errlen;
 };
 
 static int load_bar(void *ctx, const struct bar *b)
 {
     struct load_ctx *lc = ctx;
-    if (log_append(lc->s, b, 1) != 0)
+    if (symbol_log_append(lc->s, b, 1) != 0)
         return -1;
     return engine_push(lc->s->eng, b, NULL) == PUSH_NOMEM ? -1 : 0;
 }
 
-static int load_symbol(void *ctx, const struct symbol_row *row)
+/* Replaces the (empty) log and engine of s with the stored bars; under s->write_lock. */
+static int load_bars_locked(struct state *st, PGconn *c, struct symbol_state *s,
+                            const struct symbol_row *row)
 {
-    struct load_ctx *lc = ctx;
-    enum ingest_status why;
-    struct symbol_state *s = symbol_get_or_create(lc->st, row->symbol, row->tf, 1.0, &why);
-    if (s == NULL) {
-        snprintf(lc->err, lc->errlen, "cannot create symbol %s", row->symbol);
-        return -1;
-    }
     s->pip = row->pip_size;
     s->pip_inferred = row->pip_inferred;
     s->persisted = 1;
+    s->nlog = 0;
+    struct engine *e = engine_new(&st->cfg.params, s->pip, s->tf);
+    if (e == NULL)
+        return -1;
     engine_free(s->eng);
-    s->eng = engine_new(&lc->st->cfg.params, s->pip, s->tf);
-    if (s->eng == NULL)
+    s->eng = e;
+    struct load_ctx lc = {.st = st, .s = s};
+    if (bars_store_each(c, row->symbol, row->tf, load_bar, &lc) != 0)
         return -1;
-    lc->s = s;
-    if (bars_store_each(lc->c, row->symbol, row->tf, load_bar, lc) != 0) {
-        snprintf(lc->err, lc->errlen, "cannot load the bars of %s", row->symbol);
-        return -1;
-    }
-    return publish(s);
+    return symbol_publish(s);
 }
 
-int state_load(struct state *st, char *err, size_t errlen)
+int state_load_symbol(struct state *st, PGconn *c, const char *symbol, char *err,
+                      size_t errlen)
 {
-    if (!st->persist)
-        return 0;
-    PGconn *c = pg_conn();
-    if (c == NULL) {
-        snprintf(err, errlen, "cannot connect to the database");
+    struct symbol_row row;
+    int stored = symbols_store_get(c, symbol, &row);
+    if (stored <= 0) {
+        snprintf(err, errlen, stored < 0 ? "cannot read symbol %s" : "no symbol %s", symbol);
+        return stored < 0 ? -1 : 0;
+    }
+    enum ingest_status why;
+    struct symbol_state *s = symbol_get_or_create(st, row.symbol, row.tf, 1.0, &why);
+    if (s == NULL) {
+        snprintf(err, errlen, "cannot create symbol %s", symbol);
         return -1;
     }
-    struct load_ctx lc = {.st = st, .c = c, .err = err, .errlen = errlen};
-    snprintf(err, errlen, "cannot list symbols");
-    int rc = symbols_store_each(c, load_symbol, &lc);
-    pg_close_thread();
+    pthread_mutex_lock(&s->write_lock);
+    int rc = load_bars_locked(st, c, s, &row);
+    pthread_mutex_unlock(&s->write_lock);
+    if (rc != 0)
+        snprintf(err, errlen, "cannot load the bars of %s", symbol);
     return rc;
+}
+
+void state_drop_symbol(struct state *st, const char *symbol)
+{
+    struct symbol_state *s = state_find(st, symbol);
+    if (s == NULL)
+        return;
+    pthread_mutex_lock(&s->write_lock);
+    free(s->log);
+    s->log = NULL;
+    s->nlog = s->caplog = 0;
+    atomic_store(&s->duplicates, 0);
+    struct engine *e = engine_new(&st->cfg.params, s->pip, s->tf);
+    if (e != NULL) {
+        engine_free(s->eng);
+        s->eng = e;
+        (void)symbol_publish(s); /* empty: /symbols and reads no longer show the symbol */
+    }
+    pthread_mutex_unlock(&s->write_lock);
 }

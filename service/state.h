@@ -24,6 +24,7 @@
 #include "service/config.h"
 
 struct idem_pending;
+struct pg_conn; /* libpq's PGconn */
 
 /* What a reader derives from a snapshot and keeps with it (api/zones.c: the zones'
  * rendered JSON), installed once by snapshot_attach and freed with the snapshot by its
@@ -69,7 +70,10 @@ struct registry {
     pthread_mutex_t create_lock;
 };
 
+struct ownership;
+
 struct state {
+    struct ownership *own;        /* which symbols this instance writes (ownership.h) */
     struct app_config cfg;        /* as started; the live part may be newer: state_live() */
     /* the settings SIGHUP can change (config_apply_live), published whole by app_reload;
      * readers load the pointer once per request and never see half a reload */
@@ -101,8 +105,14 @@ void snapshot_release(struct zone_snapshot *snap);
 struct snapshot_extra *snapshot_attach(struct zone_snapshot *snap,
                                        struct snapshot_extra *mine);
 
-/* Rebuilds every symbol from the database (at start). 0 or -1 with err. */
-int state_load(struct state *st, char *err, size_t errlen);
+/* Rebuilds symbol from its stored bars (its lease was just taken: service/ownership.c),
+ * on connection c. 0 (also when it is not stored) or -1 with err. */
+int state_load_symbol(struct state *st, struct pg_conn *c, const char *symbol, char *err,
+                      size_t errlen);
+
+/* Frees the bars and zones of symbol (its lease is gone); it reads as empty until loaded
+ * again. The registry entry stays (entries are never removed). */
+void state_drop_symbol(struct state *st, const char *symbol);
 
 enum ingest_status {
     INGEST_OK,
@@ -111,6 +121,8 @@ enum ingest_status {
     INGEST_UNAVAILABLE,  /* the database could not commit: nothing changed */
     INGEST_NOMEM,
     INGEST_FULL,         /* no room for another symbol */
+    INGEST_MISDIRECTED,  /* 421: another instance owns the symbol (ingest_result.owner) */
+    INGEST_MOVING,       /* 503: the symbol is being handed over; retry */
 };
 
 struct ingest_item_error {
@@ -123,6 +135,7 @@ struct ingest_result {
     struct ingest_item_error errors[16];
     size_t nerrors;      /* may exceed 16: only the first 16 are kept */
     char message[160];
+    char owner[160];     /* INGEST_MISDIRECTED / _MOVING: the lease holder, if known */
 };
 
 /*

@@ -7,6 +7,7 @@
  * trade are serialised by a lock stripe chosen by the trade id (updates of different
  * trades run in parallel). A close also changes the symbol's learner table, so closes of
  * one symbol are serialised by the symbol's write_lock, always taken after the stripe.
+ * The book (open trades by id, learner tables, stripes) is service/trading_book.c.
  */
 #include "service/trading.h"
 
@@ -20,190 +21,10 @@
 
 #include "domain/trade_update.h"
 #include "service/idempotency.h"
+#include "service/ownership.h"
+#include "service/trading_book.h"
 #include "storage/stores.h"
 
-struct open_trade {
-    char symbol[33];
-    struct trade t;
-};
-
-struct symbol_learning {
-    char symbol[33];
-    struct learner_table tab;
-};
-
-#define TRADE_LOCK_STRIPES 64
-
-struct trading {
-    pthread_mutex_t lock;          /* guards the two arrays below; held for copies only */
-    struct open_trade *open;
-    size_t nopen, capopen;
-    /* id -> 1 + position in open[] (0: empty slot): linear probing over 2 * capopen
-     * slots, so finding a trade costs the same with 10 or 100,000 open ones */
-    uint64_t *slot_id;
-    size_t *slot_pos;
-    size_t pending;                /* slots of open[] promised to setups being committed */
-    pthread_mutex_t stripes[TRADE_LOCK_STRIPES]; /* updates of trade id: stripes[id % N] */
-    struct symbol_learning *learn;
-    size_t nlearn, caplearn;
-    uint64_t next_id;              /* ids when persistence is off */
-};
-
-struct trading *trading_new(void)
-{
-    struct trading *tr = calloc(1, sizeof *tr);
-    if (tr == NULL)
-        return NULL;
-    pthread_mutex_init(&tr->lock, NULL);
-    for (int i = 0; i < TRADE_LOCK_STRIPES; i++)
-        pthread_mutex_init(&tr->stripes[i], NULL);
-    tr->next_id = 1;
-    return tr;
-}
-
-void trading_free(struct trading *tr)
-{
-    if (tr == NULL)
-        return;
-    for (size_t i = 0; i < tr->nlearn; i++)
-        free(tr->learn[i].tab.rows);
-    free(tr->learn);
-    free(tr->open);
-    free(tr->slot_id);
-    free(tr->slot_pos);
-    for (int i = 0; i < TRADE_LOCK_STRIPES; i++)
-        pthread_mutex_destroy(&tr->stripes[i]);
-    pthread_mutex_destroy(&tr->lock);
-    free(tr);
-}
-
-/* --- the two tables (callers hold tr->lock) ------------------------------------------ */
-
-/* Room for one more open trade beyond those promised to setups in flight. */
-/* --- open trades by id --------------------------------------------------------------- */
-
-static size_t slot_home(uint64_t id, size_t nslots)
-{
-    uint64_t h = id * 0x9E3779B97F4A7C15u;
-    return (size_t)(h ^ (h >> 29)) & (nslots - 1);
-}
-
-/* The slot holding id, or the empty slot where it would go. */
-static size_t slot_find(const struct trading *tr, uint64_t id)
-{
-    size_t mask = 2 * tr->capopen - 1;
-    size_t i = slot_home(id, 2 * tr->capopen);
-    while (tr->slot_pos[i] != 0 && tr->slot_id[i] != id)
-        i = (i + 1) & mask;
-    return i;
-}
-
-static void slot_put(struct trading *tr, uint64_t id, size_t pos)
-{
-    size_t i = slot_find(tr, id);
-    tr->slot_id[i] = id;
-    tr->slot_pos[i] = pos + 1;
-}
-
-/* Removes id (present) by backward shift: later entries of its probe run move up, so no
- * tombstones accumulate. */
-static void slot_del(struct trading *tr, uint64_t id)
-{
-    size_t mask = 2 * tr->capopen - 1;
-    size_t i = slot_find(tr, id);
-    assert(tr->slot_pos[i] != 0);
-    tr->slot_pos[i] = 0;
-    for (size_t j = (i + 1) & mask; tr->slot_pos[j] != 0; j = (j + 1) & mask) {
-        size_t k = slot_home(tr->slot_id[j], mask + 1);
-        int stays = i <= j ? (i < k && k <= j) : (i < k || k <= j);
-        if (stays)
-            continue;
-        tr->slot_id[i] = tr->slot_id[j];
-        tr->slot_pos[i] = tr->slot_pos[j];
-        tr->slot_pos[j] = 0;
-        i = j;
-    }
-}
-
-static int reserve_open(struct trading *tr)
-{
-    if (tr->nopen + tr->pending < tr->capopen)
-        return 0;
-    size_t cap = tr->capopen ? tr->capopen * 2 : 16;
-    struct open_trade *o = realloc(tr->open, cap * sizeof *o);
-    if (o == NULL)
-        return -1;
-    tr->open = o;
-    uint64_t *ids = calloc(2 * cap, sizeof *ids);
-    size_t *pos = calloc(2 * cap, sizeof *pos);
-    if (ids == NULL || pos == NULL) {
-        free(ids);
-        free(pos);
-        return -1;
-    }
-    free(tr->slot_id);
-    free(tr->slot_pos);
-    tr->slot_id = ids;
-    tr->slot_pos = pos;
-    tr->capopen = cap;
-    for (size_t i = 0; i < tr->nopen; i++)
-        slot_put(tr, tr->open[i].t.id, i);
-    return 0;
-}
-
-static long find_open(const struct trading *tr, uint64_t id)
-{
-    if (tr->capopen == 0)
-        return -1;
-    size_t i = slot_find(tr, id);
-    if (tr->slot_pos[i] == 0)
-        return -1;
-    assert(tr->open[tr->slot_pos[i] - 1].t.id == id);
-    return (long)(tr->slot_pos[i] - 1);
-}
-
-/* Appends an open trade (room reserved by reserve_open). */
-static void add_open(struct trading *tr, const char *symbol, const struct trade *t)
-{
-    struct open_trade *ot = &tr->open[tr->nopen];
-    snprintf(ot->symbol, sizeof ot->symbol, "%s", symbol);
-    ot->t = *t;
-    slot_put(tr, t->id, tr->nopen);
-    tr->nopen++;
-}
-
-/* Removes open[i]; the last entry takes its place. */
-static void remove_open(struct trading *tr, size_t i)
-{
-    slot_del(tr, tr->open[i].t.id);
-    tr->nopen--;
-    if (i != tr->nopen) {
-        tr->open[i] = tr->open[tr->nopen];
-        slot_put(tr, tr->open[i].t.id, i); /* overwrites its old position */
-    }
-}
-
-/* The learner table of symbol, created empty when absent; NULL when out of memory. */
-static struct symbol_learning *learning_of(struct trading *tr, const char *symbol)
-{
-    for (size_t i = 0; i < tr->nlearn; i++)
-        if (strcmp(tr->learn[i].symbol, symbol) == 0)
-            return &tr->learn[i];
-    if (tr->nlearn == tr->caplearn) {
-        size_t cap = tr->caplearn ? tr->caplearn * 2 : 8;
-        struct symbol_learning *l = realloc(tr->learn, cap * sizeof *l);
-        if (l == NULL)
-            return NULL;
-        tr->learn = l;
-        tr->caplearn = cap;
-    }
-    struct symbol_learning *sl = &tr->learn[tr->nlearn++];
-    memset(sl, 0, sizeof *sl);
-    snprintf(sl->symbol, sizeof sl->symbol, "%s", symbol);
-    return sl;
-}
-
-/* A copy of tab with room for one more trade's rows (rows malloc'd). */
 /* --- zones ------------------------------------------------------------------------- */
 
 /* The snapshot's ACTIVE zones, sorted by price as the snapshot is (malloc'd; *n may be
@@ -253,8 +74,9 @@ static int symbol_has_bars(struct symbol_state *s)
  * sends BEGIN and the trade's rows in one pipeline (storage/trades_store.c). Without an
  * Idempotency-Key COMMIT rides in the same pipeline (*committed = 1): two round trips in
  * all. With one, the transaction is left open for idem_before_commit and COMMIT. */
-static int persist_open(PGconn *c, const char *symbol, const struct setup_result *res,
-                        struct trade *t, int64_t opened_ts, int with_key, int *committed)
+static int persist_open(PGconn *c, struct ownership *own, const struct own_claim *cl,
+                        const char *symbol, const struct setup_result *res, struct trade *t,
+                        int64_t opened_ts, int with_key, int *committed)
 {
     uint64_t id = 0;
     *committed = 0;
@@ -263,7 +85,7 @@ static int persist_open(PGconn *c, const char *symbol, const struct setup_result
     if (trades_store_pipeline_begin(c) != 0)
         return -1;
     int commit = !with_key;
-    int queued = trades_store_insert(c, symbol, t) == 0 &&
+    int queued = own_fence(own, c, cl) == 0 && trades_store_insert(c, symbol, t) == 0 &&
                  decisions_store_insert(c, symbol, id, res) == 0 &&
                  trade_events_store_insert(c, symbol, id, opened_ts, "opened", t->entry,
                                            t->stop, t->stop_zone_id, 0.0, 1.0) == 0;
@@ -273,12 +95,62 @@ static int persist_open(PGconn *c, const char *symbol, const struct setup_result
     return 0;
 }
 
+static enum trading_status setup_owned(struct state *st, struct trading *tr,
+                                       const char *symbol, const struct setup_request *req,
+                                       int dry_run, struct setup_result *out,
+                                       uint64_t *trade_id, char *msg, size_t msglen,
+                                       const struct own_claim *cl,
+                                       struct idem_pending *idem);
+
+/* The ownership verdict as a trading status; msg gets the owner when known. */
+static enum trading_status own_status(enum own_verdict v, const char *owner, char *msg,
+                                      size_t msglen)
+{
+    snprintf(msg, msglen, "%s", owner);
+    switch (v) {
+    case OWN_OK:
+    case OWN_UNKNOWN: return TRADING_OK;
+    case OWN_MISDIRECTED: return TRADING_MISDIRECTED;
+    case OWN_MOVING: return TRADING_MOVING;
+    case OWN_UNAVAILABLE: return TRADING_UNAVAILABLE;
+    case OWN_NOMEM: break;
+    }
+    return TRADING_NOMEM;
+}
+
+/* After a write under cl: gives the claim back; a write refused by the lease fence is
+ * misdirected (421), not a database outage. */
+static enum trading_status own_finish(struct state *st, struct own_claim *cl,
+                                      enum trading_status rc)
+{
+    int lost = pg_take_fence_lost();
+    own_end(st->own, cl, lost);
+    return lost && rc == TRADING_UNAVAILABLE ? TRADING_MISDIRECTED : rc;
+}
+
 enum trading_status trading_setup(struct state *st, struct trading *tr, const char *symbol,
                                   const struct setup_request *req, int dry_run,
                                   struct idem_pending *idem, struct setup_result *out,
                                   uint64_t *trade_id, char *msg, size_t msglen)
 {
     *trade_id = 0;
+    struct own_claim cl;
+    char owner[160];
+    enum own_verdict v = own_begin(st->own, symbol, OWN_WRITE, &cl, owner, sizeof owner);
+    if (v != OWN_OK && v != OWN_UNKNOWN)
+        return own_status(v, owner, msg, msglen);
+    enum trading_status rc =
+        setup_owned(st, tr, symbol, req, dry_run, out, trade_id, msg, msglen, &cl, idem);
+    return own_finish(st, &cl, rc);
+}
+
+static enum trading_status setup_owned(struct state *st, struct trading *tr,
+                                       const char *symbol, const struct setup_request *req,
+                                       int dry_run, struct setup_result *out,
+                                       uint64_t *trade_id, char *msg, size_t msglen,
+                                       const struct own_claim *cl,
+                                       struct idem_pending *idem)
+{
     struct symbol_state *s = state_find(st, symbol);
     if (s == NULL || !symbol_has_bars(s))
         return TRADING_UNKNOWN_SYMBOL;
@@ -312,7 +184,7 @@ enum trading_status trading_setup(struct state *st, struct trading *tr, const ch
     }
     /* room for the trade before the commit: after it, publishing cannot fail */
     pthread_mutex_lock(&tr->lock);
-    reserved = reserve_open(tr) == 0;
+    reserved = book_reserve(tr) == 0;
     tr->pending += (size_t)reserved;
     pthread_mutex_unlock(&tr->lock);
     if (!reserved)
@@ -325,7 +197,8 @@ enum trading_status trading_setup(struct state *st, struct trading *tr, const ch
             goto out;
         /* the request's Idempotency-Key, if any, commits with the trade */
         int committed = 0;
-        if (persist_open(c, symbol, out, &t, last_ts, idem != NULL, &committed) != 0 ||
+        if (persist_open(c, st->own, cl, symbol, out, &t, last_ts, idem != NULL,
+                         &committed) != 0 ||
             (!committed && (idem_before_commit(c, idem, (int64_t)t.id, 0) != 0 ||
                             pg_command(c, "COMMIT") != 0))) {
             pg_rollback(c);
@@ -341,7 +214,7 @@ enum trading_status trading_setup(struct state *st, struct trading *tr, const ch
     pthread_mutex_lock(&tr->lock);
     tr->pending--;
     reserved = 0;
-    add_open(tr, symbol, &t);
+    book_add(tr, symbol, &t);
     pthread_mutex_unlock(&tr->lock);
     *trade_id = t.id;
     rc = TRADING_OK;
@@ -387,13 +260,8 @@ static int persist_update(PGconn *c, const char *symbol, const struct trade *bef
     return 0;
 }
 
-static pthread_mutex_t *stripe_of(struct trading *tr, uint64_t id)
-{
-    return &tr->stripes[id % TRADE_LOCK_STRIPES];
-}
-
 /* Finds open trade id, takes its lock stripe and copies it. On TRADING_OK the caller holds
- * stripe_of(tr, id). */
+ * book_stripe(tr, id). */
 static enum trading_status lock_trade(struct state *st, struct trading *tr, uint64_t id,
                                       struct symbol_state **s, struct trading_update *out)
 {
@@ -402,10 +270,10 @@ static enum trading_status lock_trade(struct state *st, struct trading *tr, uint
     *s = state_find(st, out->symbol);
     if (*s == NULL)
         return TRADING_NOT_FOUND;
-    pthread_mutex_lock(stripe_of(tr, id));
+    pthread_mutex_lock(book_stripe(tr, id));
     /* another writer may have closed it while we waited */
     if (trading_get_open(tr, id, out->symbol, sizeof out->symbol, &out->trade) != 0) {
-        pthread_mutex_unlock(stripe_of(tr, id));
+        pthread_mutex_unlock(book_stripe(tr, id));
         return TRADING_CLOSED;
     }
     return TRADING_OK;
@@ -413,7 +281,8 @@ static enum trading_status lock_trade(struct state *st, struct trading *tr, uint
 
 static enum trading_status commit_locked(struct state *st, struct trading *tr,
                                          const struct trade *before, struct trading_update *out,
-                                         int64_t ts, int64_t bar_ts);
+                                         int64_t ts, int64_t bar_ts,
+                                         const struct own_claim *cl);
 
 /* Commits the update in out (applied to a copy of before), then publishes it. Called with
  * the trade's stripe held; a close also takes the symbol's write_lock, which serialises
@@ -421,12 +290,12 @@ static enum trading_status commit_locked(struct state *st, struct trading *tr,
 static enum trading_status commit_update(struct state *st, struct trading *tr,
                                          struct symbol_state *s, const struct trade *before,
                                          struct trading_update *out, int64_t ts,
-                                         int64_t bar_ts)
+                                         int64_t bar_ts, const struct own_claim *cl)
 {
     int closing = out->trade.status == TRADE_CLOSED;
     if (closing)
         pthread_mutex_lock(&s->write_lock);
-    enum trading_status rc = commit_locked(st, tr, before, out, ts, bar_ts);
+    enum trading_status rc = commit_locked(st, tr, before, out, ts, bar_ts, cl);
     if (closing)
         pthread_mutex_unlock(&s->write_lock);
     return rc;
@@ -434,7 +303,8 @@ static enum trading_status commit_update(struct state *st, struct trading *tr,
 
 static enum trading_status commit_locked(struct state *st, struct trading *tr,
                                          const struct trade *before, struct trading_update *out,
-                                         int64_t ts, int64_t bar_ts)
+                                         int64_t ts, int64_t bar_ts,
+                                         const struct own_claim *cl)
 {
     const struct trade *after = &out->trade;
     struct learner_table learned = {0};
@@ -442,7 +312,7 @@ static enum trading_status commit_locked(struct state *st, struct trading *tr,
     size_t nout = 0;
     int closing = after->status == TRADE_CLOSED;
     pthread_mutex_lock(&tr->lock);
-    struct symbol_learning *sl = closing ? learning_of(tr, out->symbol) : NULL;
+    struct symbol_learning *sl = closing ? book_learning(tr, out->symbol) : NULL;
     int oom = closing && (sl == NULL || learner_copy_for_trade(&sl->tab, &learned) != 0);
     pthread_mutex_unlock(&tr->lock);
     if (oom)
@@ -456,7 +326,8 @@ static enum trading_status commit_locked(struct state *st, struct trading *tr,
         /* BEGIN, the rows and COMMIT in one pipeline: one round trip */
         int ok = c != NULL && trades_store_pipeline_begin(c) == 0;
         if (ok) {
-            int queued = persist_update(c, out->symbol, before, after, &out->ev, ev_ts,
+            int queued = own_fence(st->own, c, cl) == 0 &&
+                         persist_update(c, out->symbol, before, after, &out->ev, ev_ts,
                                         &learned, outcomes, nout) == 0;
             if (trades_store_pipeline_end(c, queued) != 0 || !queued) {
                 pg_rollback(c);
@@ -469,11 +340,11 @@ static enum trading_status commit_locked(struct state *st, struct trading *tr,
         }
     }
     pthread_mutex_lock(&tr->lock);
-    long i = find_open(tr, after->id);
+    long i = book_find(tr, after->id);
     assert(i >= 0); /* only writers of this trade remove it, and we hold its stripe */
     if (closing) {
-        remove_open(tr, (size_t)i);
-        sl = learning_of(tr, out->symbol); /* exists: created above, never removed */
+        book_remove(tr, (size_t)i);
+        sl = book_learning(tr, out->symbol); /* exists: created above, never removed */
         free(sl->tab.rows);
         sl->tab = learned;
     } else {
@@ -482,6 +353,44 @@ static enum trading_status commit_locked(struct state *st, struct trading *tr,
     pthread_mutex_unlock(&tr->lock);
     return TRADING_OK;
 }
+
+/* The symbol of trade id: from memory, else from the database (a trade of a symbol this
+ * instance does not hold). 1 found, 0 no such trade, -1 database error. */
+static int trade_symbol(struct state *st, struct trading *tr, uint64_t id, char *symbol,
+                        size_t len)
+{
+    struct trade t;
+    if (trading_get_open(tr, id, symbol, len, &t) == 0)
+        return 1;
+    if (!st->persist)
+        return 0;
+    PGconn *c = pg_conn();
+    return c != NULL ? trades_store_symbol_of(c, id, symbol, len) : -1;
+}
+
+/* own_begin for the symbol of trade id: TRADING_OK with *cl held (also when the trade is
+ * unknown: the caller then answers 404 as before), else why not. */
+static enum trading_status own_trade(struct state *st, struct trading *tr, uint64_t id,
+                                     struct own_claim *cl, char *msg, size_t msglen)
+{
+    char symbol[33], owner[160];
+    cl->lease = NULL;
+    int found = trade_symbol(st, tr, id, symbol, sizeof symbol);
+    if (found < 0)
+        return TRADING_UNAVAILABLE;
+    if (found == 0)
+        return TRADING_OK;
+    return own_status(own_begin(st->own, symbol, OWN_WRITE, cl, owner, sizeof owner), owner,
+                      msg, msglen);
+}
+
+static enum trading_status trail_owned(struct state *st, struct trading *tr, uint64_t id,
+                                       double price, double high, double low, int64_t ts,
+                                       struct trading_update *out, char *msg, size_t msglen,
+                                       const struct own_claim *cl);
+static enum trading_status close_owned(struct state *st, struct trading *tr, uint64_t id,
+                                       double price, int64_t ts, struct trading_update *out,
+                                       char *msg, size_t msglen, const struct own_claim *cl);
 
 enum trading_status trading_trail(struct state *st, struct trading *tr, uint64_t id,
                                   double price, double high, double low, int64_t ts,
@@ -493,6 +402,37 @@ enum trading_status trading_trail(struct state *st, struct trading *tr, uint64_t
         snprintf(msg, msglen, "%s", bad_ts);
         return TRADING_INVALID;
     }
+    struct own_claim cl;
+    enum trading_status rc = own_trade(st, tr, id, &cl, msg, msglen);
+    if (rc != TRADING_OK)
+        return rc;
+    rc = trail_owned(st, tr, id, price, high, low, ts, out, msg, msglen, &cl);
+    return own_finish(st, &cl, rc);
+}
+
+enum trading_status trading_close(struct state *st, struct trading *tr, uint64_t id,
+                                  double price, int64_t ts, struct trading_update *out,
+                                  char *msg, size_t msglen)
+{
+    memset(out, 0, sizeof *out);
+    const char *bad_ts = trade_check_ts(ts, (int64_t)time(NULL));
+    if (bad_ts != NULL) {
+        snprintf(msg, msglen, "%s", bad_ts);
+        return TRADING_INVALID;
+    }
+    struct own_claim cl;
+    enum trading_status rc = own_trade(st, tr, id, &cl, msg, msglen);
+    if (rc != TRADING_OK)
+        return rc;
+    rc = close_owned(st, tr, id, price, ts, out, msg, msglen, &cl);
+    return own_finish(st, &cl, rc);
+}
+
+static enum trading_status trail_owned(struct state *st, struct trading *tr, uint64_t id,
+                                       double price, double high, double low, int64_t ts,
+                                       struct trading_update *out, char *msg, size_t msglen,
+                                       const struct own_claim *cl)
+{
     struct symbol_state *s = NULL;
     enum trading_status rc = lock_trade(st, tr, id, &s, out);
     if (rc != TRADING_OK)
@@ -520,24 +460,18 @@ enum trading_status trading_trail(struct state *st, struct trading *tr, uint64_t
         rc = TRADING_CLOSED;
     } else {
         assert((before.stop - out->trade.stop) * before.side <= 1e-12);
-        rc = commit_update(st, tr, s, &before, out, ts, snap->last_ts);
+        rc = commit_update(st, tr, s, &before, out, ts, snap->last_ts, cl);
     }
 out:
-    pthread_mutex_unlock(stripe_of(tr, id));
+    pthread_mutex_unlock(book_stripe(tr, id));
     snapshot_release(snap);
     return rc;
 }
 
-enum trading_status trading_close(struct state *st, struct trading *tr, uint64_t id,
-                                  double price, int64_t ts, struct trading_update *out,
-                                  char *msg, size_t msglen)
+static enum trading_status close_owned(struct state *st, struct trading *tr, uint64_t id,
+                                       double price, int64_t ts, struct trading_update *out,
+                                       char *msg, size_t msglen, const struct own_claim *cl)
 {
-    memset(out, 0, sizeof *out);
-    const char *bad_ts = trade_check_ts(ts, (int64_t)time(NULL));
-    if (bad_ts != NULL) {
-        snprintf(msg, msglen, "%s", bad_ts);
-        return TRADING_INVALID;
-    }
     struct symbol_state *s = NULL;
     enum trading_status rc = lock_trade(st, tr, id, &s, out);
     if (rc != TRADING_OK)
@@ -552,100 +486,8 @@ enum trading_status trading_close(struct state *st, struct trading *tr, uint64_t
     } else if (cs != TRAIL_OK) {
         rc = TRADING_CLOSED;
     } else {
-        rc = commit_update(st, tr, s, &before, out, ts, bar_ts);
+        rc = commit_update(st, tr, s, &before, out, ts, bar_ts, cl);
     }
-    pthread_mutex_unlock(stripe_of(tr, id));
+    pthread_mutex_unlock(book_stripe(tr, id));
     return rc;
-}
-
-int trading_get_open(struct trading *tr, uint64_t id, char *symbol, size_t symlen,
-                     struct trade *out)
-{
-    pthread_mutex_lock(&tr->lock);
-    long i = find_open(tr, id);
-    if (i >= 0) {
-        snprintf(symbol, symlen, "%s", tr->open[i].symbol);
-        *out = tr->open[i].t;
-    }
-    pthread_mutex_unlock(&tr->lock);
-    return i >= 0 ? 0 : -1;
-}
-
-size_t trading_open_count(struct trading *tr)
-{
-    pthread_mutex_lock(&tr->lock);
-    size_t n = tr->nopen;
-    pthread_mutex_unlock(&tr->lock);
-    return n;
-}
-
-/* --- restore at start ---------------------------------------------------------------- */
-
-static int load_trade(void *ctx, const char *symbol, const struct trade *t)
-{
-    struct trading *tr = ctx;
-    if (reserve_open(tr) != 0)
-        return -1;
-    add_open(tr, symbol, t);
-    return 0;
-}
-
-static int load_stat(void *ctx, const char *symbol, const struct level_stat *row)
-{
-    struct trading *tr = ctx;
-    struct symbol_learning *sl = learning_of(tr, symbol);
-    if (sl == NULL)
-        return -1;
-    return learner_append(&sl->tab, row);
-}
-
-int trading_load(struct trading *tr, struct state *st, char *err, size_t errlen)
-{
-    if (!st->persist)
-        return 0;
-    PGconn *c = pg_conn();
-    if (c == NULL) {
-        snprintf(err, errlen, "cannot connect to the database");
-        return -1;
-    }
-    int rc = 0;
-    pthread_mutex_lock(&tr->lock);
-    if (trades_store_each_open(c, load_trade, tr) != 0) {
-        snprintf(err, errlen, "cannot restore the open trades");
-        rc = -1;
-    } else if (level_stats_store_each(c, load_stat, tr) != 0) {
-        snprintf(err, errlen, "cannot restore the learner statistics");
-        rc = -1;
-    }
-    pthread_mutex_unlock(&tr->lock);
-    pg_close_thread();
-    return rc;
-}
-
-long trading_open_of(void *ctx, const char *symbol)
-{
-    struct trading *tr = ctx;
-    long n = 0;
-    pthread_mutex_lock(&tr->lock);
-    for (size_t i = 0; i < tr->nopen; i++)
-        n += strcmp(tr->open[i].symbol, symbol) == 0;
-    pthread_mutex_unlock(&tr->lock);
-    return n;
-}
-
-void trading_forget_symbol(void *ctx, const char *symbol)
-{
-    struct trading *tr = ctx;
-    pthread_mutex_lock(&tr->lock);
-    for (size_t i = tr->nopen; i-- > 0;)
-        if (strcmp(tr->open[i].symbol, symbol) == 0)
-            remove_open(tr, i);
-    /* the entry stays where it is (others hold pointers to theirs); only emptied */
-    for (size_t i = 0; i < tr->nlearn; i++) {
-        if (strcmp(tr->learn[i].symbol, symbol) == 0) {
-            free(tr->learn[i].tab.rows);
-            tr->learn[i].tab = (struct learner_table){0};
-        }
-    }
-    pthread_mutex_unlock(&tr->lock);
 }
