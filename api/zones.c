@@ -131,9 +131,18 @@ static size_t lower_bound(const struct zone_snapshot *snap, double price)
     return lo;
 }
 
-/* The zones of one snapshot rendered on first use, kept with it (its snapshot_extra). */
+/* A GET /zones answer rendered from one snapshot and the normalised query it answered. */
+struct zone_answer {
+    char key[160];
+    size_t len;
+    char body[];
+};
+
+/* What GET /zones keeps with one snapshot (its snapshot_extra): the zones rendered on first
+ * use, and the first answer rendered from it (a poll repeating that query is a copy). */
 struct zone_json_cache {
     struct snapshot_extra base;   /* first: the snapshot frees the cache through it */
+    _Atomic(struct zone_answer *) answer; /* installed once, NULL until then */
     size_t n;
     _Atomic(char *) json[];       /* json[i]: zones[i] as "head\0tail", NULL until rendered */
 };
@@ -143,6 +152,7 @@ static void zone_json_cache_free(struct snapshot_extra *x)
     struct zone_json_cache *c = (struct zone_json_cache *)(void *)x;
     for (size_t i = 0; i < c->n; i++)
         free(atomic_load_explicit(&c->json[i], memory_order_relaxed));
+    free(atomic_load_explicit(&c->answer, memory_order_relaxed));
     free(c);
 }
 
@@ -156,6 +166,7 @@ static struct zone_json_cache *zone_json_cache_of(struct zone_snapshot *snap)
     if (mine == NULL)
         return NULL;
     mine->base.free = zone_json_cache_free;
+    atomic_init(&mine->answer, NULL);
     mine->n = snap->n;
     for (size_t i = 0; i < snap->n; i++)
         atomic_init(&mine->json[i], NULL);
@@ -211,6 +222,51 @@ static void append_zone(struct textbuf *tb, struct zone_snapshot *snap, size_t i
     textbuf_append(tb, tail, strlen(tail));
 }
 
+/* The filter as a key: two requests with the same key get the same answer from one
+ * snapshot. */
+static void filter_key(const struct zone_filter *f, char *key, size_t len)
+{
+    snprintf(key, len, "%d|%.17g|%.17g|%d|%d|%ld", f->side, f->price, f->min_strength,
+             f->source, f->active, f->limit);
+}
+
+/* 1 with the reply made when the snapshot's stored answer is for key. */
+static int reply_stored(struct reply *rp, struct zone_snapshot *snap, const char *key)
+{
+    struct zone_json_cache *cache = zone_json_cache_of(snap);
+    const struct zone_answer *a =
+        cache ? atomic_load_explicit(&cache->answer, memory_order_acquire) : NULL;
+    if (a == NULL || strcmp(a->key, key) != 0)
+        return 0;
+    char *body = malloc(a->len ? a->len : 1);
+    if (body == NULL) {
+        reply_oom(rp);
+        return 1;
+    }
+    memcpy(body, a->body, a->len);
+    reply_body(rp, 200, "application/json", body, a->len);
+    return 1;
+}
+
+/* Keeps the answer for key with the snapshot unless one is there already (first wins). */
+static void store_answer(struct zone_snapshot *snap, const char *key, const char *body,
+                         size_t len)
+{
+    struct zone_json_cache *cache = zone_json_cache_of(snap);
+    if (cache == NULL || atomic_load_explicit(&cache->answer, memory_order_relaxed) != NULL)
+        return;
+    struct zone_answer *a = malloc(sizeof *a + len);
+    if (a == NULL)
+        return; /* only a cache */
+    snprintf(a->key, sizeof a->key, "%s", key);
+    a->len = len;
+    memcpy(a->body, body, len);
+    struct zone_answer *expected = NULL;
+    if (!atomic_compare_exchange_strong_explicit(&cache->answer, &expected, a,
+                                                 memory_order_acq_rel, memory_order_acquire))
+        free(a);
+}
+
 void zones_list(struct request *rq, struct reply *rp)
 {
     struct zone_snapshot *snap = NULL;
@@ -220,6 +276,13 @@ void zones_list(struct request *rq, struct reply *rp)
     struct zone_filter f;
     if (parse_filter(rq, rp, snap, &f) != 0 ||
         reply_not_modified(rq, rp, snap->version, ZONES_MAX_AGE_S)) {
+        snapshot_release(snap);
+        return;
+    }
+    char key[160];
+    filter_key(&f, key, sizeof key);
+    if (reply_stored(rp, snap, key)) {
+        reply_cache(rp, snap->version, ZONES_MAX_AGE_S);
         snapshot_release(snap);
         return;
     }
@@ -251,8 +314,12 @@ void zones_list(struct request *rq, struct reply *rp)
     textbuf_printf(&tb, "],\"count\":%ld,\"as_of\":", written);
     render_ts_or_null(&tb, snap->last_ts);
     textbuf_append(&tb, "}", 1);
+    if (!tb.oom && tb.s != NULL)
+        store_answer(snap, key, tb.s, tb.len);
+    uint64_t version = snap->version;
     snapshot_release(snap);
     reply_textbuf(rp, 200, "application/json", &tb);
+    reply_cache(rp, version, ZONES_MAX_AGE_S);
 }
 
 void zones_nearest(struct request *rq, struct reply *rp)
@@ -293,8 +360,10 @@ void zones_nearest(struct request *rq, struct reply *rp)
     else
         textbuf_append(&tb, "null", 4);
     textbuf_append(&tb, "}", 1);
+    uint64_t version = snap->version;
     snapshot_release(snap);
     reply_textbuf(rp, 200, "application/json", &tb);
+    reply_cache(rp, version, ZONES_MAX_AGE_S);
 }
 
 /* "EURUSD:42" -> symbol, 42. 0 ok. */

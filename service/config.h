@@ -19,6 +19,7 @@
 struct instrument {
     char symbol[33];
     double pip_size;
+    double round_step; /* price units between ROUND levels; 0: round_level_step pips */
 };
 
 struct app_config {

@@ -38,7 +38,7 @@ static int log_contains(const struct symbol_state *s, int64_t ts)
 /* Replays the log into a fresh engine (after a failed write, or at start). */
 static int rebuild(struct state *st, struct symbol_state *s)
 {
-    struct engine *e = engine_new(&st->cfg.params, s->pip, s->tf);
+    struct engine *e = engine_for(st, s->name, s->pip, s->tf);
     if (e == NULL)
         return -1;
     for (size_t i = 0; i < s->nlog; i++) {

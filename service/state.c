@@ -151,23 +151,37 @@ int symbol_publish(struct symbol_state *s)
     return 0;
 }
 
+/* The instrument configured for symbol (or for the instrument a broker's variant of it
+ * names: XAUUSDm -> XAUUSD), NULL if none. */
+static const struct instrument *instrument_of(const struct state *st, const char *symbol)
+{
+    for (int i = 0; i < st->cfg.ninstruments; i++)
+        if (strcmp(st->cfg.instruments[i].symbol, symbol) == 0)
+            return &st->cfg.instruments[i];
+    for (int i = 0; i < st->cfg.ninstruments; i++)
+        if (instrument_broker_variant(st->cfg.instruments[i].symbol, symbol))
+            return &st->cfg.instruments[i];
+    return NULL;
+}
+
+/* A zone engine for symbol: the configured parameters, with the instrument's own round
+ * number step when it has one (NIFTY: 50 points, not round_level_step pips). */
+struct engine *engine_for(const struct state *st, const char *symbol, double pip,
+                          enum timeframe tf)
+{
+    struct liq_params p = st->cfg.params;
+    const struct instrument *in = instrument_of(st, symbol);
+    if (in != NULL && in->round_step > 0 && pip > 0)
+        p.round_level_step = in->round_step / pip;
+    return engine_new(&p, pip, tf);
+}
+
 static double pip_for(const struct state *st, const char *symbol, double price, int *inferred)
 {
-    for (int i = 0; i < st->cfg.ninstruments; i++) {
-        if (strcmp(st->cfg.instruments[i].symbol, symbol) == 0) {
-            *inferred = 0;
-            return st->cfg.instruments[i].pip_size;
-        }
-    }
     /* a broker's variant (XAUUSDm, USDJPY.r) trades in its instrument's units */
-    for (int i = 0; i < st->cfg.ninstruments; i++) {
-        if (instrument_broker_variant(st->cfg.instruments[i].symbol, symbol)) {
-            *inferred = 0;
-            return st->cfg.instruments[i].pip_size;
-        }
-    }
-    *inferred = 1;
-    return instrument_infer_pip(price);
+    const struct instrument *in = instrument_of(st, symbol);
+    *inferred = in == NULL;
+    return in != NULL ? in->pip_size : instrument_infer_pip(price);
 }
 
 /* Finds or creates the symbol. Creation is in memory only; the row is written with the
@@ -193,7 +207,7 @@ struct symbol_state *symbol_get_or_create(struct state *st, const char *symbol,
     snprintf(s->name, sizeof s->name, "%s", symbol);
     s->tf = tf;
     s->pip = pip_for(st, symbol, price, &s->pip_inferred);
-    s->eng = engine_new(&st->cfg.params, s->pip, tf);
+    s->eng = engine_for(st, s->name, s->pip, tf);
     pthread_mutex_init(&s->write_lock, NULL);
     pthread_mutex_init(&s->snap_lock, NULL);
     if (s->eng == NULL || symbol_publish(s) != 0) {
@@ -219,7 +233,7 @@ int symbol_renew(struct state *st, struct symbol_state *s, enum timeframe tf, do
 {
     int inferred = 0;
     double pip = pip_for(st, s->name, price, &inferred);
-    struct engine *e = engine_new(&st->cfg.params, pip, tf);
+    struct engine *e = engine_for(st, s->name, pip, tf);
     if (e == NULL)
         return -1;
     struct engine *old = s->eng;
@@ -320,7 +334,7 @@ static int load_bars_locked(struct state *st, PGconn *c, struct symbol_state *s,
     s->pip_inferred = row->pip_inferred;
     s->persisted = 1;
     s->nlog = 0;
-    struct engine *e = engine_new(&st->cfg.params, s->pip, s->tf);
+    struct engine *e = engine_for(st, s->name, s->pip, s->tf);
     if (e == NULL)
         return -1;
     engine_free(s->eng);
@@ -364,7 +378,7 @@ void state_drop_symbol(struct state *st, const char *symbol)
     s->log = NULL;
     s->nlog = s->caplog = 0;
     atomic_store(&s->duplicates, 0);
-    struct engine *e = engine_new(&st->cfg.params, s->pip, s->tf);
+    struct engine *e = engine_for(st, s->name, s->pip, s->tf);
     if (e != NULL) {
         engine_free(s->eng);
         s->eng = e;

@@ -8,6 +8,11 @@
 
 #include "service/state.h"
 
+/* A zone engine for symbol: the configured parameters, with the instrument's own round
+ * number step when it has one (NIFTY: 50 points, not round_level_step pips). NULL when out
+ * of memory. */
+struct engine *engine_for(const struct state *st, const char *symbol, double pip,
+                          enum timeframe tf);
 /* Publishes a snapshot of the engine; on allocation failure the old one stays (-1). */
 int symbol_publish(struct symbol_state *s);
 /* Finds or creates symbol (in memory; the row is written with its first bars), fed with
