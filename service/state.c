@@ -253,11 +253,36 @@ int symbol_renew(struct state *st, struct symbol_state *s, enum timeframe tf, do
     return 0;
 }
 
+static enum delete_status delete_owned(struct state *st, struct symbol_state *s,
+                                       const struct delete_hooks *h, int force,
+                                       struct symbol_deleted *out, const struct own_claim *cl,
+                                       struct idem_pending *idem);
+
 enum delete_status state_delete_symbol(struct state *st, struct symbol_state *s,
                                        const struct delete_hooks *h, int force,
                                        struct idem_pending *idem, struct symbol_deleted *out)
 {
     memset(out, 0, sizeof *out);
+    struct own_claim cl;
+    char owner[160];
+    enum own_verdict v = own_begin(st->own, s->name, OWN_WRITE, &cl, owner, sizeof owner);
+    if (v == OWN_MISDIRECTED)
+        return DELETE_MISDIRECTED;
+    if (v == OWN_MOVING)
+        return DELETE_MOVING;
+    if (v != OWN_OK && v != OWN_UNKNOWN)
+        return v == OWN_NOMEM ? DELETE_NOMEM : DELETE_UNAVAILABLE;
+    enum delete_status rc = delete_owned(st, s, h, force, out, &cl, idem);
+    int lost = pg_take_fence_lost();
+    own_end(st->own, &cl, lost);
+    return lost && rc == DELETE_UNAVAILABLE ? DELETE_MISDIRECTED : rc;
+}
+
+static enum delete_status delete_owned(struct state *st, struct symbol_state *s,
+                                       const struct delete_hooks *h, int force,
+                                       struct symbol_deleted *out, const struct own_claim *cl,
+                                       struct idem_pending *idem)
+{
     pthread_mutex_lock(&s->write_lock);
     enum delete_status rc = DELETE_OK;
     long open = h->open_trades(h->ctx, s->name);
@@ -270,7 +295,7 @@ enum delete_status state_delete_symbol(struct state *st, struct symbol_state *s,
         long counts[4] = {0};
         PGconn *c = pg_conn();
         if (c == NULL || pg_command(c, "BEGIN") != 0 ||
-            symbols_store_delete(c, s->name, counts) != 0 ||
+            symbols_store_delete(c, s->name, counts) != 0 || own_fence(st->own, c, cl) != 0 ||
             idem_before_commit(c, idem, counts[0], 0) != 0 || pg_command(c, "COMMIT") != 0) {
             if (c != NULL)
                 pg_rollback(c);

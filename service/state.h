@@ -132,6 +132,7 @@ struct ingest_item_error {
 
 struct ingest_result {
     size_t accepted, duplicates;
+    size_t replaced;     /* stored bars a replace removed */
     struct ingest_item_error errors[16];
     size_t nerrors;      /* may exceed 16: only the first 16 are kept */
     char message[160];
@@ -148,12 +149,24 @@ struct ingest_result {
 enum ingest_status state_ingest(struct state *st, const char *symbol, enum timeframe tf,
                                 const struct bar *bars, size_t n, struct idem_pending *idem,
                                 struct ingest_result *out);
+/*
+ * state_ingest, or with replace != 0 (POST /bars?replace=true, a corrected file): when
+ * bars start at or before the last stored bar, the stored bars from bars[0].ts on are
+ * replaced by bars (strictly ascending), the zone engine is rebuilt from there and the
+ * symbol's bars, zones and zone events are rewritten in one transaction (with idem's key
+ * row); out->replaced says how many stored bars went. Otherwise as state_ingest.
+ */
+enum ingest_status state_ingest_mode(struct state *st, const char *symbol, enum timeframe tf,
+                                     const struct bar *bars, size_t n, int replace,
+                                     struct idem_pending *idem, struct ingest_result *out);
 
 enum delete_status {
     DELETE_OK,
     DELETE_OPEN_TRADES,  /* open trades and no force: nothing changed (409) */
     DELETE_UNAVAILABLE,  /* the database could not commit: nothing changed (503) */
     DELETE_NOMEM,
+    DELETE_MISDIRECTED,  /* another instance owns the symbol (421): nothing changed */
+    DELETE_MOVING,       /* the symbol is being handed over (503): nothing changed */
 };
 
 /* What DELETE /symbols/{symbol} removed (trades: the open ones when refused). */
