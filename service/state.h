@@ -130,6 +130,7 @@ struct ingest_item_error {
 
 struct ingest_result {
     size_t accepted, duplicates;
+    size_t replaced;     /* stored bars a replace removed */
     struct ingest_item_error errors[16];
     size_t nerrors;      /* may exceed 16: only the first 16 are kept */
     char message[160];
@@ -144,6 +145,16 @@ struct ingest_result {
  */
 enum ingest_status state_ingest(struct state *st, const char *symbol, enum timeframe tf,
                                 const struct bar *bars, size_t n, struct ingest_result *out);
+/*
+ * state_ingest, or with replace != 0 (POST /bars?replace=true, a corrected file): when
+ * bars start at or before the last stored bar, the stored bars from bars[0].ts on are
+ * replaced by bars (strictly ascending), the zone engine is rebuilt from there and the
+ * symbol's bars, zones and zone events are rewritten in one transaction;
+ * out->replaced says how many stored bars went. Otherwise as state_ingest.
+ */
+enum ingest_status state_ingest_mode(struct state *st, const char *symbol, enum timeframe tf,
+                                     const struct bar *bars, size_t n, int replace,
+                                     struct ingest_result *out);
 
 enum delete_status {
     DELETE_OK,
