@@ -45,6 +45,7 @@ struct symbols_ctx {
     struct textbuf *tb;
     struct ownership *own;
     int n;
+    uint32_t sources; /* the enabled liquidity sources (liquidity_sources) */
 };
 
 static void symbol_json(void *ctx, struct symbol_state *s)
@@ -65,9 +66,16 @@ static void symbol_json(void *ctx, struct symbol_state *s)
     textbuf_append(tb, ",\"last_ts\":", 11);
     render_ts_or_null(tb, snap->last_ts);
     textbuf_printf(tb, ",\"last_close\":%.15g,\"zones\":%zu,\"zones_active\":%zu,"
-                       "\"lease_token\":%lld}",
+                       "\"lease_token\":%lld,\"sources\":[",
                    snap->last_close, snap->n, snap->nactive,
                    (long long)own_token(sc->own, s->name));
+    for (int i = 0, first = 1; i < SRC_COUNT; i++) {
+        if (sc->sources & (1u << i)) {
+            textbuf_printf(tb, "%s\"%s\"", first ? "" : ",", source_name((enum liq_source)i));
+            first = 0;
+        }
+    }
+    textbuf_append(tb, "]}", 2);
     snapshot_release(snap);
 }
 
@@ -103,7 +111,7 @@ void ops_symbols(struct request *rq, struct reply *rp)
     qsort(l.v, l.n, sizeof *l.v, by_name);
     struct textbuf tb = {0};
     struct ownership *own = rq->app->st.own;
-    struct symbols_ctx sc = {&tb, own, 0};
+    struct symbols_ctx sc = {&tb, own, 0, rq->app->st.cfg.params.liquidity_sources};
     char spec[1024];
     own_spec_text(own, spec, sizeof spec);
     /* this instance's partition only: the fleet view is the union over the instances */

@@ -147,6 +147,14 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# One run at a time on a machine: a second one would share the engine this one stops at its
+# end, and the image tags. It waits (the file stays, empty, in /tmp).
+exec 9>>/tmp/liquidityd-docker-test.lock
+if ! flock -n 9; then
+    say "waiting for the other tests/docker/run.sh on this machine to finish"
+    flock -w 900 9 || die "another tests/docker/run.sh held the lock for 15 minutes"
+fi
+
 # --- the engine -------------------------------------------------------------------------------
 install_pkgs "${PACKAGES[@]}"
 [ -f "$CSV" ] || die "no CSV at $CSV"
@@ -154,7 +162,7 @@ if docker info >/dev/null 2>&1; then
     say "using the Docker engine that already runs"
 else
     say "starting dockerd (host networking only)"
-    dockerd --bridge=none --iptables=false --ip-masq=false >"$WORK/dockerd.log" 2>&1 &
+    dockerd --bridge=none --iptables=false --ip-masq=false >"$WORK/dockerd.log" 2>&1 9>&- &
     DOCKERD_PID=$!
     for _ in $(seq 1 600); do
         docker info >/dev/null 2>&1 && break
