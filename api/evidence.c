@@ -11,7 +11,7 @@
 #include "api/render.h"
 #include "domain/evidence.h"
 #include "domain/instrument.h"
-#include "service/app.h"
+#include "api/app.h"
 
 /* One row as a JSON object: key is "source" or "sources". */
 static void row_json(struct textbuf *tb, const struct zone_tally *t, int row, const char *key,
