@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "api/handlers.h"
+#include "api/owner_reply.h"
 #include "domain/instrument.h"
 #include "service/app.h"
 #include "service/trading.h"
@@ -24,6 +25,9 @@ void symbols_delete(struct request *rq, struct reply *rp)
                     json_pack("{s:s}", "parameter", "force"));
         return;
     }
+    /* another instance's symbol: 421 naming it (docs/scaling.md) */
+    if (instrument_valid_symbol(sym) && reply_unless_readable(rq, rp, sym) != 0)
+        return;
     struct symbol_state *s = instrument_valid_symbol(sym) ? state_find(&rq->app->st, sym) : NULL;
     struct zone_snapshot *snap = s ? snapshot_acquire(s) : NULL;
     int empty = snap == NULL || snap->bar_count == 0;
@@ -54,6 +58,12 @@ void symbols_delete(struct request *rq, struct reply *rp)
     }
     case DELETE_UNAVAILABLE:
         reply_unavailable(rp, rq->app);
+        return;
+    case DELETE_MISDIRECTED:
+        reply_misdirected(rp, s->name, NULL);
+        return;
+    case DELETE_MOVING:
+        reply_moving(rp, rq->app, s->name, NULL);
         return;
     case DELETE_NOMEM:
         break;

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "api/handlers.h"
+#include "api/owner_reply.h"
 #include "api/render.h"
 #include "domain/instrument.h"
 #include "service/app.h"
@@ -44,6 +45,9 @@ static struct symbol_state *find_symbol(struct request *rq, struct reply *rp,
                     json_pack("{s:s}", "parameter", "symbol"));
         return NULL;
     }
+    *snap = NULL;
+    if (reply_unless_readable(rq, rp, sym) != 0)
+        return NULL;
     struct symbol_state *s = state_find(&rq->app->st, sym);
     *snap = s ? snapshot_acquire(s) : NULL;
     if (*snap == NULL || (*snap)->bar_count == 0) {
@@ -169,6 +173,49 @@ static void append_zone(struct textbuf *tb, struct zone_snapshot *snap, size_t i
     textbuf_append(tb, tail, strlen(tail));
 }
 
+/* The filter as a key: two requests with the same key get the same answer from one
+ * snapshot. */
+static void filter_key(const struct zone_filter *f, char *key, size_t len)
+{
+    snprintf(key, len, "%d|%.17g|%.17g|%d|%d|%ld", f->side, f->price, f->min_strength,
+             f->source, f->active, f->limit);
+}
+
+/* 1 with the reply made when the snapshot's stored answer is for key. */
+static int reply_stored(struct reply *rp, const struct zone_snapshot *snap, const char *key)
+{
+    const struct snapshot_answer *a =
+        atomic_load_explicit(&((struct zone_snapshot *)snap)->answer, memory_order_acquire);
+    if (a == NULL || strcmp(a->key, key) != 0)
+        return 0;
+    char *body = malloc(a->len ? a->len : 1);
+    if (body == NULL) {
+        reply_oom(rp);
+        return 1;
+    }
+    memcpy(body, a->body, a->len);
+    reply_body(rp, 200, "application/json", body, a->len);
+    return 1;
+}
+
+/* Keeps the answer for key in the snapshot unless one is there already (first wins). */
+static void store_answer(struct zone_snapshot *snap, const char *key, const char *body,
+                         size_t len)
+{
+    if (atomic_load_explicit(&snap->answer, memory_order_relaxed) != NULL)
+        return;
+    struct snapshot_answer *a = malloc(sizeof *a + len);
+    if (a == NULL)
+        return; /* only a cache */
+    snprintf(a->key, sizeof a->key, "%s", key);
+    a->len = len;
+    memcpy(a->body, body, len);
+    struct snapshot_answer *expected = NULL;
+    if (!atomic_compare_exchange_strong_explicit(&snap->answer, &expected, a,
+                                                 memory_order_acq_rel, memory_order_acquire))
+        free(a);
+}
+
 void zones_list(struct request *rq, struct reply *rp)
 {
     struct zone_snapshot *snap = NULL;
@@ -178,6 +225,13 @@ void zones_list(struct request *rq, struct reply *rp)
     struct zone_filter f;
     if (parse_filter(rq, rp, snap, &f) != 0 ||
         reply_not_modified(rq, rp, snap->version, ZONES_MAX_AGE_S)) {
+        snapshot_release(snap);
+        return;
+    }
+    char key[160];
+    filter_key(&f, key, sizeof key);
+    if (reply_stored(rp, snap, key)) {
+        reply_cache(rp, snap->version, ZONES_MAX_AGE_S);
         snapshot_release(snap);
         return;
     }
@@ -209,8 +263,12 @@ void zones_list(struct request *rq, struct reply *rp)
     textbuf_printf(&tb, "],\"count\":%ld,\"as_of\":", written);
     render_ts_or_null(&tb, snap->last_ts);
     textbuf_append(&tb, "}", 1);
+    if (!tb.oom && tb.s != NULL)
+        store_answer(snap, key, tb.s, tb.len);
+    uint64_t version = snap->version;
     snapshot_release(snap);
     reply_textbuf(rp, 200, "application/json", &tb);
+    reply_cache(rp, version, ZONES_MAX_AGE_S);
 }
 
 void zones_nearest(struct request *rq, struct reply *rp)
@@ -251,8 +309,10 @@ void zones_nearest(struct request *rq, struct reply *rp)
     else
         textbuf_append(&tb, "null", 4);
     textbuf_append(&tb, "}", 1);
+    uint64_t version = snap->version;
     snapshot_release(snap);
     reply_textbuf(rp, 200, "application/json", &tb);
+    reply_cache(rp, version, ZONES_MAX_AGE_S);
 }
 
 /* "EURUSD:42" -> symbol, 42. 0 ok. */
@@ -306,6 +366,8 @@ void zones_get(struct request *rq, struct reply *rp)
                     json_pack("{s:s}", "id", rq->params[0]));
         return;
     }
+    if (reply_unless_readable(rq, rp, symbol) != 0)
+        return;
     struct symbol_state *s = state_find(&rq->app->st, symbol);
     struct zone_snapshot *snap = s ? snapshot_acquire(s) : NULL;
     const struct zone *z = NULL;

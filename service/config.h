@@ -19,6 +19,7 @@
 struct instrument {
     char symbol[33];
     double pip_size;
+    double round_step; /* price units between ROUND levels; 0: round_level_step pips */
 };
 
 struct app_config {
@@ -37,6 +38,11 @@ struct app_config {
     long connection_memory_limit_bytes; /* libmicrohttpd's per-connection memory pool */
     struct instrument instruments[CONFIG_MAX_INSTRUMENTS];
     int ninstruments;
+    /* symbol ownership (service/ownership.h, docs/scaling.md) */
+    char owned_symbols[1024];     /* "all", "K of N" or "EURUSD, GBPUSD"; SIGHUP reloads it */
+    char instance_name[64];       /* names this instance in 421 answers and lease rows */
+    int lease_ttl_ms;             /* a lease not renewed for this long may be taken over */
+    int handover_idle_ms;         /* a wanted symbol is handed over after this long unwritten */
 };
 
 void config_defaults(struct app_config *c);
@@ -47,9 +53,10 @@ int config_load(struct app_config *c, const char *path, char *err, size_t errlen
  * retry_after_s and the parameters of setups and trailing (min_liquidity_strength,
  * min_rr_ratio, runner_enabled, runner_min_confidence, weak_liquidity_factor,
  * transition_buffer_factor, default_buffer_pips, fallback_stop_pips,
- * liquidity_learning_enabled). Copies them from src into dst and leaves everything else
- * (port, threads, database, limits, the zone engine's parameters, instruments) as dst has
- * it: those shape state built since the start, so they change only with a restart.
+ * liquidity_learning_enabled) and owned_symbols (a handover: service/ownership.h). Copies
+ * them from src into dst and leaves everything else (port, threads, database, limits, the
+ * zone engine's parameters, instruments) as dst has it: those shape state built since the
+ * start, so they change only with a restart.
  * Returns how many live settings changed; names[] (may be NULL) gets their keys.
  */
 int config_apply_live(struct app_config *dst, const struct app_config *src,

@@ -22,6 +22,13 @@
 #include "domain/bar.h"
 #include "domain/engine.h"
 #include "service/config.h"
+#include "storage/pg.h"
+
+struct snapshot_answer {
+    char key[160];   /* the normalised query */
+    size_t len;
+    char body[];
+};
 
 struct zone_snapshot {
     atomic_int refs;
@@ -35,6 +42,10 @@ struct zone_snapshot {
     /* json[i]: zones[i] rendered by GET /zones on first use ("head\0tail", api/zones.c),
      * installed with a compare-and-swap, freed with the snapshot */
     _Atomic(char *) *json;
+    /* the last GET /zones answer rendered from this snapshot and the query it answered
+     * (api/zones.c): a poll repeating that query is a copy; installed once, freed with the
+     * snapshot */
+    _Atomic(struct snapshot_answer *) answer;
     struct zone zones[]; /* live zones (active and inactive), sorted by price */
 };
 
@@ -62,7 +73,10 @@ struct registry {
     pthread_mutex_t create_lock;
 };
 
+struct ownership;
+
 struct state {
+    struct ownership *own;        /* which symbols this instance writes (ownership.h) */
     struct app_config cfg;        /* as started; the live part may be newer: state_live() */
     /* the settings SIGHUP can change (config_apply_live), published whole by app_reload;
      * readers load the pointer once per request and never see half a reload */
@@ -90,8 +104,13 @@ void state_each(struct state *st, void (*fn)(void *ctx, struct symbol_state *s),
 struct zone_snapshot *snapshot_acquire(struct symbol_state *s);
 void snapshot_release(struct zone_snapshot *snap);
 
-/* Rebuilds every symbol from the database (at start). 0 or -1 with err. */
-int state_load(struct state *st, char *err, size_t errlen);
+/* Rebuilds symbol from its stored bars (its lease was just taken: service/ownership.c),
+ * on connection c. 0 (also when it is not stored) or -1 with err. */
+int state_load_symbol(struct state *st, PGconn *c, const char *symbol, char *err,
+                      size_t errlen);
+/* Frees the bars and zones of symbol (its lease is gone); it reads as empty until loaded
+ * again. The registry entry stays (entries are never removed). */
+void state_drop_symbol(struct state *st, const char *symbol);
 
 enum ingest_status {
     INGEST_OK,
@@ -100,6 +119,8 @@ enum ingest_status {
     INGEST_UNAVAILABLE,  /* the database could not commit: nothing changed */
     INGEST_NOMEM,
     INGEST_FULL,         /* no room for another symbol */
+    INGEST_MISDIRECTED,  /* 421: another instance owns the symbol (ingest_result.owner) */
+    INGEST_MOVING,       /* 503: the symbol is being handed over; retry */
 };
 
 struct ingest_item_error {
@@ -109,9 +130,11 @@ struct ingest_item_error {
 
 struct ingest_result {
     size_t accepted, duplicates;
+    size_t replaced;     /* stored bars a replace removed */
     struct ingest_item_error errors[16];
     size_t nerrors;      /* may exceed 16: only the first 16 are kept */
     char message[160];
+    char owner[160];     /* INGEST_MISDIRECTED / _MOVING: the lease holder, if known */
 };
 
 /*
@@ -122,12 +145,24 @@ struct ingest_result {
  */
 enum ingest_status state_ingest(struct state *st, const char *symbol, enum timeframe tf,
                                 const struct bar *bars, size_t n, struct ingest_result *out);
+/*
+ * state_ingest, or with replace != 0 (POST /bars?replace=true, a corrected file): when
+ * bars start at or before the last stored bar, the stored bars from bars[0].ts on are
+ * replaced by bars (strictly ascending), the zone engine is rebuilt from there and the
+ * symbol's bars, zones and zone events are rewritten in one transaction;
+ * out->replaced says how many stored bars went. Otherwise as state_ingest.
+ */
+enum ingest_status state_ingest_mode(struct state *st, const char *symbol, enum timeframe tf,
+                                     const struct bar *bars, size_t n, int replace,
+                                     struct ingest_result *out);
 
 enum delete_status {
     DELETE_OK,
     DELETE_OPEN_TRADES,  /* open trades and no force: nothing changed (409) */
     DELETE_UNAVAILABLE,  /* the database could not commit: nothing changed (503) */
     DELETE_NOMEM,
+    DELETE_MISDIRECTED,  /* another instance owns the symbol (421): nothing changed */
+    DELETE_MOVING,       /* the symbol is being handed over (503): nothing changed */
 };
 
 /* What DELETE /symbols/{symbol} removed (trades: the open ones when refused). */
