@@ -17,8 +17,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "api/app.h"
 #include "api/metrics.h"
-#include "service/app.h"
 
 static uint64_t now_ns(void)
 {
@@ -264,8 +264,8 @@ int http_start(struct app *a, char *err, size_t errlen)
                      MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC; /* ITC: quiesce at drain */
     a->mhd = MHD_start_daemon(
         flags, (uint16_t)c->port, NULL, NULL, on_request, a, MHD_OPTION_NOTIFY_COMPLETED,
-        on_completed, a, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)c->threads, MHD_OPTION_CONNECTION_LIMIT,
-        (unsigned)c->connection_limit, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        on_completed, a, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)c->threads,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned)c->connection_limit, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
         (unsigned)c->per_ip_connection_limit, MHD_OPTION_CONNECTION_TIMEOUT,
         (unsigned)c->connection_timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
         (size_t)c->connection_memory_limit_bytes, MHD_OPTION_END);
