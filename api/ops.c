@@ -93,7 +93,8 @@ void ops_symbols(struct request *rq, struct reply *rp)
         return;
     }
     state_each(&rq->app->st, collect_symbol, &l);
-    qsort(l.v, l.n, sizeof *l.v, by_name);
+    if (l.n > 1) /* qsort's base must not be NULL, even for 0 items (UBSan) */
+        qsort(l.v, l.n, sizeof *l.v, by_name);
     struct textbuf tb = {0};
     struct ownership *own = rq->app->st.own;
     struct symbols_ctx sc = {&tb, own, 0, rq->app->st.cfg.params.liquidity_sources};
