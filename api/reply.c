@@ -18,10 +18,16 @@ void reply_body(struct reply *rp, int status, const char *content_type, char *bo
                 size_t len)
 {
     /* one reply, one state: whatever an earlier reply set (a 503's Retry-After, a 405's
-     * Allow) does not survive into this one */
+     * Allow) does not survive into this one; a success keeps the validators its handler set
+     * first (reply_not_modified), an error drops them */
     free(rp->body);
+    struct reply was = *rp;
     *rp = (struct reply){.status = status, .content_type = content_type, .body = body,
                          .len = len};
+    if (status >= 200 && status < 300) {
+        memcpy(rp->etag, was.etag, sizeof rp->etag);
+        rp->max_age = was.max_age;
+    }
 }
 
 void reply_oom(struct reply *rp)
