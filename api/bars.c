@@ -13,6 +13,7 @@
 #include "api/decode.h"
 #include "api/handlers.h"
 #include "api/idempotency.h"
+#include "api/owner_reply.h"
 #include "service/app.h"
 #include "service/tzdb.h"
 
@@ -125,6 +126,12 @@ static void reply_ingest(struct request *rq, struct reply *rp, enum ingest_statu
         return;
     case INGEST_FULL:
         reply_error(rp, 507, "too_many_symbols", "no room for another symbol", NULL);
+        return;
+    case INGEST_MISDIRECTED:
+        reply_misdirected(rp, b->symbol, r->owner);
+        return;
+    case INGEST_MOVING:
+        reply_moving(rp, rq->app, b->symbol, r->owner);
         return;
     case INGEST_NOMEM:
         break;

@@ -13,6 +13,7 @@
 
 #include "api/decode.h"
 #include "api/handlers.h"
+#include "api/owner_reply.h"
 #include "api/render.h"
 #include "domain/instrument.h"
 #include "service/app.h"
@@ -85,7 +86,7 @@ void bars_get(struct request *rq, struct reply *rp)
         return;
     int64_t from = 0, to = 0, next = -1;
     int latest = bars_range(rq, rp, &from, &to);
-    if (latest < 0)
+    if (latest < 0 || reply_unless_readable(rq, rp, sym) != 0)
         return;
     struct symbol_state *s = state_find(&rq->app->st, sym);
     struct bar *bars = NULL;

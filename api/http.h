@@ -102,10 +102,12 @@ int rq_content_type_is(const struct request *rq, const char *type);
 /* Parses the body as JSON (400 written to rp and NULL returned on failure). */
 json_t *rq_json(const struct request *rq, struct reply *rp);
 
-/* Conditional GET: sets rp's ETag to "version" and Cache-Control max-age; 1 (a 304
- * written, no body) when the request's If-None-Match names that ETag (or is *), else 0. */
+/* Conditional GET: 1 (a 304 written, no body, with ETag "version" and Cache-Control
+ * max-age) when the request's If-None-Match names that ETag (or is *), else 0. */
 int reply_not_modified(const struct request *rq, struct reply *rp, uint64_t version,
                        int max_age);
+/* Adds ETag "version" and Cache-Control max-age to the reply made (call after it). */
+void reply_cache(struct reply *rp, uint64_t version, int max_age);
 /* 0 if every query parameter is one of allowed (NULL-terminated), else -1 with a 400
  * naming the first unknown one written to rp (api/query_keys.c). */
 int rq_query_only(const struct request *rq, struct reply *rp, const char *const *allowed);

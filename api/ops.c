@@ -9,6 +9,7 @@
 #include "api/metrics.h"
 #include "api/render.h"
 #include "service/app.h"
+#include "service/ownership.h"
 #include "service/trading.h"
 #include "service/write_metrics.h"
 #include "storage/pg.h"
@@ -42,7 +43,9 @@ void ops_health(struct request *rq, struct reply *rp)
 
 struct symbols_ctx {
     struct textbuf *tb;
+    struct ownership *own;
     int n;
+    uint32_t sources; /* the enabled liquidity sources (liquidity_sources) */
 };
 
 static void symbol_json(void *ctx, struct symbol_state *s)
@@ -62,8 +65,17 @@ static void symbol_json(void *ctx, struct symbol_state *s)
     render_ts_or_null(tb, snap->first_ts);
     textbuf_append(tb, ",\"last_ts\":", 11);
     render_ts_or_null(tb, snap->last_ts);
-    textbuf_printf(tb, ",\"last_close\":%.15g,\"zones\":%zu,\"zones_active\":%zu}",
-                   snap->last_close, snap->n, snap->nactive);
+    textbuf_printf(tb, ",\"last_close\":%.15g,\"zones\":%zu,\"zones_active\":%zu,"
+                       "\"lease_token\":%lld,\"sources\":[",
+                   snap->last_close, snap->n, snap->nactive,
+                   (long long)own_token(sc->own, s->name));
+    for (int i = 0, first = 1; i < SRC_COUNT; i++) {
+        if (sc->sources & (1u << i)) {
+            textbuf_printf(tb, "%s\"%s\"", first ? "" : ",", source_name((enum liq_source)i));
+            first = 0;
+        }
+    }
+    textbuf_append(tb, "]}", 2);
     snapshot_release(snap);
 }
 
@@ -98,8 +110,16 @@ void ops_symbols(struct request *rq, struct reply *rp)
     state_each(&rq->app->st, collect_symbol, &l);
     qsort(l.v, l.n, sizeof *l.v, by_name);
     struct textbuf tb = {0};
-    struct symbols_ctx sc = {&tb, 0};
-    textbuf_append(&tb, "{\"symbols\":[", 12);
+    struct ownership *own = rq->app->st.own;
+    struct symbols_ctx sc = {&tb, own, 0, rq->app->st.cfg.params.liquidity_sources};
+    char spec[1024];
+    own_spec_text(own, spec, sizeof spec);
+    /* this instance's partition only: the fleet view is the union over the instances */
+    textbuf_append(&tb, "{\"instance\":", 12);
+    textbuf_json_string(&tb, own_id(own));
+    textbuf_append(&tb, ",\"owned_symbols\":", 17);
+    textbuf_json_string(&tb, spec);
+    textbuf_append(&tb, ",\"symbols\":[", 12);
     for (size_t i = 0; i < l.n; i++)
         symbol_json(&sc, l.v[i]);
     free(l.v);
@@ -113,8 +133,48 @@ static void symbol_metrics(void *ctx, struct symbol_state *s)
     struct zone_snapshot *snap = snapshot_acquire(s);
     if (snap == NULL)
         return;
-    textbuf_printf(tb, "liq_zones_active{symbol=\"%s\"} %zu\n", s->name, snap->nactive);
+    if (snap->bar_count > 0) /* a symbol given up reads as empty: not this instance's */
+        textbuf_printf(tb, "liq_zones_active{symbol=\"%s\"} %zu\n", s->name, snap->nactive);
     snapshot_release(snap);
+}
+
+struct owned_ctx {
+    struct app *a;
+    struct textbuf *tb;
+};
+
+static void symbol_owned(void *ctx, struct symbol_state *s)
+{
+    struct owned_ctx *oc = ctx;
+    int64_t token = own_token(oc->a->st.own, s->name);
+    if (token > 0 || !oc->a->st.persist)
+        textbuf_printf(oc->tb, "liq_symbol_owned{symbol=\"%s\",token=\"%lld\"} 1\n",
+                       s->name, (long long)token);
+}
+
+static void ownership_metrics(struct app *a, struct textbuf *tb)
+{
+    struct own_counters oc;
+    own_counters_get(a->st.own, &oc);
+    textbuf_printf(tb, "# HELP liq_symbol_owned Symbols whose lease this instance holds "
+                       "(label token: the fencing token).\n# TYPE liq_symbol_owned gauge\n");
+    struct owned_ctx octx = {a, tb};
+    state_each(&a->st, symbol_owned, &octx);
+    textbuf_printf(tb,
+                   "# HELP liq_leases_held Symbol leases held.\n# TYPE liq_leases_held gauge\n"
+                   "liq_leases_held %zu\n"
+                   "# HELP liq_lease_events_total Leases acquired, released (handed over) and "
+                   "lost (taken over or fenced).\n# TYPE liq_lease_events_total counter\n"
+                   "liq_lease_events_total{event=\"acquired\"} %llu\n"
+                   "liq_lease_events_total{event=\"released\"} %llu\n"
+                   "liq_lease_events_total{event=\"lost\"} %llu\n"
+                   "# HELP liq_misdirected_total Requests answered 421 or 503 for a symbol "
+                   "this instance does not own.\n# TYPE liq_misdirected_total counter\n"
+                   "liq_misdirected_total{answer=\"421\"} %llu\n"
+                   "liq_misdirected_total{answer=\"503\"} %llu\n",
+                   oc.held, (unsigned long long)oc.acquired, (unsigned long long)oc.released,
+                   (unsigned long long)oc.lost, (unsigned long long)oc.misdirected,
+                   (unsigned long long)oc.moving);
 }
 
 void ops_metrics(struct request *rq, struct reply *rp)
@@ -129,6 +189,7 @@ void ops_metrics(struct request *rq, struct reply *rp)
     textbuf_printf(&tb, "# HELP liq_zones_active Active zones per symbol.\n"
                         "# TYPE liq_zones_active gauge\n");
     state_each(&a->st, symbol_metrics, &tb);
+    ownership_metrics(a, &tb);
     struct pg_counters pc;
     pg_counters_get(&pc);
     textbuf_printf(&tb,

@@ -171,16 +171,21 @@ static int etag_listed(const char *list, const char *etag)
     return 0;
 }
 
-int reply_not_modified(const struct request *rq, struct reply *rp, uint64_t version,
-                       int max_age)
+void reply_cache(struct reply *rp, uint64_t version, int max_age)
 {
     snprintf(rp->etag, sizeof rp->etag, "\"%llu\"", (unsigned long long)version);
     rp->max_age = max_age;
+}
+
+int reply_not_modified(const struct request *rq, struct reply *rp, uint64_t version,
+                       int max_age)
+{
+    char etag[sizeof rp->etag];
+    snprintf(etag, sizeof etag, "\"%llu\"", (unsigned long long)version);
     const char *inm = rq_header(rq, MHD_HTTP_HEADER_IF_NONE_MATCH);
-    if (inm == NULL || !etag_listed(inm, rp->etag))
+    if (inm == NULL || !etag_listed(inm, etag))
         return 0;
-    rp->status = 304;
-    rp->body = NULL;
-    rp->len = 0;
+    reply_body(rp, 304, NULL, NULL, 0);
+    reply_cache(rp, version, max_age);
     return 1;
 }

@@ -16,6 +16,7 @@
 #include "api/handlers.h"
 #include "api/render.h"
 #include "api/idempotency.h"
+#include "api/owner_reply.h"
 #include "api/request_decode.h"
 #include "domain/instrument.h"
 #include "service/app.h"
@@ -183,6 +184,12 @@ void setups_post(struct request *rq, struct reply *rp)
         break;
     case TRADING_UNAVAILABLE:
         reply_unavailable(rp, a);
+        break;
+    case TRADING_MISDIRECTED:
+        reply_misdirected(rp, symbol, msg);
+        break;
+    case TRADING_MOVING:
+        reply_moving(rp, a, symbol, msg);
         break;
     default:
         reply_oom(rp);

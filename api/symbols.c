@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "api/handlers.h"
+#include "api/owner_reply.h"
 #include "domain/instrument.h"
 #include "service/app.h"
 #include "service/trading.h"
@@ -21,6 +22,9 @@ void symbols_delete(struct request *rq, struct reply *rp)
                     json_pack("{s:s}", "parameter", "force"));
         return;
     }
+    /* another instance's symbol: 421 naming it (docs/scaling.md) */
+    if (instrument_valid_symbol(sym) && reply_unless_readable(rq, rp, sym) != 0)
+        return;
     struct symbol_state *s = instrument_valid_symbol(sym) ? state_find(&rq->app->st, sym) : NULL;
     struct zone_snapshot *snap = s ? snapshot_acquire(s) : NULL;
     int empty = snap == NULL || snap->bar_count == 0;

@@ -15,6 +15,7 @@
 
 #include "api/decode.h"
 #include "api/handlers.h"
+#include "api/owner_reply.h"
 #include "api/request_decode.h"
 #include "api/render.h"
 #include "domain/instrument.h"
@@ -155,6 +156,12 @@ static void reply_update(struct request *rq, struct reply *rp, enum trading_stat
         return;
     case TRADING_UNAVAILABLE:
         reply_unavailable(rp, rq->app);
+        return;
+    case TRADING_MISDIRECTED:
+        reply_misdirected(rp, NULL, msg);
+        return;
+    case TRADING_MOVING:
+        reply_moving(rp, rq->app, NULL, msg);
         return;
     default:
         reply_oom(rp);

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "api/handlers.h"
+#include "api/owner_reply.h"
 #include "api/render.h"
 #include "domain/instrument.h"
 #include "service/app.h"
@@ -44,6 +45,9 @@ static struct symbol_state *find_symbol(struct request *rq, struct reply *rp,
                     json_pack("{s:s}", "parameter", "symbol"));
         return NULL;
     }
+    *snap = NULL;
+    if (reply_unless_readable(rq, rp, sym) != 0)
+        return NULL;
     struct symbol_state *s = state_find(&rq->app->st, sym);
     *snap = s ? snapshot_acquire(s) : NULL;
     if (*snap == NULL || (*snap)->bar_count == 0) {
@@ -209,8 +213,10 @@ void zones_list(struct request *rq, struct reply *rp)
     textbuf_printf(&tb, "],\"count\":%ld,\"as_of\":", written);
     render_ts_or_null(&tb, snap->last_ts);
     textbuf_append(&tb, "}", 1);
+    uint64_t version = snap->version;
     snapshot_release(snap);
     reply_textbuf(rp, 200, "application/json", &tb);
+    reply_cache(rp, version, ZONES_MAX_AGE_S);
 }
 
 void zones_nearest(struct request *rq, struct reply *rp)
@@ -251,8 +257,10 @@ void zones_nearest(struct request *rq, struct reply *rp)
     else
         textbuf_append(&tb, "null", 4);
     textbuf_append(&tb, "}", 1);
+    uint64_t version = snap->version;
     snapshot_release(snap);
     reply_textbuf(rp, 200, "application/json", &tb);
+    reply_cache(rp, version, ZONES_MAX_AGE_S);
 }
 
 /* "EURUSD:42" -> symbol, 42. 0 ok. */
@@ -306,6 +314,8 @@ void zones_get(struct request *rq, struct reply *rp)
                     json_pack("{s:s}", "id", rq->params[0]));
         return;
     }
+    if (reply_unless_readable(rq, rp, symbol) != 0)
+        return;
     struct symbol_state *s = state_find(&rq->app->st, symbol);
     struct zone_snapshot *snap = s ? snapshot_acquire(s) : NULL;
     const struct zone *z = NULL;

@@ -17,6 +17,9 @@
  *   0 ok · 1 the server said no (4xx/5xx; its error message is printed) · 2 usage ·
  *   3 cannot connect (service down, wrong --url).
  *
+ * A command that names a symbol sends it as X-Symbol too: a proxy in front of several
+ * instances routes by it (docs/scaling.md).
+ *
  * import streams the file: it never holds more than one batch (default 5000 lines, the
  * CSV header repeated in each batch) and shows a progress bar with bars/s and ETA on
  * stderr when stderr is a terminal.
@@ -40,6 +43,7 @@ struct client {
     char url[512];
     const char *key;
     int json;              /* --json: print the server's JSON as is */
+    const char *symbol;    /* sent as X-Symbol: a proxy routes by it (docs/scaling.md) */
 };
 
 struct buf {
@@ -137,6 +141,10 @@ static int http(struct client *c, const char *method, const char *path, const ch
     }
     if (c->key != NULL && c->key[0]) {
         snprintf(line, sizeof line, "Authorization: Bearer %s", c->key);
+        h = curl_slist_append(h, line);
+    }
+    if (c->symbol != NULL && c->symbol[0]) {
+        snprintf(line, sizeof line, "X-Symbol: %.200s", c->symbol);
         h = curl_slist_append(h, line);
     }
     curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, h);
@@ -350,6 +358,7 @@ static int cmd_import(struct client *c, struct args *a)
         p.bytes_total = st.st_size;
     char path[256] = "/bars";
     query_add(c->curl, path, sizeof path, "symbol", symbol);
+    c->symbol = symbol;
     query_add(c->curl, path, sizeof path, "timeframe", tf);
 
     struct buf header = {0}, batch = {0};
@@ -450,6 +459,7 @@ static int cmd_zones(struct client *c, struct args *a)
         return usage_error("zones needs a SYMBOL");
     char path[512] = "/zones";
     query_add(c->curl, path, sizeof path, "symbol", symbol);
+    c->symbol = symbol;
     query_add(c->curl, path, sizeof path, "price", price);
     query_add(c->curl, path, sizeof path, "side", side);
     query_add(c->curl, path, sizeof path, "limit", limit ? limit : "20");
@@ -543,6 +553,7 @@ static int cmd_setup(struct client *c, struct args *a)
         return usage_error("setup needs SYMBOL BUY|SELL --entry PRICE");
     if (strcmp(side, "BUY") != 0 && strcmp(side, "SELL") != 0)
         return usage_error("setup: side must be BUY or SELL, not '%s'", side);
+    c->symbol = symbol;
     json_t *req = json_pack("{s:s, s:s, s:f, s:f, s:s, s:f}", "symbol", symbol, "side", side,
                             "entry", entry, "trend_score", trend, "regime_mode", regime,
                             "regime_transition_strength", transition);
@@ -683,6 +694,7 @@ static int cmd_trades(struct client *c, struct args *a)
     }
     char path[256] = "/trades";
     query_add(c->curl, path, sizeof path, "symbol", symbol);
+    c->symbol = symbol;
     query_add(c->curl, path, sizeof path, "status", status);
     query_add(c->curl, path, sizeof path, "limit", limit);
     json_t *j = NULL;

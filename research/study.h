@@ -41,13 +41,15 @@ struct study_opts {
     size_t max_bars;       /* 0: all bars */
     double fixed_atr_mult; /* baseline stop = this x ATR (1.5) */
     double fixed_rr;       /* baseline target = this x the stop distance (1.5) */
+    double trend_score;    /* of every setup request (0.7: the README's example request,
+                              above runner_min_confidence so runners can be chosen) */
     size_t draws;          /* bootstrap draws (1000) */
     uint64_t seed;         /* bootstrap seed */
 };
 
 static const struct study_opts STUDY_DEFAULTS = {
-    .max_bars = 0, .fixed_atr_mult = 1.5, .fixed_rr = 1.5, .draws = STUDY_DRAWS,
-    .seed = STUDY_SEED};
+    .max_bars = 0, .fixed_atr_mult = 1.5, .fixed_rr = 1.5, .trend_score = 0.7,
+    .draws = STUDY_DRAWS, .seed = STUDY_SEED};
 
 /* One probability and what happened: the unit of every calibration table. */
 struct study_obs {

@@ -165,7 +165,7 @@ static int sample_tp1(struct replay *rp, size_t j, struct setup_result *res)
     if (copy_active_zones(rp, j) != 0)
         return -1;
     struct setup_request rq = {.side = (enum trade_side)side, .entry = b->close,
-                               .trend_score = 0.6, .regime = REGIME_NORMAL};
+                               .trend_score = rp->s->opts.trend_score, .regime = REGIME_NORMAL};
     if (setup_build(&rq, rp->zones, rp->n_zones, &rp->params, rp->s->pip, res) != SETUP_OK)
         return 0;
     double p = study_p_tp1(res);
@@ -250,7 +250,7 @@ static int enter(struct replay *rp, size_t j, struct setup_result *res)
     if (copy_active_zones(rp, j) != 0)
         return -1;
     struct setup_request rq = {.side = (enum trade_side)side, .entry = b->close,
-                               .trend_score = 0.6, .regime = REGIME_NORMAL};
+                               .trend_score = rp->s->opts.trend_score, .regime = REGIME_NORMAL};
     enum setup_status st = setup_build(&rq, rp->zones, rp->n_zones, &rp->params, s->pip, res);
     if (st == SETUP_OK) {
         if (trade_open(&rp->trades[rp->n_trades], rp->n_trades + 1, res, b->ts) != 0)

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "api/http.h"
+#include "service/ownership.h"
 #include "service/trading.h"
 #include "storage/migrate.h"
 #include "storage/pg.h"
@@ -22,7 +23,8 @@ struct app *app_start(const struct app_config *cfg, char *err, size_t errlen)
     }
     state_init(&a->st, cfg);
     a->trading = trading_new();
-    if (a->trading == NULL) {
+    a->st.own = a->trading ? own_new(&a->st, a->trading) : NULL;
+    if (a->trading == NULL || a->st.own == NULL) {
         snprintf(err, errlen, "out of memory");
         goto fail;
     }
@@ -34,14 +36,15 @@ struct app *app_start(const struct app_config *cfg, char *err, size_t errlen)
             snprintf(err, errlen, "migrations: %s", merr);
             goto fail;
         }
-        if (state_load(&a->st, err, errlen) != 0 ||
-            trading_load(a->trading, &a->st, err, errlen) != 0)
-            goto fail;
     }
+    /* the leases of the eligible stored symbols, and their rebuild */
+    if (own_start(a->st.own, err, errlen) != 0)
+        goto fail;
     if (http_start(a, err, errlen) != 0)
         goto fail;
     return a;
 fail:
+    own_free(a->st.own);
     trading_free(a->trading);
     state_free(&a->st);
     free(a);
@@ -68,6 +71,7 @@ int app_reload(struct app *a, const struct app_config *fresh, const char **names
     v->next = a->versions; /* only the signal thread reloads: no race on the list */
     a->versions = v;
     atomic_store_explicit(&a->st.live, &v->cfg, memory_order_release);
+    (void)own_reconfigure(a->st.own, v->cfg.owned_symbols); /* validated by config_load */
     return changed;
 }
 
@@ -84,6 +88,7 @@ void app_stop(struct app *a)
     /* MHD_stop_daemon closes the listener and waits for the worker threads, which finish
      * the request each is handling: in-flight writes commit before we free the state. */
     http_stop(a);
+    own_free(a->st.own); /* gives the leases up: another instance may take them at once */
     trading_free(a->trading);
     state_free(&a->st);
     while (a->versions != NULL) {

@@ -17,6 +17,7 @@
 
 #include "domain/instrument.h"
 #include "domain/zone.h"
+#include "service/ownership.h"
 
 enum kind { K_BOOL, K_INT, K_LONG, K_DOUBLE, K_STRING, K_SOURCES };
 
@@ -74,6 +75,12 @@ static const struct setting SETTINGS[] = {
     {"retry_after_s", K_INT, S(retry_after_s), 0, 1, 3600},
     {"connection_memory_limit_bytes", K_LONG, S(connection_memory_limit_bytes), 0, 8192,
      64.0 * 1024 * 1024},
+    {"owned_symbols", K_STRING, S(owned_symbols),
+     sizeof(((struct app_config *)0)->owned_symbols), 0, 0},
+    {"instance_name", K_STRING, S(instance_name),
+     sizeof(((struct app_config *)0)->instance_name), 0, 0},
+    {"lease_ttl_ms", K_INT, S(lease_ttl_ms), 0, 300, 600000},
+    {"handover_idle_ms", K_INT, S(handover_idle_ms), 0, 50, 600000},
 };
 #define NSETTINGS (sizeof SETTINGS / sizeof SETTINGS[0])
 
@@ -92,13 +99,16 @@ void config_defaults(struct app_config *c)
     c->header_timeout_s = 10;
     c->retry_after_s = 2;
     c->connection_memory_limit_bytes = 256L * 1024;
+    snprintf(c->owned_symbols, sizeof c->owned_symbols, "all");
+    c->lease_ttl_ms = 10000;
+    c->handover_idle_ms = 2000;
 }
 
 static const char *const LIVE_KEYS[] = {
     "log_level", "api_key", "protect_reads", "retry_after_s", "min_liquidity_strength",
     "min_rr_ratio", "runner_enabled", "runner_min_confidence", "weak_liquidity_factor",
     "transition_buffer_factor", "default_buffer_pips", "fallback_stop_pips",
-    "liquidity_learning_enabled",
+    "liquidity_learning_enabled", "owned_symbols",
 };
 #define NLIVE (sizeof LIVE_KEYS / sizeof LIVE_KEYS[0])
 
@@ -263,9 +273,11 @@ static int set_from_file(struct app_config *c, const struct setting *s, config_s
     return -1;
 }
 
-static int add_instrument(struct app_config *c, const char *symbol, double pip, char *err,
-                          size_t errlen)
+static int add_instrument(struct app_config *c, const char *symbol, double pip,
+                          double round_step, char *err, size_t errlen)
 {
+    if (!isfinite(round_step) || round_step < 0)
+        return bad(err, errlen, "instruments", "round_step must be a number >= 0");
     if (!instrument_valid_symbol(symbol))
         return bad(err, errlen, "instruments",
                    "symbol must match " INSTRUMENT_SYMBOL_RULE);
@@ -274,6 +286,7 @@ static int add_instrument(struct app_config *c, const char *symbol, double pip, 
     for (int i = 0; i < c->ninstruments; i++) {
         if (strcmp(c->instruments[i].symbol, symbol) == 0) {
             c->instruments[i].pip_size = pip;
+            c->instruments[i].round_step = round_step;
             return 0;
         }
     }
@@ -282,6 +295,7 @@ static int add_instrument(struct app_config *c, const char *symbol, double pip, 
     struct instrument *in = &c->instruments[c->ninstruments++];
     snprintf(in->symbol, sizeof in->symbol, "%s", symbol);
     in->pip_size = pip;
+    in->round_step = round_step;
     return 0;
 }
 
@@ -293,18 +307,21 @@ static int read_instruments_file(struct app_config *c, config_t *cfg, char *err,
     for (int i = 0; i < config_setting_length(list); i++) {
         config_setting_t *it = config_setting_get_elem(list, (unsigned)i);
         const char *sym = NULL;
-        double pip = 0;
+        double pip = 0, round_step = 0;
         if (!config_setting_lookup_string(it, "symbol", &sym) ||
             !config_setting_lookup_float(it, "pip_size", &pip))
             return bad(err, errlen, "instruments",
                        "each entry needs symbol (string) and pip_size (float)");
-        if (add_instrument(c, sym, pip, err, errlen))
+        if (config_setting_get_member(it, "round_step") != NULL &&
+            !config_setting_lookup_float(it, "round_step", &round_step))
+            return bad(err, errlen, "instruments", "round_step must be a float (50.0)");
+        if (add_instrument(c, sym, pip, round_step, err, errlen))
             return -1;
     }
     return 0;
 }
 
-/* LIQ_INSTRUMENTS="EURUSD:0.0001,NIFTY:0.05" */
+/* LIQ_INSTRUMENTS="EURUSD:0.0001,NIFTY:0.05:50" (SYMBOL:PIP[:ROUND_STEP]) */
 static int read_instruments_env(struct app_config *c, const char *text, char *err,
                                 size_t errlen)
 {
@@ -314,13 +331,20 @@ static int read_instruments_env(struct app_config *c, const char *text, char *er
     for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
         char *colon = strchr(tok, ':');
         if (colon == NULL)
-            return bad(err, errlen, "instruments", "LIQ_INSTRUMENTS entries are SYMBOL:PIP");
+            return bad(err, errlen, "instruments",
+                   "LIQ_INSTRUMENTS entries are SYMBOL:PIP[:ROUND_STEP]");
         *colon = '\0';
         char *end = NULL;
-        double pip = strtod(colon + 1, &end);
+        double pip = strtod(colon + 1, &end), round_step = 0;
+        if (end != colon + 1 && *end == ':') {
+            char *r = end + 1;
+            round_step = strtod(r, &end);
+            if (end == r)
+                return bad(err, errlen, "instruments", "round step must be a number");
+        }
         if (end == colon + 1 || *end)
             return bad(err, errlen, "instruments", "pip size must be a number");
-        if (add_instrument(c, tok, pip, err, errlen))
+        if (add_instrument(c, tok, pip, round_step, err, errlen))
             return -1;
     }
     return 0;
@@ -385,6 +409,10 @@ int config_load(struct app_config *c, const char *path, char *err, size_t errlen
     if (strcmp(c->log_level, "debug") && strcmp(c->log_level, "info") &&
         strcmp(c->log_level, "warn") && strcmp(c->log_level, "error"))
         return bad(err, errlen, "log_level", "must be debug, info, warn or error");
+    struct own_spec spec;
+    char why[160];
+    if (own_spec_parse(c->owned_symbols, &spec, why, sizeof why) != 0)
+        return bad(err, errlen, "owned_symbols", why);
     return 0;
 }
 
@@ -544,6 +572,7 @@ void config_print(const struct app_config *c, FILE *out)
         }
     }
     for (int i = 0; i < c->ninstruments; i++)
-        fprintf(out, "instrument %s pip_size = %g\n", c->instruments[i].symbol,
-                c->instruments[i].pip_size);
+        fprintf(out, "instrument %s pip_size = %g round_step = %g\n",
+                c->instruments[i].symbol, c->instruments[i].pip_size,
+                c->instruments[i].round_step);
 }

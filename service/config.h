@@ -19,6 +19,7 @@
 struct instrument {
     char symbol[33];
     double pip_size;
+    double round_step; /* price units between ROUND levels; 0: round_level_step pips */
 };
 
 struct app_config {
@@ -38,6 +39,11 @@ struct app_config {
     long connection_memory_limit_bytes; /* libmicrohttpd's per-connection memory pool */
     struct instrument instruments[CONFIG_MAX_INSTRUMENTS];
     int ninstruments;
+    /* symbol ownership (service/ownership.h, docs/scaling.md) */
+    char owned_symbols[1024];     /* "all", "K of N" or "EURUSD, GBPUSD"; SIGHUP reloads it */
+    char instance_name[64];       /* names this instance in 421 answers and lease rows */
+    int lease_ttl_ms;             /* a lease not renewed for this long may be taken over */
+    int handover_idle_ms;         /* a wanted symbol is handed over after this long unwritten */
 };
 
 void config_defaults(struct app_config *c);

@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "domain/instrument.h"
+#include "service/ownership.h"
 #include "service/write_metrics.h"
 #include "storage/stores.h"
 
@@ -145,23 +146,37 @@ static int publish(struct symbol_state *s)
     return 0;
 }
 
+/* The instrument configured for symbol (or for the instrument a broker's variant of it
+ * names: XAUUSDm -> XAUUSD), NULL if none. */
+static const struct instrument *instrument_of(const struct state *st, const char *symbol)
+{
+    for (int i = 0; i < st->cfg.ninstruments; i++)
+        if (strcmp(st->cfg.instruments[i].symbol, symbol) == 0)
+            return &st->cfg.instruments[i];
+    for (int i = 0; i < st->cfg.ninstruments; i++)
+        if (instrument_broker_variant(st->cfg.instruments[i].symbol, symbol))
+            return &st->cfg.instruments[i];
+    return NULL;
+}
+
+/* A zone engine for symbol: the configured parameters, with the instrument's own round
+ * number step when it has one (NIFTY: 50 points, not round_level_step pips). */
+static struct engine *engine_for(const struct state *st, const char *symbol, double pip,
+                                 enum timeframe tf)
+{
+    struct liq_params p = st->cfg.params;
+    const struct instrument *in = instrument_of(st, symbol);
+    if (in != NULL && in->round_step > 0 && pip > 0)
+        p.round_level_step = in->round_step / pip;
+    return engine_new(&p, pip, tf);
+}
+
 static double pip_for(const struct state *st, const char *symbol, double price, int *inferred)
 {
-    for (int i = 0; i < st->cfg.ninstruments; i++) {
-        if (strcmp(st->cfg.instruments[i].symbol, symbol) == 0) {
-            *inferred = 0;
-            return st->cfg.instruments[i].pip_size;
-        }
-    }
     /* a broker's variant (XAUUSDm, USDJPY.r) trades in its instrument's units */
-    for (int i = 0; i < st->cfg.ninstruments; i++) {
-        if (instrument_broker_variant(st->cfg.instruments[i].symbol, symbol)) {
-            *inferred = 0;
-            return st->cfg.instruments[i].pip_size;
-        }
-    }
-    *inferred = 1;
-    return instrument_infer_pip(price);
+    const struct instrument *in = instrument_of(st, symbol);
+    *inferred = in == NULL;
+    return in != NULL ? in->pip_size : instrument_infer_pip(price);
 }
 
 /* Finds or creates the symbol. Creation is in memory only; the row is written with the
@@ -187,7 +202,7 @@ static struct symbol_state *symbol_get_or_create(struct state *st, const char *s
     snprintf(s->name, sizeof s->name, "%s", symbol);
     s->tf = tf;
     s->pip = pip_for(st, symbol, price, &s->pip_inferred);
-    s->eng = engine_new(&st->cfg.params, s->pip, tf);
+    s->eng = engine_for(st, s->name, s->pip, tf);
     pthread_mutex_init(&s->write_lock, NULL);
     pthread_mutex_init(&s->snap_lock, NULL);
     if (s->eng == NULL || publish(s) != 0) {
@@ -214,7 +229,7 @@ static int symbol_renew(struct state *st, struct symbol_state *s, enum timeframe
 {
     int inferred = 0;
     double pip = pip_for(st, s->name, price, &inferred);
-    struct engine *e = engine_new(&st->cfg.params, pip, tf);
+    struct engine *e = engine_for(st, s->name, pip, tf);
     if (e == NULL)
         return -1;
     struct engine *old = s->eng;
@@ -308,7 +323,7 @@ static int log_contains(const struct symbol_state *s, int64_t ts)
 /* Replays the log into a fresh engine (after a failed write, or at start). */
 static int rebuild(struct state *st, struct symbol_state *s)
 {
-    struct engine *e = engine_new(&st->cfg.params, s->pip, s->tf);
+    struct engine *e = engine_for(st, s->name, s->pip, s->tf);
     if (e == NULL)
         return -1;
     for (size_t i = 0; i < s->nlog; i++) {
@@ -403,7 +418,7 @@ static enum ingest_status classify(struct symbol_state *s, const struct bar *bar
 /* Pushes bars into the engine and writes bars, zones and events in one transaction. */
 static enum ingest_status apply_and_commit(struct state *st, struct symbol_state *s,
                                            const struct bar *bars, size_t n,
-                                           size_t duplicates)
+                                           size_t duplicates, const struct own_claim *cl)
 {
     struct zone_events ev = {0};
     PGconn *c = NULL;
@@ -442,8 +457,9 @@ static enum ingest_status apply_and_commit(struct state *st, struct symbol_state
         int rc = zones_store_upsert(c, s->name, zones, nz);
         free(zones);
         /* the request's Idempotency-Key, if any, commits with the bars (api/idempotency.h) */
+        /* the lease fence last: its row lock is held for the shortest time */
         if (rc != 0 || zone_events_store_insert(c, s->name, ev.v, ev.n) != 0 ||
-            idem_before_commit(c, (int64_t)n, (int64_t)duplicates) != 0 ||
+            own_fence(st->own, c, cl) != 0 || idem_before_commit(c, (int64_t)n, (int64_t)duplicates) != 0 ||
             pg_command(c, "COMMIT") != 0)
             goto fail;
         s->persisted = 1;
@@ -467,12 +483,36 @@ fail:
     return st->persist ? INGEST_UNAVAILABLE : INGEST_NOMEM;
 }
 
+static enum ingest_status ingest_owned(struct state *st, const char *symbol,
+                                       enum timeframe tf, const struct bar *bars, size_t n,
+                                       struct ingest_result *out, const struct own_claim *cl);
+
 enum ingest_status state_ingest(struct state *st, const char *symbol, enum timeframe tf,
                                 const struct bar *bars, size_t n, struct ingest_result *out)
 {
     memset(out, 0, sizeof *out);
     if (n == 0)
         return INGEST_OK;
+    struct own_claim cl;
+    enum own_verdict v = own_begin(st->own, symbol, OWN_INGEST, &cl, out->owner,
+                                   sizeof out->owner);
+    if (v != OWN_OK)
+        return v == OWN_MISDIRECTED ? INGEST_MISDIRECTED
+               : v == OWN_NOMEM     ? INGEST_NOMEM
+               : v == OWN_MOVING    ? INGEST_MOVING
+                                    : INGEST_UNAVAILABLE;
+    enum ingest_status rc = ingest_owned(st, symbol, tf, bars, n, out, &cl);
+    int lost = pg_take_fence_lost();
+    own_end(st->own, &cl, lost);
+    if (lost && rc == INGEST_UNAVAILABLE)
+        rc = INGEST_MISDIRECTED;
+    return rc;
+}
+
+static enum ingest_status ingest_owned(struct state *st, const char *symbol,
+                                       enum timeframe tf, const struct bar *bars, size_t n,
+                                       struct ingest_result *out, const struct own_claim *cl)
+{
     enum ingest_status why = INGEST_NOMEM;
     struct symbol_state *s = symbol_get_or_create(st, symbol, tf, bars[0].close, &why);
     if (s == NULL)
@@ -502,7 +542,7 @@ enum ingest_status state_ingest(struct state *st, const char *symbol, enum timef
         rc = classify(s, bars, n, fresh, &nfresh, out);
     if (rc == INGEST_OK && nfresh > 0) {
         uint64_t t0 = write_metrics_now_ns();
-        rc = apply_and_commit(st, s, fresh, nfresh, out->duplicates);
+        rc = apply_and_commit(st, s, fresh, nfresh, out->duplicates, cl);
         write_metrics_observe(write_metrics_now_ns() - t0, rc == INGEST_OK || idem_lost());
     }
     if (rc == INGEST_OK) {
@@ -519,14 +559,11 @@ enum ingest_status state_ingest(struct state *st, const char *symbol, enum timef
     return rc;
 }
 
-/* --- rebuild at start ------------------------------------------------------------ */
+/* --- a symbol taken over or given up (service/ownership.c) -------------------------- */
 
 struct load_ctx {
     struct state *st;
-    PGconn *c;
     struct symbol_state *s;
-    char *err;
-    size_t errlen;
 };
 
 static int load_bar(void *ctx, const struct bar *b)
@@ -537,42 +574,63 @@ static int load_bar(void *ctx, const struct bar *b)
     return engine_push(lc->s->eng, b, NULL) == PUSH_NOMEM ? -1 : 0;
 }
 
-static int load_symbol(void *ctx, const struct symbol_row *row)
+/* Replaces the (empty) log and engine of s with the stored bars; under s->write_lock. */
+static int load_bars_locked(struct state *st, PGconn *c, struct symbol_state *s,
+                            const struct symbol_row *row)
 {
-    struct load_ctx *lc = ctx;
-    enum ingest_status why;
-    struct symbol_state *s = symbol_get_or_create(lc->st, row->symbol, row->tf, 1.0, &why);
-    if (s == NULL) {
-        snprintf(lc->err, lc->errlen, "cannot create symbol %s", row->symbol);
-        return -1;
-    }
     s->pip = row->pip_size;
     s->pip_inferred = row->pip_inferred;
     s->persisted = 1;
+    s->nlog = 0;
+    struct engine *e = engine_for(st, s->name, s->pip, s->tf);
+    if (e == NULL)
+        return -1;
     engine_free(s->eng);
-    s->eng = engine_new(&lc->st->cfg.params, s->pip, s->tf);
-    if (s->eng == NULL)
+    s->eng = e;
+    struct load_ctx lc = {.st = st, .s = s};
+    if (bars_store_each(c, row->symbol, row->tf, load_bar, &lc) != 0)
         return -1;
-    lc->s = s;
-    if (bars_store_each(lc->c, row->symbol, row->tf, load_bar, lc) != 0) {
-        snprintf(lc->err, lc->errlen, "cannot load the bars of %s", row->symbol);
-        return -1;
-    }
     return publish(s);
 }
 
-int state_load(struct state *st, char *err, size_t errlen)
+int state_load_symbol(struct state *st, PGconn *c, const char *symbol, char *err,
+                      size_t errlen)
 {
-    if (!st->persist)
-        return 0;
-    PGconn *c = pg_conn();
-    if (c == NULL) {
-        snprintf(err, errlen, "cannot connect to the database");
+    struct symbol_row row;
+    int stored = symbols_store_get(c, symbol, &row);
+    if (stored <= 0) {
+        snprintf(err, errlen, stored < 0 ? "cannot read symbol %s" : "no symbol %s", symbol);
+        return stored < 0 ? -1 : 0;
+    }
+    enum ingest_status why;
+    struct symbol_state *s = symbol_get_or_create(st, row.symbol, row.tf, 1.0, &why);
+    if (s == NULL) {
+        snprintf(err, errlen, "cannot create symbol %s", symbol);
         return -1;
     }
-    struct load_ctx lc = {.st = st, .c = c, .err = err, .errlen = errlen};
-    snprintf(err, errlen, "cannot list symbols");
-    int rc = symbols_store_each(c, load_symbol, &lc);
-    pg_close_thread();
+    pthread_mutex_lock(&s->write_lock);
+    int rc = load_bars_locked(st, c, s, &row);
+    pthread_mutex_unlock(&s->write_lock);
+    if (rc != 0)
+        snprintf(err, errlen, "cannot load the bars of %s", symbol);
     return rc;
+}
+
+void state_drop_symbol(struct state *st, const char *symbol)
+{
+    struct symbol_state *s = state_find(st, symbol);
+    if (s == NULL)
+        return;
+    pthread_mutex_lock(&s->write_lock);
+    free(s->log);
+    s->log = NULL;
+    s->nlog = s->caplog = 0;
+    atomic_store(&s->duplicates, 0);
+    struct engine *e = engine_for(st, s->name, s->pip, s->tf);
+    if (e != NULL) {
+        engine_free(s->eng);
+        s->eng = e;
+        (void)publish(s); /* empty: /symbols and reads no longer show the symbol */
+    }
+    pthread_mutex_unlock(&s->write_lock);
 }

@@ -22,6 +22,7 @@
 #include "domain/bar.h"
 #include "domain/engine.h"
 #include "service/config.h"
+#include "storage/pg.h"
 
 struct zone_snapshot {
     atomic_int refs;
@@ -62,7 +63,10 @@ struct registry {
     pthread_mutex_t create_lock;
 };
 
+struct ownership;
+
 struct state {
+    struct ownership *own;        /* which symbols this instance writes (ownership.h) */
     struct app_config cfg;        /* as started; the live part may be newer: state_live() */
     /* the settings SIGHUP can change (config_apply_live), published whole by app_reload;
      * readers load the pointer once per request and never see half a reload */
@@ -90,8 +94,13 @@ void state_each(struct state *st, void (*fn)(void *ctx, struct symbol_state *s),
 struct zone_snapshot *snapshot_acquire(struct symbol_state *s);
 void snapshot_release(struct zone_snapshot *snap);
 
-/* Rebuilds every symbol from the database (at start). 0 or -1 with err. */
-int state_load(struct state *st, char *err, size_t errlen);
+/* Rebuilds symbol from its stored bars (its lease was just taken: service/ownership.c),
+ * on connection c. 0 (also when it is not stored) or -1 with err. */
+int state_load_symbol(struct state *st, PGconn *c, const char *symbol, char *err,
+                      size_t errlen);
+/* Frees the bars and zones of symbol (its lease is gone); it reads as empty until loaded
+ * again. The registry entry stays (entries are never removed). */
+void state_drop_symbol(struct state *st, const char *symbol);
 
 enum ingest_status {
     INGEST_OK,
@@ -100,6 +109,8 @@ enum ingest_status {
     INGEST_UNAVAILABLE,  /* the database could not commit: nothing changed */
     INGEST_NOMEM,
     INGEST_FULL,         /* no room for another symbol */
+    INGEST_MISDIRECTED,  /* 421: another instance owns the symbol (ingest_result.owner) */
+    INGEST_MOVING,       /* 503: the symbol is being handed over; retry */
 };
 
 struct ingest_item_error {
@@ -112,6 +123,7 @@ struct ingest_result {
     struct ingest_item_error errors[16];
     size_t nerrors;      /* may exceed 16: only the first 16 are kept */
     char message[160];
+    char owner[160];     /* INGEST_MISDIRECTED / _MOVING: the lease holder, if known */
 };
 
 /*

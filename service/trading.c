@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "service/ownership.h"
 #include "storage/stores.h"
 
 struct open_trade {
@@ -263,8 +264,9 @@ static int symbol_has_bars(struct symbol_state *s)
  * sends BEGIN and the trade's rows in one pipeline (storage/trades_store.c). Without an
  * Idempotency-Key COMMIT rides in the same pipeline (*committed = 1): two round trips in
  * all. With one, the transaction is left open for idem_before_commit and COMMIT. */
-static int persist_open(PGconn *c, const char *symbol, const struct setup_result *res,
-                        struct trade *t, int64_t opened_ts, int *committed)
+static int persist_open(PGconn *c, struct ownership *own, const struct own_claim *cl,
+                        const char *symbol, const struct setup_result *res, struct trade *t,
+                        int64_t opened_ts, int *committed)
 {
     uint64_t id = 0;
     *committed = 0;
@@ -273,7 +275,7 @@ static int persist_open(PGconn *c, const char *symbol, const struct setup_result
     if (trades_store_pipeline_begin(c) != 0)
         return -1;
     int commit = !idem_armed();
-    int queued = trades_store_insert(c, symbol, t) == 0 &&
+    int queued = own_fence(own, c, cl) == 0 && trades_store_insert(c, symbol, t) == 0 &&
                  decisions_store_insert(c, symbol, id, res) == 0 &&
                  trade_events_store_insert(c, symbol, id, opened_ts, "opened", t->entry,
                                            t->stop, t->stop_zone_id, 0.0, 1.0) == 0;
@@ -283,12 +285,60 @@ static int persist_open(PGconn *c, const char *symbol, const struct setup_result
     return 0;
 }
 
+static enum trading_status setup_owned(struct state *st, struct trading *tr,
+                                       const char *symbol, const struct setup_request *req,
+                                       int dry_run, struct setup_result *out,
+                                       uint64_t *trade_id, char *msg, size_t msglen,
+                                       const struct own_claim *cl);
+
+/* The ownership verdict as a trading status; msg gets the owner when known. */
+static enum trading_status own_status(enum own_verdict v, const char *owner, char *msg,
+                                      size_t msglen)
+{
+    snprintf(msg, msglen, "%s", owner);
+    switch (v) {
+    case OWN_OK:
+    case OWN_UNKNOWN: return TRADING_OK;
+    case OWN_MISDIRECTED: return TRADING_MISDIRECTED;
+    case OWN_MOVING: return TRADING_MOVING;
+    case OWN_UNAVAILABLE: return TRADING_UNAVAILABLE;
+    case OWN_NOMEM: break;
+    }
+    return TRADING_NOMEM;
+}
+
+/* After a write under cl: gives the claim back; a write refused by the lease fence is
+ * misdirected (421), not a database outage. */
+static enum trading_status own_finish(struct state *st, struct own_claim *cl,
+                                      enum trading_status rc)
+{
+    int lost = pg_take_fence_lost();
+    own_end(st->own, cl, lost);
+    return lost && rc == TRADING_UNAVAILABLE ? TRADING_MISDIRECTED : rc;
+}
+
 enum trading_status trading_setup(struct state *st, struct trading *tr, const char *symbol,
                                   const struct setup_request *req, int dry_run,
                                   struct setup_result *out, uint64_t *trade_id, char *msg,
                                   size_t msglen)
 {
     *trade_id = 0;
+    struct own_claim cl;
+    char owner[160];
+    enum own_verdict v = own_begin(st->own, symbol, OWN_WRITE, &cl, owner, sizeof owner);
+    if (v != OWN_OK && v != OWN_UNKNOWN)
+        return own_status(v, owner, msg, msglen);
+    enum trading_status rc =
+        setup_owned(st, tr, symbol, req, dry_run, out, trade_id, msg, msglen, &cl);
+    return own_finish(st, &cl, rc);
+}
+
+static enum trading_status setup_owned(struct state *st, struct trading *tr,
+                                       const char *symbol, const struct setup_request *req,
+                                       int dry_run, struct setup_result *out,
+                                       uint64_t *trade_id, char *msg, size_t msglen,
+                                       const struct own_claim *cl)
+{
     struct symbol_state *s = state_find(st, symbol);
     if (s == NULL || !symbol_has_bars(s))
         return TRADING_UNKNOWN_SYMBOL;
@@ -335,7 +385,7 @@ enum trading_status trading_setup(struct state *st, struct trading *tr, const ch
             goto out;
         /* the request's Idempotency-Key, if any, commits with the trade (api/idempotency.h) */
         int committed = 0;
-        if (persist_open(c, symbol, out, &t, last_ts, &committed) != 0 ||
+        if (persist_open(c, st->own, cl, symbol, out, &t, last_ts, &committed) != 0 ||
             (!committed && (idem_before_commit(c, (int64_t)t.id, 0) != 0 ||
                             pg_command(c, "COMMIT") != 0))) {
             PQclear(PQexec(c, "ROLLBACK"));
@@ -438,7 +488,8 @@ static enum trading_status lock_trade(struct state *st, struct trading *tr, uint
 
 static enum trading_status commit_locked(struct state *st, struct trading *tr,
                                          const struct trade *before, struct trading_update *out,
-                                         int64_t ts, int64_t bar_ts);
+                                         int64_t ts, int64_t bar_ts,
+                                         const struct own_claim *cl);
 
 /* Commits the update in out (applied to a copy of before), then publishes it. Called with
  * the trade's stripe held; a close also takes the symbol's write_lock, which serialises
@@ -446,12 +497,12 @@ static enum trading_status commit_locked(struct state *st, struct trading *tr,
 static enum trading_status commit_update(struct state *st, struct trading *tr,
                                          struct symbol_state *s, const struct trade *before,
                                          struct trading_update *out, int64_t ts,
-                                         int64_t bar_ts)
+                                         int64_t bar_ts, const struct own_claim *cl)
 {
     int closing = out->trade.status == TRADE_CLOSED;
     if (closing)
         pthread_mutex_lock(&s->write_lock);
-    enum trading_status rc = commit_locked(st, tr, before, out, ts, bar_ts);
+    enum trading_status rc = commit_locked(st, tr, before, out, ts, bar_ts, cl);
     if (closing)
         pthread_mutex_unlock(&s->write_lock);
     return rc;
@@ -459,7 +510,8 @@ static enum trading_status commit_update(struct state *st, struct trading *tr,
 
 static enum trading_status commit_locked(struct state *st, struct trading *tr,
                                          const struct trade *before, struct trading_update *out,
-                                         int64_t ts, int64_t bar_ts)
+                                         int64_t ts, int64_t bar_ts,
+                                         const struct own_claim *cl)
 {
     const struct trade *after = &out->trade;
     struct learner_table learned = {0};
@@ -481,7 +533,8 @@ static enum trading_status commit_locked(struct state *st, struct trading *tr,
         /* BEGIN, the rows and COMMIT in one pipeline: one round trip */
         int ok = c != NULL && trades_store_pipeline_begin(c) == 0;
         if (ok) {
-            int queued = persist_update(c, out->symbol, before, after, &out->ev, ev_ts,
+            int queued = own_fence(st->own, c, cl) == 0 &&
+                         persist_update(c, out->symbol, before, after, &out->ev, ev_ts,
                                         &learned, outcomes, nout) == 0;
             if (trades_store_pipeline_end(c, queued) != 0 || !queued) {
                 PQclear(PQexec(c, "ROLLBACK"));
@@ -508,6 +561,44 @@ static enum trading_status commit_locked(struct state *st, struct trading *tr,
     return TRADING_OK;
 }
 
+/* The symbol of trade id: from memory, else from the database (a trade of a symbol this
+ * instance does not hold). 1 found, 0 no such trade, -1 database error. */
+static int trade_symbol(struct state *st, struct trading *tr, uint64_t id, char *symbol,
+                        size_t len)
+{
+    struct trade t;
+    if (trading_get_open(tr, id, symbol, len, &t) == 0)
+        return 1;
+    if (!st->persist)
+        return 0;
+    PGconn *c = pg_conn();
+    return c != NULL ? trades_store_symbol_of(c, id, symbol, len) : -1;
+}
+
+/* own_begin for the symbol of trade id: TRADING_OK with *cl held (also when the trade is
+ * unknown: the caller then answers 404 as before), else why not. */
+static enum trading_status own_trade(struct state *st, struct trading *tr, uint64_t id,
+                                     struct own_claim *cl, char *msg, size_t msglen)
+{
+    char symbol[33], owner[160];
+    cl->lease = NULL;
+    int found = trade_symbol(st, tr, id, symbol, sizeof symbol);
+    if (found < 0)
+        return TRADING_UNAVAILABLE;
+    if (found == 0)
+        return TRADING_OK;
+    return own_status(own_begin(st->own, symbol, OWN_WRITE, cl, owner, sizeof owner), owner,
+                      msg, msglen);
+}
+
+static enum trading_status trail_owned(struct state *st, struct trading *tr, uint64_t id,
+                                       double price, double high, double low, int64_t ts,
+                                       struct trading_update *out, char *msg, size_t msglen,
+                                       const struct own_claim *cl);
+static enum trading_status close_owned(struct state *st, struct trading *tr, uint64_t id,
+                                       double price, int64_t ts, struct trading_update *out,
+                                       char *msg, size_t msglen, const struct own_claim *cl);
+
 enum trading_status trading_trail(struct state *st, struct trading *tr, uint64_t id,
                                   double price, double high, double low, int64_t ts,
                                   struct trading_update *out, char *msg, size_t msglen)
@@ -518,6 +609,37 @@ enum trading_status trading_trail(struct state *st, struct trading *tr, uint64_t
         snprintf(msg, msglen, "%s", bad_ts);
         return TRADING_INVALID;
     }
+    struct own_claim cl;
+    enum trading_status rc = own_trade(st, tr, id, &cl, msg, msglen);
+    if (rc != TRADING_OK)
+        return rc;
+    rc = trail_owned(st, tr, id, price, high, low, ts, out, msg, msglen, &cl);
+    return own_finish(st, &cl, rc);
+}
+
+enum trading_status trading_close(struct state *st, struct trading *tr, uint64_t id,
+                                  double price, int64_t ts, struct trading_update *out,
+                                  char *msg, size_t msglen)
+{
+    memset(out, 0, sizeof *out);
+    const char *bad_ts = trade_check_ts(ts, (int64_t)time(NULL));
+    if (bad_ts != NULL) {
+        snprintf(msg, msglen, "%s", bad_ts);
+        return TRADING_INVALID;
+    }
+    struct own_claim cl;
+    enum trading_status rc = own_trade(st, tr, id, &cl, msg, msglen);
+    if (rc != TRADING_OK)
+        return rc;
+    rc = close_owned(st, tr, id, price, ts, out, msg, msglen, &cl);
+    return own_finish(st, &cl, rc);
+}
+
+static enum trading_status trail_owned(struct state *st, struct trading *tr, uint64_t id,
+                                       double price, double high, double low, int64_t ts,
+                                       struct trading_update *out, char *msg, size_t msglen,
+                                       const struct own_claim *cl)
+{
     struct symbol_state *s = NULL;
     enum trading_status rc = lock_trade(st, tr, id, &s, out);
     if (rc != TRADING_OK)
@@ -545,7 +667,7 @@ enum trading_status trading_trail(struct state *st, struct trading *tr, uint64_t
         rc = TRADING_CLOSED;
     } else {
         assert((before.stop - out->trade.stop) * before.side <= 1e-12);
-        rc = commit_update(st, tr, s, &before, out, ts, snap->last_ts);
+        rc = commit_update(st, tr, s, &before, out, ts, snap->last_ts, cl);
     }
 out:
     pthread_mutex_unlock(stripe_of(tr, id));
@@ -553,16 +675,10 @@ out:
     return rc;
 }
 
-enum trading_status trading_close(struct state *st, struct trading *tr, uint64_t id,
-                                  double price, int64_t ts, struct trading_update *out,
-                                  char *msg, size_t msglen)
+static enum trading_status close_owned(struct state *st, struct trading *tr, uint64_t id,
+                                       double price, int64_t ts, struct trading_update *out,
+                                       char *msg, size_t msglen, const struct own_claim *cl)
 {
-    memset(out, 0, sizeof *out);
-    const char *bad_ts = trade_check_ts(ts, (int64_t)time(NULL));
-    if (bad_ts != NULL) {
-        snprintf(msg, msglen, "%s", bad_ts);
-        return TRADING_INVALID;
-    }
     struct symbol_state *s = NULL;
     enum trading_status rc = lock_trade(st, tr, id, &s, out);
     if (rc != TRADING_OK)
@@ -583,7 +699,7 @@ enum trading_status trading_close(struct state *st, struct trading *tr, uint64_t
         out->ev.stop = out->trade.stop;
         out->ev.remaining = out->trade.remaining;
         out->ev.status = out->trade.status;
-        rc = commit_update(st, tr, s, &before, out, ts, bar_ts);
+        rc = commit_update(st, tr, s, &before, out, ts, bar_ts, cl);
     }
     pthread_mutex_unlock(stripe_of(tr, id));
     return rc;
@@ -610,7 +726,7 @@ size_t trading_open_count(struct trading *tr)
     return n;
 }
 
-/* --- restore at start ---------------------------------------------------------------- */
+/* --- a symbol taken over or given up (service/ownership.c) ---------------------------------------------------------------- */
 
 static int load_trade(void *ctx, const char *symbol, const struct trade *t)
 {
@@ -640,26 +756,36 @@ static int load_stat(void *ctx, const char *symbol, const struct level_stat *row
     return 0;
 }
 
-int trading_load(struct trading *tr, struct state *st, char *err, size_t errlen)
+/* Removes every open trade and the learner table of symbol; under tr->lock. */
+static void drop_locked(struct trading *tr, const char *symbol)
 {
-    if (!st->persist)
-        return 0;
-    PGconn *c = pg_conn();
-    if (c == NULL) {
-        snprintf(err, errlen, "cannot connect to the database");
-        return -1;
+    for (size_t i = tr->nopen; i-- > 0;)
+        if (strcmp(tr->open[i].symbol, symbol) == 0)
+            remove_open(tr, i);
+    for (size_t i = 0; i < tr->nlearn; i++) {
+        if (strcmp(tr->learn[i].symbol, symbol) == 0) {
+            free(tr->learn[i].tab.rows);
+            memset(&tr->learn[i].tab, 0, sizeof tr->learn[i].tab);
+        }
     }
-    int rc = 0;
+}
+
+void trading_drop_symbol(struct trading *tr, const char *symbol)
+{
     pthread_mutex_lock(&tr->lock);
-    if (trades_store_each_open(c, load_trade, tr) != 0) {
-        snprintf(err, errlen, "cannot restore the open trades");
-        rc = -1;
-    } else if (level_stats_store_each(c, load_stat, tr) != 0) {
-        snprintf(err, errlen, "cannot restore the learner statistics");
-        rc = -1;
-    }
+    drop_locked(tr, symbol);
     pthread_mutex_unlock(&tr->lock);
-    pg_close_thread();
+}
+
+int trading_load_symbol(struct trading *tr, PGconn *c, const char *symbol)
+{
+    pthread_mutex_lock(&tr->lock);
+    drop_locked(tr, symbol); /* nothing, unless a failed load left a part behind */
+    int rc = trades_store_each_open(c, symbol, load_trade, tr) == 0 &&
+                     level_stats_store_each(c, symbol, load_stat, tr) == 0
+                 ? 0
+                 : -1;
+    pthread_mutex_unlock(&tr->lock);
     return rc;
 }
 

@@ -38,14 +38,19 @@ enum trading_status {
     TRADING_CLOSED,          /* the trade is closed: nothing changed (409) */
     TRADING_UNAVAILABLE,     /* the database could not commit: nothing changed (503) */
     TRADING_NOMEM,
+    TRADING_MISDIRECTED,     /* 421: another instance owns the symbol; msg names it if known */
+    TRADING_MOVING,          /* 503: the symbol is being handed over; msg names the holder */
 };
 
 /* NULL when out of memory. */
 struct trading *trading_new(void);
 void trading_free(struct trading *tr);
 
-/* Restores open trades and learner tables from the database (persistence on). 0 or -1. */
-int trading_load(struct trading *tr, struct state *st, char *err, size_t errlen);
+/* Restores the open trades and the learner table of symbol from the database on c (its
+ * lease was just taken: service/ownership.c). 0 or -1. */
+int trading_load_symbol(struct trading *tr, PGconn *c, const char *symbol);
+/* Forgets the open trades and learner table of symbol (its lease is gone). */
+void trading_drop_symbol(struct trading *tr, const char *symbol);
 
 /*
  * Builds a setup for symbol from the current zone snapshot (ACTIVE zones sorted by price,

@@ -20,6 +20,26 @@ int symbols_store_insert(PGconn *c, const struct symbol_row *s)
     return r ? 0 : -1;
 }
 
+static int symbol_row_read(const PGresult *r, int i, struct symbol_row *s)
+{
+    memset(s, 0, sizeof *s);
+    snprintf(s->symbol, sizeof s->symbol, "%s", PQgetvalue(r, i, 0));
+    s->pip_size = pg_get_double(r, i, 1);
+    s->pip_inferred = PQgetvalue(r, i, 2)[0] == 't';
+    return tf_parse(PQgetvalue(r, i, 3), &s->tf);
+}
+
+int symbols_store_get(PGconn *c, const char *symbol, struct symbol_row *out)
+{
+    const char *v[1] = {symbol};
+    PGresult *r = pg_exec(c, "symbol_get", 1, v);
+    if (r == NULL)
+        return -1;
+    int rc = PQntuples(r) == 1 ? (symbol_row_read(r, 0, out) == 0 ? 1 : -1) : 0;
+    PQclear(r);
+    return rc;
+}
+
 int symbols_store_delete(PGconn *c, const char *symbol, long counts[4])
 {
     const char *v[1] = {symbol};
@@ -39,11 +59,8 @@ int symbols_store_each(PGconn *c, int (*fn)(void *ctx, const struct symbol_row *
         return -1;
     int rc = 0;
     for (int i = 0; rc == 0 && i < PQntuples(r); i++) {
-        struct symbol_row s = {0};
-        snprintf(s.symbol, sizeof s.symbol, "%s", PQgetvalue(r, i, 0));
-        s.pip_size = pg_get_double(r, i, 1);
-        s.pip_inferred = PQgetvalue(r, i, 2)[0] == 't';
-        if (tf_parse(PQgetvalue(r, i, 3), &s.tf) != 0) {
+        struct symbol_row s;
+        if (symbol_row_read(r, i, &s) != 0) {
             rc = -1;
             break;
         }

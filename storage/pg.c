@@ -26,6 +26,7 @@ static char *g_url;
 static pthread_key_t g_key;
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 static atomic_uint_fast64_t g_errors, g_reconnects, g_connects;
+static _Thread_local int t_fence_lost; /* a statement of this thread raised LQ421 */
 
 static void thread_conn_free(void *p)
 {
@@ -163,12 +164,27 @@ void pg_fail(PGconn *c, const char *what)
         pg_mark_broken();
 }
 
+void pg_note_result(const PGresult *r)
+{
+    const char *code = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+    if (code != NULL && strcmp(code, PG_SQLSTATE_LEASE_LOST) == 0)
+        t_fence_lost = 1;
+}
+
+int pg_take_fence_lost(void)
+{
+    int lost = t_fence_lost;
+    t_fence_lost = 0;
+    return lost;
+}
+
 PGresult *pg_exec(PGconn *c, const char *stmt, int nparams, const char *const *values)
 {
     PGresult *r = PQexecPrepared(c, stmt, nparams, values, NULL, NULL, 0);
     ExecStatusType st = PQresultStatus(r);
     if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
         return r;
+    pg_note_result(r);
     pg_fail(c, stmt);
     PQclear(r);
     return NULL;

@@ -38,6 +38,15 @@ PGresult *pg_exec(PGconn *c, const char *stmt, int nparams, const char *const *v
 /* Counts, logs (one JSON line) and, if the connection broke, marks it for a reset:
  * what every failed call on c goes through. */
 void pg_fail(PGconn *c, const char *what);
+/* The SQLSTATE liq_lease_fence() raises (migrations/006_symbol_leases.sql): the write's
+ * lease token is no longer the symbol's current one. */
+#define PG_SQLSTATE_LEASE_LOST "LQ421"
+/* Records, for this thread, whether r failed with PG_SQLSTATE_LEASE_LOST (pg_exec and the
+ * pipelines call it on every failed result). */
+void pg_note_result(const PGresult *r);
+/* 1 when a statement of this thread failed on the lease fence since the last call; clears
+ * the flag. The service calls it after a failed write to answer 421 instead of 503. */
+int pg_take_fence_lost(void);
 /* Runs one SQL command without parameters (BEGIN, COMMIT, ...): 0 on success. */
 int pg_command(PGconn *c, const char *sql);
 

@@ -43,6 +43,8 @@ const struct pg_stmt STORE_STATEMENTS[] = {
      "VALUES ($1, $2, $3, $4) ON CONFLICT (symbol) DO NOTHING"},
     {"symbols_all",
      "SELECT symbol, pip_size, pip_inferred, base_timeframe FROM symbols ORDER BY symbol"},
+    {"symbol_get",
+     "SELECT symbol, pip_size, pip_inferred, base_timeframe FROM symbols WHERE symbol = $1"},
     {"bars_of_symbol",
      "SELECT extract(epoch from ts)::bigint, open, high, low, close, volume FROM bars "
      "WHERE symbol = $1 AND timeframe = $2 ORDER BY ts"},
@@ -71,7 +73,8 @@ const struct pg_stmt STORE_STATEMENTS[] = {
      "UPDATE liquidity_trades SET status = $2, stop_price = $3, remaining_fraction = $4, "
      "realised_r = $5, closed_at = $6, state = $7::jsonb, updated_at = now() WHERE id = $1"},
     {"trades_open_all",
-     "SELECT symbol, state::text FROM liquidity_trades WHERE status = 'open' ORDER BY id"},
+     "SELECT symbol, state::text FROM liquidity_trades WHERE status = 'open' "
+     "AND ($1::text IS NULL OR symbol = $1) ORDER BY id"},
     {"trade_get",
      "SELECT symbol, state::text FROM liquidity_trades WHERE id = $1"},
     {"trades_list",
@@ -106,7 +109,8 @@ const struct pg_stmt STORE_STATEMENTS[] = {
      "confidence = EXCLUDED.confidence, updated_at = now()"},
     {"level_stats_all",
      "SELECT symbol, zone_id, action, count, pnl_sum, expected_pnl, confidence "
-     "FROM liquidity_level_stats ORDER BY symbol, zone_id, action"},
+     "FROM liquidity_level_stats WHERE ($1::text IS NULL OR symbol = $1) "
+     "ORDER BY symbol, zone_id, action"},
     {"report_zone_periods",
      "SELECT extract(epoch from date_trunc($2, ts AT TIME ZONE 'UTC') AT TIME ZONE 'UTC')"
      "::bigint AS p, count(*) FILTER (WHERE kind = 'hold'), "
@@ -124,6 +128,34 @@ const struct pg_stmt STORE_STATEMENTS[] = {
      "VALUES ($1, $2, $3, $4, $5::jsonb) ON CONFLICT (symbol, period, period_start) "
      "DO UPDATE SET score = EXCLUDED.score, components = EXCLUDED.components, "
      "created_at = now()"},
+    /* symbol leases (storage/lease_store.c): a token from the sequence, taken only over an
+     * absent, released or expired lease or one of the same instance name (a restart);
+     * the lease_log row in the same statement */
+    {"lease_take",
+     "WITH up AS (INSERT INTO symbol_leases (symbol, owner, token, expires_at) "
+     "SELECT $1, $2, nextval('lease_token_seq'), clock_timestamp() + $3 * interval '1 ms' "
+     "ON CONFLICT (symbol) DO UPDATE SET owner = EXCLUDED.owner, token = EXCLUDED.token, "
+     "acquired_at = clock_timestamp(), expires_at = EXCLUDED.expires_at, wanted_by = NULL, "
+     "wanted_at = NULL WHERE symbol_leases.expires_at <= clock_timestamp() "
+     "OR split_part(symbol_leases.owner, '#', 1) = split_part(EXCLUDED.owner, '#', 1) "
+     "RETURNING token) "
+     "INSERT INTO lease_log (symbol, token, owner) SELECT $1, token, $2 FROM up "
+     "RETURNING token"},
+    {"lease_renew",
+     "UPDATE symbol_leases SET expires_at = clock_timestamp() + $2 * interval '1 ms' "
+     "WHERE owner = $1 RETURNING symbol, token, "
+     "COALESCE(wanted_at > clock_timestamp() - interval '10 s', false)"},
+    {"lease_release",
+     "WITH r AS (UPDATE symbol_leases SET expires_at = '-infinity', wanted_by = NULL, "
+     "wanted_at = NULL WHERE symbol = $1 AND owner = $2 AND token = $3 RETURNING token) "
+     "UPDATE lease_log SET released_at = clock_timestamp() "
+     "WHERE symbol = $1 AND token IN (SELECT token FROM r)"},
+    {"lease_want",
+     "UPDATE symbol_leases SET wanted_by = $2, wanted_at = clock_timestamp() "
+     "WHERE symbol = $1 AND owner <> $2 AND expires_at > clock_timestamp()"},
+    {"lease_owner",
+     "SELECT owner, expires_at > clock_timestamp() FROM symbol_leases WHERE symbol = $1"},
+    {"lease_fence", "SELECT liq_lease_fence($1, $2, $3)"},
     /* idempotency keys (storage/idempotency_store.c) */
     {"idem_get",
      "SELECT request_hash, status, body FROM idempotency_keys WHERE route = $1 AND key = $2"},

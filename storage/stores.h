@@ -43,6 +43,8 @@ int symbols_store_insert(PGconn *c, const struct symbol_row *s);
 int symbols_store_delete(PGconn *c, const char *symbol, long counts[4]);
 /* Calls fn for each stored symbol; stops and returns fn's non-zero value. */
 int symbols_store_each(PGconn *c, int (*fn)(void *ctx, const struct symbol_row *s), void *ctx);
+/* The stored row of symbol: 1 found (*out filled), 0 not stored, -1 database error. */
+int symbols_store_get(PGconn *c, const char *symbol, struct symbol_row *out);
 
 int bars_store_insert(PGconn *c, const char *symbol, enum timeframe tf, const struct bar *bars,
                       size_t n);
@@ -94,14 +96,46 @@ int runner_events_store_insert(PGconn *c, const char *symbol, uint64_t trade_id,
 /* The stop_decisions and target_selections rows of an opened setup. */
 int decisions_store_insert(PGconn *c, const char *symbol, uint64_t trade_id,
                            const struct setup_result *s);
-/* Calls fn for every open trade (at start). */
-int trades_store_each_open(PGconn *c,
+/* The symbol of trade id: 1 found, 0 no such trade, -1 database error. */
+int trades_store_symbol_of(PGconn *c, uint64_t id, char *symbol, size_t len);
+/* Calls fn for every open trade of symbol (NULL: of every symbol). */
+int trades_store_each_open(PGconn *c, const char *symbol,
                            int (*fn)(void *ctx, const char *symbol, const struct trade *t),
                            void *ctx);
 int level_stats_store_upsert(PGconn *c, const char *symbol, const struct level_stat *row);
-int level_stats_store_each(PGconn *c,
+/* Calls fn for every learner row of symbol (NULL: of every symbol). */
+int level_stats_store_each(PGconn *c, const char *symbol,
                            int (*fn)(void *ctx, const char *symbol, const struct level_stat *r),
                            void *ctx);
+
+/* --- symbol leases (storage/lease_store.c, migrations/006_symbol_leases.sql) ---------- */
+
+enum lease_take {
+    LEASE_TAKEN,        /* *token is ours now */
+    LEASE_HELD,         /* another instance holds an unexpired lease: owner[] names it */
+    LEASE_ERROR,        /* database error */
+};
+
+/* Takes symbol's lease for owner when it is absent, released or expired: a fresh token
+ * (lease_token_seq) and a lease_log row, expiring ttl_ms from now. */
+enum lease_take lease_store_take(PGconn *c, const char *symbol, const char *owner,
+                                 long ttl_ms, int64_t *token, char *other, size_t otherlen);
+/* Extends every lease of owner by ttl_ms; calls fn(symbol, token, wanted) for each one
+ * still held (wanted: another instance asked for it in the last 10 s). 0 or -1. */
+int lease_store_renew(PGconn *c, const char *owner, long ttl_ms,
+                      void (*fn)(void *ctx, const char *symbol, int64_t token, int wanted),
+                      void *ctx);
+/* Gives the lease up at once (expires_at = -infinity) if token is still owner's; records
+ * released_at in lease_log. 0 or -1. */
+int lease_store_release(PGconn *c, const char *symbol, const char *owner, int64_t token);
+/* Asks the holder of symbol to hand it over to wanter (see renew). 0 or -1. */
+int lease_store_want(PGconn *c, const char *symbol, const char *wanter);
+/* The current holder of symbol's lease: 1 (other filled, *live: unexpired), 0 none, -1. */
+int lease_store_owner(PGconn *c, const char *symbol, char *other, size_t otherlen,
+                      int *live);
+/* Queues (pipeline mode) or runs the fence: liq_lease_fence(symbol, owner, token) inside
+ * the caller's open transaction. A lost lease fails with PG_SQLSTATE_LEASE_LOST. */
+int lease_store_fence(PGconn *c, const char *symbol, const char *owner, int64_t token);
 
 /* --- reports (storage/reports_store.c) ------------------------------------------------ */
 

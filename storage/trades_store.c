@@ -267,6 +267,7 @@ int trades_store_pipeline_end(PGconn *c, int commit)
         }
         nulls = 0;
         ExecStatusType st = PQresultStatus(r);
+        pg_note_result(r);
         PQclear(r);
         if (st == PGRES_PIPELINE_SYNC)
             break;
@@ -423,11 +424,27 @@ int decisions_store_insert(PGconn *c, const char *symbol, uint64_t trade_id,
     return insert_target_selection(c, symbol, id, s);
 }
 
-int trades_store_each_open(PGconn *c,
+int trades_store_symbol_of(PGconn *c, uint64_t id, char *symbol, size_t len)
+{
+    char idt[24];
+    snprintf(idt, sizeof idt, "%" PRIu64, id);
+    const char *v[1] = {idt};
+    PGresult *r = pg_exec(c, "trade_get", 1, v);
+    if (r == NULL)
+        return -1;
+    int found = PQntuples(r) > 0;
+    if (found)
+        snprintf(symbol, len, "%s", PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return found;
+}
+
+int trades_store_each_open(PGconn *c, const char *symbol,
                            int (*fn)(void *ctx, const char *symbol, const struct trade *t),
                            void *ctx)
 {
-    PGresult *r = pg_exec(c, "trades_open_all", 0, NULL);
+    const char *v[1] = {symbol};
+    PGresult *r = pg_exec(c, "trades_open_all", 1, v);
     if (r == NULL)
         return -1;
     int rc = 0;
@@ -455,11 +472,12 @@ int level_stats_store_upsert(PGconn *c, const char *symbol, const struct level_s
     return exec_void(c, "level_stat_upsert", 7, v);
 }
 
-int level_stats_store_each(PGconn *c,
+int level_stats_store_each(PGconn *c, const char *symbol,
                            int (*fn)(void *ctx, const char *symbol, const struct level_stat *r),
                            void *ctx)
 {
-    PGresult *r = pg_exec(c, "level_stats_all", 0, NULL);
+    const char *v[1] = {symbol};
+    PGresult *r = pg_exec(c, "level_stats_all", 1, v);
     if (r == NULL)
         return -1;
     int rc = 0;

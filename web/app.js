@@ -5,16 +5,23 @@
 // the chart library calls us back on every redraw (scroll, zoom, resize) and the bands stay
 // glued to their prices. Polling replaces the zone list and asks for a redraw.
 //
+// Read at a glance: each band is filled (at least MIN_BAND_PX high, so a 2-pip zone is a
+// band, not two hairlines) and starts at the bar that created the zone; labels sit at the
+// band's left end on a dark plate, are stacked so none overprints another or the last-price
+// line, and are dropped when there is no room. The legend lists the symbol's enabled
+// sources only. GET /zones is polled with If-None-Match: a 304 keeps what is drawn.
+//
 // URL parameters: ?symbol=EURUSD&limit=600&refresh=5 (seconds between polls).
 // window.liqDashboard exposes what was drawn, for the end-to-end test and for debugging.
 /* global LightweightCharts */
 'use strict';
 
 const SOURCE_COLOURS = {
-  VWAP_DAILY: '#2962ff', VWAP_WEEKLY: '#1e3a8a', PIVOT_M5: '#f7a600', PIVOT_M15: '#ff6d00',
-  FLOOR_PIVOT: '#9c27b0', HIGH_DAILY: '#f23645', LOW_DAILY: '#089981', HIGH_WEEKLY: '#b71c1c',
-  LOW_WEEKLY: '#00695c', PREVIOUS_CLOSE: '#787b86', ROUND: '#b2b5be', GANN: '#e91e63',
-  WYCKOFF: '#795548', CLUSTER: '#00bcd4', EQUAL_LEVELS: '#cddc39',
+  // bright enough on the dark background at low opacity
+  VWAP_DAILY: '#2962ff', VWAP_WEEKLY: '#7986cb', PIVOT_M5: '#f7a600', PIVOT_M15: '#ff6d00',
+  FLOOR_PIVOT: '#ba68c8', HIGH_DAILY: '#f23645', LOW_DAILY: '#089981', HIGH_WEEKLY: '#e57373',
+  LOW_WEEKLY: '#4db6ac', PREVIOUS_CLOSE: '#9598a1', ROUND: '#b2b5be', GANN: '#e91e63',
+  WYCKOFF: '#a1887f', CLUSTER: '#00bcd4', EQUAL_LEVELS: '#cddc39',
 };
 
 const params = new URLSearchParams(location.search);
@@ -25,7 +32,18 @@ const state = {
   timer: null,
   precision: 5,
 };
-const dash = { candles: 0, zones: 0, bandsDrawn: 0, bands: [], trades: 0, polls: 0, errors: 0 };
+const dash = { candles: 0, zones: 0, bandsDrawn: 0, bands: [], labels: [], lastPriceY: null,
+  legend: [], trades: 0, polls: 0, errors: 0, notModified: 0, evidence: 0 };
+const MIN_BAND_PX = 6;
+const LABEL_PX = 14; // a label plate's height (CSS px)
+
+// Short names for the labels: "VWAPd+P15+FLR · 0.17" instead of the full source names.
+const SOURCE_SHORT = {
+  VWAP_DAILY: 'VWAPd', VWAP_WEEKLY: 'VWAPw', PIVOT_M5: 'P5', PIVOT_M15: 'P15',
+  FLOOR_PIVOT: 'FLR', HIGH_DAILY: 'Hd', LOW_DAILY: 'Ld', HIGH_WEEKLY: 'Hw', LOW_WEEKLY: 'Lw',
+  PREVIOUS_CLOSE: 'PC', ROUND: 'RND', GANN: 'GANN', WYCKOFF: 'WYC', CLUSTER: 'CLU',
+  EQUAL_LEVELS: 'EQ',
+};
 window.liqDashboard = dash;
 
 function rgba(hex, alpha) {
@@ -35,68 +53,138 @@ function rgba(hex, alpha) {
 
 // --- the zone bands primitive -------------------------------------------------------------
 
+// Label slots: bands sorted by centre, each label placed at its band's centre or pushed
+// down below the previous one; a label that would cover the last-price line or leave its
+// band's reach (3 plates away) is dropped. All in CSS pixels.
+function placeLabels(items, lastY, height) {
+  const placed = [];
+  let floor = -Infinity;
+  for (const it of [...items].sort((a, b) => a.y - b.y)) {
+    let top = Math.max(it.y - LABEL_PX / 2, floor);
+    if (lastY !== null && top < lastY + LABEL_PX / 2 && top + LABEL_PX > lastY - LABEL_PX / 2) {
+      top = lastY + LABEL_PX / 2 + 1; // below the last-price line
+    }
+    if (top - (it.y - LABEL_PX / 2) > 3 * LABEL_PX || top + LABEL_PX > height) continue;
+    placed.push({ ...it, top });
+    floor = top + LABEL_PX + 1;
+  }
+  return placed;
+}
+
+// Draws the bands (bottom, under the candles) or their labels (top, over everything).
 class BandsRenderer {
-  constructor(bands) { this.bands = bands; }
+  constructor(view, labels) { this.view = view; this.labels = labels; }
 
   draw(target) {
     target.useBitmapCoordinateSpace((scope) => {
-      const ctx = scope.context;
-      const width = scope.bitmapSize.width;
-      const vr = scope.verticalPixelRatio;
-      const drawn = [];
-      const labelled = []; // y of the labels written, so close bands do not overprint
-      for (const b of this.bands) {
-        if (b.top === null || b.bottom === null) continue;
-        const top = Math.round(Math.min(b.top, b.bottom) * vr);
-        const h = Math.max(Math.round(Math.abs(b.bottom - b.top) * vr), Math.round(2 * vr));
-        if (top + h < 0 || top > scope.bitmapSize.height) continue;
-        ctx.fillStyle = b.fill;
-        ctx.fillRect(0, top, width, h);
-        ctx.fillStyle = b.edge;
-        ctx.fillRect(0, top, width, Math.max(1, Math.round(vr)));
-        ctx.fillRect(0, top + h - Math.max(1, Math.round(vr)), width, Math.max(1, Math.round(vr)));
-        if (!labelled.some((y) => Math.abs(y - top) < 16 * vr)) {
-          ctx.font = `${Math.round(10 * vr)}px system-ui, sans-serif`;
-          ctx.fillStyle = b.edge;
-          ctx.fillText(b.label, Math.round(6 * scope.horizontalPixelRatio), top - Math.round(3 * vr));
-          labelled.push(top);
-        }
-        drawn.push({ id: b.id, source: b.source, y: (top + h / 2) / vr, fill: b.fill });
-      }
-      dash.bandsDrawn = drawn.length;
-      dash.bands = drawn;
+      if (this.labels) this.drawLabels(scope);
+      else this.drawBands(scope);
     });
+  }
+
+  drawBands(scope) {
+    const ctx = scope.context;
+    const width = scope.bitmapSize.width;
+    const vr = scope.verticalPixelRatio;
+    const hr = scope.horizontalPixelRatio;
+    const drawn = [];
+    for (const b of this.view.bands) {
+      if (b.top === null || b.bottom === null) continue;
+      const mid = (b.top + b.bottom) / 2;
+      const hCss = Math.max(Math.abs(b.bottom - b.top), MIN_BAND_PX);
+      const top = Math.round((mid - hCss / 2) * vr);
+      const h = Math.round(hCss * vr);
+      if (top + h < 0 || top > scope.bitmapSize.height) continue;
+      const x0 = Math.max(0, Math.round(b.x0 * hr));
+      if (x0 >= width) continue;
+      ctx.fillStyle = b.fill;
+      ctx.fillRect(x0, top, width - x0, h);
+      ctx.fillStyle = b.edge;
+      ctx.fillRect(x0, top, Math.max(1, Math.round(2 * hr)), h); // where the zone began
+      drawn.push({ id: b.id, source: b.source, y: mid, top: mid - hCss / 2, height: hCss,
+        x0: x0 / hr, fill: b.fill, label: b.label, edge: b.edge });
+    }
+    this.view.drawn = drawn;
+    dash.bandsDrawn = drawn.length;
+    dash.bands = drawn.map(({ id, source, y, top, height, x0, fill }) =>
+      ({ id, source, y, top, height, x0, fill }));
+  }
+
+  drawLabels(scope) {
+    const ctx = scope.context;
+    const width = scope.bitmapSize.width;
+    const vr = scope.verticalPixelRatio;
+    const hr = scope.horizontalPixelRatio;
+    const lastY = this.view.lastPriceY;
+    const labels = placeLabels(this.view.drawn || [], lastY, scope.bitmapSize.height / vr);
+    ctx.font = `${Math.round(10 * vr)}px system-ui, sans-serif`;
+    ctx.textBaseline = 'middle';
+    for (const l of labels) {
+      const w = ctx.measureText(l.label).width + Math.round(8 * hr);
+      // at the band's start, pulled left when it would run off the chart
+      const x = Math.max(0, Math.min(Math.round((l.x0 + 4) * hr), width - w));
+      ctx.fillStyle = 'rgba(19,23,34,0.92)';
+      ctx.fillRect(x, Math.round(l.top * vr), w, Math.round(LABEL_PX * vr));
+      ctx.fillStyle = l.edge;
+      ctx.fillText(l.label, x + Math.round(4 * hr), Math.round((l.top + LABEL_PX / 2) * vr));
+    }
+    dash.labels = labels.map((l) => ({ id: l.id, top: l.top, height: LABEL_PX, text: l.label }));
+    dash.lastPriceY = lastY;
   }
 }
 
 class BandsView {
-  constructor(owner) { this.owner = owner; this.bands = []; }
+  constructor(owner) { this.owner = owner; this.bands = []; this.lastPriceY = null; }
 
   update() {
     const s = this.owner.series;
+    const ts = this.owner.chart.timeScale();
+    this.lastPriceY = this.owner.lastClose === null ? null
+      : s.priceToCoordinate(this.owner.lastClose);
     this.bands = this.owner.zones.map((z) => {
       const source = z.sources[0] || 'ROUND';
       const colour = SOURCE_COLOURS[source] || '#b2b5be';
+      // from the bar that created the zone; before the first loaded bar: the left edge
+      const created = Math.floor(Date.parse(z.created_at) / 1000);
+      let x0 = ts.timeToCoordinate(created);
+      if (x0 === null) x0 = created < this.owner.firstTime ? 0 : Infinity;
       return {
-        id: z.id, source,
-        label: `${z.sources.join('+')} · ${z.strength.toFixed(2)}`,
+        id: z.id, source, x0,
+        label: `${z.sources.map((n) => SOURCE_SHORT[n] || n).join('+')} · ${z.strength.toFixed(2)}`,
         top: s.priceToCoordinate(z.price_high),
         bottom: s.priceToCoordinate(z.price_low),
-        fill: rgba(colour, 0.06 + 0.34 * Math.max(0, Math.min(1, z.strength))),
-        edge: rgba(colour, 0.8),
+        fill: rgba(colour, 0.22 + 0.4 * Math.max(0, Math.min(1, z.strength))),
+        edge: rgba(colour, 0.95),
       };
     });
   }
 
-  renderer() { return new BandsRenderer(this.bands); }
+  renderer() { return new BandsRenderer(this, false); }
 
   zOrder() { return 'bottom'; }
 }
 
-class ZoneBands {
-  constructor() { this.zones = []; this.views = [new BandsView(this)]; this.requestUpdate = null; }
+// The labels of the bands BandsView drew, above the candles.
+class LabelsView {
+  constructor(bandsView) { this.bandsView = bandsView; }
 
-  attached({ series, requestUpdate }) { this.series = series; this.requestUpdate = requestUpdate; }
+  update() {}
+
+  renderer() { return new BandsRenderer(this.bandsView, true); }
+
+  zOrder() { return 'top'; }
+}
+
+class ZoneBands {
+  constructor() {
+    const bandsView = new BandsView(this);
+    this.zones = []; this.views = [bandsView, new LabelsView(bandsView)]; this.requestUpdate = null;
+    this.lastClose = null; this.firstTime = 0;
+  }
+
+  attached({ chart, series, requestUpdate }) {
+    this.chart = chart; this.series = series; this.requestUpdate = requestUpdate;
+  }
 
   detached() { this.requestUpdate = null; }
 
@@ -106,6 +194,12 @@ class ZoneBands {
 
   setZones(zones) {
     this.zones = zones;
+    if (this.requestUpdate) this.requestUpdate();
+  }
+
+  setCandles(firstTime, lastClose) {
+    this.firstTime = firstTime;
+    this.lastClose = lastClose;
     if (this.requestUpdate) this.requestUpdate();
   }
 }
@@ -141,22 +235,45 @@ async function getJson(path) {
   return r.json();
 }
 
+// GET with If-None-Match: { body, fresh } where fresh is false on a 304 (body: the last one).
+const etags = new Map();
+async function getJsonCached(path) {
+  const have = etags.get(path);
+  const headers = { Accept: 'application/json' };
+  if (have) headers['If-None-Match'] = have.etag;
+  const r = await fetch(path, { cache: 'no-store', headers });
+  if (r.status === 304 && have) {
+    dash.notModified++;
+    return { body: have.body, fresh: false };
+  }
+  if (!r.ok) {
+    const err = new Error(`${path}: HTTP ${r.status}`);
+    err.status = r.status;
+    throw err;
+  }
+  const body = await r.json();
+  const etag = r.headers.get('ETag');
+  if (etag) etags.set(path, { etag, body });
+  return { body, fresh: true };
+}
+
 function setStatus(text, isError) {
   const el = document.getElementById('status');
   el.textContent = text;
   el.classList.toggle('error', Boolean(isError));
 }
 
-function precisionFor(price) {
-  if (price >= 1000) return 2;
-  if (price >= 10) return 3;
-  return 5;
+// Decimals of a price: one more than the pip's (EURUSD pip 0.0001 -> 5, USDJPY 0.01 -> 3).
+function precisionFor(pip) {
+  if (!(pip > 0)) return 5;
+  return Math.max(0, Math.min(8, Math.round(-Math.log10(pip)) + 1));
 }
 
 async function loadSymbols() {
   const body = await getJson('/symbols');
   const sel = document.getElementById('symbol');
   sel.replaceChildren();
+  state.symbols = new Map(body.symbols.map((s) => [s.symbol, s]));
   for (const s of body.symbols) {
     const o = document.createElement('option');
     o.value = o.textContent = s.symbol;
@@ -172,23 +289,58 @@ async function pollCandles() {
   const data = body.bars.map((b) => ({
     time: Math.floor(Date.parse(b.ts) / 1000), open: b.open, high: b.high, low: b.low, close: b.close,
   }));
-  if (data.length) {
-    const p = precisionFor(data[data.length - 1].close);
-    state.precision = p;
-    candles.applyOptions({ priceFormat: { type: 'price', precision: p, minMove: 10 ** -p } });
-  }
+  const info = state.symbols && state.symbols.get(state.symbol);
+  const p = precisionFor(info && info.pip_size);
+  state.precision = p;
+  candles.applyOptions({ priceFormat: { type: 'price', precision: p, minMove: 10 ** -p } });
   const first = dash.candles === 0;
   candles.setData(data);
   dash.candles = data.length;
+  if (data.length) bands.setCandles(data[0].time, data[data.length - 1].close);
   if (first) chart.timeScale().fitContent();
 }
 
 async function pollZones() {
   const q = `symbol=${encodeURIComponent(state.symbol)}&active=true&limit=300`;
-  const body = await getJson(`/zones?${q}`);
-  bands.setZones(body.zones);
+  const { body, fresh } = await getJsonCached(`/zones?${q}`);
+  if (fresh) bands.setZones(body.zones);
   dash.zones = body.zones.length;
   return body;
+}
+
+// The evidence table (GET /symbols/{symbol}/evidence, when the service has it): per source,
+// tests, hold rate at its zones and at controls, and the lift with its interval.
+async function pollEvidence() {
+  const box = document.getElementById('evidence');
+  let body;
+  try {
+    ({ body } = await getJsonCached(`/symbols/${encodeURIComponent(state.symbol)}/evidence`));
+  } catch (e) {
+    box.hidden = true;
+    if (e.status === 404 || e.status === 405) state.noEvidence = true; // not in this build
+    return;
+  }
+  const rows = body.sources || body.evidence || [];
+  const tbody = box.querySelector('tbody');
+  tbody.replaceChildren();
+  const pct = (x) => (typeof x === 'number' ? `${Math.round(100 * x)}%` : '–');
+  const num = (x) => (typeof x === 'number' ? x.toFixed(2) : '–');
+  for (const r of rows) {
+    const tr = document.createElement('tr');
+    const lift = r.lift && typeof r.lift === 'object' ? r.lift : { value: r.lift, low: r.lift_low,
+      high: r.lift_high };
+    const cells = [r.source, r.tests, pct(r.hold_rate ?? r.zone_hold_rate),
+      pct(r.control_hold_rate ?? r.controls_hold_rate),
+      `${num(lift.value ?? lift.estimate)} [${num(lift.low)}, ${num(lift.high)}]`];
+    for (const c of cells) {
+      const td = document.createElement('td');
+      td.textContent = c ?? '–';
+      tr.append(td);
+    }
+    tbody.append(tr);
+  }
+  box.hidden = rows.length === 0;
+  dash.evidence = rows.length;
 }
 
 async function pollTrades() {
@@ -238,6 +390,7 @@ async function poll() {
     await pollCandles();
     const z = await pollZones();
     await pollTrades();
+    if (dash.polls % 12 === 0 && !state.noEvidence) await pollEvidence();
     dash.polls++;
     setStatus(`${state.symbol} · ${dash.candles} bars · ${dash.zones} active zones · ` +
       `as of ${z.as_of || '—'}`);
@@ -247,20 +400,29 @@ async function poll() {
   }
 }
 
+// The legend: only the symbol's enabled sources (GET /symbols' "sources").
 function legend() {
   const ul = document.getElementById('legend');
-  for (const [name, colour] of Object.entries(SOURCE_COLOURS)) {
+  ul.replaceChildren();
+  const info = state.symbols && state.symbols.get(state.symbol);
+  const on = info && Array.isArray(info.sources) ? info.sources : Object.keys(SOURCE_COLOURS);
+  for (const name of on) {
     const li = document.createElement('li');
     const sw = document.createElement('i');
-    sw.style.background = colour;
-    li.append(sw, name);
+    sw.style.background = SOURCE_COLOURS[name] || '#b2b5be';
+    li.append(sw, `${name} (${SOURCE_SHORT[name] || name})`);
     ul.append(li);
   }
+  dash.legend = on;
 }
 
 function restart() {
   clearInterval(state.timer);
   dash.candles = 0;
+  etags.clear();
+  dash.polls = 0;
+  state.noEvidence = false;
+  legend();
   const u = new URL(location.href);
   u.searchParams.set('symbol', state.symbol);
   history.replaceState(null, '', u);
@@ -278,5 +440,4 @@ document.getElementById('limit').addEventListener('change', (e) => {
   restart();
 });
 
-legend();
 loadSymbols().then(restart).catch((e) => setStatus(e.message, true));

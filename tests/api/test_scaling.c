@@ -6,9 +6,12 @@
  *   - each instance serves the symbols routed to it, and the rows land in the shared
  *     tables keyed by symbol;
  *   - trade ids come from one sequence, so they never collide across instances;
- *   - what is NOT partitioned: an instance rebuilds every symbol of the database at start,
- *     so after a restart it also answers for the other's symbols (a stale read copy). The
- *     proxy's routing is what keeps writes of a symbol on one instance.
+ *   - ownership: an instance serves a symbol only while it holds the symbol's lease; the
+ *     other answers 421 naming the owner, also after a restart (it rebuilds only the
+ *     symbols whose lease it could take);
+ *   - split brain: two instances configured to own the same symbol, writes sent to both:
+ *     exactly one acknowledges, the other answers 503/421, nothing diverges; and a paused
+ *     owner whose lease was taken behind its back cannot commit (the fence: 421).
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -90,9 +93,10 @@ Test(scaling, two_instances_with_disjoint_symbols_share_one_database)
 
     cr_assert_eq(zones_status(a, "EURUSD"), 200);
     cr_assert_eq(zones_status(b, "GBPUSD"), 200);
-    /* each knows only what was routed to it */
-    cr_assert_eq(zones_status(a, "GBPUSD"), 404);
-    cr_assert_eq(zones_status(b, "EURUSD"), 404);
+    /* each serves only the symbols whose lease it holds: 421 for the other's */
+    cr_assert_eq(zones_status(a, "GBPUSD"), 421);
+    cr_assert_eq(zones_status(b, "EURUSD"), 421);
+    cr_assert_eq(zones_status(a, "NOSUCH"), 404, "a symbol stored nowhere is still 404");
     cr_assert_eq(harness_sql_long(url, "SELECT count(*) FROM bars WHERE symbol = 'EURUSD'"), 3000);
     cr_assert_eq(harness_sql_long(url, "SELECT count(*) FROM bars WHERE symbol = 'GBPUSD'"), 2000);
     cr_assert_gt(harness_sql_long(url, "SELECT count(DISTINCT symbol) FROM liquidity_levels"), 1);
@@ -122,13 +126,120 @@ Test(scaling, two_instances_with_disjoint_symbols_share_one_database)
     cr_assert(ids[0] > 0 && ids[1] > 0, "a setup should open on each instance");
     cr_assert_neq(ids[0], ids[1]);
 
-    /* restart a: it rebuilds EVERY symbol of the database, the other's included */
+    /* restart a: it rebuilds the symbols whose lease it can take (its own, released by
+     * the stop), not the one b holds */
     app_stop(a);
     a = instance(url);
     cr_assert_eq(zones_status(a, "EURUSD"), 200);
-    cr_assert_eq(zones_status(a, "GBPUSD"), 200, "docs/scaling.md says a restarted instance "
-                                                 "loads all symbols; update it if this changed");
+    cr_assert_eq(zones_status(a, "GBPUSD"), 421);
     app_stop(a);
+    app_stop(b);
+    free(bars);
+}
+
+/* --- split brain ------------------------------------------------------------------------ */
+
+static struct app *owner_of(const char *url, const char *owned, const char *name)
+{
+    struct app_config cfg;
+    harness_config(&cfg, url);
+    snprintf(cfg.owned_symbols, sizeof cfg.owned_symbols, "%s", owned);
+    snprintf(cfg.instance_name, sizeof cfg.instance_name, "%s", name);
+    cfg.handover_idle_ms = 600000; /* both keep receiving writes: no handover in this test */
+    return harness_start(&cfg);
+}
+
+static long post_bars(const struct app *a, const char *symbol, const struct bar *bars,
+                      size_t from, size_t to, char *body, size_t bodylen)
+{
+    char *json = harness_bars_json(symbol, "M15", bars, from, to);
+    struct http_reply r = http_post_json(a, "/bars", json);
+    long st = r.status;
+    snprintf(body, bodylen, "%s", r.body ? r.body : "");
+    if (st == 503)
+        cr_assert_neq(r.retry_after[0], '\0', "a 503 carries Retry-After");
+    http_free(&r);
+    free(json);
+    return st;
+}
+
+static char *zones_body(const struct app *a, const char *symbol)
+{
+    char path[96];
+    snprintf(path, sizeof path, "/zones?symbol=%s&limit=1000", symbol);
+    struct http_reply r = http_get(a, path);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    char *body = strdup(r.body);
+    http_free(&r);
+    return body;
+}
+
+Test(scaling, two_instances_owning_one_symbol_never_both_acknowledge, .timeout = 120)
+{
+    char url[512];
+    harness_db("liq_scaling_split", url, sizeof url);
+    struct app *a = owner_of(url, "EURUSD", "alpha");
+    struct app *b = owner_of(url, "EURUSD, GBPUSD", "beta");
+    size_t n = 0;
+    struct bar *bars = harness_eurusd(&n);
+    /* the same symbol, consecutive batches, sent alternately to both: only the first
+     * writer's lease lets it commit */
+    long ok[2] = {0, 0}, refused[2] = {0, 0}, acked_bars = 0;
+    struct app *who[2] = {a, b};
+    char body[512];
+    for (int i = 0; i < 20; i++) {
+        int w = i % 2;
+        long st = post_bars(who[w], "EURUSD", bars, (size_t)i * 100, (size_t)(i + 1) * 100,
+                            body, sizeof body);
+        if (st == 200) {
+            ok[w]++;
+            json_t *j = json_loads(body, 0, NULL);
+            acked_bars += (long)json_integer_value(json_object_get(j, "accepted"));
+            json_decref(j);
+        } else {
+            cr_assert(st == 421 || st == 503, "batch %d to %s: %ld %s", i, w ? "b" : "a", st,
+                      body);
+            refused[w]++;
+            cr_assert(strstr(body, "alpha#") != NULL, "the refusal names the owner: %s", body);
+        }
+    }
+    cr_assert_eq(ok[0], 10, "a took the lease with the first write and keeps it");
+    cr_assert_eq(ok[1], 0, "b never acknowledges a write of EURUSD");
+    cr_assert_eq(refused[1], 10);
+    /* the database holds what a acknowledged (a's batches only), nothing of b's */
+    cr_assert_eq(harness_sql_long(url, "SELECT count(*) FROM bars WHERE symbol = 'EURUSD'"),
+                 acked_bars);
+    cr_assert_eq(harness_sql_long(url, "SELECT count(DISTINCT token) FROM lease_log "
+                                       "WHERE symbol = 'EURUSD' AND writes > 0"), 1);
+    cr_assert_eq(harness_sql_long(url, "SELECT count(*) FROM lease_log WHERE symbol = "
+                                       "'EURUSD' AND writes > 0 AND owner LIKE 'alpha#%'"), 1);
+
+    /* a stale belief: a's lease is taken over behind its back (as if a had been paused
+     * past the TTL and another instance had taken the symbol); a still believes it owns
+     * EURUSD, but its next write fails the fence inside the transaction: 421, nothing
+     * stored */
+    char *served = zones_body(a, "EURUSD");
+    long before = harness_sql_long(url, "SELECT count(*) FROM bars WHERE symbol = 'EURUSD'");
+    harness_sql_long(url, "UPDATE symbol_leases SET owner = 'intruder#1', "
+                          "token = nextval('lease_token_seq'), "
+                          "expires_at = clock_timestamp() + interval '1 hour' "
+                          "WHERE symbol = 'EURUSD' RETURNING 1");
+    long st = post_bars(a, "EURUSD", bars, 4000, 4100, body, sizeof body);
+    cr_assert_eq(st, 421, "a fenced write is misdirected: %s", body);
+    cr_assert_eq(harness_sql_long(url, "SELECT count(*) FROM bars WHERE symbol = 'EURUSD'"),
+                 before, "the fenced write committed nothing");
+
+    /* nothing diverges: give the symbol back (the intruder goes away), stop a; b takes
+     * EURUSD on its next request, rebuilds it from the database, and answers with the
+     * zones a served before the fenced write */
+    app_stop(a);
+    harness_sql_long(url, "UPDATE symbol_leases SET expires_at = '-infinity' "
+                          "WHERE symbol = 'EURUSD' RETURNING 1");
+    char *rebuilt = zones_body(b, "EURUSD");
+    cr_assert_str_eq(rebuilt, served);
+    cr_assert_eq(post_bars(b, "EURUSD", bars, 2000, 2100, body, sizeof body), 200, "%s", body);
+    free(served);
+    free(rebuilt);
     app_stop(b);
     free(bars);
 }

@@ -4,12 +4,14 @@
  * Each test runs the service in-process on port 0 against its own database.
  */
 #include <criterion/criterion.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "api/decode.h"
 #include "domain/tz.h"
+#include "service/config.h"
 #include "service/tzdb.h"
 #include "tests/support/harness.h"
 
@@ -519,4 +521,48 @@ Test(user_files, delete_symbol_removes_everything_in_one_go, .timeout = 180)
     app_stop(a);
     free(bars);
     g_key = NULL;
+}
+
+/* ---------- the shipped instrument table ---------- */
+
+Test(user_files, round_levels_sit_where_traders_see_them, .timeout = 60)
+{
+    struct app_config cfg;
+    harness_config(&cfg, NULL);
+    char err[256] = "";
+    cr_assert_eq(config_load(&cfg, LIQ_SOURCE_DIR "/config/liquidityd.conf", err, sizeof err), 0,
+                 "%s", err);
+    cfg.port = 0;
+    cfg.params.liquidity_db_persist = 0;
+    struct app *a = harness_start(&cfg);
+    struct {
+        const char *symbol;
+        double price, step;
+    } cases[] = {{"EURUSD", 1.05, 0.005}, {"USDJPY", 145.2, 0.5}, {"XAUUSD", 1905.3, 10.0},
+                 {"XAUUSDm", 1905.3, 10.0}, {"NIFTY", 22480.0, 50.0}};
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        post_ok(a, cases[k].symbol, cases[k].price, 96);
+        char path[128];
+        snprintf(path, sizeof path, "/zones?symbol=%s&source=ROUND&active=all&limit=50",
+                 cases[k].symbol);
+        struct http_reply r = http_get(a, path);
+        cr_assert_eq(r.status, 200, "%s", r.body);
+        json_t *j = http_json(&r);
+        json_t *zones = json_object_get(j, "zones");
+        cr_assert_gt(json_array_size(zones), 0, "%s: no ROUND zone", cases[k].symbol);
+        size_t i;
+        json_t *z;
+        json_array_foreach(zones, i, z)
+        {
+            /* a ROUND level k*step lies inside its zone's band */
+            double lo = json_number_value(json_object_get(z, "price_low"));
+            double hi = json_number_value(json_object_get(z, "price_high"));
+            double k0 = ceil(lo / cases[k].step - 1e-9);
+            cr_assert_leq(k0 * cases[k].step, hi + 1e-9, "%s: band [%g, %g] holds no multiple of %g",
+                          cases[k].symbol, lo, hi, cases[k].step);
+        }
+        json_decref(j);
+        http_free(&r);
+    }
+    app_stop(a);
 }

@@ -6,6 +6,11 @@
 //   - the chart's canvases are drawn (non-zero size, candles loaded from GET /bars),
 //   - at least one zone band is drawn, and the canvas pixel at its centre is not the
 //     background colour,
+//   - it reads at a glance: every band at least MIN_BAND_PX high, labels that overlap
+//     neither each other nor the last-price line, bands that start where their zone was
+//     created (some inside the chart, none before its left edge), a legend of exactly the
+//     symbol's enabled sources,
+//   - the zones poll sends If-None-Match and gets 304s while nothing changes,
 //   - the page raised no JavaScript error and requested nothing outside the service.
 // A screenshot goes to tests/artifacts/dashboard.png (and docs/img/dashboard.png with
 // --update-docs). Exit 0 on success.
@@ -82,6 +87,33 @@ async function openTrade(base) {
   return null;
 }
 
+const MIN_BAND_PX = 6;
+
+/** The "at a glance" rules on what the page reports it drew (window.liqDashboard). */
+function checkGlance(dash, symbols) {
+  const thin = dash.bands.filter((b) => b.height < MIN_BAND_PX - 0.01);
+  if (thin.length) fail(`bands thinner than ${MIN_BAND_PX}px: ${JSON.stringify(thin)}`);
+  const labels = [...dash.labels].sort((a, b) => a.top - b.top);
+  if (labels.length === 0) fail('no zone label drawn');
+  for (let i = 1; i < labels.length; i++) {
+    if (labels[i].top < labels[i - 1].top + labels[i - 1].height) {
+      fail(`labels overprint: ${JSON.stringify([labels[i - 1], labels[i]])}`);
+    }
+  }
+  const y = dash.lastPriceY;
+  const onLine = labels.filter((l) => y !== null && l.top < y && y < l.top + l.height);
+  if (onLine.length) fail(`labels over the last-price line at ${y}: ${JSON.stringify(onLine)}`);
+  if (dash.bands.some((b) => b.x0 < 0)) fail('a band starts left of the chart');
+  if (!dash.bands.some((b) => b.x0 > 0)) fail('every band spans the whole chart: none starts where its zone was created');
+  const on = symbols.symbols.find((s) => s.symbol === 'EURUSD').sources;
+  if (JSON.stringify(dash.legend) !== JSON.stringify(on)) {
+    fail(`legend ${JSON.stringify(dash.legend)} is not the enabled sources ${JSON.stringify(on)}`);
+  }
+  console.log(`dashboard e2e: ${dash.bands.length} bands >= ${MIN_BAND_PX}px, ` +
+    `${labels.length} labels without overlap, legend ${on.length} sources, ` +
+    `${dash.notModified} zone poll(s) answered 304`);
+}
+
 async function main() {
   const { child, base } = await startService();
   let browser;
@@ -110,7 +142,8 @@ async function main() {
     });
     // Every request the page makes must succeed, except /trades in a build without it.
     page.on('response', (r) => {
-      if (r.status() >= 400 && !new URL(r.url()).pathname.startsWith('/trades')) {
+      const p = new URL(r.url()).pathname;
+      if (r.status() >= 400 && !p.startsWith('/trades') && !p.endsWith('/evidence')) {
         pageErrors.push(`${r.status()} for ${r.url()}`);
       }
     });
@@ -129,7 +162,10 @@ async function main() {
       await page.waitForFunction(() => window.liqDashboard.trades >= 1, null, { timeout: 10000 })
         .catch(() => fail('the open trade was not drawn'));
     }
+    await page.waitForFunction(() => window.liqDashboard.notModified >= 1, null,
+      { timeout: 15000 }).catch(() => fail('the zones poll never got a 304 (If-None-Match)'));
     const dash = await page.evaluate(() => window.liqDashboard);
+    checkGlance(dash, (await http(base, 'GET', '/symbols')).json());
     const probe = await page.evaluate(({ ys }) => {
       const canvases = [...document.querySelectorAll('#chart canvas')];
       const sizes = canvases.map((c) => [c.width, c.height]);

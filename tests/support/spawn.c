@@ -125,6 +125,10 @@ void spawn_start(struct spawned *p, const char *const *env, const char *const *a
             dup2(devnull, 1);
         }
         setenv("LIQ_PORT", "0", 1);
+        /* one identity across restarts (port 0 would make each start a new one): a
+         * restarted process takes its predecessor's symbol leases over at once instead
+         * of waiting lease_ttl_ms (docs/scaling.md) */
+        setenv("LIQ_INSTANCE_NAME", "spawned", 0);
         for (size_t i = 0; env && env[i]; i++)
             putenv((char *)env[i]);
         const char *argv[16] = {bin};

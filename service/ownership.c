@@ -1,0 +1,657 @@
+/*
+ * ownership.c - see ownership.h. Eligibility (owned_symbols), the cache of the leases this
+ * instance holds, taking and giving them up (with the rebuild and the freeing of the
+ * symbol's memory), and the renewal thread.
+ *
+ * A lease entry's state moves FREE -> MOVING -> HELD -> MOVING -> FREE; every transition
+ * runs under o->mu (one at a time per instance) and, around the memory work, holds the
+ * entry's rwlock exclusively, so no write of the symbol is in flight while its state is
+ * loaded or freed. Entries are never freed while the instance runs (lock-free lookups).
+ */
+#include "service/ownership.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "service/state.h"
+#include "service/trading.h"
+#include "storage/stores.h"
+
+/* --- owned_symbols --------------------------------------------------------------------- */
+
+uint64_t own_symbol_hash(const char *symbol)
+{
+    uint64_t h = 1469598103934665603ull; /* FNV-1a */
+    for (const char *p = symbol; *p; p++)
+        h = (h ^ (unsigned char)*p) * 1099511628211ull;
+    return h;
+}
+
+static int parse_range(const char *text, struct own_spec *out)
+{
+    unsigned k = 0, n = 0;
+    int used = 0;
+    if (sscanf(text, " %u of %u %n", &k, &n, &used) != 2 || text[used] != '\0')
+        return -1;
+    if (n == 0 || n > 4096 || k >= n)
+        return -1;
+    out->kind = OWN_RANGE;
+    out->k = k;
+    out->n = n;
+    return 0;
+}
+
+static int valid_symbol(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 32)
+        return 0;
+    for (; *s; s++)
+        if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') ||
+              (*s >= '0' && *s <= '9') || *s == '.' || *s == '_' || *s == '-'))
+            return 0;
+    return 1;
+}
+
+int own_spec_parse(const char *text, struct own_spec *out, char *why, size_t whylen)
+{
+    memset(out, 0, sizeof *out);
+    char buf[1024];
+    snprintf(buf, sizeof buf, "%s", text);
+    char *p = buf;
+    while (*p == ' ')
+        p++;
+    if (strcmp(p, "all") == 0 || strcmp(p, "") == 0) {
+        out->kind = OWN_ALL;
+        return 0;
+    }
+    if (strstr(p, " of ") != NULL) {
+        if (parse_range(p, out) == 0)
+            return 0;
+        snprintf(why, whylen, "a hash range is 'K of N' with 0 <= K < N <= 4096, e.g. '0 of 3'");
+        return -1;
+    }
+    out->kind = OWN_LIST;
+    char *save = NULL;
+    for (char *tok = strtok_r(p, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
+        if (!valid_symbol(tok) || out->nlist == OWN_MAX_LIST) {
+            snprintf(why, whylen, "'all', 'K of N' or up to %d symbols (A-Z a-z 0-9 . _ -, "
+                                  "at most 32 characters) separated by commas", OWN_MAX_LIST);
+            return -1;
+        }
+        snprintf(out->list[out->nlist++], sizeof out->list[0], "%s", tok);
+    }
+    return 0;
+}
+
+int own_spec_has(const struct own_spec *spec, const char *symbol)
+{
+    switch (spec->kind) {
+    case OWN_ALL:
+        return 1;
+    case OWN_RANGE:
+        return own_symbol_hash(symbol) % spec->n == spec->k;
+    case OWN_LIST:
+        for (int i = 0; i < spec->nlist; i++)
+            if (strcmp(spec->list[i], symbol) == 0)
+                return 1;
+        return 0;
+    }
+    return 0;
+}
+
+/* --- the lease cache ------------------------------------------------------------------- */
+
+enum { L_FREE, L_MOVING, L_HELD };
+
+struct lease_entry {
+    char symbol[33];
+    atomic_int state;
+    _Atomic int64_t token;
+    _Atomic int64_t last_write_ms;
+    atomic_int wanted;             /* another instance asked for it (renewal says) */
+    atomic_int lost;               /* a fence failed: the renewal thread drops it */
+    atomic_uint_fast64_t seen;     /* the renewal round that last returned it */
+    pthread_rwlock_t rw;           /* writes shared, transitions exclusive */
+};
+
+#define LEASE_SLOTS 8192 /* power of two; lookups probe, entries are never removed */
+
+struct ownership {
+    struct state *st;
+    struct trading *tr;
+    char id[128];
+    pthread_rwlock_t spec_rw;
+    struct own_spec spec;
+    char spec_text[1024];
+    pthread_mutex_t mu;            /* one transition at a time; entry creation */
+    _Atomic(struct lease_entry *) slots[LEASE_SLOTS];
+    atomic_size_t nentries;
+    pthread_t thread;
+    int running;
+    pthread_mutex_t tmu;           /* the thread's sleep */
+    pthread_cond_t tcv;
+    int stop, kicked;
+    atomic_uint_fast64_t round;
+    atomic_uint_fast64_t acquired, released, lost, wants, misdirected, moving;
+};
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static struct lease_entry *entry_find(struct ownership *o, const char *symbol)
+{
+    size_t mask = LEASE_SLOTS - 1;
+    for (size_t i = own_symbol_hash(symbol) & mask, probes = 0; probes < LEASE_SLOTS;
+         i = (i + 1) & mask, probes++) {
+        struct lease_entry *l = atomic_load_explicit(&o->slots[i], memory_order_acquire);
+        if (l == NULL)
+            return NULL;
+        if (strcmp(l->symbol, symbol) == 0)
+            return l;
+    }
+    return NULL;
+}
+
+/* Under o->mu. NULL when out of memory or the table is half full. */
+static struct lease_entry *entry_create(struct ownership *o, const char *symbol)
+{
+    struct lease_entry *l = entry_find(o, symbol);
+    if (l != NULL)
+        return l;
+    if (atomic_load(&o->nentries) >= LEASE_SLOTS / 2 || strlen(symbol) > 32)
+        return NULL;
+    l = calloc(1, sizeof *l);
+    if (l == NULL)
+        return NULL;
+    snprintf(l->symbol, sizeof l->symbol, "%s", symbol);
+    pthread_rwlock_init(&l->rw, NULL);
+    size_t mask = LEASE_SLOTS - 1;
+    size_t i = own_symbol_hash(symbol) & mask;
+    while (atomic_load(&o->slots[i]) != NULL)
+        i = (i + 1) & mask;
+    atomic_store_explicit(&o->slots[i], l, memory_order_release);
+    atomic_fetch_add(&o->nentries, 1);
+    return l;
+}
+
+static int eligible(struct ownership *o, const char *symbol)
+{
+    pthread_rwlock_rdlock(&o->spec_rw);
+    int yes = own_spec_has(&o->spec, symbol);
+    pthread_rwlock_unlock(&o->spec_rw);
+    return yes;
+}
+
+static long ttl_ms(const struct ownership *o)
+{
+    return o->st->cfg.lease_ttl_ms;
+}
+
+static void kick(struct ownership *o)
+{
+    pthread_mutex_lock(&o->tmu);
+    o->kicked = 1;
+    pthread_cond_signal(&o->tcv);
+    pthread_mutex_unlock(&o->tmu);
+}
+
+static void log_lease(struct ownership *o, const char *what, const char *symbol,
+                      int64_t token)
+{
+    const char *level = state_live(o->st)->log_level;
+    if (strcmp(level, "info") != 0 && strcmp(level, "debug") != 0)
+        return;
+    fprintf(stderr, "{\"level\":\"info\",\"msg\":\"lease %s\",\"symbol\":\"%s\",\"token\":%"
+            PRId64 "}\n", what, symbol, token);
+}
+
+/* --- transitions (under o->mu) ---------------------------------------------------------- */
+
+/* Frees the symbol's memory and, with release, gives the lease up in the database. */
+static void drop(struct ownership *o, PGconn *c, struct lease_entry *l, int release)
+{
+    atomic_store(&l->state, L_MOVING);
+    pthread_rwlock_wrlock(&l->rw);
+    trading_drop_symbol(o->tr, l->symbol);
+    state_drop_symbol(o->st, l->symbol);
+    int64_t token = atomic_load(&l->token);
+    if (c != NULL) /* owner and token must match: a lease taken over is left alone */
+        (void)lease_store_release(c, l->symbol, o->id, token);
+    atomic_fetch_add(release ? &o->released : &o->lost, 1);
+    log_lease(o, release ? "released" : "lost", l->symbol, token);
+    atomic_store(&l->token, 0);
+    atomic_store(&l->state, L_FREE);
+    pthread_rwlock_unlock(&l->rw);
+}
+
+/* Rebuilds a freshly leased symbol from the database. 0 or -1. */
+static int load(struct ownership *o, PGconn *c, struct lease_entry *l, int stored)
+{
+    if (!stored)
+        return 0;
+    char err[256];
+    if (state_load_symbol(o->st, c, l->symbol, err, sizeof err) != 0 ||
+        trading_load_symbol(o->tr, c, l->symbol) != 0) {
+        trading_drop_symbol(o->tr, l->symbol);
+        state_drop_symbol(o->st, l->symbol);
+        return -1;
+    }
+    return 0;
+}
+
+static enum own_verdict take_locked(struct ownership *o, const char *symbol,
+                                    enum own_mode mode, char *owner, size_t ownerlen)
+{
+    struct lease_entry *l = entry_find(o, symbol);
+    if (l != NULL && atomic_load(&l->state) == L_HELD)
+        return OWN_OK;
+    PGconn *c = pg_conn();
+    if (c == NULL)
+        return OWN_UNAVAILABLE;
+    struct symbol_row row;
+    int stored = symbols_store_get(c, symbol, &row);
+    if (stored < 0)
+        return OWN_UNAVAILABLE;
+    if (!stored && mode != OWN_INGEST)
+        return OWN_UNKNOWN;
+    l = entry_create(o, symbol);
+    if (l == NULL)
+        return OWN_NOMEM;
+    int64_t token = 0;
+    enum lease_take t = lease_store_take(c, symbol, o->id, ttl_ms(o), &token, owner, ownerlen);
+    if (t == LEASE_ERROR)
+        return OWN_UNAVAILABLE;
+    if (t == LEASE_HELD) {
+        if (mode == OWN_READ)
+            return OWN_MISDIRECTED;
+        atomic_fetch_add(&o->wants, 1);
+        (void)lease_store_want(c, symbol, o->id);
+        return OWN_MOVING;
+    }
+    atomic_store(&l->state, L_MOVING);
+    pthread_rwlock_wrlock(&l->rw);
+    int ok = load(o, c, l, stored) == 0;
+    if (ok) {
+        atomic_store(&l->token, token);
+        atomic_store(&l->lost, 0);
+        atomic_store(&l->wanted, 0);
+        atomic_store(&l->last_write_ms, now_ms());
+        atomic_store(&l->seen, atomic_load(&o->round));
+        atomic_fetch_add(&o->acquired, 1);
+        log_lease(o, "acquired", symbol, token);
+    } else {
+        (void)lease_store_release(c, symbol, o->id, token);
+    }
+    atomic_store(&l->state, ok ? L_HELD : L_FREE);
+    pthread_rwlock_unlock(&l->rw);
+    return ok ? OWN_OK : OWN_UNAVAILABLE;
+}
+
+static enum own_verdict take(struct ownership *o, const char *symbol, enum own_mode mode,
+                             char *owner, size_t ownerlen)
+{
+    pthread_mutex_lock(&o->mu);
+    enum own_verdict v = take_locked(o, symbol, mode, owner, ownerlen);
+    pthread_mutex_unlock(&o->mu);
+    return v;
+}
+
+/* --- requests ---------------------------------------------------------------------------- */
+
+static enum own_verdict misdirected(struct ownership *o, const char *symbol, char *owner,
+                                    size_t ownerlen)
+{
+    atomic_fetch_add(&o->misdirected, 1);
+    PGconn *c = o->st->persist ? pg_conn() : NULL;
+    int live = 0;
+    if (c != NULL && lease_store_owner(c, symbol, owner, ownerlen, &live) > 0 && !live)
+        owner[0] = '\0';
+    return OWN_MISDIRECTED;
+}
+
+static enum own_verdict moving(struct ownership *o)
+{
+    atomic_fetch_add(&o->moving, 1);
+    return OWN_MOVING;
+}
+
+enum own_verdict own_begin(struct ownership *o, const char *symbol, enum own_mode mode,
+                           struct own_claim *cl, char *owner, size_t ownerlen)
+{
+    (void)pg_take_fence_lost(); /* a stale flag of an earlier request on this thread */
+    cl->lease = NULL;
+    cl->token = 0;
+    owner[0] = '\0';
+    if (!eligible(o, symbol))
+        return misdirected(o, symbol, owner, ownerlen);
+    if (!o->st->persist)
+        return OWN_OK;
+    for (int attempt = 0; attempt < 2; attempt++) {
+        struct lease_entry *l = entry_find(o, symbol);
+        int state = l ? atomic_load(&l->state) : L_FREE;
+        if (state == L_MOVING || (l != NULL && atomic_load(&l->lost)))
+            return moving(o);
+        if (state == L_HELD) {
+            pthread_rwlock_rdlock(&l->rw);
+            if (atomic_load(&l->state) == L_HELD && !atomic_load(&l->lost)) {
+                cl->lease = l;
+                cl->token = atomic_load(&l->token);
+                atomic_store(&l->last_write_ms, now_ms());
+                return OWN_OK;
+            }
+            pthread_rwlock_unlock(&l->rw);
+            return moving(o);
+        }
+        enum own_verdict v = take(o, symbol, mode, owner, ownerlen);
+        if (v == OWN_MOVING)
+            return moving(o);
+        if (v != OWN_OK)
+            return v;
+    }
+    return moving(o);
+}
+
+void own_end(struct ownership *o, struct own_claim *cl, int fence_lost)
+{
+    if (cl->lease == NULL)
+        return;
+    if (fence_lost) {
+        atomic_store(&cl->lease->lost, 1);
+        kick(o);
+    }
+    pthread_rwlock_unlock(&cl->lease->rw);
+    cl->lease = NULL;
+}
+
+enum own_verdict own_read(struct ownership *o, const char *symbol, char *owner,
+                          size_t ownerlen)
+{
+    owner[0] = '\0';
+    if (!eligible(o, symbol))
+        return misdirected(o, symbol, owner, ownerlen);
+    if (!o->st->persist)
+        return OWN_OK;
+    struct lease_entry *l = entry_find(o, symbol);
+    int state = l ? atomic_load(&l->state) : L_FREE;
+    if (state == L_HELD && !atomic_load(&l->lost))
+        return OWN_OK;
+    if (state != L_FREE)
+        return moving(o);
+    enum own_verdict v = take(o, symbol, OWN_READ, owner, ownerlen);
+    if (v == OWN_MISDIRECTED)
+        atomic_fetch_add(&o->misdirected, 1);
+    return v;
+}
+
+int own_fence(struct ownership *o, PGconn *c, const struct own_claim *cl)
+{
+    if (cl->lease == NULL)
+        return 0;
+    return lease_store_fence(c, cl->lease->symbol, o->id, cl->token);
+}
+
+/* --- the renewal thread ------------------------------------------------------------------ */
+
+static void on_renewed(void *ctx, const char *symbol, int64_t token, int wanted)
+{
+    struct ownership *o = ctx;
+    struct lease_entry *l = entry_find(o, symbol);
+    if (l == NULL || atomic_load(&l->token) != token)
+        return;
+    atomic_store(&l->seen, atomic_load(&o->round));
+    atomic_store(&l->wanted, wanted);
+}
+
+/* The held entries the database no longer confirms, that are no longer eligible, or that
+ * another instance wants and this one has not written for handover_idle_ms. */
+static void settle(struct ownership *o, PGconn *c, int renewed)
+{
+    int64_t idle = o->st->cfg.handover_idle_ms;
+    for (size_t i = 0; i < LEASE_SLOTS; i++) {
+        struct lease_entry *l = atomic_load_explicit(&o->slots[i], memory_order_acquire);
+        if (l == NULL || atomic_load(&l->state) != L_HELD)
+            continue;
+        pthread_mutex_lock(&o->mu);
+        if (atomic_load(&l->state) == L_HELD) {
+            int gone = atomic_load(&l->lost) || (renewed && atomic_load(&l->seen) != atomic_load(&o->round));
+            int unwanted = !eligible(o, l->symbol);
+            int handover = atomic_load(&l->wanted) &&
+                           now_ms() - atomic_load(&l->last_write_ms) >= idle;
+            if (gone)
+                drop(o, c, l, 0); /* gives it up if it is still ours (expired, not taken) */
+            else if (unwanted || handover)
+                drop(o, c, l, 1);
+        }
+        pthread_mutex_unlock(&o->mu);
+    }
+}
+
+struct eager_ctx {
+    struct ownership *o;
+    int n;
+};
+
+static int take_stored(void *ctx, const struct symbol_row *row)
+{
+    struct eager_ctx *ec = ctx;
+    if (!eligible(ec->o, row->symbol))
+        return 0;
+    char other[160];
+    enum own_verdict v = take(ec->o, row->symbol, OWN_READ, other, sizeof other);
+    ec->n += v == OWN_OK;
+    return v == OWN_NOMEM || v == OWN_UNAVAILABLE ? -1 : 0;
+}
+
+/* Takes every eligible stored symbol whose lease is free. -1 on a database error. */
+static int take_eligible(struct ownership *o, PGconn *c)
+{
+    struct eager_ctx ec = {o, 0};
+    return symbols_store_each(c, take_stored, &ec);
+}
+
+static void tick(struct ownership *o)
+{
+    PGconn *c = pg_conn();
+    if (c == NULL)
+        return;
+    atomic_fetch_add(&o->round, 1);
+    int renewed = lease_store_renew(c, o->id, ttl_ms(o), on_renewed, o) == 0;
+    settle(o, c, renewed);
+    pthread_rwlock_rdlock(&o->spec_rw);
+    int eager = o->spec.kind != OWN_ALL;
+    pthread_rwlock_unlock(&o->spec_rw);
+    if (eager)
+        (void)take_eligible(o, c);
+}
+
+static void *renewal_main(void *arg)
+{
+    struct ownership *o = arg;
+    long period = ttl_ms(o) / 3;
+    pthread_mutex_lock(&o->tmu);
+    while (!o->stop) {
+        struct timespec dl;
+        clock_gettime(CLOCK_REALTIME, &dl);
+        dl.tv_sec += period / 1000;
+        dl.tv_nsec += (period % 1000) * 1000000L;
+        if (dl.tv_nsec >= 1000000000L) {
+            dl.tv_sec++;
+            dl.tv_nsec -= 1000000000L;
+        }
+        while (!o->stop && !o->kicked)
+            if (pthread_cond_timedwait(&o->tcv, &o->tmu, &dl) == ETIMEDOUT)
+                break;
+        o->kicked = 0;
+        if (o->stop)
+            break;
+        pthread_mutex_unlock(&o->tmu);
+        tick(o);
+        pthread_mutex_lock(&o->tmu);
+    }
+    pthread_mutex_unlock(&o->tmu);
+    pg_close_thread();
+    return NULL;
+}
+
+/* --- lifecycle ------------------------------------------------------------------------- */
+
+/* instance_name, else host:port (stable across restarts: a restart takes its own leases
+ * over at once), else host:pid (port 0: a new identity per start), plus a random suffix. */
+static void make_id(struct ownership *o, const char *name, int port)
+{
+    static atomic_uint seq; /* several instances in one process (the tests) */
+    unsigned n = atomic_fetch_add(&seq, 1);
+    char host[64] = "host";
+    (void)gethostname(host, sizeof host - 1);
+    host[sizeof host - 1] = '\0';
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    uint64_t salt = own_symbol_hash(host) ^ ((uint64_t)ts.tv_nsec << 20) ^
+                    ((uint64_t)getpid() << 40) ^ (uint64_t)n;
+    salt &= 0xffffffffffffull;
+    if (name[0] != '\0')
+        snprintf(o->id, sizeof o->id, "%s#%012" PRIx64, name, salt);
+    else if (port != 0)
+        snprintf(o->id, sizeof o->id, "%s:%d#%012" PRIx64, host, port, salt);
+    else
+        snprintf(o->id, sizeof o->id, "%s:pid%d.%u#%012" PRIx64, host, (int)getpid(), n, salt);
+}
+
+struct ownership *own_new(struct state *st, struct trading *tr)
+{
+    struct ownership *o = calloc(1, sizeof *o);
+    if (o == NULL)
+        return NULL;
+    o->st = st;
+    o->tr = tr;
+    char why[160];
+    snprintf(o->spec_text, sizeof o->spec_text, "%s", st->cfg.owned_symbols);
+    if (own_spec_parse(o->spec_text, &o->spec, why, sizeof why) != 0) {
+        free(o);
+        return NULL;
+    }
+    make_id(o, st->cfg.instance_name, st->cfg.port);
+    pthread_rwlock_init(&o->spec_rw, NULL);
+    pthread_mutex_init(&o->mu, NULL);
+    pthread_mutex_init(&o->tmu, NULL);
+    pthread_cond_init(&o->tcv, NULL);
+    return o;
+}
+
+int own_start(struct ownership *o, char *err, size_t errlen)
+{
+    if (!o->st->persist)
+        return 0;
+    PGconn *c = pg_conn();
+    if (c == NULL) {
+        snprintf(err, errlen, "cannot connect to the database");
+        return -1;
+    }
+    int rc = take_eligible(o, c);
+    pg_close_thread();
+    if (rc != 0) {
+        snprintf(err, errlen, "cannot lease and rebuild the stored symbols");
+        return -1;
+    }
+    if (pthread_create(&o->thread, NULL, renewal_main, o) != 0) {
+        snprintf(err, errlen, "cannot start the lease renewal thread");
+        return -1;
+    }
+    o->running = 1;
+    return 0;
+}
+
+void own_free(struct ownership *o)
+{
+    if (o == NULL)
+        return;
+    if (o->running) {
+        pthread_mutex_lock(&o->tmu);
+        o->stop = 1;
+        pthread_cond_signal(&o->tcv);
+        pthread_mutex_unlock(&o->tmu);
+        pthread_join(o->thread, NULL);
+    }
+    PGconn *c = o->st->persist ? pg_conn() : NULL;
+    for (size_t i = 0; i < LEASE_SLOTS; i++) {
+        struct lease_entry *l = atomic_load(&o->slots[i]);
+        if (l == NULL)
+            continue;
+        if (c != NULL && atomic_load(&l->state) == L_HELD)
+            (void)lease_store_release(c, l->symbol, o->id, atomic_load(&l->token));
+        pthread_rwlock_destroy(&l->rw);
+        free(l);
+    }
+    if (c != NULL)
+        pg_close_thread();
+    pthread_rwlock_destroy(&o->spec_rw);
+    pthread_mutex_destroy(&o->mu);
+    pthread_mutex_destroy(&o->tmu);
+    pthread_cond_destroy(&o->tcv);
+    free(o);
+}
+
+int own_reconfigure(struct ownership *o, const char *text)
+{
+    struct own_spec *spec = malloc(sizeof *spec);
+    char why[160];
+    if (spec == NULL || own_spec_parse(text, spec, why, sizeof why) != 0) {
+        free(spec);
+        return -1;
+    }
+    pthread_rwlock_wrlock(&o->spec_rw);
+    o->spec = *spec;
+    snprintf(o->spec_text, sizeof o->spec_text, "%s", text);
+    pthread_rwlock_unlock(&o->spec_rw);
+    free(spec);
+    kick(o);
+    return 0;
+}
+
+/* --- fleet views ------------------------------------------------------------------------- */
+
+const char *own_id(const struct ownership *o)
+{
+    return o->id;
+}
+
+void own_spec_text(struct ownership *o, char *buf, size_t len)
+{
+    pthread_rwlock_rdlock(&o->spec_rw);
+    snprintf(buf, len, "%s", o->spec_text);
+    pthread_rwlock_unlock(&o->spec_rw);
+}
+
+int64_t own_token(struct ownership *o, const char *symbol)
+{
+    struct lease_entry *l = entry_find(o, symbol);
+    return l != NULL && atomic_load(&l->state) == L_HELD ? atomic_load(&l->token) : 0;
+}
+
+void own_counters_get(struct ownership *o, struct own_counters *out)
+{
+    out->acquired = atomic_load(&o->acquired);
+    out->released = atomic_load(&o->released);
+    out->lost = atomic_load(&o->lost);
+    out->handover_requests = atomic_load(&o->wants);
+    out->misdirected = atomic_load(&o->misdirected);
+    out->moving = atomic_load(&o->moving);
+    out->held = 0;
+    for (size_t i = 0; i < LEASE_SLOTS; i++) {
+        struct lease_entry *l = atomic_load(&o->slots[i]);
+        if (l != NULL && atomic_load(&l->state) == L_HELD)
+            out->held++;
+    }
+}
