@@ -102,6 +102,8 @@ static void reply_ingest(struct request *rq, struct reply *rp, enum ingest_statu
     switch (st) {
     case INGEST_OK: {
         json_t *j = ingest_answer((int64_t)r->accepted, (int64_t)r->duplicates);
+        if (j != NULL && r->replaced > 0)
+            json_object_set_new(j, "replaced", json_integer((json_int_t)r->replaced));
         if (j != NULL && b->inconsistent != DECODE_REJECT)
             json_object_set_new(j, "inconsistent", fixed_report(b));
         reply_json(rp, 200, j);
@@ -153,8 +155,15 @@ void bars_post(struct request *rq, struct reply *rp)
                     NULL);
         return;
     }
-    static const char *const csv_keys[] = {"symbol", "timeframe", "tz", "inconsistent", NULL};
-    static const char *const json_keys[] = {NULL};
+    static const char *const csv_keys[] = {"symbol", "timeframe", "tz", "inconsistent",
+                                           "replace", NULL};
+    static const char *const json_keys[] = {"replace", NULL};
+    const char *replace = rq_query(rq, "replace");
+    if (replace != NULL && strcmp(replace, "true") != 0 && strcmp(replace, "false") != 0) {
+        reply_error(rp, 422, "invalid_parameter", "query parameter 'replace' must be true or false",
+                    json_pack("{s:s}", "parameter", "replace"));
+        return;
+    }
     if (rq_query_only(rq, rp, csv ? csv_keys : json_keys) != 0)
         return;
     struct bar_batch b = {.symbol = ""};
@@ -186,7 +195,9 @@ void bars_post(struct request *rq, struct reply *rp)
         struct idem id;
         if (idem_begin(rq, rp, "bars", identity, render_answer, NULL, &id) == 0) {
             struct ingest_result r;
-            enum ingest_status st = state_ingest(&a->st, b.symbol, b.tf, b.bars, b.n, &r);
+            enum ingest_status st = state_ingest_mode(&a->st, b.symbol, b.tf, b.bars, b.n,
+                                                     replace && strcmp(replace, "true") == 0,
+                                                     &r);
             /* order errors name the bar by its position among the decoded bars */
             reply_ingest(rq, rp, st, &r, &b, "index");
             idem_end(rq, rp, &id, st == INGEST_OK);

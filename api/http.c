@@ -73,7 +73,8 @@ static int log_enabled(struct app *a, int rank)
 static void note_database(struct app *a, const struct request *rq, const struct reply *rp)
 {
     int health = rq->route >= 0 && strcmp(ROUTES[rq->route].name, "health") == 0;
-    int down = rp->retry_after > 0 || (health && rp->status == 503 && !atomic_load(&a->draining));
+    int down = (rp->retry_after > 0 && !rp->symbol_moving) ||
+               (health && rp->status == 503 && !atomic_load(&a->draining));
     int up = rp->status >= 200 && rp->status < 300 &&
              (health || (rq->route >= 0 && ROUTES[rq->route].write));
     if (down && atomic_exchange(&a->metrics->db_down, 1) == 0 && log_enabled(a, LOG_ERROR))

@@ -43,6 +43,7 @@ struct reply {
     size_t len;
     const char *content_type;
     int retry_after;           /* > 0: a Retry-After header */
+    int symbol_moving;         /* the 503 is a symbol handover, not the database's state */
     const char *allow;         /* for 405 */
     char etag[40];             /* non-empty: an ETag header (quoted) */
     int max_age;               /* > 0: Cache-Control: max-age=N */

@@ -28,6 +28,7 @@ void reply_moving(struct reply *rp, const struct app *a, const char *symbol,
                 "retry after Retry-After",
                 owner_details(symbol, owner));
     rp->retry_after = state_live((struct state *)&a->st)->retry_after_s;
+    rp->symbol_moving = 1; /* not a database outage (api/http.c note_database) */
 }
 
 int reply_unless_readable(struct request *rq, struct reply *rp, const char *symbol)

@@ -84,3 +84,11 @@ void render_zone_tail(struct textbuf *tb, const struct zone *z)
     render_ts_or_null(tb, z->last_touch_ts);
     textbuf_append(tb, "}", 1);
 }
+
+double render_ratio(double x)
+{
+    if (!isfinite(x))
+        return 0.0;
+    double r = round(x * 1e4) / 1e4;
+    return r == 0.0 ? 0.0 : r; /* no -0 */
+}

@@ -21,6 +21,9 @@ void render_zone_id(struct textbuf *tb, const char *symbol, uint32_t id);
 json_t *render_zone_ref_json(const char *symbol, uint32_t id);
 /* One zone object of the wire format (DESIGN.md section 3); distance from ref_price. */
 void render_zone(struct textbuf *tb, const char *symbol, const struct zone *z, double ref_price);
+/* A ratio (reward/risk, realised R, a strength) as shown: 4 decimals, so the wire says
+ * 2.5933 and not 2.59333333333337. render_ratio(2.59333333333337) == 2.5933. */
+double render_ratio(double x);
 /* render_zone in two halves around the one field that depends on the query, the distance:
  * head ends with "distance":, tail starts with ,"strength". GET /zones caches them per
  * snapshot (api/zones.c) and formats only the distance per request. */

@@ -21,7 +21,8 @@
 static const struct query_param Q_BARS_POST[] = {
     SYMBOL, {.name = "timeframe", .kind = QP_TEXT, .max_len = 8},
     {.name = "tz", .kind = QP_TEXT, .max_len = 64},
-    {.name = "inconsistent", ENUM("reject", "repair", "skip")}, {0}};
+    {.name = "inconsistent", ENUM("reject", "repair", "skip")},
+    {.name = "replace", ENUM("true", "false")}, {0}};
 static const struct query_param Q_ZONES[] = {
     SYMBOL, {.name = "side", ENUM("above", "below")}, PRICE,
     {.name = "min_strength", .kind = QP_NUMBER, .min = 0, .max = 1},

@@ -33,8 +33,9 @@ static json_t *target_json(const char *symbol, const struct target_level *t)
     if (!t->present)
         return json_null();
     return json_pack("{s:f, s:o, s:f, s:f, s:s}", "price", t->price, "zone_id",
-                     render_zone_ref_json(symbol, t->zone_id), "rr", t->rr, "zone_strength",
-                     (double)t->zone_strength, "reason", t->reason);
+                     render_zone_ref_json(symbol, t->zone_id), "rr", render_ratio(t->rr),
+                     "zone_strength", render_ratio((double)t->zone_strength), "reason",
+                     t->reason);
 }
 
 static json_t *legs_json(const struct setup_result *r)

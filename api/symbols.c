@@ -56,6 +56,12 @@ void symbols_delete(struct request *rq, struct reply *rp)
     case DELETE_UNAVAILABLE:
         reply_unavailable(rp, rq->app);
         return;
+    case DELETE_MISDIRECTED:
+        reply_misdirected(rp, s->name, NULL);
+        return;
+    case DELETE_MOVING:
+        reply_moving(rp, rq->app, s->name, NULL);
+        return;
     case DELETE_NOMEM:
         break;
     }

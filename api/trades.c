@@ -82,7 +82,7 @@ static json_t *trade_json(const char *symbol, const struct trade *t)
         render_zone_ref_json(symbol, t->tp1_zone_id), "tp2", t->tp2 > 0 ? json_real(t->tp2) : json_null(),
         "tp2_zone_id", render_zone_ref_json(symbol, t->tp2_zone_id), "remaining_fraction", t->remaining,
         "legs", legs_json(t), "tp1_hit", t->tp1_hit, "tp2_hit", t->tp2_hit, "runner_active",
-        t->runner_active, "realised_r", t->realised_r, "updates", (int)t->updates,
+        t->runner_active, "realised_r", render_ratio(t->realised_r), "updates", (int)t->updates,
         "last_price", t->last_price, "opened_at", ts_json(t->opened_ts), "last_update_at",
         ts_json(t->last_update_ts), "closed_at", closed ? ts_json(t->closed_ts) : json_null(),
         "close_price", closed ? json_real(t->close_price) : json_null(), "close_reason",
@@ -109,7 +109,7 @@ static json_t *update_json(const struct trading_update *u)
                           (json_int_t)t->id, "status",
                           t->status == TRADE_CLOSED ? "closed" : "open", "stop_price", t->stop,
                           "remaining_fraction", t->remaining, "events", events_json(u->symbol, &u->ev),
-                          "duplicate", u->duplicate, "realised_r", t->realised_r,
+                          "duplicate", u->duplicate, "realised_r", render_ratio(t->realised_r),
                           "close_reason", t->status == TRADE_CLOSED
                                               ? json_string(t->close_reason) : json_null());
     return j;

@@ -173,6 +173,49 @@ static void append_zone(struct textbuf *tb, struct zone_snapshot *snap, size_t i
     textbuf_append(tb, tail, strlen(tail));
 }
 
+/* The filter as a key: two requests with the same key get the same answer from one
+ * snapshot. */
+static void filter_key(const struct zone_filter *f, char *key, size_t len)
+{
+    snprintf(key, len, "%d|%.17g|%.17g|%d|%d|%ld", f->side, f->price, f->min_strength,
+             f->source, f->active, f->limit);
+}
+
+/* 1 with the reply made when the snapshot's stored answer is for key. */
+static int reply_stored(struct reply *rp, const struct zone_snapshot *snap, const char *key)
+{
+    const struct snapshot_answer *a =
+        atomic_load_explicit(&((struct zone_snapshot *)snap)->answer, memory_order_acquire);
+    if (a == NULL || strcmp(a->key, key) != 0)
+        return 0;
+    char *body = malloc(a->len ? a->len : 1);
+    if (body == NULL) {
+        reply_oom(rp);
+        return 1;
+    }
+    memcpy(body, a->body, a->len);
+    reply_body(rp, 200, "application/json", body, a->len);
+    return 1;
+}
+
+/* Keeps the answer for key in the snapshot unless one is there already (first wins). */
+static void store_answer(struct zone_snapshot *snap, const char *key, const char *body,
+                         size_t len)
+{
+    if (atomic_load_explicit(&snap->answer, memory_order_relaxed) != NULL)
+        return;
+    struct snapshot_answer *a = malloc(sizeof *a + len);
+    if (a == NULL)
+        return; /* only a cache */
+    snprintf(a->key, sizeof a->key, "%s", key);
+    a->len = len;
+    memcpy(a->body, body, len);
+    struct snapshot_answer *expected = NULL;
+    if (!atomic_compare_exchange_strong_explicit(&snap->answer, &expected, a,
+                                                 memory_order_acq_rel, memory_order_acquire))
+        free(a);
+}
+
 void zones_list(struct request *rq, struct reply *rp)
 {
     struct zone_snapshot *snap = NULL;
@@ -182,6 +225,13 @@ void zones_list(struct request *rq, struct reply *rp)
     struct zone_filter f;
     if (parse_filter(rq, rp, snap, &f) != 0 ||
         reply_not_modified(rq, rp, snap->version, ZONES_MAX_AGE_S)) {
+        snapshot_release(snap);
+        return;
+    }
+    char key[160];
+    filter_key(&f, key, sizeof key);
+    if (reply_stored(rp, snap, key)) {
+        reply_cache(rp, snap->version, ZONES_MAX_AGE_S);
         snapshot_release(snap);
         return;
     }
@@ -213,6 +263,8 @@ void zones_list(struct request *rq, struct reply *rp)
     textbuf_printf(&tb, "],\"count\":%ld,\"as_of\":", written);
     render_ts_or_null(&tb, snap->last_ts);
     textbuf_append(&tb, "}", 1);
+    if (!tb.oom && tb.s != NULL)
+        store_answer(snap, key, tb.s, tb.len);
     uint64_t version = snap->version;
     snapshot_release(snap);
     reply_textbuf(rp, 200, "application/json", &tb);

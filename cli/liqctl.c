@@ -211,6 +211,39 @@ static int call_json(struct client *c, const char *method, const char *path, con
     return rc;
 }
 
+/* Decimals of symbol's prices: one more than its pip's (GET /symbols: EURUSD pip 0.0001
+ * -> 5, USDJPY 0.01 -> 3, NIFTY 0.05 -> 3); -1 when unknown (then %.10g). */
+static int price_decimals(struct client *c, const char *symbol)
+{
+    struct answer a = {0};
+    int d = -1;
+    if (http(c, "GET", "/symbols", NULL, NULL, 0, &a) == EXIT_OK && a.status == 200) {
+        json_t *j = json_loads(a.body.p ? a.body.p : "", 0, NULL);
+        size_t i;
+        json_t *s;
+        json_array_foreach(json_object_get(j, "symbols"), i, s) {
+            const char *name = json_string_value(json_object_get(s, "symbol"));
+            double pip = json_number_value(json_object_get(s, "pip_size"));
+            if (name != NULL && strcmp(name, symbol) == 0 && pip > 0) {
+                d = (int)lround(-log10(pip)) + 1;
+                d = d < 0 ? 0 : (d > 8 ? 8 : d);
+            }
+        }
+        json_decref(j);
+    }
+    free(a.body.p);
+    return d;
+}
+
+/* A price with d decimals (or %.10g when d < 0), right-aligned in width. */
+static void print_price(int width, int d, double v)
+{
+    if (d >= 0)
+        printf("%*.*f", width, d, v);
+    else
+        printf("%*.10g", width, v);
+}
+
 /* --- arguments ------------------------------------------------------------------------ */
 
 struct args {
@@ -470,8 +503,11 @@ static int cmd_zones(struct client *c, struct args *a)
         return rc;
     }
     json_t *zones = json_object_get(j, "zones");
-    printf("%s  price %.10g  %zu zone(s)  as of %s\n", symbol, num(j, "price"),
-           json_array_size(zones), json_string_value(json_object_get(j, "as_of")) ?: "-");
+    int d = price_decimals(c, symbol);
+    printf("%s  price ", symbol);
+    print_price(0, d, num(j, "price"));
+    printf("  %zu zone(s)  as of %s\n", json_array_size(zones),
+           json_string_value(json_object_get(j, "as_of")) ?: "-");
     printf("%-12s %-10s %12s %12s %9s %5s %5s %5s %5s %6s  %s\n", "ID", "ROLE", "LOW", "HIGH",
            "DISTANCE", "STR", "HOLD", "BREAK", "SWEEP", "TESTS", "SOURCES");
     size_t i;
@@ -484,10 +520,12 @@ static int cmd_zones(struct client *c, struct args *a)
             size_t n = strlen(sources);
             snprintf(sources + n, sizeof sources - n, "%s%s", k ? "," : "", json_string_value(s));
         }
-        printf("%-12s %-10s %12.10g %12.10g %9.5g %5.2f %5.2f %5.2f %5.2f %6lld  %s\n",
-               json_string_value(json_object_get(z, "id")),
-               json_string_value(json_object_get(z, "role")), num(z, "price_low"),
-               num(z, "price_high"), num(z, "distance"), num(z, "strength"), num(z, "prob_hold"),
+        printf("%-12s %-10s ", json_string_value(json_object_get(z, "id")),
+               json_string_value(json_object_get(z, "role")));
+        print_price(12, d, num(z, "price_low"));
+        print_price(13, d, num(z, "price_high"));
+        print_price(10, d, num(z, "distance"));
+        printf(" %5.2f %5.2f %5.2f %5.2f %6lld  %s\n", num(z, "strength"), num(z, "prob_hold"),
                num(z, "prob_break"), num(z, "prob_sweep"),
                (long long)json_integer_value(json_object_get(z, "tests")), sources);
     }

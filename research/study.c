@@ -156,7 +156,8 @@ static int sim_metrics(struct study_sim *sm, const struct study_trades *tr,
     for (size_t i = 0; i < tr->n; i++)
         r[i] = tr->v[i].r;
     cal_trade_metrics(r, tr->n, &sm->m);
-    memcpy(by_entry, tr->v, tr->n * sizeof *by_entry);
+    if (tr->n > 0)
+        memcpy(by_entry, tr->v, tr->n * sizeof *by_entry);
     qsort(by_entry, tr->n, sizeof *by_entry, entry_cmp);
     int rc = trade_ci(by_entry, tr->n, NULL, 0, o, &sm->exp_lo, &sm->exp_hi);
     if (rc == 0)
@@ -226,7 +227,8 @@ static int same_entries(struct study *s)
     s->fixed_same.accepted = same.n;
     if (sim_metrics(&s->fixed_same, &same, &s->opts) != 0)
         goto out;
-    memcpy(zs, s->zone_t.v, n * sizeof *zs);
+    if (n > 0)
+        memcpy(zs, s->zone_t.v, n * sizeof *zs);
     qsort(zs, n, sizeof *zs, entry_cmp);
     double d = 0.0;
     for (size_t i = 0; i < n; i++) {

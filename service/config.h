@@ -54,9 +54,10 @@ int config_load(struct app_config *c, const char *path, char *err, size_t errlen
  * retry_after_s and the parameters of setups and trailing (min_liquidity_strength,
  * min_rr_ratio, runner_enabled, runner_min_confidence, weak_liquidity_factor,
  * transition_buffer_factor, default_buffer_pips, fallback_stop_pips,
- * liquidity_learning_enabled). Copies them from src into dst and leaves everything else
- * (port, threads, database, limits, the zone engine's parameters, instruments) as dst has
- * it: those shape state built since the start, so they change only with a restart.
+ * liquidity_learning_enabled) and owned_symbols (a handover: service/ownership.h). Copies
+ * them from src into dst and leaves everything else (port, threads, database, limits, the
+ * zone engine's parameters, instruments) as dst has it: those shape state built since the
+ * start, so they change only with a restart.
  * Returns how many live settings changed; names[] (may be NULL) gets their keys.
  */
 int config_apply_live(struct app_config *dst, const struct app_config *src,

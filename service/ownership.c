@@ -425,7 +425,8 @@ static void settle(struct ownership *o, PGconn *c, int renewed)
             continue;
         pthread_mutex_lock(&o->mu);
         if (atomic_load(&l->state) == L_HELD) {
-            int gone = atomic_load(&l->lost) || (renewed && atomic_load(&l->seen) != atomic_load(&o->round));
+            uint64_t round = atomic_load(&o->round);
+            int gone = atomic_load(&l->lost) || (renewed && atomic_load(&l->seen) != round);
             int unwanted = !eligible(o, l->symbol);
             int handover = atomic_load(&l->wanted) &&
                            now_ms() - atomic_load(&l->last_write_ms) >= idle;

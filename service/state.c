@@ -94,6 +94,7 @@ static struct zone_snapshot *snapshot_build(const struct engine *e, int64_t firs
     for (size_t i = 0; i < n; i++)
         atomic_init(&snap->json[i], NULL);
     atomic_init(&snap->refs, 1);
+    atomic_init(&snap->answer, NULL);
     snap->first_ts = first_ts;
     snap->last_ts = engine_last_ts(e);
     snap->last_close = engine_last_close(e);
@@ -123,6 +124,7 @@ void snapshot_release(struct zone_snapshot *snap)
         return;
     for (size_t i = 0; i < snap->n; i++)
         free(atomic_load_explicit(&snap->json[i], memory_order_relaxed));
+    free(atomic_load_explicit(&snap->answer, memory_order_relaxed));
     free(snap);
 }
 
@@ -249,11 +251,34 @@ static int symbol_renew(struct state *st, struct symbol_state *s, enum timeframe
     return 0;
 }
 
+static enum delete_status delete_owned(struct state *st, struct symbol_state *s,
+                                       const struct delete_hooks *h, int force,
+                                       struct symbol_deleted *out, const struct own_claim *cl);
+
 enum delete_status state_delete_symbol(struct state *st, struct symbol_state *s,
                                        const struct delete_hooks *h, int force,
                                        struct symbol_deleted *out)
 {
     memset(out, 0, sizeof *out);
+    struct own_claim cl;
+    char owner[160];
+    enum own_verdict v = own_begin(st->own, s->name, OWN_WRITE, &cl, owner, sizeof owner);
+    if (v == OWN_MISDIRECTED)
+        return DELETE_MISDIRECTED;
+    if (v == OWN_MOVING)
+        return DELETE_MOVING;
+    if (v != OWN_OK && v != OWN_UNKNOWN)
+        return v == OWN_NOMEM ? DELETE_NOMEM : DELETE_UNAVAILABLE;
+    enum delete_status rc = delete_owned(st, s, h, force, out, &cl);
+    int lost = pg_take_fence_lost();
+    own_end(st->own, &cl, lost);
+    return lost && rc == DELETE_UNAVAILABLE ? DELETE_MISDIRECTED : rc;
+}
+
+static enum delete_status delete_owned(struct state *st, struct symbol_state *s,
+                                       const struct delete_hooks *h, int force,
+                                       struct symbol_deleted *out, const struct own_claim *cl)
+{
     pthread_mutex_lock(&s->write_lock);
     enum delete_status rc = DELETE_OK;
     long open = h->open_trades(h->ctx, s->name);
@@ -266,7 +291,7 @@ enum delete_status state_delete_symbol(struct state *st, struct symbol_state *s,
         long counts[4] = {0};
         PGconn *c = pg_conn();
         if (c == NULL || pg_command(c, "BEGIN") != 0 ||
-            symbols_store_delete(c, s->name, counts) != 0 ||
+            symbols_store_delete(c, s->name, counts) != 0 || own_fence(st->own, c, cl) != 0 ||
             idem_before_commit(c, counts[0], 0) != 0 || pg_command(c, "COMMIT") != 0) {
             if (c != NULL)
                 PQclear(PQexec(c, "ROLLBACK"));
@@ -459,7 +484,8 @@ static enum ingest_status apply_and_commit(struct state *st, struct symbol_state
         /* the request's Idempotency-Key, if any, commits with the bars (api/idempotency.h) */
         /* the lease fence last: its row lock is held for the shortest time */
         if (rc != 0 || zone_events_store_insert(c, s->name, ev.v, ev.n) != 0 ||
-            own_fence(st->own, c, cl) != 0 || idem_before_commit(c, (int64_t)n, (int64_t)duplicates) != 0 ||
+            own_fence(st->own, c, cl) != 0 ||
+            idem_before_commit(c, (int64_t)n, (int64_t)duplicates) != 0 ||
             pg_command(c, "COMMIT") != 0)
             goto fail;
         s->persisted = 1;
@@ -485,10 +511,107 @@ fail:
 
 static enum ingest_status ingest_owned(struct state *st, const char *symbol,
                                        enum timeframe tf, const struct bar *bars, size_t n,
-                                       struct ingest_result *out, const struct own_claim *cl);
+                                       int replace, struct ingest_result *out,
+                                       const struct own_claim *cl);
+
+/* INGEST_OK when bars are strictly ascending, else INGEST_INVALID naming the first that
+ * is not (a replace has no stored bars to classify against). */
+static enum ingest_status ascending(const struct bar *bars, size_t n, struct ingest_result *out)
+{
+    for (size_t i = 1; i < n; i++) {
+        if (bars[i].ts <= bars[i - 1].ts) {
+            out->errors[0] = (struct ingest_item_error){i, "not after the previous bar"};
+            out->nerrors = 1;
+            return INGEST_INVALID;
+        }
+    }
+    return INGEST_OK;
+}
+
+/* All zones of e as pointers (malloc'd), for rewriting liquidity_levels after a replace. */
+static const struct zone **all_zones(const struct engine *e, size_t *n)
+{
+    *n = engine_zone_count(e);
+    const struct zone **v = malloc((*n ? *n : 1) * sizeof *v);
+    if (v != NULL)
+        for (size_t i = 0; i < *n; i++)
+            v[i] = engine_zone_sorted(e, i);
+    return v;
+}
+
+/*
+ * The replace of a corrected file: the stored bars from bars[0].ts on give way to bars
+ * (ascending); the engine is rebuilt from the first bar over the kept prefix and the new
+ * bars, and, with persistence, the bars from that ts, every zone row and zone event of the
+ * symbol are rewritten in one transaction. Under s->write_lock. On failure nothing changed.
+ */
+static enum ingest_status replace_and_commit(struct state *st, struct symbol_state *s,
+                                             const struct bar *bars, size_t n,
+                                             const struct own_claim *cl,
+                                             struct ingest_result *out)
+{
+    size_t cut = 0;
+    while (cut < s->nlog && s->log[cut].ts < bars[0].ts)
+        cut++;
+    struct engine *e = engine_for(st, s->name, s->pip, s->tf);
+    struct zone_events ev = {0};
+    if (e == NULL)
+        return INGEST_NOMEM;
+    enum ingest_status rc = INGEST_NOMEM;
+    for (size_t i = 0; i < cut + n; i++) {
+        const struct bar *b = i < cut ? &s->log[i] : &bars[i - cut];
+        if (engine_push(e, b, st->persist ? &ev : NULL) == PUSH_NOMEM)
+            goto out;
+    }
+    long gone = (long)(s->nlog - cut);
+    if (st->persist) {
+        rc = INGEST_UNAVAILABLE;
+        PGconn *c = pg_conn();
+        size_t nz = 0;
+        const struct zone **zones = c ? all_zones(e, &nz) : NULL;
+        int bad = zones == NULL || pg_command(c, "BEGIN") != 0 ||
+                  bars_store_delete_from(c, s->name, bars[0].ts, &gone) != 0 ||
+                  bars_store_insert(c, s->name, s->tf, bars, n) != 0 ||
+                  zones_store_upsert(c, s->name, zones, nz) != 0 ||
+                  zone_events_store_insert(c, s->name, ev.v, ev.n) != 0 ||
+                  own_fence(st->own, c, cl) != 0 ||
+                  idem_before_commit(c, (int64_t)n, 0) != 0 || pg_command(c, "COMMIT") != 0;
+        free(zones);
+        if (bad) {
+            if (c != NULL)
+                PQclear(PQexec(c, "ROLLBACK"));
+            goto out;
+        }
+    }
+    /* committed: memory follows (the log keeps its prefix, then the new bars) */
+    size_t keep = s->nlog;
+    s->nlog = cut;
+    if (log_append(s, bars, n) != 0) {
+        s->nlog = keep; /* the rows are committed: the next start rebuilds them */
+        rc = INGEST_NOMEM;
+        goto out;
+    }
+    engine_free(s->eng);
+    s->eng = e;
+    e = NULL;
+    out->accepted = n;
+    out->replaced = (size_t)gone;
+    rc = INGEST_OK;
+out:
+    zone_events_free(&ev);
+    engine_free(e);
+    return rc;
+}
 
 enum ingest_status state_ingest(struct state *st, const char *symbol, enum timeframe tf,
                                 const struct bar *bars, size_t n, struct ingest_result *out)
+{
+    return state_ingest_mode(st, symbol, tf, bars, n, 0, out);
+}
+
+enum ingest_status state_ingest_mode(struct state *st, const char *symbol, enum timeframe tf,
+                                     const struct bar *bars, size_t n, int replace,
+                                     struct ingest_result *out)
 {
     memset(out, 0, sizeof *out);
     if (n == 0)
@@ -501,7 +624,7 @@ enum ingest_status state_ingest(struct state *st, const char *symbol, enum timef
                : v == OWN_NOMEM     ? INGEST_NOMEM
                : v == OWN_MOVING    ? INGEST_MOVING
                                     : INGEST_UNAVAILABLE;
-    enum ingest_status rc = ingest_owned(st, symbol, tf, bars, n, out, &cl);
+    enum ingest_status rc = ingest_owned(st, symbol, tf, bars, n, replace, out, &cl);
     int lost = pg_take_fence_lost();
     own_end(st->own, &cl, lost);
     if (lost && rc == INGEST_UNAVAILABLE)
@@ -511,7 +634,8 @@ enum ingest_status state_ingest(struct state *st, const char *symbol, enum timef
 
 static enum ingest_status ingest_owned(struct state *st, const char *symbol,
                                        enum timeframe tf, const struct bar *bars, size_t n,
-                                       struct ingest_result *out, const struct own_claim *cl)
+                                       int replace, struct ingest_result *out,
+                                       const struct own_claim *cl)
 {
     enum ingest_status why = INGEST_NOMEM;
     struct symbol_state *s = symbol_get_or_create(st, symbol, tf, bars[0].close, &why);
@@ -538,6 +662,21 @@ static enum ingest_status ingest_owned(struct state *st, const char *symbol,
     }
     size_t nfresh = 0;
     enum ingest_status rc = rescale_unfed(st, s, bars[0].close);
+    if (rc == INGEST_OK && replace && s->nlog > 0 && bars[0].ts <= s->log[s->nlog - 1].ts) {
+        rc = ascending(bars, n, out);
+        if (rc == INGEST_OK) {
+            uint64_t t0 = write_metrics_now_ns();
+            rc = replace_and_commit(st, s, bars, n, cl, out);
+            write_metrics_observe(write_metrics_now_ns() - t0, rc == INGEST_OK);
+        }
+        if (rc == INGEST_OK) {
+            atomic_fetch_add(&st->bars_ingested, n);
+            publish(s);
+        }
+        pthread_mutex_unlock(&s->write_lock);
+        free(fresh);
+        return rc;
+    }
     if (rc == INGEST_OK)
         rc = classify(s, bars, n, fresh, &nfresh, out);
     if (rc == INGEST_OK && nfresh > 0) {

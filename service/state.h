@@ -24,6 +24,12 @@
 #include "service/config.h"
 #include "storage/pg.h"
 
+struct snapshot_answer {
+    char key[160];   /* the normalised query */
+    size_t len;
+    char body[];
+};
+
 struct zone_snapshot {
     atomic_int refs;
     /* changes with every publish and across restarts: GET /zones' ETag */
@@ -36,6 +42,10 @@ struct zone_snapshot {
     /* json[i]: zones[i] rendered by GET /zones on first use ("head\0tail", api/zones.c),
      * installed with a compare-and-swap, freed with the snapshot */
     _Atomic(char *) *json;
+    /* the last GET /zones answer rendered from this snapshot and the query it answered
+     * (api/zones.c): a poll repeating that query is a copy; installed once, freed with the
+     * snapshot */
+    _Atomic(struct snapshot_answer *) answer;
     struct zone zones[]; /* live zones (active and inactive), sorted by price */
 };
 
@@ -120,6 +130,7 @@ struct ingest_item_error {
 
 struct ingest_result {
     size_t accepted, duplicates;
+    size_t replaced;     /* stored bars a replace removed */
     struct ingest_item_error errors[16];
     size_t nerrors;      /* may exceed 16: only the first 16 are kept */
     char message[160];
@@ -134,12 +145,24 @@ struct ingest_result {
  */
 enum ingest_status state_ingest(struct state *st, const char *symbol, enum timeframe tf,
                                 const struct bar *bars, size_t n, struct ingest_result *out);
+/*
+ * state_ingest, or with replace != 0 (POST /bars?replace=true, a corrected file): when
+ * bars start at or before the last stored bar, the stored bars from bars[0].ts on are
+ * replaced by bars (strictly ascending), the zone engine is rebuilt from there and the
+ * symbol's bars, zones and zone events are rewritten in one transaction;
+ * out->replaced says how many stored bars went. Otherwise as state_ingest.
+ */
+enum ingest_status state_ingest_mode(struct state *st, const char *symbol, enum timeframe tf,
+                                     const struct bar *bars, size_t n, int replace,
+                                     struct ingest_result *out);
 
 enum delete_status {
     DELETE_OK,
     DELETE_OPEN_TRADES,  /* open trades and no force: nothing changed (409) */
     DELETE_UNAVAILABLE,  /* the database could not commit: nothing changed (503) */
     DELETE_NOMEM,
+    DELETE_MISDIRECTED,  /* another instance owns the symbol (421): nothing changed */
+    DELETE_MOVING,       /* the symbol is being handed over (503): nothing changed */
 };
 
 /* What DELETE /symbols/{symbol} removed (trades: the open ones when refused). */

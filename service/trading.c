@@ -726,7 +726,7 @@ size_t trading_open_count(struct trading *tr)
     return n;
 }
 
-/* --- a symbol taken over or given up (service/ownership.c) ---------------------------------------------------------------- */
+/* --- a symbol taken over or given up (service/ownership.c) ------------------------------ */
 
 static int load_trade(void *ctx, const char *symbol, const struct trade *t)
 {

@@ -40,6 +40,19 @@ int symbols_store_get(PGconn *c, const char *symbol, struct symbol_row *out)
     return rc;
 }
 
+int bars_store_delete_from(PGconn *c, const char *symbol, int64_t ts, long *bars)
+{
+    char from[40];
+    pg_format_ts(ts, from);
+    const char *v[2] = {symbol, from};
+    PGresult *r = pg_exec(c, "bars_replace_from", 2, v);
+    if (r == NULL)
+        return -1;
+    *bars = (long)pg_get_int64(r, 0, 0);
+    PQclear(r);
+    return 0;
+}
+
 int symbols_store_delete(PGconn *c, const char *symbol, long counts[4])
 {
     const char *v[1] = {symbol};

@@ -22,6 +22,13 @@ const char COPY_ZONE_EVENTS[] =
 const struct pg_stmt STORE_STATEMENTS[] = {
     /* DELETE /symbols/{symbol}: every row of the symbol in one statement (foreign keys are
      * checked at its end, when all are gone); the counts say what went */
+    /* POST /bars?replace=true: the bars from $2 on, and every zone row of the symbol
+     * (rewritten from the rebuilt engine in the same transaction) */
+    {"bars_replace_from",
+     "WITH b AS (DELETE FROM bars WHERE symbol = $1 AND ts >= $2 RETURNING 1), "
+     "l AS (DELETE FROM liquidity_levels WHERE symbol = $1 RETURNING 1), "
+     "e AS (DELETE FROM zone_events WHERE symbol = $1 RETURNING 1) "
+     "SELECT (SELECT count(*) FROM b), (SELECT count(*) FROM l) + (SELECT count(*) FROM e)"},
     {"symbol_delete",
      "WITH b AS (DELETE FROM bars WHERE symbol = $1 RETURNING 1), "
      "l AS (DELETE FROM liquidity_levels WHERE symbol = $1 RETURNING 1), "

@@ -37,6 +37,9 @@ struct symbol_row {
 };
 
 int symbols_store_insert(PGconn *c, const struct symbol_row *s);
+/* Deletes the bars of symbol from ts on and all its zone rows (liquidity_levels,
+ * zone_events), for a replace that rewrites them; *bars gets how many bars went. */
+int bars_store_delete_from(PGconn *c, const char *symbol, int64_t ts, long *bars);
 /* Deletes every row of symbol (bars, zones and their events, trades with their decisions
  * and events, learner statistics, reports, the symbols row) in one statement; counts[]
  * gets the bars, zones, trades and all other rows removed. */

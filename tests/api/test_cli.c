@@ -125,7 +125,15 @@ Test(cli, zones_prints_a_table_sorted_by_distance)
     cr_assert_eq(import_eurusd(a).code, 0);
     struct run r = liqctl(a, NULL, "zones EURUSD --price 1.05 --limit 5");
     cr_assert_eq(r.code, 0, "%s", r.err);
-    cr_assert(strstr(r.out, "EURUSD  price 1.05  5 zone(s)") != NULL, "%s", r.out);
+    cr_assert(strstr(r.out, "EURUSD  price 1.05000  5 zone(s)") != NULL, "%s", r.out);
+    /* prices in the instrument's precision: EURUSD pip 0.0001 -> 5 decimals */
+    const char *row = strstr(r.out, "\nEURUSD:");
+    cr_assert_not_null(row, "%s", r.out);
+    double lo = 0;
+    char lo_text[32] = "";
+    cr_assert_eq(sscanf(row + 1, "%*s %*s %31s", lo_text), 1, "%s", row);
+    cr_assert_eq(sscanf(lo_text, "%lf", &lo), 1);
+    cr_assert(strchr(lo_text, '.') != NULL && strlen(strchr(lo_text, '.') + 1) == 5, "%s", row);
     cr_assert(strstr(r.out, "ID ") != NULL && strstr(r.out, "SOURCES") != NULL, "%s", r.out);
     int rows = 0;
     for (const char *p = r.out; (p = strstr(p, "\nEURUSD:")) != NULL; p++)

@@ -20,6 +20,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "service/ownership.h"
 #include "storage/migrate.h"
 #include "storage/pg.h"
 #include "tests/support/harness.h"
@@ -241,5 +242,104 @@ Test(scaling, two_instances_owning_one_symbol_never_both_acknowledge, .timeout =
     free(served);
     free(rebuilt);
     app_stop(b);
+    free(bars);
+}
+
+/* --- handover by SIGHUP ------------------------------------------------------------------ */
+
+static struct app_config reload_cfg(const char *url, const char *owned)
+{
+    struct app_config cfg;
+    harness_config(&cfg, url);
+    snprintf(cfg.owned_symbols, sizeof cfg.owned_symbols, "%s", owned);
+    return cfg;
+}
+
+Test(scaling, sighup_hands_a_symbol_over_with_no_2xx_in_between, .timeout = 120)
+{
+    char url[512];
+    harness_db("liq_scaling_sighup", url, sizeof url);
+    struct app *a = owner_of(url, "EURUSD, GBPUSD", "alpha");
+    struct app *b = owner_of(url, "USDJPY", "beta");
+    size_t n = 0;
+    struct bar *bars = harness_eurusd(&n);
+    char body[512];
+    cr_assert_eq(post_bars(a, "EURUSD", bars, 0, 1000, body, sizeof body), 200, "%s", body);
+    cr_assert_eq(post_bars(b, "EURUSD", bars, 1000, 1100, body, sizeof body), 421, "%s", body);
+    cr_assert(strstr(body, "alpha#") != NULL, "421 names the owner: %s", body);
+    char *served = zones_body(a, "EURUSD");
+
+    /* SIGHUP on a: EURUSD is no longer its own - refused at once, lease given up */
+    struct app_config cfg = reload_cfg(url, "GBPUSD");
+    cr_assert_gt(app_reload(a, &cfg, NULL, 0), 0);
+    cr_assert_eq(post_bars(a, "EURUSD", bars, 1000, 1100, body, sizeof body), 421, "%s", body);
+    /* SIGHUP on b: EURUSD is now its own; it takes the lease once a released it and
+     * rebuilds it. Until then 503; a never acknowledges again */
+    cfg = reload_cfg(url, "USDJPY, EURUSD");
+    cr_assert_gt(app_reload(b, &cfg, NULL, 0), 0);
+    long st = 0;
+    int moving = 0;
+    for (int i = 0; i < 400 && st != 200; i++) {
+        st = post_bars(b, "EURUSD", bars, 1000, 1100, body, sizeof body);
+        cr_assert(st == 200 || st == 503, "b during the handover: %ld %s", st, body);
+        moving += st == 503;
+        cr_assert_eq(post_bars(a, "EURUSD", bars, 1000, 1100, body, sizeof body), 421);
+        if (st != 200)
+            usleep(50000);
+    }
+    cr_assert_eq(st, 200, "b never took EURUSD over");
+    cr_log_info("handover: %d answers of 503 before b wrote", moving);
+    cr_assert_eq(harness_sql_long(url, "SELECT count(*) FROM bars WHERE symbol = 'EURUSD'"),
+                 1100);
+    cr_assert_eq(harness_sql_long(url, "SELECT count(*) FROM lease_log WHERE symbol = "
+                                       "'EURUSD' AND writes > 0"), 2);
+    cr_assert_eq(harness_sql_long(url, "SELECT count(*) FROM lease_log a JOIN lease_log b "
+                                       "ON a.symbol = b.symbol AND a.token < b.token "
+                                       "WHERE a.symbol = 'EURUSD' AND a.writes > 0 AND "
+                                       "b.writes > 0 AND a.last_write_at >= b.first_write_at"),
+                 0, "the two owners' writes do not overlap");
+    char *after = zones_body(b, "EURUSD");
+    app_stop(b);
+    app_stop(a);
+    /* nothing diverged: a clean instance fed the same two batches answers what a served
+     * before the handover and what b serves after it */
+    harness_db("liq_scaling_sighup_replay", url, sizeof url);
+    struct app *c = owner_of(url, "all", "gamma");
+    cr_assert_eq(post_bars(c, "EURUSD", bars, 0, 1000, body, sizeof body), 200, "%s", body);
+    char *replayed = zones_body(c, "EURUSD");
+    cr_assert_str_eq(replayed, served);
+    free(replayed);
+    cr_assert_eq(post_bars(c, "EURUSD", bars, 1000, 1100, body, sizeof body), 200, "%s", body);
+    replayed = zones_body(c, "EURUSD");
+    cr_assert_str_eq(replayed, after);
+    app_stop(c);
+    free(replayed);
+    free(after);
+    free(served);
+    free(bars);
+}
+
+Test(scaling, a_hash_range_owns_its_share_and_answers_421_for_the_rest)
+{
+    char url[512];
+    harness_db("liq_scaling_range", url, sizeof url);
+    struct app *zero = owner_of(url, "0 of 2", "zero");
+    struct app *one = owner_of(url, "1 of 2", "one");
+    const char *sym[4] = {"EURUSD", "GBPUSD", "USDJPY", "AUDUSD"};
+    size_t n = 0;
+    struct bar *bars = harness_eurusd(&n);
+    char body[512];
+    int each[2] = {0, 0};
+    for (int i = 0; i < 4; i++) {
+        int k = (int)(own_symbol_hash(sym[i]) % 2);
+        each[k]++;
+        struct app *owner = k ? one : zero, *other = k ? zero : one;
+        cr_assert_eq(post_bars(other, sym[i], bars, 0, 200, body, sizeof body), 421, "%s", body);
+        cr_assert_eq(post_bars(owner, sym[i], bars, 0, 200, body, sizeof body), 200, "%s", body);
+        cr_assert_eq(zones_status(other, sym[i]), 421);
+    }
+    cr_assert(each[0] > 0 && each[1] > 0, "the four symbols fall in both halves");
+    app_stop(zero);
+    app_stop(one);
     free(bars);
 }

@@ -408,6 +408,10 @@ Test(user_files, zones_answer_304_while_unchanged, .timeout = 60)
         http_free(&other);
         http_free(&r);
     }
+    /* the stored answer serves only its own query */
+    struct http_reply three = http_get(a, "/zones?symbol=EURUSD&limit=3");
+    cr_assert_not_null(strstr(three.body, "\"count\":3,"), "%s", three.body);
+    http_free(&three);
     /* a new bar is a new snapshot: the old ETag gets the new zones */
     struct http_reply r = http_get(a, paths[0]);
     char inm[96];
@@ -565,4 +569,90 @@ Test(user_files, round_levels_sit_where_traders_see_them, .timeout = 60)
         http_free(&r);
     }
     app_stop(a);
+}
+
+/* the answer of path with every "from" replaced by "to" (malloc'd) */
+static char *body_renamed(const struct app *a, const char *path, const char *from,
+                          const char *to)
+{
+    struct http_reply r = http_get(a, path);
+    cr_assert_eq(r.status, 200, "%s: %s", path, r.body);
+    size_t cap = r.len * 2 + 16, n = 0;
+    char *out = malloc(cap);
+    cr_assert_not_null(out);
+    for (const char *p = r.body; *p;) {
+        if (strncmp(p, from, strlen(from)) == 0) {
+            n += (size_t)snprintf(out + n, cap - n, "%s", to);
+            p += strlen(from);
+        } else {
+            out[n++] = *p++;
+        }
+    }
+    out[n] = '\0';
+    http_free(&r);
+    return out;
+}
+
+Test(user_files, a_corrected_file_replaces_bars_and_rebuilds_zones, .timeout = 180)
+{
+    char url[512];
+    harness_db("liq_t_replace", url, sizeof url);
+    struct app_config cfg;
+    harness_config(&cfg, url);
+    struct app *a = harness_start(&cfg);
+    size_t n = 0;
+    struct bar *bars = harness_eurusd(&n);
+    char *j = harness_bars_json("EURUSD", "M15", bars, 0, 2000);
+    struct http_reply r = http_post_json(a, "/bars", j);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    http_free(&r);
+    free(j);
+    /* the correction: bar 1700's high was wrong, and the file goes on to bar 2099 */
+    bars[1700].high += 0.0040;
+    j = harness_bars_json("EURUSD", "M15", bars, 1500, 2100);
+    r = http_post_json(a, "/bars?replace=true", j);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    cr_assert_str_eq(r.body, "{\"accepted\":600,\"duplicates\":0,\"replaced\":500}");
+    http_free(&r);
+    free(j);
+    cr_assert_eq(harness_sql_long(url, "SELECT count(*) FROM bars WHERE symbol = 'EURUSD'"),
+                 2100);
+    char sql[200];
+    snprintf(sql, sizeof sql, "SELECT round(high * 100000) FROM bars WHERE symbol = 'EURUSD' "
+             "AND ts = to_timestamp(%lld)", (long long)bars[1700].ts);
+    cr_assert_eq(harness_sql_long(url, sql), (long)llround(bars[1700].high * 100000));
+    /* the zones are those of the corrected year fed from scratch (EURUSD.fix: same pip) */
+    j = harness_bars_json("EURUSD.fix", "M15", bars, 0, 2100);
+    r = http_post_json(a, "/bars", j);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    http_free(&r);
+    free(j);
+    const char *q = "/zones?symbol=%s&active=all&limit=10000";
+    char p1[96], p2[96];
+    snprintf(p1, sizeof p1, q, "EURUSD");
+    snprintf(p2, sizeof p2, q, "EURUSD.fix");
+    char *replaced = body_renamed(a, p1, "\"EURUSD", "\"X");
+    char *fresh = body_renamed(a, p2, "\"EURUSD.fix", "\"X");
+    cr_assert_str_eq(replaced, fresh);
+    app_stop(a);
+    /* and the database holds them: a restart rebuilds the same zones */
+    a = harness_start(&cfg);
+    char *restarted = body_renamed(a, p1, "\"EURUSD", "\"X");
+    cr_assert_str_eq(restarted, replaced);
+    cr_assert_gt(harness_sql_long(url, "SELECT count(*) FROM zone_events WHERE symbol = 'EURUSD'"),
+                 0);
+    /* out of order inside a replace is refused and changes nothing */
+    struct bar two[2] = {bars[1900], bars[1899]};
+    j = harness_bars_json("EURUSD", "M15", two, 0, 2);
+    r = http_post_json(a, "/bars?replace=true", j);
+    cr_assert_eq(r.status, 422, "%s", r.body);
+    http_free(&r);
+    free(j);
+    cr_assert_eq(harness_sql_long(url, "SELECT count(*) FROM bars WHERE symbol = 'EURUSD'"),
+                 2100);
+    app_stop(a);
+    free(replaced);
+    free(fresh);
+    free(restarted);
+    free(bars);
 }

@@ -7,7 +7,7 @@
 // Needs LIQ_DATABASE_URL (the server `scripts/dev test` started); makes its own database
 // liq_haproxy there. Ports are chosen free at run time, everything listens on 127.0.0.1 and
 // is stopped on every exit path. --bench adds the figures of docs/scaling.md (throughput and
-// p99 through the proxy vs direct, memory per instance).
+// p99 through the proxy vs direct with wrk and bench/bars_one.lua, memory per instance).
 //
 // Client rules (docs/scaling.md): a 421, 502, 503 or a broken connection is retried (after
 // Retry-After, at most 1 s here) until a deadline; bars and trail updates with a ts are
@@ -227,44 +227,37 @@ async function ownersOf(instances) {
     return owner;
 }
 
-async function percentile(base, method, p, mkOpts, seconds, conc) {
-    const lat = [];
-    const end = Date.now() + seconds * 1000;
-    let errors = 0, n = 0;
-    await Promise.all(Array.from({ length: conc }, async (_, w) => {
-        while (Date.now() < end) {
-            const r = await http(base, method, p, mkOpts(w, n++));
-            if (r.status >= 200 && r.status < 300) lat.push(r.ms); else errors++;
-        }
-    }));
-    lat.sort((x, y) => x - y);
-    return { rps: (lat.length / seconds).toFixed(0), p50: lat[Math.floor(lat.length * 0.5)]?.toFixed(2),
-             p99: lat[Math.floor(lat.length * 0.99)]?.toFixed(2), errors };
+// wrk (bench/run installs it): 2 threads, conns connections, 5 s per run
+function wrk(args, conns = 8) {
+    try {
+        const out = execFileSync('wrk', ['--latency', '-t2', `-c${conns}`, '-d5s', ...args],
+                                 { encoding: 'utf8' });
+        const rps = out.match(/Requests\/sec:\s+([\d.]+)/)[1];
+        const p99 = out.match(/\n\s+99%\s+([\d.]+)(\w+)/);
+        const ms = Number(p99[1]) * (p99[2] === 'us' ? 0.001 : p99[2] === 's' ? 1000 : 1);
+        const non2xx = (out.match(/Non-2xx or 3xx responses: (\d+)/) || [0, 0])[1];
+        return `${Number(rps).toFixed(0)} req/s, p99 ${ms.toFixed(2)} ms, non-2xx ${non2xx}`;
+    } catch (e) {
+        return `wrk failed: ${e.message.split('\n')[0]}`;
+    }
 }
 
 async function bench(proxy, instances) {
-    const direct = instances.find((i) => procs.has(i.name));
-    const owner = await ownersOf(instances.filter((i) => procs.has(i.name)));
+    const live = instances.filter((i) => procs.has(i.name));
+    const direct = live[0];
+    const owner = await ownersOf(live);
     const sym = Object.keys(owner).find((s) => owner[s] === direct.name);
-    const load = os.loadavg().map((x) => x.toFixed(2)).join(' ');
-    log(`bench: loadavg ${load}, ${os.cpus().length} cpus; symbol ${sym} owned by ${direct.name}`);
-    for (const [name, base] of [['direct', direct.base], ['proxy', proxy]]) {
-        const z = await percentile(base, 'GET', `/zones?symbol=${sym}&limit=20`, () => ({}), 5, 8);
-        log(`bench GET /zones ${name}: ${z.rps} req/s p50 ${z.p50} ms p99 ${z.p99} ms errors ${z.errors}`);
+    const lua = path.join(path.dirname(new URL(import.meta.url).pathname), '../../bench/bars_one.lua');
+    const load = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
+    log(`bench: ${os.cpus().length} cpus; symbol ${sym} owned by ${direct.name}`);
+    for (const [name, base] of [['direct', direct.base], ['proxy', proxy], ['direct', direct.base],
+                                ['proxy', proxy]]) {
+        log(`bench GET /zones?symbol=${sym}&limit=20 ${name}: ${wrk([`${base}/zones?symbol=${sym}&limit=20`])} (load ${load()})`);
+        const prefix = `B${name[0].toUpperCase()}${Date.now() % 100000}X`;
+        // one connection per wrk thread: each thread's symbol gets its bars in order
+        log(`bench POST /bars (1 bar, 2 connections) ${name}: ${wrk(['-s', lua, base, '--', prefix], 2)} (load ${load()})`);
     }
-    // POST /bars: one new bar per request on a fresh symbol per (target, worker)
-    for (const [name, base] of [['direct', direct.base], ['proxy', proxy]]) {
-        const next = {};
-        const b = await percentile(base, 'POST', '/bars', (w) => {
-            const s = `B${name[0].toUpperCase()}${w}`;
-            next[s] = (next[s] || 0) + 1;
-            const ts = new Date(Date.UTC(2024, 0, 1) + next[s] * 900000).toISOString();
-            return { body: [{ symbol: s, timeframe: 'M15', ts, open: 1.1, high: 1.2, low: 1.0,
-                              close: 1.15, volume: 1 }], headers: { 'X-Symbol': s } };
-        }, 5, 4);
-        log(`bench POST /bars (1 bar) ${name}: ${b.rps} req/s p50 ${b.p50} ms p99 ${b.p99} ms errors ${b.errors} (non-owner answers count as errors)`);
-    }
-    for (const i of instances.filter((x) => procs.has(x.name))) {
+    for (const i of live) {
         const rss = readFileSync(`/proc/${procs.get(i.name).pid}/status`, 'utf8').match(/VmRSS:\s+(\d+)/)[1];
         const r = JSON.parse((await http(i.base, 'GET', '/symbols')).text);
         const nb = r.symbols.reduce((s, x) => s + x.bars, 0);
@@ -389,9 +382,9 @@ async function main() {
     procs.delete('haproxy');
     for (const i of survivors) {
         const p = procs.get(i.name);
-        const done = new Promise((r) => p.once('exit', r));
+        const done = new Promise((r) => p.once('exit', (code) => r(code)));
         p.kill('SIGTERM');
-        await done;
+        check((await done) === 0, `${i.name} drained, released its leases and exited 0`);
         procs.delete(i.name);
     }
     const fresh = { name: 'replay', port: await freePort() };
