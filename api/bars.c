@@ -10,11 +10,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "api/app.h"
 #include "api/decode.h"
 #include "api/handlers.h"
 #include "api/idempotency.h"
 #include "api/owner_reply.h"
-#include "service/app.h"
 #include "service/tzdb.h"
 
 static void reply_decode_errors(struct reply *rp, const struct bar_batch *b, const char *where)
@@ -197,7 +197,7 @@ void bars_post(struct request *rq, struct reply *rp)
             struct ingest_result r;
             enum ingest_status st = state_ingest_mode(&a->st, b.symbol, b.tf, b.bars, b.n,
                                                      replace && strcmp(replace, "true") == 0,
-                                                     &r);
+                                                     idem_pending(&id), &r);
             /* order errors name the bar by its position among the decoded bars */
             reply_ingest(rq, rp, st, &r, &b, "index");
             idem_end(rq, rp, &id, st == INGEST_OK);

@@ -11,12 +11,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/app.h"
 #include "api/decode.h"
 #include "api/handlers.h"
 #include "api/owner_reply.h"
 #include "api/render.h"
 #include "domain/instrument.h"
-#include "service/app.h"
 #include "service/bars_query.h"
 
 #define BARS_DEFAULT_LIMIT 500

@@ -17,10 +17,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "api/app.h"
 #include "api/deadline.h"
 #include "api/guard.h"
 #include "api/metrics.h"
-#include "service/app.h"
 
 static uint64_t now_ns(void)
 {

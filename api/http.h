@@ -3,8 +3,9 @@
  *
  * The daemon (api/http.c) accumulates the body (up to body_limit_bytes: 413 beyond, told
  * from Content-Length before reading when it can), checks auth and routes through the
- * table in api/router.c; the reply and request helpers below live in api/reply.c. A handler reads the request and fills the reply; the reply's
- * body is freed in one place, MHD's completion callback.
+ * table in api/router.c; the reply and request helpers below live in api/reply.c. A
+ * handler reads the request and fills the reply; the reply's body is freed in one place,
+ * MHD's completion callback.
  */
 #ifndef LIQ_HTTP_H
 #define LIQ_HTTP_H

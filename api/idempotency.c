@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "service/app.h"
+#include "api/app.h"
 
 /* --- SHA-256 (FIPS 180-4), small and slow enough: it runs once per keyed request -------- */
 
@@ -169,7 +169,7 @@ static void request_hash(const struct request *rq, const char *route,
 }
 
 /* Writes the stored answer, or 422 when the stored request is another one. */
-static void replay(struct reply *rp, const struct idem *id, struct idem_row *row)
+static void replay(struct reply *rp, const struct idem *id, struct idem_answer *row)
 {
     if (strcmp(row->request_hash, id->p.request_hash) != 0) {
         free(row->body);
@@ -204,9 +204,8 @@ int idem_begin(struct request *rq, struct reply *rp, const char *route,
     id->p.render = render;
     id->p.ctx = ctx;
     request_hash(rq, route, query_keys, id->p.request_hash);
-    PGconn *c = pg_conn();
-    struct idem_row row;
-    int found = c ? idem_store_get(c, route, id->key, &row) : -1;
+    struct idem_answer row;
+    int found = idem_lookup(route, id->key, &row);
     if (found < 0) {
         reply_unavailable(rp, rq->app);
         return 1;
@@ -216,25 +215,23 @@ int idem_begin(struct request *rq, struct reply *rp, const char *route,
         return 1;
     }
     id->active = 1;
-    idem_arm(&id->p);
     return 0;
+}
+
+struct idem_pending *idem_pending(struct idem *id)
+{
+    return id->active ? &id->p : NULL;
 }
 
 void idem_end(struct request *rq, struct reply *rp, struct idem *id, int ok)
 {
-    idem_arm(NULL);
     if (!id->active)
         return;
-    PGconn *c = NULL;
     if (ok && !id->p.stored && !id->p.taken) {
         /* the service wrote nothing (all duplicates, dry run): the key alone, in a
          * statement of its own */
-        c = pg_conn();
         char *body = strndup(rp->body ? rp->body : "", rp->len);
-        int rc = c == NULL || body == NULL
-                     ? -1
-                     : idem_store_put(c, id->p.route, id->key, id->p.request_hash, rp->status,
-                                      body);
+        int rc = body == NULL ? -1 : idem_store_alone(&id->p, rp->status, body);
         free(body);
         if (rc == 1)
             id->p.taken = 1;
@@ -244,9 +241,8 @@ void idem_end(struct request *rq, struct reply *rp, struct idem *id, int ok)
     if (!id->p.taken)
         return;
     /* a concurrent request with the same key committed first: its answer is the answer */
-    c = c ? c : pg_conn();
-    struct idem_row row;
-    int found = c ? idem_store_get(c, id->p.route, id->key, &row) : -1;
+    struct idem_answer row;
+    int found = idem_lookup(id->p.route, id->key, &row);
     if (found == 1)
         replay(rp, id, &row);
     else

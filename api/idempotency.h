@@ -11,9 +11,9 @@
  *     struct idem id;
  *     if (idem_begin(rq, rp, "bars", QUERY_KEYS, render_fn, ctx, &id) != 0)
  *         return;                          // replayed, refused or 503: reply written
- *     ... call the service write (it calls idem_before_commit before COMMIT) ...
- *     idem_end(rq, rp, &id, ok);           // disarms; stores the key if the service had
- *                                          // no transaction; replays if a racer won
+ *     ... the service write, given idem_pending(&id) (it stores the key before COMMIT) ...
+ *     idem_end(rq, rp, &id, ok);           // stores the key if the service had no
+ *                                          // transaction; replays if a racer won
  * With persistence off the header is accepted and ignored (nothing is stored anywhere).
  */
 #ifndef LIQ_IDEMPOTENCY_H
@@ -22,7 +22,7 @@
 #include <stdint.h>
 
 #include "api/http.h"
-#include "storage/stores.h"
+#include "service/idempotency.h"
 
 #define IDEM_KEY_MAX 255
 
@@ -32,7 +32,7 @@ struct idem {
     struct idem_pending p;
 };
 
-/* 0: go on with the write (the key, if any, is armed for this thread). 1: the reply is
+/* 0: go on with the write (passing it idem_pending(id)). 1: the reply is
  * written (the stored answer replayed, 422 for a bad or reused key, 503 when the database
  * cannot be asked) and the handler returns. query_keys: NULL-terminated query parameters
  * that are part of the request's identity. */
@@ -41,7 +41,11 @@ int idem_begin(struct request *rq, struct reply *rp, const char *route,
                int (*render)(void *ctx, int64_t a, int64_t b, int *status, char **body),
                void *ctx, struct idem *id);
 
-/* After the service write: disarms. ok: the write succeeded and rp holds its answer; if
+/* What the service write takes: the key's pending row, or NULL when there is no key to
+ * store (none given, or persistence off). */
+struct idem_pending *idem_pending(struct idem *id);
+
+/* After the service write. ok: the write succeeded and rp holds its answer; if
  * the service committed nothing (all duplicates, dry run) the key is stored now. If a
  * concurrent request with the same key won, rp is replaced by that request's answer. */
 void idem_end(struct request *rq, struct reply *rp, struct idem *id, int ok);

@@ -5,34 +5,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/app.h"
 #include "api/handlers.h"
 #include "api/metrics.h"
 #include "api/render.h"
-#include "service/app.h"
 #include "service/ownership.h"
+#include "service/reads.h"
 #include "service/trading.h"
 #include "service/write_metrics.h"
-#include "storage/pg.h"
-
-static int database_up(const struct app *a)
-{
-    if (!a->st.persist)
-        return -1;
-    PGconn *c = pg_conn();
-    if (c == NULL)
-        return 0;
-    PGresult *r = PQexec(c, "SELECT 1");
-    int ok = PQresultStatus(r) == PGRES_TUPLES_OK;
-    PQclear(r);
-    if (!ok)
-        pg_mark_broken();
-    return ok;
-}
 
 void ops_health(struct request *rq, struct reply *rp)
 {
     struct app *a = rq->app;
-    int db = database_up(a);
+    int db = reads_database_up(&a->st);
     const char *status = atomic_load(&a->draining) ? "draining" : (db == 0 ? "degraded" : "ok");
     reply_json(rp, db == 0 || atomic_load(&a->draining) ? 503 : 200,
                json_pack("{s:s, s:s, s:I, s:b}", "status", status, "database",
@@ -108,7 +93,8 @@ void ops_symbols(struct request *rq, struct reply *rp)
         return;
     }
     state_each(&rq->app->st, collect_symbol, &l);
-    qsort(l.v, l.n, sizeof *l.v, by_name);
+    if (l.n > 1) /* qsort's base must not be NULL, even for 0 items (UBSan) */
+        qsort(l.v, l.n, sizeof *l.v, by_name);
     struct textbuf tb = {0};
     struct ownership *own = rq->app->st.own;
     struct symbols_ctx sc = {&tb, own, 0, rq->app->st.cfg.params.liquidity_sources};
@@ -190,8 +176,8 @@ void ops_metrics(struct request *rq, struct reply *rp)
                         "# TYPE liq_zones_active gauge\n");
     state_each(&a->st, symbol_metrics, &tb);
     ownership_metrics(a, &tb);
-    struct pg_counters pc;
-    pg_counters_get(&pc);
+    struct db_counters pc;
+    reads_db_counters(&pc);
     textbuf_printf(&tb,
                    "# HELP liq_db_errors_total Database errors.\n# TYPE liq_db_errors_total counter\n"
                    "liq_db_errors_total %llu\n"

@@ -3,7 +3,7 @@
  */
 #include "api/owner_reply.h"
 
-#include "service/app.h"
+#include "api/app.h"
 #include "service/ownership.h"
 
 static json_t *owner_details(const char *symbol, const char *owner)

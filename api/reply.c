@@ -10,23 +10,23 @@
 #include <string.h>
 #include <strings.h>
 
+#include "api/app.h"
 #include "api/http.h"
 #include "domain/utf8.h"
-#include "service/app.h"
 
 void reply_body(struct reply *rp, int status, const char *content_type, char *body,
                 size_t len)
 {
     /* one reply, one state: whatever an earlier reply set (a 503's Retry-After, a 405's
-     * Allow) does not survive into this one; a success keeps the validators its handler set
-     * first (reply_not_modified), an error drops them */
+     * Allow) does not survive into this one; the representation's validators (ETag,
+     * max-age, set by reply_not_modified before the body) stay on a success */
     free(rp->body);
-    struct reply was = *rp;
+    struct reply prev = *rp;
     *rp = (struct reply){.status = status, .content_type = content_type, .body = body,
                          .len = len};
-    if (status >= 200 && status < 300) {
-        memcpy(rp->etag, was.etag, sizeof rp->etag);
-        rp->max_age = was.max_age;
+    if (status < 400) {
+        memcpy(rp->etag, prev.etag, sizeof rp->etag);
+        rp->max_age = prev.max_age;
     }
 }
 

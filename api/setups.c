@@ -13,13 +13,13 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "api/app.h"
 #include "api/handlers.h"
-#include "api/render.h"
 #include "api/idempotency.h"
 #include "api/owner_reply.h"
+#include "api/render.h"
 #include "api/request_decode.h"
 #include "domain/instrument.h"
-#include "service/app.h"
 #include "service/trading.h"
 
 static void invalid(struct reply *rp, const char *field, const char *message)
@@ -165,8 +165,9 @@ void setups_post(struct request *rq, struct reply *rp)
         json_decref(body);
         return;
     }
-    enum trading_status st = trading_setup(&a->st, a->trading, symbol, &req, dry, &res,
-                                           &trade_id, msg, sizeof msg);
+    enum trading_status st = trading_setup(&a->st, a->trading, symbol, &req, dry,
+                                           idem_pending(&id), &res, &trade_id, msg,
+                                           sizeof msg);
     switch (st) {
     case TRADING_OK:
         reply_json(rp, dry ? 200 : 201, setup_json(symbol, &res, trade_id, dry));

@@ -7,10 +7,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "api/app.h"
 #include "api/handlers.h"
 #include "api/owner_reply.h"
 #include "domain/instrument.h"
-#include "service/app.h"
 #include "service/trading.h"
 
 void symbols_delete(struct request *rq, struct reply *rp)
@@ -36,8 +36,10 @@ void symbols_delete(struct request *rq, struct reply *rp)
     }
     struct delete_hooks h = {trading_open_of, trading_forget_symbol, rq->app->trading};
     struct symbol_deleted d;
+    /* no Idempotency-Key on DELETE: a repeat finds nothing (404) */
     enum delete_status st = state_delete_symbol(&rq->app->st, s, &h,
-                                                force != NULL && strcmp(force, "true") == 0, &d);
+                                                force != NULL && strcmp(force, "true") == 0,
+                                                NULL, &d);
     switch (st) {
     case DELETE_OK:
         reply_json(rp, 200, json_pack("{s:s, s:I, s:I, s:I, s:I}", "deleted", s->name, "bars",

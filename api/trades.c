@@ -13,15 +13,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/app.h"
 #include "api/decode.h"
 #include "api/handlers.h"
 #include "api/owner_reply.h"
-#include "api/request_decode.h"
 #include "api/render.h"
+#include "api/request_decode.h"
 #include "domain/instrument.h"
-#include "service/app.h"
+#include "service/reads.h"
 #include "service/trading.h"
-#include "storage/stores.h"
 
 /* "42" -> 42; anything but a positive decimal integer -> -1. */
 static int parse_trade_id(const char *s, uint64_t *id)
@@ -118,21 +118,10 @@ static json_t *update_json(const struct trading_update *u)
 /* A trade that is not open in memory: closed (409) or unknown (404). */
 static void reply_not_open(struct request *rq, struct reply *rp, uint64_t id)
 {
-    int exists = 0;
-    if (rq->app->st.persist) {
-        PGconn *c = pg_conn();
-        char idt[24];
-        snprintf(idt, sizeof idt, "%" PRIu64, id);
-        const char *v[1] = {idt};
-        PGresult *r = c ? pg_exec(c, "trade_get", 1, v) : NULL;
-        if (r == NULL) {
-            reply_unavailable(rp, rq->app);
-            return;
-        }
-        exists = PQntuples(r) > 0;
-        PQclear(r);
-    }
-    if (exists)
+    enum read_status rs = reads_trade_exists(&rq->app->st, id);
+    if (rs == READ_UNAVAILABLE)
+        reply_unavailable(rp, rq->app);
+    else if (rs == READ_OK)
         reply_error(rp, 409, "trade_closed", "the trade is closed; nothing was changed",
                     json_pack("{s:I}", "trade_id", (json_int_t)id));
     else
@@ -233,55 +222,29 @@ void trades_close(struct request *rq, struct reply *rp)
 
 /* --- reads --------------------------------------------------------------------------- */
 
-static json_t *history_json(PGconn *c, const char *symbol, uint64_t id, json_t **stop_moves)
+/* A trade's history and, among it, its stop moves (opened, stop_moved). */
+static json_t *history_json(const char *symbol, const struct trade_event_record *ev,
+                            size_t n, json_t **stop_moves)
 {
-    char idt[24];
-    snprintf(idt, sizeof idt, "%" PRIu64, id);
-    const char *v[1] = {idt};
-    PGresult *r = pg_exec(c, "trade_events_of", 1, v);
-    if (r == NULL)
-        return NULL;
     json_t *h = json_array();
     *stop_moves = json_array();
-    for (int i = 0; h && *stop_moves && i < PQntuples(r); i++) {
-        const char *kind = PQgetvalue(r, i, 2);
-        json_t *ts = PQgetisnull(r, i, 1) ? json_null() : ts_json(pg_get_int64(r, i, 1));
-        json_t *zone = PQgetisnull(r, i, 5)
-                           ? json_null()
-                           : render_zone_ref_json(symbol, (uint32_t)pg_get_int64(r, i, 5));
-        json_t *stop = PQgetisnull(r, i, 4) ? json_null() : json_real(pg_get_double(r, i, 4));
-        json_t *rem = PQgetisnull(r, i, 7) ? json_null() : json_real(pg_get_double(r, i, 7));
-        json_t *e = json_pack("{s:i, s:o, s:s, s:f, s:o, s:o, s:f, s:o}", "seq",
-                              (int)pg_get_int64(r, i, 0), "ts", ts, "type", kind, "price",
-                              pg_get_double(r, i, 3), "stop_price", stop, "zone_id", zone,
-                              "fraction", pg_get_double(r, i, 6), "remaining", rem);
-        if (strcmp(kind, "opened") == 0 || strcmp(kind, "stop_moved") == 0)
+    for (size_t i = 0; h && *stop_moves && i < n; i++) {
+        const struct trade_event_record *r = &ev[i];
+        json_t *ts = r->ts == TRADE_TS_NONE ? json_null() : ts_json(r->ts);
+        json_t *zone = r->has_zone ? render_zone_ref_json(symbol, r->zone_id) : json_null();
+        json_t *stop = r->has_stop ? json_real(r->stop) : json_null();
+        json_t *rem = r->has_remaining ? json_real(r->remaining) : json_null();
+        json_t *e = json_pack("{s:i, s:o, s:s, s:f, s:o, s:o, s:f, s:o}", "seq", r->seq, "ts",
+                              ts, "type", r->kind, "price", r->price, "stop_price", stop,
+                              "zone_id", zone, "fraction", r->fraction, "remaining", rem);
+        if (strcmp(r->kind, "opened") == 0 || strcmp(r->kind, "stop_moved") == 0)
             json_array_append_new(*stop_moves,
                               json_pack("{s:O, s:O, s:O}", "ts", json_object_get(e, "ts"),
                                         "stop_price", json_object_get(e, "stop_price"),
                                         "zone_id", json_object_get(e, "zone_id")));
         json_array_append_new(h, e);
     }
-    PQclear(r);
     return h;
-}
-
-/* Reads one trade row: 1 found, 0 not found, -1 database error. */
-static int load_trade(PGconn *c, uint64_t id, char *symbol, size_t symlen, struct trade *t)
-{
-    char idt[24];
-    snprintf(idt, sizeof idt, "%" PRIu64, id);
-    const char *v[1] = {idt};
-    PGresult *r = pg_exec(c, "trade_get", 1, v);
-    if (r == NULL)
-        return -1;
-    int rc = 0;
-    if (PQntuples(r) > 0) {
-        snprintf(symbol, symlen, "%s", PQgetvalue(r, 0, 0));
-        rc = trade_state_decode(PQgetvalue(r, 0, 1), t) == 0 ? 1 : -1;
-    }
-    PQclear(r);
-    return rc;
 }
 
 void trades_get(struct request *rq, struct reply *rp)
@@ -303,21 +266,24 @@ void trades_get(struct request *rq, struct reply *rp)
         reply_json(rp, 200, j);
         return;
     }
-    PGconn *c = pg_conn();
-    int found = c ? load_trade(c, id, symbol, sizeof symbol, &t) : -1;
-    if (found == 0) {
+    struct trade_record rec;
+    struct trade_event_record *ev = NULL;
+    size_t nev = 0;
+    enum read_status rs = reads_trade(id, &rec, &ev, &nev);
+    if (rs == READ_NOT_FOUND) {
         reply_error(rp, 404, "not_found", "no such trade",
                     json_pack("{s:I}", "trade_id", (json_int_t)id));
         return;
     }
     json_t *moves = NULL;
-    json_t *hist = found > 0 ? history_json(c, symbol, id, &moves) : NULL;
+    json_t *hist = rs == READ_OK ? history_json(rec.symbol, ev, nev, &moves) : NULL;
+    free(ev);
     if (hist == NULL) {
         json_decref(moves);
         reply_unavailable(rp, rq->app);
         return;
     }
-    json_t *j = trade_json(symbol, &t);
+    json_t *j = trade_json(rec.symbol, &rec.t);
     if (j != NULL) {
         json_object_set_new(j, "history", hist);
         json_object_set_new(j, "stop_moves", moves ? moves : json_array());
@@ -351,22 +317,16 @@ void trades_list(struct request *rq, struct reply *rp)
                     "listing trades reads the database; liquidity_db_persist is off", NULL);
         return;
     }
-    PGconn *c = pg_conn();
-    char lim[24];
-    snprintf(lim, sizeof lim, "%ld", limit);
-    const char *v[3] = {symbol, status, lim};
-    PGresult *r = c ? pg_exec(c, "trades_list", 3, v) : NULL;
-    if (r == NULL) {
+    struct trade_record *rows = NULL;
+    size_t n = 0;
+    if (reads_trades(symbol, status, limit, &rows, &n) != READ_OK) {
         reply_unavailable(rp, rq->app);
         return;
     }
     json_t *trades = json_array();
-    for (int i = 0; trades && i < PQntuples(r); i++) {
-        struct trade t;
-        if (trade_state_decode(PQgetvalue(r, i, 1), &t) == 0)
-            json_array_append_new(trades, trade_json(PQgetvalue(r, i, 0), &t));
-    }
-    PQclear(r);
+    for (size_t i = 0; trades && i < n; i++)
+        json_array_append_new(trades, trade_json(rows[i].symbol, &rows[i].t));
+    free(rows);
     json_t *j = json_pack("{s:o, s:o, s:o, s:I}", "symbol", symbol ? json_string(symbol)
                                                                     : json_null(),
                           "status", status ? json_string(status) : json_null(), "trades",

@@ -7,18 +7,19 @@
  * by distance is a walk outwards from the price's position in the sorted array, so a query
  * costs O(log n + what it returns) when no filter rejects many zones.
  */
+#include <inttypes.h>
 #include <math.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/app.h"
 #include "api/handlers.h"
 #include "api/owner_reply.h"
 #include "api/render.h"
 #include "domain/instrument.h"
-#include "service/app.h"
-#include "storage/stores.h"
+#include "service/reads.h"
 
 /* How long a poller may reuse a zones answer without asking (Cache-Control max-age);
  * after that it revalidates with If-None-Match and gets a 304 until the next bar. */
@@ -130,6 +131,51 @@ static size_t lower_bound(const struct zone_snapshot *snap, double price)
     return lo;
 }
 
+/* A GET /zones answer rendered from one snapshot and the normalised query it answered. */
+struct zone_answer {
+    char key[160];
+    size_t len;
+    char body[];
+};
+
+/* What GET /zones keeps with one snapshot (its snapshot_extra): the zones rendered on first
+ * use, and the first answer rendered from it (a poll repeating that query is a copy). */
+struct zone_json_cache {
+    struct snapshot_extra base;   /* first: the snapshot frees the cache through it */
+    _Atomic(struct zone_answer *) answer; /* installed once, NULL until then */
+    size_t n;
+    _Atomic(char *) json[];       /* json[i]: zones[i] as "head\0tail", NULL until rendered */
+};
+
+static void zone_json_cache_free(struct snapshot_extra *x)
+{
+    struct zone_json_cache *c = (struct zone_json_cache *)(void *)x;
+    for (size_t i = 0; i < c->n; i++)
+        free(atomic_load_explicit(&c->json[i], memory_order_relaxed));
+    free(atomic_load_explicit(&c->answer, memory_order_relaxed));
+    free(c);
+}
+
+/* snap's cache, attached by the first reader that needs it; NULL when out of memory. */
+static struct zone_json_cache *zone_json_cache_of(struct zone_snapshot *snap)
+{
+    struct snapshot_extra *x = atomic_load_explicit(&snap->extra, memory_order_acquire);
+    if (x != NULL)
+        return (struct zone_json_cache *)(void *)x;
+    struct zone_json_cache *mine = malloc(sizeof *mine + snap->n * sizeof mine->json[0]);
+    if (mine == NULL)
+        return NULL;
+    mine->base.free = zone_json_cache_free;
+    atomic_init(&mine->answer, NULL);
+    mine->n = snap->n;
+    for (size_t i = 0; i < snap->n; i++)
+        atomic_init(&mine->json[i], NULL);
+    x = snapshot_attach(snap, &mine->base);
+    if (x != &mine->base)
+        free(mine); /* another reader attached first: all its slots were NULL too */
+    return (struct zone_json_cache *)(void *)x;
+}
+
 /*
  * zones[i]'s JSON except its distance, rendered once per snapshot: "head\0tail" (head ends
  * with "distance":). A snapshot never changes, so whichever reader renders first installs
@@ -138,7 +184,10 @@ static size_t lower_bound(const struct zone_snapshot *snap, double price)
  */
 static const char *zone_json(struct zone_snapshot *snap, size_t i, const char *symbol)
 {
-    char *have = atomic_load_explicit(&snap->json[i], memory_order_acquire);
+    struct zone_json_cache *cache = zone_json_cache_of(snap);
+    if (cache == NULL)
+        return NULL;
+    char *have = atomic_load_explicit(&cache->json[i], memory_order_acquire);
     if (have != NULL)
         return have;
     struct textbuf tb = {0};
@@ -150,7 +199,7 @@ static const char *zone_json(struct zone_snapshot *snap, size_t i, const char *s
     if (mine == NULL)
         return NULL;
     char *expected = NULL;
-    if (atomic_compare_exchange_strong_explicit(&snap->json[i], &expected, mine,
+    if (atomic_compare_exchange_strong_explicit(&cache->json[i], &expected, mine,
                                                 memory_order_acq_rel, memory_order_acquire))
         return mine;
     free(mine);
@@ -182,10 +231,11 @@ static void filter_key(const struct zone_filter *f, char *key, size_t len)
 }
 
 /* 1 with the reply made when the snapshot's stored answer is for key. */
-static int reply_stored(struct reply *rp, const struct zone_snapshot *snap, const char *key)
+static int reply_stored(struct reply *rp, struct zone_snapshot *snap, const char *key)
 {
-    const struct snapshot_answer *a =
-        atomic_load_explicit(&((struct zone_snapshot *)snap)->answer, memory_order_acquire);
+    struct zone_json_cache *cache = zone_json_cache_of(snap);
+    const struct zone_answer *a =
+        cache ? atomic_load_explicit(&cache->answer, memory_order_acquire) : NULL;
     if (a == NULL || strcmp(a->key, key) != 0)
         return 0;
     char *body = malloc(a->len ? a->len : 1);
@@ -198,20 +248,21 @@ static int reply_stored(struct reply *rp, const struct zone_snapshot *snap, cons
     return 1;
 }
 
-/* Keeps the answer for key in the snapshot unless one is there already (first wins). */
+/* Keeps the answer for key with the snapshot unless one is there already (first wins). */
 static void store_answer(struct zone_snapshot *snap, const char *key, const char *body,
                          size_t len)
 {
-    if (atomic_load_explicit(&snap->answer, memory_order_relaxed) != NULL)
+    struct zone_json_cache *cache = zone_json_cache_of(snap);
+    if (cache == NULL || atomic_load_explicit(&cache->answer, memory_order_relaxed) != NULL)
         return;
-    struct snapshot_answer *a = malloc(sizeof *a + len);
+    struct zone_answer *a = malloc(sizeof *a + len);
     if (a == NULL)
         return; /* only a cache */
     snprintf(a->key, sizeof a->key, "%s", key);
     a->len = len;
     memcpy(a->body, body, len);
-    struct snapshot_answer *expected = NULL;
-    if (!atomic_compare_exchange_strong_explicit(&snap->answer, &expected, a,
+    struct zone_answer *expected = NULL;
+    if (!atomic_compare_exchange_strong_explicit(&cache->answer, &expected, a,
                                                  memory_order_acq_rel, memory_order_acquire))
         free(a);
 }
@@ -334,27 +385,24 @@ static int parse_zone_id(const char *text, char *symbol, size_t symlen, uint32_t
 
 static void render_history(struct textbuf *tb, const char *symbol, uint32_t id)
 {
-    PGconn *c = pg_conn();
-    char idtext[16];
-    snprintf(idtext, sizeof idtext, "%u", id);
-    const char *v[3] = {symbol, idtext, "1000"};
-    PGresult *r = c ? pg_exec(c, "zone_events_of", 3, v) : NULL;
-    if (r == NULL) {
+    struct zone_event_record *ev = NULL;
+    size_t n = 0;
+    if (reads_zone_history(symbol, id, 1000, &ev, &n) != READ_OK) {
         textbuf_append(tb, ",\"history\":null,\"history_available\":false", 41);
         return;
     }
     textbuf_append(tb, ",\"history\":[", 12);
-    for (int i = 0; i < PQntuples(r); i++) {
+    for (size_t i = 0; i < n; i++) {
         char ts[24];
-        render_ts(pg_get_int64(r, i, 0), ts);
+        render_ts(ev[i].ts, ts);
         textbuf_printf(tb, "%s{\"ts\":\"%s\",\"event\":\"%s\",\"price\":%.15g", i ? "," : "",
-                       ts, PQgetvalue(r, i, 1), pg_get_double(r, i, 2));
-        if (!PQgetisnull(r, i, 3))
-            textbuf_printf(tb, ",\"other_zone_id\":%s", PQgetvalue(r, i, 3));
+                       ts, ev[i].kind, ev[i].price);
+        if (ev[i].has_other)
+            textbuf_printf(tb, ",\"other_zone_id\":%" PRId64, ev[i].other_zone_id);
         textbuf_append(tb, "}", 1);
     }
     textbuf_append(tb, "],\"history_available\":true", 26);
-    PQclear(r);
+    free(ev);
 }
 
 void zones_get(struct request *rq, struct reply *rp)

@@ -3,6 +3,7 @@
  */
 #include "learner.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static const char *const ACTION_NAMES[ZA_COUNT] = {
@@ -134,4 +135,30 @@ void learner_apply(const struct learner_table *tab, const struct liq_params *p,
         return;
     for (size_t i = 0; i < n; i++)
         zones[i].strength = (float)learner_strength(tab, zones[i].id, zones[i].strength);
+}
+
+int learner_copy_for_trade(const struct learner_table *tab, struct learner_table *out)
+{
+    size_t cap = tab->n + TRADE_MAX_ZONES;
+    struct level_stat *rows = malloc(cap * sizeof *rows);
+    if (rows == NULL)
+        return -1;
+    if (tab->n > 0)
+        memcpy(rows, tab->rows, tab->n * sizeof *rows);
+    *out = (struct learner_table){.rows = rows, .n = tab->n, .cap = cap};
+    return 0;
+}
+
+int learner_append(struct learner_table *tab, const struct level_stat *row)
+{
+    if (tab->n == tab->cap) {
+        size_t cap = tab->cap ? tab->cap * 2 : 64;
+        struct level_stat *rows = realloc(tab->rows, cap * sizeof *rows);
+        if (rows == NULL)
+            return -1;
+        tab->rows = rows;
+        tab->cap = cap;
+    }
+    tab->rows[tab->n++] = *row;
+    return 0;
 }

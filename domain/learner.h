@@ -97,6 +97,12 @@ const struct level_stat *learner_find(const struct learner_table *tab, uint32_t 
  */
 double learner_strength(const struct learner_table *tab, uint32_t zone_id, double strength);
 
+/* A copy of tab with room for one trade's outcomes (TRADE_MAX_ZONES new rows), so
+ * learner_learn on it never reports LEARN_FULL: 0, or -1 out of memory (out untouched). */
+int learner_copy_for_trade(const struct learner_table *tab, struct learner_table *out);
+/* Appends row to tab, growing it: 0, or -1 out of memory (tab unchanged). */
+int learner_append(struct learner_table *tab, const struct level_stat *row);
+
 /* With liquidity_learning_enabled, replaces each zone's strength by learner_strength();
  * otherwise does nothing. Meant for the service's copy of the zone map before a setup. */
 void learner_apply(const struct learner_table *tab, const struct liq_params *p,

@@ -25,7 +25,6 @@
 #ifndef LIQ_OWNERSHIP_H
 #define LIQ_OWNERSHIP_H
 
-#include <libpq-fe.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -46,6 +45,7 @@ int own_spec_has(const struct own_spec *spec, const char *symbol);
 /* The hash the "K of N" range uses (FNV-1a 64 of the name). */
 uint64_t own_symbol_hash(const char *symbol);
 
+struct pg_conn; /* libpq's PGconn */
 struct state;
 struct trading;
 struct ownership;
@@ -93,7 +93,7 @@ void own_end(struct ownership *o, struct own_claim *cl, int fence_lost);
 enum own_verdict own_read(struct ownership *o, const char *symbol, char *owner,
                           size_t ownerlen);
 /* Runs or queues the fence of cl inside c's open transaction (0 without a lease). */
-int own_fence(struct ownership *o, PGconn *c, const struct own_claim *cl);
+int own_fence(struct ownership *o, struct pg_conn *c, const struct own_claim *cl);
 
 /* Fleet views. */
 const char *own_id(const struct ownership *o);

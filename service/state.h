@@ -22,12 +22,15 @@
 #include "domain/bar.h"
 #include "domain/engine.h"
 #include "service/config.h"
-#include "storage/pg.h"
 
-struct snapshot_answer {
-    char key[160];   /* the normalised query */
-    size_t len;
-    char body[];
+struct idem_pending;
+struct pg_conn; /* libpq's PGconn */
+
+/* What a reader derives from a snapshot and keeps with it (api/zones.c: the zones'
+ * rendered JSON), installed once by snapshot_attach and freed with the snapshot by its
+ * own free function. The service never looks inside. */
+struct snapshot_extra {
+    void (*free)(struct snapshot_extra *x);
 };
 
 struct zone_snapshot {
@@ -39,13 +42,7 @@ struct zone_snapshot {
     uint64_t bar_count;
     size_t nactive;
     size_t n;
-    /* json[i]: zones[i] rendered by GET /zones on first use ("head\0tail", api/zones.c),
-     * installed with a compare-and-swap, freed with the snapshot */
-    _Atomic(char *) *json;
-    /* the last GET /zones answer rendered from this snapshot and the query it answered
-     * (api/zones.c): a poll repeating that query is a copy; installed once, freed with the
-     * snapshot */
-    _Atomic(struct snapshot_answer *) answer;
+    _Atomic(struct snapshot_extra *) extra; /* NULL until a reader attaches one */
     struct zone zones[]; /* live zones (active and inactive), sorted by price */
 };
 
@@ -103,11 +100,16 @@ void state_each(struct state *st, void (*fn)(void *ctx, struct symbol_state *s),
 /* A reference to the symbol's current snapshot; release it with snapshot_release. */
 struct zone_snapshot *snapshot_acquire(struct symbol_state *s);
 void snapshot_release(struct zone_snapshot *snap);
+/* Installs mine as snap's extra unless one is there already; returns the one installed
+ * (when it is not mine, the caller frees mine). Lock-free. */
+struct snapshot_extra *snapshot_attach(struct zone_snapshot *snap,
+                                       struct snapshot_extra *mine);
 
 /* Rebuilds symbol from its stored bars (its lease was just taken: service/ownership.c),
  * on connection c. 0 (also when it is not stored) or -1 with err. */
-int state_load_symbol(struct state *st, PGconn *c, const char *symbol, char *err,
+int state_load_symbol(struct state *st, struct pg_conn *c, const char *symbol, char *err,
                       size_t errlen);
+
 /* Frees the bars and zones of symbol (its lease is gone); it reads as empty until loaded
  * again. The registry entry stays (entries are never removed). */
 void state_drop_symbol(struct state *st, const char *symbol);
@@ -141,20 +143,22 @@ struct ingest_result {
  * Applies validated bars of one symbol and timeframe, in order: each is new (applied),
  * a duplicate (same ts as one already stored: ignored, counted) or older than the last
  * bar and unknown (INGEST_INVALID: nothing is applied). With persistence on, bars and
- * the zones they change are committed in one transaction before this returns OK.
+ * the zones they change are committed in one transaction before this returns OK, with
+ * idem's key row when idem is not NULL (service/idempotency.h).
  */
 enum ingest_status state_ingest(struct state *st, const char *symbol, enum timeframe tf,
-                                const struct bar *bars, size_t n, struct ingest_result *out);
+                                const struct bar *bars, size_t n, struct idem_pending *idem,
+                                struct ingest_result *out);
 /*
  * state_ingest, or with replace != 0 (POST /bars?replace=true, a corrected file): when
  * bars start at or before the last stored bar, the stored bars from bars[0].ts on are
  * replaced by bars (strictly ascending), the zone engine is rebuilt from there and the
- * symbol's bars, zones and zone events are rewritten in one transaction;
- * out->replaced says how many stored bars went. Otherwise as state_ingest.
+ * symbol's bars, zones and zone events are rewritten in one transaction (with idem's key
+ * row); out->replaced says how many stored bars went. Otherwise as state_ingest.
  */
 enum ingest_status state_ingest_mode(struct state *st, const char *symbol, enum timeframe tf,
                                      const struct bar *bars, size_t n, int replace,
-                                     struct ingest_result *out);
+                                     struct idem_pending *idem, struct ingest_result *out);
 
 enum delete_status {
     DELETE_OK,
@@ -172,8 +176,8 @@ struct symbol_deleted {
 
 /*
  * Removes everything of s (DELETE /symbols/{symbol}): under its write_lock, refuses while
- * h->open_trades(ctx, name) > 0 unless force, deletes its rows in one transaction (with the
- * request's Idempotency-Key), then empties its bar log and zone engine. The symbol's slot
+ * h->open_trades(ctx, name) > 0 unless force, deletes its rows in one transaction (with
+ * idem's key row when idem is not NULL), then empties its bar log and zone engine. The symbol's slot
  * stays (readers see no bars: 404); its next bars start it again, with any timeframe.
  */
 struct delete_hooks {
@@ -183,6 +187,6 @@ struct delete_hooks {
 };
 enum delete_status state_delete_symbol(struct state *st, struct symbol_state *s,
                                        const struct delete_hooks *h, int force,
-                                       struct symbol_deleted *out);
+                                       struct idem_pending *idem, struct symbol_deleted *out);
 
 #endif

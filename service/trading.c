@@ -7,6 +7,7 @@
  * trade are serialised by a lock stripe chosen by the trade id (updates of different
  * trades run in parallel). A close also changes the symbol's learner table, so closes of
  * one symbol are serialised by the symbol's write_lock, always taken after the stripe.
+ * The book (open trades by id, learner tables, stripes) is service/trading_book.c.
  */
 #include "service/trading.h"
 
@@ -18,202 +19,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "domain/trade_update.h"
+#include "service/idempotency.h"
 #include "service/ownership.h"
+#include "service/trading_book.h"
 #include "storage/stores.h"
-
-struct open_trade {
-    char symbol[33];
-    struct trade t;
-};
-
-struct symbol_learning {
-    char symbol[33];
-    struct learner_table tab;
-};
-
-#define TRADE_LOCK_STRIPES 64
-
-struct trading {
-    pthread_mutex_t lock;          /* guards the two arrays below; held for copies only */
-    struct open_trade *open;
-    size_t nopen, capopen;
-    /* id -> 1 + position in open[] (0: empty slot): linear probing over 2 * capopen
-     * slots, so finding a trade costs the same with 10 or 100,000 open ones */
-    uint64_t *slot_id;
-    size_t *slot_pos;
-    size_t pending;                /* slots of open[] promised to setups being committed */
-    pthread_mutex_t stripes[TRADE_LOCK_STRIPES]; /* updates of trade id: stripes[id % N] */
-    struct symbol_learning *learn;
-    size_t nlearn, caplearn;
-    uint64_t next_id;              /* ids when persistence is off */
-};
-
-struct trading *trading_new(void)
-{
-    struct trading *tr = calloc(1, sizeof *tr);
-    if (tr == NULL)
-        return NULL;
-    pthread_mutex_init(&tr->lock, NULL);
-    for (int i = 0; i < TRADE_LOCK_STRIPES; i++)
-        pthread_mutex_init(&tr->stripes[i], NULL);
-    tr->next_id = 1;
-    return tr;
-}
-
-void trading_free(struct trading *tr)
-{
-    if (tr == NULL)
-        return;
-    for (size_t i = 0; i < tr->nlearn; i++)
-        free(tr->learn[i].tab.rows);
-    free(tr->learn);
-    free(tr->open);
-    free(tr->slot_id);
-    free(tr->slot_pos);
-    for (int i = 0; i < TRADE_LOCK_STRIPES; i++)
-        pthread_mutex_destroy(&tr->stripes[i]);
-    pthread_mutex_destroy(&tr->lock);
-    free(tr);
-}
-
-/* --- the two tables (callers hold tr->lock) ------------------------------------------ */
-
-/* Room for one more open trade beyond those promised to setups in flight. */
-/* --- open trades by id --------------------------------------------------------------- */
-
-static size_t slot_home(uint64_t id, size_t nslots)
-{
-    uint64_t h = id * 0x9E3779B97F4A7C15u;
-    return (size_t)(h ^ (h >> 29)) & (nslots - 1);
-}
-
-/* The slot holding id, or the empty slot where it would go. */
-static size_t slot_find(const struct trading *tr, uint64_t id)
-{
-    size_t mask = 2 * tr->capopen - 1;
-    size_t i = slot_home(id, 2 * tr->capopen);
-    while (tr->slot_pos[i] != 0 && tr->slot_id[i] != id)
-        i = (i + 1) & mask;
-    return i;
-}
-
-static void slot_put(struct trading *tr, uint64_t id, size_t pos)
-{
-    size_t i = slot_find(tr, id);
-    tr->slot_id[i] = id;
-    tr->slot_pos[i] = pos + 1;
-}
-
-/* Removes id (present) by backward shift: later entries of its probe run move up, so no
- * tombstones accumulate. */
-static void slot_del(struct trading *tr, uint64_t id)
-{
-    size_t mask = 2 * tr->capopen - 1;
-    size_t i = slot_find(tr, id);
-    assert(tr->slot_pos[i] != 0);
-    tr->slot_pos[i] = 0;
-    for (size_t j = (i + 1) & mask; tr->slot_pos[j] != 0; j = (j + 1) & mask) {
-        size_t k = slot_home(tr->slot_id[j], mask + 1);
-        int stays = i <= j ? (i < k && k <= j) : (i < k || k <= j);
-        if (stays)
-            continue;
-        tr->slot_id[i] = tr->slot_id[j];
-        tr->slot_pos[i] = tr->slot_pos[j];
-        tr->slot_pos[j] = 0;
-        i = j;
-    }
-}
-
-static int reserve_open(struct trading *tr)
-{
-    if (tr->nopen + tr->pending < tr->capopen)
-        return 0;
-    size_t cap = tr->capopen ? tr->capopen * 2 : 16;
-    struct open_trade *o = realloc(tr->open, cap * sizeof *o);
-    if (o == NULL)
-        return -1;
-    tr->open = o;
-    uint64_t *ids = calloc(2 * cap, sizeof *ids);
-    size_t *pos = calloc(2 * cap, sizeof *pos);
-    if (ids == NULL || pos == NULL) {
-        free(ids);
-        free(pos);
-        return -1;
-    }
-    free(tr->slot_id);
-    free(tr->slot_pos);
-    tr->slot_id = ids;
-    tr->slot_pos = pos;
-    tr->capopen = cap;
-    for (size_t i = 0; i < tr->nopen; i++)
-        slot_put(tr, tr->open[i].t.id, i);
-    return 0;
-}
-
-static long find_open(const struct trading *tr, uint64_t id)
-{
-    if (tr->capopen == 0)
-        return -1;
-    size_t i = slot_find(tr, id);
-    if (tr->slot_pos[i] == 0)
-        return -1;
-    assert(tr->open[tr->slot_pos[i] - 1].t.id == id);
-    return (long)(tr->slot_pos[i] - 1);
-}
-
-/* Appends an open trade (room reserved by reserve_open). */
-static void add_open(struct trading *tr, const char *symbol, const struct trade *t)
-{
-    struct open_trade *ot = &tr->open[tr->nopen];
-    snprintf(ot->symbol, sizeof ot->symbol, "%s", symbol);
-    ot->t = *t;
-    slot_put(tr, t->id, tr->nopen);
-    tr->nopen++;
-}
-
-/* Removes open[i]; the last entry takes its place. */
-static void remove_open(struct trading *tr, size_t i)
-{
-    slot_del(tr, tr->open[i].t.id);
-    tr->nopen--;
-    if (i != tr->nopen) {
-        tr->open[i] = tr->open[tr->nopen];
-        slot_put(tr, tr->open[i].t.id, i); /* overwrites its old position */
-    }
-}
-
-/* The learner table of symbol, created empty when absent; NULL when out of memory. */
-static struct symbol_learning *learning_of(struct trading *tr, const char *symbol)
-{
-    for (size_t i = 0; i < tr->nlearn; i++)
-        if (strcmp(tr->learn[i].symbol, symbol) == 0)
-            return &tr->learn[i];
-    if (tr->nlearn == tr->caplearn) {
-        size_t cap = tr->caplearn ? tr->caplearn * 2 : 8;
-        struct symbol_learning *l = realloc(tr->learn, cap * sizeof *l);
-        if (l == NULL)
-            return NULL;
-        tr->learn = l;
-        tr->caplearn = cap;
-    }
-    struct symbol_learning *sl = &tr->learn[tr->nlearn++];
-    memset(sl, 0, sizeof *sl);
-    snprintf(sl->symbol, sizeof sl->symbol, "%s", symbol);
-    return sl;
-}
-
-/* A copy of tab with room for one more trade's rows (rows malloc'd). */
-static int learner_copy(const struct learner_table *tab, struct learner_table *out)
-{
-    out->cap = tab->n + TRADE_MAX_ZONES;
-    out->n = tab->n;
-    out->rows = malloc(out->cap * sizeof *out->rows);
-    if (out->rows == NULL)
-        return -1;
-    if (tab->n > 0)
-        memcpy(out->rows, tab->rows, tab->n * sizeof *out->rows);
-    return 0;
-}
 
 /* --- zones ------------------------------------------------------------------------- */
 
@@ -266,7 +76,7 @@ static int symbol_has_bars(struct symbol_state *s)
  * all. With one, the transaction is left open for idem_before_commit and COMMIT. */
 static int persist_open(PGconn *c, struct ownership *own, const struct own_claim *cl,
                         const char *symbol, const struct setup_result *res, struct trade *t,
-                        int64_t opened_ts, int *committed)
+                        int64_t opened_ts, int with_key, int *committed)
 {
     uint64_t id = 0;
     *committed = 0;
@@ -274,7 +84,7 @@ static int persist_open(PGconn *c, struct ownership *own, const struct own_claim
         return -1;
     if (trades_store_pipeline_begin(c) != 0)
         return -1;
-    int commit = !idem_armed();
+    int commit = !with_key;
     int queued = own_fence(own, c, cl) == 0 && trades_store_insert(c, symbol, t) == 0 &&
                  decisions_store_insert(c, symbol, id, res) == 0 &&
                  trade_events_store_insert(c, symbol, id, opened_ts, "opened", t->entry,
@@ -289,7 +99,8 @@ static enum trading_status setup_owned(struct state *st, struct trading *tr,
                                        const char *symbol, const struct setup_request *req,
                                        int dry_run, struct setup_result *out,
                                        uint64_t *trade_id, char *msg, size_t msglen,
-                                       const struct own_claim *cl);
+                                       const struct own_claim *cl,
+                                       struct idem_pending *idem);
 
 /* The ownership verdict as a trading status; msg gets the owner when known. */
 static enum trading_status own_status(enum own_verdict v, const char *owner, char *msg,
@@ -319,8 +130,8 @@ static enum trading_status own_finish(struct state *st, struct own_claim *cl,
 
 enum trading_status trading_setup(struct state *st, struct trading *tr, const char *symbol,
                                   const struct setup_request *req, int dry_run,
-                                  struct setup_result *out, uint64_t *trade_id, char *msg,
-                                  size_t msglen)
+                                  struct idem_pending *idem, struct setup_result *out,
+                                  uint64_t *trade_id, char *msg, size_t msglen)
 {
     *trade_id = 0;
     struct own_claim cl;
@@ -329,7 +140,7 @@ enum trading_status trading_setup(struct state *st, struct trading *tr, const ch
     if (v != OWN_OK && v != OWN_UNKNOWN)
         return own_status(v, owner, msg, msglen);
     enum trading_status rc =
-        setup_owned(st, tr, symbol, req, dry_run, out, trade_id, msg, msglen, &cl);
+        setup_owned(st, tr, symbol, req, dry_run, out, trade_id, msg, msglen, &cl, idem);
     return own_finish(st, &cl, rc);
 }
 
@@ -337,7 +148,8 @@ static enum trading_status setup_owned(struct state *st, struct trading *tr,
                                        const char *symbol, const struct setup_request *req,
                                        int dry_run, struct setup_result *out,
                                        uint64_t *trade_id, char *msg, size_t msglen,
-                                       const struct own_claim *cl)
+                                       const struct own_claim *cl,
+                                       struct idem_pending *idem)
 {
     struct symbol_state *s = state_find(st, symbol);
     if (s == NULL || !symbol_has_bars(s))
@@ -372,7 +184,7 @@ static enum trading_status setup_owned(struct state *st, struct trading *tr,
     }
     /* room for the trade before the commit: after it, publishing cannot fail */
     pthread_mutex_lock(&tr->lock);
-    reserved = reserve_open(tr) == 0;
+    reserved = book_reserve(tr) == 0;
     tr->pending += (size_t)reserved;
     pthread_mutex_unlock(&tr->lock);
     if (!reserved)
@@ -383,12 +195,13 @@ static enum trading_status setup_owned(struct state *st, struct trading *tr,
         rc = TRADING_UNAVAILABLE;
         if (c == NULL)
             goto out;
-        /* the request's Idempotency-Key, if any, commits with the trade (api/idempotency.h) */
+        /* the request's Idempotency-Key, if any, commits with the trade */
         int committed = 0;
-        if (persist_open(c, st->own, cl, symbol, out, &t, last_ts, &committed) != 0 ||
-            (!committed && (idem_before_commit(c, (int64_t)t.id, 0) != 0 ||
+        if (persist_open(c, st->own, cl, symbol, out, &t, last_ts, idem != NULL,
+                         &committed) != 0 ||
+            (!committed && (idem_before_commit(c, idem, (int64_t)t.id, 0) != 0 ||
                             pg_command(c, "COMMIT") != 0))) {
-            PQclear(PQexec(c, "ROLLBACK"));
+            pg_rollback(c);
             goto out;
         }
     } else {
@@ -401,7 +214,7 @@ static enum trading_status setup_owned(struct state *st, struct trading *tr,
     pthread_mutex_lock(&tr->lock);
     tr->pending--;
     reserved = 0;
-    add_open(tr, symbol, &t);
+    book_add(tr, symbol, &t);
     pthread_mutex_unlock(&tr->lock);
     *trade_id = t.id;
     rc = TRADING_OK;
@@ -417,18 +230,6 @@ out:
 
 /* --- trail and close ---------------------------------------------------------------- */
 
-static const char *runner_kind(const struct trade *before, const struct trade *after,
-                               const struct trail_event *e)
-{
-    if (e->type == TEV_RUNNER_ACTIVATED)
-        return "activated";
-    if (e->type == TEV_STOP_MOVED && after->runner_active)
-        return "stop_moved";
-    if (e->type == TEV_CLOSED && before->runner_active && !before->leg_closed[LEG_RUNNER])
-        return "closed";
-    return NULL;
-}
-
 /* Writes one applied update: the trade row, its events, runner events, learner rows. */
 static int persist_update(PGconn *c, const char *symbol, const struct trade *before,
                           const struct trade *after, const struct trail_events *ev,
@@ -437,20 +238,17 @@ static int persist_update(PGconn *c, const char *symbol, const struct trade *bef
 {
     if (trades_store_update(c, after) != 0)
         return -1;
-    double remaining = before->remaining;
+    struct trade_event_fact facts[TRAIL_MAX_EVENTS];
+    trade_update_facts(before, after, ev, facts);
     for (size_t i = 0; i < ev->n; i++) {
         const struct trail_event *e = &ev->ev[i];
-        remaining -= e->fraction;
-        if (remaining < 1e-12)
-            remaining = 0.0;
-        double stop = e->type == TEV_STOP_MOVED ? e->price : after->stop;
-        const char *kind = trail_event_name((enum trail_event_type)e->type);
-        if (trade_events_store_insert(c, symbol, after->id, ev_ts, kind, e->price, stop,
-                                      e->zone_id, e->fraction, remaining) != 0)
+        const struct trade_event_fact *f = &facts[i];
+        if (trade_events_store_insert(c, symbol, after->id, ev_ts, f->kind, e->price, f->stop,
+                                      e->zone_id, e->fraction, f->remaining) != 0)
             return -1;
-        const char *rk = runner_kind(before, after, e);
-        if (rk != NULL &&
-            runner_events_store_insert(c, symbol, after->id, ev_ts, rk, e->price, e->zone_id) != 0)
+        if (f->runner_kind != NULL &&
+            runner_events_store_insert(c, symbol, after->id, ev_ts, f->runner_kind, e->price,
+                                       e->zone_id) != 0)
             return -1;
     }
     for (size_t i = 0; i < nout; i++) {
@@ -462,13 +260,8 @@ static int persist_update(PGconn *c, const char *symbol, const struct trade *bef
     return 0;
 }
 
-static pthread_mutex_t *stripe_of(struct trading *tr, uint64_t id)
-{
-    return &tr->stripes[id % TRADE_LOCK_STRIPES];
-}
-
 /* Finds open trade id, takes its lock stripe and copies it. On TRADING_OK the caller holds
- * stripe_of(tr, id). */
+ * book_stripe(tr, id). */
 static enum trading_status lock_trade(struct state *st, struct trading *tr, uint64_t id,
                                       struct symbol_state **s, struct trading_update *out)
 {
@@ -477,10 +270,10 @@ static enum trading_status lock_trade(struct state *st, struct trading *tr, uint
     *s = state_find(st, out->symbol);
     if (*s == NULL)
         return TRADING_NOT_FOUND;
-    pthread_mutex_lock(stripe_of(tr, id));
+    pthread_mutex_lock(book_stripe(tr, id));
     /* another writer may have closed it while we waited */
     if (trading_get_open(tr, id, out->symbol, sizeof out->symbol, &out->trade) != 0) {
-        pthread_mutex_unlock(stripe_of(tr, id));
+        pthread_mutex_unlock(book_stripe(tr, id));
         return TRADING_CLOSED;
     }
     return TRADING_OK;
@@ -519,8 +312,8 @@ static enum trading_status commit_locked(struct state *st, struct trading *tr,
     size_t nout = 0;
     int closing = after->status == TRADE_CLOSED;
     pthread_mutex_lock(&tr->lock);
-    struct symbol_learning *sl = closing ? learning_of(tr, out->symbol) : NULL;
-    int oom = closing && (sl == NULL || learner_copy(&sl->tab, &learned) != 0);
+    struct symbol_learning *sl = closing ? book_learning(tr, out->symbol) : NULL;
+    int oom = closing && (sl == NULL || learner_copy_for_trade(&sl->tab, &learned) != 0);
     pthread_mutex_unlock(&tr->lock);
     if (oom)
         return TRADING_NOMEM;
@@ -537,7 +330,7 @@ static enum trading_status commit_locked(struct state *st, struct trading *tr,
                          persist_update(c, out->symbol, before, after, &out->ev, ev_ts,
                                         &learned, outcomes, nout) == 0;
             if (trades_store_pipeline_end(c, queued) != 0 || !queued) {
-                PQclear(PQexec(c, "ROLLBACK"));
+                pg_rollback(c);
                 ok = 0;
             }
         }
@@ -547,11 +340,11 @@ static enum trading_status commit_locked(struct state *st, struct trading *tr,
         }
     }
     pthread_mutex_lock(&tr->lock);
-    long i = find_open(tr, after->id);
+    long i = book_find(tr, after->id);
     assert(i >= 0); /* only writers of this trade remove it, and we hold its stripe */
     if (closing) {
-        remove_open(tr, (size_t)i);
-        sl = learning_of(tr, out->symbol); /* exists: created above, never removed */
+        book_remove(tr, (size_t)i);
+        sl = book_learning(tr, out->symbol); /* exists: created above, never removed */
         free(sl->tab.rows);
         sl->tab = learned;
     } else {
@@ -670,7 +463,7 @@ static enum trading_status trail_owned(struct state *st, struct trading *tr, uin
         rc = commit_update(st, tr, s, &before, out, ts, snap->last_ts, cl);
     }
 out:
-    pthread_mutex_unlock(stripe_of(tr, id));
+    pthread_mutex_unlock(book_stripe(tr, id));
     snapshot_release(snap);
     return rc;
 }
@@ -685,7 +478,7 @@ static enum trading_status close_owned(struct state *st, struct trading *tr, uin
         return rc;
     struct trade before = out->trade;
     int64_t bar_ts = last_bar_ts(s);
-    enum trail_status cs = trade_close(&out->trade, price, ts, bar_ts);
+    enum trail_status cs = trade_close_update(&out->trade, price, ts, bar_ts, &out->ev);
     if (cs == TRAIL_INVALID) {
         snprintf(msg, msglen, "price must be a finite number within 1 to 1e8 pips of the "
                               "symbol and ts not older than the trade's last update");
@@ -693,126 +486,8 @@ static enum trading_status close_owned(struct state *st, struct trading *tr, uin
     } else if (cs != TRAIL_OK) {
         rc = TRADING_CLOSED;
     } else {
-        out->ev.n = 1;
-        out->ev.ev[0] = (struct trail_event){.type = TEV_CLOSED, .price = out->trade.close_price,
-                                             .fraction = before.remaining};
-        out->ev.stop = out->trade.stop;
-        out->ev.remaining = out->trade.remaining;
-        out->ev.status = out->trade.status;
         rc = commit_update(st, tr, s, &before, out, ts, bar_ts, cl);
     }
-    pthread_mutex_unlock(stripe_of(tr, id));
+    pthread_mutex_unlock(book_stripe(tr, id));
     return rc;
-}
-
-int trading_get_open(struct trading *tr, uint64_t id, char *symbol, size_t symlen,
-                     struct trade *out)
-{
-    pthread_mutex_lock(&tr->lock);
-    long i = find_open(tr, id);
-    if (i >= 0) {
-        snprintf(symbol, symlen, "%s", tr->open[i].symbol);
-        *out = tr->open[i].t;
-    }
-    pthread_mutex_unlock(&tr->lock);
-    return i >= 0 ? 0 : -1;
-}
-
-size_t trading_open_count(struct trading *tr)
-{
-    pthread_mutex_lock(&tr->lock);
-    size_t n = tr->nopen;
-    pthread_mutex_unlock(&tr->lock);
-    return n;
-}
-
-/* --- a symbol taken over or given up (service/ownership.c) ------------------------------ */
-
-static int load_trade(void *ctx, const char *symbol, const struct trade *t)
-{
-    struct trading *tr = ctx;
-    if (reserve_open(tr) != 0)
-        return -1;
-    add_open(tr, symbol, t);
-    return 0;
-}
-
-static int load_stat(void *ctx, const char *symbol, const struct level_stat *row)
-{
-    struct trading *tr = ctx;
-    struct symbol_learning *sl = learning_of(tr, symbol);
-    if (sl == NULL)
-        return -1;
-    struct learner_table *tab = &sl->tab;
-    if (tab->n == tab->cap) {
-        size_t cap = tab->cap ? tab->cap * 2 : 64;
-        struct level_stat *rows = realloc(tab->rows, cap * sizeof *rows);
-        if (rows == NULL)
-            return -1;
-        tab->rows = rows;
-        tab->cap = cap;
-    }
-    tab->rows[tab->n++] = *row;
-    return 0;
-}
-
-/* Removes every open trade and the learner table of symbol; under tr->lock. */
-static void drop_locked(struct trading *tr, const char *symbol)
-{
-    for (size_t i = tr->nopen; i-- > 0;)
-        if (strcmp(tr->open[i].symbol, symbol) == 0)
-            remove_open(tr, i);
-    for (size_t i = 0; i < tr->nlearn; i++) {
-        if (strcmp(tr->learn[i].symbol, symbol) == 0) {
-            free(tr->learn[i].tab.rows);
-            memset(&tr->learn[i].tab, 0, sizeof tr->learn[i].tab);
-        }
-    }
-}
-
-void trading_drop_symbol(struct trading *tr, const char *symbol)
-{
-    pthread_mutex_lock(&tr->lock);
-    drop_locked(tr, symbol);
-    pthread_mutex_unlock(&tr->lock);
-}
-
-int trading_load_symbol(struct trading *tr, PGconn *c, const char *symbol)
-{
-    pthread_mutex_lock(&tr->lock);
-    drop_locked(tr, symbol); /* nothing, unless a failed load left a part behind */
-    int rc = trades_store_each_open(c, symbol, load_trade, tr) == 0 &&
-                     level_stats_store_each(c, symbol, load_stat, tr) == 0
-                 ? 0
-                 : -1;
-    pthread_mutex_unlock(&tr->lock);
-    return rc;
-}
-
-long trading_open_of(void *ctx, const char *symbol)
-{
-    struct trading *tr = ctx;
-    long n = 0;
-    pthread_mutex_lock(&tr->lock);
-    for (size_t i = 0; i < tr->nopen; i++)
-        n += strcmp(tr->open[i].symbol, symbol) == 0;
-    pthread_mutex_unlock(&tr->lock);
-    return n;
-}
-
-void trading_forget_symbol(void *ctx, const char *symbol)
-{
-    struct trading *tr = ctx;
-    pthread_mutex_lock(&tr->lock);
-    for (size_t i = tr->nopen; i-- > 0;)
-        if (strcmp(tr->open[i].symbol, symbol) == 0)
-            remove_open(tr, i);
-    /* the entry stays where it is (others hold pointers to theirs); only emptied */
-    for (size_t i = 0; i < tr->nlearn; i++) {
-        if (strcmp(tr->learn[i].symbol, symbol) == 0) {
-            free(tr->learn[i].tab.rows);
-            tr->learn[i].tab = (struct learner_table){0};
-        }
-    }
-    pthread_mutex_unlock(&tr->lock);
 }

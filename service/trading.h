@@ -28,6 +28,7 @@
 #include "service/state.h"
 
 struct trading;
+struct idem_pending;
 
 enum trading_status {
     TRADING_OK = 0,
@@ -48,7 +49,7 @@ void trading_free(struct trading *tr);
 
 /* Restores the open trades and the learner table of symbol from the database on c (its
  * lease was just taken: service/ownership.c). 0 or -1. */
-int trading_load_symbol(struct trading *tr, PGconn *c, const char *symbol);
+int trading_load_symbol(struct trading *tr, struct pg_conn *c, const char *symbol);
 /* Forgets the open trades and learner table of symbol (its lease is gone). */
 void trading_drop_symbol(struct trading *tr, const char *symbol);
 
@@ -57,12 +58,13 @@ void trading_drop_symbol(struct trading *tr, const char *symbol);
  * strengths adjusted by the learner when liquidity_learning_enabled). With dry_run nothing
  * is stored. Otherwise an accepted setup opens a trade: liquidity_trades, stop_decisions,
  * target_selections and an "opened" trade_events row in one commit; *trade_id gets its id.
- * TRADING_REFUSED: out->reasons[0] explains; nothing stored.
+ * TRADING_REFUSED: out->reasons[0] explains; nothing stored. idem (NULL: no key) is the
+ * request's Idempotency-Key, whose row commits with the trade (service/idempotency.h).
  */
 enum trading_status trading_setup(struct state *st, struct trading *tr, const char *symbol,
                                   const struct setup_request *req, int dry_run,
-                                  struct setup_result *out, uint64_t *trade_id, char *msg,
-                                  size_t msglen);
+                                  struct idem_pending *idem, struct setup_result *out,
+                                  uint64_t *trade_id, char *msg, size_t msglen);
 
 /* The outcome of a trail or close: the trade after it and the events it produced. */
 struct trading_update {

@@ -1,10 +1,11 @@
 /*
  * idempotency_store.c - the stored first answer of each Idempotency-Key.
  *
- * Two operations. idem_store_get reads a key's row (outside or inside a transaction);
- * idem_store_put inserts one with ON CONFLICT DO NOTHING and says whether this call won
- * the key: the primary key (route, key) is the only arbiter between two concurrent
- * requests carrying the same key, so the loser rolls back and replays the winner's answer.
+ * Two operations, called by service/idempotency.c. idem_store_get reads a key's row
+ * (outside or inside a transaction); idem_store_put inserts one with ON CONFLICT DO
+ * NOTHING and says whether this call won the key: the primary key (route, key) is the only
+ * arbiter between two concurrent requests carrying the same key, so the loser rolls back
+ * and replays the winner's answer.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,40 +43,4 @@ int idem_store_put(PGconn *c, const char *route, const char *key, const char *re
     int won = PQntuples(r) == 1;
     PQclear(r);
     return won ? 0 : 1;
-}
-
-static _Thread_local struct idem_pending *t_pending;
-
-void idem_arm(struct idem_pending *p)
-{
-    t_pending = p;
-}
-
-int idem_armed(void)
-{
-    return t_pending != NULL;
-}
-
-int idem_lost(void)
-{
-    return t_pending != NULL && t_pending->taken;
-}
-
-int idem_before_commit(PGconn *c, int64_t a, int64_t b)
-{
-    struct idem_pending *p = t_pending;
-    if (p == NULL)
-        return 0;
-    int status = 0;
-    char *body = NULL;
-    if (p->render(p->ctx, a, b, &status, &body) != 0)
-        return -1;
-    int rc = idem_store_put(c, p->route, p->key, p->request_hash, status, body);
-    free(body);
-    if (rc == 1)
-        p->taken = 1;
-    if (rc != 0)
-        return -1;
-    p->stored = 1;
-    return 0;
 }

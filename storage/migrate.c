@@ -55,7 +55,7 @@ static int apply_one(PGconn *c, const struct migration *m, char *err, int errlen
         goto rollback;
     return run(c, "COMMIT", err, errlen);
 rollback:
-    PQclear(PQexec(c, "ROLLBACK"));
+    pg_rollback(c);
     return -1;
 }
 

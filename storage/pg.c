@@ -140,15 +140,16 @@ void pg_mark_broken(void)
         tc->broken = 1;
 }
 
-int pg_ping(void)
+int pg_alive(void)
 {
-    PGconn *c = pg_connect_raw();
+    PGconn *c = pg_conn();
     if (c == NULL)
         return 0;
     PGresult *r = PQexec(c, "SELECT 1");
     int ok = PQresultStatus(r) == PGRES_TUPLES_OK;
     PQclear(r);
-    PQfinish(c);
+    if (!ok)
+        pg_mark_broken();
     return ok;
 }
 
@@ -198,6 +199,11 @@ int pg_command(PGconn *c, const char *sql)
         pg_fail(c, sql);
     PQclear(r);
     return ok ? 0 : -1;
+}
+
+void pg_rollback(PGconn *c)
+{
+    PQclear(PQexec(c, "ROLLBACK"));
 }
 
 int pg_copy_begin(PGconn *c, const char *copy_sql)

@@ -29,8 +29,9 @@ void pg_close_thread(void);
 void pg_mark_broken(void);
 /* A new connection of its own (not prepared), or NULL: for migrations and admin work. */
 PGconn *pg_connect_raw(void);
-/* 1 if a fresh connection can be made and answers SELECT 1 now. */
-int pg_ping(void);
+/* 1 if this thread's connection (pg_conn) answers SELECT 1 now; 0 otherwise, and the
+ * connection is marked for a reset. What GET /health asks. */
+int pg_alive(void);
 
 /* Runs a prepared statement; returns the result when its status is OK, else NULL (the
  * error is logged and counted). The caller PQclear()s a non-NULL result. */
@@ -49,6 +50,8 @@ void pg_note_result(const PGresult *r);
 int pg_take_fence_lost(void);
 /* Runs one SQL command without parameters (BEGIN, COMMIT, ...): 0 on success. */
 int pg_command(PGconn *c, const char *sql);
+/* ROLLBACK, quietly: the failure that led here was already logged and counted. */
+void pg_rollback(PGconn *c);
 
 /* COPY ... FROM STDIN: start with the COPY statement, put rows of text format, end. Each
  * returns 0 on success. pg_copy_end reports the server's verdict on the whole COPY. */

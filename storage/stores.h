@@ -15,7 +15,9 @@
 
 #include "domain/bar.h"
 #include "domain/engine.h"
+#include "domain/history.h"
 #include "domain/learner.h"
+#include "domain/liquidity_report.h"
 #include "domain/setup.h"
 #include "domain/trade.h"
 #include "domain/textbuf.h"
@@ -142,14 +144,6 @@ int lease_store_fence(PGconn *c, const char *symbol, const char *owner, int64_t 
 
 /* --- reports (storage/reports_store.c) ------------------------------------------------ */
 
-struct report_row {
-    int64_t period_start;
-    long holds, breaks, sweeps, created, held_zones;  /* zone outcomes in the period */
-    long trades_closed, trades_won;
-    double trades_r;                                  /* sum of realised R */
-    double hold_rate, sweep_share, coverage, score;   /* see docs/trading.md section 8 */
-};
-
 /* The zone outcomes and closed trades of symbol per period ("day" or "week"), oldest first,
  * in *rows (malloc'd) and *n. */
 int reports_store_collect(PGconn *c, const char *symbol, const char *unit,
@@ -173,33 +167,22 @@ int idem_store_get(PGconn *c, const char *route, const char *key, struct idem_ro
 int idem_store_put(PGconn *c, const char *route, const char *key, const char *request_hash,
                    int status, const char *body);
 
-/* The Idempotency-Key of the request this thread is serving, armed by the API layer
- * (api/idempotency.c) before it calls a service write and disarmed after. The service
- * calls idem_before_commit inside its transaction right before COMMIT, so the key's row
- * commits - or rolls back - together with the write. */
-struct idem_pending {
-    const char *route;
-    const char *key;
-    char request_hash[65];
-    /* renders the answer to store from the write's outcome: (accepted, duplicates) for
-     * POST /bars, (trade id, 0) for POST /setups; 0 ok, -1 out of memory */
-    int (*render)(void *ctx, int64_t a, int64_t b, int *status, char **body);
-    void *ctx;
-    int stored;             /* out: the row was written into the transaction */
-    int taken;              /* out: another request already holds the key */
-};
+/* --- reads behind GET /trades, GET /zones/{id} (storage/reads_store.c) ---------------- */
 
-/* Arms p for this thread (NULL disarms). */
-void idem_arm(struct idem_pending *p);
-/* Nothing armed: 0. Armed: renders and inserts the row on c (inside the caller's open
- * transaction): 0 when written, -1 when the key was taken or on any error - the caller
- * then rolls back and answers as for a failed commit; the API layer sees p->taken. */
-int idem_before_commit(PGconn *c, int64_t a, int64_t b);
-/* 1 when this thread has a key armed (idem_before_commit has a row to write), else 0. */
-int idem_armed(void);
-/* 1 when this thread's armed key was taken by a concurrent request: the rollback that
- * followed is the key's rule at work, not a database failure (no write failure is counted;
- * the API layer replaces the answer with the winner's, or with 422 for another body). */
-int idem_lost(void);
+/* Trade id: 1 with *out filled, 0 when there is no such trade, -1 database error (or a
+ * state that does not decode). */
+int trades_store_get(PGconn *c, uint64_t id, struct trade_record *out);
+/* 1 when trade id has a row, 0 when not, -1 database error. */
+int trades_store_exists(PGconn *c, uint64_t id);
+/* The newest `limit` trades, optionally of one symbol and one status ("open"/"closed"),
+ * newest first, in *rows (malloc'd) and *n; rows whose state does not decode are left
+ * out. 0 or -1. */
+int trades_store_list(PGconn *c, const char *symbol, const char *status, long limit,
+                      struct trade_record **rows, size_t *n);
+/* Trade id's events in *rows (malloc'd) and *n. 0 or -1. */
+int trade_events_store_of(PGconn *c, uint64_t id, struct trade_event_record **rows, size_t *n);
+/* The first `limit` events of zone (symbol, id) in *rows (malloc'd) and *n. 0 or -1. */
+int zone_events_store_of(PGconn *c, const char *symbol, uint32_t id, long limit,
+                         struct zone_event_record **rows, size_t *n);
 
 #endif

@@ -323,6 +323,21 @@ async function main() {
           `GET /symbols names the instance: ${sym.instance}`);
     const met = (await http(survivors[0].base, 'GET', '/metrics')).text;
     check(/liq_symbol_owned\{symbol="[A-Z]+",token="\d+"\} 1/.test(met), '/metrics lists owned symbols');
+    // liqctl sends X-Symbol: a dry-run setup (the symbol only in the body) reaches the owner
+    // through the proxy for every symbol (without the header HAProxy falls back to round
+    // robin, and a non-owner answers 503 and asks for a handover)
+    const liqctl = path.join(path.dirname(BIN), 'cli', 'liqctl');
+    for (const s of SYMBOLS) {
+        let err = '';
+        try {
+            execFileSync(liqctl, ['--url', proxy, 'setup', s, 'BUY', '--entry', '1.0', '--dry-run'],
+                         { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+        } catch (e) {
+            err = String(e.stderr); // a refused setup (422) is fine, a 421 is not
+        }
+        check(!/ (421|503) /.test(err) && !/cannot reach/.test(err),
+              `liqctl setup ${s} through the proxy: ${err.trim()}`);
+    }
     const dash = await callRetrying(proxy, 'GET', '/dashboard');
     check(dash.status === 200 && /<html/i.test(dash.text), `dashboard through the proxy: ${dash.status}`);
 

@@ -11,8 +11,8 @@
 #include <jansson.h>
 #include <stddef.h>
 
+#include "api/app.h"
 #include "domain/bar.h"
-#include "service/app.h"
 
 struct http_reply {
     long status;

@@ -12,7 +12,7 @@
 
 #include <sys/types.h>
 
-#include "service/app.h"
+#include "api/app.h"
 
 struct spawned {
     pid_t pid;

@@ -14,7 +14,8 @@
  * - A bar never tests a zone it creates: a zone created by a push has no touch, test or
  *   outcome after that push, and no touch/hold/break/sweep event of that push names it;
  *   every zone's created_ts is the ts of the bar that made it, never later than the bar
- *   being pushed, and never before its origin.
+ *   being pushed, and never before its origin; its role is support at or below that bar's
+ *   close and resistance above it, whichever side of price it was made on.
  * - Duplicates: pushing the last bar again (as it was, or with other prices) returns
  *   PUSH_DUPLICATE, emits no event and leaves every zone, statistic and counter as it was;
  *   and the engine then continues exactly like one that never saw the duplicate. The same
@@ -109,6 +110,11 @@ static void push_checked(struct engine *e, const struct bar *b, struct zone_even
         cr_assert_eq(z->created_ts, b->ts, "zone %u created at bar %lld stamped %lld", z->id,
                      (long long)b->ts, (long long)z->created_ts);
         cr_assert_leq(z->origin_ts, z->created_ts, "zone %u comes from its future", z->id);
+        /* support at or below the close that made it, resistance above (sources.md) */
+        if (engine_bar_count(e) > 1) /* the first bar's zones have none yet */
+            cr_assert_eq(z->role, z->price <= b->close ? ROLE_SUPPORT : ROLE_RESISTANCE,
+                         "zone %u at %.5f, close %.5f: role %d", z->id, z->price, b->close,
+                         z->role);
         cr_assert(z->tests == 0 && z->touches == 0 && z->holds == 0 && z->breaks == 0 &&
                       z->sweeps == 0 && z->last_touch_ts == 0 && !z->in_test &&
                       z->outcome == OUTCOME_NONE,

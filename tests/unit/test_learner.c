@@ -1,5 +1,6 @@
 /* The learner (DESIGN.md section 2 "Learner", docs/trading.md "Learner"). */
 #include <criterion/criterion.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "domain/learner.h"
@@ -224,4 +225,22 @@ Test(learner, action_names_round_trip)
     }
     enum zone_action x;
     cr_assert_eq(zone_action_parse("bounced", &x), -1);
+}
+
+Test(learner, append_grows_and_a_copy_for_a_trade_has_room_for_its_zones)
+{
+    struct learner_table tab = {0};
+    for (uint32_t i = 1; i <= 100; i++) /* past the first capacity (64) */
+        cr_assert_eq(learner_append(&tab, &(struct level_stat){.zone_id = i}), 0);
+    cr_assert_eq(tab.n, 100);
+    cr_assert_geq(tab.cap, 100);
+    cr_assert_eq(tab.rows[99].zone_id, 100);
+    struct learner_table copy = {0};
+    cr_assert_eq(learner_copy_for_trade(&tab, &copy), 0);
+    cr_assert_eq(copy.n, 100);
+    cr_assert_eq(copy.cap, 100 + TRADE_MAX_ZONES);
+    cr_assert_eq(memcmp(copy.rows, tab.rows, 100 * sizeof *tab.rows), 0);
+    cr_assert_neq(copy.rows, tab.rows);
+    free(copy.rows);
+    free(tab.rows);
 }

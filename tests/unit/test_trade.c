@@ -6,6 +6,7 @@
 #include "domain/params.h"
 #include "domain/setup.h"
 #include "domain/trade.h"
+#include "domain/trade_update.h"
 
 #define PIP 0.0001
 #define EPS 1e-9
@@ -449,4 +450,63 @@ Test(trade, the_clock_refuses_the_future_and_dates_a_missing_ts_in_bar_time)
                  "never before the last update");
     cr_assert_eq(trade_close(&t, 1.1010, TRADE_TS_NONE, 1200), TRAIL_OK);
     cr_assert_eq(t.closed_ts, 1300, "closed_at is bar time, never unknown");
+}
+
+/* --- what an applied update records (domain/trade_update.c) ---------------------------- */
+
+Test(trade_update, facts_take_each_fraction_off_and_name_the_stop_in_force)
+{
+    struct trade before = open_buy();
+    struct trade t = before;
+    struct trail_events ev = upd(&t, MAP, NMAP, 1.1100, 1.1119, 1.1050, 1001);
+    struct trade_event_fact f[TRAIL_MAX_EVENTS];
+    trade_update_facts(&before, &t, &ev, f);
+    double remaining = 1.0;
+    for (size_t i = 0; i < ev.n; i++) {
+        remaining -= ev.ev[i].fraction;
+        cr_assert_float_eq(f[i].remaining, remaining, EPS);
+        cr_assert_str_eq(f[i].kind, trail_event_name((enum trail_event_type)ev.ev[i].type));
+        double stop = ev.ev[i].type == TEV_STOP_MOVED ? ev.ev[i].price : t.stop;
+        cr_assert_float_eq(f[i].stop, stop, EPS);
+        cr_assert_null(f[i].runner_kind); /* no runner yet */
+    }
+    cr_assert_float_eq(f[ev.n - 1].remaining, t.remaining, EPS); /* 0.5 after TP1 */
+}
+
+Test(trade_update, runner_events_are_its_activation_its_stop_moves_and_its_close)
+{
+    struct trade before = {.remaining = 0.3, .runner_active = 1};
+    struct trade after = before;
+    struct trail_events ev = {.n = 3};
+    ev.ev[0] = (struct trail_event){.type = TEV_RUNNER_ACTIVATED, .price = 1.1140};
+    ev.ev[1] = (struct trail_event){.type = TEV_STOP_MOVED, .price = 1.1090};
+    ev.ev[2] = (struct trail_event){.type = TEV_CLOSED, .price = 1.1200, .fraction = 0.3};
+    struct trade_event_fact f[3];
+    trade_update_facts(&before, &after, &ev, f);
+    cr_assert_str_eq(f[0].runner_kind, "activated");
+    cr_assert_str_eq(f[1].runner_kind, "stop_moved");
+    cr_assert_str_eq(f[2].runner_kind, "closed");
+    cr_assert_eq(f[2].remaining, 0.0); /* 0.3 - 0.3 below 1e-12 is exactly 0 */
+    /* a stop move without an active runner, and the close of a runner already closed */
+    after.runner_active = 0;
+    before.leg_closed[LEG_RUNNER] = 1;
+    trade_update_facts(&before, &after, &ev, f);
+    cr_assert_null(f[1].runner_kind);
+    cr_assert_null(f[2].runner_kind);
+}
+
+Test(trade_update, manual_close_makes_one_closed_event_for_what_was_open)
+{
+    struct trade t = open_buy();
+    upd(&t, MAP, NMAP, 1.1110, 1.1119, 1.1070, 1001); /* TP1: half left */
+    struct trail_events ev;
+    cr_assert_eq(trade_close_update(&t, 1.1050, 1002, 1002, &ev), TRAIL_OK);
+    cr_assert_eq(ev.n, 1);
+    cr_assert_eq(ev.ev[0].type, TEV_CLOSED);
+    cr_assert_float_eq(ev.ev[0].price, 1.1050, EPS);
+    cr_assert_float_eq(ev.ev[0].fraction, 0.5, EPS);
+    cr_assert_eq(ev.status, TRADE_CLOSED);
+    cr_assert_float_eq(ev.remaining, 0.0, EPS);
+    cr_assert_eq(trade_close_update(&t, 1.1050, 1003, 1003, &ev), TRAIL_CLOSED);
+    cr_assert_eq(ev.n, 0);
 }

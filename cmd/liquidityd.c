@@ -1,5 +1,5 @@
 /*
- * main.c - liquidityd: `liquidityd [--config FILE] [--check-config]` serves;
+ * liquidityd.c - main of liquidityd: `liquidityd [--config FILE] [--check-config]` serves;
  * `liquidityd migrate [--config FILE]` only applies migrations.
  *
  * Exit codes: 0 after SIGTERM/SIGINT and a clean drain, 1 when the service cannot start
@@ -11,10 +11,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "service/app.h"
+#include "api/app.h"
 #include "service/config.h"
-#include "storage/migrate.h"
-#include "storage/pg.h"
+#include "service/lifecycle.h"
 
 static void usage(FILE *out)
 {
@@ -88,9 +87,8 @@ int main(int argc, char **argv)
         return 0;
     }
     if (migrate_only) {
-        pg_configure(cfg.database_url);
         int applied = 0;
-        if (migrate_apply(&applied, err, sizeof err) != 0) {
+        if (service_migrate(cfg.database_url, &applied, err, sizeof err) != 0) {
             fprintf(stderr, "liquidityd: migrate: %s\n", err);
             return 1;
         }

@@ -1,7 +1,8 @@
 /*
- * app.c - wiring and lifecycle: migrations, state rebuild, HTTP daemon, drain.
+ * app.c - the running service: the service's state (service/lifecycle.c: migrations,
+ * state rebuild) with the HTTP daemon on top, started and stopped (drained) as one.
  */
-#include "service/app.h"
+#include "api/app.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,10 +10,8 @@
 #include <unistd.h>
 
 #include "api/http.h"
+#include "service/lifecycle.h"
 #include "service/ownership.h"
-#include "service/trading.h"
-#include "storage/migrate.h"
-#include "storage/pg.h"
 
 struct app *app_start(const struct app_config *cfg, char *err, size_t errlen)
 {
@@ -21,34 +20,16 @@ struct app *app_start(const struct app_config *cfg, char *err, size_t errlen)
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
-    state_init(&a->st, cfg);
-    a->trading = trading_new();
-    a->st.own = a->trading ? own_new(&a->st, a->trading) : NULL;
-    if (a->trading == NULL || a->st.own == NULL) {
-        snprintf(err, errlen, "out of memory");
-        goto fail;
+    if (service_open(&a->st, &a->trading, cfg, err, errlen) != 0) {
+        free(a);
+        return NULL;
     }
-    if (a->st.persist) {
-        pg_configure(cfg->database_url);
-        int applied = 0;
-        char merr[512];
-        if (migrate_apply(&applied, merr, sizeof merr) != 0) {
-            snprintf(err, errlen, "migrations: %s", merr);
-            goto fail;
-        }
+    if (http_start(a, err, errlen) != 0) {
+        service_close(&a->st, a->trading);
+        free(a);
+        return NULL;
     }
-    /* the leases of the eligible stored symbols, and their rebuild */
-    if (own_start(a->st.own, err, errlen) != 0)
-        goto fail;
-    if (http_start(a, err, errlen) != 0)
-        goto fail;
     return a;
-fail:
-    own_free(a->st.own);
-    trading_free(a->trading);
-    state_free(&a->st);
-    free(a);
-    return NULL;
 }
 
 struct app_config_version {
@@ -88,9 +69,7 @@ void app_stop(struct app *a)
     /* MHD_stop_daemon closes the listener and waits for the worker threads, which finish
      * the request each is handling: in-flight writes commit before we free the state. */
     http_stop(a);
-    own_free(a->st.own); /* gives the leases up: another instance may take them at once */
-    trading_free(a->trading);
-    state_free(&a->st);
+    service_close(&a->st, a->trading);
     while (a->versions != NULL) {
         struct app_config_version *next = a->versions->next;
         free(a->versions);

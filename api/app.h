@@ -3,8 +3,8 @@
  * one. Tests start it in-process on port 0 (app_start) and ask app_port() where it
  * listens.
  */
-#ifndef LIQ_APP_H
-#define LIQ_APP_H
+#ifndef LIQ_API_APP_H
+#define LIQ_API_APP_H
 
 #include <stdatomic.h>
 #include <stddef.h>

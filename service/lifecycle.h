@@ -1,0 +1,26 @@
+/*
+ * lifecycle.h - the service's state brought up and torn down: migrations, the per-symbol
+ * state and the open trades rebuilt from the database. The HTTP side (api/app.c) starts
+ * the daemon on top; `liquidityd migrate` calls service_migrate alone.
+ */
+#ifndef LIQ_LIFECYCLE_H
+#define LIQ_LIFECYCLE_H
+
+#include <stddef.h>
+
+#include "service/config.h"
+#include "service/state.h"
+#include "service/trading.h"
+
+/* Applies the pending migrations to url: 0 with *applied set, or -1 with err. */
+int service_migrate(const char *url, int *applied, char *err, size_t errlen);
+
+/* Initialises *st from cfg, *tr and the symbol ownership (service/ownership.h); with
+ * persistence on applies migrations; then takes the leases of the eligible stored symbols
+ * and rebuilds them (own_start). 0, or -1 with err (nothing left to free). */
+int service_open(struct state *st, struct trading **tr, const struct app_config *cfg,
+                 char *err, size_t errlen);
+/* Gives the leases up and frees what service_open built (tr may be NULL). */
+void service_close(struct state *st, struct trading *tr);
+
+#endif

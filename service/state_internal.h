@@ -1,0 +1,28 @@
+/*
+ * state_internal.h - what state.c shares with ingest.c (service/ only): a symbol's
+ * creation and renewal, its bar log, and publishing its snapshot. The caller holds the
+ * symbol's write_lock for all but symbol_get_or_create.
+ */
+#ifndef LIQ_STATE_INTERNAL_H
+#define LIQ_STATE_INTERNAL_H
+
+#include "service/state.h"
+
+/* A zone engine for symbol: the configured parameters, with the instrument's own round
+ * number step when it has one (NIFTY: 50 points, not round_level_step pips). NULL when out
+ * of memory. */
+struct engine *engine_for(const struct state *st, const char *symbol, double pip,
+                          enum timeframe tf);
+/* Publishes a snapshot of the engine; on allocation failure the old one stays (-1). */
+int symbol_publish(struct symbol_state *s);
+/* Finds or creates symbol (in memory; the row is written with its first bars), fed with
+ * tf, its pip from the configuration or price. NULL with *why (INGEST_FULL, INGEST_NOMEM). */
+struct symbol_state *symbol_get_or_create(struct state *st, const char *symbol,
+                                          enum timeframe tf, double price,
+                                          enum ingest_status *why);
+/* An empty engine for s with timeframe tf (pip from the configuration or price): 0 or -1. */
+int symbol_renew(struct state *st, struct symbol_state *s, enum timeframe tf, double price);
+/* Appends n bars to s's log: 0, or -1 out of memory (the log unchanged). */
+int symbol_log_append(struct symbol_state *s, const struct bar *bars, size_t n);
+
+#endif
