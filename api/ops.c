@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "api/app.h"
+#include "api/evidence.h"
 #include "api/handlers.h"
 #include "api/metrics.h"
 #include "api/render.h"
@@ -124,6 +125,15 @@ static void symbol_metrics(void *ctx, struct symbol_state *s)
     snapshot_release(snap);
 }
 
+static void symbol_evidence_metrics(void *ctx, struct symbol_state *s)
+{
+    struct zone_snapshot *snap = snapshot_acquire(s);
+    if (snap == NULL)
+        return;
+    evidence_metrics(ctx, s->name, &snap->tally);
+    snapshot_release(snap);
+}
+
 struct owned_ctx {
     struct app *a;
     struct textbuf *tb;
@@ -175,6 +185,17 @@ void ops_metrics(struct request *rq, struct reply *rp)
     textbuf_printf(&tb, "# HELP liq_zones_active Active zones per symbol.\n"
                         "# TYPE liq_zones_active gauge\n");
     state_each(&a->st, symbol_metrics, &tb);
+    textbuf_printf(&tb,
+                   "# HELP liq_zone_tests Resolved zone tests per symbol and source, at zones and "
+                   "at their hidden control levels (GET /symbols/{symbol}/evidence).\n"
+                   "# TYPE liq_zone_tests gauge\n"
+                   "# HELP liq_zone_hold_rate Share of resolved tests that held (hold or sweep).\n"
+                   "# TYPE liq_zone_hold_rate gauge\n"
+                   "# HELP liq_zone_lift Hold rate at zones minus at controls; _low/_high: its "
+                   "95 %% interval.\n"
+                   "# TYPE liq_zone_lift gauge\n# TYPE liq_zone_lift_low gauge\n"
+                   "# TYPE liq_zone_lift_high gauge\n");
+    state_each(&a->st, symbol_evidence_metrics, &tb);
     ownership_metrics(a, &tb);
     struct db_counters pc;
     reads_db_counters(&pc);
