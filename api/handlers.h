@@ -14,6 +14,7 @@ void ops_health(struct request *rq, struct reply *rp);
 void ops_metrics(struct request *rq, struct reply *rp);
 void ops_symbols(struct request *rq, struct reply *rp);
 void symbols_delete(struct request *rq, struct reply *rp);
+void symbols_evidence(struct request *rq, struct reply *rp);
 void setups_post(struct request *rq, struct reply *rp);
 void trades_trail(struct request *rq, struct reply *rp);
 void trades_close(struct request *rq, struct reply *rp);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "api/app.h"
+#include "api/evidence.h"
 #include "api/handlers.h"
 #include "api/metrics.h"
 #include "api/render.h"
@@ -93,7 +94,8 @@ void ops_symbols(struct request *rq, struct reply *rp)
         return;
     }
     state_each(&rq->app->st, collect_symbol, &l);
-    qsort(l.v, l.n, sizeof *l.v, by_name);
+    if (l.n > 1) /* qsort's base must not be NULL, even for 0 items (UBSan) */
+        qsort(l.v, l.n, sizeof *l.v, by_name);
     struct textbuf tb = {0};
     struct ownership *own = rq->app->st.own;
     struct symbols_ctx sc = {&tb, own, 0, rq->app->st.cfg.params.liquidity_sources};
@@ -120,6 +122,15 @@ static void symbol_metrics(void *ctx, struct symbol_state *s)
         return;
     if (snap->bar_count > 0) /* a symbol given up reads as empty: not this instance's */
         textbuf_printf(tb, "liq_zones_active{symbol=\"%s\"} %zu\n", s->name, snap->nactive);
+    snapshot_release(snap);
+}
+
+static void symbol_evidence_metrics(void *ctx, struct symbol_state *s)
+{
+    struct zone_snapshot *snap = snapshot_acquire(s);
+    if (snap == NULL)
+        return;
+    evidence_metrics(ctx, s->name, &snap->tally);
     snapshot_release(snap);
 }
 
@@ -174,6 +185,17 @@ void ops_metrics(struct request *rq, struct reply *rp)
     textbuf_printf(&tb, "# HELP liq_zones_active Active zones per symbol.\n"
                         "# TYPE liq_zones_active gauge\n");
     state_each(&a->st, symbol_metrics, &tb);
+    textbuf_printf(&tb,
+                   "# HELP liq_zone_tests Resolved zone tests per symbol and source, at zones and "
+                   "at their hidden control levels (GET /symbols/{symbol}/evidence).\n"
+                   "# TYPE liq_zone_tests gauge\n"
+                   "# HELP liq_zone_hold_rate Share of resolved tests that held (hold or sweep).\n"
+                   "# TYPE liq_zone_hold_rate gauge\n"
+                   "# HELP liq_zone_lift Hold rate at zones minus at controls; _low/_high: its "
+                   "95 %% interval.\n"
+                   "# TYPE liq_zone_lift gauge\n# TYPE liq_zone_lift_low gauge\n"
+                   "# TYPE liq_zone_lift_high gauge\n");
+    state_each(&a->st, symbol_evidence_metrics, &tb);
     ownership_metrics(a, &tb);
     struct db_counters pc;
     reads_db_counters(&pc);

@@ -69,11 +69,12 @@ void render_zone_tail(struct textbuf *tb, const struct zone *z)
 {
     textbuf_printf(tb,
                    ",\"strength\":%.6g,\"prob_hold\":%.6g,\"prob_break\":%.6g,"
-                   "\"prob_sweep\":%.6g,\"tests\":%u,\"touches\":%u,\"holds\":%u,\"breaks\":%u,"
-                   "\"sweeps\":%u,\"role\":\"%s\",\"active\":%s,\"created_at\":",
-                   (double)z->strength,
-                   (double)z->prob_hold, (double)z->prob_break, (double)z->prob_sweep, z->tests,
-                   z->touches, z->holds, z->breaks, z->sweeps,
+                   "\"prob_sweep\":%.6g,\"prob_timeout\":%.6g,\"tests\":%u,\"touches\":%u,"
+                   "\"holds\":%u,\"breaks\":%u,\"sweeps\":%u,\"timeouts\":%u,\"role\":\"%s\","
+                   "\"active\":%s,\"created_at\":",
+                   (double)z->strength, (double)z->prob_hold, (double)z->prob_break,
+                   (double)z->prob_sweep, (double)z->prob_timeout, z->tests, z->touches,
+                   z->holds, z->breaks, z->sweeps, z->timeouts,
                    z->role == ROLE_SUPPORT ? "support"
                                            : (z->role == ROLE_RESISTANCE ? "resistance" : "none"),
                    z->active ? "true" : "false");

@@ -34,6 +34,8 @@ const struct route ROUTES[] = {
      .name = "symbols", .fn = ops_symbols},
     {.method = "DELETE", .pattern = "/symbols/{symbol}",
      .name = "symbols_delete", .fn = symbols_delete, .write = 1},
+    {.method = "GET", .pattern = "/symbols/{symbol}/evidence",
+     .name = "symbols_evidence", .fn = symbols_evidence},
     {.method = "GET", .pattern = "/health",
      .name = "health", .fn = ops_health},
     {.method = "GET", .pattern = "/metrics",

@@ -468,8 +468,9 @@ static int enter(struct report *r, struct replay *rp, double pip, const struct b
     for (int m = 0; m < SIM_FIXED; m++) {
         struct report_sim *sm = &r->sim[m];
         size_t k = sm->n;
+        struct setup_market mkt = {.atr = engine_atr(rp->e), .geo = engine_geometry(rp->e)};
         enum setup_status st = setup_build(&rq, rp->zones, rp->n_zones, &rp->params[m], pip,
-                                           res);
+                                           &mkt, res);
         if (st == SETUP_OK) {
             if (trade_open(&rp->trades[m][k], k + 1, res, b->ts) != 0) {
                 free(res);
@@ -543,6 +544,12 @@ static int replay_bars(struct report *r, struct replay *rp, double pip, const st
         }
         if (j == r->split)
             r->n_train = r->n_tests;
+        /* probabilities and strength are read after a refresh (engine.h); a bar without
+         * events changed no count (the tally only moves with outcome events) */
+        if (ev.n > 0 && engine_refresh(rp->e) != 0) {
+            rc = -1;
+            break;
+        }
         rc = record_tests(r, rp, &ev, bars, j, prev_max, atr);
         if (rc != 0 || j < r->split)
             continue;

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "geometry.h"
 #include "series.h"
 #include "sources/sources.h"
 #include "zone_map.h"
@@ -37,6 +38,8 @@ struct live_vwap {
     uint32_t zone;          /* live zone id, 0 none */
     size_t pos;             /* its sorted index when last moved (a hint, checked) */
     double reported;        /* price of the last ZEV_MOVED / ZEV_CREATED */
+    int shared;             /* weekly only: rides on the daily live zone (the week's first
+                             * day, when both VWAPs are the same number: one band, one zone) */
 };
 
 struct engine {
@@ -69,13 +72,17 @@ struct engine {
 
     struct zone_map map;
     struct levels lv;           /* scratch for one source call */
+    struct bar cur;             /* the bar being pushed (the last one between pushes) */
+    struct geo_book geo;        /* target-before-stop history (geometry.h) */
+    double *scratch;            /* engine_refresh's sort buffer */
+    size_t scratch_cap;
 };
 
 static const char *const EVENT_NAMES[ZEV_COUNT] = {
     [ZEV_CREATED] = "created", [ZEV_TOUCH] = "touch",   [ZEV_HOLD] = "hold",
     [ZEV_BREAK] = "break",     [ZEV_SWEEP] = "sweep",   [ZEV_MERGED] = "merged",
     [ZEV_DEACTIVATED] = "deactivated", [ZEV_MOVED] = "moved",
-    [ZEV_SOURCE_REMOVED] = "source_removed",
+    [ZEV_SOURCE_REMOVED] = "source_removed", [ZEV_TEST] = "test", [ZEV_TIMEOUT] = "timeout",
 };
 
 const char *zone_event_name(enum zone_event_kind k)
@@ -145,6 +152,17 @@ struct engine *engine_new(const struct liq_params *params, double pip, enum time
     equal_init(&e->equal, params->equal_level_lookback);
     wyckoff_init(&e->wyckoff, params->wyckoff_min_bars);
     zone_map_init(&e->map);
+    uint32_t ratio = (uint32_t)(tf_seconds(e->work_tf) / tf_seconds(base_tf));
+    geo_init(&e->geo, GEO_EVERY * (ratio ? ratio : 1), GEO_HORIZON * (ratio ? ratio : 1));
+    /* H bars of the ATR's timeframe (M15, or the base when coarser) in base bars */
+    enum timeframe wtf = base_tf > TF_M15 ? base_tf : TF_M15;
+    double h = (double)params->test_horizon_bars * (double)tf_seconds(wtf) /
+               (double)tf_seconds(base_tf);
+    e->map.tc = (struct test_cfg){
+        .hold_atr = params->test_hold_atr, .break_atr = params->test_break_atr,
+        .rearm_atr = params->test_rearm_atr,
+        .horizon = (uint16_t)(h < 1.0 ? 1 : h > 65535.0 ? 65535 : llround(h)),
+    };
     int64_t window = e->hist_sec > 0 ? e->hist_sec : 3600;
     if (cluster_init(&e->cluster, window, (size_t)(window / tf_seconds(base_tf)) + 2) != 0) {
         free(e);
@@ -159,6 +177,7 @@ void engine_free(struct engine *e)
         return;
     zone_map_free(&e->map);
     cluster_free(&e->cluster);
+    free(e->scratch);
     free(e);
 }
 
@@ -171,7 +190,38 @@ double engine_atr(const struct engine *e) { return e->atr.value; }
 uint32_t engine_active_sources(const struct engine *e) { return e->active; }
 size_t engine_zone_count(const struct engine *e) { return e->map.nsorted; }
 uint32_t engine_zone_max_id(const struct engine *e) { return e->map.n; }
-size_t engine_zones_in_test(const struct engine *e) { return e->map.n_in_test; }
+const struct zone_tally *engine_tally(const struct engine *e) { return &e->map.tally; }
+const struct geo_book *engine_geometry(const struct engine *e) { return &e->geo; }
+unsigned engine_test_horizon(const struct engine *e) { return e->map.tc.horizon; }
+
+size_t engine_zones_in_test(const struct engine *e)
+{
+    size_t n = 0;
+    for (size_t k = 0; k < e->map.n_watch; k++) {
+        const struct zone *z = &e->map.pool[e->map.watch[k] - 1];
+        n += z->active && z->merged_into == 0 && z->trk.state == TS_IN_TEST;
+    }
+    return n;
+}
+
+const struct control *engine_control(const struct engine *e, uint32_t id)
+{
+    return id == 0 || id > e->map.n ? NULL : &e->map.ctl[id - 1];
+}
+
+int engine_refresh(struct engine *e)
+{
+    if (e->map.n > e->scratch_cap) {
+        size_t cap = (size_t)e->map.n * 2;
+        double *v = realloc(e->scratch, cap * sizeof *v);
+        if (v == NULL)
+            return -1;
+        e->scratch = v;
+        e->scratch_cap = cap;
+    }
+    zone_stats_refresh(&e->map, e->p.zone_prior_tests, e->scratch);
+    return 0;
+}
 
 const struct zone *engine_zone_sorted(const struct engine *e, size_t i)
 {
@@ -208,7 +258,42 @@ static int refresh_alive(struct engine *e, struct zone *z, int64_t ts)
     if (z->active)
         return 0;
     z->active = 1;
-    return zone_map_arm(&e->map, z->id, ts + e->hist_sec);
+    uint32_t id = z->id;
+    if (zone_map_arm(&e->map, id, ts + e->hist_sec) != 0)
+        return -1;
+    return zone_stats_track_init(&e->map, id, &e->cur, e->atr.value);
+}
+
+/*
+ * The control level of a zone made at price (evidence.h): mirrored through the last close,
+ * at the same distance on the other side, at least two band half-widths away so it never
+ * coincides with the zone. Before any bar: 4 half-widths above or below by the id's parity.
+ */
+static double control_price(const struct engine *e, double price, double hw)
+{
+    if (e->bars == 0)
+        return price + ((e->map.n & 1u) ? 4.0 : -4.0) * hw;
+    double d = price - e->last_close;
+    if (fabs(d) < 2.0 * hw)
+        d = d >= 0.0 ? 2.0 * hw : -2.0 * hw;
+    return e->last_close - d;
+}
+
+/* A zone may take a level only while its band stays within one merge span (two level bands
+ * and the merge distance): bands cover their levels without growing along a chain. */
+static int can_cover(const struct zone *z, double price, double hw, double dist)
+{
+    return fmax(z->hi, price) - fmin(z->lo, price) <= 4.0 * hw + 2.0 * dist + 1e-12;
+}
+
+/* Inserts proto with its control and starts both test cycles. 0 on ENOMEM. */
+static uint32_t insert_zone(struct engine *e, const struct zone *proto, double hw)
+{
+    uint32_t id = zone_map_insert(&e->map, proto, control_price(e, proto->price, hw));
+    if (id == 0 || zone_map_arm(&e->map, id, proto->created_ts + e->hist_sec) != 0 ||
+        zone_stats_track_init(&e->map, id, &e->cur, e->atr.value) != 0)
+        return 0;
+    return id;
 }
 
 /*
@@ -221,17 +306,16 @@ static uint32_t add_level(struct engine *e, enum liq_source src, double price,
                           int64_t origin_ts, int64_t ts, struct zone_events *ev, int *bit_new)
 {
     double hw = half_width(e);
+    double dist = e->p.merge_distance_pips * e->pip;
     uint32_t bit = 1u << src;
-    uint32_t id = zone_map_find_merge(&e->map, price, price - hw, price + hw,
-                                      e->p.merge_distance_pips * e->pip, 0);
-    if (id != 0) {
+    uint32_t id = zone_map_find_merge(&e->map, price, price - hw, price + hw, dist, 0);
+    if (id != 0 && can_cover(zone_map_get(&e->map, id), price, hw, dist)) {
         struct zone *z = zone_map_get(&e->map, id);
         *bit_new = !(z->sources & bit);
         z->sources |= bit;
+        zone_map_cover(&e->map, id, price);
         if (refresh_alive(e, z, ts) != 0)
             return 0;
-        if (*bit_new) /* strength depends on the sources and counts: unchanged otherwise */
-            zone_stats_refresh(z, e->p.max_level_touches);
         return zone_emit(ev, id, 0, ts, price, ZEV_MERGED) == 0 ? id : 0;
     }
     struct zone proto = {
@@ -240,10 +324,9 @@ static uint32_t add_level(struct engine *e, enum liq_source src, double price,
         .role = e->bars == 0 ? ROLE_NONE
                 : price <= e->last_close ? ROLE_SUPPORT : ROLE_RESISTANCE,
     };
-    zone_stats_refresh(&proto, e->p.max_level_touches);
-    id = zone_map_insert(&e->map, &proto);
+    id = insert_zone(e, &proto, hw);
     *bit_new = 1;
-    if (id == 0 || zone_map_arm(&e->map, id, ts + e->hist_sec) != 0)
+    if (id == 0)
         return 0;
     return zone_emit(ev, id, 0, ts, price, ZEV_CREATED) == 0 ? id : 0;
 }
@@ -287,19 +370,24 @@ static int vwap_freeze(struct engine *e, struct live_vwap *lv, int64_t ts,
     struct zone *z = zone_map_get(&e->map, lv->zone);
     lv->zone = 0;
     z->flags &= (uint8_t)~ZONE_F_LIVE;
-    uint32_t to = zone_map_find_merge(&e->map, z->price, z->lo, z->hi,
-                                      e->p.merge_distance_pips * e->pip, z->id);
-    if (to == 0)
+    if (lv == &e->vw_day && e->vw_week.shared) {
+        /* the weekly VWAP goes on after this day: the frozen day level is not a weekly one */
+        z->sources &= ~(1u << SRC_VWAP_WEEKLY);
+        e->vw_week.shared = 0;
+    }
+    double dist = e->p.merge_distance_pips * e->pip;
+    uint32_t to = zone_map_find_merge(&e->map, z->price, z->lo, z->hi, dist, z->id);
+    if (to == 0 || !can_cover(zone_map_get(&e->map, to), z->price, (z->hi - z->lo) / 2, dist))
         return 0;
     struct zone *t = zone_map_get(&e->map, to);
     t->sources |= z->sources;
+    zone_map_cover(&e->map, to, z->price);
     z->merged_into = to;
     z->active = 0; /* it lives on inside `to`: the API and liquidity_levels both say so */
-    z->in_test = 0;
+    z->trk.state = TS_DISARMED;
     zone_map_unlink(&e->map, z->id);
     if (refresh_alive(e, t, ts) != 0)
         return -1;
-    zone_stats_refresh(t, e->p.max_level_touches);
     return zone_emit(ev, z->id, to, ts, z->price, ZEV_MERGED);
 }
 
@@ -309,6 +397,14 @@ static int vwap_bar(struct engine *e, struct live_vwap *lv, const struct bar *b,
     if (vwap_push_tp(&lv->w, b, tp) && vwap_freeze(e, lv, b->ts, ev) != 0)
         return -1;
     double v = lv->w.v > 0 ? lv->w.pv / lv->w.v : vwap_value(&lv->w);
+    if (lv == &e->vw_week && lv->zone == 0 && e->vw_day.zone != 0 &&
+        lv->w.start == e->vw_day.w.start) {
+        /* the week's first day: the weekly VWAP is the daily one, bar for bar */
+        e->map.pool[e->vw_day.zone - 1].sources |= 1u << SRC_VWAP_WEEKLY;
+        lv->shared = 1;
+        return 0;
+    }
+    lv->shared = 0;
     if (lv->zone == 0) {
         double hw = half_width(e);
         struct zone proto = {
@@ -316,9 +412,8 @@ static int vwap_bar(struct engine *e, struct live_vwap *lv, const struct bar *b,
             .created_ts = b->ts, .origin_ts = lv->w.start, .alive_ts = b->ts, .active = 1,
             .role = v <= b->close ? ROLE_SUPPORT : ROLE_RESISTANCE, .flags = ZONE_F_LIVE,
         };
-        zone_stats_refresh(&proto, e->p.max_level_touches);
-        lv->zone = zone_map_insert(&e->map, &proto);
-        if (lv->zone == 0 || zone_map_arm(&e->map, lv->zone, b->ts + e->hist_sec) != 0)
+        lv->zone = insert_zone(e, &proto, hw);
+        if (lv->zone == 0)
             return -1;
         lv->reported = v;
         return zone_emit(ev, lv->zone, 0, b->ts, v, ZEV_CREATED);
@@ -349,13 +444,12 @@ static int pivot_withdraw(struct engine *e, struct pivot_source *ps, int64_t ts,
     uint32_t bit = 1u << ps->src;
     if (z->sources != bit) {
         z->sources &= ~bit;
-        zone_stats_refresh(z, e->p.max_level_touches);
         return zone_emit(ev, z->id, 0, ts, z->price, ZEV_SOURCE_REMOVED);
     }
     if (!z->active)
         return 0;
     z->active = 0;
-    z->in_test = 0;
+    z->trk.state = TS_DISARMED;
     return zone_emit(ev, z->id, 0, ts, z->price, ZEV_DEACTIVATED);
 }
 
@@ -437,7 +531,7 @@ static int expire(struct engine *e, int64_t now, struct zone_events *ev)
     while ((id = zone_map_pop_due(&e->map, now, e->hist_sec)) != 0) {
         struct zone *z = zone_map_get(&e->map, id);
         z->active = 0;
-        z->in_test = 0;
+        z->trk.state = TS_DISARMED;
         if (zone_emit(ev, id, 0, now, z->price, ZEV_DEACTIVATED) != 0)
             return -1;
     }
@@ -446,8 +540,8 @@ static int expire(struct engine *e, int64_t now, struct zone_events *ev)
 
 static int push_bar(struct engine *e, const struct bar *b, struct zone_events *ev)
 {
-    if (e->bars > 0 &&
-        zone_stats_bar(&e->map, b, e->last_close, e->p.max_level_touches, ev) != 0)
+    e->cur = *b;
+    if (e->bars > 0 && zone_stats_bar(&e->map, b, e->atr.value, ev) != 0)
         return -1;
     e->last_close = b->close; /* new zones take their role from this close */
     double tp = (b->high + b->low + b->close) / 3.0; /* vwap_push's typical price */
@@ -496,6 +590,7 @@ static int push_bar(struct engine *e, const struct bar *b, struct zone_events *e
         if (flush(e, b->ts, ev) != 0)
             return -1;
     }
+    geo_bar(&e->geo, b, e->atr.value);
     return expire(e, b->ts, ev);
 }
 

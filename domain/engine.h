@@ -17,37 +17,12 @@
 #include <stdint.h>
 
 #include "bar.h"
+#include "evidence.h"
+#include "geometry.h"
 #include "params.h"
 #include "zone.h"
-
-enum zone_event_kind {
-    ZEV_CREATED, ZEV_TOUCH, ZEV_HOLD, ZEV_BREAK, ZEV_SWEEP, ZEV_MERGED, ZEV_DEACTIVATED,
-    ZEV_MOVED, ZEV_SOURCE_REMOVED, ZEV_COUNT
-};
-
-/*
- * What happened to one zone at one bar. For ZEV_MERGED, zone_id was absorbed into other_id;
- * with other_id 0 a new level joined the existing zone zone_id (price: the level's price).
- * ZEV_MOVED: a live VWAP zone followed its VWAP to price. ZEV_SOURCE_REMOVED: a swing pivot
- * superseded by a more extreme one of the same kind took its source bit off the zone (a zone
- * left with no other source is deactivated instead, ZEV_DEACTIVATED).
- */
-struct zone_event {
-    uint32_t zone_id;
-    uint32_t other_id;
-    int64_t ts;
-    double price;
-    uint8_t kind; /* enum zone_event_kind */
-};
-
-/* A growable list the caller owns; the engine appends. zone_events_free releases it. */
-struct zone_events {
-    struct zone_event *v;
-    size_t n, cap;
-};
-
-const char *zone_event_name(enum zone_event_kind k);
-void zone_events_free(struct zone_events *ev);
+#include "zone_events.h"
+#include "zone_map.h"
 
 enum engine_push_result {
     PUSH_OK = 0,
@@ -96,8 +71,28 @@ int engine_last_closed(const struct engine *e, enum timeframe tf, struct bar *ou
  * tests; cheapest in ascending price order. Invalidates zone pointers. */
 uint32_t engine_add_zone(struct engine *e, enum liq_source src, double price, int64_t ts);
 
-/* Zones currently in a test (price has not left them by their width). */
+/* Zones currently in a test (zone_stats.h). */
 size_t engine_zones_in_test(const struct engine *e);
+
+/*
+ * Recomputes every zone's prob_* and strength from the resolved tests so far (zone_stats.h).
+ * The pushes only count outcomes; call this before reading probabilities or strength (the
+ * service does after every batch of bars). The result depends only on the bars pushed, not
+ * on when earlier refreshes happened. 0, or -1 on ENOMEM (values then unchanged).
+ */
+int engine_refresh(struct engine *e);
+
+/* The outcome tally at zones and at their control levels (evidence.h). */
+const struct zone_tally *engine_tally(const struct engine *e);
+
+/* The target-before-stop history behind p_tp1_first (geometry.h). */
+const struct geo_book *engine_geometry(const struct engine *e);
+
+/* The hidden control level of zone id (evidence.h), NULL if unknown. Never a zone. */
+const struct control *engine_control(const struct engine *e, uint32_t id);
+
+/* The horizon H of a test in base bars: test_horizon_bars over the base timeframe, >= 1. */
+unsigned engine_test_horizon(const struct engine *e);
 
 /* Zones (active and inactive, not merged-away) sorted by price ascending. Valid until the
  * next engine_push. */

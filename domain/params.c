@@ -9,12 +9,12 @@ void params_defaults(struct liq_params *p)
 {
     *p = (struct liq_params){
         .liquidity_enabled = 1,
-        /* the seed's ten sources */
+        /* the specification's ten sources */
         .liquidity_sources = (1u << SRC_VWAP_DAILY) | (1u << SRC_VWAP_WEEKLY) |
                              (1u << SRC_PIVOT_M5) | (1u << SRC_PIVOT_M15) |
-                             (1u << SRC_FLOOR_PIVOT) | (1u << SRC_HIGH_DAILY) |
-                             (1u << SRC_LOW_DAILY) | (1u << SRC_HIGH_WEEKLY) |
-                             (1u << SRC_LOW_WEEKLY) | (1u << SRC_ROUND),
+                             (1u << SRC_HIGH_DAILY) | (1u << SRC_LOW_DAILY) |
+                             (1u << SRC_WYCKOFF) | (1u << SRC_CLUSTER) |
+                             (1u << SRC_ROUND) | (1u << SRC_PREVIOUS_CLOSE),
         .min_liquidity_strength = 0.60,
         .max_level_touches = 10,
         .round_level_step = 50,
@@ -40,5 +40,12 @@ void params_defaults(struct liq_params *p)
         .equal_level_lookback = 10,
         .cluster_interval_hours = 4,
         .cluster_value_area = 0.70,
+        .test_hold_atr = 1.0,
+        .test_break_atr = 1.0,
+        .test_horizon_bars = 8,
+        .test_rearm_atr = 0.5,
+        .zone_prior_tests = 100.0,
+        .buffer_atr = 0.25,
+        .fallback_stop_atr = 1.5,
     };
 }

@@ -40,6 +40,15 @@ struct liq_params {
     int equal_level_lookback;         /* 10 confirmed swings of each kind compared */
     double cluster_interval_hours;    /* 4: the volume profile is recomputed this often */
     double cluster_value_area;        /* 0.70 of the window's volume */
+    /* zone tests and calibration (docs/sources.md "Statistics") */
+    double test_hold_atr;             /* X 1.0: hold barrier beyond the near edge, in ATR */
+    double test_break_atr;            /* Y 1.0: break barrier beyond the far edge, in ATR */
+    int test_horizon_bars;            /* H 8: bars of the ATR's timeframe (M15 or coarser base) */
+    double test_rearm_atr;            /* 0.5: price leaves the band this far before a new test */
+    double zone_prior_tests;          /* m: weight of the pool against a zone's own history */
+    /* ATR-scaled setup distances (docs/trading.md); 0 = the pip settings alone */
+    double buffer_atr;                /* 0.25 x ATR14 beyond the stop zone */
+    double fallback_stop_atr;         /* 1.5 x ATR14 when no zone qualifies */
 };
 
 /* The defaults of DESIGN.md section 5. */

@@ -50,10 +50,36 @@ const char *setup_validate(const struct setup_request *req, double pip)
     return NULL;
 }
 
+/* P(price moves tgt in the trade's favour before stop against it), both in price units. */
+static double p_first(const struct setup_market *mkt, int side, double tgt, double stop)
+{
+    if (mkt != NULL && mkt->atr > 0.0 && mkt->geo != NULL)
+        return geo_p_first(mkt->geo, side, tgt / mkt->atr, stop / mkt->atr);
+    return stop / (stop + tgt);
+}
+
+/* p_tp1_first, p_tp2_after_tp1 and expected_r (setup.h). */
+static void worth(const struct setup_market *mkt, struct setup_result *out)
+{
+    int side = out->req.side;
+    double e = out->req.entry, risk = fabs(e - out->stop.price);
+    const struct target_level *t1 = &out->targets.tp1, *t2 = &out->targets.tp2;
+    double p = p_first(mkt, side, fabs(t1->price - e), risk);
+    double q = t2->present ? p_first(mkt, side, fabs(t2->price - t1->price),
+                                     fabs(t1->price - e))
+                           : 0.0;
+    out->p_tp1_first = p;
+    out->p_tp2_after_tp1 = q;
+    out->expected_r = out->legs[LEG_TP1] * (p * t1->rr - (1.0 - p)) +
+                      out->legs[LEG_TP2] * (p * q * (t2->present ? t2->rr : 0.0) - (1.0 - p)) +
+                      out->legs[LEG_RUNNER] * -(1.0 - p);
+}
+
 enum setup_status setup_build(const struct setup_request *req, const struct zone *zones,
                               size_t n, const struct liq_params *p, double pip,
-                              struct setup_result *out)
+                              const struct setup_market *mkt, struct setup_result *out)
 {
+    double atr = mkt != NULL && mkt->atr > 0.0 ? mkt->atr : 0.0;
     memset(out, 0, sizeof(*out));
     out->req = *req;
     out->pip = pip;
@@ -68,9 +94,9 @@ enum setup_status setup_build(const struct setup_request *req, const struct zone
         return out->status = SETUP_REFUSED;
     }
 
-    stop_select(zones, n, p, pip, req->side, req->entry, req->regime,
+    stop_select(zones, n, p, pip, atr, req->side, req->entry, req->regime,
                 req->transition_strength, &out->stop);
-    if (target_select(zones, n, p, pip, req->side, req->entry, out->stop.price,
+    if (target_select(zones, n, p, pip, atr, req->side, req->entry, out->stop.price,
                       req->trend_score, &out->targets) != 0) {
         add_reason(out, NULL, out->targets.reason);
         add_reason(out, "stop", out->stop.reason);
@@ -83,6 +109,7 @@ enum setup_status setup_build(const struct setup_request *req, const struct zone
     add_reason(out, "runner", out->targets.runner_reason);
 
     legs_split(out->targets.tp2.present, out->targets.runner, out->legs);
+    worth(mkt, out);
     risk_assess(&out->stop, &out->targets, req->regime, req->transition_strength, p,
                 &out->risk);
     risk_size_legs(out->legs, out->risk.multiplier, fabs(req->entry - out->stop.price),

@@ -14,6 +14,7 @@
 
 #include <stddef.h>
 
+#include "geometry.h"
 #include "params.h"
 #include "risk.h"
 #include "stop.h"
@@ -41,6 +42,12 @@ enum setup_status {
 #define SETUP_MAX_REASONS 8
 #define SETUP_REASON_LEN (LIQ_REASON_LEN + 16) /* a selector's reason plus a "stop: " label */
 
+/* What the engine knows about the symbol's market beyond its zones (NULL: nothing). */
+struct setup_market {
+    double atr;                   /* ATR14 (engine_atr), 0 when unknown */
+    const struct geo_book *geo;   /* engine_geometry, NULL when none */
+};
+
 struct setup_result {
     enum setup_status status;
     struct setup_request req;     /* a copy of what was asked */
@@ -50,6 +57,10 @@ struct setup_result {
     double legs[LEG_COUNT];       /* fractions tp1/tp2/runner, sum 1 */
     struct risk_decision risk;
     struct risk_size size;        /* sized = 0 without qty or risk amount */
+    /* What the setup is worth (docs/trading.md "What a setup is worth"): */
+    double p_tp1_first;           /* P(TP1 before the stop), geo_p_first on the ATR distances */
+    double p_tp2_after_tp1;       /* P(TP2 before back to entry | TP1 reached), 0 without TP2 */
+    double expected_r;            /* of the whole position, legs weighted, see setup_build */
     size_t n_reasons;
     char reasons[SETUP_MAX_REASONS][SETUP_REASON_LEN]; /* first one explains a refusal */
 };
@@ -65,17 +76,25 @@ struct setup_result {
 const char *setup_validate(const struct setup_request *req, double pip);
 
 /*
- * Builds the decision. zones: ACTIVE zones sorted by price ascending.
+ * Builds the decision. zones: ACTIVE zones sorted by price ascending. mkt (may be NULL): the
+ * ATR that scales the stop buffer, the fallback stop and the target offset (stop.h), and
+ * the geometry behind p_tp1_first.
  * Returns SETUP_OK, SETUP_INVALID (reasons[0] names the bad field) or SETUP_REFUSED
  * (CHAOTIC regime, or no target meets min_rr_ratio; reasons[0] says which). out->status
  * holds the same value. On refusal the stop (and targets) computed so far are left in out
  * for logging.
  * Example: BUY 1.1000 NORMAL trend 0.5, zone [1.0950, 1.0960] 0.8 below, zone
- * [1.1150, 1.1160] 0.8 above, defaults -> stop 1.0930, tp1 1.1148 (RR 2.11), no tp2,
- * legs {1, 0, 0}, multiplier 1.
+ * [1.1150, 1.1160] 0.8 above, defaults, no ATR -> stop 1.0930, tp1 1.1148 (RR 2.11),
+ * no tp2, legs {1, 0, 0}, multiplier 1.
+ * p_tp1_first = geo_p_first(side, |tp1 - entry| / atr, |entry - stop| / atr) (without an ATR
+ * or book: the random walk's |entry - stop| / (|entry - stop| + |tp1 - entry|)).
+ * expected_r, in R of the stop distance, with leg fractions f and p = p_tp1_first:
+ *   tp1 leg    f1 (p rr1 - (1 - p))
+ *   tp2 leg    f2 (p q rr2 - (1 - p)), q = p_tp2_after_tp1 (else back to break-even: 0)
+ *   runner     f3 (-(1 - p)): counted as stopped at break-even after TP1 (conservative)
  */
 enum setup_status setup_build(const struct setup_request *req, const struct zone *zones,
                               size_t n, const struct liq_params *p, double pip,
-                              struct setup_result *out);
+                              const struct setup_market *mkt, struct setup_result *out);
 
 #endif

@@ -58,14 +58,34 @@ static double clamp01(double x)
     return x > 1.0 ? 1.0 : x;
 }
 
+/* x (1 + (transition_buffer_factor - 1) x s) in TRANSITION, 1 otherwise */
+static double transition_factor(const struct liq_params *p, enum regime_mode regime,
+                                double transition_strength)
+{
+    if (regime != REGIME_TRANSITION)
+        return 1.0;
+    return 1.0 + (p->transition_buffer_factor - 1.0) * clamp01(transition_strength);
+}
+
 double stop_buffer_pips(const struct liq_params *p, enum regime_mode regime,
                         double transition_strength)
 {
-    double base = p->default_buffer_pips;
-    if (regime != REGIME_TRANSITION)
-        return base;
-    double s = clamp01(transition_strength);
-    return base * (1.0 + (p->transition_buffer_factor - 1.0) * s);
+    return p->default_buffer_pips * transition_factor(p, regime, transition_strength);
+}
+
+double stop_buffer_price(const struct liq_params *p, double pip, double atr,
+                         enum regime_mode regime, double transition_strength)
+{
+    double base = atr > 0.0 && p->buffer_atr > 0.0 ? p->buffer_atr * atr
+                                                    : p->default_buffer_pips * pip;
+    return base * transition_factor(p, regime, transition_strength);
+}
+
+double stop_fallback_price(const struct liq_params *p, double pip, double atr)
+{
+    if (atr > 0.0 && p->fallback_stop_atr > 0.0)
+        return p->fallback_stop_atr * atr;
+    return p->fallback_stop_pips * pip;
 }
 
 /* Stop price behind zone z: beyond its far edge by buf (price units). */
@@ -80,16 +100,17 @@ static int on_stop_side(const struct zone *z, enum trade_side side, double entry
 }
 
 void stop_select(const struct zone *zones, size_t n, const struct liq_params *p, double pip,
-                 enum trade_side side, double entry, enum regime_mode regime,
+                 double atr, enum trade_side side, double entry, enum regime_mode regime,
                  double transition_strength, struct stop_decision *out)
 {
     assert(pip > 0.0);
     assert(side == SIDE_BUY || side == SIDE_SELL);
     memset(out, 0, sizeof(*out));
 
-    double buffer_pips = stop_buffer_pips(p, regime, transition_strength);
-    double buf = buffer_pips * pip;
-    double max_dist = STOP_MAX_FALLBACK_MULTIPLE * p->fallback_stop_pips * pip;
+    double buf = stop_buffer_price(p, pip, atr, regime, transition_strength);
+    double buffer_pips = buf / pip;
+    double fallback = stop_fallback_price(p, pip, atr);
+    double max_dist = STOP_MAX_FALLBACK_MULTIPLE * fallback;
     const struct zone *best = NULL;
     int weak = 0, worn = 0, far = 0;
 
@@ -119,12 +140,16 @@ void stop_select(const struct zone *zones, size_t n, const struct liq_params *p,
 
     if (best == NULL) {
         out->fallback = 1;
-        out->price = entry - (double)side * p->fallback_stop_pips * pip;
-        out->distance_pips = p->fallback_stop_pips;
+        out->price = entry - (double)side * fallback;
+        out->distance_pips = fallback / pip;
+        out->buffer_pips = buffer_pips; /* what the trade's later zone stops use */
         snprintf(out->reason, sizeof(out->reason),
-                 "fallback %.1f pips: no qualifying zone %s entry (%d weak, %d over-tested, "
-                 "%d too far)",
-                 p->fallback_stop_pips, side == SIDE_BUY ? "below" : "above", weak, worn, far);
+                 "fallback %.1f pips (%s): no qualifying zone %s entry (%d weak, %d "
+                 "over-tested, %d too far)",
+                 out->distance_pips,
+                 atr > 0.0 && p->fallback_stop_atr > 0.0 ? "fallback_stop_atr x ATR14"
+                                                          : "fallback_stop_pips",
+                 side == SIDE_BUY ? "below" : "above", weak, worn, far);
         return;
     }
     out->price = stop_behind(best, side, buf);

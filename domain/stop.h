@@ -34,17 +34,17 @@ int regime_parse(const char *name, enum regime_mode *out);
 
 /* A zone only qualifies for the stop when its stop price lies within this many
  * fallback distances of entry: stop_select never places a stop further than
- * STOP_MAX_FALLBACK_MULTIPLE x fallback_stop_pips (90 pips with the defaults). */
+ * STOP_MAX_FALLBACK_MULTIPLE x the fallback distance (4.5 ATR14 with the defaults). */
 #define STOP_MAX_FALLBACK_MULTIPLE 3.0
 
-#define LIQ_REASON_LEN 160
+#define LIQ_REASON_LEN 256
 
 struct stop_decision {
     double price;        /* the stop price */
     uint32_t zone_id;    /* the zone it sits behind, 0 when fallback */
     double zone_lo, zone_hi; /* that zone's band (0, 0 when fallback) */
     float zone_strength; /* that zone's strength (0 when fallback) */
-    double buffer_pips;  /* buffer beyond the far edge, 0 when fallback */
+    double buffer_pips;  /* buffer beyond the far edge (also kept with a fallback stop) */
     double distance_pips;/* |entry - price| / pip */
     int fallback;        /* 1 when no zone qualified */
     int qualifying;      /* how many zones passed every filter */
@@ -62,19 +62,32 @@ double stop_buffer_pips(const struct liq_params *p, enum regime_mode regime,
                         double transition_strength);
 
 /*
+ * Distances that scale with volatility where pips do not fit (one set of defaults for
+ * EURUSD, USDJPY, gold, an index and BTC): with atr > 0 and buffer_atr > 0 the buffer is
+ * buffer_atr x atr (x the TRANSITION factor as above), else default_buffer_pips x pip;
+ * with atr > 0 and fallback_stop_atr > 0 the fallback stop is fallback_stop_atr x atr,
+ * else fallback_stop_pips x pip. Price units. Example: NIFTY, pip 0.05, ATR14 30 points:
+ * buffer 7.5 points, fallback 45 points (not 1 and 1.5 points).
+ */
+double stop_buffer_price(const struct liq_params *p, double pip, double atr,
+                         enum regime_mode regime, double transition_strength);
+double stop_fallback_price(const struct liq_params *p, double pip, double atr);
+
+/*
  * Chooses the stop for a trade entered at entry. zones: ACTIVE zones sorted by price
- * ascending (inactive ones are skipped anyway). pip: price units per pip (> 0).
+ * ascending (inactive ones are skipped anyway). pip: price units per pip (> 0); atr: the
+ * symbol's ATR14 (0 when unknown: pip distances), see stop_buffer_price.
  * A zone qualifies when it lies wholly on the stop side (BUY: hi < entry; SELL: lo > entry),
  * strength >= min_liquidity_strength, tests <= max_level_touches and its stop price is within
- * STOP_MAX_FALLBACK_MULTIPLE x fallback_stop_pips of entry. The strongest qualifying zone
+ * STOP_MAX_FALLBACK_MULTIPLE x the fallback distance of entry. The strongest qualifying zone
  * wins, ties going to the one nearer entry. Stop = lo - buffer (BUY) / hi + buffer (SELL).
- * None qualifies: entry -/+ fallback_stop_pips, fallback = 1.
+ * None qualifies: entry -/+ the fallback distance, fallback = 1.
  * Example: BUY at 1.1000, pip 0.0001, zone [1.0950, 1.0960] strength 0.8, buffer 20 pips
  * -> stop 1.0930, zone_id of that zone, distance 70 pips.
  * Never fails; always fills *out.
  */
 void stop_select(const struct zone *zones, size_t n, const struct liq_params *p, double pip,
-                 enum trade_side side, double entry, enum regime_mode regime,
+                 double atr, enum trade_side side, double entry, enum regime_mode regime,
                  double transition_strength, struct stop_decision *out);
 
 #endif

@@ -12,9 +12,36 @@
 #include <stdio.h>
 #include <string.h>
 
-double target_front_offset(const struct liq_params *p, double pip)
+double target_front_offset(const struct liq_params *p, double pip, double atr)
 {
-    return TARGET_FRONT_FRACTION * p->default_buffer_pips * pip;
+    return TARGET_FRONT_FRACTION * stop_buffer_price(p, pip, atr, REGIME_NORMAL, 0.0);
+}
+
+/* The refusal: which setting blocked the best candidates, and what would let one through. */
+static void refusal(const struct liq_params *p, enum trade_side side, double entry, int ahead,
+                    int weak, int short_rr, const struct zone *best_short, double best_rr,
+                    const struct zone *best_weak, double weak_rr, char *out)
+{
+    if (ahead == 0) {
+        snprintf(out, LIQ_REASON_LEN,
+                 "no active zone %s entry %.10g to target (zones deactivate after "
+                 "zone_history_hours %.1f untouched)",
+                 side == SIDE_BUY ? "above" : "below", entry, p->zone_history_hours);
+        return;
+    }
+    int n = snprintf(out, LIQ_REASON_LEN,
+                     "no zone ahead meets min_rr_ratio %.2f with min_liquidity_strength %.2f "
+                     "(%d ahead: %d weak, %d short of RR)",
+                     p->min_rr_ratio, p->min_liquidity_strength, ahead, weak, short_rr);
+    if (n < 0 || n >= LIQ_REASON_LEN)
+        return;
+    if (best_short != NULL && best_rr > 0.0)
+        n += snprintf(out + n, (size_t)(LIQ_REASON_LEN - n),
+                      "; min_rr_ratio <= %.2f would take zone %u", best_rr, best_short->id);
+    if (n >= 0 && n < LIQ_REASON_LEN && best_weak != NULL)
+        snprintf(out + n, (size_t)(LIQ_REASON_LEN - n),
+                 "; min_liquidity_strength <= %.2f would take zone %u (RR %.2f)",
+                 floor((double)best_weak->strength * 100.0 + 1e-4) / 100.0, best_weak->id, weak_rr);
 }
 
 static int ahead(const struct zone *z, enum trade_side side, double entry)
@@ -82,17 +109,18 @@ static void choose_runner(const struct zone *zones, size_t n, const struct liq_p
 }
 
 int target_select(const struct zone *zones, size_t n, const struct liq_params *p, double pip,
-                  enum trade_side side, double entry, double stop, double trend_score,
-                  struct target_decision *out)
+                  double atr, enum trade_side side, double entry, double stop,
+                  double trend_score, struct target_decision *out)
 {
     assert(pip > 0.0);
     assert((entry - stop) * side > 0.0); /* the stop is on the loss side */
     memset(out, 0, sizeof(*out));
 
     double risk = fabs(entry - stop);
-    double offset = target_front_offset(p, pip);
-    int weak = 0, short_rr = 0;
-    double best_rr = 0.0;
+    double offset = target_front_offset(p, pip, atr);
+    int weak = 0, short_rr = 0, nahead = 0;
+    double best_rr = 0.0, weak_rr = 0.0;
+    const struct zone *best_short = NULL, *best_weak = NULL;
     size_t last = 0; /* walk index of the last chosen target */
     int want_tp2 = trend_score > TARGET_TP2_MIN_TREND;
 
@@ -100,16 +128,23 @@ int target_select(const struct zone *zones, size_t n, const struct liq_params *p
         const struct zone *z = walk_at(zones, n, side, i);
         if (!z->active || !ahead(z, side, entry))
             continue;
-        if (z->strength < p->min_liquidity_strength) {
-            weak++;
-            continue;
-        }
+        nahead++;
         double price = side == SIDE_BUY ? z->lo - offset : z->hi + offset;
         double rr = (price - entry) * side / risk;
-        if (rr > best_rr)
-            best_rr = rr;
+        if (z->strength < p->min_liquidity_strength) {
+            weak++;
+            if (rr >= p->min_rr_ratio && (best_weak == NULL || z->strength > best_weak->strength)) {
+                best_weak = z;
+                weak_rr = rr;
+            }
+            continue;
+        }
         if (rr < p->min_rr_ratio) {
             short_rr++;
+            if (rr > best_rr) {
+                best_rr = rr;
+                best_short = z;
+            }
             continue;
         }
         out->qualifying++;
@@ -132,10 +167,8 @@ int target_select(const struct zone *zones, size_t n, const struct liq_params *p
     }
 
     if (!out->tp1.present) {
-        snprintf(out->reason, LIQ_REASON_LEN,
-                 "no zone ahead meets min_rr_ratio %.2f (best RR %.2f; %d weak, %d short of "
-                 "RR)",
-                 p->min_rr_ratio, best_rr, weak, short_rr);
+        refusal(p, side, entry, nahead, weak, short_rr, best_short, floor(best_rr * 100) / 100,
+                best_weak, weak_rr, out->reason);
         snprintf(out->runner_reason, LIQ_REASON_LEN, "no target");
         return -1;
     }

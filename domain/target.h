@@ -18,8 +18,9 @@
 #include "stop.h"
 #include "zone.h"
 
-/* A target sits in front of its zone by TARGET_FRONT_FRACTION x default_buffer_pips pips
- * (2 pips with the defaults): BUY target = zone.lo - offset, SELL target = zone.hi + offset. */
+/* A target sits in front of its zone by TARGET_FRONT_FRACTION x the stop buffer
+ * (stop_buffer_price: 0.025 ATR14 with the defaults, 2 pips without an ATR):
+ * BUY target = zone.lo - offset, SELL target = zone.hi + offset. */
 #define TARGET_FRONT_FRACTION 0.1
 /* TP2 is only chosen when trend_score is above this. */
 #define TARGET_TP2_MIN_TREND 0.55
@@ -47,8 +48,8 @@ struct target_decision {
     char reason[LIQ_REASON_LEN]; /* refusal reason when tp1 is absent */
 };
 
-/* front offset in price units: target_front_offset(&defaults, 0.0001) == 0.0002 */
-double target_front_offset(const struct liq_params *p, double pip);
+/* front offset in price units: target_front_offset(&defaults, 0.0001, 0) == 0.0002 */
+double target_front_offset(const struct liq_params *p, double pip, double atr);
 
 /*
  * Chooses the targets of a trade entered at entry with its stop at stop (on the other side).
@@ -57,12 +58,15 @@ double target_front_offset(const struct liq_params *p, double pip);
  * price gives RR >= min_rr_ratio. TP1 = first qualifying, TP2 = the next qualifying one
  * whose price lies beyond TP1, when trend_score > TARGET_TP2_MIN_TREND. Runner as described above, when runner_enabled and
  * trend_score > runner_min_confidence.
- * Returns 0 with tp1 present, or -1 when no zone meets the RR (out->reason says why).
+ * atr: as for stop_select (the front offset scales with it).
+ * Returns 0 with tp1 present, or -1 when no zone qualifies: out->reason names the setting
+ * and value that blocked the best candidates and the value that would let one through
+ * ("min_rr_ratio <= 1.20 would take zone 12"), or says that no active zone lies ahead.
  * Example: BUY 1.1000, stop 1.0970 (30 pips), zone [1.1060, 1.1070] strength 0.7
  * -> tp1 1.1058, rr 58/30 = 1.93.
  */
 int target_select(const struct zone *zones, size_t n, const struct liq_params *p, double pip,
-                  enum trade_side side, double entry, double stop, double trend_score,
+                  double atr, enum trade_side side, double entry, double stop, double trend_score,
                   struct target_decision *out);
 
 #endif

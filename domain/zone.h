@@ -25,33 +25,51 @@ int source_parse(const char *name, enum liq_source *out);
 
 enum zone_role { ROLE_RESISTANCE = -1, ROLE_NONE = 0, ROLE_SUPPORT = 1 };
 
+/* Where a level stands in its test cycle (zone_stats.h): a test starts only at an armed level. */
+enum test_state { TS_DISARMED = 0, TS_ARMED = 1, TS_IN_TEST = 2 };
+
+/* How a test ended: mutually exclusive, so the four probabilities sum to 1. */
+enum zone_outcome { OUTCOME_NONE, OUTCOME_HOLD, OUTCOME_SWEEP, OUTCOME_BREAK, OUTCOME_TIMEOUT,
+                    OUTCOME_COUNT };
+
+/*
+ * The transient state of a test, the same for a zone and for its hidden control level:
+ * where the level is in its cycle, the side price came from, the barrier unit (ATR when the
+ * test started), the bars left in the horizon and whether price crossed the far edge.
+ */
+struct test_track {
+    double atr;             /* ATR at the touch that started the test: the barrier unit */
+    uint16_t left;          /* bars of the horizon left */
+    uint8_t state;          /* enum test_state */
+    int8_t approach;        /* +1 came from above, -1 from below (set when armed) */
+    uint8_t swept;          /* the test crossed the far edge */
+    uint8_t last;           /* enum zone_outcome of the last resolved test */
+    uint8_t watched;        /* in the zone map's watch set */
+};
+
 struct zone {
     uint32_t id;            /* per-symbol sequence, 1, 2, ... */
     uint32_t merged_into;   /* id of the zone that absorbed this one, 0 if none */
     uint32_t sources;       /* bitmask of 1u << enum liq_source */
     double price;           /* the level */
-    double lo, hi;          /* the band: lo <= price <= hi */
+    double lo, hi;          /* the band: lo <= every level the zone carries <= hi */
     int64_t created_ts;     /* ts of the bar whose close made the zone known */
     int64_t origin_ts;      /* ts of the bar the level comes from (pivot bar, day start) */
     int64_t last_touch_ts;  /* 0 = never touched */
-    uint32_t tests, touches, holds, breaks, sweeps;
+    uint32_t tests, touches, holds, breaks, sweeps, timeouts; /* resolved outcomes */
     int8_t role;            /* enum zone_role, flips on a break */
     uint8_t active;         /* 0 after zone_history_hours without a touch */
-    uint8_t in_test;        /* price has not yet left the band by its width */
-    int8_t approach;        /* +1 came from above, -1 from below, during a test */
-    float strength;         /* base(sources) x prob_hold x decay(tests), 0..1 */
-    float prob_hold, prob_break, prob_sweep; /* Laplace-smoothed over tests */
-    int64_t alive_ts;       /* last creation, touch, new source or revival: deactivation clock */
     uint8_t flags;          /* ZONE_F_* */
-    uint8_t outcome;        /* enum zone_outcome of the current test */
+    struct test_track trk;
+    /* Calibrated, causal (zone_stats.h); as of the last engine_refresh(): */
+    float strength;         /* share of the symbol's active zones whose P(bounce) <= this one's */
+    float prob_hold, prob_break, prob_sweep, prob_timeout; /* partition: sum 1 */
+    int64_t alive_ts;       /* last creation, touch, new source or revival: deactivation clock */
 };
 
 /* zone.flags */
 enum {
     ZONE_F_LIVE = 1u,       /* a moving level (today's / this week's VWAP): never a merge target */
 };
-
-/* What the current test has shown so far; an outcome only ever upgrades within one test. */
-enum zone_outcome { OUTCOME_NONE, OUTCOME_HOLD, OUTCOME_SWEEP, OUTCOME_BREAK };
 
 #endif

@@ -4,6 +4,7 @@
 #include "zone_map.h"
 
 #include <assert.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,7 +19,11 @@ void zone_map_free(struct zone_map *m)
     free(m->sorted);
     free(m->sprice);
     free(m->heap);
-    free(m->in_test);
+    free(m->watch);
+    free(m->ctl);
+    free(m->csorted);
+    free(m->cprice);
+    free(m->cwatch);
     *m = (struct zone_map){0};
 }
 
@@ -50,11 +55,42 @@ static int grow_pool(struct zone_map *m)
     if (sprice == NULL)
         return -1;
     m->sprice = sprice;
+    struct control *ctl = realloc(m->ctl, (size_t)cap * sizeof *ctl);
+    if (ctl == NULL)
+        return -1;
+    m->ctl = ctl;
+    uint32_t *csorted = realloc(m->csorted, (size_t)cap * sizeof *csorted);
+    if (csorted == NULL)
+        return -1;
+    m->csorted = csorted;
+    double *cprice = realloc(m->cprice, (size_t)cap * sizeof *cprice);
+    if (cprice == NULL)
+        return -1;
+    m->cprice = cprice;
     m->cap = cap;
     return 0;
 }
 
-uint32_t zone_map_insert(struct zone_map *m, const struct zone *z)
+/* Inserts (id, price) into a sorted id / price pair of arrays of length *n, after equal
+ * prices so ties keep creation order (determinism). */
+static void index_insert(uint32_t *ids, double *prices, uint32_t *n, uint32_t id, double price)
+{
+    size_t lo = 0, hi = *n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (prices[mid] <= price)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    memmove(&ids[lo + 1], &ids[lo], (*n - lo) * sizeof *ids);
+    memmove(&prices[lo + 1], &prices[lo], (*n - lo) * sizeof *prices);
+    ids[lo] = id;
+    prices[lo] = price;
+    (*n)++;
+}
+
+uint32_t zone_map_insert(struct zone_map *m, const struct zone *z, double ctl_price)
 {
     if (m->n == m->cap && grow_pool(m) != 0)
         return 0;
@@ -62,34 +98,55 @@ uint32_t zone_map_insert(struct zone_map *m, const struct zone *z)
     struct zone *slot = &m->pool[id - 1];
     *slot = *z;
     slot->id = id;
-    /* after equal prices, so ties keep creation order (determinism) */
-    size_t at = zone_map_lower_bound(m, z->price);
-    while (at < m->nsorted && m->sprice[at] == z->price)
-        at++;
-    memmove(&m->sorted[at + 1], &m->sorted[at], (m->nsorted - at) * sizeof *m->sorted);
-    memmove(&m->sprice[at + 1], &m->sprice[at], (m->nsorted - at) * sizeof *m->sprice);
-    m->sorted[at] = id;
-    m->sprice[at] = z->price;
-    m->nsorted++;
+    index_insert(m->sorted, m->sprice, &m->nsorted, id, z->price);
+    double reach = fmax(z->price - z->lo, z->hi - z->price);
+    if (reach > m->max_half)
+        m->max_half = reach;
     double half = (z->hi - z->lo) / 2;
-    if (half > m->max_half)
-        m->max_half = half;
+    m->ctl[id - 1] = (struct control){
+        .price = ctl_price, .lo = ctl_price - half, .hi = ctl_price + half};
+    index_insert(m->csorted, m->cprice, &m->ncsorted, id, ctl_price);
+    if (half > m->c_max_half)
+        m->c_max_half = half;
     return id;
+}
+
+void zone_map_cover(struct zone_map *m, uint32_t id, double price)
+{
+    struct zone *z = &m->pool[id - 1];
+    z->lo = fmin(z->lo, price);
+    z->hi = fmax(z->hi, price);
+    double reach = fmax(z->price - z->lo, z->hi - z->price);
+    if (reach > m->max_half)
+        m->max_half = reach;
 }
 
 size_t zone_map_lower_bound_from(const struct zone_map *m, double price, size_t hint)
 {
-    size_t i = hint < m->nsorted ? hint : m->nsorted;
+    return zone_map_index_from(m->sprice, m->nsorted, price, hint);
+}
+
+size_t zone_map_index_from(const double *v, size_t n, double price, size_t hint)
+{
+    size_t i = hint < n ? hint : n;
     /* walk while the hint is near (price moves little between bars), else bisect */
     for (int step = 0; step < 8; step++) {
-        if (i > 0 && m->sprice[i - 1] >= price)
+        if (i > 0 && v[i - 1] >= price)
             i--;
-        else if (i < m->nsorted && m->sprice[i] < price)
+        else if (i < n && v[i] < price)
             i++;
         else
             return i;
     }
-    return zone_map_lower_bound(m, price);
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (v[mid] < price)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
 }
 
 static size_t sorted_index_of(const struct zone_map *m, uint32_t id, size_t *hint)
@@ -226,16 +283,23 @@ uint32_t zone_map_pop_due(struct zone_map *m, int64_t now, int64_t hist)
     return 0;
 }
 
-int zone_map_test_add(struct zone_map *m, uint32_t id)
+int zone_map_watch(struct zone_map *m, uint32_t id, int control)
 {
-    if (m->n_in_test == m->in_test_cap) {
-        size_t cap = m->in_test_cap ? m->in_test_cap * 2 : 32;
-        uint32_t *v = realloc(m->in_test, cap * sizeof *v);
-        if (v == NULL)
+    struct test_track *t = control ? &m->ctl[id - 1].trk : &m->pool[id - 1].trk;
+    if (t->watched)
+        return 0;
+    uint32_t **v = control ? &m->cwatch : &m->watch;
+    size_t *n = control ? &m->n_cwatch : &m->n_watch;
+    size_t *cap = control ? &m->cwatch_cap : &m->watch_cap;
+    if (*n == *cap) {
+        size_t c = *cap ? *cap * 2 : 32;
+        uint32_t *g = realloc(*v, c * sizeof **v);
+        if (g == NULL)
             return -1;
-        m->in_test = v;
-        m->in_test_cap = cap;
+        *v = g;
+        *cap = c;
     }
-    m->in_test[m->n_in_test++] = id;
+    (*v)[(*n)++] = id;
+    t->watched = 1;
     return 0;
 }

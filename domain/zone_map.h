@@ -6,7 +6,11 @@
  * array) so a search or scan reads one contiguous array instead of jumping into the pool. Around them, two small structures keep the
  * per-bar work independent of how many zones exist: a min-heap of deactivation deadlines
  * (one entry per active zone, re-armed lazily when a touch pushed the deadline back) and
- * the set of zones in a test (price has not yet left them by their width).
+ * the watch set of zones whose test cycle needs every bar (in a test, or waiting for price
+ * to leave far enough to re-arm).
+ *
+ * Every zone has a hidden control level (evidence.h): ctl[id - 1], with its own price index
+ * and watch set. Controls are never shown as zones; they only feed the tally.
  *
  * Growth is amortised doubling; inserting into the sorted index is a memmove, cheap when
  * zones arrive near existing prices or in ascending order (engine_add_zone seeding).
@@ -17,11 +21,27 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "evidence.h"
 #include "zone.h"
 
 struct zone_deadline {
     int64_t at;             /* deactivate at the first bar with ts > at */
     uint32_t id;
+};
+
+/* The hidden control level of zone id (evidence.h): a fixed band, its own test cycle. */
+struct control {
+    double price, lo, hi;
+    uint32_t tests, holds, sweeps, breaks, timeouts;
+    struct test_track trk;
+};
+
+/* Barriers of a test in ATR and its horizon in base bars (zone_stats.h). */
+struct test_cfg {
+    double hold_atr;        /* X: beyond the near edge on the approach side */
+    double break_atr;       /* Y: beyond the far edge */
+    double rearm_atr;       /* price must leave the band by this much before a new test */
+    uint16_t horizon;       /* H: base bars after the touching bar */
 };
 
 struct zone_map {
@@ -32,10 +52,21 @@ struct zone_map {
     uint32_t nsorted;
     struct zone_deadline *heap;
     size_t nheap, heap_cap;
-    uint32_t *in_test;      /* ids with in_test = 1 (lazily purged) */
-    size_t n_in_test, in_test_cap;
-    double max_half;        /* widest half-width in the map: bounds the price search */
+    uint32_t *watch;        /* ids with trk.watched = 1 (lazily purged) */
+    size_t n_watch, watch_cap;
+    double max_half;        /* widest reach of a band from its price: bounds the search */
     size_t scan_hint;       /* sorted index where the last bar's zone scan started */
+    /* control levels: ctl[id - 1], sorted by price like the zones */
+    struct control *ctl;
+    uint32_t *csorted;
+    double *cprice;
+    uint32_t ncsorted;
+    uint32_t *cwatch;
+    size_t n_cwatch, cwatch_cap;
+    double c_max_half;
+    size_t c_hint;
+    struct test_cfg tc;
+    struct zone_tally tally;
 };
 
 void zone_map_init(struct zone_map *m);
@@ -51,13 +82,16 @@ static inline struct zone *zone_map_get(const struct zone_map *m, uint32_t id)
 /* First sorted index whose zone price is >= price. */
 size_t zone_map_lower_bound(const struct zone_map *m, double price);
 
-/* Copies z (id assigned here) into the pool and the price index. Returns the id, 0 on
- * ENOMEM. Does not arm a deadline: see zone_map_arm. */
-uint32_t zone_map_insert(struct zone_map *m, const struct zone *z);
+/* Copies z (id assigned here) into the pool and the price index, and places its control
+ * level at ctl_price with the same band width. Returns the id, 0 on ENOMEM. Does not arm
+ * a deadline (zone_map_arm) nor start a test cycle (zone_stats_track_init). */
+uint32_t zone_map_insert(struct zone_map *m, const struct zone *z, double ctl_price);
 
 /* The same as zone_map_lower_bound, starting from a sorted index that was right recently
  * (any value is correct; a near one makes it a few steps instead of a bisection). */
 size_t zone_map_lower_bound_from(const struct zone_map *m, double price, size_t hint);
+/* The same over any ascending array v[0..n) (the control prices use it). */
+size_t zone_map_index_from(const double *v, size_t n, double price, size_t hint);
 
 /* Moves zone id (band kept the same width) to price, keeping the index sorted. hint (may be
  * NULL) is the caller's memory of the zone's sorted index: checked, used when right, and
@@ -100,7 +134,11 @@ int zone_map_arm(struct zone_map *m, uint32_t id, int64_t at);
  * reuses the popped slot. */
 uint32_t zone_map_pop_due(struct zone_map *m, int64_t now, int64_t hist);
 
-/* Adds id to the in-test set. 0, or -1 on ENOMEM. */
-int zone_map_test_add(struct zone_map *m, uint32_t id);
+/* Adds id to the zone (control = 0) or control (1) watch set unless it is there. 0, or -1
+ * on ENOMEM. */
+int zone_map_watch(struct zone_map *m, uint32_t id, int control);
+
+/* Widens zone id's band to cover price (a level merged into it): lo <= price <= hi. */
+void zone_map_cover(struct zone_map *m, uint32_t id, double price);
 
 #endif

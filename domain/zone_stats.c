@@ -1,50 +1,15 @@
 /*
- * zone_stats.c - touches, tests, holds, breaks, sweeps, and strength (see zone_stats.h).
+ * zone_stats.c - test cycles of zones and controls, the tally, calibrated probabilities and
+ * strength (see zone_stats.h).
  *
- * Per bar the work is a binary search to the first zone the bar can reach, the zones in its
- * range, and the small set of zones still in a test; it does not grow with the number of
- * zones elsewhere on the price axis.
+ * Per bar the work is the two watch sets (levels in a test or waiting to re-arm: the few near
+ * price) and a binary search to the first zone and control the bar can reach; it does not
+ * grow with the number of levels elsewhere on the price axis.
  */
 #include "zone_stats.h"
 
 #include <math.h>
 #include <stdlib.h>
-
-static const double SOURCE_WEIGHT[SRC_COUNT] = {
-    [SRC_VWAP_DAILY] = 0.45,  [SRC_VWAP_WEEKLY] = 0.55, [SRC_PIVOT_M5] = 0.35,
-    [SRC_PIVOT_M15] = 0.45,   [SRC_FLOOR_PIVOT] = 0.40, [SRC_HIGH_DAILY] = 0.55,
-    [SRC_LOW_DAILY] = 0.55,   [SRC_HIGH_WEEKLY] = 0.65, [SRC_LOW_WEEKLY] = 0.65,
-    [SRC_PREVIOUS_CLOSE] = 0.40, [SRC_ROUND] = 0.40,    [SRC_GANN] = 0.30,
-    [SRC_WYCKOFF] = 0.50,     [SRC_CLUSTER] = 0.50,     [SRC_EQUAL_LEVELS] = 0.55,
-};
-
-double zone_base_strength(uint32_t sources)
-{
-    double miss = 1.0;
-    for (uint32_t left = sources & SRC_ALL; left != 0; left &= left - 1)
-        miss *= 1.0 - SOURCE_WEIGHT[__builtin_ctz(left)];
-    return 1.0 - miss;
-}
-
-double zone_decay(uint32_t tests, int max_touches)
-{
-    int m = max_touches < 3 ? 3 : max_touches;
-    if (tests < 3)
-        return 1.0;
-    if ((int64_t)tests <= m)
-        return 0.9;
-    return 0.5 + 0.4 * exp(-((double)tests - m) / m);
-}
-
-void zone_stats_refresh(struct zone *z, int max_touches)
-{
-    double t = (double)z->tests + 2.0;
-    z->prob_hold = (float)((z->holds + 1.0) / t);
-    z->prob_break = (float)((z->breaks + 1.0) / t);
-    z->prob_sweep = (float)((z->sweeps + 1.0) / t);
-    z->strength = (float)(zone_base_strength(z->sources) * z->prob_hold *
-                          zone_decay(z->tests, max_touches));
-}
 
 int zone_events_grow(struct zone_events *ev)
 {
@@ -57,72 +22,168 @@ int zone_events_grow(struct zone_events *ev)
     return 0;
 }
 
-/* What this bar shows at z, approached from z->approach. */
-static enum zone_outcome classify(const struct zone *z, const struct bar *b)
+/* Arms t when bar b lies rearm away from [lo, hi]: returns 1 then. */
+static int try_arm(struct test_track *t, double lo, double hi, const struct bar *b,
+                   double rearm)
 {
-    if (z->approach > 0) { /* from above: the zone is support, far edge lo */
-        if (b->close < z->lo)
-            return OUTCOME_BREAK;
-        if (b->close > z->hi)
-            return b->low < z->lo ? OUTCOME_SWEEP : OUTCOME_HOLD;
-        return OUTCOME_NONE;
+    if (b->low >= hi + rearm) {
+        t->approach = 1;
+    } else if (b->high <= lo - rearm) {
+        t->approach = -1;
+    } else {
+        return 0;
     }
-    if (b->close > z->hi)
+    t->state = TS_ARMED;
+    return 1;
+}
+
+/* Does bar b reach Y beyond the far edge? (the break barrier) */
+static int breaks(const struct test_track *t, double lo, double hi, const struct bar *b,
+                  double y)
+{
+    return t->approach > 0 ? b->low <= lo - y : b->high >= hi + y;
+}
+
+/* A test in progress at a bar after its touch: the outcome, or OUTCOME_NONE. */
+static enum zone_outcome step(struct test_track *t, double lo, double hi, const struct bar *b,
+                              const struct test_cfg *c)
+{
+    double u = t->atr;
+    if (breaks(t, lo, hi, b, c->break_atr * u))
         return OUTCOME_BREAK;
-    if (b->close < z->lo)
-        return b->high > z->hi ? OUTCOME_SWEEP : OUTCOME_HOLD;
-    return OUTCOME_NONE;
+    int up = t->approach > 0;
+    int hold = up ? b->high >= hi + c->hold_atr * u : b->low <= lo - c->hold_atr * u;
+    int crossed = up ? b->low < lo : b->high > hi;
+    if (hold)
+        return t->swept || crossed ? OUTCOME_SWEEP : OUTCOME_HOLD;
+    t->swept |= (uint8_t)crossed;
+    return --t->left == 0 ? OUTCOME_TIMEOUT : OUTCOME_NONE;
 }
 
-static uint32_t *counter(struct zone *z, enum zone_outcome o)
+/* The touching bar of an armed level: the test starts; it may break at once. */
+static enum zone_outcome start(struct test_track *t, double lo, double hi, const struct bar *b,
+                               double atr, const struct test_cfg *c)
 {
-    return o == OUTCOME_HOLD ? &z->holds : o == OUTCOME_SWEEP ? &z->sweeps : &z->breaks;
+    t->state = TS_IN_TEST;
+    t->atr = atr;
+    t->left = c->horizon;
+    t->swept = (uint8_t)(t->approach > 0 ? b->low < lo : b->high > hi);
+    return breaks(t, lo, hi, b, c->break_atr * t->atr) ? OUTCOME_BREAK : OUTCOME_NONE;
 }
 
-/* Returns 0 or -1 (ENOMEM); *counted says whether tests or an outcome counter changed, the
- * only inputs of probabilities and strength besides the sources. */
-static int touch(struct zone_map *m, struct zone *z, const struct bar *b, double prev_close,
-                 struct zone_events *ev, int *counted)
+static const uint8_t OUTCOME_EVENT[OUTCOME_COUNT] = {
+    [OUTCOME_HOLD] = ZEV_HOLD, [OUTCOME_SWEEP] = ZEV_SWEEP, [OUTCOME_BREAK] = ZEV_BREAK,
+    [OUTCOME_TIMEOUT] = ZEV_TIMEOUT,
+};
+
+static uint32_t *zone_counter(struct zone *z, enum zone_outcome o)
 {
+    return o == OUTCOME_HOLD ? &z->holds : o == OUTCOME_SWEEP ? &z->sweeps
+           : o == OUTCOME_BREAK ? &z->breaks : &z->timeouts;
+}
+
+static uint32_t *ctl_counter(struct control *c, enum zone_outcome o)
+{
+    return o == OUTCOME_HOLD ? &c->holds : o == OUTCOME_SWEEP ? &c->sweeps
+           : o == OUTCOME_BREAK ? &c->breaks : &c->timeouts;
+}
+
+/* A zone's test ended with o at bar b. */
+static int zone_resolved(struct zone_map *m, struct zone *z, enum zone_outcome o,
+                         const struct bar *b, struct zone_events *ev)
+{
+    (*zone_counter(z, o))++;
+    z->trk.last = (uint8_t)o;
+    z->trk.state = TS_DISARMED;
+    tally_add(&m->tally, z->sources, o, 0);
+    if (o == OUTCOME_BREAK)
+        z->role = z->trk.approach > 0 ? ROLE_RESISTANCE : ROLE_SUPPORT;
+    return zone_emit(ev, z->id, 0, b->ts, b->close, (enum zone_event_kind)OUTCOME_EVENT[o]);
+}
+
+static void ctl_resolved(struct zone_map *m, uint32_t id, enum zone_outcome o)
+{
+    struct control *c = &m->ctl[id - 1];
+    (*ctl_counter(c, o))++;
+    c->trk.last = (uint8_t)o;
+    c->trk.state = TS_DISARMED;
+    tally_add(&m->tally, m->pool[id - 1].sources, o, 1);
+}
+
+int zone_stats_track_init(struct zone_map *m, uint32_t id, const struct bar *b, double atr)
+{
+    struct zone *z = &m->pool[id - 1];
+    struct control *c = &m->ctl[id - 1];
+    z->trk.state = c->trk.state = TS_DISARMED;
     int rc = 0;
-    *counted = 0;
-    if (!z->in_test) {
-        *counted = 1;
-        z->in_test = 1;
-        z->outcome = OUTCOME_NONE;
-        z->tests++;
-        if (prev_close != z->price)
-            z->approach = prev_close > z->price ? 1 : -1;
-        else
-            z->approach = z->role == ROLE_RESISTANCE ? -1 : 1;
-        if (z->role == ROLE_NONE) /* made before any bar: the first approach decides */
-            z->role = z->approach > 0 ? ROLE_SUPPORT : ROLE_RESISTANCE;
-        rc |= zone_map_test_add(m, z->id);
-    }
-    z->touches++;
-    z->last_touch_ts = b->ts;
-    z->alive_ts = b->ts;
-    rc |= zone_emit(ev, z->id, 0, b->ts, b->close, ZEV_TOUCH);
-    enum zone_outcome o = classify(z, b);
-    if (o <= z->outcome)
-        return rc;
-    *counted = 1;
-    if (z->outcome != OUTCOME_NONE)
-        (*counter(z, z->outcome))--;
-    (*counter(z, o))++;
-    z->outcome = (uint8_t)o;
-    static const uint8_t KIND[] = {[OUTCOME_HOLD] = ZEV_HOLD, [OUTCOME_SWEEP] = ZEV_SWEEP,
-                                   [OUTCOME_BREAK] = ZEV_BREAK};
-    if (o == OUTCOME_BREAK) {
-        z->role = z->approach > 0 ? ROLE_RESISTANCE : ROLE_SUPPORT;
-        z->approach = (int8_t)-z->approach;
-    }
-    rc |= zone_emit(ev, z->id, 0, b->ts, b->close, (enum zone_event_kind)KIND[o]);
+    if (!(atr > 0.0) || !try_arm(&z->trk, z->lo, z->hi, b, m->tc.rearm_atr * atr))
+        rc |= zone_map_watch(m, id, 0);
+    if (!(atr > 0.0) || !try_arm(&c->trk, c->lo, c->hi, b, m->tc.rearm_atr * atr))
+        rc |= zone_map_watch(m, id, 1);
     return rc;
 }
 
-int zone_stats_bar(struct zone_map *m, const struct bar *b, double prev_close,
-                   int max_touches, struct zone_events *ev)
+/* The watched zones: tests advance, disarmed zones re-arm; compacts the set in place. */
+static int watch_zones(struct zone_map *m, const struct bar *b, double rearm,
+                       struct zone_events *ev)
+{
+    int rc = 0;
+    size_t keep = 0;
+    for (size_t k = 0; k < m->n_watch; k++) {
+        struct zone *z = &m->pool[m->watch[k] - 1];
+        if (!z->active || z->merged_into != 0) {
+            z->trk.state = TS_DISARMED;
+            z->trk.watched = 0;
+            continue;
+        }
+        if (z->trk.state == TS_IN_TEST) {
+            enum zone_outcome o = step(&z->trk, z->lo, z->hi, b, &m->tc);
+            if (o != OUTCOME_NONE)
+                rc |= zone_resolved(m, z, o, b, ev);
+        }
+        if (z->trk.state == TS_DISARMED && rearm > 0.0)
+            try_arm(&z->trk, z->lo, z->hi, b, rearm);
+        if (z->trk.state == TS_ARMED) {
+            z->trk.watched = 0;
+            continue;
+        }
+        m->watch[keep++] = z->id;
+    }
+    m->n_watch = keep;
+    return rc;
+}
+
+static void watch_controls(struct zone_map *m, const struct bar *b, double rearm)
+{
+    size_t keep = 0;
+    for (size_t k = 0; k < m->n_cwatch; k++) {
+        uint32_t id = m->cwatch[k];
+        struct control *c = &m->ctl[id - 1];
+        const struct zone *z = &m->pool[id - 1];
+        if (!z->active || z->merged_into != 0) {
+            c->trk.state = TS_DISARMED;
+            c->trk.watched = 0;
+            continue;
+        }
+        if (c->trk.state == TS_IN_TEST) {
+            enum zone_outcome o = step(&c->trk, c->lo, c->hi, b, &m->tc);
+            if (o != OUTCOME_NONE)
+                ctl_resolved(m, id, o);
+        }
+        if (c->trk.state == TS_DISARMED && rearm > 0.0)
+            try_arm(&c->trk, c->lo, c->hi, b, rearm);
+        if (c->trk.state == TS_ARMED) {
+            c->trk.watched = 0;
+            continue;
+        }
+        m->cwatch[keep++] = id;
+    }
+    m->n_cwatch = keep;
+}
+
+/* The zones the bar's range reaches: touches, and tests of armed zones start. */
+static int touch_zones(struct zone_map *m, const struct bar *b, double atr,
+                       struct zone_events *ev)
 {
     int rc = 0;
     size_t i = zone_map_lower_bound_from(m, b->low - m->max_half, m->scan_hint);
@@ -133,29 +194,140 @@ int zone_stats_bar(struct zone_map *m, const struct bar *b, double prev_close,
         struct zone *z = &m->pool[m->sorted[i] - 1];
         if (!z->active || b->low > z->hi || b->high < z->lo)
             continue;
-        int counted;
-        rc |= touch(m, z, b, prev_close, ev, &counted);
-        if (counted) /* a touch inside a test with no new outcome changes no probability */
-            zone_stats_refresh(z, max_touches);
+        z->touches++;
+        z->last_touch_ts = b->ts;
+        z->alive_ts = b->ts;
+        rc |= zone_emit(ev, z->id, 0, b->ts, b->close, ZEV_TOUCH);
+        if (z->trk.state != TS_ARMED)
+            continue;
+        z->tests++;
+        if (z->role == ROLE_NONE) /* made before any bar: the first approach decides */
+            z->role = z->trk.approach > 0 ? ROLE_SUPPORT : ROLE_RESISTANCE;
+        rc |= zone_emit(ev, z->id, 0, b->ts, b->close, ZEV_TEST);
+        enum zone_outcome o = start(&z->trk, z->lo, z->hi, b, atr, &m->tc);
+        if (o != OUTCOME_NONE)
+            rc |= zone_resolved(m, z, o, b, ev);
+        rc |= zone_map_watch(m, z->id, 0);
     }
-    /* end the tests price has left by the band's width; compact the set in place */
-    size_t keep = 0;
-    for (size_t k = 0; k < m->n_in_test; k++) {
-        struct zone *z = &m->pool[m->in_test[k] - 1];
-        if (!z->in_test)
-            continue;
-        if (!z->active || z->merged_into != 0) {
-            z->in_test = 0;
-            continue;
-        }
-        double w = z->hi - z->lo;
-        if (z->last_touch_ts != b->ts && (b->low >= z->hi + w || b->high <= z->lo - w)) {
-            z->in_test = 0;
-            z->outcome = OUTCOME_NONE;
-            continue;
-        }
-        m->in_test[keep++] = z->id;
-    }
-    m->n_in_test = keep;
     return rc;
+}
+
+static int touch_controls(struct zone_map *m, const struct bar *b, double atr)
+{
+    int rc = 0;
+    double reach = m->c_max_half;
+    size_t i = zone_map_index_from(m->cprice, m->ncsorted, b->low - reach, m->c_hint);
+    m->c_hint = i;
+    for (; i < m->ncsorted; i++) {
+        if (m->cprice[i] - reach > b->high)
+            break;
+        uint32_t id = m->csorted[i];
+        struct control *c = &m->ctl[id - 1];
+        if (c->trk.state != TS_ARMED || b->low > c->hi || b->high < c->lo)
+            continue;
+        const struct zone *z = &m->pool[id - 1];
+        if (!z->active || z->merged_into != 0)
+            continue;
+        c->tests++;
+        if (start(&c->trk, c->lo, c->hi, b, atr, &m->tc) != OUTCOME_NONE)
+            ctl_resolved(m, id, OUTCOME_BREAK);
+        rc |= zone_map_watch(m, id, 1);
+    }
+    return rc;
+}
+
+int zone_stats_bar(struct zone_map *m, const struct bar *b, double atr, struct zone_events *ev)
+{
+    double rearm = atr > 0.0 ? m->tc.rearm_atr * atr : 0.0;
+    int rc = watch_zones(m, b, rearm, ev);
+    watch_controls(m, b, rearm);
+    if (!(atr > 0.0)) /* no barrier unit yet: touches count, no test starts */
+        atr = 0.0;
+    rc |= touch_zones(m, b, atr, ev);
+    rc |= touch_controls(m, b, atr);
+    return rc;
+}
+
+void zone_stats_prior(const struct zone_tally *t, uint32_t sources, uint32_t significant,
+                      double pi[OUTCOME_COUNT])
+{
+    double cnt[OUTCOME_COUNT] = {0};
+    uint32_t use = sources & significant;
+    if (use == 0) {
+        for (int o = OUTCOME_HOLD; o < OUTCOME_COUNT; o++)
+            cnt[o] = t->zone[EVR_ALL][o];
+    }
+    for (uint32_t left = use; left != 0; left &= left - 1)
+        for (int o = OUTCOME_HOLD; o < OUTCOME_COUNT; o++)
+            cnt[o] += t->zone[__builtin_ctz(left)][o];
+    double n = 0;
+    for (int o = OUTCOME_HOLD; o < OUTCOME_COUNT; o++)
+        n += cnt[o];
+    pi[OUTCOME_NONE] = 0.0;
+    for (int o = OUTCOME_HOLD; o < OUTCOME_COUNT; o++)
+        pi[o] = (cnt[o] + 1.0) / (n + 4.0);
+}
+
+void zone_stats_probs(const struct zone *z, const struct zone_tally *t, uint32_t significant,
+                      double m, double p[OUTCOME_COUNT])
+{
+    double pi[OUTCOME_COUNT];
+    zone_stats_prior(t, z->sources, significant, pi);
+    double own[OUTCOME_COUNT] = {[OUTCOME_HOLD] = z->holds, [OUTCOME_SWEEP] = z->sweeps,
+                                 [OUTCOME_BREAK] = z->breaks, [OUTCOME_TIMEOUT] = z->timeouts};
+    double n = own[OUTCOME_HOLD] + own[OUTCOME_SWEEP] + own[OUTCOME_BREAK] + own[OUTCOME_TIMEOUT];
+    if (!(n + m > 0.0)) /* m 0 and no history: the prior alone */
+        m = 1.0;
+    p[OUTCOME_NONE] = 0.0;
+    for (int o = OUTCOME_HOLD; o < OUTCOME_COUNT; o++)
+        p[o] = (own[o] + m * pi[o]) / (n + m);
+}
+
+static void zone_probs(struct zone *z, const struct zone_tally *t, uint32_t significant,
+                       double m)
+{
+    double p[OUTCOME_COUNT];
+    zone_stats_probs(z, t, significant, m, p);
+    z->prob_hold = (float)p[OUTCOME_HOLD];
+    z->prob_sweep = (float)p[OUTCOME_SWEEP];
+    z->prob_break = (float)p[OUTCOME_BREAK];
+    z->prob_timeout = (float)p[OUTCOME_TIMEOUT];
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Number of values in sorted v[0..n) that are <= x. */
+static size_t count_le(const double *v, size_t n, double x)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (v[mid] <= x)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+void zone_stats_refresh(struct zone_map *m, double prior_tests, double *scratch)
+{
+    uint32_t sig = evidence_significant_sources(&m->tally);
+    size_t na = 0;
+    for (uint32_t i = 0; i < m->n; i++) {
+        struct zone *z = &m->pool[i];
+        zone_probs(z, &m->tally, sig, prior_tests);
+        if (z->active && z->merged_into == 0)
+            scratch[na++] = (double)z->prob_hold + (double)z->prob_sweep;
+    }
+    qsort(scratch, na, sizeof *scratch, cmp_double);
+    for (uint32_t i = 0; i < m->n; i++) {
+        struct zone *z = &m->pool[i];
+        double key = (double)z->prob_hold + (double)z->prob_sweep;
+        z->strength = na ? (float)((double)count_le(scratch, na, key) / (double)na) : 0.0f;
+    }
 }

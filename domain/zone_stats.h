@@ -1,53 +1,72 @@
 /*
- * zone_stats.h - what price does at each zone, bar by bar, and the strength it earns.
+ * zone_stats.h - what price does at each zone over a horizon, judged against a hidden
+ * control level, and the calibrated probabilities and strength that come out of it.
  *
- * Seen from the side price came from (the close before the test began):
- *   touch  the bar's range enters the band [lo, hi]; every such bar counts one touch;
- *   test   starts at a touch while not in a test, and lasts until a bar stays at least
- *          the band's width (hi - lo) away from it;
- *   hold   a touching bar closes back on the approach side;
- *   sweep  a touching bar's wick crosses the far edge and it closes on the approach side;
- *   break  a touching bar closes beyond the far edge; role becomes what the new side makes
- *          it (broken from above: resistance; from below: support) and the approach flips.
- * Each test has one outcome, which only upgrades: none < hold < sweep < break (a hold then
- * a break in the same test counts as one break). prob_X = (X + 1) / (tests + 2), the
- * Laplace-smoothed frequency of outcome X over tests; strength = base(sources) x prob_hold
- * x decay(tests).
+ * A level (a zone, or its control) goes through a cycle, seen from the side price came from:
+ *   armed    price left the band by rearm_atr x ATR: the side it is on is the approach
+ *            (a level made while price is that far away starts armed; otherwise disarmed);
+ *   touch    the bar's range enters the band [lo, hi]; every such bar counts one touch
+ *            (zones only) and starts a test when the level is armed;
+ *   test     resolves by barriers anchored at the level, in units of the ATR at the touch:
+ *            hold   price reaches hold_atr beyond the near edge on the approach side first,
+ *            break  price reaches break_atr beyond the far edge first (a bar reaching both
+ *                   counts as a break; the touching bar itself can break, never hold),
+ *            sweep  a hold during which price crossed the far edge (by less than break_atr),
+ *            timeout neither within `horizon` base bars after the touching bar.
+ *            A break flips the zone's role (broken from above: resistance).
+ *   then     the level is disarmed until price leaves the band again.
+ * hold, sweep, break and timeout are exclusive: tests = holds + sweeps + breaks + timeouts
+ * (+ 1 while a test runs). Every resolved test is counted in the tally (evidence.h).
+ *
+ * Probabilities (zone_stats_refresh): for outcome k, with the zone's own resolved counts n_k
+ * (n in all), prob_k = (n_k + m pi_k) / (n + m), where pi_k = (P_k + 1) / (P + 4) over the
+ * symbol's resolved zone tests P (the pool), or over the tests of the zone's sources whose
+ * lift interval excludes 0 when it has such sources (no bonus without evidence), and
+ * m = zone_prior_tests. They partition: prob_hold + prob_sweep + prob_break + prob_timeout
+ * = 1. An untested zone gets the pool's rates. Only resolved tests enter: causal.
+ * Strength = the share of the symbol's active zones whose P(bounce) = prob_hold + prob_sweep
+ * is <= the zone's own (ties count): min_liquidity_strength 0.60 keeps the zones at least as
+ * likely to bounce as 60 % of the active ones.
  */
 #ifndef LIQ_ZONE_STATS_H
 #define LIQ_ZONE_STATS_H
 
+#include <stddef.h>
+
 #include "bar.h"
-#include "engine.h"
+#include "evidence.h"
+#include "zone_events.h"
 #include "zone_map.h"
 
-/* 1 - prod(1 - w_s) over the zone's sources: one ROUND level 0.40, ROUND + HIGH_DAILY
- * 1 - 0.6 * 0.45 = 0.73. Weights: docs/sources.md. */
-double zone_base_strength(uint32_t sources);
-/* 1.0 below 3 tests, 0.9 from 3 to max_touches, then 0.5 + 0.4 exp(-(tests - max) / max). */
-double zone_decay(uint32_t tests, int max_touches);
-/* Recomputes prob_* and strength from the counters and sources. */
-void zone_stats_refresh(struct zone *z, int max_touches);
+/*
+ * Starts the test cycle of zone id and of its control at bar b (the bar that made or revived
+ * the zone): each is armed when b lies at least rearm_atr x atr away from its band, else
+ * disarmed and watched. atr <= 0: disarmed. -1 on ENOMEM.
+ */
+int zone_stats_track_init(struct zone_map *m, uint32_t id, const struct bar *b, double atr);
 
 /*
- * Applies bar b to every active zone it reaches and ends the tests price has left.
- * prev_close is the close before b. Appends events to ev (may be NULL). -1 on ENOMEM.
+ * Applies bar b to every active zone and control it reaches or watches. atr: the ATR known
+ * before b. Appends events to ev (may be NULL). -1 on ENOMEM.
  */
-int zone_stats_bar(struct zone_map *m, const struct bar *b, double prev_close,
-                   int max_touches, struct zone_events *ev);
+int zone_stats_bar(struct zone_map *m, const struct bar *b, double atr, struct zone_events *ev);
 
-/* Appends one event (engine.c and zone_stats.c share it). -1 on ENOMEM. */
-int zone_events_grow(struct zone_events *ev);
-static inline int zone_emit(struct zone_events *ev, uint32_t id, uint32_t other, int64_t ts,
-                            double price, enum zone_event_kind kind)
-{
-    if (ev == NULL)
-        return 0;
-    if (ev->n == ev->cap && zone_events_grow(ev) != 0)
-        return -1;
-    ev->v[ev->n++] = (struct zone_event){
-        .zone_id = id, .other_id = other, .ts = ts, .price = price, .kind = (uint8_t)kind};
-    return 0;
-}
+/*
+ * Recomputes prob_* and strength of every zone in the map (active or not) from the counts and
+ * the tally: a pure function of the map's state, so a replay of the same bars followed by a
+ * refresh gives the same numbers whatever refreshes happened in between. prior_tests: m.
+ * scratch: room for m->n doubles (the caller's, to sort the active zones' P(bounce)).
+ */
+void zone_stats_refresh(struct zone_map *m, double prior_tests, double *scratch);
+
+/* The probabilities of the outcomes of zone z's next test (p[OUTCOME_NONE] = 0), from its
+ * resolved counts and the tally t, as zone_stats_refresh computes them. The report calls
+ * this at each test's start to score the service's numbers on the same engine. */
+void zone_stats_probs(const struct zone *z, const struct zone_tally *t, uint32_t significant,
+                      double m, double p[OUTCOME_COUNT]);
+
+/* The pool (or significant-source) rates pi_k a zone with these sources starts from. */
+void zone_stats_prior(const struct zone_tally *t, uint32_t sources, uint32_t significant,
+                      double pi[OUTCOME_COUNT]);
 
 #endif

@@ -1,8 +1,8 @@
 /*
  * libFuzzer harness: POST /bars' text/csv path (decode_bars_csv) with every layout it
  * accepts. The first input byte picks the timeframe (and sometimes an invalid one or a
- * bad symbol), the rest is the CSV text, deliberately not NUL-terminated: the decoder
- * must respect len.
+ * bad symbol; bit 0x40 repairs inconsistent bars, 0x20 sets a tz), the rest is the CSV
+ * text, deliberately not NUL-terminated: the decoder must respect len.
  */
 #include <assert.h>
 #include <stddef.h>
@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "api/decode.h"
+#include "domain/tz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -23,12 +24,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (text == NULL)
         return 0;
     memcpy(text, data + 1, size - 1);
-    struct bar_batch b = {.symbol = ""};
+    /* 0x40: ?inconsistent=repair, 0x20: a tz (fixed +03:00, so no file is read) */
+    struct tz *zone = (data[0] & 0x20) ? tz_fixed(10800) : NULL;
+    struct bar_batch b = {.symbol = "", .tz = zone,
+                          .inconsistent = (data[0] & 0x40) ? DECODE_REPAIR : DECODE_REJECT};
     int rc = decode_bars_csv(text, size - 1, symbol, tf, 1700000000, &b);
     if (rc == 0)
         for (size_t i = 0; i < b.n; i++)
             assert(bar_validate(&b.bars[i], b.tf) == NULL);
     bar_batch_free(&b);
+    tz_free(zone);
     free(text);
     return 0;
 }

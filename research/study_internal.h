@@ -19,14 +19,13 @@ int study_replay(struct study *s, const struct bar *bars);
 /* 1 when a zone event of this kind ends a test. */
 static inline int study_resolves(uint8_t kind)
 {
-    return kind == ZEV_HOLD || kind == ZEV_SWEEP || kind == ZEV_BREAK;
+    return kind == ZEV_HOLD || kind == ZEV_SWEEP || kind == ZEV_BREAK || kind == ZEV_TIMEOUT;
 }
 
 /* The setup's calibrated probability that TP1 comes before the stop; < 0 when it has none. */
 static inline double study_p_tp1(const struct setup_result *r)
 {
-    (void)r;
-    return -1.0;
+    return r->p_tp1_first;
 }
 
 #endif

@@ -165,8 +165,11 @@ static int sample_tp1(struct replay *rp, size_t j, struct setup_result *res)
     if (copy_active_zones(rp, j) != 0)
         return -1;
     struct setup_request rq = {.side = (enum trade_side)side, .entry = b->close,
-                               .trend_score = rp->s->opts.trend_score, .regime = REGIME_NORMAL};
-    if (setup_build(&rq, rp->zones, rp->n_zones, &rp->params, rp->s->pip, res) != SETUP_OK)
+                               .trend_score = rp->s->opts.trend_score,
+                               .regime = REGIME_NORMAL};
+    struct setup_market mkt = {.atr = engine_atr(rp->e), .geo = engine_geometry(rp->e)};
+    if (setup_build(&rq, rp->zones, rp->n_zones, &rp->params, rp->s->pip, &mkt, res) !=
+        SETUP_OK)
         return 0;
     double p = study_p_tp1(res);
     if (!(p >= 0.0 && p <= 1.0))
@@ -250,8 +253,11 @@ static int enter(struct replay *rp, size_t j, struct setup_result *res)
     if (copy_active_zones(rp, j) != 0)
         return -1;
     struct setup_request rq = {.side = (enum trade_side)side, .entry = b->close,
-                               .trend_score = rp->s->opts.trend_score, .regime = REGIME_NORMAL};
-    enum setup_status st = setup_build(&rq, rp->zones, rp->n_zones, &rp->params, s->pip, res);
+                               .trend_score = rp->s->opts.trend_score,
+                               .regime = REGIME_NORMAL};
+    struct setup_market mkt = {.atr = engine_atr(rp->e), .geo = engine_geometry(rp->e)};
+    enum setup_status st =
+        setup_build(&rq, rp->zones, rp->n_zones, &rp->params, s->pip, &mkt, res);
     if (st == SETUP_OK) {
         if (trade_open(&rp->trades[rp->n_trades], rp->n_trades + 1, res, b->ts) != 0)
             return -1;
@@ -314,6 +320,12 @@ static int replay_bars(struct replay *rp, size_t *entry_bar, struct setup_result
         uint32_t prev_max = engine_zone_max_id(rp->e);
         enum engine_push_result pr = engine_push(rp->e, &rp->bars[j], &ev);
         if (pr == PUSH_NOMEM || pr == PUSH_OUT_OF_ORDER) {
+            rc = -1;
+            break;
+        }
+        /* probabilities and strength are read after a refresh (engine.h); a bar without
+         * events changed no count */
+        if (ev.n > 0 && engine_refresh(rp->e) != 0) {
             rc = -1;
             break;
         }

@@ -60,6 +60,13 @@ static const struct setting SETTINGS[] = {
     {"equal_level_lookback", K_INT, P(equal_level_lookback), 0, 2, 32},
     {"cluster_interval_hours", K_DOUBLE, P(cluster_interval_hours), 0, 0.25, 24 * 7},
     {"cluster_value_area", K_DOUBLE, P(cluster_value_area), 0, 0.1, 1},
+    {"test_hold_atr", K_DOUBLE, P(test_hold_atr), 0, 0.05, 100},
+    {"test_break_atr", K_DOUBLE, P(test_break_atr), 0, 0.05, 100},
+    {"test_horizon_bars", K_INT, P(test_horizon_bars), 0, 1, 10000},
+    {"test_rearm_atr", K_DOUBLE, P(test_rearm_atr), 0, 0, 100},
+    {"zone_prior_tests", K_DOUBLE, P(zone_prior_tests), 0, 0, 1e6},
+    {"buffer_atr", K_DOUBLE, P(buffer_atr), 0, 0, 100},
+    {"fallback_stop_atr", K_DOUBLE, P(fallback_stop_atr), 0, 0, 100},
     {"port", K_INT, S(port), 0, 0, 65535},
     {"threads", K_INT, S(threads), 0, 1, 256},
     {"body_limit_bytes", K_LONG, S(body_limit_bytes), 0, 1024, 1e10},
@@ -106,7 +113,7 @@ static const char *const LIVE_KEYS[] = {
     "log_level", "api_key", "protect_reads", "retry_after_s", "min_liquidity_strength",
     "min_rr_ratio", "runner_enabled", "runner_min_confidence", "weak_liquidity_factor",
     "transition_buffer_factor", "default_buffer_pips", "fallback_stop_pips",
-    "liquidity_learning_enabled", "owned_symbols",
+    "liquidity_learning_enabled", "buffer_atr", "fallback_stop_atr", "owned_symbols",
 };
 #define NLIVE (sizeof LIVE_KEYS / sizeof LIVE_KEYS[0])
 

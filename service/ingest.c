@@ -155,6 +155,10 @@ static enum ingest_status apply_and_commit(struct state *st, struct symbol_state
     for (size_t i = 0; i < n; i++)
         if (engine_push(s->eng, &bars[i], st->persist ? &ev : NULL) == PUSH_NOMEM)
             goto fail;
+    /* probabilities and strength from every outcome resolved so far (engine.h), before
+     * the zones are stored */
+    if (engine_refresh(s->eng) != 0)
+        goto fail;
     if (st->persist) {
         copying = 0;
         if (bars_store_finish(c) != 0)
@@ -254,6 +258,8 @@ static enum ingest_status replace_and_commit(struct state *st, struct symbol_sta
         if (engine_push(e, b, st->persist ? &ev : NULL) == PUSH_NOMEM)
             goto out;
     }
+    if (engine_refresh(e) != 0) /* before the zones are stored (engine.h) */
+        goto out;
     long gone = (long)(s->nlog - cut);
     if (st->persist) {
         rc = INGEST_UNAVAILABLE;

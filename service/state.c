@@ -91,6 +91,9 @@ static struct zone_snapshot *snapshot_build(const struct engine *e, int64_t firs
     snap->first_ts = first_ts;
     snap->last_ts = engine_last_ts(e);
     snap->last_close = engine_last_close(e);
+    snap->atr = engine_atr(e);
+    snap->geo = *engine_geometry(e);
+    snap->tally = *engine_tally(e);
     snap->bar_count = engine_bar_count(e);
     snap->n = n;
     snap->nactive = 0;
@@ -134,6 +137,10 @@ struct snapshot_extra *snapshot_attach(struct zone_snapshot *snap,
 /* Publishes a snapshot of the engine; on allocation failure the old one stays. */
 int symbol_publish(struct symbol_state *s)
 {
+    /* every published snapshot carries probabilities and strength from all the outcomes
+     * resolved so far, whichever path built the engine (a no-op cost-wise: O(zones)) */
+    if (engine_refresh(s->eng) != 0)
+        return -1;
     struct zone_snapshot *snap = snapshot_build(s->eng, s->nlog ? s->log[0].ts : 0);
     if (snap == NULL)
         return -1;

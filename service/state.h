@@ -39,6 +39,9 @@ struct zone_snapshot {
     uint64_t version;
     int64_t first_ts, last_ts;
     double last_close;
+    double atr;                   /* engine_atr: scales setup distances */
+    struct geo_book geo;          /* engine_geometry: behind p_tp1_first */
+    struct zone_tally tally;      /* engine_tally: GET /symbols/{symbol}/evidence */
     uint64_t bar_count;
     size_t nactive;
     size_t n;

@@ -29,8 +29,10 @@
 
 /* The snapshot's ACTIVE zones, sorted by price as the snapshot is (malloc'd; *n may be
  * 0). -1 when out of memory. */
+/* The active zones of the published snapshot (a copy) and, when mkt_geo is not NULL, its
+ * ATR and geometry. */
 static int active_zones(struct symbol_state *s, struct zone **out, size_t *n,
-                        int64_t *last_ts)
+                        int64_t *last_ts, double *atr, struct geo_book *mkt_geo)
 {
     struct zone_snapshot *snap = snapshot_acquire(s);
     *out = NULL;
@@ -38,6 +40,10 @@ static int active_zones(struct symbol_state *s, struct zone **out, size_t *n,
     if (snap == NULL)
         return -1;
     *last_ts = snap->last_ts;
+    if (mkt_geo != NULL) {
+        *atr = snap->atr;
+        *mkt_geo = snap->geo;
+    }
     struct zone *z = malloc((snap->nactive ? snap->nactive : 1) * sizeof *z);
     if (z == NULL) {
         snapshot_release(snap);
@@ -164,7 +170,9 @@ static enum trading_status setup_owned(struct state *st, struct trading *tr,
     struct zone *zones = NULL;
     size_t nz = 0;
     int64_t last_ts = 0;
-    if (active_zones(s, &zones, &nz, &last_ts) != 0)
+    struct geo_book *geo = malloc(sizeof *geo);
+    struct setup_market mkt = {.geo = geo};
+    if (geo == NULL || active_zones(s, &zones, &nz, &last_ts, &mkt.atr, geo) != 0)
         goto out;
     const struct liq_params *params = &state_live(st)->params; /* one version per setup */
     pthread_mutex_lock(&tr->lock);
@@ -172,7 +180,7 @@ static enum trading_status setup_owned(struct state *st, struct trading *tr,
         if (strcmp(tr->learn[i].symbol, symbol) == 0)
             learner_apply(&tr->learn[i].tab, params, zones, nz);
     pthread_mutex_unlock(&tr->lock);
-    enum setup_status ss = setup_build(req, zones, nz, params, s->pip, out);
+    enum setup_status ss = setup_build(req, zones, nz, params, s->pip, &mkt, out);
     if (ss != SETUP_OK) {
         snprintf(msg, msglen, "%s", out->n_reasons ? out->reasons[0] : "setup refused");
         rc = ss == SETUP_INVALID ? TRADING_INVALID : TRADING_REFUSED;
@@ -225,6 +233,7 @@ out:
         pthread_mutex_unlock(&tr->lock);
     }
     free(zones);
+    free(geo);
     return rc;
 }
 

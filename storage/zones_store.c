@@ -81,8 +81,9 @@ int zone_events_store_insert(PGconn *c, const char *symbol, const struct zone_ev
     size_t rows = 0;
     copybin_begin(&tb);
     for (size_t i = 0; i < n; i++) {
-        /* touches and live moves are counted on the zone; the history keeps outcomes */
-        if (ev[i].kind == ZEV_TOUCH || ev[i].kind == ZEV_MOVED)
+        /* touches, test starts and live moves are counted on the zone; the history keeps
+         * outcomes */
+        if (ev[i].kind == ZEV_TOUCH || ev[i].kind == ZEV_MOVED || ev[i].kind == ZEV_TEST)
             continue;
         copybin_row(&tb, 6);
         copybin_text(&tb, symbol);

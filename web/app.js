@@ -309,7 +309,8 @@ async function pollZones() {
 }
 
 // The evidence table (GET /symbols/{symbol}/evidence, when the service has it): per source,
-// tests, hold rate at its zones and at controls, and the lift with its interval.
+// tests, hold rate at its zones and at their controls, and the lift (pp) with its 95 %
+// interval; rows whose interval excludes 0 are bold.
 async function pollEvidence() {
   const box = document.getElementById('evidence');
   let body;
@@ -320,18 +321,20 @@ async function pollEvidence() {
     if (e.status === 404 || e.status === 405) state.noEvidence = true; // not in this build
     return;
   }
-  const rows = body.sources || body.evidence || [];
+  // {"all":{...},"by_source":[{"source","tests","hold_rate","control_hold_rate","lift",
+  //  "lift_low","lift_high","significant"},...]}: lifts are differences of rates (pp)
+  const rows = [];
+  if (body.all) rows.push({ ...body.all, source: 'all zones' });
+  for (const r of body.by_source || []) rows.push(r);
   const tbody = box.querySelector('tbody');
   tbody.replaceChildren();
   const pct = (x) => (typeof x === 'number' ? `${Math.round(100 * x)}%` : '–');
-  const num = (x) => (typeof x === 'number' ? x.toFixed(2) : '–');
+  const pp = (x) => (typeof x === 'number' ? `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)}` : '–');
   for (const r of rows) {
     const tr = document.createElement('tr');
-    const lift = r.lift && typeof r.lift === 'object' ? r.lift : { value: r.lift, low: r.lift_low,
-      high: r.lift_high };
-    const cells = [r.source, r.tests, pct(r.hold_rate ?? r.zone_hold_rate),
-      pct(r.control_hold_rate ?? r.controls_hold_rate),
-      `${num(lift.value ?? lift.estimate)} [${num(lift.low)}, ${num(lift.high)}]`];
+    if (r.significant) tr.className = 'significant';
+    const cells = [SOURCE_SHORT[r.source] || r.source, r.tests, pct(r.hold_rate),
+      pct(r.control_hold_rate), `${pp(r.lift)} [${pp(r.lift_low)}, ${pp(r.lift_high)}]`];
     for (const c of cells) {
       const td = document.createElement('td');
       td.textContent = c ?? '–';

@@ -123,9 +123,9 @@ Test(cli, zones_prints_a_table_sorted_by_distance)
 {
     struct app *a = start("liq_cli_zones");
     cr_assert_eq(import_eurusd(a).code, 0);
-    struct run r = liqctl(a, NULL, "zones EURUSD --price 1.05 --limit 5");
+    struct run r = liqctl(a, NULL, "zones EURUSD --price 1.05 --limit 3");
     cr_assert_eq(r.code, 0, "%s", r.err);
-    cr_assert(strstr(r.out, "EURUSD  price 1.05000  5 zone(s)") != NULL, "%s", r.out);
+    cr_assert(strstr(r.out, "EURUSD  price 1.05000  3 zone(s)") != NULL, "%s", r.out);
     /* prices in the instrument's precision: EURUSD pip 0.0001 -> 5 decimals */
     const char *row = strstr(r.out, "\nEURUSD:");
     cr_assert_not_null(row, "%s", r.out);
@@ -138,7 +138,7 @@ Test(cli, zones_prints_a_table_sorted_by_distance)
     int rows = 0;
     for (const char *p = r.out; (p = strstr(p, "\nEURUSD:")) != NULL; p++)
         rows++;
-    cr_assert_eq(rows, 5, "%s", r.out);
+    cr_assert_eq(rows, 3, "%s", r.out);
     r = liqctl(a, NULL, "--json zones EURUSD --limit 2");
     cr_assert_eq(r.code, 0);
     cr_assert(strncmp(r.out, "{\"symbol\":\"EURUSD\"", 18) == 0, "%s", r.out);
@@ -149,21 +149,21 @@ Test(cli, setup_trail_close_and_trades)
 {
     struct app *a = start("liq_cli_trading");
     cr_assert_eq(import_eurusd(a).code, 0);
-    struct run r = liqctl(a, NULL, "setup EURUSD BUY --entry 1.0569 --trend 0.7");
+    struct run r = liqctl(a, NULL, "setup EURUSD BUY --entry 1.0531 --trend 0.7");
     cr_assert_eq(r.code, 0, "%s", r.err);
     long id = 0;
     cr_assert_eq(sscanf(r.out, "trade %ld opened: BUY EURUSD", &id), 1, "%s", r.out);
     cr_assert(strstr(r.out, "  stop ") && strstr(r.out, "  tp1 ") && strstr(r.out, "  legs "),
               "%s", r.out);
     char args[128];
-    snprintf(args, sizeof args, "trail %ld --price 1.0575 --high 1.0580 --low 1.0570", id);
+    snprintf(args, sizeof args, "trail %ld --price 1.0535 --high 1.0540 --low 1.0530", id);
     r = liqctl(a, NULL, args);
     cr_assert_eq(r.code, 0, "%s", r.err);
     cr_assert(strstr(r.out, " open  stop ") != NULL, "%s", r.out);
     r = liqctl(a, NULL, "trades --status open");
     cr_assert_eq(r.code, 0, "%s", r.err);
     cr_assert(strstr(r.out, "1 trade(s)") != NULL, "%s", r.out);
-    snprintf(args, sizeof args, "close %ld --price 1.0570", id);
+    snprintf(args, sizeof args, "close %ld --price 1.0535", id);
     r = liqctl(a, NULL, args);
     cr_assert_eq(r.code, 0, "%s", r.err);
     cr_assert(strstr(r.out, " closed ") != NULL, "%s", r.out);

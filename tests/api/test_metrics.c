@@ -229,7 +229,7 @@ Test(metrics, trades_open_follows_setups)
     scrape(a, e);
     cr_assert_eq(value(e, "liq_trades_open", ""), 0);
     r = http_post_json(a, "/setups",
-                       "{\"symbol\":\"EURUSD\",\"side\":\"BUY\",\"entry\":1.0569,"
+                       "{\"symbol\":\"EURUSD\",\"side\":\"BUY\",\"entry\":1.0531,"
                        "\"trend_score\":0.7,\"regime_mode\":\"NORMAL\","
                        "\"regime_transition_strength\":0}");
     cr_assert(r.status == 200 || r.status == 201, "%ld %s", r.status, r.body);

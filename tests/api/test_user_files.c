@@ -15,6 +15,15 @@
 #include "service/tzdb.h"
 #include "tests/support/harness.h"
 
+/* Asserts r's status and that its body holds needle (NULL: anything), then frees r. */
+static void expect(struct http_reply *r, long status, const char *needle)
+{
+    cr_assert_eq(r->status, status, "%s", r->body);
+    if (needle != NULL)
+        cr_assert_not_null(strstr(r->body, needle), "%s", r->body);
+    http_free(r);
+}
+
 /* The bearer key the helpers send (NULL: none). */
 static const char *g_key;
 
@@ -78,8 +87,7 @@ Test(user_files, brokers_symbols_keep_their_case_and_list_sorted, .timeout = 60)
     post_ok(a, "EURUSD", 1.05, 8);
     char *low = bars_json("xauusd", 1905.3, 2);
     struct http_reply r = http_post_json(a, "/bars", low);
-    cr_assert_eq(r.status, 422, "%s", r.body);
-    http_free(&r);
+    expect(&r, 422, NULL);
     free(low);
 
     r = http_get(a, "/symbols");
@@ -257,8 +265,7 @@ Test(user_files, real_files_load_over_http, .timeout = 120)
     cr_assert_str_eq(r.body, "{\"accepted\":96,\"duplicates\":0}");
     http_free(&r);
     r = post_file(a, DATA "EURUSD_M15_mt4.csv", "symbol=EURUSD.r&timeframe=M15", "text/plain");
-    cr_assert_eq(r.status, 200, "%s", r.body);
-    http_free(&r);
+    expect(&r, 200, NULL);
     r = http_get(a, "/bars?symbol=EURUSD&limit=1");
     cr_assert_not_null(strstr(r.body, "\"ts\":\"2022-10-10T20:45:00Z\""), "%s", r.body);
     http_free(&r);
@@ -274,18 +281,12 @@ Test(user_files, real_files_load_over_http, .timeout = 120)
     /* typos and bad values are refused, naming the parameter */
     r = post_file(a, DATA "EURUSD_M15_mt4.csv", "symbol=EURUSD&timeframe=M15&tzz=UTC",
                   "text/csv");
-    cr_assert_eq(r.status, 400, "%s", r.body);
-    cr_assert_not_null(strstr(r.body, "unknown query parameter 'tzz'"), "%s", r.body);
-    http_free(&r);
+    expect(&r, 400, "unknown query parameter 'tzz'");
     r = post_file(a, DATA "EURUSD_M15_mt4.csv", "symbol=EURUSD&timeframe=M15&tz=Mars/Olympus",
                   "text/csv");
-    cr_assert_eq(r.status, 422, "%s", r.body);
-    cr_assert_not_null(strstr(r.body, "neither an IANA time zone"), "%s", r.body);
-    http_free(&r);
+    expect(&r, 422, "neither an IANA time zone");
     r = post_file(a, DATA "EURUSD_M15_mt4.csv", "symbol=EURUSD&timeframe=M15", "text/html");
-    cr_assert_eq(r.status, 415, "%s", r.body);
-    cr_assert_not_null(strstr(r.body, "text/tab-separated-values"), "%s", r.body);
-    http_free(&r);
+    expect(&r, 415, "text/tab-separated-values");
     app_stop(a);
 }
 
@@ -328,8 +329,7 @@ Test(user_files, usdjpy_inconsistent_bars_strict_repair_or_skip, .timeout = 120)
     json_decref(j);
     http_free(&r);
     r = post_file(a, usdjpy, "symbol=USDJPY&timeframe=M15&inconsistent=fix", "text/csv");
-    cr_assert_eq(r.status, 422, "%s", r.body);
-    http_free(&r);
+    expect(&r, 422, NULL);
     app_stop(a);
 }
 
@@ -364,20 +364,14 @@ Test(user_files, bars_by_time_range_in_pages, .timeout = 60)
         http_free(&r);
     }
     struct http_reply r = http_get(a, "/bars?symbol=EURUSD&form=2022-10-10T01:00:00Z");
-    cr_assert_eq(r.status, 400, "%s", r.body);
-    cr_assert_not_null(strstr(r.body, "'form'"), "%s", r.body);
-    http_free(&r);
+    expect(&r, 400, "'form'");
     r = http_get(a, "/bars?symbol=EURUSD&from=yesterday");
-    cr_assert_eq(r.status, 422, "%s", r.body);
-    http_free(&r);
+    expect(&r, 422, NULL);
     r = http_get(a, "/bars?symbol=EURUSD&cursor=-5");
-    cr_assert_eq(r.status, 422, "%s", r.body);
-    http_free(&r);
+    expect(&r, 422, NULL);
     /* a range with no bars is an empty page, not a 404 */
     r = http_get(a, "/bars?symbol=EURUSD&from=2030-01-01T00:00:00Z");
-    cr_assert_eq(r.status, 200, "%s", r.body);
-    cr_assert_not_null(strstr(r.body, "\"count\":0"), "%s", r.body);
-    http_free(&r);
+    expect(&r, 200, "\"count\":0");
     app_stop(a);
 }
 
@@ -475,8 +469,7 @@ Test(user_files, delete_symbol_removes_everything_in_one_go, .timeout = 180)
     struct bar *bars = harness_eurusd(&n);
     char *j = harness_bars_json("EURUSD", "M15", bars, 0, 2000);
     struct http_reply r = send(a, "POST", "/bars", "application/json", j, strlen(j));
-    cr_assert_eq(r.status, 200, "%s", r.body);
-    http_free(&r);
+    expect(&r, 200, NULL);
     free(j);
     post_ok(a, "GBPUSD", 1.2, 50);
     open_a_trade(a, bars[1999].close);
@@ -491,9 +484,7 @@ Test(user_files, delete_symbol_removes_everything_in_one_go, .timeout = 180)
     http_free(&r);
     cr_assert_eq(count_rows(url, "bars"), 2000);
     r = send(a, "DELETE", "/symbols/EURUSD?force=true", NULL, NULL, 0);
-    cr_assert_eq(r.status, 200, "%s", r.body);
-    cr_assert_not_null(strstr(r.body, "\"deleted\":\"EURUSD\",\"bars\":2000,"), "%s", r.body);
-    http_free(&r);
+    expect(&r, 200, "\"deleted\":\"EURUSD\",\"bars\":2000,");
     const char *tables[] = {"bars", "liquidity_levels", "zone_events", "liquidity_trades",
                             "stop_decisions", "target_selections", "trade_events",
                             "symbols"};
@@ -501,8 +492,7 @@ Test(user_files, delete_symbol_removes_everything_in_one_go, .timeout = 180)
         cr_assert_eq(count_rows(url, tables[t]), 0, "%s still has EURUSD rows", tables[t]);
     cr_assert_eq(harness_sql_long(url, "SELECT count(*) FROM bars WHERE symbol = 'GBPUSD'"), 50);
     r = http_get(a, "/zones?symbol=EURUSD");
-    cr_assert_eq(r.status, 404, "%s", r.body);
-    http_free(&r);
+    expect(&r, 404, NULL);
     r = http_get(a, "/symbols");
     cr_assert_null(strstr(r.body, "\"EURUSD\""), "%s", r.body);
     http_free(&r);
@@ -510,8 +500,7 @@ Test(user_files, delete_symbol_removes_everything_in_one_go, .timeout = 180)
     cr_assert_not_null(strstr(r.body, "\"trades\":[]"), "%s", r.body);
     http_free(&r);
     r = send(a, "DELETE", "/symbols/EURUSD", NULL, NULL, 0);
-    cr_assert_eq(r.status, 404, "%s", r.body);
-    http_free(&r);
+    expect(&r, 404, NULL);
     /* the name is free again, even for another timeframe */
     post_ok_tf(a, "EURUSD", 1.05, 24, "H1");
     app_stop(a);
@@ -604,8 +593,7 @@ Test(user_files, a_corrected_file_replaces_bars_and_rebuilds_zones, .timeout = 1
     struct bar *bars = harness_eurusd(&n);
     char *j = harness_bars_json("EURUSD", "M15", bars, 0, 2000);
     struct http_reply r = http_post_json(a, "/bars", j);
-    cr_assert_eq(r.status, 200, "%s", r.body);
-    http_free(&r);
+    expect(&r, 200, NULL);
     free(j);
     /* the correction: bar 1700's high was wrong, and the file goes on to bar 2099 */
     bars[1700].high += 0.0040;
@@ -624,8 +612,7 @@ Test(user_files, a_corrected_file_replaces_bars_and_rebuilds_zones, .timeout = 1
     /* the zones are those of the corrected year fed from scratch (EURUSD.fix: same pip) */
     j = harness_bars_json("EURUSD.fix", "M15", bars, 0, 2100);
     r = http_post_json(a, "/bars", j);
-    cr_assert_eq(r.status, 200, "%s", r.body);
-    http_free(&r);
+    expect(&r, 200, NULL);
     free(j);
     const char *q = "/zones?symbol=%s&active=all&limit=10000";
     char p1[96], p2[96];
@@ -645,8 +632,7 @@ Test(user_files, a_corrected_file_replaces_bars_and_rebuilds_zones, .timeout = 1
     struct bar two[2] = {bars[1900], bars[1899]};
     j = harness_bars_json("EURUSD", "M15", two, 0, 2);
     r = http_post_json(a, "/bars?replace=true", j);
-    cr_assert_eq(r.status, 422, "%s", r.body);
-    http_free(&r);
+    expect(&r, 422, NULL);
     free(j);
     cr_assert_eq(harness_sql_long(url, "SELECT count(*) FROM bars WHERE symbol = 'EURUSD'"),
                  2100);

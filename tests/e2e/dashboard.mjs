@@ -166,6 +166,17 @@ async function main() {
       { timeout: 15000 }).catch(() => fail('the zones poll never got a 304 (If-None-Match)'));
     const dash = await page.evaluate(() => window.liqDashboard);
     checkGlance(dash, (await http(base, 'GET', '/symbols')).json());
+    // the evidence table, when this build has GET /symbols/{symbol}/evidence
+    const ev = await http(base, 'GET', '/symbols/EURUSD/evidence');
+    if (ev.status === 200) {
+      const rows = 1 + (ev.json().by_source || []).length;
+      const shown = await page.evaluate(() => ({ n: window.liqDashboard.evidence,
+        hidden: document.getElementById('evidence').hidden }));
+      if (shown.hidden || shown.n !== rows) {
+        fail(`evidence table: ${JSON.stringify(shown)}, the endpoint has ${rows} rows`);
+      }
+      console.log(`dashboard e2e: evidence table with ${rows} rows`);
+    }
     const probe = await page.evaluate(({ ys }) => {
       const canvases = [...document.querySelectorAll('#chart canvas')];
       const sizes = canvases.map((c) => [c.width, c.height]);

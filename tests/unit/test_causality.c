@@ -11,10 +11,13 @@
  *   when every bar after t is altered (prices reflected about the close at t): what is
  *   known at t cannot depend on what comes after. A zone stamped earlier than the bar that
  *   made it, or an outcome stamped at the start of a test that later bars decided, fails.
+ * - The hidden control levels, the zone / control outcome tally and the target-before-stop
+ *   book are part of that state and compared with it.
  * - A bar never tests a zone it creates: a zone created by a push has no touch, test or
  *   outcome after that push, and no touch/hold/break/sweep event of that push names it;
  *   every zone's created_ts is the ts of the bar that made it, never later than the bar
- *   being pushed, and never before its origin.
+ *   being pushed, and never before its origin; its role is support at or below that bar's
+ *   close and resistance above it, whichever side of price it was made on.
  * - Duplicates: pushing the last bar again (as it was, or with other prices) returns
  *   PUSH_DUPLICATE, emits no event and leaves every zone, statistic and counter as it was;
  *   and the engine then continues exactly like one that never saw the duplicate. The same
@@ -55,10 +58,24 @@ static int same_zone(const struct zone *x, const struct zone *y)
            x->last_touch_ts == y->last_touch_ts && x->tests == y->tests &&
            x->touches == y->touches && x->holds == y->holds && x->breaks == y->breaks &&
            x->sweeps == y->sweeps && x->role == y->role && x->active == y->active &&
-           x->in_test == y->in_test && x->approach == y->approach &&
+           x->timeouts == y->timeouts && x->trk.state == y->trk.state &&
+           x->trk.approach == y->trk.approach && x->trk.left == y->trk.left &&
+           x->trk.atr == y->trk.atr && x->trk.swept == y->trk.swept &&
+           x->trk.last == y->trk.last &&
            x->strength == y->strength && x->prob_hold == y->prob_hold &&
            x->prob_break == y->prob_break && x->prob_sweep == y->prob_sweep &&
-           x->alive_ts == y->alive_ts && x->flags == y->flags && x->outcome == y->outcome;
+           x->prob_timeout == y->prob_timeout &&
+           x->alive_ts == y->alive_ts && x->flags == y->flags;
+}
+
+/* The hidden control level of a zone (evidence.h), its test cycle included. */
+static int same_control(const struct control *x, const struct control *y)
+{
+    return x->price == y->price && x->lo == y->lo && x->hi == y->hi && x->tests == y->tests &&
+           x->holds == y->holds && x->sweeps == y->sweeps && x->breaks == y->breaks &&
+           x->timeouts == y->timeouts && x->trk.state == y->trk.state &&
+           x->trk.approach == y->trk.approach && x->trk.left == y->trk.left &&
+           x->trk.atr == y->trk.atr && x->trk.swept == y->trk.swept;
 }
 
 static int same_event(const struct zone_event *a, const struct zone_event *b)
@@ -78,9 +95,18 @@ static void assert_same_engine(const struct engine *a, const struct engine *b, c
     cr_assert_eq(engine_zone_max_id(a), engine_zone_max_id(b), "%s: zone ids", when);
     cr_assert_eq(engine_zone_count(a), engine_zone_count(b), "%s: zone count", when);
     cr_assert_eq(engine_zones_in_test(a), engine_zones_in_test(b), "%s: zones in test", when);
-    for (uint32_t id = 1; id <= engine_zone_max_id(a); id++)
+    for (uint32_t id = 1; id <= engine_zone_max_id(a); id++) {
         cr_assert(same_zone(engine_zone_get(a, id), engine_zone_get(b, id)), "%s: zone %u",
                   when, id);
+        cr_assert(same_control(engine_control(a, id), engine_control(b, id)),
+                  "%s: control of zone %u", when, id);
+    }
+    cr_assert_eq(memcmp(engine_tally(a), engine_tally(b), sizeof(struct zone_tally)), 0,
+                 "%s: the zone / control tally", when);
+    const struct geo_book *ga = engine_geometry(a), *gb = engine_geometry(b);
+    cr_assert(memcmp(ga->hits, gb->hits, sizeof ga->hits) == 0 &&
+                  memcmp(ga->n, gb->n, sizeof ga->n) == 0 && ga->probes == gb->probes,
+              "%s: the target-before-stop book", when);
     for (size_t s = 0; s < engine_zone_count(a); s++)
         cr_assert_eq(engine_zone_sorted(a, s)->id, engine_zone_sorted(b, s)->id, "%s", when);
     for (int tf = TF_M15; tf < TF_COUNT; tf++) {
@@ -109,15 +135,21 @@ static void push_checked(struct engine *e, const struct bar *b, struct zone_even
         cr_assert_eq(z->created_ts, b->ts, "zone %u created at bar %lld stamped %lld", z->id,
                      (long long)b->ts, (long long)z->created_ts);
         cr_assert_leq(z->origin_ts, z->created_ts, "zone %u comes from its future", z->id);
+        /* support at or below the close that made it, resistance above (sources.md) */
+        if (engine_bar_count(e) > 1) /* the first bar's zones have none yet */
+            cr_assert_eq(z->role, z->price <= b->close ? ROLE_SUPPORT : ROLE_RESISTANCE,
+                         "zone %u at %.5f, close %.5f: role %d", z->id, z->price, b->close,
+                         z->role);
         cr_assert(z->tests == 0 && z->touches == 0 && z->holds == 0 && z->breaks == 0 &&
-                      z->sweeps == 0 && z->last_touch_ts == 0 && !z->in_test &&
-                      z->outcome == OUTCOME_NONE,
+                      z->sweeps == 0 && z->timeouts == 0 && z->last_touch_ts == 0 &&
+                      z->trk.state != TS_IN_TEST,
                   "zone %u was tested by the bar that created it (tests %u touches %u)",
                   z->id, z->tests, z->touches);
         for (size_t j = from; j < ev->n; j++) {
             const struct zone_event *d = &ev->v[j];
             int test_kind = d->kind == ZEV_TOUCH || d->kind == ZEV_HOLD ||
-                            d->kind == ZEV_BREAK || d->kind == ZEV_SWEEP;
+                            d->kind == ZEV_BREAK || d->kind == ZEV_SWEEP ||
+                            d->kind == ZEV_TEST || d->kind == ZEV_TIMEOUT;
             cr_assert(!(test_kind && d->zone_id == c->zone_id),
                       "zone %u: %s by the bar that created it", c->zone_id,
                       zone_event_name((enum zone_event_kind)d->kind));
@@ -230,6 +262,9 @@ Test(causality, zones_after_bar_k_do_not_depend_on_later_bars)
         struct engine *cut = new_engine();
         for (size_t j = 0; j <= i; j++)
             engine_push(cut, &bars[j], NULL);
+        /* probabilities and strength are read after a refresh (engine.h) */
+        cr_assert_eq(engine_refresh(cut), 0);
+        cr_assert_eq(engine_refresh(full), 0);
         assert_same_engine(cut, full, "cut vs full");
         engine_free(cut);
         next++;

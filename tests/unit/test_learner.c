@@ -30,7 +30,7 @@ static struct trade open_buy(void)
     struct setup_request rq = {.side = SIDE_BUY, .entry = 1.1000, .trend_score = 0.6,
                                .regime = REGIME_NORMAL};
     struct setup_result s;
-    cr_assert_eq(setup_build(&rq, MAP, 3, &p, PIP, &s), SETUP_OK);
+    cr_assert_eq(setup_build(&rq, MAP, 3, &p, PIP, NULL, &s), SETUP_OK);
     struct trade t;
     cr_assert_eq(trade_open(&t, 1, &s, 100), 0);
     return t;

@@ -270,9 +270,11 @@ Test(mirror, a_sell_decides_what_the_mirrored_buy_decides, .timeout = 120)
         struct setup_request qs = qb;
         qs.side = SIDE_SELL;
         struct setup_result sb, ss;
-        setup_build(&qb, mb, n, &p, PIP, &sb);
-        setup_build(&qs, ms, n, &p, PIP, &ss);
+        setup_build(&qb, mb, n, &p, PIP, NULL, &sb);
+        setup_build(&qs, ms, n, &p, PIP, NULL, &ss);
         check_setup_pair(&sb, &ss, scen);
+        cr_assert_float_eq(sb.p_tp1_first, ss.p_tp1_first, 1e-9, "scenario %d", scen);
+        cr_assert_float_eq(sb.expected_r, ss.expected_r, 1e-9, "scenario %d", scen);
         if (sb.status != SETUP_OK) {
             r.refused++;
             continue;

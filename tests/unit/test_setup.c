@@ -41,7 +41,7 @@ Test(setup, builds_stop_targets_legs_and_risk)
     struct liq_params p = P();
     struct setup_request rq = buy(0.8);
     struct setup_result r;
-    cr_assert_eq(setup_build(&rq, MAP, 4, &p, PIP, &r), SETUP_OK);
+    cr_assert_eq(setup_build(&rq, MAP, 4, &p, PIP, NULL, &r), SETUP_OK);
     cr_assert_eq(r.stop.zone_id, 1);
     cr_assert_float_eq(r.stop.price, 1.0930, EPS);
     cr_assert_eq(r.targets.tp1.zone_id, 2);
@@ -64,7 +64,7 @@ Test(setup, refuses_chaotic_with_a_clear_reason)
     struct setup_request rq = buy(0.8);
     rq.regime = REGIME_CHAOTIC;
     struct setup_result r;
-    cr_assert_eq(setup_build(&rq, MAP, 4, &p, PIP, &r), SETUP_REFUSED);
+    cr_assert_eq(setup_build(&rq, MAP, 4, &p, PIP, NULL, &r), SETUP_REFUSED);
     cr_assert_eq(r.status, SETUP_REFUSED);
     cr_assert_not_null(strstr(r.reasons[0], "CHAOTIC"));
 }
@@ -75,7 +75,7 @@ Test(setup, refuses_when_no_target_meets_the_rr)
     p.min_rr_ratio = 5.0;
     struct setup_request rq = buy(0.8);
     struct setup_result r;
-    cr_assert_eq(setup_build(&rq, MAP, 4, &p, PIP, &r), SETUP_REFUSED);
+    cr_assert_eq(setup_build(&rq, MAP, 4, &p, PIP, NULL, &r), SETUP_REFUSED);
     cr_assert_not_null(strstr(r.reasons[0], "min_rr_ratio 5.00"));
 }
 
@@ -85,7 +85,7 @@ Test(setup, rejects_a_non_finite_entry)
     struct setup_request rq = buy(0.8);
     rq.entry = NAN;
     struct setup_result r;
-    cr_assert_eq(setup_build(&rq, MAP, 4, &p, PIP, &r), SETUP_INVALID);
+    cr_assert_eq(setup_build(&rq, MAP, 4, &p, PIP, NULL, &r), SETUP_INVALID);
     cr_assert_not_null(strstr(r.reasons[0], "entry"));
 }
 
@@ -135,7 +135,7 @@ Test(setup, transition_widens_the_stop_and_cuts_the_risk)
     rq.regime = REGIME_TRANSITION;
     rq.transition_strength = 1.0;
     struct setup_result r;
-    cr_assert_eq(setup_build(&rq, MAP, 4, &p, PIP, &r), SETUP_OK);
+    cr_assert_eq(setup_build(&rq, MAP, 4, &p, PIP, NULL, &r), SETUP_OK);
     cr_assert_float_eq(r.stop.price, 1.0920, EPS);
     cr_assert_float_eq(r.risk.multiplier, 0.7, EPS);
 }
@@ -147,7 +147,7 @@ Test(setup, sizes_the_legs_from_a_risk_amount)
     rq.has_risk_amount = 1;
     rq.risk_amount = 70.0; /* 70 pips of stop -> 10000 units */
     struct setup_result r;
-    setup_build(&rq, MAP, 4, &p, PIP, &r);
+    setup_build(&rq, MAP, 4, &p, PIP, NULL, &r);
     cr_assert(r.size.sized);
     cr_assert_float_eq(r.size.total_qty, 10000.0, 1e-6);
     cr_assert_float_eq(r.size.qty[LEG_TP1] + r.size.qty[LEG_TP2] + r.size.qty[LEG_RUNNER],
@@ -163,7 +163,7 @@ Test(setup, qty_wins_when_both_qty_and_risk_amount_are_given)
     rq.has_risk_amount = 1;
     rq.risk_amount = 70.0;
     struct setup_result r;
-    setup_build(&rq, MAP, 4, &p, PIP, &r);
+    setup_build(&rq, MAP, 4, &p, PIP, NULL, &r);
     cr_assert_float_eq(r.size.total_qty, 3.0, EPS);
     int noted = 0;
     for (size_t i = 0; i < r.n_reasons; i++)
@@ -178,8 +178,32 @@ Test(setup, sell_mirrors_buy)
     struct setup_request rq = buy(0.5);
     rq.side = SIDE_SELL;
     struct setup_result r;
-    cr_assert_eq(setup_build(&rq, zs, 2, &p, PIP, &r), SETUP_OK);
+    cr_assert_eq(setup_build(&rq, zs, 2, &p, PIP, NULL, &r), SETUP_OK);
     cr_assert_float_eq(r.stop.price, 1.1070, EPS);
     cr_assert_float_eq(r.targets.tp1.price, 1.0882, EPS);
     cr_assert_float_eq(r.legs[LEG_TP1], 1.0, EPS);
+}
+
+Test(setup, worth_p_tp1_first_and_expected_r_follow_the_legs)
+{
+    /* no ATR, no book: p = risk / (risk + reward) of the random walk */
+    struct liq_params p = P();
+    struct setup_request rq = buy(0.8);
+    struct setup_result r;
+    cr_assert_eq(setup_build(&rq, MAP, 4, &p, PIP, NULL, &r), SETUP_OK);
+    double risk = 0.0070, t1 = 0.0118, t2 = 1.1198 - 1.1118;
+    double pt = risk / (risk + t1), q = t1 / (t1 + t2);
+    cr_assert_float_eq(r.p_tp1_first, pt, 1e-9);
+    cr_assert_float_eq(r.p_tp2_after_tp1, q, 1e-9);
+    double e = 0.5 * (pt * r.targets.tp1.rr - (1 - pt)) +
+               0.3 * (pt * q * r.targets.tp2.rr - (1 - pt)) + 0.2 * -(1 - pt);
+    cr_assert_float_eq(r.expected_r, e, 1e-9);
+    /* with an empty geometry book and an ATR: the same random-walk value */
+    struct geo_book g;
+    geo_init(&g, 8, 64);
+    struct setup_market m = {.atr = 0.0010, .geo = &g};
+    p.buffer_atr = 0; /* keep the pip buffer so the geometry is the same */
+    p.fallback_stop_atr = 0;
+    cr_assert_eq(setup_build(&rq, MAP, 4, &p, PIP, &m, &r), SETUP_OK);
+    cr_assert_float_eq(r.p_tp1_first, pt, 1e-9);
 }

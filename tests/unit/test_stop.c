@@ -26,7 +26,7 @@ Test(stop, sits_behind_the_strongest_zone_below_entry_for_a_buy)
     struct zone zs[] = {Z(1, 1.0950, 1.0960, 0.7f), Z(2, 1.0970, 1.0975, 0.9f)};
     struct liq_params p = P();
     struct stop_decision d;
-    stop_select(zs, 2, &p, PIP, SIDE_BUY, 1.1000, REGIME_NORMAL, 0, &d);
+    stop_select(zs, 2, &p, PIP, 0.0, SIDE_BUY, 1.1000, REGIME_NORMAL, 0, &d);
     cr_assert_eq(d.zone_id, 2);
     cr_assert_float_eq(d.price, 1.0970 - 0.0020, EPS);
     cr_assert_float_eq(d.buffer_pips, 20, EPS);
@@ -41,7 +41,7 @@ Test(stop, sits_above_the_zone_for_a_sell)
     struct zone zs[] = {Z(1, 1.1040, 1.1050, 0.8f)};
     struct liq_params p = P();
     struct stop_decision d;
-    stop_select(zs, 1, &p, PIP, SIDE_SELL, 1.1000, REGIME_NORMAL, 0, &d);
+    stop_select(zs, 1, &p, PIP, 0.0, SIDE_SELL, 1.1000, REGIME_NORMAL, 0, &d);
     cr_assert_eq(d.zone_id, 1);
     cr_assert_float_eq(d.price, 1.1070, EPS);
 }
@@ -51,7 +51,7 @@ Test(stop, widens_in_transition)
     struct zone zs[] = {Z(1, 1.0950, 1.0960, 0.8f)};
     struct liq_params p = P();
     struct stop_decision d;
-    stop_select(zs, 1, &p, PIP, SIDE_BUY, 1.1000, REGIME_TRANSITION, 1.0, &d);
+    stop_select(zs, 1, &p, PIP, 0.0, SIDE_BUY, 1.1000, REGIME_TRANSITION, 1.0, &d);
     cr_assert_float_eq(d.buffer_pips, 30, EPS); /* 20 x 1.5 */
     cr_assert_float_eq(d.price, 1.0950 - 0.0030, EPS);
 }
@@ -71,7 +71,7 @@ Test(stop, skips_over_tested_zones)
     zs[0].tests = 11; /* max_level_touches is 10 */
     struct liq_params p = P();
     struct stop_decision d;
-    stop_select(zs, 1, &p, PIP, SIDE_BUY, 1.1000, REGIME_NORMAL, 0, &d);
+    stop_select(zs, 1, &p, PIP, 0.0, SIDE_BUY, 1.1000, REGIME_NORMAL, 0, &d);
     cr_assert_eq(d.fallback, 1);
     cr_assert_not_null(strstr(d.reason, "1 over-tested"));
 }
@@ -82,7 +82,7 @@ Test(stop, accepts_a_zone_tested_exactly_max_level_touches_times)
     zs[0].tests = 10;
     struct liq_params p = P();
     struct stop_decision d;
-    stop_select(zs, 1, &p, PIP, SIDE_BUY, 1.1000, REGIME_NORMAL, 0, &d);
+    stop_select(zs, 1, &p, PIP, 0.0, SIDE_BUY, 1.1000, REGIME_NORMAL, 0, &d);
     cr_assert_eq(d.zone_id, 1);
 }
 
@@ -91,11 +91,11 @@ Test(stop, skips_weak_zones)
     struct zone zs[] = {Z(1, 1.0950, 1.0960, 0.59f), Z(2, 1.0940, 1.0945, 0.65f)};
     struct liq_params p = P();
     struct stop_decision d;
-    stop_select(zs + 0, 1, &p, PIP, SIDE_BUY, 1.1000, REGIME_NORMAL, 0, &d);
+    stop_select(zs + 0, 1, &p, PIP, 0.0, SIDE_BUY, 1.1000, REGIME_NORMAL, 0, &d);
     cr_assert_eq(d.fallback, 1);
     cr_assert_not_null(strstr(d.reason, "1 weak"));
     struct zone sorted[] = {zs[1], zs[0]};
-    stop_select(sorted, 2, &p, PIP, SIDE_BUY, 1.1000, REGIME_NORMAL, 0, &d);
+    stop_select(sorted, 2, &p, PIP, 0.0, SIDE_BUY, 1.1000, REGIME_NORMAL, 0, &d);
     cr_assert_eq(d.zone_id, 2); /* the weaker-looking but qualifying one */
 }
 
@@ -105,7 +105,7 @@ Test(stop, skips_zones_further_than_three_fallback_distances)
     struct zone zs[] = {Z(1, 1.0920, 1.0930, 0.9f)};
     struct liq_params p = P();
     struct stop_decision d;
-    stop_select(zs, 1, &p, PIP, SIDE_BUY, 1.1000, REGIME_NORMAL, 0, &d);
+    stop_select(zs, 1, &p, PIP, 0.0, SIDE_BUY, 1.1000, REGIME_NORMAL, 0, &d);
     cr_assert_eq(d.fallback, 1);
     cr_assert_not_null(strstr(d.reason, "1 too far"));
 }
@@ -114,13 +114,13 @@ Test(stop, falls_back_to_fixed_distance_flagged_when_no_zone_qualifies)
 {
     struct liq_params p = P();
     struct stop_decision d;
-    stop_select(NULL, 0, &p, PIP, SIDE_BUY, 1.1000, REGIME_NORMAL, 0, &d);
+    stop_select(NULL, 0, &p, PIP, 0.0, SIDE_BUY, 1.1000, REGIME_NORMAL, 0, &d);
     cr_assert_eq(d.fallback, 1);
     cr_assert_eq(d.zone_id, 0);
     cr_assert_float_eq(d.price, 1.0970, EPS);
     cr_assert_float_eq(d.distance_pips, 30, EPS);
     cr_assert_not_null(strstr(d.reason, "fallback"));
-    stop_select(NULL, 0, &p, PIP, SIDE_SELL, 1.1000, REGIME_NORMAL, 0, &d);
+    stop_select(NULL, 0, &p, PIP, 0.0, SIDE_SELL, 1.1000, REGIME_NORMAL, 0, &d);
     cr_assert_float_eq(d.price, 1.1030, EPS);
 }
 
@@ -129,7 +129,7 @@ Test(stop, ties_go_to_the_zone_nearer_entry)
     struct zone zs[] = {Z(1, 1.0950, 1.0955, 0.8f), Z(2, 1.0970, 1.0975, 0.8f)};
     struct liq_params p = P();
     struct stop_decision d;
-    stop_select(zs, 2, &p, PIP, SIDE_BUY, 1.1000, REGIME_NORMAL, 0, &d);
+    stop_select(zs, 2, &p, PIP, 0.0, SIDE_BUY, 1.1000, REGIME_NORMAL, 0, &d);
     cr_assert_eq(d.zone_id, 2);
 }
 
@@ -140,7 +140,7 @@ Test(stop, ignores_zones_ahead_containing_entry_or_inactive)
     zs[0].active = 0;
     struct liq_params p = P();
     struct stop_decision d;
-    stop_select(zs, 3, &p, PIP, SIDE_BUY, 1.1000, REGIME_NORMAL, 0, &d);
+    stop_select(zs, 3, &p, PIP, 0.0, SIDE_BUY, 1.1000, REGIME_NORMAL, 0, &d);
     cr_assert_eq(d.fallback, 1);
     cr_assert_eq(d.qualifying, 0);
 }
@@ -151,7 +151,30 @@ Test(stop, works_in_index_points)
     struct zone zs[] = {Z(1, 22440, 22450, 0.8f)};
     struct liq_params p = P();
     struct stop_decision d;
-    stop_select(zs, 1, &p, 1.0, SIDE_BUY, 22500, REGIME_NORMAL, 0, &d);
+    stop_select(zs, 1, &p, 1.0, 0.0, SIDE_BUY, 22500, REGIME_NORMAL, 0, &d);
     cr_assert_float_eq(d.price, 22420, EPS);
     cr_assert_float_eq(d.distance_pips, 80, EPS);
+}
+
+Test(stop, fallback_and_buffer_scale_with_atr_where_pips_do_not_fit)
+{
+    /* NIFTY: pip 0.05, ATR14 30 points. Pips alone would give a 1.5-point fallback. */
+    struct liq_params p = P();
+    struct stop_decision d;
+    stop_select(NULL, 0, &p, 0.05, 30.0, SIDE_BUY, 19500, REGIME_NORMAL, 0, &d);
+    cr_assert_eq(d.fallback, 1);
+    cr_assert_float_eq(d.price, 19500 - 1.5 * 30.0, 1e-9);
+    cr_assert_not_null(strstr(d.reason, "fallback_stop_atr"), "%s", d.reason);
+    stop_select(NULL, 0, &p, 0.05, 30.0, SIDE_SELL, 19500, REGIME_NORMAL, 0, &d);
+    cr_assert_float_eq(d.price, 19500 + 45.0, 1e-9);
+    /* behind a zone: buffer 0.25 ATR = 7.5 points, x 1.5 in full TRANSITION */
+    struct zone zs[] = {Z(1, 19470, 19480, 0.9f)};
+    stop_select(zs, 1, &p, 0.05, 30.0, SIDE_BUY, 19500, REGIME_NORMAL, 0, &d);
+    cr_assert_float_eq(d.price, 19470 - 7.5, 1e-9);
+    stop_select(zs, 1, &p, 0.05, 30.0, SIDE_BUY, 19500, REGIME_TRANSITION, 1.0, &d);
+    cr_assert_float_eq(d.price, 19470 - 11.25, 1e-9);
+    /* the ATR settings at 0: the pip settings again */
+    p.fallback_stop_atr = 0;
+    stop_select(NULL, 0, &p, 0.05, 30.0, SIDE_BUY, 19500, REGIME_NORMAL, 0, &d);
+    cr_assert_float_eq(d.price, 19500 - 1.5, 1e-9);
 }

@@ -30,7 +30,7 @@ Test(target, sits_in_front_of_the_first_zone_meeting_the_rr)
     struct zone zs[] = {Z(1, 1.1060, 1.1070, 0.7f)};
     struct liq_params p = P();
     struct target_decision d;
-    cr_assert_eq(target_select(zs, 1, &p, PIP, SIDE_BUY, ENTRY, STOP, 0.5, &d), 0);
+    cr_assert_eq(target_select(zs, 1, &p, PIP, 0.0, SIDE_BUY, ENTRY, STOP, 0.5, &d), 0);
     cr_assert(d.tp1.present);
     cr_assert_eq(d.tp1.zone_id, 1);
     cr_assert_float_eq(d.tp1.price, 1.1058, EPS); /* lo - 0.1 x 20 pips */
@@ -43,7 +43,7 @@ Test(target, sits_in_front_of_the_zone_for_a_sell)
     struct zone zs[] = {Z(1, 1.0930, 1.0940, 0.7f)};
     struct liq_params p = P();
     struct target_decision d;
-    cr_assert_eq(target_select(zs, 1, &p, PIP, SIDE_SELL, ENTRY, 1.1030, 0.5, &d), 0);
+    cr_assert_eq(target_select(zs, 1, &p, PIP, 0.0, SIDE_SELL, ENTRY, 1.1030, 0.5, &d), 0);
     cr_assert_float_eq(d.tp1.price, 1.0942, EPS);
     cr_assert_float_eq(d.tp1.rr, 58.0 / 30.0, 1e-6);
 }
@@ -53,7 +53,7 @@ Test(target, skips_a_strong_zone_too_close_for_the_rr)
     struct zone zs[] = {Z(1, 1.1030, 1.1035, 0.9f), Z(2, 1.1060, 1.1070, 0.7f)};
     struct liq_params p = P();
     struct target_decision d;
-    cr_assert_eq(target_select(zs, 2, &p, PIP, SIDE_BUY, ENTRY, STOP, 0.5, &d), 0);
+    cr_assert_eq(target_select(zs, 2, &p, PIP, 0.0, SIDE_BUY, ENTRY, STOP, 0.5, &d), 0);
     cr_assert_eq(d.tp1.zone_id, 2);
     cr_assert_not_null(strstr(d.tp1.reason, "1 short of RR"));
 }
@@ -63,7 +63,7 @@ Test(target, skips_weak_zones)
     struct zone zs[] = {Z(1, 1.1060, 1.1070, 0.5f), Z(2, 1.1080, 1.1090, 0.6f)};
     struct liq_params p = P();
     struct target_decision d;
-    cr_assert_eq(target_select(zs, 2, &p, PIP, SIDE_BUY, ENTRY, STOP, 0.5, &d), 0);
+    cr_assert_eq(target_select(zs, 2, &p, PIP, 0.0, SIDE_BUY, ENTRY, STOP, 0.5, &d), 0);
     cr_assert_eq(d.tp1.zone_id, 2);
 }
 
@@ -72,7 +72,7 @@ Test(target, refuses_when_no_zone_meets_the_rr)
     struct zone zs[] = {Z(1, 1.1030, 1.1035, 0.9f)};
     struct liq_params p = P();
     struct target_decision d;
-    cr_assert_eq(target_select(zs, 1, &p, PIP, SIDE_BUY, ENTRY, STOP, 0.5, &d), -1);
+    cr_assert_eq(target_select(zs, 1, &p, PIP, 0.0, SIDE_BUY, ENTRY, STOP, 0.5, &d), -1);
     cr_assert_not(d.tp1.present);
     cr_assert_not_null(strstr(d.reason, "min_rr_ratio"));
     cr_assert_eq(d.runner, 0);
@@ -83,11 +83,11 @@ Test(target, tp2_is_the_next_qualifying_zone_when_trend_above_0_55)
     struct zone zs[] = {Z(1, 1.1060, 1.1070, 0.7f), Z(2, 1.1100, 1.1110, 0.8f)};
     struct liq_params p = P();
     struct target_decision d;
-    target_select(zs, 2, &p, PIP, SIDE_BUY, ENTRY, STOP, 0.56, &d);
+    target_select(zs, 2, &p, PIP, 0.0, SIDE_BUY, ENTRY, STOP, 0.56, &d);
     cr_assert(d.tp2.present);
     cr_assert_eq(d.tp2.zone_id, 2);
     cr_assert_float_eq(d.tp2.price, 1.1098, EPS);
-    target_select(zs, 2, &p, PIP, SIDE_BUY, ENTRY, STOP, 0.55, &d);
+    target_select(zs, 2, &p, PIP, 0.0, SIDE_BUY, ENTRY, STOP, 0.55, &d);
     cr_assert_not(d.tp2.present);
     cr_assert_not_null(strstr(d.tp2.reason, "not above"));
 }
@@ -100,13 +100,13 @@ Test(target, tp2_lies_beyond_tp1_even_when_a_wider_zone_starts_before_it)
     struct target_decision d;
     struct zone buy[] = {Z(1, 1.1060, 1.1070, 0.7f), Z(2, 1.1055, 1.1095, 0.8f),
                          Z(3, 1.1100, 1.1110, 0.8f)};
-    target_select(buy, 3, &p, PIP, SIDE_BUY, ENTRY, STOP, 0.8, &d);
+    target_select(buy, 3, &p, PIP, 0.0, SIDE_BUY, ENTRY, STOP, 0.8, &d);
     cr_assert_eq(d.tp1.zone_id, 1);
     cr_assert_eq(d.tp2.zone_id, 3);
     cr_assert_gt(d.tp2.price, d.tp1.price);
     struct zone sell[] = {Z(3, 1.0890, 1.0900, 0.8f), Z(2, 1.0905, 1.0945, 0.8f),
                           Z(1, 1.0930, 1.0940, 0.7f)};
-    target_select(sell, 3, &p, PIP, SIDE_SELL, ENTRY, 1.1030, 0.8, &d);
+    target_select(sell, 3, &p, PIP, 0.0, SIDE_SELL, ENTRY, 1.1030, 0.8, &d);
     cr_assert_eq(d.tp1.zone_id, 1);
     cr_assert_eq(d.tp2.zone_id, 3);
     cr_assert_lt(d.tp2.price, d.tp1.price);
@@ -118,7 +118,7 @@ Test(target, runner_when_trend_is_confident_and_zones_beyond_are_weak)
                         Z(3, 1.1200, 1.1210, 0.5f)};
     struct liq_params p = P();
     struct target_decision d;
-    target_select(zs, 3, &p, PIP, SIDE_BUY, ENTRY, STOP, 0.8, &d);
+    target_select(zs, 3, &p, PIP, 0.0, SIDE_BUY, ENTRY, STOP, 0.8, &d);
     cr_assert_eq(d.runner, 1);
     cr_assert_float_eq(d.runner_beyond_mean, 0.4, 1e-6);
     cr_assert_not_null(strstr(d.runner_reason, "weak"));
@@ -131,7 +131,7 @@ Test(target, no_runner_when_zones_beyond_are_strong)
                         Z(3, 1.1200, 1.1210, 0.75f)};
     struct liq_params p = P();
     struct target_decision d;
-    target_select(zs, 3, &p, PIP, SIDE_BUY, ENTRY, STOP, 0.8, &d);
+    target_select(zs, 3, &p, PIP, 0.0, SIDE_BUY, ENTRY, STOP, 0.8, &d);
     cr_assert_eq(d.tp2.zone_id, 2);
     cr_assert_eq(d.runner, 0);
     cr_assert_not_null(strstr(d.runner_reason, "strong"));
@@ -142,7 +142,7 @@ Test(target, runner_when_nothing_lies_beyond_the_last_target)
     struct zone zs[] = {Z(1, 1.1060, 1.1070, 0.7f)};
     struct liq_params p = P();
     struct target_decision d;
-    target_select(zs, 1, &p, PIP, SIDE_BUY, ENTRY, STOP, 0.8, &d);
+    target_select(zs, 1, &p, PIP, 0.0, SIDE_BUY, ENTRY, STOP, 0.8, &d);
     cr_assert_eq(d.runner, 1);
 }
 
@@ -151,7 +151,7 @@ Test(target, no_runner_below_runner_min_confidence)
     struct zone zs[] = {Z(1, 1.1060, 1.1070, 0.7f)};
     struct liq_params p = P();
     struct target_decision d;
-    target_select(zs, 1, &p, PIP, SIDE_BUY, ENTRY, STOP, 0.65, &d);
+    target_select(zs, 1, &p, PIP, 0.0, SIDE_BUY, ENTRY, STOP, 0.65, &d);
     cr_assert_eq(d.runner, 0);
     cr_assert_not_null(strstr(d.runner_reason, "runner_min_confidence"));
 }
@@ -162,7 +162,7 @@ Test(target, no_runner_when_disabled)
     struct liq_params p = P();
     p.runner_enabled = 0;
     struct target_decision d;
-    target_select(zs, 1, &p, PIP, SIDE_BUY, ENTRY, STOP, 0.9, &d);
+    target_select(zs, 1, &p, PIP, 0.0, SIDE_BUY, ENTRY, STOP, 0.9, &d);
     cr_assert_eq(d.runner, 0);
     cr_assert_not_null(strstr(d.runner_reason, "disabled"));
 }
@@ -173,7 +173,32 @@ Test(target, sell_walks_downwards_nearest_first)
                         Z(3, 1.1060, 1.1070, 0.9f)};
     struct liq_params p = P();
     struct target_decision d;
-    target_select(zs, 3, &p, PIP, SIDE_SELL, ENTRY, 1.1030, 0.6, &d);
+    target_select(zs, 3, &p, PIP, 0.0, SIDE_SELL, ENTRY, 1.1030, 0.6, &d);
     cr_assert_eq(d.tp1.zone_id, 2);
     cr_assert_eq(d.tp2.zone_id, 1);
+}
+
+Test(target, refusal_names_the_setting_and_the_value_that_would_let_a_zone_through)
+{
+    /* risk 30 pips; zone 1 strong but RR (1.1030 - 0.0002 - 1.1000) / 0.0030 = 0.93;
+     * zone 2 far enough (RR 2.6) but weak 0.45 */
+    struct zone zs[] = {Z(1, 1.1030, 1.1035, 0.9f), Z(2, 1.1080, 1.1090, 0.45f)};
+    struct liq_params p = P();
+    struct target_decision d;
+    cr_assert_eq(target_select(zs, 2, &p, PIP, 0.0, SIDE_BUY, ENTRY, STOP, 0.5, &d), -1);
+    cr_assert_not_null(strstr(d.reason, "min_rr_ratio 1.50"), "%s", d.reason);
+    cr_assert_not_null(strstr(d.reason, "min_rr_ratio <= 0.93 would take zone 1"), "%s",
+                       d.reason);
+    cr_assert_not_null(strstr(d.reason, "min_liquidity_strength <= 0.45 would take zone 2"),
+                       "%s", d.reason);
+    /* SELL: no zone below entry at all */
+    cr_assert_eq(target_select(zs, 2, &p, PIP, 0.0, SIDE_SELL, ENTRY, 1.1030, 0.5, &d), -1);
+    cr_assert_not_null(strstr(d.reason, "no active zone below entry"), "%s", d.reason);
+}
+
+Test(target, front_offset_scales_with_atr)
+{
+    struct liq_params p = P(); /* buffer_atr 0.25: offset 0.1 x 0.25 x ATR */
+    cr_assert_float_eq(target_front_offset(&p, PIP, 0.0), 0.0002, 1e-12);
+    cr_assert_float_eq(target_front_offset(&p, 0.05, 30.0), 0.75, 1e-12);
 }

@@ -36,7 +36,7 @@ static struct trade open_trade(enum trade_side side, double trend, const struct 
     struct setup_request rq = {.side = side, .entry = 1.1000, .trend_score = trend,
                                .regime = REGIME_NORMAL};
     struct setup_result s;
-    cr_assert_eq(setup_build(&rq, zs, n, &p, PIP, &s), SETUP_OK);
+    cr_assert_eq(setup_build(&rq, zs, n, &p, PIP, NULL, &s), SETUP_OK);
     struct trade t;
     cr_assert_eq(trade_open(&t, 42, &s, 1000), 0);
     return t;

@@ -1,0 +1,105 @@
+/*
+ * evidence.c - GET /symbols/{symbol}/evidence: do the symbol's zones hold more often than
+ * their hidden control levels? The outcome tally of the published snapshot (service/state.h,
+ * the engine's engine_tally()) rendered row by row with domain/evidence.h: per source, per
+ * number of sources of a zone, and over all zones. Also the same rows as /metrics gauges.
+ */
+#include <stdio.h>
+
+#include "api/evidence.h"
+#include "api/handlers.h"
+#include "api/render.h"
+#include "domain/evidence.h"
+#include "domain/instrument.h"
+#include "api/app.h"
+
+/* One row as a JSON object: key is "source" or "sources". */
+static void row_json(struct textbuf *tb, const struct zone_tally *t, int row, const char *key,
+                     int first)
+{
+    struct evidence_row r;
+    evidence_row(t, row, &r);
+    int significant = r.tests > 0 && r.ctl_tests > 0 && (r.lift_lo > 0.0 || r.lift_hi < 0.0);
+    textbuf_printf(tb,
+                   "%s{\"%s\":\"%s\",\"tests\":%u,\"holds\":%u,\"sweeps\":%u,\"breaks\":%u,"
+                   "\"timeouts\":%u,\"hold_rate\":%.6g,\"control_tests\":%u,"
+                   "\"control_holds\":%u,\"control_sweeps\":%u,\"control_breaks\":%u,"
+                   "\"control_timeouts\":%u,\"control_hold_rate\":%.6g,\"lift\":%.6g,"
+                   "\"lift_low\":%.6g,\"lift_high\":%.6g,\"significant\":%s}",
+                   first ? "" : ",", key, evidence_row_name(row), r.tests,
+                   r.outcomes[OUTCOME_HOLD], r.outcomes[OUTCOME_SWEEP], r.outcomes[OUTCOME_BREAK],
+                   r.outcomes[OUTCOME_TIMEOUT], r.rate, r.ctl_tests,
+                   r.ctl_outcomes[OUTCOME_HOLD], r.ctl_outcomes[OUTCOME_SWEEP],
+                   r.ctl_outcomes[OUTCOME_BREAK], r.ctl_outcomes[OUTCOME_TIMEOUT], r.ctl_rate,
+                   r.lift, r.lift_lo, r.lift_hi, significant ? "true" : "false");
+}
+
+void symbols_evidence(struct request *rq, struct reply *rp)
+{
+    static const char *const keys[] = {NULL};
+    if (rq_query_only(rq, rp, keys) != 0)
+        return;
+    const char *sym = rq->params[0];
+    struct symbol_state *s = instrument_valid_symbol(sym) ? state_find(&rq->app->st, sym) : NULL;
+    struct zone_snapshot *snap = s ? snapshot_acquire(s) : NULL;
+    if (snap == NULL || snap->bar_count == 0) {
+        snapshot_release(snap);
+        reply_error(rp, 404, "unknown_symbol", "no bars were received for this symbol",
+                    json_pack("{s:s}", "symbol", sym));
+        return;
+    }
+    const struct liq_params *p = &rq->app->st.cfg.params; /* what the engine runs with */
+    struct textbuf tb = {0};
+    char last[40];
+    render_ts(snap->last_ts, last);
+    textbuf_printf(&tb,
+                   "{\"symbol\":\"%s\",\"bars\":%llu,\"last_bar_at\":\"%s\",\"settings\":{"
+                   "\"test_hold_atr\":%.6g,\"test_break_atr\":%.6g,\"test_horizon_bars\":%d,"
+                   "\"test_rearm_atr\":%.6g},\"interval\":\"95 %% normal approximation of a "
+                   "difference of two proportions (docs/sources.md)\",\"all\":",
+                   s->name, (unsigned long long)snap->bar_count, last, p->test_hold_atr,
+                   p->test_break_atr, p->test_horizon_bars, p->test_rearm_atr);
+    row_json(&tb, &snap->tally, EVR_ALL, "sources", 1);
+    textbuf_append(&tb, ",\"by_source\":[", 14);
+    int first = 1;
+    for (int src = 0; src < SRC_COUNT; src++) {
+        const uint32_t *z = snap->tally.zone[src], *c = snap->tally.ctl[src];
+        int seen = 0;
+        for (int o = 0; o < OUTCOME_COUNT; o++)
+            seen |= z[o] != 0 || c[o] != 0;
+        if (!seen && !(p->liquidity_sources & (1u << src)))
+            continue;
+        row_json(&tb, &snap->tally, src, "source", first);
+        first = 0;
+    }
+    textbuf_append(&tb, "],\"by_source_count\":[", 21);
+    for (int row = EVR_NSRC_FIRST; row < EVR_ALL; row++)
+        row_json(&tb, &snap->tally, row, "sources", row == EVR_NSRC_FIRST);
+    textbuf_append(&tb, "]}", 2);
+    snapshot_release(snap);
+    reply_textbuf(rp, 200, "application/json", &tb);
+}
+
+void evidence_metrics(struct textbuf *tb, const char *symbol, const struct zone_tally *t)
+{
+    for (int row = 0; row <= EVR_ALL; row++) {
+        if (row >= EVR_NSRC_FIRST && row < EVR_ALL)
+            continue;
+        struct evidence_row r;
+        evidence_row(t, row, &r);
+        if (r.tests == 0 && r.ctl_tests == 0)
+            continue;
+        const char *src = evidence_row_name(row);
+        textbuf_printf(tb,
+                       "liq_zone_tests{symbol=\"%s\",source=\"%s\",level=\"zone\"} %u\n"
+                       "liq_zone_tests{symbol=\"%s\",source=\"%s\",level=\"control\"} %u\n"
+                       "liq_zone_hold_rate{symbol=\"%s\",source=\"%s\",level=\"zone\"} %.6g\n"
+                       "liq_zone_hold_rate{symbol=\"%s\",source=\"%s\",level=\"control\"} %.6g\n"
+                       "liq_zone_lift{symbol=\"%s\",source=\"%s\"} %.6g\n"
+                       "liq_zone_lift_low{symbol=\"%s\",source=\"%s\"} %.6g\n"
+                       "liq_zone_lift_high{symbol=\"%s\",source=\"%s\"} %.6g\n",
+                       symbol, src, r.tests, symbol, src, r.ctl_tests, symbol, src, r.rate,
+                       symbol, src, r.ctl_rate, symbol, src, r.lift, symbol, src, r.lift_lo,
+                       symbol, src, r.lift_hi);
+    }
+}

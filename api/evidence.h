@@ -1,0 +1,14 @@
+/*
+ * evidence.h - the evidence rows of a symbol as /metrics gauges (api/evidence.c).
+ */
+#ifndef LIQ_API_EVIDENCE_H
+#define LIQ_API_EVIDENCE_H
+
+#include "domain/evidence.h"
+#include "domain/textbuf.h"
+
+/* liq_zone_tests / liq_zone_hold_rate {level=zone|control}, liq_zone_lift[_low|_high] per
+ * source of symbol (rows with a test; source="all" over every zone). */
+void evidence_metrics(struct textbuf *tb, const char *symbol, const struct zone_tally *t);
+
+#endif

@@ -1,0 +1,197 @@
+/*
+ * domain_outcomes.c - the tuning replay of zone tests: what the defaults of test_hold_atr,
+ * test_break_atr, test_horizon_bars and zone_prior_tests were chosen on (docs/sources.md).
+ *
+ *   build-perf/bench/domain_outcomes FILE [FRACTION [X Y H]]
+ *
+ * Replays the first FRACTION (default 0.5: the first half, never the judged half) of an
+ * MT5-layout bar file (../shared/data/README.md; pip inferred from the first close, base
+ * timeframe from the first two bars) with the default sources, and prints the outcome rates
+ * at zones and controls (evidence.h) and, for each prior strength m, the prequential Brier
+ * score of P(bounce) = prob_hold + prob_sweep and of prob_hold, computed at every test's
+ * touch from what was resolved before that bar (zone_stats_probs), against the constant
+ * base rate of the same half. Not a report: h11r's scripts/report judges second halves.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "domain/engine.h"
+#include "domain/instrument.h"
+#include "domain/zone_stats.h"
+
+static struct bar *load(const char *path, size_t *n)
+{
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return NULL;
+    char line[256];
+    size_t cap = 1 << 16, k = 0;
+    struct bar *v = malloc(cap * sizeof *v);
+    if (v == NULL || fgets(line, sizeof line, f) == NULL) {
+        free(v);
+        fclose(f);
+        return NULL;
+    }
+    while (fgets(line, sizeof line, f) != NULL) {
+        int y, mo, d, h, mi, s;
+        double o, hi, lo, c, tv;
+        if (sscanf(line, "%d.%d.%d %d:%d:%d,%lf,%lf,%lf,%lf,%lf", &y, &mo, &d, &h, &mi, &s,
+                   &o, &hi, &lo, &c, &tv) != 11)
+            continue;
+        if (k == cap) {
+            cap *= 2;
+            struct bar *w = realloc(v, cap * sizeof *v);
+            if (w == NULL)
+                exit(1);
+            v = w;
+        }
+        struct bar b = {days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s,
+                        o, hi, lo, c, tv};
+        /* vendor files with open/close outside high-low: widen the range (bar_validate) */
+        b.high = fmax(b.high, fmax(b.open, b.close));
+        b.low = fmin(b.low, fmin(b.open, b.close));
+        v[k++] = b;
+    }
+    fclose(f);
+    *n = k;
+    return v;
+}
+
+#define NM 9
+static const double PRIOR_M[NM] = {0, 5, 20, 50, 100, 200, 500, 2000, 1e9};
+
+struct pending {
+    uint32_t id;
+    double p_bounce[NM], p_hold[NM];
+};
+
+struct score {
+    double b_bounce[NM], b_hold[NM];
+    size_t n, bounces, holds;
+    double ece_num[NM][10], ece_cnt[NM][10], ece_obs[NM][10];
+};
+
+static enum timeframe tf_of(int64_t sec)
+{
+    return sec <= 300 ? TF_M5 : sec <= 900 ? TF_M15 : sec <= 3600 ? TF_H1 : TF_D1;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "usage: %s FILE [FRACTION [X Y H]]\n", argv[0]);
+        return 2;
+    }
+    double frac = argc > 2 ? atof(argv[2]) : 0.5;
+    size_t n;
+    struct bar *bars = load(argv[1], &n);
+    if (bars == NULL || n < 2)
+        return 1;
+    struct liq_params p;
+    params_defaults(&p);
+    if (argc > 5) {
+        p.test_hold_atr = atof(argv[3]);
+        p.test_break_atr = atof(argv[4]);
+        p.test_horizon_bars = atoi(argv[5]);
+    }
+    double pip = instrument_infer_pip(bars[0].close);
+    struct engine *e = engine_new(&p, pip, tf_of(bars[1].ts - bars[0].ts));
+    struct zone_events ev = {0};
+    size_t cap = 1 << 16, npend = 0, upto = (size_t)((double)n * frac);
+    struct pending *pend = calloc(cap, sizeof *pend);
+    struct score sc = {0};
+    struct zone_tally before;
+    if (e == NULL || pend == NULL)
+        return 1;
+    for (size_t i = 0; i < upto; i++) {
+        before = *engine_tally(e);
+        ev.n = 0;
+        if (engine_push(e, &bars[i], &ev) != PUSH_OK)
+            return 1;
+        uint32_t sig = evidence_significant_sources(&before);
+        for (size_t k = 0; k < ev.n; k++) {
+            const struct zone_event *x = &ev.v[k];
+            if (x->kind == ZEV_TEST) {
+                struct zone z = *engine_zone_get(e, x->zone_id);
+                /* a break on the touching bar is already counted: take it out */
+                if (k + 1 < ev.n && ev.v[k + 1].zone_id == x->zone_id &&
+                    ev.v[k + 1].kind == ZEV_BREAK)
+                    z.breaks--;
+                if (npend == cap)
+                    return 1;
+                struct pending *q = &pend[npend++];
+                q->id = x->zone_id;
+                for (int j = 0; j < NM; j++) {
+                    double pr[OUTCOME_COUNT];
+                    zone_stats_probs(&z, &before, sig, PRIOR_M[j], pr);
+                    q->p_bounce[j] = pr[OUTCOME_HOLD] + pr[OUTCOME_SWEEP];
+                    q->p_hold[j] = pr[OUTCOME_HOLD];
+                }
+                continue;
+            }
+            if (x->kind != ZEV_HOLD && x->kind != ZEV_SWEEP && x->kind != ZEV_BREAK &&
+                x->kind != ZEV_TIMEOUT)
+                continue;
+            size_t at = npend;
+            while (at > 0 && pend[at - 1].id != x->zone_id)
+                at--;
+            if (at == 0)
+                continue;
+            struct pending *q = &pend[at - 1];
+            int yb = x->kind == ZEV_HOLD || x->kind == ZEV_SWEEP, yh = x->kind == ZEV_HOLD;
+            sc.n++;
+            sc.bounces += (size_t)yb;
+            sc.holds += (size_t)yh;
+            for (int j = 0; j < NM; j++) {
+                sc.b_bounce[j] += (q->p_bounce[j] - yb) * (q->p_bounce[j] - yb);
+                sc.b_hold[j] += (q->p_hold[j] - yh) * (q->p_hold[j] - yh);
+                int bin = (int)(q->p_bounce[j] * 10);
+                bin = bin < 0 ? 0 : bin > 9 ? 9 : bin;
+                sc.ece_num[j][bin] += q->p_bounce[j];
+                sc.ece_obs[j][bin] += yb;
+                sc.ece_cnt[j][bin] += 1;
+            }
+            q->id = 0;
+        }
+    }
+    const struct zone_tally *t = engine_tally(e);
+    struct evidence_row all;
+    evidence_row(t, EVR_ALL, &all);
+    printf("%s: %zu of %zu bars, pip %g, horizon %u bars, X %.2f Y %.2f\n", argv[1], upto, n,
+           pip, engine_test_horizon(e), p.test_hold_atr, p.test_break_atr);
+    printf("zones: %u tests, hold %.3f sweep %.3f break %.3f timeout %.3f; bounce %.4f\n",
+           all.tests, (double)all.outcomes[OUTCOME_HOLD] / all.tests,
+           (double)all.outcomes[OUTCOME_SWEEP] / all.tests,
+           (double)all.outcomes[OUTCOME_BREAK] / all.tests,
+           (double)all.outcomes[OUTCOME_TIMEOUT] / all.tests, all.rate);
+    printf("controls: %u tests, bounce %.4f; lift %+.4f [%+.4f, %+.4f]\n", all.ctl_tests,
+           all.ctl_rate, all.lift, all.lift_lo, all.lift_hi);
+    for (int s = 0; s < EVR_ALL; s++) {
+        struct evidence_row r;
+        evidence_row(t, s, &r);
+        if (r.tests > 0)
+            printf("  %-14s %6u tests bounce %.3f ctl %.3f (%u) lift %+.3f [%+.3f, %+.3f]\n",
+                   evidence_row_name(s), r.tests, r.rate, r.ctl_rate, r.ctl_tests, r.lift,
+                   r.lift_lo, r.lift_hi);
+    }
+    double rb = (double)sc.bounces / sc.n, rh = (double)sc.holds / sc.n;
+    printf("scored %zu tests; base bounce %.4f (Brier %.5f), hold %.4f (Brier %.5f)\n", sc.n,
+           rb, rb * (1 - rb), rh, rh * (1 - rh));
+    for (int j = 0; j < NM; j++) {
+        double ece = 0;
+        for (int b = 0; b < 10; b++)
+            if (sc.ece_cnt[j][b] > 0)
+                ece += fabs(sc.ece_num[j][b] - sc.ece_obs[j][b]) / sc.n;
+        printf("  m %-6g Brier bounce %.5f (skill %+.2f %%) hold %.5f (skill %+.2f %%) "
+               "ECE bounce %.4f\n", PRIOR_M[j], sc.b_bounce[j] / sc.n,
+               100 * (1 - sc.b_bounce[j] / sc.n / (rb * (1 - rb))), sc.b_hold[j] / sc.n,
+               100 * (1 - sc.b_hold[j] / sc.n / (rh * (1 - rh))), ece);
+    }
+    engine_free(e);
+    zone_events_free(&ev);
+    free(pend);
+    free(bars);
+    return 0;
+}

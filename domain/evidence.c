@@ -1,0 +1,73 @@
+/*
+ * evidence.c - the zone / control tally and lift with its interval (see evidence.h).
+ */
+#include "evidence.h"
+
+#include <math.h>
+
+void tally_add(struct zone_tally *t, uint32_t sources, enum zone_outcome o, int control)
+{
+    uint32_t(*rows)[OUTCOME_COUNT] = control ? t->ctl : t->zone;
+    int k = 0;
+    for (uint32_t left = sources & SRC_ALL; left != 0; left &= left - 1, k++)
+        rows[__builtin_ctz(left)][o]++;
+    if (k > 0)
+        rows[EVR_NSRC_FIRST + (k > 4 ? 3 : k - 1)][o]++;
+    rows[EVR_ALL][o]++;
+}
+
+static uint32_t sum(const uint32_t *v)
+{
+    uint32_t s = 0;
+    for (int o = OUTCOME_HOLD; o < OUTCOME_COUNT; o++)
+        s += v[o];
+    return s;
+}
+
+void evidence_row(const struct zone_tally *t, int row, struct evidence_row *out)
+{
+    *out = (struct evidence_row){.row = row};
+    for (int o = 0; o < OUTCOME_COUNT; o++) {
+        out->outcomes[o] = t->zone[row][o];
+        out->ctl_outcomes[o] = t->ctl[row][o];
+    }
+    out->tests = sum(t->zone[row]);
+    out->ctl_tests = sum(t->ctl[row]);
+    out->bounces = t->zone[row][OUTCOME_HOLD] + t->zone[row][OUTCOME_SWEEP];
+    out->ctl_bounces = t->ctl[row][OUTCOME_HOLD] + t->ctl[row][OUTCOME_SWEEP];
+    double n1 = out->tests, n0 = out->ctl_tests;
+    out->rate = n1 > 0 ? out->bounces / n1 : 0.0;
+    out->ctl_rate = n0 > 0 ? out->ctl_bounces / n0 : 0.0;
+    if (n1 == 0 || n0 == 0) {
+        out->lift_lo = -1.0;
+        out->lift_hi = 1.0;
+        return;
+    }
+    out->lift = out->rate - out->ctl_rate;
+    double q1 = (out->bounces + 1.0) / (n1 + 2.0), q0 = (out->ctl_bounces + 1.0) / (n0 + 2.0);
+    double half = 1.96 * sqrt(q1 * (1.0 - q1) / n1 + q0 * (1.0 - q0) / n0);
+    out->lift_lo = out->lift - half;
+    out->lift_hi = out->lift + half;
+}
+
+const char *evidence_row_name(int row)
+{
+    static const char *const NSRC[] = {"1_source", "2_sources", "3_sources", "4+_sources"};
+    if (row >= 0 && row < SRC_COUNT)
+        return source_name((enum liq_source)row);
+    if (row >= EVR_NSRC_FIRST && row < EVR_ALL)
+        return NSRC[row - EVR_NSRC_FIRST];
+    return row == EVR_ALL ? "all" : "unknown";
+}
+
+uint32_t evidence_significant_sources(const struct zone_tally *t)
+{
+    uint32_t mask = 0;
+    for (int s = 0; s < SRC_COUNT; s++) {
+        struct evidence_row r;
+        evidence_row(t, s, &r);
+        if (r.tests > 0 && r.ctl_tests > 0 && (r.lift_lo > 0.0 || r.lift_hi < 0.0))
+            mask |= 1u << s;
+    }
+    return mask;
+}

@@ -1,0 +1,68 @@
+/*
+ * evidence.h - do a symbol's zones hold more often than random prices? The tally of test
+ * outcomes at zones and at their hidden control levels, and the lift computed from it.
+ *
+ * The one idea (Osler 2000, "Support for Resistance"): a level matters only if price
+ * bounces there more often than at a control level placed at the same distance from price
+ * when the level was made. Every resolved test of a zone is counted under each of the zone's
+ * sources, under its number of sources (1, 2, 3, 4 or more) and under "all"; the test of the
+ * zone's control is counted the same way (under the zone's sources at that moment). The
+ * engine keeps the tally (engine_tally()); the service serves it and the report computes
+ * the same rows from the same engine, so their numbers are equal.
+ *
+ * Rates: "bounce" = hold or sweep, over resolved tests (timeouts included). Lift = bounce
+ * rate at zones - at controls; its 95 % interval is the normal approximation of a
+ * difference of two proportions, lift +- 1.96 sqrt(q1 (1 - q1) / n1 + q0 (1 - q0) / n0),
+ * with q = (bounces + 1) / (tests + 2) in the standard error only (so a 0 % or 100 % rate
+ * still gets a width and the interval always contains the point). Tests are not independent
+ * (one price path tests many levels), so this interval is optimistic; the report adds a
+ * day-block bootstrap.
+ *
+ * Pure computation: no I/O, no clock, no globals.
+ */
+#ifndef LIQ_EVIDENCE_H
+#define LIQ_EVIDENCE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "zone.h"
+
+/* Rows: one per source (enum liq_source), then 1, 2, 3, 4+ sources, then all. */
+enum {
+    EVR_NSRC_FIRST = SRC_COUNT, /* + (number of sources - 1), 4 and more share the last */
+    EVR_ALL = SRC_COUNT + 4,
+    EVR_ROWS = SRC_COUNT + 5,
+};
+
+struct zone_tally {
+    uint32_t zone[EVR_ROWS][OUTCOME_COUNT]; /* resolved tests at zones by outcome */
+    uint32_t ctl[EVR_ROWS][OUTCOME_COUNT];  /* at their control levels */
+};
+
+/* Counts one resolved test of a level with these sources (control = 1: its control). */
+void tally_add(struct zone_tally *t, uint32_t sources, enum zone_outcome o, int control);
+
+struct evidence_row {
+    int row;                 /* EVR_* / enum liq_source */
+    uint32_t tests;          /* resolved tests at zones */
+    uint32_t bounces;        /* of which hold or sweep */
+    uint32_t ctl_tests, ctl_bounces;
+    uint32_t outcomes[OUTCOME_COUNT], ctl_outcomes[OUTCOME_COUNT]; /* [OUTCOME_NONE] 0 */
+    double rate, ctl_rate;   /* bounces / tests (0 when none) */
+    double lift, lift_lo, lift_hi; /* rate - ctl_rate and its 95 % interval */
+};
+
+/* Row r of the tally. Example: zones 60 of 100 bounced, controls 50 of 100 -> lift 0.10,
+ * interval 0.10 +- 1.96 sqrt(q1 (1 - q1) / 100 + q0 (1 - q0) / 100) with q1 = 61/102,
+ * q0 = 51/102 -> [-0.037, 0.237]. With no test on either side: lift 0, interval [-1, 1]. */
+void evidence_row(const struct zone_tally *t, int row, struct evidence_row *out);
+
+/* "VWAP_DAILY" .. for sources, "1_source", "2_sources", "3_sources", "4+_sources", "all". */
+const char *evidence_row_name(int row);
+
+/* The sources whose lift interval excludes 0 (either way): the ones a zone's calibrated
+ * probabilities may lean on instead of the symbol's pool (zone_stats.h). */
+uint32_t evidence_significant_sources(const struct zone_tally *t);
+
+#endif
