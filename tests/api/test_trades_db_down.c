@@ -1,0 +1,262 @@
+/*
+ * Trades while the database refuses the service (issue 16, item 8: the failure paths of
+ * service/trading.c and storage/trades_store.c, which the suite never ran). The service's
+ * own database is closed to connections (ALTER DATABASE ... ALLOW_CONNECTIONS false, its
+ * sessions terminated) while the rest of the PostgreSQL server runs on, so other tests are
+ * not touched. Then: a trail, a close and a real setup answer 503 with a JSON error and a
+ * Retry-After and change nothing; a dry-run setup and GET /zones still answer from memory;
+ * GET /trades answers 503. When the database opens again the service reconnects by itself
+ * and the same trail is applied once; the trade read back is the one the answers described.
+ * With persistence off the same trade lives in memory: setup, trail, close, 404 after.
+ */
+#include <criterion/criterion.h>
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tests/support/harness.h"
+#include "tests/support/spawn.h"
+
+#define NBARS 6000
+
+static void admin(const char *sql)
+{
+    PGconn *c = PQconnectdb(getenv("LIQ_DATABASE_URL"));
+    cr_assert_eq(PQstatus(c), CONNECTION_OK, "admin connection: %s", PQerrorMessage(c));
+    PGresult *r = PQexec(c, sql);
+    ExecStatusType st = PQresultStatus(r);
+    cr_assert(st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK, "%s: %s", sql,
+              PQerrorMessage(c));
+    PQclear(r);
+    PQfinish(c);
+}
+
+static void db_closed(const char *db, int closed)
+{
+    char sql[256];
+    snprintf(sql, sizeof sql, "ALTER DATABASE %s ALLOW_CONNECTIONS %s", db,
+             closed ? "false" : "true");
+    admin(sql);
+    if (closed) {
+        snprintf(sql, sizeof sql, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                  "WHERE datname = '%s' AND pid <> pg_backend_pid()", db);
+        admin(sql);
+    }
+}
+
+static void post_bars(struct app *a, const struct bar *bars, size_t from, size_t to)
+{
+    for (size_t i = from; i < to; i += 2000) {
+        size_t end = i + 2000 < to ? i + 2000 : to;
+        char *json = harness_bars_json("EURUSD", "M15", bars, i, end);
+        struct http_reply r = http_post_json(a, "/bars", json);
+        cr_assert_eq(r.status, 200, "%s", r.body);
+        http_free(&r);
+        free(json);
+    }
+}
+
+static char *setup_body(const char *side, double entry)
+{
+    char *b = NULL;
+    cr_assert_geq(asprintf(&b, "{\"symbol\":\"EURUSD\",\"side\":\"%s\",\"entry\":%.5f,"
+                               "\"trend_score\":0.9,\"regime_mode\":\"NORMAL\","
+                               "\"regime_transition_strength\":0}", side, entry), 0);
+    return b;
+}
+
+/* A trade opened at the close of the last bar posted (posting more bars until one is
+ * accepted); its id. *end: bars posted. */
+static long open_trade(struct app *a, const struct bar *bars, size_t *end)
+{
+    static const char *const sides[] = {"BUY", "SELL"};
+    for (; *end < NBARS + 3000; *end += 20) {
+        post_bars(a, bars, *end - 20, *end);
+        for (int k = 0; k < 2; k++) {
+            char *b = setup_body(sides[k], bars[*end - 1].close);
+            struct http_reply r = http_post_json(a, "/setups", b);
+            free(b);
+            cr_assert(r.status == 201 || r.status == 422, "%ld %s", r.status, r.body);
+            long id = 0;
+            if (r.status == 201) {
+                json_t *j = http_json(&r);
+                id = (long)json_integer_value(json_object_get(j, "trade_id"));
+                json_decref(j);
+            }
+            http_free(&r);
+            if (id)
+                return id;
+        }
+    }
+    cr_assert_fail("no setup accepted");
+    return 0;
+}
+
+static struct http_reply trail(struct app *a, long id, const struct bar *b, long ts)
+{
+    char path[64], body[200];
+    snprintf(path, sizeof path, "/trades/%ld/trail", id);
+    snprintf(body, sizeof body, "{\"price\":%.5f,\"high\":%.5f,\"low\":%.5f,\"ts\":%ld}",
+             b->close, b->high, b->low, ts);
+    return http_do(a, "PATCH", path, "application/json", body, strlen(body));
+}
+
+static void assert_unavailable(struct http_reply *r, const char *what)
+{
+    cr_assert_eq(r->status, 503, "%s: %ld %s", what, r->status, r->body);
+    json_t *j = http_json(r);
+    cr_assert_not_null(json_object_get(json_object_get(j, "error"), "code"), "%s", what);
+    json_decref(j);
+    http_free(r);
+}
+
+static char *get_body(struct app *a, const char *path, long want)
+{
+    struct http_reply r = http_get(a, path);
+    cr_assert_eq(r.status, want, "GET %s: %ld %s", path, r.status, r.body);
+    return r.body;
+}
+
+Test(db_down, trades_answer_503_change_nothing_and_recover, .timeout = 300)
+{
+    char url[512];
+    harness_db("t_trades_db_down", url, sizeof url);
+    struct app_config cfg;
+    harness_config(&cfg, url);
+    cfg.params.min_rr_ratio = 0.5;
+    cfg.params.min_liquidity_strength = 0.05;
+    struct app *a = harness_start(&cfg);
+    size_t n;
+    struct bar *bars = harness_eurusd(&n);
+    post_bars(a, bars, 0, NBARS);
+    size_t end = NBARS + 20;
+    long id = open_trade(a, bars, &end);
+    char path[64];
+    snprintf(path, sizeof path, "/trades/%ld", id);
+    char *before = get_body(a, path, 200);
+    long events_before = harness_sql_long(url, "SELECT count(*) FROM trade_events");
+    long ts = (long)bars[end - 1].ts + 60;
+
+    db_closed("t_trades_db_down", 1);
+    struct http_reply r = trail(a, id, &bars[end], ts);
+    assert_unavailable(&r, "trail");
+    char cbody[64];
+    snprintf(cbody, sizeof cbody, "{\"price\":%.5f}", bars[end].close);
+    char cpath[80];
+    snprintf(cpath, sizeof cpath, "/trades/%ld/close", id);
+    r = http_post_json(a, cpath, cbody);
+    assert_unavailable(&r, "close");
+    char *sb = setup_body("BUY", bars[end - 1].close);
+    r = http_post_json(a, "/setups", sb);
+    cr_assert(r.status == 503 || r.status == 422, "setup: %ld %s", r.status, r.body);
+    if (r.status == 503)
+        assert_unavailable(&r, "setup");
+    else
+        http_free(&r);
+    r = http_post_json(a, "/setups?dry_run=true", sb);
+    cr_assert(r.status == 200 || r.status == 422, "a dry run needs no database: %ld %s",
+              r.status, r.body);
+    http_free(&r);
+    free(sb);
+    r = http_get(a, "/trades?status=open");
+    assert_unavailable(&r, "GET /trades");
+    r = http_get(a, path);
+    cr_assert(r.status == 503, "GET /trades/{id} reads the database: %ld", r.status);
+    http_free(&r);
+    char *zones = get_body(a, "/zones?symbol=EURUSD&limit=5", 200); /* from memory */
+    free(zones);
+
+    db_closed("t_trades_db_down", 0);
+    /* the service reconnects by itself: the same trail is applied, once */
+    double t0 = spawn_now();
+    long st = 0;
+    while (spawn_now() - t0 < 30) {
+        r = trail(a, id, &bars[end], ts);
+        st = r.status;
+        if (st == 200) {
+            json_t *j = http_json(&r);
+            cr_assert(!json_is_true(json_object_get(j, "duplicate")),
+                      "the trail refused while the database was closed was not applied");
+            json_decref(j);
+        }
+        http_free(&r);
+        if (st != 503)
+            break;
+        usleep(100000);
+    }
+    cr_assert_eq(st, 200, "no trail accepted 30 s after the database opened again");
+    r = trail(a, id, &bars[end], ts);
+    cr_assert_eq(r.status, 200);
+    json_t *j = http_json(&r);
+    cr_assert(json_is_true(json_object_get(j, "duplicate")), "the same ts again: duplicate");
+    json_decref(j);
+    http_free(&r);
+    long events_after = harness_sql_long(url, "SELECT count(*) FROM trade_events");
+    cr_assert_geq(events_after, events_before, "events lost");
+    char *after = get_body(a, path, 200);
+    json_t *jb = json_loads(before, 0, NULL), *ja = json_loads(after, 0, NULL);
+    cr_assert_eq(json_integer_value(json_object_get(ja, "trade_id")), id);
+    cr_assert_str_eq(json_string_value(json_object_get(jb, "status")), "open");
+    json_decref(jb);
+    json_decref(ja);
+    free(before);
+    free(after);
+    app_stop(a);
+    free(bars);
+}
+
+Test(db_down, trades_live_in_memory_with_persistence_off, .timeout = 120)
+{
+    struct app_config cfg;
+    harness_config(&cfg, NULL);
+    cfg.params.min_rr_ratio = 0.5;
+    cfg.params.min_liquidity_strength = 0.05;
+    struct app *a = harness_start(&cfg);
+    size_t n;
+    struct bar *bars = harness_eurusd(&n);
+    post_bars(a, bars, 0, NBARS);
+    size_t end = NBARS + 20;
+    long id = open_trade(a, bars, &end);
+    long ts = (long)bars[end - 1].ts + 60;
+    int open = 1;
+    for (size_t k = 0; open && k < 40; k++) {
+        post_bars(a, bars, end, end + 1);
+        struct http_reply r = trail(a, id, &bars[end], ts + (long)k * 900);
+        cr_assert_eq(r.status, 200, "%s", r.body);
+        json_t *j = http_json(&r);
+        open = !strcmp(json_string_value(json_object_get(j, "status")), "open");
+        json_decref(j);
+        http_free(&r);
+        /* the same ts again: a duplicate while open; a closed trade has left memory */
+        r = trail(a, id, &bars[end], ts + (long)k * 900);
+        cr_assert_eq(r.status, open ? 200 : 404, "%ld %s", r.status, r.body);
+        if (open) {
+            j = http_json(&r);
+            cr_assert(json_is_true(json_object_get(j, "duplicate")), "%s", r.body);
+            json_decref(j);
+        }
+        http_free(&r);
+        end++;
+    }
+    char path[64];
+    snprintf(path, sizeof path, "/trades/%ld", id);
+    if (open) {
+        char *t = get_body(a, path, 200);
+        free(t);
+        char cpath[80], cbody[64];
+        snprintf(cpath, sizeof cpath, "/trades/%ld/close", id);
+        snprintf(cbody, sizeof cbody, "{\"price\":%.5f}", bars[end - 1].close);
+        struct http_reply r = http_post_json(a, cpath, cbody);
+        cr_assert_eq(r.status, 200, "%s", r.body);
+        http_free(&r);
+        r = http_post_json(a, cpath, cbody);
+        cr_assert_eq(r.status, 404, "a closed trade has left memory: %ld %s", r.status, r.body);
+        http_free(&r);
+    }
+    char *gone = get_body(a, path, 404);
+    free(gone);
+    app_stop(a);
+    free(bars);
+}
