@@ -309,7 +309,8 @@ int http_start(struct app *a, char *err, size_t errlen)
 {
     a->metrics = calloc(1, sizeof *a->metrics);
     const struct app_config *c = &a->st.cfg;
-    a->deadlines = deadlines_start(c->header_timeout_s, c->connection_timeout_s);
+    a->deadlines = deadlines_start(c->header_timeout_s, c->connection_timeout_s,
+                                   c->connection_limit);
     if (a->metrics == NULL || a->deadlines == NULL) {
         snprintf(err, errlen, "out of memory");
         return -1;
@@ -328,8 +329,8 @@ int http_start(struct app *a, char *err, size_t errlen)
         {MHD_OPTION_CONNECTION_MEMORY_LIMIT, (intptr_t)c->connection_memory_limit_bytes, NULL},
         {MHD_OPTION_END, 0, NULL},
     };
-    a->mhd = MHD_start_daemon(flags, (uint16_t)c->port, NULL, NULL, on_request, a,
-                              MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
+    a->mhd = MHD_start_daemon(flags, (uint16_t)c->port, deadlines_admit, a->deadlines,
+                              on_request, a, MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
     if (a->mhd == NULL) {
         snprintf(err, errlen, "cannot listen on port %d", c->port);
         return -1;
