@@ -56,12 +56,16 @@ function cleanup() {
 process.on('exit', cleanup);
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => { cleanup(); process.exit(1); });
 
-function freePort() {
-    return new Promise((resolve, reject) => {
+// n distinct free ports: all listened on at once, then released
+async function freePorts(n) {
+    const servers = await Promise.all(Array.from({ length: n }, () => new Promise((resolve, reject) => {
         const s = net.createServer();
         s.once('error', reject);
-        s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); });
-    });
+        s.listen(0, '127.0.0.1', () => resolve(s));
+    })));
+    const ports = servers.map((s) => s.address().port);
+    await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+    return ports;
 }
 
 async function http(base, method, p, { body, headers = {}, timeout = 15000 } = {}) {
@@ -75,7 +79,7 @@ async function http(base, method, p, { body, headers = {}, timeout = 15000 } = {
             body: body === undefined ? undefined : JSON.stringify(body) });
         const text = await r.text();
         return { status: r.status, text, retryAfter: Number(r.headers.get('retry-after') || 0),
-                 ms: Number(process.hrtime.bigint() - t) / 1e6 };
+                 server: r.headers.get('x-served-by'), ms: Number(process.hrtime.bigint() - t) / 1e6 };
     } catch (e) {
         return { status: 0, text: String(e), retryAfter: 0, ms: 0 };
     } finally {
@@ -101,11 +105,13 @@ async function callRetrying(base, method, p, opts = {}, deadlineMs = 60000) {
 async function waitHealthy(base, what, ms = 60000) {
     const end = Date.now() + ms;
     while (Date.now() < end) {
+        const p = procs.get(what);
+        if (p?.exited) throw new Error(`${what} exited (${p.exited}) before it was healthy:\n${p.tail}`);
         const r = await http(base, 'GET', '/health', { timeout: 2000 });
         if (r.status === 200) return true;
         await sleep(100);
     }
-    throw new Error(`${what} not healthy within ${ms} ms`);
+    throw new Error(`${what} not healthy within ${ms} ms:\n${procs.get(what)?.tail ?? ''}`);
 }
 
 function startInstance(name, port) {
@@ -114,7 +120,12 @@ function startInstance(name, port) {
                   LIQ_LEASE_TTL_MS: String(TTL_MS), LIQ_HANDOVER_IDLE_MS: '1000',
                   LIQ_RETRY_AFTER_S: '1', LIQ_LOG_LEVEL: 'warn', LIQ_MIN_LIQUIDITY_STRENGTH: '0.1' };
     const p = spawn(BIN, [], { env, stdio: ['ignore', 'ignore', 'pipe'] });
-    p.stderr.on('data', (d) => { if (process.env.LIQ_HAPROXY_VERBOSE) process.stderr.write(`${name}: ${d}`); });
+    p.tail = '';
+    p.stderr.on('data', (d) => {
+        p.tail = (p.tail + d).slice(-2000);
+        if (process.env.LIQ_HAPROXY_VERBOSE) process.stderr.write(`${name}: ${d}`);
+    });
+    p.on('exit', (code, sig) => { p.exited = `${code ?? sig}`; });
     procs.set(name, p);
     return p;
 }
@@ -137,6 +148,7 @@ frontend liquidity
     http-request set-var(txn.sym) path,field(3,/),field(1,:) if !{ var(txn.sym) -m found } { path_beg /zones/ } !{ path /zones/nearest }
     http-request set-var(txn.sym) req.hdr(X-Symbol) if !{ var(txn.sym) -m found }
     http-request set-header X-Route-Key %[var(txn.sym)]
+    http-response set-header X-Served-By %s
     default_backend liquidityd
 listen stats
     bind 127.0.0.1:${stats}
@@ -164,7 +176,7 @@ function readBars(offset, n) {
 
 // --- the stream of one symbol ----------------------------------------------------------
 const acked = {};     // symbol -> { ts: Set, trades: Map id -> {stops: [...]}, firstAfterKill }
-let killAt = 0, killedSymbols = new Set(), progress = {};
+let killAt = 0, killedSymbols = new Set(), progress = {}, victimName = '';
 // streams run on past KILL_AFTER (writes are in flight when the kill comes) but wait at
 // KILL_AFTER + 4 until it came, so every symbol is written before and after it
 let killed;
@@ -173,10 +185,11 @@ const killedGate = new Promise((r) => { killed = r; });
 async function stream(proxy, symbol, bars) {
     const a = acked[symbol] = { ts: new Set(), trades: new Map(), firstAfterKill: 0 };
     const hdr = { 'X-Symbol': symbol };
-    // writable again: the first write acknowledged after one that had to be retried
+    // writable again: the first write after the kill that a survivor acknowledged
     const call = async (...args) => {
         const r = await callRetrying(...args);
-        if (killAt && r.retried > 0 && r.status < 300 && !a.firstAfterKill) a.firstAfterKill = Date.now();
+        if (killAt && r.status < 300 && r.server && r.server !== victimName && !a.firstAfterKill)
+            a.firstAfterKill = Date.now();
         return r;
     };
     let setupTries = 0;
@@ -296,18 +309,16 @@ async function bench(proxy, instances) {
 async function main() {
     psql('DROP DATABASE IF EXISTS liq_haproxy WITH (FORCE)', BASE);
     psql('CREATE DATABASE liq_haproxy', BASE);
-    const instances = [];
-    for (const name of ['l0', 'l1', 'l2']) {
-        const port = await freePort();
-        instances.push({ name, port, base: `http://127.0.0.1:${port}` });
-    }
+    const ports = await freePorts(6); // 3 instances, the proxy, its stats, the replay
+    const instances = ['l0', 'l1', 'l2'].map((name, k) =>
+        ({ name, port: ports[k], base: `http://127.0.0.1:${ports[k]}` }));
     // the first start migrates; the others then start in parallel
     startInstance('l0', instances[0].port);
     await waitHealthy(instances[0].base, 'l0');
     startInstance('l1', instances[1].port);
     startInstance('l2', instances[2].port);
     for (const i of instances.slice(1)) await waitHealthy(i.base, i.name);
-    const front = await freePort(), statsPort = await freePort();
+    const [front, statsPort] = [ports[3], ports[4]];
     const cfg = path.join(tmp, 'haproxy.cfg');
     writeFileSync(cfg, haproxyConfig(front, statsPort, instances));
     execFileSync('haproxy', ['-c', '-q', '-f', cfg]);
@@ -331,6 +342,7 @@ async function main() {
         const victim = instances.reduce((a, b) => ((count[a.name] || 0) >= (count[b.name] || 0) ? a : b));
         killedSymbols = new Set(SYMBOLS.filter((s) => owner[s] === victim.name));
         log(`owners before the kill: ${JSON.stringify(owner)}; kill -9 ${victim.name}`);
+        victimName = victim.name;
         killAt = Date.now();
         procs.get(victim.name).kill('SIGKILL');
         procs.delete(victim.name);
@@ -342,6 +354,7 @@ async function main() {
     await Promise.all(streams);
     const victim = await killer;
     const took = [...killedSymbols].map((s) => acked[s].firstAfterKill - killAt);
+    check(took.every((t) => t > 0), `each of the victim's symbols was written by a survivor: ${took}`);
     log(`kill -9 -> first acknowledged write of each of its ${killedSymbols.size} symbols: ` +
         `${took.map((t) => `${t} ms`).join(', ')} (lease TTL ${TTL_MS} ms, checks every 300 ms)`);
     log(`retried answers: ${JSON.stringify(seen)}`);
@@ -440,7 +453,7 @@ async function main() {
         check((await done) === 0, `${i.name} drained, released its leases and exited 0`);
         procs.delete(i.name);
     }
-    const fresh = { name: 'replay', port: await freePort() };
+    const fresh = { name: 'replay', port: ports[5] };
     fresh.base = `http://127.0.0.1:${fresh.port}`;
     startInstance('replay', fresh.port);
     await waitHealthy(fresh.base, 'replay');
