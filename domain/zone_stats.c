@@ -7,18 +7,17 @@
  * grow with the number of levels elsewhere on the price axis.
  */
 #include "zone_stats.h"
+#include "domain/grow.h"
 
 #include <math.h>
 #include <stdlib.h>
 
 int zone_events_grow(struct zone_events *ev)
 {
-    size_t cap = ev->cap ? ev->cap * 2 : 64;
-    struct zone_event *v = realloc(ev->v, cap * sizeof *v);
+    struct zone_event *v = grow_array(ev->v, &ev->cap, ev->cap + 1, sizeof *v, 64);
     if (v == NULL)
         return -1;
     ev->v = v;
-    ev->cap = cap;
     return 0;
 }
 
