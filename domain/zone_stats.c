@@ -324,7 +324,8 @@ void zone_stats_refresh(struct zone_map *m, double prior_tests, double *scratch)
         if (z->active && z->merged_into == 0)
             scratch[na++] = (double)z->prob_hold + (double)z->prob_sweep;
     }
-    qsort(scratch, na, sizeof *scratch, cmp_double);
+    if (na > 0) /* scratch is NULL for an empty map: qsort's pointer must not be */
+        qsort(scratch, na, sizeof *scratch, cmp_double);
     for (uint32_t i = 0; i < m->n; i++) {
         struct zone *z = &m->pool[i];
         double key = (double)z->prob_hold + (double)z->prob_sweep;
