@@ -21,6 +21,7 @@ struct app {
     struct trading *trading;      /* open trades and learner tables (service/trading.h) */
     struct MHD_Daemon *mhd;
     struct http_metrics *metrics;
+    struct deadlines *deadlines;  /* the header deadline's reaper (api/deadline.h) */
     int port;
     atomic_int draining;
     atomic_int inflight;

@@ -74,9 +74,6 @@ static int bars_range(struct request *rq, struct reply *rp, int64_t *from, int64
 
 void bars_get(struct request *rq, struct reply *rp)
 {
-    static const char *const keys[] = {"symbol", "limit", "from", "to", "cursor", NULL};
-    if (rq_query_only(rq, rp, keys) != 0)
-        return;
     const char *sym = rq_query(rq, "symbol");
     if (sym == NULL || !instrument_valid_symbol(sym)) {
         reply_error(rp, 422, "invalid_parameter",

@@ -18,6 +18,8 @@
 #include <unistd.h>
 
 #include "api/app.h"
+#include "api/deadline.h"
+#include "api/guard.h"
 #include "api/metrics.h"
 
 static uint64_t now_ns(void)
@@ -95,9 +97,11 @@ static enum MHD_Result send_reply(struct request *rq, struct reply *rp)
         return MHD_NO;
     }
     rp->body = NULL; /* owned by the response now */
-    if (rp->status != 304)
+    if (rp->status != 304 && rp->status != 204)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
                                 rp->content_type ? rp->content_type : "application/json");
+    if (rp->close)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
     if (rp->etag[0] != '\0')
         MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, rp->etag);
     if (rp->max_age > 0) {
@@ -120,23 +124,34 @@ static enum MHD_Result send_reply(struct request *rq, struct reply *rp)
     note_database(a, rq, rp);
     /* a server-side failure is an error whatever the level; the rest is routine */
     int rank = rp->status >= 500 ? LOG_ERROR : LOG_INFO;
+    char method[16]; /* the client's token: only safe characters reach the JSON line */
+    guard_log_text(rq->method, method, sizeof method);
     if (log_enabled(a, rank))
         fprintf(stderr,
                 "{\"level\":\"%s\",\"msg\":\"request\",\"request_id\":\"%s\",\"method\":\"%s\","
                 "\"route\":\"%s\",\"status\":%d,\"duration_ms\":%.3f}\n",
-                LOG_NAMES[rank], rq->request_id, rq->method,
+                LOG_NAMES[rank], rq->request_id, method,
                 rq->route >= 0 ? ROUTES[rq->route].name : "unmatched", rp->status,
                 (double)ns / 1e6);
     return r;
 }
 
-/* Decides on the headers alone: 404, 405, 401, 413. Returns 1 if a reply was made. */
+/* Decides on the headers alone: framing and control characters (400), 404, OPTIONS (204),
+ * 405, 401, too many query parameters (414), the route's query table (400/422), 413.
+ * Returns 1 if a reply was made. */
 static int early_reply(struct request *rq, struct reply *rp)
 {
     struct app *a = rq->app;
     int known = 0;
-    static __thread char allow[128];
+    static __thread char allow[160];
+    if (guard_framing(rq, rp) != 0 || guard_text(rq, rp) != 0)
+        return 1;
     rq->route = route_find(rq, &known, allow, sizeof allow);
+    if (known && strcmp(rq->method, "OPTIONS") == 0) {
+        reply_body(rp, 204, NULL, NULL, 0);
+        rp->allow = allow;
+        return 1;
+    }
     if (rq->route < 0 && known) {
         reply_error(rp, 405, "method_not_allowed", "this path does not take this method",
                     json_pack("{s:s}", "allow", allow));
@@ -155,6 +170,16 @@ static int early_reply(struct request *rq, struct reply *rp)
                     NULL);
         return 1;
     }
+    int nquery = rq->query_count > 0
+                     ? rq->query_count
+                     : MHD_get_connection_values(rq->conn, MHD_GET_ARGUMENT_KIND, NULL, NULL);
+    if (nquery > GUARD_MAX_QUERY_PARAMS) {
+        reply_error(rp, 414, "uri_too_long", "too many query parameters",
+                    json_pack("{s:i, s:i}", "count", nquery, "limit", GUARD_MAX_QUERY_PARAMS));
+        return 1;
+    }
+    if (guard_query(rq, r->query, rp) != 0)
+        return 1;
     const char *cl = rq_header(rq, MHD_HTTP_HEADER_CONTENT_LENGTH);
     if (cl != NULL && strtoull(cl, NULL, 10) > (unsigned long long)a->st.cfg.body_limit_bytes) {
         reply_error(rp, 413, "body_too_large", "the body exceeds body_limit_bytes",
@@ -193,11 +218,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     (void)version;
     struct app *a = cls;
     struct request *rq = *ctx;
-    if (rq == NULL) {
-        rq = calloc(1, sizeof *rq);
+    if (rq == NULL || !rq->started) {
+        if (rq == NULL)
+            rq = calloc(1, sizeof *rq);
         if (rq == NULL)
             return MHD_NO;
         *ctx = rq;
+        rq->started = 1;
         rq->conn = conn;
         rq->app = a;
         rq->method = method;
@@ -206,11 +233,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         atomic_fetch_add(&a->inflight, 1);
         uint64_t seq = atomic_fetch_add(&a->metrics->request_seq, 1) + 1;
         const char *given = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Request-Id");
-        if (given != NULL && strlen(given) < sizeof rq->request_id && given[0])
-            snprintf(rq->request_id, sizeof rq->request_id, "%s", given);
-        else
-            snprintf(rq->request_id, sizeof rq->request_id, "r%llx-%llu",
-                     (unsigned long long)(rq->start_ns & 0xffffff), (unsigned long long)seq);
+        guard_request_id(given, rq->start_ns, seq, rq->request_id, sizeof rq->request_id);
+        deadlines_headers_done(a->deadlines, conn);
         struct reply rp = {0};
         if (early_reply(rq, &rp)) {
             rq->too_large = -1; /* replied: ignore the body */
@@ -240,35 +264,72 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **ctx,
                          enum MHD_RequestTerminationCode toe)
 {
-    (void)conn;
     (void)toe;
     struct app *a = cls;
     struct request *rq = *ctx;
     if (rq == NULL)
         return;
+    deadlines_request_done(a->deadlines, conn);
+    int started = rq->started;
     free(rq->body);
     free(rq);
     *ctx = NULL;
-    atomic_fetch_sub(&a->inflight, 1);
+    if (started)
+        atomic_fetch_sub(&a->inflight, 1);
+}
+
+/*
+ * MHD's URI callback runs on the raw request line, before MHD parses the query into its
+ * per-connection pool: thousands of parameters exhaust that pool and MHD then answers with
+ * an HTML page, or not at all. Too many of them are counted here and the query is cut to
+ * nothing in MHD's own buffer (MHD found the '?' before this call and parses what follows
+ * it), so the request reaches early_reply, which answers 414 in the JSON error shape.
+ */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+    (void)cls;
+    (void)conn;
+    char *q = strchr(uri, '?');
+    if (q == NULL)
+        return NULL;
+    int n = q[1] != '\0';
+    for (const char *p = q + 1; *p; p++)
+        n += *p == '&';
+    if (n <= GUARD_MAX_QUERY_PARAMS)
+        return NULL;
+    struct request *rq = calloc(1, sizeof *rq);
+    if (rq == NULL)
+        return NULL;
+    rq->query_count = n;
+    q[1] = '\0';
+    return rq;
 }
 
 int http_start(struct app *a, char *err, size_t errlen)
 {
     a->metrics = calloc(1, sizeof *a->metrics);
-    if (a->metrics == NULL) {
+    const struct app_config *c = &a->st.cfg;
+    a->deadlines = deadlines_start(c->header_timeout_s, c->connection_timeout_s);
+    if (a->metrics == NULL || a->deadlines == NULL) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    const struct app_config *c = &a->st.cfg;
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
                      MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC; /* ITC: quiesce at drain */
-    a->mhd = MHD_start_daemon(
-        flags, (uint16_t)c->port, NULL, NULL, on_request, a, MHD_OPTION_NOTIFY_COMPLETED,
-        on_completed, a, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)c->threads,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned)c->connection_limit, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-        (unsigned)c->per_ip_connection_limit, MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned)c->connection_timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-        (size_t)c->connection_memory_limit_bytes, MHD_OPTION_END);
+    struct MHD_OptionItem opts[] = {
+        {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, a},
+        {MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)deadlines_notify, a->deadlines},
+        {MHD_OPTION_UNESCAPE_CALLBACK, (intptr_t)guard_unescape, NULL},
+        {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)on_uri, NULL},
+        {MHD_OPTION_THREAD_POOL_SIZE, c->threads, NULL},
+        {MHD_OPTION_CONNECTION_LIMIT, c->connection_limit, NULL},
+        {MHD_OPTION_PER_IP_CONNECTION_LIMIT, c->per_ip_connection_limit, NULL},
+        {MHD_OPTION_CONNECTION_TIMEOUT, c->connection_timeout_s, NULL},
+        {MHD_OPTION_CONNECTION_MEMORY_LIMIT, (intptr_t)c->connection_memory_limit_bytes, NULL},
+        {MHD_OPTION_END, 0, NULL},
+    };
+    a->mhd = MHD_start_daemon(flags, (uint16_t)c->port, NULL, NULL, on_request, a,
+                              MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
     if (a->mhd == NULL) {
         snprintf(err, errlen, "cannot listen on port %d", c->port);
         return -1;
@@ -298,6 +359,8 @@ void http_stop(struct app *a)
         MHD_stop_daemon(a->mhd);
         a->mhd = NULL;
     }
+    deadlines_stop(a->deadlines);
+    a->deadlines = NULL;
     free(a->metrics);
     a->metrics = NULL;
 }

@@ -32,7 +32,10 @@ struct request {
     int route;                 /* index in the route table, -1 if none */
     char params[ROUTE_MAX_PARAMS][64]; /* {id} segments of the path */
     uint64_t start_ns;
-    char request_id[32];
+    char request_id[72];       /* api/guard.c: safe to log and echo */
+    int head;                  /* a HEAD request, routed as its GET */
+    int started;               /* on_request has seen it (counted in flight) */
+    int query_count;           /* > GUARD_MAX_QUERY_PARAMS: the query was dropped unparsed */
 };
 
 struct reply {
@@ -45,9 +48,21 @@ struct reply {
     const char *allow;         /* for 405 */
     char etag[40];             /* non-empty: an ETag header (quoted) */
     int max_age;               /* > 0: Cache-Control: max-age=N */
+    int close;                 /* 1: Connection: close (the request's framing is unsure) */
 };
 
 typedef void (*handler_fn)(struct request *rq, struct reply *rp);
+
+/* One query parameter a route takes (api/guard.h says how to add one). */
+enum query_kind { QP_TEXT, QP_ENUM, QP_INT, QP_NUMBER };
+struct query_param {
+    const char *name;
+    enum query_kind kind;
+    double min, max;            /* QP_INT, QP_NUMBER: the documented range, inclusive */
+    int exclusive_min;          /* QP_NUMBER: min itself is refused ("> 0") */
+    const char *const *values;  /* QP_ENUM: the allowed values, NULL-terminated */
+    size_t max_len;             /* longest value; 0 = GUARD_TEXT_MAX */
+};
 
 struct route {
     const char *method;
@@ -55,6 +70,7 @@ struct route {
     const char *name;          /* label for metrics and logs */
     handler_fn fn;
     int write;                 /* needs the write key when one is configured */
+    const struct query_param *query; /* its query parameters, {0}-ended; NULL: none */
 };
 
 /* The route table (api/router.c); at most ROUTE_SLOTS - 1 rows (checked where it is built). */

@@ -1,25 +1,59 @@
 /*
- * router.c - the route table (method, path pattern, metrics name, handler, write flag) and
- * the lookup of a request's route in it. Adding an endpoint is adding a row here (and to
- * openapi.yaml); the metrics keep one slot per row, so the table's size is checked against
- * ROUTE_SLOTS when this file compiles.
+ * router.c - the route table (method, path pattern, metrics name, handler, write flag, query
+ * parameters) and the lookup of a request's route in it. Adding an endpoint is adding a row
+ * here (and to openapi.yaml); adding a query parameter is adding a row to its route's Q_
+ * table (api/guard.h). The metrics keep one slot per row, so the table's size is checked
+ * against ROUTE_SLOTS when this file compiles. A HEAD request is routed as its GET.
  */
 #include <stdio.h>
 #include <string.h>
 
+#include "api/guard.h"
 #include "api/handlers.h"
+
+/* --- query parameters of each route (api/guard.h; openapi.yaml says the same) -------- */
+
+#define ENUM(...) .kind = QP_ENUM, .values = (const char *const[]){__VA_ARGS__, NULL}
+#define SYMBOL {.name = "symbol", .kind = QP_TEXT, .max_len = 64}
+#define LIMIT(hi) {.name = "limit", .kind = QP_INT, .min = 1, .max = (hi)}
+#define PRICE {.name = "price", .kind = QP_NUMBER, .min = 0, .exclusive_min = 1, .max = 1e12}
+
+static const struct query_param Q_BARS_POST[] = {
+    SYMBOL, {.name = "timeframe", .kind = QP_TEXT, .max_len = 8},
+    {.name = "tz", .kind = QP_TEXT, .max_len = 64},
+    {.name = "inconsistent", ENUM("reject", "repair", "skip")},
+    {.name = "replace", ENUM("true", "false")}, {0}};
+static const struct query_param Q_ZONES[] = {
+    SYMBOL, {.name = "side", ENUM("above", "below")}, PRICE,
+    {.name = "min_strength", .kind = QP_NUMBER, .min = 0, .max = 1},
+    {.name = "source", .kind = QP_TEXT, .max_len = 32},
+    {.name = "active", ENUM("true", "false", "all")}, LIMIT(10000), {0}};
+static const struct query_param Q_NEAREST[] = {SYMBOL, PRICE, {0}};
+static const struct query_param Q_SETUPS[] = {{.name = "dry_run", ENUM("true", "false")}, {0}};
+static const struct query_param Q_TRADES[] = {
+    SYMBOL, {.name = "status", ENUM("open", "closed")}, LIMIT(10000), {0}};
+static const struct query_param Q_REPORTS[] = {
+    SYMBOL, {.name = "period", ENUM("daily", "weekly")}, LIMIT(10000), {0}};
+static const struct query_param Q_SYMBOL_DELETE[] = {{.name = "force", ENUM("true", "false")},
+                                                     {0}};
+static const struct query_param Q_BARS_GET[] = {
+    SYMBOL, LIMIT(100000), {.name = "from", .kind = QP_TEXT, .max_len = 40},
+    {.name = "to", .kind = QP_TEXT, .max_len = 40}, {.name = "cursor", .kind = QP_TEXT}, {0}};
+static const struct query_param Q_DASHBOARD[] = {
+    SYMBOL, {.name = "limit", .kind = QP_TEXT, .max_len = 16},
+    {.name = "refresh", .kind = QP_TEXT, .max_len = 16}, {0}};
 
 const struct route ROUTES[] = {
     {.method = "POST", .pattern = "/bars",
-     .name = "bars_post", .fn = bars_post, .write = 1},
+     .name = "bars_post", .fn = bars_post, .write = 1, .query = Q_BARS_POST},
     {.method = "GET", .pattern = "/zones",
-     .name = "zones_list", .fn = zones_list},
+     .name = "zones_list", .fn = zones_list, .query = Q_ZONES},
     {.method = "GET", .pattern = "/zones/nearest",
-     .name = "zones_nearest", .fn = zones_nearest},
+     .name = "zones_nearest", .fn = zones_nearest, .query = Q_NEAREST},
     {.method = "GET", .pattern = "/zones/{id}",
      .name = "zones_get", .fn = zones_get},
     {.method = "POST", .pattern = "/setups",
-     .name = "setups_post", .fn = setups_post, .write = 1},
+     .name = "setups_post", .fn = setups_post, .write = 1, .query = Q_SETUPS},
     {.method = "PATCH", .pattern = "/trades/{id}/trail",
      .name = "trades_trail", .fn = trades_trail, .write = 1},
     {.method = "POST", .pattern = "/trades/{id}/close",
@@ -27,13 +61,13 @@ const struct route ROUTES[] = {
     {.method = "GET", .pattern = "/trades/{id}",
      .name = "trades_get", .fn = trades_get},
     {.method = "GET", .pattern = "/trades",
-     .name = "trades_list", .fn = trades_list},
+     .name = "trades_list", .fn = trades_list, .query = Q_TRADES},
     {.method = "GET", .pattern = "/reports/liquidity",
-     .name = "reports_liquidity", .fn = reports_liquidity},
+     .name = "reports_liquidity", .fn = reports_liquidity, .query = Q_REPORTS},
     {.method = "GET", .pattern = "/symbols",
      .name = "symbols", .fn = ops_symbols},
     {.method = "DELETE", .pattern = "/symbols/{symbol}",
-     .name = "symbols_delete", .fn = symbols_delete, .write = 1},
+     .name = "symbols_delete", .fn = symbols_delete, .write = 1, .query = Q_SYMBOL_DELETE},
     {.method = "GET", .pattern = "/symbols/{symbol}/evidence",
      .name = "symbols_evidence", .fn = symbols_evidence},
     {.method = "GET", .pattern = "/health",
@@ -41,9 +75,9 @@ const struct route ROUTES[] = {
     {.method = "GET", .pattern = "/metrics",
      .name = "metrics", .fn = ops_metrics},
     {.method = "GET", .pattern = "/bars",
-     .name = "bars_get", .fn = bars_get},
+     .name = "bars_get", .fn = bars_get, .query = Q_BARS_GET},
     {.method = "GET", .pattern = "/dashboard",
-     .name = "dashboard", .fn = dashboard_get},
+     .name = "dashboard", .fn = dashboard_get, .query = Q_DASHBOARD},
     {.method = "GET", .pattern = "/dashboard/{file}",
      .name = "dashboard_asset", .fn = dashboard_get},
     {.method = "GET", .pattern = "/dashboard/vendor/{file}",
@@ -87,14 +121,22 @@ int route_find(struct request *rq, int *path_known, char *allow, size_t allowlen
     *path_known = 0;
     allow[0] = '\0';
     int found = -1;
+    rq->head = strcmp(rq->method, "HEAD") == 0;
+    const char *method = rq->head ? "GET" : rq->method;
     for (int i = 0; i < ROUTE_COUNT; i++) {
         if (!match(ROUTES[i].pattern, rq->path, rq))
             continue;
-        if (strcmp(ROUTES[i].method, rq->method) == 0 && found < 0)
+        if (strcmp(ROUTES[i].method, method) == 0 && found < 0)
             found = i;
         *path_known = 1;
         size_t n = strlen(allow);
-        snprintf(allow + n, allowlen - n, "%s%s", n ? ", " : "", ROUTES[i].method);
+        int get = strcmp(ROUTES[i].method, "GET") == 0;
+        snprintf(allow + n, allowlen - n, "%s%s%s", n ? ", " : "", ROUTES[i].method,
+                 get ? ", HEAD" : "");
+    }
+    if (*path_known) {
+        size_t n = strlen(allow);
+        snprintf(allow + n, allowlen - n, ", OPTIONS");
     }
     if (found >= 0)
         match(ROUTES[found].pattern, rq->path, rq); /* captures of the chosen route */

@@ -15,9 +15,6 @@
 
 void symbols_delete(struct request *rq, struct reply *rp)
 {
-    static const char *const keys[] = {"force", NULL};
-    if (rq_query_only(rq, rp, keys) != 0)
-        return;
     const char *sym = rq->params[0];
     const char *force = rq_query(rq, "force");
     if (force != NULL && strcmp(force, "true") != 0 && strcmp(force, "false") != 0) {

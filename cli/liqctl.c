@@ -6,8 +6,8 @@
  *     zones SYMBOL [--price P] [--side above|below] [--limit N]
  *     setup SYMBOL BUY|SELL --entry P [--trend T] [--regime R] [--transition X] [--qty Q]
  *           [--dry-run]
- *     trail TRADE_ID --price P [--high H] [--low L] [--ts TS]
- *     close TRADE_ID --price P [--ts TS]
+ *     trail TRADE_ID --price P [--high H] [--low L] [--ts TS] [--symbol S]
+ *     close TRADE_ID --price P [--ts TS] [--symbol S]
  *     trades [--symbol S] [--status open|closed] [--limit N]
  *     health
  *
@@ -66,6 +66,7 @@ static const char *USAGE =
     "        [--transition X] [--qty Q] [--dry-run]            stop, targets, size; opens a trade\n"
     "  trail TRADE_ID --price P [--high H] [--low L] [--ts TS] trail an open trade\n"
     "  close TRADE_ID --price P [--ts TS]                      close an open trade\n"
+    "        (trail/close: --symbol S sends X-Symbol for a proxy that routes by symbol)\n"
     "  trades [--symbol S] [--status open|closed] [--limit N]  list trades\n"
     "  health                                                  service and database state\n"
     "\n"
@@ -660,6 +661,8 @@ static int cmd_trail(struct client *c, struct args *a, int close)
                 rc = parse_number(arg, v, &low);
         } else if (strcmp(arg, "--ts") == 0) {
             rc = opt_value(a, &ts);
+        } else if (strcmp(arg, "--symbol") == 0) {
+            rc = opt_value(a, &c->symbol); /* only routed by: the trade id decides */
         } else if (arg[0] == '-' && arg[1]) {
             return usage_error("%s: unknown option '%s'", close ? "close" : "trail", arg);
         } else if (id[0] == '\0') {

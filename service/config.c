@@ -78,6 +78,7 @@ static const struct setting SETTINGS[] = {
     {"connection_limit", K_INT, S(connection_limit), 0, 1, 100000},
     {"per_ip_connection_limit", K_INT, S(per_ip_connection_limit), 0, 0, 100000},
     {"connection_timeout_s", K_INT, S(connection_timeout_s), 0, 1, 3600},
+    {"header_timeout_s", K_INT, S(header_timeout_s), 0, 1, 600},
     {"retry_after_s", K_INT, S(retry_after_s), 0, 1, 3600},
     {"connection_memory_limit_bytes", K_LONG, S(connection_memory_limit_bytes), 0, 8192,
      64.0 * 1024 * 1024},
@@ -100,8 +101,9 @@ void config_defaults(struct app_config *c)
     snprintf(c->database_url, sizeof c->database_url, "postgresql:///liquidity");
     snprintf(c->log_level, sizeof c->log_level, "info");
     c->connection_limit = 1024;
-    c->per_ip_connection_limit = 0;
+    c->per_ip_connection_limit = 128;
     c->connection_timeout_s = 60;
+    c->header_timeout_s = 10;
     c->retry_after_s = 2;
     c->connection_memory_limit_bytes = 256L * 1024;
     snprintf(c->owned_symbols, sizeof c->owned_symbols, "all");

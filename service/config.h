@@ -34,6 +34,7 @@ struct app_config {
     int connection_limit;
     int per_ip_connection_limit;
     int connection_timeout_s;
+    int header_timeout_s;
     int retry_after_s;
     long connection_memory_limit_bytes; /* libmicrohttpd's per-connection memory pool */
     struct instrument instruments[CONFIG_MAX_INSTRUMENTS];

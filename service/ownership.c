@@ -115,7 +115,7 @@ struct lease_entry {
     char symbol[33];
     atomic_int state;
     _Atomic int64_t token;
-    _Atomic int64_t last_write_ms;
+    _Atomic int64_t last_use_ms;   /* the last request of this symbol served here */
     atomic_int wanted;             /* another instance asked for it (renewal says) */
     atomic_int lost;               /* a fence failed: the renewal thread drops it */
     atomic_uint_fast64_t seen;     /* the renewal round that last returned it */
@@ -251,8 +251,10 @@ static int load(struct ownership *o, PGconn *c, struct lease_entry *l, int store
     return 0;
 }
 
+/* want: a request for the symbol arrived here, so ask a live holder to hand it over (not
+ * for the eager takes at start and on renewal, which only pick up free leases). */
 static enum own_verdict take_locked(struct ownership *o, const char *symbol,
-                                    enum own_mode mode, char *owner, size_t ownerlen)
+                                    enum own_mode mode, int want, char *owner, size_t ownerlen)
 {
     struct lease_entry *l = entry_find(o, symbol);
     if (l != NULL && atomic_load(&l->state) == L_HELD)
@@ -274,7 +276,7 @@ static enum own_verdict take_locked(struct ownership *o, const char *symbol,
     if (t == LEASE_ERROR)
         return OWN_UNAVAILABLE;
     if (t == LEASE_HELD) {
-        if (mode == OWN_READ)
+        if (!want)
             return OWN_MISDIRECTED;
         atomic_fetch_add(&o->wants, 1);
         (void)lease_store_want(c, symbol, o->id);
@@ -287,7 +289,7 @@ static enum own_verdict take_locked(struct ownership *o, const char *symbol,
         atomic_store(&l->token, token);
         atomic_store(&l->lost, 0);
         atomic_store(&l->wanted, 0);
-        atomic_store(&l->last_write_ms, now_ms());
+        atomic_store(&l->last_use_ms, now_ms());
         atomic_store(&l->seen, atomic_load(&o->round));
         atomic_fetch_add(&o->acquired, 1);
         log_lease(o, "acquired", symbol, token);
@@ -300,10 +302,10 @@ static enum own_verdict take_locked(struct ownership *o, const char *symbol,
 }
 
 static enum own_verdict take(struct ownership *o, const char *symbol, enum own_mode mode,
-                             char *owner, size_t ownerlen)
+                             int want, char *owner, size_t ownerlen)
 {
     pthread_mutex_lock(&o->mu);
-    enum own_verdict v = take_locked(o, symbol, mode, owner, ownerlen);
+    enum own_verdict v = take_locked(o, symbol, mode, want, owner, ownerlen);
     pthread_mutex_unlock(&o->mu);
     return v;
 }
@@ -348,13 +350,13 @@ enum own_verdict own_begin(struct ownership *o, const char *symbol, enum own_mod
             if (atomic_load(&l->state) == L_HELD && !atomic_load(&l->lost)) {
                 cl->lease = l;
                 cl->token = atomic_load(&l->token);
-                atomic_store(&l->last_write_ms, now_ms());
+                atomic_store(&l->last_use_ms, now_ms());
                 return OWN_OK;
             }
             pthread_rwlock_unlock(&l->rw);
             return moving(o);
         }
-        enum own_verdict v = take(o, symbol, mode, owner, ownerlen);
+        enum own_verdict v = take(o, symbol, mode, 1, owner, ownerlen);
         if (v == OWN_MOVING)
             return moving(o);
         if (v != OWN_OK)
@@ -385,14 +387,15 @@ enum own_verdict own_read(struct ownership *o, const char *symbol, char *owner,
         return OWN_OK;
     struct lease_entry *l = entry_find(o, symbol);
     int state = l ? atomic_load(&l->state) : L_FREE;
-    if (state == L_HELD && !atomic_load(&l->lost))
+    if (state == L_HELD && !atomic_load(&l->lost)) {
+        atomic_store(&l->last_use_ms, now_ms()); /* served here: not idle */
         return OWN_OK;
+    }
     if (state != L_FREE)
         return moving(o);
-    enum own_verdict v = take(o, symbol, OWN_READ, owner, ownerlen);
-    if (v == OWN_MISDIRECTED)
-        atomic_fetch_add(&o->misdirected, 1);
-    return v;
+    /* a read asks for a handover too: a symbol that is only read follows the routing */
+    enum own_verdict v = take(o, symbol, OWN_READ, 1, owner, ownerlen);
+    return v == OWN_MOVING ? moving(o) : v;
 }
 
 int own_fence(struct ownership *o, PGconn *c, const struct own_claim *cl)
@@ -429,7 +432,7 @@ static void settle(struct ownership *o, PGconn *c, int renewed)
             int gone = atomic_load(&l->lost) || (renewed && atomic_load(&l->seen) != round);
             int unwanted = !eligible(o, l->symbol);
             int handover = atomic_load(&l->wanted) &&
-                           now_ms() - atomic_load(&l->last_write_ms) >= idle;
+                           now_ms() - atomic_load(&l->last_use_ms) >= idle;
             if (gone)
                 drop(o, c, l, 0); /* gives it up if it is still ours (expired, not taken) */
             else if (unwanted || handover)
@@ -450,7 +453,7 @@ static int take_stored(void *ctx, const struct symbol_row *row)
     if (!eligible(ec->o, row->symbol))
         return 0;
     char other[160];
-    enum own_verdict v = take(ec->o, row->symbol, OWN_READ, other, sizeof other);
+    enum own_verdict v = take(ec->o, row->symbol, OWN_READ, 0, other, sizeof other);
     ec->n += v == OWN_OK;
     return v == OWN_NOMEM || v == OWN_UNAVAILABLE ? -1 : 0;
 }

@@ -16,8 +16,9 @@
  * and, for a hash range or a list, re-tried on every renewal; any eligible symbol is taken
  * on demand by the first request naming it when its lease is free or expired. A write for
  * a symbol another live instance holds asks it to hand the symbol over (the proxy now
- * routes it here) and answers 503 + Retry-After; the holder gives the lease up after
- * handover_idle_ms without a write of its own, and the next retry acquires and rebuilds.
+ * routes it here) and answers 503 + Retry-After - a read too; the holder gives the lease
+ * up after handover_idle_ms without serving a request of the symbol itself, and the next
+ * retry acquires and rebuilds.
  *
  * Lock order: a lease's rwlock (writers hold it shared for their whole write, transitions
  * exclusively), then trade stripes, the symbol's write_lock, the trading lock.
@@ -61,7 +62,7 @@ enum own_verdict {
 };
 
 enum own_mode {
-    OWN_READ,          /* takes a free lease of a stored symbol; never asks for a handover */
+    OWN_READ,          /* a read: the symbol must be stored */
     OWN_WRITE,         /* setups and trades: the symbol must be stored */
     OWN_INGEST,        /* POST /bars: may create the symbol */
 };
@@ -89,7 +90,8 @@ enum own_verdict own_begin(struct ownership *o, const char *symbol, enum own_mod
                            struct own_claim *cl, char *owner, size_t ownerlen);
 /* After the write; fence_lost (pg_take_fence_lost()) marks the lease lost. */
 void own_end(struct ownership *o, struct own_claim *cl, int fence_lost);
-/* Before a read served from memory: OWN_OK, OWN_UNKNOWN, or why not (nothing to end). */
+/* Before a read served from memory: OWN_OK, OWN_UNKNOWN, or why not (nothing to end); a
+ * read of a symbol another live instance holds asks for it like a write (OWN_MOVING). */
 enum own_verdict own_read(struct ownership *o, const char *symbol, char *owner,
                           size_t ownerlen);
 /* Runs or queues the fence of cl inside c's open transaction (0 without a lease). */

@@ -88,14 +88,14 @@ static int persist_open(PGconn *c, struct ownership *own, const struct own_claim
     *committed = 0;
     if (trades_store_next_id(c, &id) != 0 || trade_open(t, id, res, opened_ts) != 0)
         return -1;
-    if (trades_store_pipeline_begin(c) != 0)
+    if (pg_pipeline_begin(c) != 0)
         return -1;
     int commit = !with_key;
     int queued = own_fence(own, c, cl) == 0 && trades_store_insert(c, symbol, t) == 0 &&
                  decisions_store_insert(c, symbol, id, res) == 0 &&
                  trade_events_store_insert(c, symbol, id, opened_ts, "opened", t->entry,
                                            t->stop, t->stop_zone_id, 0.0, 1.0) == 0;
-    if (trades_store_pipeline_end(c, queued && commit) != 0 || !queued)
+    if (pg_pipeline_end(c, queued && commit) != 0 || !queued)
         return -1;
     *committed = commit;
     return 0;
@@ -333,12 +333,12 @@ static enum trading_status commit_locked(struct state *st, struct trading *tr,
         /* one clock per trade: bar time, never the wall clock (trade_update_time) */
         int64_t ev_ts = trade_update_time(before, ts, bar_ts);
         /* BEGIN, the rows and COMMIT in one pipeline: one round trip */
-        int ok = c != NULL && trades_store_pipeline_begin(c) == 0;
+        int ok = c != NULL && pg_pipeline_begin(c) == 0;
         if (ok) {
             int queued = own_fence(st->own, c, cl) == 0 &&
                          persist_update(c, out->symbol, before, after, &out->ev, ev_ts,
                                         &learned, outcomes, nout) == 0;
-            if (trades_store_pipeline_end(c, queued) != 0 || !queued) {
+            if (pg_pipeline_end(c, queued) != 0 || !queued) {
                 pg_rollback(c);
                 ok = 0;
             }

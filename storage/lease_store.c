@@ -89,9 +89,5 @@ int lease_store_fence(PGconn *c, const char *symbol, const char *owner, int64_t 
     char tok[24];
     snprintf(tok, sizeof tok, "%" PRId64, token);
     const char *v[3] = {symbol, owner, tok};
-    if (PQpipelineStatus(c) != PQ_PIPELINE_OFF)
-        return PQsendQueryPrepared(c, "lease_fence", 3, v, NULL, NULL, 0) == 1 ? 0 : -1;
-    PGresult *r = pg_exec(c, "lease_fence", 3, v);
-    PQclear(r);
-    return r ? 0 : -1;
+    return pg_exec_or_queue(c, "lease_fence", 3, v);
 }

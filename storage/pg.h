@@ -53,6 +53,17 @@ int pg_command(PGconn *c, const char *sql);
 /* ROLLBACK, quietly: the failure that led here was already logged and counted. */
 void pg_rollback(PGconn *c);
 
+/* Pipelined transaction: _begin enters libpq pipeline mode and queues BEGIN; the writes
+ * (pg_exec_or_queue) are then only queued; _end queues COMMIT when commit != 0, sends
+ * everything and reads every result: 0 when all succeeded, -1 otherwise (the caller then
+ * sends ROLLBACK; the connection is out of pipeline mode either way). Only pg_exec_or_queue
+ * writes may run in between (no pg_exec/pg_command). */
+int pg_pipeline_begin(PGconn *c);
+int pg_pipeline_end(PGconn *c, int commit);
+/* A write: inside pg_pipeline_begin/_end only queued (its result is read by _end);
+ * otherwise run, waiting for its result. 0, or -1 on an error. */
+int pg_exec_or_queue(PGconn *c, const char *stmt, int n, const char *const *v);
+
 /* COPY ... FROM STDIN: start with the COPY statement, put rows of text format, end. Each
  * returns 0 on success. pg_copy_end reports the server's verdict on the whole COPY. */
 int pg_copy_begin(PGconn *c, const char *copy_sql);

@@ -80,13 +80,6 @@ char *trade_state_encode(const struct trade *t);
 /* 0, or -1 when the text is not a trade written by trade_state_encode. */
 int trade_state_decode(const char *json, struct trade *t);
 
-/* Pipelined transaction: _begin enters libpq pipeline mode and queues BEGIN; the row
- * writes below are then only queued; _end queues COMMIT when commit != 0, sends everything
- * and reads every result: 0 when all succeeded, -1 otherwise (the caller then sends
- * ROLLBACK; the connection is out of pipeline mode either way). Only the trade writes of
- * this section may run in between (no pg_exec/pg_command). */
-int trades_store_pipeline_begin(PGconn *c);
-int trades_store_pipeline_end(PGconn *c, int commit);
 /* A fresh trade id from the liquidity_trades sequence, in *id. */
 int trades_store_next_id(PGconn *c, uint64_t *id);
 int trades_store_insert(PGconn *c, const char *symbol, const struct trade *t);

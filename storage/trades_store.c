@@ -8,6 +8,7 @@
  * SQL users and the list query; `state` is the authority.
  *
  * Every function runs inside the caller's transaction; SQL is in storage/statements.c.
+ * The state's JSON both ways is storage/trade_codec.c.
  */
 #include <inttypes.h>
 #include <jansson.h>
@@ -17,274 +18,6 @@
 #include <string.h>
 
 #include "storage/stores.h"
-
-#define STATE_VERSION 1
-
-static void put_double(struct textbuf *tb, const char *key, double v)
-{
-    if (!isfinite(v))
-        v = 0.0; /* never happens for a valid trade; keeps the JSON valid */
-    textbuf_printf(tb, ",\"%s\":%.17g", key, v);
-}
-
-static void put_doubles(struct textbuf *tb, const char *key, const double *v, int n)
-{
-    textbuf_printf(tb, ",\"%s\":[", key);
-    for (int i = 0; i < n; i++)
-        textbuf_printf(tb, "%s%.17g", i ? "," : "", isfinite(v[i]) ? v[i] : 0.0);
-    textbuf_append(tb, "]", 1);
-}
-
-char *trade_state_encode(const struct trade *t)
-{
-    struct textbuf tb = {0};
-    textbuf_printf(&tb, "{\"v\":%d,\"id\":%" PRIu64 ",\"side\":%d,\"status\":%u", STATE_VERSION,
-                   t->id, t->side, t->status);
-    put_double(&tb, "pip", t->pip);
-    put_double(&tb, "entry", t->entry);
-    put_double(&tb, "initial_stop", t->initial_stop);
-    put_double(&tb, "stop", t->stop);
-    textbuf_printf(&tb, ",\"stop_zone_id\":%u", t->stop_zone_id);
-    put_double(&tb, "buffer_pips", t->buffer_pips);
-    put_double(&tb, "tp1", t->tp1);
-    put_double(&tb, "tp2", t->tp2);
-    textbuf_printf(&tb, ",\"tp1_zone_id\":%u,\"tp2_zone_id\":%u", t->tp1_zone_id,
-                   t->tp2_zone_id);
-    put_double(&tb, "tp1_zone_lo", t->tp1_zone_lo);
-    put_double(&tb, "tp1_zone_hi", t->tp1_zone_hi);
-    put_doubles(&tb, "leg", t->leg, LEG_COUNT);
-    textbuf_printf(&tb, ",\"leg_closed\":[%u,%u,%u]", t->leg_closed[0], t->leg_closed[1],
-                   t->leg_closed[2]);
-    put_doubles(&tb, "leg_exit", t->leg_exit, LEG_COUNT);
-    put_doubles(&tb, "leg_r", t->leg_r, LEG_COUNT);
-    put_double(&tb, "remaining", t->remaining);
-    textbuf_printf(&tb, ",\"tp1_hit\":%u,\"tp2_hit\":%u,\"runner_active\":%u", t->tp1_hit,
-                   t->tp2_hit, t->runner_active);
-    textbuf_printf(&tb, ",\"opened_ts\":%" PRId64 ",\"last_update_ts\":%" PRId64
-                   ",\"closed_ts\":%" PRId64 ",\"updates\":%u",
-                   t->opened_ts, t->last_update_ts, t->closed_ts, t->updates);
-    put_double(&tb, "last_price", t->last_price);
-    put_double(&tb, "close_price", t->close_price);
-    put_double(&tb, "realised_r", t->realised_r);
-    textbuf_append(&tb, ",\"close_reason\":", 16);
-    textbuf_json_string(&tb, t->close_reason);
-    textbuf_printf(&tb, ",\"zones_dropped\":%u,\"zones\":[", t->zones_dropped);
-    for (int i = 0; i < t->n_zones && i < TRADE_MAX_ZONES; i++) {
-        const struct trade_zone *z = &t->zones[i];
-        textbuf_printf(&tb,
-                       "%s{\"zone_id\":%u,\"roles\":%u,\"approach\":%d,\"touched\":%u,"
-                       "\"pierced\":%u,\"closed_beyond\":%u,\"closed_back\":%u,"
-                       "\"lo\":%.17g,\"hi\":%.17g}",
-                       i ? "," : "", z->zone_id, z->roles, z->approach, z->touched, z->pierced,
-                       z->closed_beyond, z->closed_back, z->lo, z->hi);
-    }
-    textbuf_append(&tb, "]}", 2);
-    size_t len = 0;
-    return textbuf_take(&tb, &len);
-}
-
-/* Readers of one member; each sets *bad when the member is missing or of the wrong type. */
-static double get_d(const json_t *o, const char *key, int *bad)
-{
-    const json_t *v = json_object_get(o, key);
-    if (!json_is_number(v)) {
-        *bad = 1;
-        return 0.0;
-    }
-    return json_number_value(v);
-}
-
-static int64_t get_i(const json_t *o, const char *key, int *bad)
-{
-    const json_t *v = json_object_get(o, key);
-    if (json_is_integer(v))
-        return (int64_t)json_integer_value(v);
-    if (json_is_real(v) && json_real_value(v) == floor(json_real_value(v)))
-        return (int64_t)json_real_value(v);
-    *bad = 1;
-    return 0;
-}
-
-static void get_da(const json_t *o, const char *key, double *out, int n, int *bad)
-{
-    const json_t *a = json_object_get(o, key);
-    if (!json_is_array(a) || (int)json_array_size(a) != n) {
-        *bad = 1;
-        return;
-    }
-    for (int i = 0; i < n; i++) {
-        const json_t *v = json_array_get(a, (size_t)i);
-        if (!json_is_number(v))
-            *bad = 1;
-        else
-            out[i] = json_number_value(v);
-    }
-}
-
-static int decode_zones(const json_t *o, struct trade *t)
-{
-    const json_t *a = json_object_get(o, "zones");
-    if (!json_is_array(a) || json_array_size(a) > TRADE_MAX_ZONES)
-        return -1;
-    int bad = 0;
-    t->n_zones = (uint8_t)json_array_size(a);
-    for (size_t i = 0; i < json_array_size(a); i++) {
-        const json_t *zj = json_array_get(a, i);
-        struct trade_zone *z = &t->zones[i];
-        z->zone_id = (uint32_t)get_i(zj, "zone_id", &bad);
-        z->roles = (uint8_t)get_i(zj, "roles", &bad);
-        z->approach = (int8_t)get_i(zj, "approach", &bad);
-        z->touched = (uint8_t)get_i(zj, "touched", &bad);
-        z->pierced = (uint8_t)get_i(zj, "pierced", &bad);
-        z->closed_beyond = (uint8_t)get_i(zj, "closed_beyond", &bad);
-        z->closed_back = (uint8_t)get_i(zj, "closed_back", &bad);
-        z->lo = get_d(zj, "lo", &bad);
-        z->hi = get_d(zj, "hi", &bad);
-    }
-    return bad ? -1 : 0;
-}
-
-int trade_state_decode(const char *text, struct trade *t)
-{
-    json_error_t e;
-    json_t *o = json_loads(text, 0, &e);
-    if (!json_is_object(o)) {
-        json_decref(o);
-        return -1;
-    }
-    memset(t, 0, sizeof *t);
-    int bad = 0;
-    if (get_i(o, "v", &bad) != STATE_VERSION)
-        bad = 1;
-    t->id = (uint64_t)get_i(o, "id", &bad);
-    t->side = (int8_t)get_i(o, "side", &bad);
-    t->status = (uint8_t)get_i(o, "status", &bad);
-    t->pip = get_d(o, "pip", &bad);
-    t->entry = get_d(o, "entry", &bad);
-    t->initial_stop = get_d(o, "initial_stop", &bad);
-    t->stop = get_d(o, "stop", &bad);
-    t->stop_zone_id = (uint32_t)get_i(o, "stop_zone_id", &bad);
-    t->buffer_pips = get_d(o, "buffer_pips", &bad);
-    t->tp1 = get_d(o, "tp1", &bad);
-    t->tp2 = get_d(o, "tp2", &bad);
-    t->tp1_zone_id = (uint32_t)get_i(o, "tp1_zone_id", &bad);
-    t->tp2_zone_id = (uint32_t)get_i(o, "tp2_zone_id", &bad);
-    t->tp1_zone_lo = get_d(o, "tp1_zone_lo", &bad);
-    t->tp1_zone_hi = get_d(o, "tp1_zone_hi", &bad);
-    get_da(o, "leg", t->leg, LEG_COUNT, &bad);
-    double closed[LEG_COUNT] = {0};
-    get_da(o, "leg_closed", closed, LEG_COUNT, &bad);
-    for (int i = 0; i < LEG_COUNT; i++)
-        t->leg_closed[i] = closed[i] != 0.0;
-    get_da(o, "leg_exit", t->leg_exit, LEG_COUNT, &bad);
-    get_da(o, "leg_r", t->leg_r, LEG_COUNT, &bad);
-    t->remaining = get_d(o, "remaining", &bad);
-    t->tp1_hit = (uint8_t)get_i(o, "tp1_hit", &bad);
-    t->tp2_hit = (uint8_t)get_i(o, "tp2_hit", &bad);
-    t->runner_active = (uint8_t)get_i(o, "runner_active", &bad);
-    t->opened_ts = get_i(o, "opened_ts", &bad);
-    t->last_update_ts = get_i(o, "last_update_ts", &bad);
-    t->closed_ts = get_i(o, "closed_ts", &bad);
-    t->updates = (uint32_t)get_i(o, "updates", &bad);
-    t->last_price = get_d(o, "last_price", &bad);
-    t->close_price = get_d(o, "close_price", &bad);
-    t->realised_r = get_d(o, "realised_r", &bad);
-    const char *reason = json_string_value(json_object_get(o, "close_reason"));
-    if (reason == NULL)
-        bad = 1;
-    else
-        snprintf(t->close_reason, sizeof t->close_reason, "%s", reason);
-    t->zones_dropped = (uint32_t)get_i(o, "zones_dropped", &bad);
-    if (decode_zones(o, t) != 0)
-        bad = 1;
-    json_decref(o);
-    return bad ? -1 : 0;
-}
-
-/* --- rows ------------------------------------------------------------------------------ */
-
-/* A row write. Inside trades_store_pipeline_begin/_end it is only queued (its result is
- * read by _end); otherwise it runs and waits for its result. */
-static int exec_void(PGconn *c, const char *stmt, int n, const char *const *v)
-{
-    if (PQpipelineStatus(c) != PQ_PIPELINE_OFF)
-        return PQsendQueryPrepared(c, stmt, n, v, NULL, NULL, 0) == 1 ? 0 : -1;
-    PGresult *r = pg_exec(c, stmt, n, v);
-    PQclear(r);
-    return r ? 0 : -1;
-}
-
-/* --- pipelined transactions --------------------------------------------------------------
- *
- * A trade write is a handful of small statements in one transaction. Sent one at a time,
- * each costs a round trip to PostgreSQL - a send, a poll and two context switches on each
- * side, which on a 2-core machine under 16 connections was most of a setup's CPU. Between
- * trades_store_pipeline_begin and _end they go out together in libpq's pipeline mode and
- * their results are read once, at the end: a setup takes 2 round trips (nextval, then
- * BEGIN..COMMIT) instead of 8, a trail 1 instead of 3. Statement order and transaction
- * semantics are unchanged: PostgreSQL runs them one after the other, and after a failed
- * statement it skips the rest (COMMIT included) up to the sync.
- */
-
-int trades_store_pipeline_begin(PGconn *c)
-{
-    if (PQenterPipelineMode(c) != 1) {
-        pg_fail(c, "pipeline mode");
-        return -1;
-    }
-    if (PQsendQueryParams(c, "BEGIN", 0, NULL, NULL, NULL, NULL, 0) != 1) {
-        pg_fail(c, "BEGIN");
-        if (PQexitPipelineMode(c) != 1)
-            pg_mark_broken(); /* never hand out a connection stuck in pipeline mode */
-        return -1;
-    }
-    return 0;
-}
-
-int trades_store_pipeline_end(PGconn *c, int commit)
-{
-    int ok = 1;
-    if (commit && PQsendQueryParams(c, "COMMIT", 0, NULL, NULL, NULL, NULL, 0) != 1)
-        ok = 0;
-    if (PQpipelineSync(c) != 1) {
-        pg_fail(c, "pipeline sync");
-        if (PQexitPipelineMode(c) != 1)
-            pg_mark_broken();
-        return -1;
-    }
-    /* each statement's results end with a NULL; the sync's result ends the pipeline. Two
-     * NULLs in a row only happen when the connection is gone. */
-    int nulls = 0;
-    for (;;) {
-        PGresult *r = PQgetResult(c);
-        if (r == NULL) {
-            if (++nulls == 2) {
-                ok = 0;
-                pg_fail(c, "pipeline results");
-                break;
-            }
-            continue;
-        }
-        nulls = 0;
-        ExecStatusType st = PQresultStatus(r);
-        pg_note_result(r);
-        PQclear(r);
-        if (st == PGRES_PIPELINE_SYNC)
-            break;
-        if (st == PGRES_FATAL_ERROR || st == PGRES_NONFATAL_ERROR) {
-            ok = 0;
-            pg_fail(c, "pipelined statement");
-        } else if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-            ok = 0; /* PGRES_PIPELINE_ABORTED: skipped after an earlier error */
-        }
-    }
-    if (PQexitPipelineMode(c) != 1) {
-        pg_fail(c, "pipeline exit");
-        pg_mark_broken(); /* results left unread: the next use reconnects */
-        ok = 0;
-    }
-    return ok ? 0 : -1;
-}
 
 int trades_store_next_id(PGconn *c, uint64_t *id)
 {
@@ -321,7 +54,7 @@ int trades_store_insert(PGconn *c, const char *symbol, const struct trade *t)
     const char *v[11] = {id, symbol, side_name((enum trade_side)t->side), entry,
                          t->status == TRADE_OPEN ? "open" : "closed", stop, rem, r,
                          ts_param(t->opened_ts, opened), ts_param(t->closed_ts, closed), state};
-    int rc = exec_void(c, "trade_insert", 11, v);
+    int rc = pg_exec_or_queue(c, "trade_insert", 11, v);
     free(state);
     return rc;
 }
@@ -342,7 +75,7 @@ int trades_store_update(PGconn *c, const struct trade *t)
         closed_at = t->closed_ts == TRADE_TS_NONE ? "now" : ts_param(t->closed_ts, closed);
     const char *v[7] = {id, t->status == TRADE_OPEN ? "open" : "closed", stop, rem, r,
                         closed_at, state};
-    int rc = exec_void(c, "trade_update", 7, v);
+    int rc = pg_exec_or_queue(c, "trade_update", 7, v);
     free(state);
     return rc;
 }
@@ -359,7 +92,7 @@ int trade_events_store_insert(PGconn *c, const char *symbol, uint64_t trade_id, 
     snprintf(f, sizeof f, "%.17g", fraction);
     snprintf(rem, sizeof rem, "%.17g", remaining);
     const char *v[9] = {id, symbol, ts_param(ts, tsb), kind, p, s, zone_id ? z : NULL, f, rem};
-    return exec_void(c, "trade_event_insert", 9, v);
+    return pg_exec_or_queue(c, "trade_event_insert", 9, v);
 }
 
 int runner_events_store_insert(PGconn *c, const char *symbol, uint64_t trade_id, int64_t ts,
@@ -370,7 +103,7 @@ int runner_events_store_insert(PGconn *c, const char *symbol, uint64_t trade_id,
     snprintf(p, sizeof p, "%.17g", price);
     snprintf(z, sizeof z, "%u", zone_id);
     const char *v[6] = {id, symbol, ts_param(ts, tsb), kind, p, zone_id ? z : NULL};
-    return exec_void(c, "runner_event_insert", 6, v);
+    return pg_exec_or_queue(c, "runner_event_insert", 6, v);
 }
 
 static int insert_stop_decision(PGconn *c, const char *symbol, const char *id,
@@ -384,7 +117,7 @@ static int insert_stop_decision(PGconn *c, const char *symbol, const char *id,
     const char *v[9] = {id, symbol, side_name(s->req.side), entry, stop,
                         s->stop.zone_id ? zone : NULL, buf, s->stop.fallback ? "true" : "false",
                         s->stop.reason};
-    return exec_void(c, "stop_decision_insert", 9, v);
+    return pg_exec_or_queue(c, "stop_decision_insert", 9, v);
 }
 
 static int insert_target_selection(PGconn *c, const char *symbol, const char *id,
@@ -409,7 +142,7 @@ static int insert_target_selection(PGconn *c, const char *symbol, const char *id
                          tg->tp1.zone_id ? z1 : NULL, rr, tg->tp2.present ? tp2 : NULL,
                          tg->tp2.present && tg->tp2.zone_id ? z2 : NULL,
                          tg->runner ? "true" : "false", rj};
-    int rc = exec_void(c, "target_selection_insert", 11, v);
+    int rc = pg_exec_or_queue(c, "target_selection_insert", 11, v);
     free(rj);
     return rc;
 }
@@ -469,7 +202,7 @@ int level_stats_store_upsert(PGconn *c, const char *symbol, const struct level_s
     snprintf(conf, sizeof conf, "%.17g", row->confidence);
     const char *v[7] = {symbol, zone, zone_action_name((enum zone_action)row->action), count,
                         sum, exp, conf};
-    return exec_void(c, "level_stat_upsert", 7, v);
+    return pg_exec_or_queue(c, "level_stat_upsert", 7, v);
 }
 
 int level_stats_store_each(PGconn *c, const char *symbol,

@@ -7,8 +7,8 @@
  *     tables keyed by symbol;
  *   - trade ids come from one sequence, so they never collide across instances;
  *   - ownership: an instance serves a symbol only while it holds the symbol's lease; the
- *     other answers 421 naming the owner, also after a restart (it rebuilds only the
- *     symbols whose lease it could take);
+ *     other answers 503 naming the owner, also after a restart (it rebuilds only the
+ *     symbols whose lease it could take), and 421 for a symbol outside owned_symbols;
  *   - split brain: two instances configured to own the same symbol, writes sent to both:
  *     exactly one acknowledges, the other answers 503/421, nothing diverges; and a paused
  *     owner whose lease was taken behind its back cannot commit (the fence: 421).
@@ -30,6 +30,7 @@ static struct app *instance(const char *url)
     struct app_config cfg;
     harness_config(&cfg, url);
     cfg.params.min_liquidity_strength = 0.1;
+    cfg.handover_idle_ms = 600000; /* reads asking for the other's symbol never move it here */
     cfg.instruments[1] = (struct instrument){.symbol = "GBPUSD", .pip_size = 0.0001};
     cfg.ninstruments = 2;
     return harness_start(&cfg);
@@ -94,9 +95,10 @@ Test(scaling, two_instances_with_disjoint_symbols_share_one_database)
 
     cr_assert_eq(zones_status(a, "EURUSD"), 200);
     cr_assert_eq(zones_status(b, "GBPUSD"), 200);
-    /* each serves only the symbols whose lease it holds: 421 for the other's */
-    cr_assert_eq(zones_status(a, "GBPUSD"), 421);
-    cr_assert_eq(zones_status(b, "EURUSD"), 421);
+    /* each serves only the symbols whose lease it holds: for the other's, 503 (+ a handover
+     * request the busy owner does not grant) */
+    cr_assert_eq(zones_status(a, "GBPUSD"), 503);
+    cr_assert_eq(zones_status(b, "EURUSD"), 503);
     cr_assert_eq(zones_status(a, "NOSUCH"), 404, "a symbol stored nowhere is still 404");
     cr_assert_eq(harness_sql_long(url, "SELECT count(*) FROM bars WHERE symbol = 'EURUSD'"), 3000);
     cr_assert_eq(harness_sql_long(url, "SELECT count(*) FROM bars WHERE symbol = 'GBPUSD'"), 2000);
@@ -132,7 +134,7 @@ Test(scaling, two_instances_with_disjoint_symbols_share_one_database)
     app_stop(a);
     a = instance(url);
     cr_assert_eq(zones_status(a, "EURUSD"), 200);
-    cr_assert_eq(zones_status(a, "GBPUSD"), 421);
+    cr_assert_eq(zones_status(a, "GBPUSD"), 503);
     app_stop(a);
     app_stop(b);
     free(bars);
@@ -341,5 +343,41 @@ Test(scaling, a_hash_range_owns_its_share_and_answers_421_for_the_rest)
     cr_assert(each[0] > 0 && each[1] > 0, "the four symbols fall in both halves");
     app_stop(zero);
     app_stop(one);
+    free(bars);
+}
+
+Test(scaling, a_symbol_that_is_only_read_follows_the_reads, .timeout = 60)
+{
+    char url[512];
+    harness_db("liq_scaling_reads", url, sizeof url);
+    struct app_config cfg;
+    harness_config(&cfg, url);
+    snprintf(cfg.instance_name, sizeof cfg.instance_name, "first");
+    cfg.handover_idle_ms = 300;
+    struct app *a = harness_start(&cfg);
+    snprintf(cfg.instance_name, sizeof cfg.instance_name, "second");
+    struct app *b = harness_start(&cfg);
+    size_t n = 0;
+    struct bar *bars = harness_eurusd(&n);
+    char body[512];
+    cr_assert_eq(post_bars(a, "EURUSD", bars, 0, 1000, body, sizeof body), 200, "%s", body);
+    char *served = zones_body(a, "EURUSD");
+    /* the proxy now sends the reads to b (a came back, or the hash changed): b answers 503
+     * and asks; a, which serves no request of EURUSD any more, hands it over */
+    long st = 0;
+    for (int i = 0; i < 200 && st != 200; i++) {
+        st = zones_status(b, "EURUSD");
+        cr_assert(st == 200 || st == 503, "%ld", st);
+        if (st != 200)
+            usleep(50000);
+    }
+    cr_assert_eq(st, 200, "the read-only symbol never moved to where it is read");
+    char *moved = zones_body(b, "EURUSD");
+    cr_assert_str_eq(moved, served);
+    cr_assert_eq(zones_status(a, "EURUSD"), 503, "a gave it up");
+    free(moved);
+    free(served);
+    app_stop(a);
+    app_stop(b);
     free(bars);
 }

@@ -1,0 +1,33 @@
+/*
+ * deadline.h - a deadline for a request's headers that activity does not extend.
+ *
+ * libmicrohttpd's connection timeout is an idle timeout: a client that sends one header line
+ * every few seconds (slowloris) or that connects and waits keeps its connection for ever. Here
+ * every connection gets a deadline by which its request's headers must be complete:
+ * header_timeout_s after it opened, or connection_timeout_s after its previous request
+ * finished (an idle keep-alive connection). A reaper thread shuts down the socket of every
+ * connection past its deadline; libmicrohttpd then closes it as a client that went away.
+ */
+#ifndef LIQ_DEADLINE_H
+#define LIQ_DEADLINE_H
+
+#include <microhttpd.h>
+#include <stdint.h>
+
+struct deadlines;
+
+/* NULL when out of memory or the reaper cannot start. */
+struct deadlines *deadlines_start(int header_timeout_s, int idle_timeout_s);
+void deadlines_stop(struct deadlines *d);
+
+/* MHD_OPTION_NOTIFY_CONNECTION's callback (cls = the table): a connection opened or closed. */
+void deadlines_notify(void *cls, struct MHD_Connection *c, void **socket_ctx,
+                      enum MHD_ConnectionNotificationCode toe);
+/* Its headers are complete: no deadline while the request runs. */
+void deadlines_headers_done(struct deadlines *d, struct MHD_Connection *c);
+/* Its request is finished: the next request's headers are due within the idle timeout. */
+void deadlines_request_done(struct deadlines *d, struct MHD_Connection *c);
+/* How many connections the reaper has cut (for /metrics and tests). */
+uint64_t deadlines_cut(const struct deadlines *d);
+
+#endif
