@@ -12,12 +12,14 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <sys/resource.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <time.h>
 
 struct slot {
     struct MHD_Connection *conn; /* NULL: no connection on this fd */
     int64_t due_ns;              /* 0: no deadline (a request is running) */
+    uint64_t peer;               /* the client's address, hashed */
 };
 
 struct deadlines {
@@ -26,6 +28,7 @@ struct deadlines {
     atomic_int stop;
     atomic_uint_fast64_t cut;
     int64_t header_ns, idle_ns;
+    size_t open, limit, reserve; /* connections now; connection_limit; slots kept for new peers */
     size_t nslots;
     struct slot slots[];
 };
@@ -58,22 +61,62 @@ static void set_due(struct deadlines *d, struct MHD_Connection *c, int64_t due, 
     pthread_mutex_unlock(&d->lock);
 }
 
+/* FNV-1a of the address bytes (IPv4 or IPv6; the port is not part of a peer). */
+static uint64_t peer_key(const struct sockaddr *a)
+{
+    const unsigned char *p = NULL;
+    size_t n = 0;
+    if (a != NULL && a->sa_family == AF_INET) {
+        p = (const unsigned char *)&((const struct sockaddr_in *)(const void *)a)->sin_addr;
+        n = sizeof(struct in_addr);
+    } else if (a != NULL && a->sa_family == AF_INET6) {
+        p = (const unsigned char *)&((const struct sockaddr_in6 *)(const void *)a)->sin6_addr;
+        n = sizeof(struct in6_addr);
+    }
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ p[i]) * 1099511628211ull;
+    return h;
+}
+
 void deadlines_notify(void *cls, struct MHD_Connection *c, void **socket_ctx,
                       enum MHD_ConnectionNotificationCode toe)
 {
     (void)socket_ctx;
     struct deadlines *d = cls;
-    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
-        set_due(d, c, now_ns() + d->header_ns, 1);
-        return;
-    }
     long fd = fd_of(c);
     if (fd < 0 || (size_t)fd >= d->nslots)
         return;
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
     pthread_mutex_lock(&d->lock);
-    if (d->slots[fd].conn == c)
-        d->slots[fd] = (struct slot){0};
+    struct slot *s = &d->slots[fd];
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+        d->open += s->conn == NULL;
+        *s = (struct slot){.conn = c, .due_ns = now_ns() + d->header_ns,
+                           .peer = peer_key(ci ? ci->client_addr : NULL)};
+    } else if (s->conn == c) {
+        *s = (struct slot){0};
+        d->open--;
+    }
     pthread_mutex_unlock(&d->lock);
+}
+
+enum MHD_Result deadlines_admit(void *cls, const struct sockaddr *addr, socklen_t len)
+{
+    (void)len;
+    struct deadlines *d = cls;
+    uint64_t peer = peer_key(addr);
+    pthread_mutex_lock(&d->lock);
+    int admit = d->open + d->reserve < d->limit;
+    if (!admit) { /* the last slots: only for a peer that holds no connection yet */
+        admit = 1;
+        for (size_t fd = 0; admit && fd < d->nslots; fd++)
+            if (d->slots[fd].conn != NULL && d->slots[fd].peer == peer)
+                admit = 0;
+    }
+    pthread_mutex_unlock(&d->lock);
+    return admit ? MHD_YES : MHD_NO;
 }
 
 void deadlines_headers_done(struct deadlines *d, struct MHD_Connection *c)
@@ -113,7 +156,8 @@ static void *reap(void *arg)
     return NULL;
 }
 
-struct deadlines *deadlines_start(int header_timeout_s, int idle_timeout_s)
+struct deadlines *deadlines_start(int header_timeout_s, int idle_timeout_s,
+                                  int connection_limit)
 {
     struct rlimit rl;
     size_t n = 65536;
@@ -126,6 +170,8 @@ struct deadlines *deadlines_start(int header_timeout_s, int idle_timeout_s)
     d->nslots = n;
     d->header_ns = (int64_t)header_timeout_s * 1000000000;
     d->idle_ns = (int64_t)idle_timeout_s * 1000000000;
+    d->limit = (size_t)connection_limit;
+    d->reserve = d->limit > 4 * DEADLINES_RESERVE ? DEADLINES_RESERVE : d->limit / 4;
     pthread_mutex_init(&d->lock, NULL);
     if (pthread_create(&d->reaper, NULL, reap, d) != 0) {
         pthread_mutex_destroy(&d->lock);

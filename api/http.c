@@ -21,6 +21,7 @@
 #include "api/deadline.h"
 #include "api/guard.h"
 #include "api/metrics.h"
+#include "domain/grow.h"
 
 static uint64_t now_ns(void)
 {
@@ -195,16 +196,10 @@ static int append_body(struct request *rq, const char *data, size_t n, size_t li
         rq->too_large = 1;
         return 0;
     }
-    if (rq->len + n + 1 > rq->cap) {
-        size_t cap = rq->cap ? rq->cap : 4096;
-        while (cap < rq->len + n + 1)
-            cap *= 2;
-        char *b = realloc(rq->body, cap);
-        if (b == NULL)
-            return -1;
-        rq->body = b;
-        rq->cap = cap;
-    }
+    char *b = grow_array(rq->body, &rq->cap, rq->len + n + 1, 1, 4096);
+    if (b == NULL)
+        return -1;
+    rq->body = b;
     memcpy(rq->body + rq->len, data, n);
     rq->len += n;
     rq->body[rq->len] = '\0';
@@ -309,7 +304,8 @@ int http_start(struct app *a, char *err, size_t errlen)
 {
     a->metrics = calloc(1, sizeof *a->metrics);
     const struct app_config *c = &a->st.cfg;
-    a->deadlines = deadlines_start(c->header_timeout_s, c->connection_timeout_s);
+    a->deadlines = deadlines_start(c->header_timeout_s, c->connection_timeout_s,
+                                   c->connection_limit);
     if (a->metrics == NULL || a->deadlines == NULL) {
         snprintf(err, errlen, "out of memory");
         return -1;
@@ -328,8 +324,8 @@ int http_start(struct app *a, char *err, size_t errlen)
         {MHD_OPTION_CONNECTION_MEMORY_LIMIT, (intptr_t)c->connection_memory_limit_bytes, NULL},
         {MHD_OPTION_END, 0, NULL},
     };
-    a->mhd = MHD_start_daemon(flags, (uint16_t)c->port, NULL, NULL, on_request, a,
-                              MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
+    a->mhd = MHD_start_daemon(flags, (uint16_t)c->port, deadlines_admit, a->deadlines,
+                              on_request, a, MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
     if (a->mhd == NULL) {
         snprintf(err, errlen, "cannot listen on port %d", c->port);
         return -1;

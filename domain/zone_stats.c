@@ -7,18 +7,17 @@
  * grow with the number of levels elsewhere on the price axis.
  */
 #include "zone_stats.h"
+#include "domain/grow.h"
 
 #include <math.h>
 #include <stdlib.h>
 
 int zone_events_grow(struct zone_events *ev)
 {
-    size_t cap = ev->cap ? ev->cap * 2 : 64;
-    struct zone_event *v = realloc(ev->v, cap * sizeof *v);
+    struct zone_event *v = grow_array(ev->v, &ev->cap, ev->cap + 1, sizeof *v, 64);
     if (v == NULL)
         return -1;
     ev->v = v;
-    ev->cap = cap;
     return 0;
 }
 
@@ -196,7 +195,7 @@ static int touch_zones(struct zone_map *m, const struct bar *b, double atr,
             continue;
         z->touches++;
         z->last_touch_ts = b->ts;
-        z->alive_ts = b->ts;
+        z->alive_clock = m->mclock;
         rc |= zone_emit(ev, z->id, 0, b->ts, b->close, ZEV_TOUCH);
         if (z->trk.state != TS_ARMED)
             continue;
@@ -324,7 +323,7 @@ void zone_stats_refresh(struct zone_map *m, double prior_tests, double *scratch)
         if (z->active && z->merged_into == 0)
             scratch[na++] = (double)z->prob_hold + (double)z->prob_sweep;
     }
-    if (na > 0) /* scratch is NULL for an empty map: qsort's pointer must not be */
+    if (na > 1) /* an empty map has no scratch yet (NULL): qsort's pointer must not be */
         qsort(scratch, na, sizeof *scratch, cmp_double);
     for (uint32_t i = 0; i < m->n; i++) {
         struct zone *z = &m->pool[i];

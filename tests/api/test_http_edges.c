@@ -457,3 +457,42 @@ Test(http_edges, two_thousand_slow_connections_leave_health_answering, .timeout 
     cr_assert_eq(alive, 0, "%d slow connections outlived the header deadline", alive);
     app_stop(a);
 }
+
+/* Item 4, the total limit: clients that fill connection_limit from their own addresses
+ * (no per-IP limit here) leave the reserved slots to an address that holds no connection -
+ * the monitor's /health gets in, the greedy client does not. */
+Test(http_edges, a_full_connection_limit_leaves_room_for_a_new_address, .timeout = 60)
+{
+    char url[512];
+    harness_db("t_edges_reserve", url, sizeof url);
+    struct app_config cfg;
+    harness_config(&cfg, url);
+    cfg.connection_limit = 96;
+    cfg.per_ip_connection_limit = 0;
+    struct app *a = harness_start(&cfg);
+    enum { N = 150 };
+    int fds[N], held = 0;
+    for (int i = 0; i < N; i++) {
+        fds[i] = dial(app_port(a), "127.0.0.2");
+        if (fds[i] >= 0)
+            send(fds[i], "GET /health HTTP/1.1\r\n", 22, MSG_NOSIGNAL); /* never finished */
+    }
+    struct timespec settle = {0, 500 * 1000 * 1000};
+    nanosleep(&settle, NULL); /* MHD accepts (or refuses) what the kernel queued */
+    for (int i = 0; i < N; i++) {
+        char c;
+        if (fds[i] >= 0 && recv(fds[i], &c, 1, MSG_DONTWAIT) < 0 && errno == EAGAIN)
+            held++;
+    }
+    cr_assert_leq(held, 96 - 16, "the greedy address holds %d connections", held);
+    cr_assert_geq(held, 96 - 16 - 8, "it got the unreserved ones (%d)", held);
+    double t0 = now_s();
+    struct http_reply r = http_get(a, "/health");
+    cr_assert_eq(r.status, 200, "/health from a new address: %ld", r.status);
+    cr_assert_lt(now_s() - t0, 1.0);
+    http_free(&r);
+    for (int i = 0; i < N; i++)
+        if (fds[i] >= 0)
+            close(fds[i]);
+    app_stop(a);
+}

@@ -225,26 +225,26 @@ Test(idempotency, retried_setup_opens_one_trade)
 struct contender {
     const struct fx *f;
     char *body;
+    const char *key;
     struct http_reply r;
 };
 
 static void *contend(void *arg)
 {
     struct contender *x = arg;
-    x->r = keyed(x->f, "POST", "/bars", "application/json", x->body, "contested");
+    x->r = keyed(x->f, "POST", "/bars", "application/json", x->body, x->key);
     return NULL;
 }
 
-Test(idempotency, one_key_with_sixteen_different_bodies_has_one_winner_and_clean_refusals)
+/* One round: 16 threads, one key, 16 bodies (200 + i bars of symbol). */
+static void contest(struct fx *f, const char *symbol, const char *key)
 {
-    struct fx f;
-    start(&f, "t_idem_contest");
     enum { N = 16 };
     struct contender x[N];
     pthread_t th[N];
     for (int i = 0; i < N; i++) {
-        x[i] = (struct contender){&f, harness_bars_json("EURUSD", "M15", f.bars, 0,
-                                                        (size_t)(200 + i)), {0}};
+        x[i] = (struct contender){f, harness_bars_json(symbol, "M15", f->bars, 0,
+                                                       (size_t)(200 + i)), key, {0}};
         pthread_create(&th[i], NULL, contend, &x[i]);
     }
     for (int i = 0; i < N; i++)
@@ -259,7 +259,7 @@ Test(idempotency, one_key_with_sixteen_different_bodies_has_one_winner_and_clean
             snprintf(want, sizeof want, "{\"accepted\":%d,\"duplicates\":0}", 200 + i);
             cr_assert_str_eq(x[i].r.body, want);
         } else {
-            cr_assert_eq(x[i].r.status, 422, "contender %d: %ld %s", i, x[i].r.status,
+            cr_assert_eq(x[i].r.status, 422, "%s contender %d: %ld %s", key, i, x[i].r.status,
                          x[i].r.body);
             cr_assert(strstr(x[i].r.body, "\"idempotency_key_reused\"") != NULL, "%s",
                       x[i].r.body);
@@ -269,7 +269,19 @@ Test(idempotency, one_key_with_sixteen_different_bodies_has_one_winner_and_clean
         free(x[i].body);
     }
     cr_assert_eq(winners, 1);
-    cr_assert_eq(count(&f, "SELECT count(*) FROM bars"), stored);
+    char sql[128];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM bars WHERE symbol = '%s'", symbol);
+    cr_assert_eq(count(f, sql), stored);
+}
+
+Test(idempotency, one_key_with_sixteen_different_bodies_has_one_winner_and_clean_refusals)
+{
+    struct fx f;
+    start(&f, "t_idem_contest");
+    static const char *const ROUNDS[][2] = {{"RACE0", "contested-0"}, {"RACE1", "contested-1"},
+                                            {"RACE2", "contested-2"}, {"RACE3", "contested-3"}};
+    for (size_t r = 0; r < sizeof ROUNDS / sizeof ROUNDS[0]; r++)
+        contest(&f, ROUNDS[r][0], ROUNDS[r][1]);
     struct http_reply m = http_get(f.a, "/metrics");
     cr_assert(strstr(m.body, "\nliq_write_failures_total 0\n") != NULL,
               "a lost key race is no write failure");
