@@ -195,7 +195,7 @@ static int touch_zones(struct zone_map *m, const struct bar *b, double atr,
             continue;
         z->touches++;
         z->last_touch_ts = b->ts;
-        z->alive_ts = b->ts;
+        z->alive_clock = m->mclock;
         rc |= zone_emit(ev, z->id, 0, b->ts, b->close, ZEV_TOUCH);
         if (z->trk.state != TS_ARMED)
             continue;
@@ -323,7 +323,8 @@ void zone_stats_refresh(struct zone_map *m, double prior_tests, double *scratch)
         if (z->active && z->merged_into == 0)
             scratch[na++] = (double)z->prob_hold + (double)z->prob_sweep;
     }
-    qsort(scratch, na, sizeof *scratch, cmp_double);
+    if (na > 1) /* an empty map has no scratch yet (NULL): qsort's pointer must not be */
+        qsort(scratch, na, sizeof *scratch, cmp_double);
     for (uint32_t i = 0; i < m->n; i++) {
         struct zone *z = &m->pool[i];
         double key = (double)z->prob_hold + (double)z->prob_sweep;
