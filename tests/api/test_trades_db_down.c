@@ -6,8 +6,8 @@
  * not touched. Then: a trail, a close and a real setup answer 503 with a JSON error and a
  * Retry-After and change nothing; a dry-run setup, GET /zones, GET /bars and a zone without
  * its history (history_available false) still answer from memory; GET /trades, POST /bars
- * and GET /reports/liquidity answer 503. When the database opens again the service reconnects by itself
- * and the same trail is applied once; the trade read back is the one the answers described.
+ * and GET /reports/liquidity answer 503. When the database opens again the service
+ * reconnects by itself and the same trail is applied once.
  * With persistence off the same trade lives in memory: setup, trail, close, 404 after.
  */
 #include <criterion/criterion.h>
