@@ -17,6 +17,7 @@
 
 #include "domain/instrument.h"
 #include "domain/utf8.h"
+#include "domain/grow.h"
 
 const char *const DECODE_PRICE_KEYS[RAW_PRICES] = {"open", "high", "low", "close", "volume"};
 
@@ -45,14 +46,10 @@ void bar_batch_free(struct bar_batch *b)
 
 static int push_bar(struct bar_batch *b, const struct bar *bar)
 {
-    if (b->n == b->cap) {
-        size_t cap = b->cap ? b->cap * 2 : 256;
-        struct bar *v = realloc(b->bars, cap * sizeof *v);
-        if (v == NULL)
-            return -1;
-        b->bars = v;
-        b->cap = cap;
-    }
+    struct bar *v = grow_array(b->bars, &b->cap, b->n + 1, sizeof *v, 256);
+    if (v == NULL)
+        return -1;
+    b->bars = v;
     b->bars[b->n++] = *bar;
     return 0;
 }

@@ -21,6 +21,7 @@
 #include "api/deadline.h"
 #include "api/guard.h"
 #include "api/metrics.h"
+#include "domain/grow.h"
 
 static uint64_t now_ns(void)
 {
@@ -195,16 +196,10 @@ static int append_body(struct request *rq, const char *data, size_t n, size_t li
         rq->too_large = 1;
         return 0;
     }
-    if (rq->len + n + 1 > rq->cap) {
-        size_t cap = rq->cap ? rq->cap : 4096;
-        while (cap < rq->len + n + 1)
-            cap *= 2;
-        char *b = realloc(rq->body, cap);
-        if (b == NULL)
-            return -1;
-        rq->body = b;
-        rq->cap = cap;
-    }
+    char *b = grow_array(rq->body, &rq->cap, rq->len + n + 1, 1, 4096);
+    if (b == NULL)
+        return -1;
+    rq->body = b;
     memcpy(rq->body + rq->len, data, n);
     rq->len += n;
     rq->body[rq->len] = '\0';

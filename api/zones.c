@@ -20,6 +20,7 @@
 #include "api/render.h"
 #include "domain/instrument.h"
 #include "service/reads.h"
+#include "domain/lower_bound.h"
 
 /* How long a poller may reuse a zones answer without asking (Cache-Control max-age);
  * after that it revalidates with If-None-Match and gets a 304 until the next bar. */
@@ -118,17 +119,10 @@ static int keep(const struct zone *z, const struct zone_filter *f)
     return 1;
 }
 
+/* The first zone of snap (sorted by price) at or above price. */
 static size_t lower_bound(const struct zone_snapshot *snap, double price)
 {
-    size_t lo = 0, hi = snap->n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (snap->zones[mid].price < price)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
+    return lower_bound_f64(&snap->zones[0].price, snap->n, sizeof snap->zones[0], price);
 }
 
 /* A GET /zones answer rendered from one snapshot and the normalised query it answered. */

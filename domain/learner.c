@@ -2,6 +2,7 @@
  * learner.c - per (zone, action) statistics from closed trades (docs/trading.md "Learner").
  */
 #include "learner.h"
+#include "domain/grow.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -151,14 +152,10 @@ int learner_copy_for_trade(const struct learner_table *tab, struct learner_table
 
 int learner_append(struct learner_table *tab, const struct level_stat *row)
 {
-    if (tab->n == tab->cap) {
-        size_t cap = tab->cap ? tab->cap * 2 : 64;
-        struct level_stat *rows = realloc(tab->rows, cap * sizeof *rows);
-        if (rows == NULL)
-            return -1;
-        tab->rows = rows;
-        tab->cap = cap;
-    }
+    struct level_stat *rows = grow_array(tab->rows, &tab->cap, tab->n + 1, sizeof *rows, 64);
+    if (rows == NULL)
+        return -1;
+    tab->rows = rows;
     tab->rows[tab->n++] = *row;
     return 0;
 }

@@ -2,6 +2,7 @@
  * textbuf.c - growable text buffer with sticky allocation failure.
  */
 #include "textbuf.h"
+#include "domain/grow.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -14,10 +15,8 @@ static int reserve(struct textbuf *b, size_t extra)
         return -1;
     if (b->len + extra + 1 <= b->cap)
         return 0;
-    size_t cap = b->cap ? b->cap : 4096;
-    while (cap < b->len + extra + 1)
-        cap *= 2;
-    char *s = realloc(b->s, cap);
+    size_t cap = b->cap;
+    char *s = grow_array(b->s, &cap, b->len + extra + 1, 1, 4096);
     if (s == NULL) {
         b->oom = 1;
         return -1;

@@ -2,6 +2,8 @@
  * zone_map.c - pool by id, price index, deadline heap and in-test set (see zone_map.h).
  */
 #include "zone_map.h"
+#include "domain/grow.h"
+#include "domain/lower_bound.h"
 
 #include <assert.h>
 #include <math.h>
@@ -29,15 +31,7 @@ void zone_map_free(struct zone_map *m)
 
 size_t zone_map_lower_bound(const struct zone_map *m, double price)
 {
-    size_t lo = 0, hi = m->nsorted;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (m->sprice[mid] < price)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
+    return lower_bound_f64(m->sprice, m->nsorted, sizeof *m->sprice, price);
 }
 
 static int grow_pool(struct zone_map *m)
@@ -248,14 +242,10 @@ static void heap_down(struct zone_deadline *h, size_t n, size_t i)
 
 int zone_map_arm(struct zone_map *m, uint32_t id, int64_t at)
 {
-    if (m->nheap == m->heap_cap) {
-        size_t cap = m->heap_cap ? m->heap_cap * 2 : 64;
-        struct zone_deadline *h = realloc(m->heap, cap * sizeof *h);
-        if (h == NULL)
-            return -1;
-        m->heap = h;
-        m->heap_cap = cap;
-    }
+    struct zone_deadline *h = grow_array(m->heap, &m->heap_cap, m->nheap + 1, sizeof *h, 64);
+    if (h == NULL)
+        return -1;
+    m->heap = h;
     m->heap[m->nheap] = (struct zone_deadline){.at = at, .id = id};
     heap_up(m->heap, m->nheap++);
     return 0;
@@ -291,14 +281,10 @@ int zone_map_watch(struct zone_map *m, uint32_t id, int control)
     uint32_t **v = control ? &m->cwatch : &m->watch;
     size_t *n = control ? &m->n_cwatch : &m->n_watch;
     size_t *cap = control ? &m->cwatch_cap : &m->watch_cap;
-    if (*n == *cap) {
-        size_t c = *cap ? *cap * 2 : 32;
-        uint32_t *g = realloc(*v, c * sizeof **v);
-        if (g == NULL)
-            return -1;
-        *v = g;
-        *cap = c;
-    }
+    uint32_t *g = grow_array(*v, cap, *n + 1, sizeof **v, 32);
+    if (g == NULL)
+        return -1;
+    *v = g;
     (*v)[(*n)++] = id;
     t->watched = 1;
     return 0;

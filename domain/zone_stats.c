@@ -7,18 +7,17 @@
  * grow with the number of levels elsewhere on the price axis.
  */
 #include "zone_stats.h"
+#include "domain/grow.h"
 
 #include <math.h>
 #include <stdlib.h>
 
 int zone_events_grow(struct zone_events *ev)
 {
-    size_t cap = ev->cap ? ev->cap * 2 : 64;
-    struct zone_event *v = realloc(ev->v, cap * sizeof *v);
+    struct zone_event *v = grow_array(ev->v, &ev->cap, ev->cap + 1, sizeof *v, 64);
     if (v == NULL)
         return -1;
     ev->v = v;
-    ev->cap = cap;
     return 0;
 }
 
@@ -324,7 +323,8 @@ void zone_stats_refresh(struct zone_map *m, double prior_tests, double *scratch)
         if (z->active && z->merged_into == 0)
             scratch[na++] = (double)z->prob_hold + (double)z->prob_sweep;
     }
-    qsort(scratch, na, sizeof *scratch, cmp_double);
+    if (na > 1) /* an empty map has no scratch yet (NULL): qsort's pointer must not be */
+        qsort(scratch, na, sizeof *scratch, cmp_double);
     for (uint32_t i = 0; i < m->n; i++) {
         struct zone *z = &m->pool[i];
         double key = (double)z->prob_hold + (double)z->prob_sweep;

@@ -53,7 +53,10 @@ static const struct study_opts STUDY_DEFAULTS = {
 
 /* One probability and what happened: the unit of every calibration table. */
 struct study_obs {
-    int32_t day;   /* UTC day of the bar the prediction was made for (days since 1970) */
+    uint32_t bar;  /* prob_hold: the test's first bar (predicted before its open); a setup
+                      sample: its entry bar (predicted at its close) */
+    uint32_t zone; /* the zone tested (prob_hold), 0 for a setup sample */
+    int32_t day;   /* UTC day of that bar (days since 1970) */
     float p;       /* the prediction */
     uint8_t y;     /* 1 when the predicted event happened */
 };

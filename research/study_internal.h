@@ -6,6 +6,7 @@
 #define LIQ_RESEARCH_STUDY_INTERNAL_H
 
 #include "domain/setup.h"
+#include "domain/evidence.h"
 #include "domain/zone_stats.h"
 #include "research/study.h"
 
@@ -16,16 +17,19 @@ int study_grow(void **v, size_t *cap, size_t need, size_t elem);
  * symbol, tf, n_bars, split, pip, every and opts are set. 0 / -1 on ENOMEM. */
 int study_replay(struct study *s, const struct bar *bars);
 
+/*
+ * The evidence rows (study_evidence.c): whole = the engine's tally after the last bar (what
+ * GET /symbols/{symbol}/evidence serves), judged = days[n_days - 1] - days[0], each day's
+ * difference a bootstrap block. days: the tally before each judged day's first bar, then
+ * after the last bar. 0 / -1 on ENOMEM.
+ */
+int study_evidence(struct study *s, const struct zone_tally *whole,
+                   const struct zone_tally *days, size_t n_days);
+
 /* 1 when a zone event of this kind ends a test. */
 static inline int study_resolves(uint8_t kind)
 {
     return kind == ZEV_HOLD || kind == ZEV_SWEEP || kind == ZEV_BREAK || kind == ZEV_TIMEOUT;
-}
-
-/* The setup's calibrated probability that TP1 comes before the stop; < 0 when it has none. */
-static inline double study_p_tp1(const struct setup_result *r)
-{
-    return r->p_tp1_first;
 }
 
 #endif

@@ -4,6 +4,7 @@
  * outcomes, and runs the entry rule through the zone exits and the fixed baseline.
  */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,10 +14,10 @@
 #include "domain/trade.h"
 #include "research/study_internal.h"
 
-/* What the replay remembers of a zone between bars. */
+/* What the replay remembers of a zone between bars: the zone as it was after the last bar
+ * that changed it (its counts and sources change only with its own events). */
 struct snap {
-    uint32_t tests;
-    float p_hold;
+    struct zone z;
     size_t open_obs;   /* index + 1 of its running test in hold_obs, 0 if none */
 };
 
@@ -24,6 +25,7 @@ struct snap {
 struct pending {
     int side;
     double stop, tp1;
+    size_t last;       /* the last bar that may resolve it (the geometry's horizon) */
     size_t obs;        /* index in tp1_obs */
 };
 
@@ -34,6 +36,10 @@ struct replay {
     struct liq_params params;
     struct snap *snap;
     size_t cap_snap;
+    struct zone_tally tally;   /* the engine's tally before the bar being pushed */
+    struct zone_tally *days;   /* the tally before each judged day's first bar, and at the end */
+    int32_t *day_of_days;
+    size_t n_days, cap_days, cap_day_ids;
     struct zone *zones;        /* active zones sorted by price, for setups and trails */
     size_t n_zones, cap_zones;
     ptrdiff_t zones_bar;       /* the bar zones[] was copied after, -1 none */
@@ -67,31 +73,43 @@ static int32_t day_of(int64_t ts)
     return (int32_t)(day_start(ts) / 86400);
 }
 
-static int add_obs(struct study_obs_set *set, int32_t day, double p, size_t *index)
+/* A new observation for bar j (outcome 2: not yet known). */
+static int add_obs(struct study_obs_set *set, const struct bar *bars, size_t j, uint32_t zone,
+                   double p, size_t *index)
 {
     if (study_grow((void **)&set->v, &set->cap, set->n + 1, sizeof *set->v) != 0)
         return -1;
-    set->v[set->n] = (struct study_obs){.day = day, .p = (float)p, .y = 0};
+    set->v[set->n] = (struct study_obs){.bar = (uint32_t)j, .zone = zone,
+                                        .day = day_of(bars[j].ts), .p = (float)p, .y = 2};
     *index = set->n++;
     return 0;
 }
 
-/* The zone's snapshot after this bar's events (what the next bar's tests are judged by). */
+/* The zone's snapshot after this bar's events. */
 static void snap_refresh(struct replay *rp, uint32_t id)
 {
     const struct zone *z = engine_zone_get(rp->e, id);
-    if (z == NULL)
-        return;
-    struct snap *sn = &rp->snap[id];
-    if (sn->open_obs == 0)
-        sn->tests = z->tests;
-    sn->p_hold = z->prob_hold;
+    if (z != NULL)
+        rp->snap[id].z = *z;
 }
 
 /*
- * One bar's zone events: a zone whose test count grew started a test (its prob_hold before
- * this bar is the prediction); a resolution event gives the running test its outcome. Then
- * the snapshots of the zones this bar touched or made are brought up to date.
+ * The probability of a hold the service would have published for zone z (as it stood
+ * before this bar) after a refresh at the previous bar's close: zone_stats_probs on the
+ * zone's counts and the tally before the bar, as engine_refresh computes it.
+ */
+static double hold_before(const struct replay *rp, const struct zone *z)
+{
+    double p[OUTCOME_COUNT];
+    zone_stats_probs(z, &rp->tally, evidence_significant_sources(&rp->tally),
+                     rp->params.zone_prior_tests, p);
+    return p[OUTCOME_HOLD];
+}
+
+/*
+ * One bar's zone events: ZEV_TEST starts a test (the prediction: hold_before), a
+ * resolution event gives the zone's running test its outcome. Then the snapshots of the
+ * zones this bar changed or made are brought up to date.
  */
 static int record_tests(struct replay *rp, const struct zone_events *ev, size_t j,
                         uint32_t prev_max)
@@ -103,33 +121,49 @@ static int record_tests(struct replay *rp, const struct zone_events *ev, size_t 
     for (size_t k = 0; k < ev->n; k++) {
         const struct zone_event *x = &ev->v[k];
         struct snap *sn = &rp->snap[x->zone_id];
-        const struct zone *z = engine_zone_get(rp->e, x->zone_id);
-        if (z == NULL)
-            continue;
-        if (z->tests > sn->tests && sn->open_obs == 0) {
+        if (x->kind == ZEV_TEST && x->zone_id <= prev_max) {
             size_t i;
-            if (add_obs(set, day_of(rp->bars[j].ts), sn->p_hold, &i) != 0)
+            if (add_obs(set, rp->bars, j, x->zone_id, hold_before(rp, &sn->z), &i) != 0)
                 return -1;
-            set->v[i].y = 2; /* running: no outcome yet */
             sn->open_obs = i + 1;
-            sn->tests = z->tests;
-        }
-        if (study_resolves(x->kind) && sn->open_obs != 0) {
+        } else if (study_resolves(x->kind) && sn->open_obs != 0) {
             set->v[sn->open_obs - 1].y = x->kind == ZEV_HOLD;
             sn->open_obs = 0;
         }
     }
-    for (size_t k = 0; k < ev->n; k++)
+    for (size_t k = 0; k < ev->n; k++) {
         snap_refresh(rp, ev->v[k].zone_id);
+        if (ev->v[k].other_id != 0)
+            snap_refresh(rp, ev->v[k].other_id);
+    }
     for (uint32_t id = prev_max + 1; id <= max_id; id++)
         snap_refresh(rp, id);
     return 0;
 }
 
+/* The tally before bar j when j opens a new judged day (and after the last bar). */
+static int day_tally(struct replay *rp, size_t j)
+{
+    struct study *s = rp->s;
+    int32_t d = j < s->n_bars ? day_of(rp->bars[j].ts) : INT32_MAX;
+    if (j < s->split || (rp->n_days > 0 && rp->day_of_days[rp->n_days - 1] == d))
+        return 0;
+    if (study_grow((void **)&rp->days, &rp->cap_days, rp->n_days + 1, sizeof *rp->days) ||
+        study_grow((void **)&rp->day_of_days, &rp->cap_day_ids, rp->n_days + 1,
+                   sizeof *rp->day_of_days))
+        return -1;
+    rp->days[rp->n_days] = *engine_tally(rp->e);
+    rp->day_of_days[rp->n_days++] = d;
+    return 0;
+}
+
+/* The active zones after bar j with their probabilities and strength refreshed. */
 static int copy_active_zones(struct replay *rp, size_t j)
 {
     if (rp->zones_bar == (ptrdiff_t)j)
         return 0;
+    if (engine_refresh(rp->e) != 0)
+        return -1;
     size_t n = engine_zone_count(rp->e);
     if (study_grow((void **)&rp->zones, &rp->cap_zones, n + 1, sizeof *rp->zones) != 0)
         return -1;
@@ -141,6 +175,12 @@ static int copy_active_zones(struct replay *rp, size_t j)
     }
     rp->zones_bar = (ptrdiff_t)j;
     return 0;
+}
+
+/* What setup_build needs of the market after the current bar, as the service passes it. */
+static struct setup_market market(const struct replay *rp)
+{
+    return (struct setup_market){.atr = engine_atr(rp->e), .geo = engine_geometry(rp->e)};
 }
 
 /* The hourly p_tp1_first sample: resolve the pending ones with bar b, then maybe ask. */
@@ -155,8 +195,9 @@ static int sample_tp1(struct replay *rp, size_t j, struct setup_result *res)
         int tp = p->side > 0 ? b->high >= p->tp1 : b->low <= p->tp1;
         if (stop || tp)
             set->v[p->obs].y = !stop;
-        else
+        else if (j < p->last)
             rp->pend[keep++] = *p;
+        /* else: neither within the horizon; left out, as the geometry book leaves it */
     }
     rp->n_pend = keep;
     if (b->ts % 3600 != 0 || j + 1 >= rp->s->n_bars)
@@ -165,23 +206,22 @@ static int sample_tp1(struct replay *rp, size_t j, struct setup_result *res)
     if (copy_active_zones(rp, j) != 0)
         return -1;
     struct setup_request rq = {.side = (enum trade_side)side, .entry = b->close,
-                               .trend_score = rp->s->opts.trend_score,
-                               .regime = REGIME_NORMAL};
-    struct setup_market mkt = {.atr = engine_atr(rp->e), .geo = engine_geometry(rp->e)};
+                               .trend_score = rp->s->opts.trend_score, .regime = REGIME_NORMAL};
+    struct setup_market mkt = market(rp);
     if (setup_build(&rq, rp->zones, rp->n_zones, &rp->params, rp->s->pip, &mkt, res) !=
         SETUP_OK)
         return 0;
-    double p = study_p_tp1(res);
+    double p = res->p_tp1_first;
     if (!(p >= 0.0 && p <= 1.0))
         return 0;
     size_t idx;
-    if (add_obs(set, day_of(b->ts), p, &idx) != 0)
+    if (add_obs(set, rp->bars, j, 0, p, &idx) != 0)
         return -1;
-    set->v[idx].y = 2;
     if (study_grow((void **)&rp->pend, &rp->cap_pend, rp->n_pend + 1, sizeof *rp->pend))
         return -1;
-    rp->pend[rp->n_pend++] = (struct pending){.side = side, .stop = res->stop.price,
-                                              .tp1 = res->targets.tp1.price, .obs = idx};
+    rp->pend[rp->n_pend++] = (struct pending){
+        .side = side, .stop = res->stop.price, .tp1 = res->targets.tp1.price, .obs = idx,
+        .last = j + engine_geometry(rp->e)->horizon};
     return 0;
 }
 
@@ -253,11 +293,10 @@ static int enter(struct replay *rp, size_t j, struct setup_result *res)
     if (copy_active_zones(rp, j) != 0)
         return -1;
     struct setup_request rq = {.side = (enum trade_side)side, .entry = b->close,
-                               .trend_score = rp->s->opts.trend_score,
-                               .regime = REGIME_NORMAL};
-    struct setup_market mkt = {.atr = engine_atr(rp->e), .geo = engine_geometry(rp->e)};
-    enum setup_status st =
-        setup_build(&rq, rp->zones, rp->n_zones, &rp->params, s->pip, &mkt, res);
+                               .trend_score = rp->s->opts.trend_score, .regime = REGIME_NORMAL};
+    struct setup_market mkt = market(rp);
+    enum setup_status st = setup_build(&rq, rp->zones, rp->n_zones, &rp->params, s->pip, &mkt,
+                                       res);
     if (st == SETUP_OK) {
         if (trade_open(&rp->trades[rp->n_trades], rp->n_trades + 1, res, b->ts) != 0)
             return -1;
@@ -318,14 +357,12 @@ static int replay_bars(struct replay *rp, size_t *entry_bar, struct setup_result
     for (size_t j = 0; j < s->n_bars && rc == 0; j++) {
         ev.n = 0;
         uint32_t prev_max = engine_zone_max_id(rp->e);
+        rp->tally = *engine_tally(rp->e);
+        rc = day_tally(rp, j);
+        if (rc != 0)
+            break;
         enum engine_push_result pr = engine_push(rp->e, &rp->bars[j], &ev);
         if (pr == PUSH_NOMEM || pr == PUSH_OUT_OF_ORDER) {
-            rc = -1;
-            break;
-        }
-        /* probabilities and strength are read after a refresh (engine.h); a bar without
-         * events changed no count */
-        if (ev.n > 0 && engine_refresh(rp->e) != 0) {
             rc = -1;
             break;
         }
@@ -345,6 +382,8 @@ static int replay_bars(struct replay *rp, size_t *entry_bar, struct setup_result
         }
     }
     zone_events_free(&ev);
+    if (rc == 0)
+        rc = day_tally(rp, s->n_bars);
     if (rc == 0)
         rc = close_at_end(rp, s->n_bars - 1, entry_bar);
     return rc;
@@ -382,8 +421,10 @@ int study_replay(struct study *s, const struct bar *bars)
     if (rc == 0) {
         drop_unresolved(&s->hold_obs);
         drop_unresolved(&s->tp1_obs);
+        rc = study_evidence(s, engine_tally(rp.e), rp.days, rp.n_days);
     }
     engine_free(rp.e);
+    free(rp.days), free(rp.day_of_days);
     free(rp.snap), free(rp.zones), free(rp.pend), free(rp.trades), free(rp.trade_entry);
     free(rp.fixed), free(entry_bar), free(res);
     return rc;

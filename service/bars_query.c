@@ -3,6 +3,7 @@
  * outside it, so JSON rendering never delays an ingest.
  */
 #include "service/bars_query.h"
+#include "domain/lower_bound.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -34,15 +35,7 @@ int state_recent_bars(struct symbol_state *s, size_t limit, struct bar **out, si
 /* The first index of log[0..n) whose ts is >= t (n if none); the log is in ts order. */
 static size_t lower_bound(const struct bar *log, size_t n, int64_t t)
 {
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (log[mid].ts < t)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
+    return n ? lower_bound_i64(&log[0].ts, n, sizeof log[0], t) : 0;
 }
 
 int state_range_bars(struct symbol_state *s, int64_t from, int64_t to, size_t limit,

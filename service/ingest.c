@@ -21,17 +21,11 @@
 #include "service/state_internal.h"
 #include "service/write_metrics.h"
 #include "storage/stores.h"
+#include "domain/lower_bound.h"
 
 static int log_contains(const struct symbol_state *s, int64_t ts)
 {
-    size_t lo = 0, hi = s->nlog;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (s->log[mid].ts < ts)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
+    size_t lo = s->nlog ? lower_bound_i64(&s->log[0].ts, s->nlog, sizeof s->log[0], ts) : 0;
     return lo < s->nlog && s->log[lo].ts == ts;
 }
 

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "domain/grow.h"
 #include "domain/instrument.h"
 #include "service/idempotency.h"
 #include "service/ownership.h"
@@ -328,16 +329,10 @@ out:
 
 int symbol_log_append(struct symbol_state *s, const struct bar *bars, size_t n)
 {
-    if (s->nlog + n > s->caplog) {
-        size_t cap = s->caplog ? s->caplog : 1024;
-        while (cap < s->nlog + n)
-            cap *= 2;
-        struct bar *log = realloc(s->log, cap * sizeof *log);
-        if (log == NULL)
-            return -1;
-        s->log = log;
-        s->caplog = cap;
-    }
+    struct bar *log = grow_array(s->log, &s->caplog, s->nlog + n, sizeof *log, 1024);
+    if (log == NULL)
+        return -1;
+    s->log = log;
     memcpy(s->log + s->nlog, bars, n * sizeof *bars);
     s->nlog += n;
     return 0;

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "storage/stores.h"
+#include "domain/grow.h"
 
 struct trading *trading_new(void)
 {
@@ -149,14 +150,11 @@ struct symbol_learning *book_learning(struct trading *tr, const char *symbol)
     for (size_t i = 0; i < tr->nlearn; i++)
         if (strcmp(tr->learn[i].symbol, symbol) == 0)
             return &tr->learn[i];
-    if (tr->nlearn == tr->caplearn) {
-        size_t cap = tr->caplearn ? tr->caplearn * 2 : 8;
-        struct symbol_learning *l = realloc(tr->learn, cap * sizeof *l);
-        if (l == NULL)
-            return NULL;
-        tr->learn = l;
-        tr->caplearn = cap;
-    }
+    struct symbol_learning *l = grow_array(tr->learn, &tr->caplearn, tr->nlearn + 1,
+                                           sizeof *l, 8);
+    if (l == NULL)
+        return NULL;
+    tr->learn = l;
     struct symbol_learning *sl = &tr->learn[tr->nlearn++];
     memset(sl, 0, sizeof *sl);
     snprintf(sl->symbol, sizeof sl->symbol, "%s", symbol);

@@ -13,7 +13,9 @@
 #include "domain/tz.h"
 #include "domain/utf8.h"
 
-#define TZDB_MAX 64
+/* every zone file of tzdata (~600) and every fixed offset to the minute (±14 h: 1,681, kept
+ * under one normalised key each, so spellings do not add up): the cache cannot fill */
+#define TZDB_MAX 2400
 #define TZIF_MAX_BYTES (1 << 17)
 
 struct tzdb_entry {
@@ -103,6 +105,14 @@ int tzdb_get(const char *name, const struct tz **out, char *why, size_t whylen)
     if (strlen(name) >= sizeof tzdb[0].name) {
         snprintf(why, whylen, "tz is too long");
         return -1;
+    }
+    /* "+3", "UTC+03:00" and "GMT+0300" are one zone: one entry */
+    char key[sizeof tzdb[0].name];
+    int32_t off = 0;
+    if (tz_parse_offset(name, &off) == 0) {
+        int a = off < 0 ? -off : off;
+        snprintf(key, sizeof key, "%c%02d:%02d", off < 0 ? '-' : '+', a / 3600, a / 60 % 60);
+        name = key;
     }
     pthread_mutex_lock(&tzdb_lock);
     int rc = lookup(name, out, why, whylen);

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "storage/stores.h"
+#include "domain/grow.h"
 
 /* Finds or appends the row of period p in a list sorted by period_start. */
 static struct report_row *row_for(struct report_row **rows, size_t *n, size_t *cap, int64_t p)
@@ -19,14 +20,10 @@ static struct report_row *row_for(struct report_row **rows, size_t *n, size_t *c
     for (size_t i = 0; i < *n; i++)
         if ((*rows)[i].period_start == p)
             return &(*rows)[i];
-    if (*n == *cap) {
-        size_t nc = *cap ? *cap * 2 : 64;
-        struct report_row *nr = realloc(*rows, nc * sizeof *nr);
-        if (nr == NULL)
-            return NULL;
-        *rows = nr;
-        *cap = nc;
-    }
+    struct report_row *nr = grow_array(*rows, cap, *n + 1, sizeof *nr, 64);
+    if (nr == NULL)
+        return NULL;
+    *rows = nr;
     size_t at = *n;
     while (at > 0 && (*rows)[at - 1].period_start > p)
         at--;

@@ -10,6 +10,7 @@
  * allocates except when the price span outgrows the bin array (amortised doubling).
  */
 #include "sources.h"
+#include "domain/grow.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -74,16 +75,10 @@ static int profile(struct cluster *c, double bin_size, double va, int64_t ts,
     span(r.b, r.nb, &lo, &hi);
     int64_t b0 = lo;
     size_t nb = (size_t)(hi - b0 + 1);
-    if (nb > c->nbins_cap) {
-        size_t cap = c->nbins_cap ? c->nbins_cap : 64;
-        while (cap < nb)
-            cap *= 2;
-        double *bins = realloc(c->bins, cap * sizeof *bins);
-        if (bins == NULL)
-            return -1;
-        c->bins = bins;
-        c->nbins_cap = cap;
-    }
+    double *bins = grow_array(c->bins, &c->nbins_cap, nb, sizeof *bins, 64);
+    if (bins == NULL)
+        return -1;
+    c->bins = bins;
     for (size_t i = 0; i < nb; i++)
         c->bins[i] = 0;
     double total = 0;

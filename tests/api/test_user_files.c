@@ -208,6 +208,20 @@ Test(user_files, tz_converts_broker_time_to_utc)
     cr_assert_eq(tzdb_get("Europe/Nowhere", &plus3, why, sizeof why), -1);
     cr_assert_eq(tzdb_get("../../etc/passwd", &plus3, why, sizeof why), -1);
     cr_assert_eq(tzdb_get("+03:00", &plus3, why, sizeof why), 0, "%s", why);
+    const struct tz *same = NULL;
+    cr_assert_eq(tzdb_get("UTC+3", &same, why, sizeof why), 0, "%s", why);
+    cr_assert_eq(same, plus3, "one offset, one cache entry whatever its spelling");
+    /* every offset in three spellings cannot fill the cache: a zone name still loads */
+    for (int m = -14 * 60; m <= 14 * 60; m += 15) {
+        char text[3][32];
+        int a = m < 0 ? -m : m;
+        snprintf(text[0], sizeof text[0], "%c%02d:%02d", m < 0 ? '-' : '+', a / 60, a % 60);
+        snprintf(text[1], sizeof text[1], "UTC%c%02d%02d", m < 0 ? '-' : '+', a / 60, a % 60);
+        snprintf(text[2], sizeof text[2], "GMT%.8s", text[0]);
+        for (int k = 0; k < 3; k++)
+            cr_assert_eq(tzdb_get(text[k], &same, why, sizeof why), 0, "%s: %s", text[k], why);
+    }
+    cr_assert_eq(tzdb_get("Asia/Tokyo", &same, why, sizeof why), 0, "%s", why);
     struct bar_batch ref = reference_bars();
     struct bar_batch a = decode_file(DATA "EURUSD_M15_mt5_export.tsv", athens);
     struct bar_batch f = decode_file(DATA "EURUSD_M15_mt5_export.tsv", plus3);

@@ -56,12 +56,16 @@ function cleanup() {
 process.on('exit', cleanup);
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => { cleanup(); process.exit(1); });
 
-function freePort() {
-    return new Promise((resolve, reject) => {
+// n distinct free ports: all listened on at once, then released
+async function freePorts(n) {
+    const servers = await Promise.all(Array.from({ length: n }, () => new Promise((resolve, reject) => {
         const s = net.createServer();
         s.once('error', reject);
-        s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); });
-    });
+        s.listen(0, '127.0.0.1', () => resolve(s));
+    })));
+    const ports = servers.map((s) => s.address().port);
+    await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+    return ports;
 }
 
 async function http(base, method, p, { body, headers = {}, timeout = 15000 } = {}) {
@@ -75,7 +79,7 @@ async function http(base, method, p, { body, headers = {}, timeout = 15000 } = {
             body: body === undefined ? undefined : JSON.stringify(body) });
         const text = await r.text();
         return { status: r.status, text, retryAfter: Number(r.headers.get('retry-after') || 0),
-                 ms: Number(process.hrtime.bigint() - t) / 1e6 };
+                 server: r.headers.get('x-served-by'), ms: Number(process.hrtime.bigint() - t) / 1e6 };
     } catch (e) {
         return { status: 0, text: String(e), retryAfter: 0, ms: 0 };
     } finally {
@@ -101,11 +105,13 @@ async function callRetrying(base, method, p, opts = {}, deadlineMs = 60000) {
 async function waitHealthy(base, what, ms = 60000) {
     const end = Date.now() + ms;
     while (Date.now() < end) {
+        const p = procs.get(what);
+        if (p?.exited) throw new Error(`${what} exited (${p.exited}) before it was healthy:\n${p.tail}`);
         const r = await http(base, 'GET', '/health', { timeout: 2000 });
         if (r.status === 200) return true;
         await sleep(100);
     }
-    throw new Error(`${what} not healthy within ${ms} ms`);
+    throw new Error(`${what} not healthy within ${ms} ms:\n${procs.get(what)?.tail ?? ''}`);
 }
 
 function startInstance(name, port) {
@@ -114,12 +120,17 @@ function startInstance(name, port) {
                   LIQ_LEASE_TTL_MS: String(TTL_MS), LIQ_HANDOVER_IDLE_MS: '1000',
                   LIQ_RETRY_AFTER_S: '1', LIQ_LOG_LEVEL: 'warn', LIQ_MIN_LIQUIDITY_STRENGTH: '0.1' };
     const p = spawn(BIN, [], { env, stdio: ['ignore', 'ignore', 'pipe'] });
-    p.stderr.on('data', (d) => { if (process.env.LIQ_HAPROXY_VERBOSE) process.stderr.write(`${name}: ${d}`); });
+    p.tail = '';
+    p.stderr.on('data', (d) => {
+        p.tail = (p.tail + d).slice(-2000);
+        if (process.env.LIQ_HAPROXY_VERBOSE) process.stderr.write(`${name}: ${d}`);
+    });
+    p.on('exit', (code, sig) => { p.exited = `${code ?? sig}`; });
     procs.set(name, p);
     return p;
 }
 
-function haproxyConfig(front, servers) {
+function haproxyConfig(front, stats, servers) {
     // the configuration of docs/scaling.md, with loopback addresses and fast health checks
     return `global
     maxconn 4096
@@ -137,7 +148,12 @@ frontend liquidity
     http-request set-var(txn.sym) path,field(3,/),field(1,:) if !{ var(txn.sym) -m found } { path_beg /zones/ } !{ path /zones/nearest }
     http-request set-var(txn.sym) req.hdr(X-Symbol) if !{ var(txn.sym) -m found }
     http-request set-header X-Route-Key %[var(txn.sym)]
+    http-response set-header X-Served-By %s
     default_backend liquidityd
+listen stats
+    bind 127.0.0.1:${stats}
+    stats enable
+    stats uri /stats
 backend liquidityd
     balance hdr(X-Route-Key)
     hash-type consistent
@@ -160,7 +176,7 @@ function readBars(offset, n) {
 
 // --- the stream of one symbol ----------------------------------------------------------
 const acked = {};     // symbol -> { ts: Set, trades: Map id -> {stops: [...]}, firstAfterKill }
-let killAt = 0, killedSymbols = new Set(), progress = {};
+let killAt = 0, killedSymbols = new Set(), progress = {}, victimName = '';
 // streams run on past KILL_AFTER (writes are in flight when the kill comes) but wait at
 // KILL_AFTER + 4 until it came, so every symbol is written before and after it
 let killed;
@@ -169,10 +185,11 @@ const killedGate = new Promise((r) => { killed = r; });
 async function stream(proxy, symbol, bars) {
     const a = acked[symbol] = { ts: new Set(), trades: new Map(), firstAfterKill: 0 };
     const hdr = { 'X-Symbol': symbol };
-    // writable again: the first write acknowledged after one that had to be retried
+    // writable again: the first write after the kill that a survivor acknowledged
     const call = async (...args) => {
         const r = await callRetrying(...args);
-        if (killAt && r.retried > 0 && r.status < 300 && !a.firstAfterKill) a.firstAfterKill = Date.now();
+        if (killAt && r.status < 300 && r.server && r.server !== victimName && !a.firstAfterKill)
+            a.firstAfterKill = Date.now();
         return r;
     };
     let setupTries = 0;
@@ -186,7 +203,7 @@ async function stream(proxy, symbol, bars) {
         if (b === KILL_AFTER + 4) await killedGate;
         const last = batch[batch.length - 1];
         // a setup once the zones have formed, until one opens (Idempotency-Key: retry-safe)
-        if (b >= 6 && a.trades.size < 2 && setupTries < 12) {
+        if (b >= 6 && [...a.trades.values()].filter((t) => !t.closed).length < 2 && setupTries < 24) {
             for (const side of ['BUY', 'SELL']) {
                 setupTries++;
                 const key = `${symbol}-${b}-${side}`;
@@ -201,20 +218,44 @@ async function stream(proxy, symbol, bars) {
                 check(s.status === 422, `${symbol} setup: ${s.status} ${s.text.slice(0, 200)}`);
             }
         }
-        // trail every open trade with the batch's range (ts: idempotent on retry)
-        const hi = Math.max(...batch.map((x) => x.high)), lo = Math.min(...batch.map((x) => x.low));
-        for (const [id, t] of a.trades) {
-            if (t.closed) continue;
-            const u = await call(proxy, 'PATCH', `/trades/${id}/trail`, {
-                body: { price: last.close, high: hi, low: lo, ts: last.ts }, headers: hdr });
-            if (u.status === 409) { t.closed = true; continue; }
-            if (!check(u.status === 200, `${symbol} trail ${id}: ${u.status} ${u.text.slice(0, 200)}`)) continue;
-            const j = JSON.parse(u.text);
-            for (const e of j.events || [])
-                if (e.type === 'stop_moved') t.stops.push(e.price);
-            if (j.status === 'closed') t.closed = true;
+        // trail every open trade bar by bar, in steps of 10 bars (ts: idempotent on retry)
+        for (let k = 0; k < batch.length; k += 10) {
+            const step = batch.slice(k, k + 10), end = step[step.length - 1];
+            const hi = Math.max(...step.map((x) => x.high)), lo = Math.min(...step.map((x) => x.low));
+            for (const [id, t] of a.trades) {
+                if (t.closed) continue;
+                const u = await call(proxy, 'PATCH', `/trades/${id}/trail`, {
+                    body: { price: end.close, high: hi, low: lo, ts: end.ts }, headers: hdr });
+                if (u.status === 409) { t.closed = true; continue; }
+                if (!check(u.status === 200, `${symbol} trail ${id}: ${u.status} ${u.text.slice(0, 200)}`)) continue;
+                const j = JSON.parse(u.text);
+                for (const e of j.events || [])
+                    if (e.type === 'stop_moved') t.stops.push(e.price);
+                t.lastStop = j.stop_price; // the stop the last acknowledged update left
+                if (j.status === 'closed') t.closed = true;
+            }
         }
     }
+}
+
+// HAProxy's view of the servers (the stats page as CSV): name -> UP, DOWN, ...
+let stats = '';
+async function serverStates() {
+    const r = await http(stats, 'GET', '', { timeout: 2000 });
+    const st = {};
+    for (const line of r.text.split('\n')) {
+        const f = line.split(',');
+        if (f[0] === 'liquidityd' && f[1] !== 'BACKEND') st[f[1]] = f[17].split(' ')[0];
+    }
+    return st;
+}
+async function untilServers(pred, what, ms = 30000) {
+    const end = Date.now() + ms;
+    while (Date.now() < end) {
+        if (pred(await serverStates())) return Date.now();
+        await sleep(50);
+    }
+    throw new Error(`HAProxy: not ${what} within ${ms} ms`);
 }
 
 async function ownersOf(instances) {
@@ -268,28 +309,27 @@ async function bench(proxy, instances) {
 async function main() {
     psql('DROP DATABASE IF EXISTS liq_haproxy WITH (FORCE)', BASE);
     psql('CREATE DATABASE liq_haproxy', BASE);
-    const instances = [];
-    for (const name of ['l0', 'l1', 'l2']) {
-        const port = await freePort();
-        instances.push({ name, port, base: `http://127.0.0.1:${port}` });
-    }
+    const ports = await freePorts(6); // 3 instances, the proxy, its stats, the replay
+    const instances = ['l0', 'l1', 'l2'].map((name, k) =>
+        ({ name, port: ports[k], base: `http://127.0.0.1:${ports[k]}` }));
     // the first start migrates; the others then start in parallel
     startInstance('l0', instances[0].port);
     await waitHealthy(instances[0].base, 'l0');
     startInstance('l1', instances[1].port);
     startInstance('l2', instances[2].port);
     for (const i of instances.slice(1)) await waitHealthy(i.base, i.name);
-    const front = await freePort();
+    const [front, statsPort] = [ports[3], ports[4]];
     const cfg = path.join(tmp, 'haproxy.cfg');
-    writeFileSync(cfg, haproxyConfig(front, instances));
+    writeFileSync(cfg, haproxyConfig(front, statsPort, instances));
     execFileSync('haproxy', ['-c', '-q', '-f', cfg]);
     const hap = spawn('haproxy', ['-db', '-f', cfg], { stdio: ['ignore', 'ignore', 'pipe'] });
     hap.stderr.on('data', (d) => { if (process.env.LIQ_HAPROXY_VERBOSE) process.stderr.write(`haproxy: ${d}`); });
     procs.set('haproxy', hap);
     const proxy = `http://127.0.0.1:${front}`;
     await waitHealthy(proxy, 'haproxy');
-    // every server UP in HAProxy's eyes before the stream (rise 2 checks)
-    await sleep(1000);
+    stats = `http://127.0.0.1:${statsPort}/stats;csv`;
+    // every server UP in HAProxy's eyes (its health checks passed) before the stream
+    await untilServers((st) => instances.every((i) => st[i.name] === 'UP'), 'all servers UP');
     log(`3 instances ${instances.map((i) => i.port).join(',')} behind haproxy :${front}`);
 
     const streams = SYMBOLS.map((s, k) => stream(proxy, s, readBars(k * 700, BATCH * BATCHES)));
@@ -302,15 +342,19 @@ async function main() {
         const victim = instances.reduce((a, b) => ((count[a.name] || 0) >= (count[b.name] || 0) ? a : b));
         killedSymbols = new Set(SYMBOLS.filter((s) => owner[s] === victim.name));
         log(`owners before the kill: ${JSON.stringify(owner)}; kill -9 ${victim.name}`);
+        victimName = victim.name;
         killAt = Date.now();
         procs.get(victim.name).kill('SIGKILL');
         procs.delete(victim.name);
         killed();
+        const down = await untilServers((st) => st[victim.name] !== 'UP', `${victim.name} DOWN`);
+        log(`HAProxy marked ${victim.name} down ${down - killAt} ms after the kill`);
         return victim;
     })();
     await Promise.all(streams);
     const victim = await killer;
     const took = [...killedSymbols].map((s) => acked[s].firstAfterKill - killAt);
+    check(took.every((t) => t > 0), `each of the victim's symbols was written by a survivor: ${took}`);
     log(`kill -9 -> first acknowledged write of each of its ${killedSymbols.size} symbols: ` +
         `${took.map((t) => `${t} ms`).join(', ')} (lease TTL ${TTL_MS} ms, checks every 300 ms)`);
     log(`retried answers: ${JSON.stringify(seen)}`);
@@ -352,29 +396,36 @@ async function main() {
     for (const s of SYMBOLS) check(after[s], `${s} is owned by a survivor after the kill`);
     if (BENCH) await bench(proxy, instances);
 
-    // every acknowledged bar, trade and stop move is in PostgreSQL
+    // every acknowledged bar, trade and stop move is in PostgreSQL (one query per table)
     let nb = 0, nt = 0, ns = 0;
+    const rowsOf = (sql) => psql(sql).split('\n').filter(Boolean).map((l) => l.split('|'));
+    const storedBars = {}, trades = {}, moves = {};
+    for (const [sym, ts] of rowsOf('SELECT symbol, extract(epoch from ts)::bigint FROM bars'))
+        (storedBars[sym] ??= new Set()).add(Number(ts));
+    for (const [id, sym, stop] of rowsOf('SELECT id, symbol, stop_price FROM liquidity_trades'))
+        trades[id] = { sym, stop: Number(stop) };
+    for (const [id, stop] of rowsOf(`SELECT trade_id, stop_price FROM trade_events WHERE kind = 'stop_moved'`))
+        (moves[id] ??= []).push(Number(stop));
     for (const s of SYMBOLS) {
-        const a = acked[s];
-        const stored = new Set(psql(`SELECT extract(epoch from ts)::bigint FROM bars WHERE symbol = '${s}'`)
-            .split('\n').filter(Boolean).map(Number));
+        const a = acked[s], stored = storedBars[s] ?? new Set();
         const missing = [...a.ts].filter((t) => !stored.has(t));
         check(missing.length === 0 && stored.size === a.ts.size,
               `${s}: ${a.ts.size} bars acknowledged, ${stored.size} stored, ${missing.length} missing`);
         nb += a.ts.size;
         for (const [id, t] of a.trades) {
             nt++;
-            check(psql(`SELECT symbol FROM liquidity_trades WHERE id = ${id}`) === s, `trade ${id} stored`);
-            const moves = psql(`SELECT stop_price FROM trade_events WHERE trade_id = ${id} AND kind = 'stop_moved' ORDER BY seq`)
-                .split('\n').filter(Boolean).map(Number);
+            check(trades[id]?.sym === s, `trade ${id} stored`);
             for (const p of t.stops) {
                 ns++;
-                check(moves.some((m) => Math.abs(m - p) < 1e-9), `trade ${id}: stop move to ${p} stored`);
+                check((moves[id] ?? []).some((m) => Math.abs(m - p) < 1e-9), `trade ${id}: stop move to ${p} stored`);
             }
+            if (t.lastStop !== undefined)
+                check(Math.abs(trades[id]?.stop - t.lastStop) < 1e-9,
+                      `trade ${id}: stored stop ${trades[id]?.stop} = last acknowledged ${t.lastStop}`);
         }
     }
     log(`acknowledged and stored: ${nb} bars, ${nt} trades, ${ns} stop moves`);
-    check(nt >= 3, `trades were opened (${nt})`);
+    check(nt >= 8 && ns >= 1, `trades were opened and stops moved (${nt}, ${ns})`);
 
     // no symbol was ever written by two instances: the tokens' write intervals (recorded by
     // the fence inside each write transaction) follow one another, never overlap
@@ -402,7 +453,7 @@ async function main() {
         check((await done) === 0, `${i.name} drained, released its leases and exited 0`);
         procs.delete(i.name);
     }
-    const fresh = { name: 'replay', port: await freePort() };
+    const fresh = { name: 'replay', port: ports[5] };
     fresh.base = `http://127.0.0.1:${fresh.port}`;
     startInstance('replay', fresh.port);
     await waitHealthy(fresh.base, 'replay');

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "domain/engine.h"
+#include "domain/params.h"
 #include "research/barfile.h"
 #include "research/report.h"
 
@@ -162,4 +164,49 @@ Test(report, slice_follows_the_rules)
     free(md), free(js), free(md2), free(js2);
     study_free(&rf.s);
     study_free(&rf2.s);
+}
+
+/*
+ * Every prob_hold the study scores is the number the service would have published: replay
+ * the same bars with a fresh engine, refresh after the bar before each test (as the service
+ * does after a batch) and read the zone's prob_hold.
+ */
+Test(report, prob_hold_is_what_a_refresh_before_the_test_publishes)
+{
+    struct report_file rf = {0};
+    study_slice(&rf);
+    const struct study *s = &rf.s;
+    struct barfile bf;
+    cr_assert_eq(barfile_load(LIQ_DATA_DIR "/EURUSD_15M.csv", &bf), 0);
+    struct liq_params p;
+    params_defaults(&p);
+    struct engine *e = engine_new(&p, s->pip, s->tf);
+    cr_assert_not_null(e);
+    size_t pushed = 0, checked = 0;
+    for (size_t i = 0; i < s->hold_obs.n; i++) {
+        const struct study_obs *v = &s->hold_obs.v[i];
+        cr_assert(i == 0 || v->bar >= s->hold_obs.v[i - 1].bar, "observations in bar order");
+        while (pushed < v->bar)
+            cr_assert_eq(engine_push(e, &bf.bars[pushed++], NULL), PUSH_OK);
+        cr_assert_eq(engine_refresh(e), 0);
+        const struct zone *z = engine_zone_get(e, v->zone);
+        cr_assert_not_null(z);
+        cr_assert_eq(z->prob_hold, v->p, "test %zu at bar %u zone %u: published %f, scored %f",
+                     i, v->bar, v->zone, z->prob_hold, v->p);
+        checked++;
+    }
+    cr_assert_gt(checked, 200);
+    /* the evidence rows: the judged half's part of the whole file's tally */
+    cr_assert_gt(s->n_ev, 0);
+    for (size_t k = 0; k < s->n_ev; k++) {
+        const struct study_ev *ev = &s->ev[k];
+        cr_assert_leq(ev->judged.tests, ev->whole.tests);
+        cr_assert_leq(ev->judged.ctl_tests, ev->whole.ctl_tests);
+        cr_assert_leq(ev->whole.bounces, ev->whole.tests);
+        cr_assert(ev->lo <= ev->judged.lift && ev->judged.lift <= ev->hi, "%s: %f [%f, %f]",
+                  ev->name, ev->judged.lift, ev->lo, ev->hi);
+    }
+    engine_free(e);
+    barfile_free(&bf);
+    study_free(&rf.s);
 }
