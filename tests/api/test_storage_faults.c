@@ -268,7 +268,7 @@ static long setup_faults(struct app *a, const char *body)
     return id;
 }
 
-/* A trail rewrites the trade row (and adds events); a close also writes the learner. */
+/* A trail rewrites the trade row; a close rewrites it and adds its "closed" event. */
 static void trade_faults(struct app *a, long id, const struct bar *bars, size_t end)
 {
     char path[64], cpath[80], cbody[64];
@@ -285,10 +285,10 @@ static void trade_faults(struct app *a, long id, const struct bar *bars, size_t 
     r = http_post_json(a, cpath, cbody);
     expect_unavailable(&r, "close");
     fault_off("liquidity_trades");
-    fault_on("liquidity_level_stats");
+    fault_on("trade_events");
     r = http_post_json(a, cpath, cbody);
-    expect_unavailable(&r, "close, learner");
-    fault_off("liquidity_level_stats");
+    expect_unavailable(&r, "close, its event");
+    fault_off("trade_events");
     expect_same_counts(before, "trail/close");
     char *now = body_of(a, path, 200);
     cr_expect_str_eq(now, trade, "the trade changed by a trail and closes that failed");
@@ -335,19 +335,19 @@ static void trade_faults(struct app *a, long id, const struct bar *bars, size_t 
 /* Reports and deletes. */
 static void other_faults(struct app *a)
 {
-    char *rep = body_of(a, "/reports/liquidity?symbol=EURUSD", 200);
+    char *rep = body_of(a, "/reports/liquidity?symbol=EURUSD&period=daily", 200);
     sql("ALTER TABLE zone_events RENAME TO zone_events_away");
-    struct http_reply r = http_get(a, "/reports/liquidity?symbol=EURUSD");
+    struct http_reply r = http_get(a, "/reports/liquidity?symbol=EURUSD&period=daily");
     expect_unavailable(&r, "GET /reports/liquidity");
     sql("ALTER TABLE zone_events_away RENAME TO zone_events");
     fault_on("liquidity_reports");
-    r = http_get(a, "/reports/liquidity?symbol=EURUSD");
+    r = http_get(a, "/reports/liquidity?symbol=EURUSD&period=daily");
     cr_expect(r.status == 503 || r.status == 200, "%ld %s", r.status, r.body);
     if (r.status == 200)
         cr_expect_str_eq(r.body, rep, "a report whose store failed differs");
     http_free(&r);
     fault_off("liquidity_reports");
-    char *again = body_of(a, "/reports/liquidity?symbol=EURUSD", 200);
+    char *again = body_of(a, "/reports/liquidity?symbol=EURUSD&period=daily", 200);
     cr_expect_str_eq(again, rep);
     free(again);
     free(rep);
