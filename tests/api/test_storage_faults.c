@@ -9,7 +9,8 @@
  * open trades) is the one before. Once the fault is lifted the same request succeeds. Then
  * every session of the service is killed (pg_terminate_backend) and it reconnects by
  * itself; and a restart with a table gone refuses to start instead of serving a half
- * restored state.
+ * restored state. While the database refuses connections altogether, every request that
+ * needs it answers 503 and the ones served from memory still answer.
  */
 #include <criterion/criterion.h>
 #include <libpq-fe.h>
@@ -26,9 +27,9 @@
 
 static char g_url[512];
 
-static void sql(const char *text)
+static void sql_on(const char *url, const char *text)
 {
-    PGconn *c = PQconnectdb(g_url);
+    PGconn *c = PQconnectdb(url);
     cr_assert_eq(PQstatus(c), CONNECTION_OK, "%s", PQerrorMessage(c));
     PGresult *r = PQexec(c, text);
     ExecStatusType st = PQresultStatus(r);
@@ -36,6 +37,18 @@ static void sql(const char *text)
               PQerrorMessage(c));
     PQclear(r);
     PQfinish(c);
+}
+
+/* On the test's own database. */
+static void sql(const char *text)
+{
+    sql_on(g_url, text);
+}
+
+/* On the server's maintenance database (ALTER DATABASE, pg_terminate_backend). */
+static void admin(const char *text)
+{
+    sql_on(getenv("LIQ_DATABASE_URL"), text);
 }
 
 /* Writes to table fail from now on (every INSERT, UPDATE, DELETE and COPY statement). */
@@ -332,9 +345,49 @@ static void trade_faults(struct app *a, long id, const struct bar *bars, size_t 
     free(closed);
 }
 
+/* The path of the first active zone of EURUSD (malloc'd). */
+static char *first_zone_path(struct app *a)
+{
+    char *list = body_of(a, "/zones?symbol=EURUSD&limit=1", 200);
+    json_t *j = json_loads(list, 0, NULL);
+    json_t *id = json_object_get(json_array_get(json_object_get(j, "zones"), 0), "id");
+    cr_assert(json_is_string(id), "%s", list);
+    char *path = NULL;
+    cr_assert_geq(asprintf(&path, "/zones/%s", json_string_value(id)), 0);
+    json_decref(j);
+    free(list);
+    return path;
+}
+
+/* GET /zones/{id}: its history from zone_events; without the table, the zone alone. */
+static void zone_history_fault(struct app *a)
+{
+    char *path = first_zone_path(a);
+    char *full = body_of(a, path, 200);
+    json_t *j = json_loads(full, 0, NULL);
+    cr_expect(json_is_true(json_object_get(j, "history_available")), "%s", full);
+    cr_expect_gt(json_array_size(json_object_get(j, "history")), 0, "%s", full);
+    json_decref(j);
+    sql("ALTER TABLE zone_events RENAME TO zone_events_away");
+    char *bare = body_of(a, path, 200);
+    j = json_loads(bare, 0, NULL);
+    cr_expect(json_is_false(json_object_get(j, "history_available")), "%s", bare);
+    cr_expect(json_is_null(json_object_get(j, "history")), "%s", bare);
+    cr_expect_eq(json_integer_value(json_object_get(j, "zone_id")) > 0, 1, "%s", bare);
+    json_decref(j);
+    sql("ALTER TABLE zone_events_away RENAME TO zone_events");
+    char *again = body_of(a, path, 200);
+    cr_expect_str_eq(again, full);
+    free(again);
+    free(bare);
+    free(full);
+    free(path);
+}
+
 /* Reports and deletes. */
 static void other_faults(struct app *a)
 {
+    zone_history_fault(a);
     char *rep = body_of(a, "/reports/liquidity?symbol=EURUSD&period=daily", 200);
     sql("ALTER TABLE zone_events RENAME TO zone_events_away");
     struct http_reply r = http_get(a, "/reports/liquidity?symbol=EURUSD&period=daily");
@@ -370,11 +423,80 @@ static void other_faults(struct app *a)
                  0);
 }
 
+/* The service's database refuses connections: every request that needs it answers 503,
+ * the reads served from memory still answer; once it opens again everything works. */
+static void database_closed(struct app *a, const struct bar *bars, size_t *end, long closed_id)
+{
+    struct http_reply r = post_bars(a, "DOWNX", bars, 0, 40);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    http_free(&r);
+    long before[NTABLES];
+    counts(before);
+    char *zones = body_of(a, "/zones?symbol=EURUSD&limit=20", 200);
+    char *zpath = first_zone_path(a);
+    char tpath[64];
+    snprintf(tpath, sizeof tpath, "/trades/%ld", closed_id);
+    admin("ALTER DATABASE " DB " ALLOW_CONNECTIONS false");
+    admin("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" DB
+        "' AND pid <> pg_backend_pid()");
+
+    r = post_bars(a, "EURUSD", bars, *end, *end + 10);
+    expect_unavailable(&r, "POST /bars");
+    r = post_bars(a, "NEWSYM", bars, 0, 10);
+    expect_unavailable(&r, "POST /bars, a new symbol");
+    r = http_get(a, "/trades");
+    expect_unavailable(&r, "GET /trades");
+    r = http_get(a, tpath);
+    expect_unavailable(&r, "GET /trades/{id} of a closed trade");
+    r = http_get(a, "/reports/liquidity?symbol=EURUSD&period=weekly");
+    expect_unavailable(&r, "GET /reports/liquidity");
+    r = http_do(a, "DELETE", "/symbols/DOWNX", NULL, NULL, 0);
+    expect_unavailable(&r, "DELETE /symbols/DOWNX");
+    r = trail(a, 999999, &bars[*end], (long)bars[*end].ts);
+    expect_unavailable(&r, "trail of a trade not in memory");
+    char *sb = setup_body("BUY", bars[*end - 1].close);
+    r = http_do_with(a, "POST", "/setups", "application/json", sb, strlen(sb),
+                     "Idempotency-Key: h18-down-1");
+    expect_unavailable(&r, "POST /setups with an Idempotency-Key");
+    free(sb);
+    r = http_get(a, "/health");
+    cr_expect_eq(r.status, 503, "%s", r.body);
+    http_free(&r);
+    /* from memory */
+    char *mem = body_of(a, "/zones?symbol=EURUSD&limit=20", 200);
+    cr_expect_str_eq(mem, zones);
+    free(mem);
+    char *bare = body_of(a, zpath, 200);
+    cr_expect_not_null(strstr(bare, "\"history_available\":false"), "%s", bare);
+    free(bare);
+
+    admin("ALTER DATABASE " DB " ALLOW_CONNECTIONS true");
+    expect_same_counts(before, "requests while the database was closed");
+    double t0 = spawn_now();
+    long st = 0;
+    while (spawn_now() - t0 < 30) {
+        r = http_get(a, "/health");
+        st = r.status;
+        http_free(&r);
+        if (st == 200)
+            break;
+        usleep(100000);
+    }
+    cr_assert_eq(st, 200, "/health not ok 30 s after the database opened again");
+    r = http_do(a, "DELETE", "/symbols/DOWNX", NULL, NULL, 0);
+    cr_expect_eq(r.status, 200, "%s", r.body);
+    http_free(&r);
+    char *t = body_of(a, tpath, 200);
+    free(t);
+    free(zones);
+    free(zpath);
+}
+
 /* Every session of the service is killed: the next requests reconnect by themselves. */
 static void sessions_killed(struct app *a, const struct bar *bars, size_t *end)
 {
     long stored = count_of("bars");
-    sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" DB
+    admin("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" DB
         "' AND pid <> pg_backend_pid()");
     size_t acked = 0;
     double t0 = spawn_now();
@@ -413,6 +535,7 @@ Test(storage_faults, failing_statements_roll_back_everything_and_recover, .timeo
     free(body);
     trade_faults(a, id, bars, end);
     other_faults(a);
+    database_closed(a, bars, &end, id);
     sessions_killed(a, bars, &end);
     char *zones = body_of(a, "/zones?symbol=EURUSD&active=all&limit=500", 200);
     app_stop(a);
