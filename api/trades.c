@@ -174,7 +174,9 @@ static void reply_problem(struct reply *rp, const struct decode_problem *p)
                 p->field[0] ? json_pack("{s:s}", "field", p->field) : NULL);
 }
 
-void trades_trail(struct request *rq, struct reply *rp)
+/* PATCH /trades/{id}/trail (close = 0) and POST /trades/{id}/close (close = 1): the id,
+ * the JSON body decoded field by field, the service update, its reply. */
+static void trade_update_route(struct request *rq, struct reply *rp, int close)
 {
     uint64_t id = 0;
     if (trade_id_or_404(rq, rp, &id) != 0)
@@ -185,39 +187,31 @@ void trades_trail(struct request *rq, struct reply *rp)
     double price = 0, high = 0, low = 0;
     int64_t ts = TRADE_TS_NONE;
     struct decode_problem prob;
-    if (decode_trail(j, &price, &high, &low, &ts, &prob) != 0) {
+    int bad = close ? decode_close(j, &price, &ts, &prob)
+                    : decode_trail(j, &price, &high, &low, &ts, &prob);
+    if (bad != 0) {
         reply_problem(rp, &prob);
     } else {
         struct trading_update u;
         char msg[LIQ_REASON_LEN] = "";
-        enum trading_status st = trading_trail(&rq->app->st, rq->app->trading, id, price, high,
-                                               low, ts, &u, msg, sizeof msg);
+        struct app *a = rq->app;
+        enum trading_status st =
+            close ? trading_close(&a->st, a->trading, id, price, ts, &u, msg, sizeof msg)
+                  : trading_trail(&a->st, a->trading, id, price, high, low, ts, &u, msg,
+                                  sizeof msg);
         reply_update(rq, rp, st, id, &u, msg);
     }
     json_decref(j);
 }
 
+void trades_trail(struct request *rq, struct reply *rp)
+{
+    trade_update_route(rq, rp, 0);
+}
+
 void trades_close(struct request *rq, struct reply *rp)
 {
-    uint64_t id = 0;
-    if (trade_id_or_404(rq, rp, &id) != 0)
-        return;
-    json_t *j = write_body(rq, rp);
-    if (j == NULL)
-        return;
-    double price = 0;
-    int64_t ts = TRADE_TS_NONE;
-    struct decode_problem prob;
-    if (decode_close(j, &price, &ts, &prob) != 0) {
-        reply_problem(rp, &prob);
-    } else {
-        struct trading_update u;
-        char msg[LIQ_REASON_LEN] = "";
-        enum trading_status st = trading_close(&rq->app->st, rq->app->trading, id, price, ts,
-                                               &u, msg, sizeof msg);
-        reply_update(rq, rp, st, id, &u, msg);
-    }
-    json_decref(j);
+    trade_update_route(rq, rp, 1);
 }
 
 /* --- reads --------------------------------------------------------------------------- */

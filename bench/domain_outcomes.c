@@ -10,7 +10,10 @@
  * at zones and controls (evidence.h) and, for each prior strength m, the prequential Brier
  * score of P(bounce) = prob_hold + prob_sweep and of prob_hold, computed at every test's
  * touch from what was resolved before that bar (zone_stats_probs), against the constant
- * base rate of the same half. Not a report: h11r's scripts/report judges second halves.
+ * base rate of the same half; then, every 24 h of bar time (96 M15 bars) with sides
+ * alternating, a default setup at the close: how many are refused, the share of active zones
+ * whose strength passes min_liquidity_strength, and the mean p_tp1_first. Not a report:
+ * scripts/report judges second halves.
  */
 #include <math.h>
 #include <stdio.h>
@@ -19,6 +22,7 @@
 
 #include "domain/engine.h"
 #include "domain/instrument.h"
+#include "domain/setup.h"
 #include "domain/zone_stats.h"
 
 static struct bar *load(const char *path, size_t *n)
@@ -96,6 +100,13 @@ int main(int argc, char **argv)
         p.test_break_atr = atof(argv[4]);
         p.test_horizon_bars = atoi(argv[5]);
     }
+    /* setup settings to try on first halves: OUTCOMES_FALLBACK_ATR, OUTCOMES_BUFFER_ATR */
+    if (getenv("OUTCOMES_FALLBACK_ATR"))
+        p.fallback_stop_atr = atof(getenv("OUTCOMES_FALLBACK_ATR"));
+    if (getenv("OUTCOMES_BUFFER_ATR"))
+        p.buffer_atr = atof(getenv("OUTCOMES_BUFFER_ATR"));
+    if (getenv("OUTCOMES_HISTORY_HOURS"))
+        p.zone_history_hours = atof(getenv("OUTCOMES_HISTORY_HOURS"));
     double pip = instrument_infer_pip(bars[0].close);
     struct engine *e = engine_new(&p, pip, tf_of(bars[1].ts - bars[0].ts));
     struct zone_events ev = {0};
@@ -103,7 +114,12 @@ int main(int argc, char **argv)
     struct pending *pend = calloc(cap, sizeof *pend);
     struct score sc = {0};
     struct zone_tally before;
-    if (e == NULL || pend == NULL)
+    size_t entries = 0, refused = 0, zones_seen = 0, zones_pass = 0, no_zone = 0;
+    double sum_p = 0, sum_er = 0;
+    int64_t next_entry = 0;
+    struct zone *act = malloc(1 << 20);
+    struct setup_result *res = malloc(sizeof *res);
+    if (e == NULL || pend == NULL || act == NULL || res == NULL)
         return 1;
     for (size_t i = 0; i < upto; i++) {
         before = *engine_tally(e);
@@ -155,6 +171,31 @@ int main(int argc, char **argv)
             }
             q->id = 0;
         }
+        if (bars[i].ts < next_entry || i + 1 >= upto || engine_atr(e) <= 0)
+            continue;
+        next_entry = bars[i].ts + 86400;
+        engine_refresh(e);
+        size_t na = 0;
+        for (size_t k = 0; k < engine_zone_count(e) && na < (1 << 20) / sizeof *act; k++) {
+            const struct zone *z = engine_zone_sorted(e, k);
+            if (!z->active)
+                continue;
+            act[na++] = *z;
+            zones_pass += z->strength >= p.min_liquidity_strength;
+        }
+        zones_seen += na;
+        struct setup_request rq = {.side = entries % 2 ? SIDE_SELL : SIDE_BUY,
+                                   .entry = bars[i].close, .trend_score = 0.6,
+                                   .regime = REGIME_NORMAL};
+        struct setup_market mkt = {.atr = engine_atr(e), .geo = engine_geometry(e)};
+        entries++;
+        if (setup_build(&rq, act, na, &p, pip, &mkt, res) != SETUP_OK) {
+            refused++;
+            no_zone += strncmp(res->reasons[0], "no active zone", 14) == 0;
+            continue;
+        }
+        sum_p += res->p_tp1_first;
+        sum_er += res->expected_r;
     }
     const struct zone_tally *t = engine_tally(e);
     struct evidence_row all;
@@ -189,8 +230,17 @@ int main(int argc, char **argv)
                100 * (1 - sc.b_bounce[j] / sc.n / (rb * (1 - rb))), sc.b_hold[j] / sc.n,
                100 * (1 - sc.b_hold[j] / sc.n / (rh * (1 - rh))), ece);
     }
+    printf("refused for want of any active zone ahead: %zu\n", no_zone);
+    printf("setups every 24 h: %zu, refused %zu (%.1f %%); active zones passing strength "
+           "%.2f: %.1f %%; accepted: mean p_tp1_first %.3f, mean expected_r %+.3f\n", entries,
+           refused, entries ? 100.0 * (double)refused / (double)entries : 0.0,
+           p.min_liquidity_strength, zones_seen ? 100.0 * (double)zones_pass / zones_seen : 0.0,
+           entries > refused ? sum_p / (double)(entries - refused) : 0.0,
+           entries > refused ? sum_er / (double)(entries - refused) : 0.0);
     engine_free(e);
     zone_events_free(&ev);
+    free(act);
+    free(res);
     free(pend);
     free(bars);
     return 0;

@@ -37,7 +37,7 @@ static uint64_t fingerprint(const struct engine *e, uint64_t nevents, uint64_t e
         MIX(z->created_ts); MIX(z->origin_ts); MIX(z->last_touch_ts); MIX(z->tests);
         MIX(z->touches); MIX(z->holds); MIX(z->breaks); MIX(z->sweeps); MIX(z->role);
         MIX(z->active); MIX(z->trk.state); MIX(z->timeouts); MIX(z->strength); MIX(z->prob_hold);
-        MIX(z->prob_break); MIX(z->prob_sweep); MIX(z->alive_ts);
+        MIX(z->prob_break); MIX(z->prob_sweep); MIX(z->alive_clock);
     }
     for (size_t i = 0; i < engine_zone_count(e); i++)
         MIX(engine_zone_sorted(e, i)->id);

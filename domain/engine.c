@@ -252,14 +252,14 @@ static double half_width(const struct engine *e)
 }
 
 /* A zone that becomes alive again (new source, revival) restarts its deactivation clock. */
-static int refresh_alive(struct engine *e, struct zone *z, int64_t ts)
+static int refresh_alive(struct engine *e, struct zone *z)
 {
-    z->alive_ts = ts;
+    z->alive_clock = e->map.mclock;
     if (z->active)
         return 0;
     z->active = 1;
     uint32_t id = z->id;
-    if (zone_map_arm(&e->map, id, ts + e->hist_sec) != 0)
+    if (zone_map_arm(&e->map, id, e->map.mclock + e->hist_sec) != 0)
         return -1;
     return zone_stats_track_init(&e->map, id, &e->cur, e->atr.value);
 }
@@ -290,7 +290,7 @@ static int can_cover(const struct zone *z, double price, double hw, double dist)
 static uint32_t insert_zone(struct engine *e, const struct zone *proto, double hw)
 {
     uint32_t id = zone_map_insert(&e->map, proto, control_price(e, proto->price, hw));
-    if (id == 0 || zone_map_arm(&e->map, id, proto->created_ts + e->hist_sec) != 0 ||
+    if (id == 0 || zone_map_arm(&e->map, id, proto->alive_clock + e->hist_sec) != 0 ||
         zone_stats_track_init(&e->map, id, &e->cur, e->atr.value) != 0)
         return 0;
     return id;
@@ -314,13 +314,13 @@ static uint32_t add_level(struct engine *e, enum liq_source src, double price,
         *bit_new = !(z->sources & bit);
         z->sources |= bit;
         zone_map_cover(&e->map, id, price);
-        if (refresh_alive(e, z, ts) != 0)
+        if (refresh_alive(e, z) != 0)
             return 0;
         return zone_emit(ev, id, 0, ts, price, ZEV_MERGED) == 0 ? id : 0;
     }
     struct zone proto = {
         .sources = bit, .price = price, .lo = price - hw, .hi = price + hw,
-        .created_ts = ts, .origin_ts = origin_ts, .alive_ts = ts, .active = 1,
+        .created_ts = ts, .origin_ts = origin_ts, .alive_clock = e->map.mclock, .active = 1,
         .role = e->bars == 0 ? ROLE_NONE
                 : price <= e->last_close ? ROLE_SUPPORT : ROLE_RESISTANCE,
     };
@@ -386,7 +386,7 @@ static int vwap_freeze(struct engine *e, struct live_vwap *lv, int64_t ts,
     z->active = 0; /* it lives on inside `to`: the API and liquidity_levels both say so */
     z->trk.state = TS_DISARMED;
     zone_map_unlink(&e->map, z->id);
-    if (refresh_alive(e, t, ts) != 0)
+    if (refresh_alive(e, t) != 0)
         return -1;
     return zone_emit(ev, z->id, to, ts, z->price, ZEV_MERGED);
 }
@@ -409,7 +409,8 @@ static int vwap_bar(struct engine *e, struct live_vwap *lv, const struct bar *b,
         double hw = half_width(e);
         struct zone proto = {
             .sources = 1u << lv->src, .price = v, .lo = v - hw, .hi = v + hw,
-            .created_ts = b->ts, .origin_ts = lv->w.start, .alive_ts = b->ts, .active = 1,
+            .created_ts = b->ts, .origin_ts = lv->w.start, .alive_clock = e->map.mclock,
+            .active = 1,
             .role = v <= b->close ? ROLE_SUPPORT : ROLE_RESISTANCE, .flags = ZONE_F_LIVE,
         };
         lv->zone = insert_zone(e, &proto, hw);
@@ -419,8 +420,8 @@ static int vwap_bar(struct engine *e, struct live_vwap *lv, const struct bar *b,
         return zone_emit(ev, lv->zone, 0, b->ts, v, ZEV_CREATED);
     }
     struct zone *z = &e->map.pool[lv->zone - 1];
-    z->alive_ts = b->ts;
-    if (!z->active && refresh_alive(e, z, b->ts) != 0)
+    z->alive_clock = e->map.mclock;
+    if (!z->active && refresh_alive(e, z) != 0)
         return -1;
     if (z->price != v)
         zone_map_move(&e->map, lv->zone, v, &lv->pos);
@@ -525,14 +526,16 @@ static int on_closed(struct engine *e, enum timeframe tf, const struct bar *c, i
     return 0;
 }
 
-static int expire(struct engine *e, int64_t now, struct zone_events *ev)
+/* Zones untouched for zone_history_hours of market time deactivate (events at bar time ts). */
+static int expire(struct engine *e, int64_t ts, struct zone_events *ev)
 {
     uint32_t id;
+    int64_t now = e->map.mclock;
     while ((id = zone_map_pop_due(&e->map, now, e->hist_sec)) != 0) {
         struct zone *z = zone_map_get(&e->map, id);
         z->active = 0;
         z->trk.state = TS_DISARMED;
-        if (zone_emit(ev, id, 0, now, z->price, ZEV_DEACTIVATED) != 0)
+        if (zone_emit(ev, id, 0, ts, z->price, ZEV_DEACTIVATED) != 0)
             return -1;
     }
     return 0;
@@ -541,6 +544,7 @@ static int expire(struct engine *e, int64_t now, struct zone_events *ev)
 static int push_bar(struct engine *e, const struct bar *b, struct zone_events *ev)
 {
     e->cur = *b;
+    e->map.mclock += e->base_sec; /* market time: this bar's timeframe, not the gap before */
     if (e->bars > 0 && zone_stats_bar(&e->map, b, e->atr.value, ev) != 0)
         return -1;
     e->last_close = b->close; /* new zones take their role from this close */

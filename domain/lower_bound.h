@@ -15,36 +15,25 @@
 #include <stdint.h>
 #include <string.h>
 
-static inline size_t lower_bound_f64(const void *first, size_t n, size_t stride, double x)
-{
-    const char *base = first;
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        double v;
-        memcpy(&v, base + mid * stride, sizeof v);
-        if (v < x)
-            lo = mid + 1;
-        else
-            hi = mid;
+/* lower_bound_f64 and lower_bound_i64: the same search on a key of type T. */
+#define LIQ_LOWER_BOUND(name, T)                                                         \
+    static inline size_t name(const void *first, size_t n, size_t stride, T x)           \
+    {                                                                                    \
+        const char *base = first;                                                        \
+        size_t lo = 0, hi = n;                                                           \
+        while (lo < hi) {                                                                \
+            size_t mid = lo + (hi - lo) / 2;                                             \
+            T v;                                                                         \
+            memcpy(&v, base + mid * stride, sizeof v);                                   \
+            if (v < x)                                                                   \
+                lo = mid + 1;                                                            \
+            else                                                                         \
+                hi = mid;                                                                \
+        }                                                                                \
+        return lo;                                                                       \
     }
-    return lo;
-}
 
-static inline size_t lower_bound_i64(const void *first, size_t n, size_t stride, int64_t x)
-{
-    const char *base = first;
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        int64_t v;
-        memcpy(&v, base + mid * stride, sizeof v);
-        if (v < x)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
-}
+LIQ_LOWER_BOUND(lower_bound_f64, double)
+LIQ_LOWER_BOUND(lower_bound_i64, int64_t)
 
 #endif

@@ -47,8 +47,8 @@ struct liq_params {
     double test_rearm_atr;            /* 0.5: price leaves the band this far before a new test */
     double zone_prior_tests;          /* m: weight of the pool against a zone's own history */
     /* ATR-scaled setup distances (docs/trading.md); 0 = the pip settings alone */
-    double buffer_atr;                /* 0.25 x ATR14 beyond the stop zone */
-    double fallback_stop_atr;         /* 1.5 x ATR14 when no zone qualifies */
+    double buffer_atr;                /* 0.1 x ATR14 beyond the stop zone */
+    double fallback_stop_atr;         /* 1.0 x ATR14 when no zone qualifies */
 };
 
 /* The defaults of DESIGN.md section 5. */

@@ -34,7 +34,7 @@ int regime_parse(const char *name, enum regime_mode *out);
 
 /* A zone only qualifies for the stop when its stop price lies within this many
  * fallback distances of entry: stop_select never places a stop further than
- * STOP_MAX_FALLBACK_MULTIPLE x the fallback distance (4.5 ATR14 with the defaults). */
+ * STOP_MAX_FALLBACK_MULTIPLE x the fallback distance (3 ATR14 with the defaults). */
 #define STOP_MAX_FALLBACK_MULTIPLE 3.0
 
 #define LIQ_REASON_LEN 256
@@ -67,7 +67,7 @@ double stop_buffer_pips(const struct liq_params *p, enum regime_mode regime,
  * buffer_atr x atr (x the TRANSITION factor as above), else default_buffer_pips x pip;
  * with atr > 0 and fallback_stop_atr > 0 the fallback stop is fallback_stop_atr x atr,
  * else fallback_stop_pips x pip. Price units. Example: NIFTY, pip 0.05, ATR14 30 points:
- * buffer 7.5 points, fallback 45 points (not 1 and 1.5 points).
+ * buffer 3 points, fallback 30 points (not 1 and 1.5 points).
  */
 double stop_buffer_price(const struct liq_params *p, double pip, double atr,
                          enum regime_mode regime, double transition_strength);

@@ -19,7 +19,7 @@
 #include "zone.h"
 
 /* A target sits in front of its zone by TARGET_FRONT_FRACTION x the stop buffer
- * (stop_buffer_price: 0.025 ATR14 with the defaults, 2 pips without an ATR):
+ * (stop_buffer_price: 0.01 ATR14 with the defaults, 2 pips without an ATR):
  * BUY target = zone.lo - offset, SELL target = zone.hi + offset. */
 #define TARGET_FRONT_FRACTION 0.1
 /* TP2 is only chosen when trend_score is above this. */

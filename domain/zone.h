@@ -64,7 +64,8 @@ struct zone {
     /* Calibrated, causal (zone_stats.h); as of the last engine_refresh(): */
     float strength;         /* share of the symbol's active zones whose P(bounce) <= this one's */
     float prob_hold, prob_break, prob_sweep, prob_timeout; /* partition: sum 1 */
-    int64_t alive_ts;       /* last creation, touch, new source or revival: deactivation clock */
+    int64_t alive_clock;    /* market clock (zone_map.mclock) of the last creation, touch, new
+                             * source or revival: the deactivation clock */
 };
 
 /* zone.flags */

@@ -261,7 +261,7 @@ uint32_t zone_map_pop_due(struct zone_map *m, int64_t now, int64_t hist)
             heap_down(m->heap, m->nheap, 0);
             continue;
         }
-        int64_t due = z->alive_ts + hist;
+        int64_t due = z->alive_clock + hist;
         if (due < now) {
             m->heap[0] = m->heap[--m->nheap];
             heap_down(m->heap, m->nheap, 0);

@@ -67,6 +67,8 @@ struct zone_map {
     size_t c_hint;
     struct test_cfg tc;
     struct zone_tally tally;
+    int64_t mclock;         /* market clock: seconds of bars pushed (each bar counts its
+                             * timeframe; nights, weekends and gaps count nothing) */
 };
 
 void zone_map_init(struct zone_map *m);
@@ -129,8 +131,8 @@ uint32_t zone_map_find_merge(const struct zone_map *m, double price, double lo, 
 
 /* Arms the deactivation deadline of an active zone. 0, or -1 on ENOMEM. */
 int zone_map_arm(struct zone_map *m, uint32_t id, int64_t at);
-/* Pops one zone whose deadline passed (at < now); re-arms those whose alive_ts moved it
- * (alive_ts + hist). Returns the id to deactivate, 0 when none is due. -1 never: re-arming
+/* Pops one zone whose deadline passed (at < now); re-arms those whose alive_clock moved it
+ * (alive_clock + hist). Returns the id to deactivate, 0 when none is due. -1 never: re-arming
  * reuses the popped slot. */
 uint32_t zone_map_pop_due(struct zone_map *m, int64_t now, int64_t hist);
 

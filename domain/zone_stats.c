@@ -195,7 +195,7 @@ static int touch_zones(struct zone_map *m, const struct bar *b, double atr,
             continue;
         z->touches++;
         z->last_touch_ts = b->ts;
-        z->alive_ts = b->ts;
+        z->alive_clock = m->mclock;
         rc |= zone_emit(ev, z->id, 0, b->ts, b->close, ZEV_TOUCH);
         if (z->trk.state != TS_ARMED)
             continue;

@@ -1,6 +1,7 @@
 /*
  * trading.c - see trading.h. Setups, trail updates and closes: compute on a copy, commit,
- * then publish the copy.
+ * then publish the copy. This file: trail updates and closes; setups are
+ * service/trading_setup.c.
  *
  * Locking: a setup reads the symbol's published zone snapshot and inserts a new trade, so
  * it needs no lock of the symbol: setups of one symbol commit in parallel. Updates of one
@@ -24,218 +25,6 @@
 #include "service/ownership.h"
 #include "service/trading_book.h"
 #include "storage/stores.h"
-
-/* --- zones ------------------------------------------------------------------------- */
-
-/* The snapshot's ACTIVE zones, sorted by price as the snapshot is (malloc'd; *n may be
- * 0). -1 when out of memory. */
-/* The active zones of the published snapshot (a copy) and, when mkt_geo is not NULL, its
- * ATR and geometry. */
-static int active_zones(struct symbol_state *s, struct zone **out, size_t *n,
-                        int64_t *last_ts, double *atr, struct geo_book *mkt_geo)
-{
-    struct zone_snapshot *snap = snapshot_acquire(s);
-    *out = NULL;
-    *n = 0;
-    if (snap == NULL)
-        return -1;
-    *last_ts = snap->last_ts;
-    if (mkt_geo != NULL) {
-        *atr = snap->atr;
-        *mkt_geo = snap->geo;
-    }
-    struct zone *z = malloc((snap->nactive ? snap->nactive : 1) * sizeof *z);
-    if (z == NULL) {
-        snapshot_release(snap);
-        return -1;
-    }
-    for (size_t i = 0; i < snap->n; i++)
-        if (snap->zones[i].active)
-            z[(*n)++] = snap->zones[i];
-    snapshot_release(snap);
-    *out = z;
-    return 0;
-}
-
-/* The time of the symbol's last bar as its published snapshot has it (0 without one). */
-static int64_t last_bar_ts(struct symbol_state *s)
-{
-    struct zone_snapshot *snap = snapshot_acquire(s);
-    int64_t ts = snap != NULL ? snap->last_ts : 0;
-    snapshot_release(snap);
-    return ts;
-}
-
-static int symbol_has_bars(struct symbol_state *s)
-{
-    struct zone_snapshot *snap = snapshot_acquire(s);
-    int has = snap != NULL && snap->bar_count > 0;
-    snapshot_release(snap);
-    return has;
-}
-
-/* --- setups ------------------------------------------------------------------------ */
-
-/* Takes an id (nextval: a sequence is not transactional, so it can precede BEGIN), then
- * sends BEGIN and the trade's rows in one pipeline (storage/trades_store.c). Without an
- * Idempotency-Key COMMIT rides in the same pipeline (*committed = 1): two round trips in
- * all. With one, the transaction is left open for idem_before_commit and COMMIT. */
-static int persist_open(PGconn *c, struct ownership *own, const struct own_claim *cl,
-                        const char *symbol, const struct setup_result *res, struct trade *t,
-                        int64_t opened_ts, int with_key, int *committed)
-{
-    uint64_t id = 0;
-    *committed = 0;
-    if (trades_store_next_id(c, &id) != 0 || trade_open(t, id, res, opened_ts) != 0)
-        return -1;
-    if (pg_pipeline_begin(c) != 0)
-        return -1;
-    int commit = !with_key;
-    int queued = own_fence(own, c, cl) == 0 && trades_store_insert(c, symbol, t) == 0 &&
-                 decisions_store_insert(c, symbol, id, res) == 0 &&
-                 trade_events_store_insert(c, symbol, id, opened_ts, "opened", t->entry,
-                                           t->stop, t->stop_zone_id, 0.0, 1.0) == 0;
-    if (pg_pipeline_end(c, queued && commit) != 0 || !queued)
-        return -1;
-    *committed = commit;
-    return 0;
-}
-
-static enum trading_status setup_owned(struct state *st, struct trading *tr,
-                                       const char *symbol, const struct setup_request *req,
-                                       int dry_run, struct setup_result *out,
-                                       uint64_t *trade_id, char *msg, size_t msglen,
-                                       const struct own_claim *cl,
-                                       struct idem_pending *idem);
-
-/* The ownership verdict as a trading status; msg gets the owner when known. */
-static enum trading_status own_status(enum own_verdict v, const char *owner, char *msg,
-                                      size_t msglen)
-{
-    snprintf(msg, msglen, "%s", owner);
-    switch (v) {
-    case OWN_OK:
-    case OWN_UNKNOWN: return TRADING_OK;
-    case OWN_MISDIRECTED: return TRADING_MISDIRECTED;
-    case OWN_MOVING: return TRADING_MOVING;
-    case OWN_UNAVAILABLE: return TRADING_UNAVAILABLE;
-    case OWN_NOMEM: break;
-    }
-    return TRADING_NOMEM;
-}
-
-/* After a write under cl: gives the claim back; a write refused by the lease fence is
- * misdirected (421), not a database outage. */
-static enum trading_status own_finish(struct state *st, struct own_claim *cl,
-                                      enum trading_status rc)
-{
-    int lost = pg_take_fence_lost();
-    own_end(st->own, cl, lost);
-    return lost && rc == TRADING_UNAVAILABLE ? TRADING_MISDIRECTED : rc;
-}
-
-enum trading_status trading_setup(struct state *st, struct trading *tr, const char *symbol,
-                                  const struct setup_request *req, int dry_run,
-                                  struct idem_pending *idem, struct setup_result *out,
-                                  uint64_t *trade_id, char *msg, size_t msglen)
-{
-    *trade_id = 0;
-    struct own_claim cl;
-    char owner[160];
-    enum own_verdict v = own_begin(st->own, symbol, OWN_WRITE, &cl, owner, sizeof owner);
-    if (v != OWN_OK && v != OWN_UNKNOWN)
-        return own_status(v, owner, msg, msglen);
-    enum trading_status rc =
-        setup_owned(st, tr, symbol, req, dry_run, out, trade_id, msg, msglen, &cl, idem);
-    return own_finish(st, &cl, rc);
-}
-
-static enum trading_status setup_owned(struct state *st, struct trading *tr,
-                                       const char *symbol, const struct setup_request *req,
-                                       int dry_run, struct setup_result *out,
-                                       uint64_t *trade_id, char *msg, size_t msglen,
-                                       const struct own_claim *cl,
-                                       struct idem_pending *idem)
-{
-    struct symbol_state *s = state_find(st, symbol);
-    if (s == NULL || !symbol_has_bars(s))
-        return TRADING_UNKNOWN_SYMBOL;
-    const char *why = setup_validate(req, s->pip);
-    if (why != NULL) {
-        snprintf(msg, msglen, "%s", why);
-        return TRADING_INVALID;
-    }
-    enum trading_status rc = TRADING_NOMEM;
-    int reserved = 0;
-    struct zone *zones = NULL;
-    size_t nz = 0;
-    int64_t last_ts = 0;
-    struct geo_book *geo = malloc(sizeof *geo);
-    struct setup_market mkt = {.geo = geo};
-    if (geo == NULL || active_zones(s, &zones, &nz, &last_ts, &mkt.atr, geo) != 0)
-        goto out;
-    const struct liq_params *params = &state_live(st)->params; /* one version per setup */
-    pthread_mutex_lock(&tr->lock);
-    for (size_t i = 0; i < tr->nlearn; i++)
-        if (strcmp(tr->learn[i].symbol, symbol) == 0)
-            learner_apply(&tr->learn[i].tab, params, zones, nz);
-    pthread_mutex_unlock(&tr->lock);
-    enum setup_status ss = setup_build(req, zones, nz, params, s->pip, &mkt, out);
-    if (ss != SETUP_OK) {
-        snprintf(msg, msglen, "%s", out->n_reasons ? out->reasons[0] : "setup refused");
-        rc = ss == SETUP_INVALID ? TRADING_INVALID : TRADING_REFUSED;
-        goto out;
-    }
-    if (dry_run) {
-        rc = TRADING_OK;
-        goto out;
-    }
-    /* room for the trade before the commit: after it, publishing cannot fail */
-    pthread_mutex_lock(&tr->lock);
-    reserved = book_reserve(tr) == 0;
-    tr->pending += (size_t)reserved;
-    pthread_mutex_unlock(&tr->lock);
-    if (!reserved)
-        goto out;
-    struct trade t;
-    if (st->persist) {
-        PGconn *c = pg_conn();
-        rc = TRADING_UNAVAILABLE;
-        if (c == NULL)
-            goto out;
-        /* the request's Idempotency-Key, if any, commits with the trade */
-        int committed = 0;
-        if (persist_open(c, st->own, cl, symbol, out, &t, last_ts, idem != NULL,
-                         &committed) != 0 ||
-            (!committed && (idem_before_commit(c, idem, (int64_t)t.id, 0) != 0 ||
-                            pg_command(c, "COMMIT") != 0))) {
-            pg_rollback(c);
-            goto out;
-        }
-    } else {
-        pthread_mutex_lock(&tr->lock);
-        uint64_t id = tr->next_id++;
-        pthread_mutex_unlock(&tr->lock);
-        if (trade_open(&t, id, out, last_ts) != 0)
-            goto out;
-    }
-    pthread_mutex_lock(&tr->lock);
-    tr->pending--;
-    reserved = 0;
-    book_add(tr, symbol, &t);
-    pthread_mutex_unlock(&tr->lock);
-    *trade_id = t.id;
-    rc = TRADING_OK;
-out:
-    if (reserved) {
-        pthread_mutex_lock(&tr->lock);
-        tr->pending--;
-        pthread_mutex_unlock(&tr->lock);
-    }
-    free(zones);
-    free(geo);
-    return rc;
-}
 
 /* --- trail and close ---------------------------------------------------------------- */
 
@@ -389,7 +178,7 @@ static enum trading_status own_trade(struct state *st, struct trading *tr, uint6
         return TRADING_UNAVAILABLE;
     if (found == 0)
         return TRADING_OK;
-    return own_status(own_begin(st->own, symbol, OWN_WRITE, cl, owner, sizeof owner), owner,
+    return trading_own_status(own_begin(st->own, symbol, OWN_WRITE, cl, owner, sizeof owner), owner,
                       msg, msglen);
 }
 
@@ -401,12 +190,20 @@ static enum trading_status close_owned(struct state *st, struct trading *tr, uin
                                        double price, int64_t ts, struct trading_update *out,
                                        char *msg, size_t msglen, const struct own_claim *cl);
 
-enum trading_status trading_trail(struct state *st, struct trading *tr, uint64_t id,
-                                  double price, double high, double low, int64_t ts,
-                                  struct trading_update *out, char *msg, size_t msglen)
+/* One trail (close = 0: price, high, low) or manual close (close = 1: price) of a trade. */
+struct update_request {
+    int close;
+    double price, high, low;
+    int64_t ts;
+};
+
+/* The ts check, then the trade's symbol claimed from its owner for the update. */
+static enum trading_status update_trade(struct state *st, struct trading *tr, uint64_t id,
+                                        const struct update_request *u,
+                                        struct trading_update *out, char *msg, size_t msglen)
 {
     memset(out, 0, sizeof *out);
-    const char *bad_ts = trade_check_ts(ts, (int64_t)time(NULL));
+    const char *bad_ts = trade_check_ts(u->ts, (int64_t)time(NULL));
     if (bad_ts != NULL) {
         snprintf(msg, msglen, "%s", bad_ts);
         return TRADING_INVALID;
@@ -415,26 +212,26 @@ enum trading_status trading_trail(struct state *st, struct trading *tr, uint64_t
     enum trading_status rc = own_trade(st, tr, id, &cl, msg, msglen);
     if (rc != TRADING_OK)
         return rc;
-    rc = trail_owned(st, tr, id, price, high, low, ts, out, msg, msglen, &cl);
-    return own_finish(st, &cl, rc);
+    rc = u->close ? close_owned(st, tr, id, u->price, u->ts, out, msg, msglen, &cl)
+                  : trail_owned(st, tr, id, u->price, u->high, u->low, u->ts, out, msg, msglen,
+                                &cl);
+    return trading_own_finish(st, &cl, rc);
+}
+
+enum trading_status trading_trail(struct state *st, struct trading *tr, uint64_t id,
+                                  double price, double high, double low, int64_t ts,
+                                  struct trading_update *out, char *msg, size_t msglen)
+{
+    struct update_request u = {.price = price, .high = high, .low = low, .ts = ts};
+    return update_trade(st, tr, id, &u, out, msg, msglen);
 }
 
 enum trading_status trading_close(struct state *st, struct trading *tr, uint64_t id,
                                   double price, int64_t ts, struct trading_update *out,
                                   char *msg, size_t msglen)
 {
-    memset(out, 0, sizeof *out);
-    const char *bad_ts = trade_check_ts(ts, (int64_t)time(NULL));
-    if (bad_ts != NULL) {
-        snprintf(msg, msglen, "%s", bad_ts);
-        return TRADING_INVALID;
-    }
-    struct own_claim cl;
-    enum trading_status rc = own_trade(st, tr, id, &cl, msg, msglen);
-    if (rc != TRADING_OK)
-        return rc;
-    rc = close_owned(st, tr, id, price, ts, out, msg, msglen, &cl);
-    return own_finish(st, &cl, rc);
+    struct update_request u = {.close = 1, .price = price, .ts = ts};
+    return update_trade(st, tr, id, &u, out, msg, msglen);
 }
 
 static enum trading_status trail_owned(struct state *st, struct trading *tr, uint64_t id,
@@ -486,7 +283,7 @@ static enum trading_status close_owned(struct state *st, struct trading *tr, uin
     if (rc != TRADING_OK)
         return rc;
     struct trade before = out->trade;
-    int64_t bar_ts = last_bar_ts(s);
+    int64_t bar_ts = trading_last_bar_ts(s);
     enum trail_status cs = trade_close_update(&out->trade, price, ts, bar_ts, &out->ev);
     if (cs == TRAIL_INVALID) {
         snprintf(msg, msglen, "price must be a finite number within 1 to 1e8 pips of the "

@@ -65,7 +65,7 @@ static int same_zone(const struct zone *x, const struct zone *y)
            x->strength == y->strength && x->prob_hold == y->prob_hold &&
            x->prob_break == y->prob_break && x->prob_sweep == y->prob_sweep &&
            x->prob_timeout == y->prob_timeout &&
-           x->alive_ts == y->alive_ts && x->flags == y->flags;
+           x->alive_clock == y->alive_clock && x->flags == y->flags;
 }
 
 /* The hidden control level of a zone (evidence.h), its test cycle included. */

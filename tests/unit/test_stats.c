@@ -282,6 +282,18 @@ Test(stats, zone_deactivates_after_zone_history_hours_without_touch)
     cr_assert_eq(z()->touches, 0);
 }
 
+Test(stats, deactivation_counts_market_time_not_weekends_or_nights)
+{
+    for (int k = 0; k < 60; k++)
+        bar(1.1050, 1.1052, 1.1048, 1.1050); /* 15 h of bars */
+    next_ts += 2 * 86400;                    /* a weekend without bars */
+    for (int k = 0; k < 36; k++)
+        bar(1.1050, 1.1052, 1.1048, 1.1050); /* 9 h more: 24 h of bars in all */
+    cr_assert_eq(z()->active, 1, "63 h of wall clock, 24 h of market time: still active");
+    bar(1.1050, 1.1052, 1.1048, 1.1050);
+    cr_assert_eq(z()->active, 0);
+}
+
 Test(stats, touch_restarts_the_deactivation_clock)
 {
     for (int k = 0; k < 90; k++)

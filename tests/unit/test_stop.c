@@ -163,16 +163,16 @@ Test(stop, fallback_and_buffer_scale_with_atr_where_pips_do_not_fit)
     struct stop_decision d;
     stop_select(NULL, 0, &p, 0.05, 30.0, SIDE_BUY, 19500, REGIME_NORMAL, 0, &d);
     cr_assert_eq(d.fallback, 1);
-    cr_assert_float_eq(d.price, 19500 - 1.5 * 30.0, 1e-9);
+    cr_assert_float_eq(d.price, 19500 - 1.0 * 30.0, 1e-9);
     cr_assert_not_null(strstr(d.reason, "fallback_stop_atr"), "%s", d.reason);
     stop_select(NULL, 0, &p, 0.05, 30.0, SIDE_SELL, 19500, REGIME_NORMAL, 0, &d);
-    cr_assert_float_eq(d.price, 19500 + 45.0, 1e-9);
-    /* behind a zone: buffer 0.25 ATR = 7.5 points, x 1.5 in full TRANSITION */
+    cr_assert_float_eq(d.price, 19500 + 30.0, 1e-9);
+    /* behind a zone: buffer 0.1 ATR = 3 points, x 1.5 in full TRANSITION */
     struct zone zs[] = {Z(1, 19470, 19480, 0.9f)};
     stop_select(zs, 1, &p, 0.05, 30.0, SIDE_BUY, 19500, REGIME_NORMAL, 0, &d);
-    cr_assert_float_eq(d.price, 19470 - 7.5, 1e-9);
+    cr_assert_float_eq(d.price, 19470 - 3.0, 1e-9);
     stop_select(zs, 1, &p, 0.05, 30.0, SIDE_BUY, 19500, REGIME_TRANSITION, 1.0, &d);
-    cr_assert_float_eq(d.price, 19470 - 11.25, 1e-9);
+    cr_assert_float_eq(d.price, 19470 - 4.5, 1e-9);
     /* the ATR settings at 0: the pip settings again */
     p.fallback_stop_atr = 0;
     stop_select(NULL, 0, &p, 0.05, 30.0, SIDE_BUY, 19500, REGIME_NORMAL, 0, &d);

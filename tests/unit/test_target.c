@@ -198,7 +198,7 @@ Test(target, refusal_names_the_setting_and_the_value_that_would_let_a_zone_throu
 
 Test(target, front_offset_scales_with_atr)
 {
-    struct liq_params p = P(); /* buffer_atr 0.25: offset 0.1 x 0.25 x ATR */
+    struct liq_params p = P(); /* buffer_atr 0.1: offset 0.1 x 0.1 x ATR */
     cr_assert_float_eq(target_front_offset(&p, PIP, 0.0), 0.0002, 1e-12);
-    cr_assert_float_eq(target_front_offset(&p, 0.05, 30.0), 0.75, 1e-12);
+    cr_assert_float_eq(target_front_offset(&p, 0.05, 30.0), 0.3, 1e-12);
 }
