@@ -15,7 +15,22 @@
 #include <string.h>
 #include <time.h>
 
+#include "domain/utf8.h"
 #include "storage/stores.h"
+
+/* A PostgreSQL message for a JSON log line: it may quote a client's value, so it is cut on a
+ * character with invalid bytes and controls as '?' (domain/utf8.h), and quotes and
+ * backslashes are dropped. */
+static void log_text(const char *s, char *out, size_t n)
+{
+    char clean[512];
+    utf8_clip(clean, sizeof clean, s, sizeof clean - 1);
+    size_t o = 0;
+    for (const char *p = clean; *p && o + 1 < n; p++)
+        if (*p != '"' && *p != '\\')
+            out[o++] = *p;
+    out[o] = '\0';
+}
 
 struct thread_conn {
     PGconn *conn;
@@ -70,9 +85,12 @@ static int prepare_all(PGconn *c)
         const struct pg_stmt *s = &STORE_STATEMENTS[i];
         PGresult *r = PQprepare(c, s->name, s->sql, 0, NULL);
         int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-        if (!ok)
+        if (!ok) {
+            char msg[512];
+            log_text(PQerrorMessage(c), msg, sizeof msg);
             fprintf(stderr, "{\"level\":\"error\",\"msg\":\"prepare %s failed\",\"pg\":\"%s\"}\n",
-                    s->name, PQerrorMessage(c));
+                    s->name, msg);
+        }
         PQclear(r);
         if (!ok)
             return -1;
@@ -156,11 +174,10 @@ int pg_alive(void)
 void pg_fail(PGconn *c, const char *what)
 {
     atomic_fetch_add(&g_errors, 1);
-    fprintf(stderr, "{\"level\":\"error\",\"msg\":\"database: %s\",\"pg\":\"", what);
-    for (const char *p = PQerrorMessage(c); *p; p++)
-        if (*p != '"' && *p != '\n' && *p != '\\')
-            fputc(*p, stderr);
-    fputs("\"}\n", stderr);
+    char msg[512];
+    log_text(PQerrorMessage(c), msg, sizeof msg);
+    fprintf(stderr, "{\"level\":\"error\",\"msg\":\"database: %s\",\"pg\":\"%s\"}\n", what,
+            msg);
     if (PQstatus(c) != CONNECTION_OK)
         pg_mark_broken();
 }

@@ -332,7 +332,8 @@ Test(http_edges, thousands_of_query_parameters_get_a_json_414_at_once, .timeout 
         o += (size_t)snprintf(req + o, cap - o, "GET /zones?symbol=EURUSD");
         for (int i = 0; i < COUNTS[c]; i++)
             o += (size_t)snprintf(req + o, cap - o, "&p%d=1", i);
-        o += (size_t)snprintf(req + o, cap - o, " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        o += (size_t)snprintf(req + o, cap - o,
+                              " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
         struct raw r = exchange(app_port(a), req, o, 10.0);
         char what[48];
         snprintf(what, sizeof what, "%d query parameters", COUNTS[c]);
