@@ -8,6 +8,7 @@
 
 #include "api/evidence.h"
 #include "api/handlers.h"
+#include "api/owner_reply.h"
 #include "api/render.h"
 #include "domain/evidence.h"
 #include "domain/instrument.h"
@@ -40,6 +41,9 @@ void symbols_evidence(struct request *rq, struct reply *rp)
     if (rq_query_only(rq, rp, keys) != 0)
         return;
     const char *sym = rq->params[0];
+    /* another instance's symbol: 421/503 naming it (docs/scaling.md) */
+    if (instrument_valid_symbol(sym) && reply_unless_readable(rq, rp, sym) != 0)
+        return;
     struct symbol_state *s = instrument_valid_symbol(sym) ? state_find(&rq->app->st, sym) : NULL;
     struct zone_snapshot *snap = s ? snapshot_acquire(s) : NULL;
     if (snap == NULL || snap->bar_count == 0) {

@@ -44,7 +44,7 @@ json_t *render_zone_ref_json(const char *symbol, uint32_t id)
 void render_zone(struct textbuf *tb, const char *symbol, const struct zone *z, double ref_price)
 {
     render_zone_head(tb, symbol, z);
-    textbuf_printf(tb, "%.15g", fabs(z->price - ref_price));
+    textbuf_printf(tb, "%.15g", render_distance(z->price, ref_price));
     render_zone_tail(tb, z);
 }
 
@@ -92,4 +92,11 @@ double render_ratio(double x)
         return 0.0;
     double r = round(x * 1e4) / 1e4;
     return r == 0.0 ? 0.0 : r; /* no -0 */
+}
+
+double render_distance(double price, double ref)
+{
+    /* 0.975 - 0.97029 is 0.00470999999999999 in binary: 1e-10 is far below any tick */
+    double d = round(fabs(price - ref) * 1e10) / 1e10;
+    return isfinite(d) ? d : fabs(price - ref);
 }

@@ -24,6 +24,9 @@ void render_zone(struct textbuf *tb, const char *symbol, const struct zone *z, d
 /* A ratio (reward/risk, realised R, a strength) as shown: 4 decimals, so the wire says
  * 2.5933 and not 2.59333333333337. render_ratio(2.59333333333337) == 2.5933. */
 double render_ratio(double x);
+/* |price - ref| without the binary subtraction's noise: to 1e-10, far below any tick.
+ * render_distance(0.975, 0.97029) == 0.00471 (not 0.00470999999999999). */
+double render_distance(double price, double ref);
 /* render_zone in two halves around the one field that depends on the query, the distance:
  * head ends with "distance":, tail starts with ,"strength". GET /zones caches them per
  * snapshot (api/zones.c) and formats only the distance per request. */

@@ -14,6 +14,7 @@
 
 #include "api/app.h"
 #include "api/handlers.h"
+#include "api/owner_reply.h"
 #include "api/render.h"
 #include "domain/instrument.h"
 #include "service/reports.h"
@@ -50,6 +51,9 @@ void reports_liquidity(struct request *rq, struct reply *rp)
         return;
     }
     if (rq_query_long(rq, rp, "limit", 1, 10000, &limit) < 0)
+        return;
+    /* the report is computed and stored by the symbol's owner (docs/scaling.md) */
+    if (reply_unless_readable(rq, rp, symbol) != 0)
         return;
     struct symbol_state *s = state_find(&rq->app->st, symbol);
     struct zone_snapshot *snap = s ? snapshot_acquire(s) : NULL;

@@ -211,7 +211,7 @@ static void append_zone(struct textbuf *tb, struct zone_snapshot *snap, size_t i
     }
     size_t head = strlen(j);
     textbuf_append(tb, j, head);
-    textbuf_printf(tb, "%.15g", fabs(snap->zones[i].price - ref));
+    textbuf_printf(tb, "%.15g", render_distance(snap->zones[i].price, ref));
     const char *tail = j + head + 1;
     textbuf_append(tb, tail, strlen(tail));
 }

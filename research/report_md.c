@@ -6,6 +6,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "domain/geometry.h"
 #include "research/report.h"
 
 void report_fmt_ts(int64_t ts, char *buf, size_t len)
@@ -82,8 +83,9 @@ static void write_method(FILE *f, const char *cmd)
                "frequency.\n"
                "- **p_tp1_first**: a setup (default settings) asked at every whole UTC hour, "
                "sides alternating; its `p_tp1_first` against \"price reached TP1 before the "
-               "stop\" (the stop first when one bar reaches both; samples never resolved are "
-               "left out).\n"
+               "stop within %d bars\" (the horizon of the engine's geometry book, which "
+               "`p_tp1_first` is calibrated on; the stop first when one bar reaches both; "
+               "samples resolved neither way are left out, as the book leaves them).\n"
                "- **Reliability**: %d equal-width bins of the prediction. **ECE** (expected "
                "calibration error) = Σ over bins of n_bin / n × |mean prediction − observed "
                "rate|. **Brier skill** = 1 − Brier / Brier of the fit half's base rate "
@@ -92,7 +94,8 @@ static void write_method(FILE *f, const char *cmd)
                "replacement, %d draws, fixed seed %u, percentiles 2.5 and 97.5.\n"
                "- **Setups**: an untuned entry rule — at the close of every bar whose index "
                "from the start of the judged half is a multiple of one day's bars (96 on M15, "
-               "24 on H1), a setup with the default settings, sides alternating BUY, SELL, ..., "
+               "24 on H1; on SPY's 7-bar sessions about every 3.4 trading days), a setup with "
+               "the default settings, sides alternating BUY, SELL, ..., "
                "trend_score 0.7 and regime NORMAL (the README's example request; above "
                "`runner_min_confidence` 0.65, so a setup may carry a runner); "
                "accepted setups run through `trade_trail` on every following bar. **Baseline**: "
@@ -106,7 +109,7 @@ static void write_method(FILE *f, const char *cmd)
                "it (bounce = hold or sweep; lift = bounce rate at zones − at controls, with the "
                "engine's normal-approximation interval), for the whole file and for the tests "
                "resolved in the judged half (with a day-block bootstrap interval).\n\n",
-            STUDY_BINS, STUDY_DRAWS, STUDY_SEED);
+            GEO_HORIZON, STUDY_BINS, STUDY_DRAWS, STUDY_SEED);
 }
 
 static void write_targets(FILE *f, const struct report *r)
@@ -158,6 +161,30 @@ static void write_overview(FILE *f, const struct report *r)
     fprintf(f, "\n");
 }
 
+/* Where prob_hold's ECE misses 0.02: how much of it is the mean's gap (calibration in the
+ * large: the judged half's hold rate away from what the pool predicts on average). */
+static void write_ece_misses(FILE *f, const struct report *r)
+{
+    int any = 0;
+    for (size_t k = 0; k < r->n; k++) {
+        const struct study_calib *c = &r->f[k].s.hold;
+        if (c->n == 0 || c->ece <= 0.02)
+            continue;
+        double gap = c->mean_p - c->judged_rate;
+        fprintf(f, "%s %s ECE %.4f, mean prediction %.3f against an observed %.3f (fit half "
+                   "%.3f): %s", any ? ";" : "- **Where `prob_hold`'s ECE misses 0.02**, and "
+                   "how much of it is the mean's gap (calibration in the large):",
+                r->f[k].name, c->ece, c->mean_p, c->judged_rate, c->base_rate,
+                fabs(gap) >= 0.5 * c->ece ? "mostly the mean — the hold rate moved between "
+                                            "the halves and the pool follows it slowly"
+                                          : "not mainly the mean — the spread of the "
+                                            "predictions is off");
+        any = 1;
+    }
+    if (any)
+        fprintf(f, ".\n");
+}
+
 static void write_conclusion(FILE *f, const struct report *r)
 {
     size_t better = 0, worse = 0, pos_lift = 0, neg_lift = 0, with_ev = 0;
@@ -195,6 +222,7 @@ static void write_conclusion(FILE *f, const struct report *r)
             : better == 0             ? "Zone exits show no edge over fixed ATR exits, and "
                                         "cost money where the interval is below 0."
                                       : "See the files' tables for where.");
+    write_ece_misses(f, r);
     const struct study_pool *p = &r->pool;
     fprintf(f, "- **Probabilities**: pooled Brier skill of `prob_hold` %+.4f [%+.4f, %+.4f]: "
                "%s\n\n", p->skill, p->skill_lo, p->skill_hi,

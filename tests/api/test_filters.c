@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "tests/support/harness.h"
+#include "tests/support/trading.h"
 
 #define NBARS 6000
 
@@ -31,19 +32,6 @@ struct fx {
     struct bar *bars;
     size_t nbars;
 };
-
-static void post_bars(struct app *a, const char *symbol, const struct bar *bars, size_t from,
-                      size_t to)
-{
-    for (size_t i = from; i < to; i += 2000) {
-        size_t end = i + 2000 < to ? i + 2000 : to;
-        char *json = harness_bars_json(symbol, "M15", bars, i, end);
-        struct http_reply r = http_post_json(a, "/bars", json);
-        cr_assert_eq(r.status, 200, "%s", r.body);
-        http_free(&r);
-        free(json);
-    }
-}
 
 static void start(struct fx *f, const char *db)
 {
@@ -56,7 +44,7 @@ static void start(struct fx *f, const char *db)
     f->cfg.ninstruments = 2;
     f->app = harness_start(&f->cfg);
     f->bars = harness_eurusd(&f->nbars);
-    post_bars(f->app, "EURUSD", f->bars, 0, NBARS);
+    support_post_bars(f->app, "EURUSD", f->bars, 0, NBARS);
 }
 
 static json_t *get_json(struct app *a, const char *path, long want)
@@ -278,31 +266,6 @@ Test(filters, nearest_is_the_nearest_active_zone_on_each_side)
     free(f.bars);
 }
 
-/* Opens a trade at bar end's close on symbol, trying BUY then SELL; the trade id or 0. */
-static long open_trade(struct app *a, const char *symbol, double entry)
-{
-    static const char *const sides[] = {"BUY", "SELL"};
-    for (int k = 0; k < 2; k++) {
-        char body[256];
-        snprintf(body, sizeof body,
-                 "{\"symbol\":\"%s\",\"side\":\"%s\",\"entry\":%.5f,\"trend_score\":0.9,"
-                 "\"regime_mode\":\"NORMAL\",\"regime_transition_strength\":0}", symbol,
-                 sides[k], entry);
-        struct http_reply r = http_post_json(a, "/setups", body);
-        cr_assert(r.status == 201 || r.status == 422, "%ld %s", r.status, r.body);
-        long id = 0;
-        if (r.status == 201) {
-            json_t *j = http_json(&r);
-            id = (long)json_integer_value(json_object_get(j, "trade_id"));
-            json_decref(j);
-        }
-        http_free(&r);
-        if (id)
-            return id;
-    }
-    return 0;
-}
-
 static void close_trade(struct app *a, long id, double price)
 {
     char path[64], body[64];
@@ -351,14 +314,14 @@ Test(filters, trades_symbol_status_and_limit_are_obeyed, .timeout = 300)
 {
     struct fx f;
     start(&f, "t_filters_trades");
-    post_bars(f.app, "GBPUSD", f.bars, 0, 3000);
+    support_post_bars(f.app, "GBPUSD", f.bars, 0, 3000);
     long ids[64];
     int open[64], gbp[64];
     size_t n = 0;
     for (size_t end = 3000; end <= NBARS && n < 12; end += 250) {
         const char *sym = n % 3 == 2 ? "GBPUSD" : "EURUSD";
         double entry = f.bars[(n % 3 == 2 ? 3000 : NBARS) - 1].close;
-        long id = open_trade(f.app, sym, entry);
+        long id = support_open_trade(f.app, sym, entry);
         if (id == 0)
             continue;
         ids[n] = id;
@@ -433,11 +396,7 @@ Test(filters, reports_limit_and_period_and_bars_limit_are_obeyed, .timeout = 300
 /* One trail update from bar b; 1 while the trade stays open. */
 static int trail(struct app *a, long id, const struct bar *b)
 {
-    char path[64], body[160];
-    snprintf(path, sizeof path, "/trades/%ld/trail", id);
-    snprintf(body, sizeof body, "{\"price\":%.5f,\"high\":%.5f,\"low\":%.5f}", b->close,
-             b->high, b->low);
-    struct http_reply r = http_do(a, "PATCH", path, "application/json", body, strlen(body));
+    struct http_reply r = support_trail(a, id, b, 0);
     cr_assert_eq(r.status, 200, "%s", r.body);
     json_t *j = http_json(&r);
     int open = !strcmp(json_string_value(json_object_get(j, "status")), "open");
@@ -481,16 +440,16 @@ Test(filters, learned_strengths_survive_a_restart, .timeout = 300)
     size_t closed = 0, end = NBARS;
     double entries[16];
     while (end + 200 < NBARS + 4000 && closed < 8) {
-        post_bars(f.app, "EURUSD", f.bars, end, end + 20);
+        support_post_bars(f.app, "EURUSD", f.bars, end, end + 20);
         end += 20;
-        long id = open_trade(f.app, "EURUSD", f.bars[end - 1].close);
+        long id = support_open_trade(f.app, "EURUSD", f.bars[end - 1].close);
         if (id == 0)
             continue;
         entries[closed] = f.bars[end - 1].close;
         /* trail it bar by bar (the zones it reaches are what the learner learns) */
         int open = 1;
         for (size_t k = 0; open && k < 150; k++, end++) {
-            post_bars(f.app, "EURUSD", f.bars, end, end + 1);
+            support_post_bars(f.app, "EURUSD", f.bars, end, end + 1);
             open = trail(f.app, id, &f.bars[end]);
         }
         if (open)
@@ -535,11 +494,11 @@ Test(filters, trades_without_persistence)
     struct app *a = harness_start(&cfg);
     size_t n;
     struct bar *bars = harness_eurusd(&n);
-    post_bars(a, "EURUSD", bars, 0, NBARS);
+    support_post_bars(a, "EURUSD", bars, 0, NBARS);
     long id = 0;
     for (size_t end = NBARS; id == 0 && end < NBARS + 3000; end += 50) {
-        post_bars(a, "EURUSD", bars, end, end + 50);
-        id = open_trade(a, "EURUSD", bars[end + 49].close);
+        support_post_bars(a, "EURUSD", bars, end, end + 50);
+        id = support_open_trade(a, "EURUSD", bars[end + 49].close);
     }
     cr_assert_gt(id, 0);
     json_t *e = get_json(a, "/trades", 503);

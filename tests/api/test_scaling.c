@@ -381,3 +381,38 @@ Test(scaling, a_symbol_that_is_only_read_follows_the_reads, .timeout = 60)
     app_stop(b);
     free(bars);
 }
+
+Test(scaling, owned_symbols_is_checked_like_every_setting)
+{
+    const char *bad[] = {"3 of 2", "0 of 0", "1 of 5000", "x of 2", "EUR USD!", "EURUSD, ",
+                         "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        struct own_spec spec;
+        char why[160] = "";
+        int rc = own_spec_parse(bad[i], &spec, why, sizeof why);
+        /* "EURUSD, " is a one-symbol list: the trailing separator is harmless */
+        if (strcmp(bad[i], "EURUSD, ") == 0) {
+            cr_assert_eq(rc, 0);
+            cr_assert_eq(spec.nlist, 1);
+            continue;
+        }
+        cr_assert_eq(rc, -1, "'%s' was accepted", bad[i]);
+        cr_assert_neq(why[0], '\0');
+        setenv("LIQ_OWNED_SYMBOLS", bad[i], 1);
+        struct app_config cfg;
+        config_defaults(&cfg);
+        char err[256] = "";
+        cr_assert_eq(config_load(&cfg, NULL, err, sizeof err), -1, "'%s'", bad[i]);
+        cr_assert(strstr(err, "owned_symbols") != NULL, "%s", err);
+    }
+    struct own_spec spec;
+    char why[160];
+    cr_assert_eq(own_spec_parse("all", &spec, why, sizeof why), 0);
+    cr_assert(own_spec_has(&spec, "ANYTHING"));
+    cr_assert_eq(own_spec_parse(" 1 of 3 ", &spec, why, sizeof why), 0);
+    cr_assert_eq(own_spec_has(&spec, "EURUSD"), own_symbol_hash("EURUSD") % 3 == 1);
+    cr_assert_eq(own_spec_parse("EURUSD,GBPUSD XAUUSDm", &spec, why, sizeof why), 0);
+    cr_assert(own_spec_has(&spec, "XAUUSDm") && own_spec_has(&spec, "GBPUSD"));
+    cr_assert(!own_spec_has(&spec, "USDJPY"));
+    unsetenv("LIQ_OWNED_SYMBOLS");
+}

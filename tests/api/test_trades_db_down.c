@@ -4,9 +4,10 @@
  * own database is closed to connections (ALTER DATABASE ... ALLOW_CONNECTIONS false, its
  * sessions terminated) while the rest of the PostgreSQL server runs on, so other tests are
  * not touched. Then: a trail, a close and a real setup answer 503 with a JSON error and a
- * Retry-After and change nothing; a dry-run setup and GET /zones still answer from memory;
- * GET /trades answers 503. When the database opens again the service reconnects by itself
- * and the same trail is applied once; the trade read back is the one the answers described.
+ * Retry-After and change nothing; a dry-run setup, GET /zones, GET /bars and a zone without
+ * its history (history_available false) still answer from memory; GET /trades, POST /bars
+ * and GET /reports/liquidity answer 503. When the database opens again the service
+ * reconnects by itself and the same trail is applied once.
  * With persistence off the same trade lives in memory: setup, trail, close, 404 after.
  */
 #include <criterion/criterion.h>
@@ -18,6 +19,7 @@
 
 #include "tests/support/harness.h"
 #include "tests/support/spawn.h"
+#include "tests/support/trading.h"
 
 #define NBARS 6000
 
@@ -46,18 +48,6 @@ static void db_closed(const char *db, int closed)
     }
 }
 
-static void post_bars(struct app *a, const struct bar *bars, size_t from, size_t to)
-{
-    for (size_t i = from; i < to; i += 2000) {
-        size_t end = i + 2000 < to ? i + 2000 : to;
-        char *json = harness_bars_json("EURUSD", "M15", bars, i, end);
-        struct http_reply r = http_post_json(a, "/bars", json);
-        cr_assert_eq(r.status, 200, "%s", r.body);
-        http_free(&r);
-        free(json);
-    }
-}
-
 static char *setup_body(const char *side, double entry)
 {
     char *b = NULL;
@@ -67,40 +57,39 @@ static char *setup_body(const char *side, double entry)
     return b;
 }
 
-/* A trade opened at the close of the last bar posted (posting more bars until one is
- * accepted); its id. *end: bars posted. */
+/* A trade opened at the close of the last bar posted (posting 20 more bars at a time until
+ * one is accepted); its id. *end: bars posted. */
 static long open_trade(struct app *a, const struct bar *bars, size_t *end)
 {
-    static const char *const sides[] = {"BUY", "SELL"};
     for (; *end < NBARS + 3000; *end += 20) {
-        post_bars(a, bars, *end - 20, *end);
-        for (int k = 0; k < 2; k++) {
-            char *b = setup_body(sides[k], bars[*end - 1].close);
-            struct http_reply r = http_post_json(a, "/setups", b);
-            free(b);
-            cr_assert(r.status == 201 || r.status == 422, "%ld %s", r.status, r.body);
-            long id = 0;
-            if (r.status == 201) {
-                json_t *j = http_json(&r);
-                id = (long)json_integer_value(json_object_get(j, "trade_id"));
-                json_decref(j);
-            }
-            http_free(&r);
-            if (id)
-                return id;
-        }
+        support_post_bars(a, "EURUSD", bars, *end - 20, *end);
+        long id = support_open_trade(a, "EURUSD", bars[*end - 1].close);
+        if (id)
+            return id;
     }
     cr_assert_fail("no setup accepted");
     return 0;
 }
 
+/* The service (database url, or NULL: persistence off) with NBARS bars and a trade open. */
+static struct app *start_trading(const char *url, struct bar **bars, size_t *end, long *id)
+{
+    struct app_config cfg;
+    harness_config(&cfg, url);
+    cfg.params.min_rr_ratio = 0.5;
+    cfg.params.min_liquidity_strength = 0.05;
+    struct app *a = harness_start(&cfg);
+    size_t n;
+    *bars = harness_eurusd(&n);
+    support_post_bars(a, "EURUSD", *bars, 0, NBARS);
+    *end = NBARS + 20;
+    *id = open_trade(a, *bars, end);
+    return a;
+}
+
 static struct http_reply trail(struct app *a, long id, const struct bar *b, long ts)
 {
-    char path[64], body[200];
-    snprintf(path, sizeof path, "/trades/%ld/trail", id);
-    snprintf(body, sizeof body, "{\"price\":%.5f,\"high\":%.5f,\"low\":%.5f,\"ts\":%ld}",
-             b->close, b->high, b->low, ts);
-    return http_do(a, "PATCH", path, "application/json", body, strlen(body));
+    return support_trail(a, id, b, ts);
 }
 
 static void assert_unavailable(struct http_reply *r, const char *what)
@@ -123,21 +112,26 @@ Test(db_down, trades_answer_503_change_nothing_and_recover, .timeout = 300)
 {
     char url[512];
     harness_db("t_trades_db_down", url, sizeof url);
-    struct app_config cfg;
-    harness_config(&cfg, url);
-    cfg.params.min_rr_ratio = 0.5;
-    cfg.params.min_liquidity_strength = 0.05;
-    struct app *a = harness_start(&cfg);
-    size_t n;
-    struct bar *bars = harness_eurusd(&n);
-    post_bars(a, bars, 0, NBARS);
-    size_t end = NBARS + 20;
-    long id = open_trade(a, bars, &end);
+    struct bar *bars;
+    size_t end;
+    long id;
+    struct app *a = start_trading(url, &bars, &end, &id);
     char path[64];
     snprintf(path, sizeof path, "/trades/%ld", id);
     char *before = get_body(a, path, 200);
     long events_before = harness_sql_long(url, "SELECT count(*) FROM trade_events");
     long ts = (long)bars[end - 1].ts + 60;
+
+    char zpath[96];
+    {
+        struct http_reply zr = http_get(a, "/zones?symbol=EURUSD&limit=1");
+        json_t *zj = http_json(&zr);
+        json_t *z0 = json_array_get(json_object_get(zj, "zones"), 0);
+        cr_assert_not_null(z0);
+        snprintf(zpath, sizeof zpath, "/zones/%s", json_string_value(json_object_get(z0, "id")));
+        json_decref(zj);
+        http_free(&zr);
+    }
 
     db_closed("t_trades_db_down", 1);
     struct http_reply r = trail(a, id, &bars[end], ts);
@@ -167,6 +161,27 @@ Test(db_down, trades_answer_503_change_nothing_and_recover, .timeout = 300)
     http_free(&r);
     char *zones = get_body(a, "/zones?symbol=EURUSD&limit=5", 200); /* from memory */
     free(zones);
+    char *bars_read = get_body(a, "/bars?symbol=EURUSD&limit=3", 200); /* the bar log */
+    free(bars_read);
+    r = http_get(a, "/reports/liquidity?symbol=EURUSD&period=daily");
+    assert_unavailable(&r, "GET /reports/liquidity (computed and stored in one transaction)");
+    r = http_get(a, zpath); /* the zone from memory, its history (database) marked missing */
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    json_t *zj = http_json(&r);
+    cr_assert(json_is_false(json_object_get(zj, "history_available")), "%s", r.body);
+    cr_assert(json_is_null(json_object_get(zj, "history")), "%s", r.body);
+    json_decref(zj);
+    http_free(&r);
+    char *more = harness_bars_json("EURUSD", "M15", bars, end, end + 5);
+    r = http_post_json(a, "/bars", more);
+    cr_assert(r.retry_after[0] != '\0', "503 on POST /bars with a Retry-After");
+    assert_unavailable(&r, "POST /bars");
+    free(more);
+    r = http_get(a, "/health");
+    cr_assert(r.status == 200 || r.status == 503, "%ld", r.status);
+    cr_assert(strstr(r.body, "\"ok\"") == NULL || strstr(r.body, "degraded") != NULL,
+              "health while the database is closed: %s", r.body);
+    http_free(&r);
 
     db_closed("t_trades_db_down", 0);
     /* the service reconnects by itself: the same trail is applied, once */
@@ -209,20 +224,14 @@ Test(db_down, trades_answer_503_change_nothing_and_recover, .timeout = 300)
 
 Test(db_down, trades_live_in_memory_with_persistence_off, .timeout = 120)
 {
-    struct app_config cfg;
-    harness_config(&cfg, NULL);
-    cfg.params.min_rr_ratio = 0.5;
-    cfg.params.min_liquidity_strength = 0.05;
-    struct app *a = harness_start(&cfg);
-    size_t n;
-    struct bar *bars = harness_eurusd(&n);
-    post_bars(a, bars, 0, NBARS);
-    size_t end = NBARS + 20;
-    long id = open_trade(a, bars, &end);
+    struct bar *bars;
+    size_t end;
+    long id;
+    struct app *a = start_trading(NULL, &bars, &end, &id);
     long ts = (long)bars[end - 1].ts + 60;
     int open = 1;
     for (size_t k = 0; open && k < 40; k++) {
-        post_bars(a, bars, end, end + 1);
+        support_post_bars(a, "EURUSD", bars, end, end + 1);
         struct http_reply r = trail(a, id, &bars[end], ts + (long)k * 900);
         cr_assert_eq(r.status, 200, "%s", r.body);
         json_t *j = http_json(&r);

@@ -656,3 +656,40 @@ Test(user_files, a_corrected_file_replaces_bars_and_rebuilds_zones, .timeout = 1
     free(restarted);
     free(bars);
 }
+
+Test(user_files, with_tz_days_stay_utc_days, .timeout = 60)
+{
+    struct app_config cfg;
+    harness_config(&cfg, NULL);
+    struct app *a = harness_start(&cfg);
+    /* the MT5 fixture is 2022-10-10 00:00-23:45 Athens time = 2022-10-09 21:00Z - 10-10 20:45Z:
+     * its first 12 bars make the UTC day of 9 October, complete once 10 October's bars come */
+    struct http_reply r = post_file(a, DATA "EURUSD_M15_mt5_export.tsv",
+                                    "symbol=EURUSD&timeframe=M15&tz=Europe/Athens",
+                                    "text/tab-separated-values");
+    expect(&r, 200, "\"accepted\":96");
+    struct bar_batch ref = reference_bars();
+    double high9 = 0;
+    for (size_t i = 0; i < 12; i++)
+        high9 = fmax(high9, ref.bars[i].high);
+    bar_batch_free(&ref);
+    r = http_get(a, "/zones?symbol=EURUSD&source=HIGH_DAILY&active=all&limit=50");
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    json_t *j = http_json(&r);
+    int found = 0;
+    size_t i;
+    json_t *z;
+    json_array_foreach(json_object_get(j, "zones"), i, z)
+    {
+        double lo = json_number_value(json_object_get(z, "price_low"));
+        double hi = json_number_value(json_object_get(z, "price_high"));
+        found |= lo - 1e-9 <= high9 && high9 <= hi + 1e-9;
+    }
+    cr_assert(found, "no HIGH_DAILY zone at the UTC day's high %.5f: %s", high9, r.body);
+    /* distances without binary noise (0.00471, not 0.00470999999999999) */
+    cr_assert_null(strstr(r.body, "99999999"), "%s", r.body);
+    cr_assert_null(strstr(r.body, "00000001"), "%s", r.body);
+    json_decref(j);
+    http_free(&r);
+    app_stop(a);
+}
