@@ -14,6 +14,7 @@ WORKDIR /src
 COPY CMakeLists.txt ./
 COPY api/ api/
 COPY cli/ cli/
+COPY cmd/ cmd/
 COPY config/ config/
 COPY domain/ domain/
 COPY migrations/ migrations/

@@ -46,6 +46,8 @@ struct app_config {
     int handover_idle_ms;         /* a wanted symbol is handed over after this long unwritten */
 };
 
+/* The name of setting i (file key, lower case) in the settings table, NULL past its end. */
+const char *config_key_at(size_t i);
 void config_defaults(struct app_config *c);
 /* Reads path (NULL: none) then the environment. Returns 0, or -1 with err naming the key. */
 int config_load(struct app_config *c, const char *path, char *err, size_t errlen);

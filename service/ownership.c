@@ -1,7 +1,8 @@
 /*
- * ownership.c - see ownership.h. Eligibility (owned_symbols), the cache of the leases this
- * instance holds, taking and giving them up (with the rebuild and the freeing of the
- * symbol's memory), and the renewal thread.
+ * ownership.c - see ownership.h. The cache of the leases this instance holds, taking and
+ * giving them up (with the rebuild and the freeing of the symbol's memory), the requests'
+ * claims and the lifecycle. owned_symbols is ownership_spec.c, the renewal thread
+ * ownership_renew.c.
  *
  * A lease entry's state moves FREE -> MOVING -> HELD -> MOVING -> FREE; every transition
  * runs under o->mu (one at a time per instance) and, around the memory work, holds the
@@ -20,137 +21,21 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "service/ownership_internal.h"
 #include "service/state.h"
 #include "service/trading.h"
 #include "storage/stores.h"
 
-/* --- owned_symbols --------------------------------------------------------------------- */
-
-uint64_t own_symbol_hash(const char *symbol)
-{
-    uint64_t h = 1469598103934665603ull; /* FNV-1a */
-    for (const char *p = symbol; *p; p++)
-        h = (h ^ (unsigned char)*p) * 1099511628211ull;
-    return h;
-}
-
-static int parse_range(const char *text, struct own_spec *out)
-{
-    unsigned k = 0, n = 0;
-    int used = 0;
-    if (sscanf(text, " %u of %u %n", &k, &n, &used) != 2 || text[used] != '\0')
-        return -1;
-    if (n == 0 || n > 4096 || k >= n)
-        return -1;
-    out->kind = OWN_RANGE;
-    out->k = k;
-    out->n = n;
-    return 0;
-}
-
-static int valid_symbol(const char *s)
-{
-    size_t n = strlen(s);
-    if (n == 0 || n > 32)
-        return 0;
-    for (; *s; s++)
-        if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') ||
-              (*s >= '0' && *s <= '9') || *s == '.' || *s == '_' || *s == '-'))
-            return 0;
-    return 1;
-}
-
-int own_spec_parse(const char *text, struct own_spec *out, char *why, size_t whylen)
-{
-    memset(out, 0, sizeof *out);
-    char buf[1024];
-    snprintf(buf, sizeof buf, "%s", text);
-    char *p = buf;
-    while (*p == ' ')
-        p++;
-    if (strcmp(p, "all") == 0 || strcmp(p, "") == 0) {
-        out->kind = OWN_ALL;
-        return 0;
-    }
-    if (strstr(p, " of ") != NULL) {
-        if (parse_range(p, out) == 0)
-            return 0;
-        snprintf(why, whylen, "a hash range is 'K of N' with 0 <= K < N <= 4096, e.g. '0 of 3'");
-        return -1;
-    }
-    out->kind = OWN_LIST;
-    char *save = NULL;
-    for (char *tok = strtok_r(p, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
-        if (!valid_symbol(tok) || out->nlist == OWN_MAX_LIST) {
-            snprintf(why, whylen, "'all', 'K of N' or up to %d symbols (A-Z a-z 0-9 . _ -, "
-                                  "at most 32 characters) separated by commas", OWN_MAX_LIST);
-            return -1;
-        }
-        snprintf(out->list[out->nlist++], sizeof out->list[0], "%s", tok);
-    }
-    return 0;
-}
-
-int own_spec_has(const struct own_spec *spec, const char *symbol)
-{
-    switch (spec->kind) {
-    case OWN_ALL:
-        return 1;
-    case OWN_RANGE:
-        return own_symbol_hash(symbol) % spec->n == spec->k;
-    case OWN_LIST:
-        for (int i = 0; i < spec->nlist; i++)
-            if (strcmp(spec->list[i], symbol) == 0)
-                return 1;
-        return 0;
-    }
-    return 0;
-}
-
 /* --- the lease cache ------------------------------------------------------------------- */
 
-enum { L_FREE, L_MOVING, L_HELD };
-
-struct lease_entry {
-    char symbol[33];
-    atomic_int state;
-    _Atomic int64_t token;
-    _Atomic int64_t last_use_ms;   /* the last request of this symbol served here */
-    atomic_int wanted;             /* another instance asked for it (renewal says) */
-    atomic_int lost;               /* a fence failed: the renewal thread drops it */
-    atomic_uint_fast64_t seen;     /* the renewal round that last returned it */
-    pthread_rwlock_t rw;           /* writes shared, transitions exclusive */
-};
-
-#define LEASE_SLOTS 8192 /* power of two; lookups probe, entries are never removed */
-
-struct ownership {
-    struct state *st;
-    struct trading *tr;
-    char id[128];
-    pthread_rwlock_t spec_rw;
-    struct own_spec spec;
-    char spec_text[1024];
-    pthread_mutex_t mu;            /* one transition at a time; entry creation */
-    _Atomic(struct lease_entry *) slots[LEASE_SLOTS];
-    atomic_size_t nentries;
-    pthread_t thread;
-    int running;
-    pthread_mutex_t tmu;           /* the thread's sleep */
-    pthread_cond_t tcv;
-    int stop, kicked;
-    atomic_uint_fast64_t round;
-    atomic_uint_fast64_t acquired, released, lost, wants, misdirected, moving;
-};
-
-static int64_t now_ms(void)
+int64_t own_now_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static struct lease_entry *entry_find(struct ownership *o, const char *symbol)
+struct lease_entry *own_entry_find(struct ownership *o, const char *symbol)
 {
     size_t mask = LEASE_SLOTS - 1;
     for (size_t i = own_symbol_hash(symbol) & mask, probes = 0; probes < LEASE_SLOTS;
@@ -167,7 +52,7 @@ static struct lease_entry *entry_find(struct ownership *o, const char *symbol)
 /* Under o->mu. NULL when out of memory or the table is half full. */
 static struct lease_entry *entry_create(struct ownership *o, const char *symbol)
 {
-    struct lease_entry *l = entry_find(o, symbol);
+    struct lease_entry *l = own_entry_find(o, symbol);
     if (l != NULL)
         return l;
     if (atomic_load(&o->nentries) >= LEASE_SLOTS / 2 || strlen(symbol) > 32)
@@ -186,7 +71,7 @@ static struct lease_entry *entry_create(struct ownership *o, const char *symbol)
     return l;
 }
 
-static int eligible(struct ownership *o, const char *symbol)
+int own_eligible(struct ownership *o, const char *symbol)
 {
     pthread_rwlock_rdlock(&o->spec_rw);
     int yes = own_spec_has(&o->spec, symbol);
@@ -194,7 +79,7 @@ static int eligible(struct ownership *o, const char *symbol)
     return yes;
 }
 
-static long ttl_ms(const struct ownership *o)
+long own_ttl_ms(const struct ownership *o)
 {
     return o->st->cfg.lease_ttl_ms;
 }
@@ -220,7 +105,7 @@ static void log_lease(struct ownership *o, const char *what, const char *symbol,
 /* --- transitions (under o->mu) ---------------------------------------------------------- */
 
 /* Frees the symbol's memory and, with release, gives the lease up in the database. */
-static void drop(struct ownership *o, PGconn *c, struct lease_entry *l, int release)
+void own_drop(struct ownership *o, PGconn *c, struct lease_entry *l, int release)
 {
     atomic_store(&l->state, L_MOVING);
     pthread_rwlock_wrlock(&l->rw);
@@ -256,7 +141,7 @@ static int load(struct ownership *o, PGconn *c, struct lease_entry *l, int store
 static enum own_verdict take_locked(struct ownership *o, const char *symbol,
                                     enum own_mode mode, int want, char *owner, size_t ownerlen)
 {
-    struct lease_entry *l = entry_find(o, symbol);
+    struct lease_entry *l = own_entry_find(o, symbol);
     if (l != NULL && atomic_load(&l->state) == L_HELD)
         return OWN_OK;
     PGconn *c = pg_conn();
@@ -272,7 +157,7 @@ static enum own_verdict take_locked(struct ownership *o, const char *symbol,
     if (l == NULL)
         return OWN_NOMEM;
     int64_t token = 0;
-    enum lease_take t = lease_store_take(c, symbol, o->id, ttl_ms(o), &token, owner, ownerlen);
+    enum lease_take t = lease_store_take(c, symbol, o->id, own_ttl_ms(o), &token, owner, ownerlen);
     if (t == LEASE_ERROR)
         return OWN_UNAVAILABLE;
     if (t == LEASE_HELD) {
@@ -289,7 +174,7 @@ static enum own_verdict take_locked(struct ownership *o, const char *symbol,
         atomic_store(&l->token, token);
         atomic_store(&l->lost, 0);
         atomic_store(&l->wanted, 0);
-        atomic_store(&l->last_use_ms, now_ms());
+        atomic_store(&l->last_use_ms, own_now_ms());
         atomic_store(&l->seen, atomic_load(&o->round));
         atomic_fetch_add(&o->acquired, 1);
         log_lease(o, "acquired", symbol, token);
@@ -301,8 +186,8 @@ static enum own_verdict take_locked(struct ownership *o, const char *symbol,
     return ok ? OWN_OK : OWN_UNAVAILABLE;
 }
 
-static enum own_verdict take(struct ownership *o, const char *symbol, enum own_mode mode,
-                             int want, char *owner, size_t ownerlen)
+enum own_verdict own_take(struct ownership *o, const char *symbol, enum own_mode mode,
+                          int want, char *owner, size_t ownerlen)
 {
     pthread_mutex_lock(&o->mu);
     enum own_verdict v = take_locked(o, symbol, mode, want, owner, ownerlen);
@@ -336,12 +221,12 @@ enum own_verdict own_begin(struct ownership *o, const char *symbol, enum own_mod
     cl->lease = NULL;
     cl->token = 0;
     owner[0] = '\0';
-    if (!eligible(o, symbol))
+    if (!own_eligible(o, symbol))
         return misdirected(o, symbol, owner, ownerlen);
     if (!o->st->persist)
         return OWN_OK;
     for (int attempt = 0; attempt < 2; attempt++) {
-        struct lease_entry *l = entry_find(o, symbol);
+        struct lease_entry *l = own_entry_find(o, symbol);
         int state = l ? atomic_load(&l->state) : L_FREE;
         if (state == L_MOVING || (l != NULL && atomic_load(&l->lost)))
             return moving(o);
@@ -350,13 +235,13 @@ enum own_verdict own_begin(struct ownership *o, const char *symbol, enum own_mod
             if (atomic_load(&l->state) == L_HELD && !atomic_load(&l->lost)) {
                 cl->lease = l;
                 cl->token = atomic_load(&l->token);
-                atomic_store(&l->last_use_ms, now_ms());
+                atomic_store(&l->last_use_ms, own_now_ms());
                 return OWN_OK;
             }
             pthread_rwlock_unlock(&l->rw);
             return moving(o);
         }
-        enum own_verdict v = take(o, symbol, mode, 1, owner, ownerlen);
+        enum own_verdict v = own_take(o, symbol, mode, 1, owner, ownerlen);
         if (v == OWN_MOVING)
             return moving(o);
         if (v != OWN_OK)
@@ -381,20 +266,20 @@ enum own_verdict own_read(struct ownership *o, const char *symbol, char *owner,
                           size_t ownerlen)
 {
     owner[0] = '\0';
-    if (!eligible(o, symbol))
+    if (!own_eligible(o, symbol))
         return misdirected(o, symbol, owner, ownerlen);
     if (!o->st->persist)
         return OWN_OK;
-    struct lease_entry *l = entry_find(o, symbol);
+    struct lease_entry *l = own_entry_find(o, symbol);
     int state = l ? atomic_load(&l->state) : L_FREE;
     if (state == L_HELD && !atomic_load(&l->lost)) {
-        atomic_store(&l->last_use_ms, now_ms()); /* served here: not idle */
+        atomic_store(&l->last_use_ms, own_now_ms()); /* served here: not idle */
         return OWN_OK;
     }
     if (state != L_FREE)
         return moving(o);
     /* a read asks for a handover too: a symbol that is only read follows the routing */
-    enum own_verdict v = take(o, symbol, OWN_READ, 1, owner, ownerlen);
+    enum own_verdict v = own_take(o, symbol, OWN_READ, 1, owner, ownerlen);
     return v == OWN_MOVING ? moving(o) : v;
 }
 
@@ -403,110 +288,6 @@ int own_fence(struct ownership *o, PGconn *c, const struct own_claim *cl)
     if (cl->lease == NULL)
         return 0;
     return lease_store_fence(c, cl->lease->symbol, o->id, cl->token);
-}
-
-/* --- the renewal thread ------------------------------------------------------------------ */
-
-static void on_renewed(void *ctx, const char *symbol, int64_t token, int wanted)
-{
-    struct ownership *o = ctx;
-    struct lease_entry *l = entry_find(o, symbol);
-    if (l == NULL || atomic_load(&l->token) != token)
-        return;
-    atomic_store(&l->seen, atomic_load(&o->round));
-    atomic_store(&l->wanted, wanted);
-}
-
-/* The held entries the database no longer confirms, that are no longer eligible, or that
- * another instance wants and this one has not written for handover_idle_ms. */
-static void settle(struct ownership *o, PGconn *c, int renewed)
-{
-    int64_t idle = o->st->cfg.handover_idle_ms;
-    for (size_t i = 0; i < LEASE_SLOTS; i++) {
-        struct lease_entry *l = atomic_load_explicit(&o->slots[i], memory_order_acquire);
-        if (l == NULL || atomic_load(&l->state) != L_HELD)
-            continue;
-        pthread_mutex_lock(&o->mu);
-        if (atomic_load(&l->state) == L_HELD) {
-            uint64_t round = atomic_load(&o->round);
-            int gone = atomic_load(&l->lost) || (renewed && atomic_load(&l->seen) != round);
-            int unwanted = !eligible(o, l->symbol);
-            int handover = atomic_load(&l->wanted) &&
-                           now_ms() - atomic_load(&l->last_use_ms) >= idle;
-            if (gone)
-                drop(o, c, l, 0); /* gives it up if it is still ours (expired, not taken) */
-            else if (unwanted || handover)
-                drop(o, c, l, 1);
-        }
-        pthread_mutex_unlock(&o->mu);
-    }
-}
-
-struct eager_ctx {
-    struct ownership *o;
-    int n;
-};
-
-static int take_stored(void *ctx, const struct symbol_row *row)
-{
-    struct eager_ctx *ec = ctx;
-    if (!eligible(ec->o, row->symbol))
-        return 0;
-    char other[160];
-    enum own_verdict v = take(ec->o, row->symbol, OWN_READ, 0, other, sizeof other);
-    ec->n += v == OWN_OK;
-    return v == OWN_NOMEM || v == OWN_UNAVAILABLE ? -1 : 0;
-}
-
-/* Takes every eligible stored symbol whose lease is free. -1 on a database error. */
-static int take_eligible(struct ownership *o, PGconn *c)
-{
-    struct eager_ctx ec = {o, 0};
-    return symbols_store_each(c, take_stored, &ec);
-}
-
-static void tick(struct ownership *o)
-{
-    PGconn *c = pg_conn();
-    if (c == NULL)
-        return;
-    atomic_fetch_add(&o->round, 1);
-    int renewed = lease_store_renew(c, o->id, ttl_ms(o), on_renewed, o) == 0;
-    settle(o, c, renewed);
-    pthread_rwlock_rdlock(&o->spec_rw);
-    int eager = o->spec.kind != OWN_ALL;
-    pthread_rwlock_unlock(&o->spec_rw);
-    if (eager)
-        (void)take_eligible(o, c);
-}
-
-static void *renewal_main(void *arg)
-{
-    struct ownership *o = arg;
-    long period = ttl_ms(o) / 3;
-    pthread_mutex_lock(&o->tmu);
-    while (!o->stop) {
-        struct timespec dl;
-        clock_gettime(CLOCK_REALTIME, &dl);
-        dl.tv_sec += period / 1000;
-        dl.tv_nsec += (period % 1000) * 1000000L;
-        if (dl.tv_nsec >= 1000000000L) {
-            dl.tv_sec++;
-            dl.tv_nsec -= 1000000000L;
-        }
-        while (!o->stop && !o->kicked)
-            if (pthread_cond_timedwait(&o->tcv, &o->tmu, &dl) == ETIMEDOUT)
-                break;
-        o->kicked = 0;
-        if (o->stop)
-            break;
-        pthread_mutex_unlock(&o->tmu);
-        tick(o);
-        pthread_mutex_lock(&o->tmu);
-    }
-    pthread_mutex_unlock(&o->tmu);
-    pg_close_thread();
-    return NULL;
 }
 
 /* --- lifecycle ------------------------------------------------------------------------- */
@@ -563,13 +344,13 @@ int own_start(struct ownership *o, char *err, size_t errlen)
         snprintf(err, errlen, "cannot connect to the database");
         return -1;
     }
-    int rc = take_eligible(o, c);
+    int rc = own_take_eligible(o, c);
     pg_close_thread();
     if (rc != 0) {
         snprintf(err, errlen, "cannot lease and rebuild the stored symbols");
         return -1;
     }
-    if (pthread_create(&o->thread, NULL, renewal_main, o) != 0) {
+    if (pthread_create(&o->thread, NULL, own_renewal_main, o) != 0) {
         snprintf(err, errlen, "cannot start the lease renewal thread");
         return -1;
     }
@@ -640,7 +421,7 @@ void own_spec_text(struct ownership *o, char *buf, size_t len)
 
 int64_t own_token(struct ownership *o, const char *symbol)
 {
-    struct lease_entry *l = entry_find(o, symbol);
+    struct lease_entry *l = own_entry_find(o, symbol);
     return l != NULL && atomic_load(&l->state) == L_HELD ? atomic_load(&l->token) : 0;
 }
 

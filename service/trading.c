@@ -178,8 +178,8 @@ static enum trading_status own_trade(struct state *st, struct trading *tr, uint6
         return TRADING_UNAVAILABLE;
     if (found == 0)
         return TRADING_OK;
-    return trading_own_status(own_begin(st->own, symbol, OWN_WRITE, cl, owner, sizeof owner), owner,
-                      msg, msglen);
+    enum own_verdict v = own_begin(st->own, symbol, OWN_WRITE, cl, owner, sizeof owner);
+    return trading_own_status(v, owner, msg, msglen);
 }
 
 static enum trading_status trail_owned(struct state *st, struct trading *tr, uint64_t id,

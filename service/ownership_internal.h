@@ -1,0 +1,67 @@
+/*
+ * ownership_internal.h - the lease cache of service/ownership.c, shared with the renewal
+ * thread (ownership_renew.c) only. See ownership.c for the states and the locking.
+ */
+#ifndef LIQ_OWNERSHIP_INTERNAL_H
+#define LIQ_OWNERSHIP_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "service/ownership.h"
+
+enum { L_FREE, L_MOVING, L_HELD };
+
+struct lease_entry {
+    char symbol[33];
+    atomic_int state;
+    _Atomic int64_t token;
+    _Atomic int64_t last_use_ms;   /* the last request of this symbol served here */
+    atomic_int wanted;             /* another instance asked for it (renewal says) */
+    atomic_int lost;               /* a fence failed: the renewal thread drops it */
+    atomic_uint_fast64_t seen;     /* the renewal round that last returned it */
+    pthread_rwlock_t rw;           /* writes shared, transitions exclusive */
+};
+
+#define LEASE_SLOTS 8192 /* power of two; lookups probe, entries are never removed */
+
+struct ownership {
+    struct state *st;
+    struct trading *tr;
+    char id[128];
+    pthread_rwlock_t spec_rw;
+    struct own_spec spec;
+    char spec_text[1024];
+    pthread_mutex_t mu;            /* one transition at a time; entry creation */
+    _Atomic(struct lease_entry *) slots[LEASE_SLOTS];
+    atomic_size_t nentries;
+    pthread_t thread;
+    int running;
+    pthread_mutex_t tmu;           /* the thread's sleep */
+    pthread_cond_t tcv;
+    int stop, kicked;
+    atomic_uint_fast64_t round;
+    atomic_uint_fast64_t acquired, released, lost, wants, misdirected, moving;
+};
+
+/* CLOCK_MONOTONIC in milliseconds. */
+int64_t own_now_ms(void);
+/* The entry of symbol, NULL if this instance never saw it (lock-free). */
+struct lease_entry *own_entry_find(struct ownership *o, const char *symbol);
+/* 1 when symbol is in this instance's owned_symbols. */
+int own_eligible(struct ownership *o, const char *symbol);
+/* The lease time to live in milliseconds (from the live configuration). */
+long own_ttl_ms(const struct ownership *o);
+/* Gives l up (release: also in the database) and frees the symbol's memory; under o->mu. */
+void own_drop(struct ownership *o, struct pg_conn *c, struct lease_entry *l, int release);
+/* Takes symbol's lease (and rebuilds it) under o->mu; see take_locked in ownership.c. */
+enum own_verdict own_take(struct ownership *o, const char *symbol, enum own_mode mode,
+                          int want, char *owner, size_t ownerlen);
+/* Takes every eligible stored symbol nobody holds (at start and each renewal round): 0 or
+ * -1 when the stored symbols cannot be read. */
+int own_take_eligible(struct ownership *o, struct pg_conn *c);
+/* The renewal thread (ownership_renew.c), started by own_start with o. */
+void *own_renewal_main(void *arg);
+
+#endif
