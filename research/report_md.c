@@ -75,8 +75,9 @@ static void write_method(FILE *f, const char *cmd)
                "The symbol and timeframe come from the file name.\n"
                "- **Fit on the first half (by bar count), judge on the second.** The first "
                "half only gives the base rates that the probabilities are compared with; every "
-               "figure below is from the judged half unless it says otherwise. Nothing in the "
-               "engine or in this report was tuned on a judged half.\n"
+               "figure below is from the judged half unless it says otherwise. The engine's test "
+               "defaults were chosen on first halves only (docs/sources.md, \"How the defaults "
+               "were chosen\"); nothing in this report was tuned on a judged half.\n"
                "- **prob_hold**: every test of a zone that starts in the judged half and "
                "resolves, the zone's `prob_hold` as it stood at the close of the bar before "
                "the test, against \"the test ended as a hold\". Base rate: the fit half's hold "
@@ -161,6 +162,30 @@ static void write_overview(FILE *f, const struct report *r)
     fprintf(f, "\n");
 }
 
+/* Where prob_hold's ECE misses 0.02: how much of it is the mean's gap (calibration in the
+ * large: the judged half's hold rate away from what the pool predicts on average). */
+static void write_ece_misses(FILE *f, const struct report *r)
+{
+    int any = 0;
+    for (size_t k = 0; k < r->n; k++) {
+        const struct study_calib *c = &r->f[k].s.hold;
+        if (c->n == 0 || c->ece <= 0.02)
+            continue;
+        double gap = c->mean_p - c->judged_rate;
+        fprintf(f, "%s %s ECE %.4f, mean prediction %.3f against an observed %.3f (fit half "
+                   "%.3f): %s", any ? ";" : "- **Where `prob_hold`'s ECE misses 0.02**, and "
+                   "how much of it is the mean's gap (calibration in the large):",
+                r->f[k].name, c->ece, c->mean_p, c->judged_rate, c->base_rate,
+                fabs(gap) >= 0.5 * c->ece ? "mostly the mean — the hold rate moved between "
+                                            "the halves and the pool follows it slowly"
+                                          : "not mainly the mean — the spread of the "
+                                            "predictions is off");
+        any = 1;
+    }
+    if (any)
+        fprintf(f, ".\n");
+}
+
 static void write_conclusion(FILE *f, const struct report *r)
 {
     size_t better = 0, worse = 0, pos_lift = 0, neg_lift = 0, with_ev = 0;
@@ -198,6 +223,7 @@ static void write_conclusion(FILE *f, const struct report *r)
             : better == 0             ? "Zone exits show no edge over fixed ATR exits, and "
                                         "cost money where the interval is below 0."
                                       : "See the files' tables for where.");
+    write_ece_misses(f, r);
     const struct study_pool *p = &r->pool;
     fprintf(f, "- **Probabilities**: pooled Brier skill of `prob_hold` %+.4f [%+.4f, %+.4f]: "
                "%s\n\n", p->skill, p->skill_lo, p->skill_hi,

@@ -324,7 +324,7 @@ async function pollEvidence() {
   // {"all":{...},"by_source":[{"source","tests","hold_rate","control_hold_rate","lift",
   //  "lift_low","lift_high","significant"},...]}: lifts are differences of rates (pp)
   const rows = [];
-  if (body.all) rows.push({ ...body.all, source: 'all zones' });
+  if (body.all) rows.push({ ...body.all, source: 'all' });
   for (const r of body.by_source || []) rows.push(r);
   const tbody = box.querySelector('tbody');
   tbody.replaceChildren();
@@ -333,8 +333,11 @@ async function pollEvidence() {
   for (const r of rows) {
     const tr = document.createElement('tr');
     if (r.significant) tr.className = 'significant';
+    // the interval is symmetric (normal approximation): its half-width after the lift
+    const half = typeof r.lift_high === 'number' && typeof r.lift_low === 'number'
+      ? `±${(50 * (r.lift_high - r.lift_low)).toFixed(1)}` : '';
     const cells = [SOURCE_SHORT[r.source] || r.source, r.tests, pct(r.hold_rate),
-      pct(r.control_hold_rate), `${pp(r.lift)} [${pp(r.lift_low)}, ${pp(r.lift_high)}]`];
+      pct(r.control_hold_rate), `${pp(r.lift)} ${half}`];
     for (const c of cells) {
       const td = document.createElement('td');
       td.textContent = c ?? '–';
