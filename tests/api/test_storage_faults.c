@@ -281,6 +281,48 @@ static long setup_faults(struct app *a, const char *body)
     return id;
 }
 
+/* How many trades GET /trades lists, and whether id is one of them. */
+static long listed(struct app *a, long id, int *has)
+{
+    char *list = body_of(a, "/trades?limit=100", 200);
+    json_t *j = json_loads(list, 0, NULL);
+    json_t *arr = json_object_get(j, "trades");
+    *has = 0;
+    for (size_t i = 0; i < json_array_size(arr); i++)
+        *has |= json_integer_value(json_object_get(json_array_get(arr, i), "trade_id")) == id;
+    long n = (long)json_array_size(arr);
+    json_decref(j);
+    free(list);
+    return n;
+}
+
+/* A stored trade whose state lost a member: left out of GET /trades, GET /trades/{id} an
+ * error (never a trade with a zeroed field); the same trade once the member is back. */
+static void corrupt_state(struct app *a, long id, const char *good)
+{
+    int has = 0;
+    long n = listed(a, id, &has);
+    cr_assert(has, "trade %ld not listed", id);
+    char text[256], path[64];
+    snprintf(text, sizeof text, "UPDATE liquidity_trades SET state = (state - 'updates') || "
+             "jsonb_build_object('updates_away', state->'updates') WHERE id = %ld", id);
+    sql(text);
+    cr_expect_eq(listed(a, id, &has), n - 1);
+    cr_expect(!has, "a trade whose state does not decode was listed");
+    snprintf(path, sizeof path, "/trades/%ld", id);
+    struct http_reply r = http_get(a, path);
+    cr_expect_geq(r.status, 500, "%ld %s", r.status, r.body);
+    cr_expect_not_null(strstr(r.body, "\"error\""), "%s", r.body);
+    http_free(&r);
+    snprintf(text, sizeof text, "UPDATE liquidity_trades SET state = (state - 'updates_away') "
+             "|| jsonb_build_object('updates', state->'updates_away') WHERE id = %ld", id);
+    sql(text);
+    cr_expect_eq(listed(a, id, &has), n);
+    char *back = body_of(a, path, 200);
+    cr_expect_str_eq(back, good);
+    free(back);
+}
+
 /* A trail rewrites the trade row; a close rewrites it and adds its "closed" event. */
 static void trade_faults(struct app *a, long id, const struct bar *bars, size_t end)
 {
@@ -342,6 +384,7 @@ static void trade_faults(struct app *a, long id, const struct bar *bars, size_t 
     json_t *cj = json_loads(closed, 0, NULL);
     cr_expect_str_eq(json_string_value(json_object_get(cj, "status")), "closed", "%s", closed);
     json_decref(cj);
+    corrupt_state(a, id, closed);
     free(closed);
 }
 
