@@ -188,6 +188,55 @@ static struct app *start(void)
     return harness_start(&cfg);
 }
 
+/* A replace (delete from the batch's first bar, insert, rebuild) and an Idempotency-Key
+ * stored with the bars: failing either way changes nothing; the replace of the last 100
+ * bars by themselves, done, gives back the same zones. */
+static void replace_and_key_faults(struct app *a, const struct bar *bars, size_t end)
+{
+    const char *zpath = "/zones?symbol=EURUSD&active=all&limit=500";
+    char *zones = body_of(a, zpath, 200);
+    long before[NTABLES];
+    counts(before);
+    char *json = harness_bars_json("EURUSD", "M15", bars, end - 100, end);
+    fault_on("bars");
+    struct http_reply r = http_post_json(a, "/bars?replace=true", json);
+    expect_unavailable(&r, "replace, bars");
+    fault_off("bars");
+    fault_on("zone_events");
+    r = http_post_json(a, "/bars?replace=true", json);
+    expect_unavailable(&r, "replace, zone_events");
+    fault_off("zone_events");
+    expect_same_counts(before, "replace");
+    char *now = body_of(a, zpath, 200);
+    cr_expect_str_eq(now, zones, "a failed replace changed the zones");
+    free(now);
+    r = http_post_json(a, "/bars?replace=true", json);
+    cr_expect_eq(r.status, 200, "%s", r.body);
+    json_t *j = json_loads(r.body, 0, NULL);
+    cr_expect_eq(json_integer_value(json_object_get(j, "replaced")), 100, "%s", r.body);
+    json_decref(j);
+    http_free(&r);
+    cr_expect_eq(count_of("bars"), before[1]);
+    now = body_of(a, zpath, 200);
+    cr_expect_str_eq(now, zones, "the same bars replaced by themselves changed the zones");
+    free(now);
+    free(json);
+
+    json = harness_bars_json("EURUSD", "M15", bars, end, end + 50);
+    counts(before);
+    fault_on("idempotency_keys");
+    r = http_do_with(a, "POST", "/bars", "application/json", json, strlen(json),
+                     "Idempotency-Key: h18-bars-1");
+    expect_unavailable(&r, "bars with an Idempotency-Key");
+    fault_off("idempotency_keys");
+    expect_same_counts(before, "bars with an Idempotency-Key");
+    now = body_of(a, zpath, 200);
+    cr_expect_str_eq(now, zones, "bars whose key failed changed the zones");
+    free(now);
+    free(json);
+    free(zones);
+}
+
 /* Bars: the COPY, the zone upserts and the zone events of one request are one commit. */
 static void bars_faults(struct app *a, const struct bar *bars, size_t *end)
 {
@@ -216,6 +265,8 @@ static void bars_faults(struct app *a, const struct bar *bars, size_t *end)
     http_free(&r);
     cr_expect_eq(count_of("bars"), before[1] + 300);
     *end += 300;
+
+    replace_and_key_faults(a, bars, *end);
 
     /* a new symbol: nothing of it is stored nor served when its first write fails */
     fault_on("symbols");
