@@ -4,9 +4,10 @@
  * own database is closed to connections (ALTER DATABASE ... ALLOW_CONNECTIONS false, its
  * sessions terminated) while the rest of the PostgreSQL server runs on, so other tests are
  * not touched. Then: a trail, a close and a real setup answer 503 with a JSON error and a
- * Retry-After and change nothing; a dry-run setup and GET /zones still answer from memory;
- * GET /trades answers 503. When the database opens again the service reconnects by itself
- * and the same trail is applied once; the trade read back is the one the answers described.
+ * Retry-After and change nothing; a dry-run setup, GET /zones, GET /bars and a zone without
+ * its history (history_available false) still answer from memory; GET /trades, POST /bars
+ * and GET /reports/liquidity answer 503. When the database opens again the service
+ * reconnects by itself and the same trail is applied once.
  * With persistence off the same trade lives in memory: setup, trail, close, 404 after.
  */
 #include <criterion/criterion.h>
@@ -121,6 +122,17 @@ Test(db_down, trades_answer_503_change_nothing_and_recover, .timeout = 300)
     long events_before = harness_sql_long(url, "SELECT count(*) FROM trade_events");
     long ts = (long)bars[end - 1].ts + 60;
 
+    char zpath[96];
+    {
+        struct http_reply zr = http_get(a, "/zones?symbol=EURUSD&limit=1");
+        json_t *zj = http_json(&zr);
+        json_t *z0 = json_array_get(json_object_get(zj, "zones"), 0);
+        cr_assert_not_null(z0);
+        snprintf(zpath, sizeof zpath, "/zones/%s", json_string_value(json_object_get(z0, "id")));
+        json_decref(zj);
+        http_free(&zr);
+    }
+
     db_closed("t_trades_db_down", 1);
     struct http_reply r = trail(a, id, &bars[end], ts);
     assert_unavailable(&r, "trail");
@@ -149,6 +161,27 @@ Test(db_down, trades_answer_503_change_nothing_and_recover, .timeout = 300)
     http_free(&r);
     char *zones = get_body(a, "/zones?symbol=EURUSD&limit=5", 200); /* from memory */
     free(zones);
+    char *bars_read = get_body(a, "/bars?symbol=EURUSD&limit=3", 200); /* the bar log */
+    free(bars_read);
+    r = http_get(a, "/reports/liquidity?symbol=EURUSD&period=daily");
+    assert_unavailable(&r, "GET /reports/liquidity (computed and stored in one transaction)");
+    r = http_get(a, zpath); /* the zone from memory, its history (database) marked missing */
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    json_t *zj = http_json(&r);
+    cr_assert(json_is_false(json_object_get(zj, "history_available")), "%s", r.body);
+    cr_assert(json_is_null(json_object_get(zj, "history")), "%s", r.body);
+    json_decref(zj);
+    http_free(&r);
+    char *more = harness_bars_json("EURUSD", "M15", bars, end, end + 5);
+    r = http_post_json(a, "/bars", more);
+    cr_assert(r.retry_after[0] != '\0', "503 on POST /bars with a Retry-After");
+    assert_unavailable(&r, "POST /bars");
+    free(more);
+    r = http_get(a, "/health");
+    cr_assert(r.status == 200 || r.status == 503, "%ld", r.status);
+    cr_assert(strstr(r.body, "\"ok\"") == NULL || strstr(r.body, "degraded") != NULL,
+              "health while the database is closed: %s", r.body);
+    http_free(&r);
 
     db_closed("t_trades_db_down", 0);
     /* the service reconnects by itself: the same trail is applied, once */

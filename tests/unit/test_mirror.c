@@ -68,7 +68,8 @@ static struct liq_params params(void)
     return p;
 }
 
-/* n zones centred in -140..140 pips (not 0), no two sharing a centre or an edge, sorted by k ascending */
+/* n zones centred in -140..140 pips (not 0), no two sharing a centre or an edge, sorted by
+ * k ascending */
 static size_t random_specs(uint64_t *s, struct zspec *z)
 {
     static const float strengths[] = {0.25f, 0.45f, 0.55f, 0.7f, 0.8f, 0.95f};

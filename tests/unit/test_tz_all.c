@@ -1,9 +1,9 @@
 /*
  * domain/tz.c against every zone of Debian's tzdata (issue 16, item 8: branch coverage where
  * it was low, with checks that can fail): for each TZif file under /usr/share/zoneinfo the
- * offset at instants every 13 days 7 hours from 1971 to 2100 (past 2037 the POSIX footer rule decides:
- * "J" days, "M" rules, negative DST, <+03>-style names) equals the C library's localtime_r,
- * and wall-clock -> UTC gives back the instant it came from. Every prefix of a real file is
+ * offset at instants every 13 days 7 hours from 1971 to 2100 (past 2037 the POSIX footer
+ * rule decides: "J" days, "M" rules, negative DST, <+03>-style names) equals the C library's
+ * localtime_r, and wall-clock -> UTC gives back the instant it came from. Every prefix of a real file is
  * refused (-1) or parsed, never read past; the fixed-offset parser takes and refuses what
  * tz.h says.
  */
