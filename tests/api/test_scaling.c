@@ -32,6 +32,7 @@ static struct app *instance(const char *url)
     harness_config(&cfg, url);
     cfg.params.min_liquidity_strength = 0.1;
     cfg.handover_idle_ms = 600000; /* reads asking for the other's symbol never move it here */
+    cfg.lease_ttl_ms = 600000;     /* no renewal round in the middle of the test */
     cfg.instruments[1] = (struct instrument){.symbol = "GBPUSD", .pip_size = 0.0001};
     cfg.ninstruments = 2;
     return harness_start(&cfg);
@@ -130,8 +131,32 @@ Test(scaling, two_instances_with_disjoint_symbols_share_one_database)
     cr_assert(ids[0] > 0 && ids[1] > 0, "a setup should open on each instance");
     cr_assert_neq(ids[0], ids[1]);
 
+    /* the fence in the pipelined writes: b's GBPUSD lease taken behind its back, b's next
+     * setup and trail of GBPUSD commit nothing (421, then 503 while b gives it up) */
+    long trades_before = harness_sql_long(url, "SELECT count(*) FROM liquidity_trades");
+    long events_before = harness_sql_long(url, "SELECT count(*) FROM trade_events");
+    harness_sql_long(url, "UPDATE symbol_leases SET owner = 'intruder#1', "
+                          "token = nextval('lease_token_seq') WHERE symbol = 'GBPUSD' RETURNING 1");
+    char body[256];
+    snprintf(body, sizeof body,
+             "{\"symbol\":\"GBPUSD\",\"side\":\"SELL\",\"entry\":%.5f,\"trend_score\":0.7,"
+             "\"regime_mode\":\"NORMAL\",\"regime_transition_strength\":0}", entry[1]);
+    struct http_reply r = http_post_json(b, "/setups", body);
+    cr_assert_eq(r.status, 421, "a fenced setup: %ld %s", r.status, r.body);
+    http_free(&r);
+    char path[64];
+    snprintf(path, sizeof path, "/trades/%ld/trail", ids[1]);
+    snprintf(body, sizeof body, "{\"price\":%.5f,\"high\":%.5f,\"low\":%.5f}", entry[1],
+             entry[1], entry[1]);
+    r = http_do(b, "PATCH", path, "application/json", body, strlen(body));
+    cr_assert(r.status == 421 || r.status == 503, "a trail after the takeover: %ld %s", r.status,
+              r.body);
+    http_free(&r);
+    cr_assert_eq(harness_sql_long(url, "SELECT count(*) FROM liquidity_trades"), trades_before);
+    cr_assert_eq(harness_sql_long(url, "SELECT count(*) FROM trade_events"), events_before);
+
     /* restart a: it rebuilds the symbols whose lease it can take (its own, released by
-     * the stop), not the one b holds */
+     * the stop), not GBPUSD (held by the intruder now) */
     app_stop(a);
     a = instance(url);
     cr_assert_eq(zones_status(a, "EURUSD"), 200);
