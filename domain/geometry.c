@@ -15,6 +15,7 @@ void geo_init(struct geo_book *g, uint32_t every, uint32_t horizon)
     g->horizon = horizon ? horizon : 1;
     g->min_up = INFINITY;
     g->max_dn = -INFINITY;
+    g->countdown = g->every;
 }
 
 static void bounds(struct geo_book *g)
@@ -67,9 +68,11 @@ static void advance(struct geo_book *g, struct geo_probe *q, const struct bar *b
         finish(g, q);
 }
 
-void geo_bar(struct geo_book *g, const struct bar *b, double atr)
+void geo_bar_slow(struct geo_book *g, const struct bar *b, double atr)
 {
     g->bars++;
+    if (g->countdown == 0)
+        g->countdown = g->every;
     int changed = 0;
     if (b->high >= g->min_up || b->low <= g->max_dn) {
         for (int i = 0; i < GEO_SLOTS; i++) {

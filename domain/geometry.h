@@ -48,6 +48,7 @@ struct geo_book {
     double min_up, max_dn;    /* nearest next levels over the live probes: most bars cross
                                * none, and then one comparison each side is all the work */
     uint32_t every, horizon;  /* in base bars */
+    uint32_t countdown;       /* bars until the next multiple of every (starts and ends) */
     uint32_t bars;            /* base bars seen */
     uint32_t probes;          /* probes resolved */
 };
@@ -56,7 +57,16 @@ struct geo_book {
 void geo_init(struct geo_book *g, uint32_t every, uint32_t horizon);
 
 /* One base bar, after which a probe may start at its close (atr > 0: the ATR known then). */
-void geo_bar(struct geo_book *g, const struct bar *b, double atr);
+void geo_bar_slow(struct geo_book *g, const struct bar *b, double atr);
+static inline void geo_bar(struct geo_book *g, const struct bar *b, double atr)
+{
+    /* most bars cross no probe's next level and neither start nor end one */
+    if (--g->countdown != 0 && b->high < g->min_up && b->low > g->max_dn) {
+        g->bars++;
+        return;
+    }
+    geo_bar_slow(g, b, atr);
+}
 
 /*
  * Calibrated probability that price moves target_atr in the trade's favour before it moves

@@ -14,7 +14,8 @@ const char BEGIN_COPY_BARS[] = "BEGIN; COPY bars (symbol, timeframe, ts, open, h
 const char COPY_ZONE_STAGE[] =
     "COPY zone_stage (symbol, zone_id, sources, price, price_low, price_high, strength, "
     "prob_hold, prob_break, prob_sweep, tests, touches, holds, breaks, sweeps, role, active, "
-    "merged_into, created_at, origin_at, last_touch_at, updated_at) FROM STDIN";
+    "merged_into, created_at, origin_at, last_touch_at, updated_at, timeouts, prob_timeout) "
+    "FROM STDIN";
 const char COPY_ZONE_EVENTS[] =
     "COPY zone_events (symbol, zone_id, ts, kind, price, other_zone_id) FROM STDIN "
     "(FORMAT binary)";
@@ -66,7 +67,8 @@ const struct pg_stmt STORE_STATEMENTS[] = {
      "prob_sweep = EXCLUDED.prob_sweep, tests = EXCLUDED.tests, touches = EXCLUDED.touches, "
      "holds = EXCLUDED.holds, breaks = EXCLUDED.breaks, sweeps = EXCLUDED.sweeps, "
      "role = EXCLUDED.role, active = EXCLUDED.active, merged_into = EXCLUDED.merged_into, "
-     "last_touch_at = EXCLUDED.last_touch_at, updated_at = now()"},
+     "last_touch_at = EXCLUDED.last_touch_at, updated_at = now(), "
+     "timeouts = EXCLUDED.timeouts, prob_timeout = EXCLUDED.prob_timeout"},
     {"zone_events_of",
      "SELECT extract(epoch from ts)::bigint, kind, price, other_zone_id FROM zone_events "
      "WHERE symbol = $1 AND zone_id = $2 ORDER BY ts, kind LIMIT $3"},

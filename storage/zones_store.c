@@ -56,7 +56,7 @@ int zones_store_upsert(PGconn *c, const char *symbol, const struct zone *const *
         put_ts_or_null(&tb, z->created_ts, '\t');
         put_ts_or_null(&tb, z->origin_ts, '\t');
         put_ts_or_null(&tb, z->last_touch_ts, '\t');
-        textbuf_printf(&tb, "now\n");
+        textbuf_printf(&tb, "now\t%u\t%.9g\n", z->timeouts, z->prob_timeout);
     }
     int rc = -1;
     if (!tb.oom && pg_copy_begin(c, COPY_ZONE_STAGE) == 0) {

@@ -85,9 +85,29 @@ Test(csv_year, all_sources_produce_zones_and_a_restart_equals_a_clean_replay, .t
             cr_expect_gt(seen[s], 0, "no zone from %s", source_name((enum liq_source)s));
     json_decref(j);
 
-    /* zone statistics are persisted */
-    cr_assert_gt(harness_sql_long(url, "SELECT sum(holds) FROM liquidity_levels"), 0);
+    /* zone statistics are persisted: every resolved outcome of every zone (merged-away ones
+     * keep their rows) adds up to the evidence's "all" row, outcome by outcome */
+    struct http_reply ev = http_get(a, "/symbols/EURUSD/evidence");
+    cr_assert_eq(ev.status, 200, "%s", ev.body);
+    json_t *evj = http_json(&ev);
+    json_t *all = json_object_get(evj, "all");
+    static const char *const outcome[] = {"holds", "sweeps", "breaks", "timeouts"};
+    for (int k = 0; k < 4; k++) {
+        char sql[96];
+        snprintf(sql, sizeof sql, "SELECT sum(%s) FROM liquidity_levels", outcome[k]);
+        long stored = harness_sql_long(url, sql);
+        cr_assert_gt(stored, 0, "%s", outcome[k]);
+        cr_assert_eq(stored, json_integer_value(json_object_get(all, outcome[k])), "%s",
+                     outcome[k]);
+    }
+    json_decref(evj);
+    http_free(&ev);
     cr_assert_gt(harness_sql_long(url, "SELECT count(*) FROM zone_events WHERE kind='sweep'"), 0);
+    cr_assert_gt(harness_sql_long(url, "SELECT count(*) FROM zone_events WHERE kind='timeout'"),
+                 0);
+    cr_assert_eq(harness_sql_long(url, "SELECT count(*) FROM liquidity_levels WHERE "
+                                       "abs(prob_hold + prob_sweep + prob_break + prob_timeout "
+                                       "- 1) > 1e-5"), 0, "stored probabilities partition");
 
     /* restart on the same database */
     app_stop(a);

@@ -400,3 +400,40 @@ Test(outside, text_is_cut_on_character_boundaries_everywhere, .timeout = 120)
     }
     stop(&f);
 }
+
+/* Bars stored before the bounds (an old database: volume 1e308, high 1e300) must not poison
+ * the zones the restart rebuilds: they are left out of the replay, every read stays JSON. */
+Test(outside, stored_extreme_bars_do_not_poison_the_zones_rebuilt_at_restart, .timeout = 120)
+{
+    struct fx f = {0};
+    harness_db("t_out_restart", f.url, sizeof f.url);
+    harness_config(&f.cfg, f.url);
+    f.a = harness_start(&f.cfg);
+    f.bars = harness_eurusd(&f.n);
+    char *b = harness_bars_json("EURUSD", "M15", f.bars, 0, 1000);
+    struct http_reply r = http_post_json(f.a, "/bars", b);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    http_free(&r);
+    free(b);
+    app_stop(f.a);
+    cr_assert_eq(harness_sql_long(f.url,
+                                  "WITH u AS (UPDATE bars SET volume = 1e308 WHERE ts IN "
+                                  "(SELECT ts FROM bars ORDER BY ts OFFSET 500 LIMIT 2) "
+                                  "RETURNING 1) SELECT count(*) FROM u"), 2);
+    cr_assert_eq(harness_sql_long(f.url,
+                                  "WITH u AS (UPDATE bars SET high = 1e300 WHERE ts IN "
+                                  "(SELECT ts FROM bars ORDER BY ts OFFSET 700 LIMIT 1) "
+                                  "RETURNING 1) SELECT count(*) FROM u"), 1);
+    f.a = harness_start(&f.cfg);
+    static const char *const READS[] = {"/zones?symbol=EURUSD&active=all&limit=1000",
+                                        "/zones/nearest?symbol=EURUSD&price=1.0", "/symbols"};
+    for (size_t i = 0; i < sizeof READS / sizeof READS[0]; i++) {
+        r = http_get(f.a, READS[i]);
+        cr_assert_eq(r.status, 200, "%s -> %ld %s", READS[i], r.status, r.body);
+        sane(r, READS[i]);
+    }
+    r = http_get(f.a, "/symbols");
+    cr_assert(strstr(r.body, "\"bars\":997") != NULL, "3 stored bars left out: %s", r.body);
+    http_free(&r);
+    stop(&f);
+}

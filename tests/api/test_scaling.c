@@ -24,6 +24,7 @@
 #include "storage/migrate.h"
 #include "storage/pg.h"
 #include "tests/support/harness.h"
+#include "tests/support/spawn.h"
 
 static struct app *instance(const char *url)
 {
@@ -31,6 +32,7 @@ static struct app *instance(const char *url)
     harness_config(&cfg, url);
     cfg.params.min_liquidity_strength = 0.1;
     cfg.handover_idle_ms = 600000; /* reads asking for the other's symbol never move it here */
+    cfg.lease_ttl_ms = 600000;     /* no renewal round in the middle of the test */
     cfg.instruments[1] = (struct instrument){.symbol = "GBPUSD", .pip_size = 0.0001};
     cfg.ninstruments = 2;
     return harness_start(&cfg);
@@ -129,8 +131,32 @@ Test(scaling, two_instances_with_disjoint_symbols_share_one_database)
     cr_assert(ids[0] > 0 && ids[1] > 0, "a setup should open on each instance");
     cr_assert_neq(ids[0], ids[1]);
 
+    /* the fence in the pipelined writes: b's GBPUSD lease taken behind its back, b's next
+     * setup and trail of GBPUSD commit nothing (421, then 503 while b gives it up) */
+    long trades_before = harness_sql_long(url, "SELECT count(*) FROM liquidity_trades");
+    long events_before = harness_sql_long(url, "SELECT count(*) FROM trade_events");
+    harness_sql_long(url, "UPDATE symbol_leases SET owner = 'intruder#1', "
+                          "token = nextval('lease_token_seq') WHERE symbol = 'GBPUSD' RETURNING 1");
+    char body[256];
+    snprintf(body, sizeof body,
+             "{\"symbol\":\"GBPUSD\",\"side\":\"SELL\",\"entry\":%.5f,\"trend_score\":0.7,"
+             "\"regime_mode\":\"NORMAL\",\"regime_transition_strength\":0}", entry[1]);
+    struct http_reply r = http_post_json(b, "/setups", body);
+    cr_assert_eq(r.status, 421, "a fenced setup: %ld %s", r.status, r.body);
+    http_free(&r);
+    char path[64];
+    snprintf(path, sizeof path, "/trades/%ld/trail", ids[1]);
+    snprintf(body, sizeof body, "{\"price\":%.5f,\"high\":%.5f,\"low\":%.5f}", entry[1],
+             entry[1], entry[1]);
+    r = http_do(b, "PATCH", path, "application/json", body, strlen(body));
+    cr_assert(r.status == 421 || r.status == 503, "a trail after the takeover: %ld %s", r.status,
+              r.body);
+    http_free(&r);
+    cr_assert_eq(harness_sql_long(url, "SELECT count(*) FROM liquidity_trades"), trades_before);
+    cr_assert_eq(harness_sql_long(url, "SELECT count(*) FROM trade_events"), events_before);
+
     /* restart a: it rebuilds the symbols whose lease it can take (its own, released by
-     * the stop), not the one b holds */
+     * the stop), not GBPUSD (held by the intruder now) */
     app_stop(a);
     a = instance(url);
     cr_assert_eq(zones_status(a, "EURUSD"), 200);
@@ -149,6 +175,9 @@ static struct app *owner_of(const char *url, const char *owned, const char *name
     snprintf(cfg.owned_symbols, sizeof cfg.owned_symbols, "%s", owned);
     snprintf(cfg.instance_name, sizeof cfg.instance_name, "%s", name);
     cfg.handover_idle_ms = 600000; /* both keep receiving writes: no handover in this test */
+    /* no periodic renewal round during a test (only the ones a change kicks): what the
+     * tests see does not depend on when a round happens to run */
+    cfg.lease_ttl_ms = 600000;
     return harness_start(&cfg);
 }
 
@@ -281,7 +310,8 @@ Test(scaling, sighup_hands_a_symbol_over_with_no_2xx_in_between, .timeout = 120)
     cr_assert_gt(app_reload(b, &cfg, NULL, 0), 0);
     long st = 0;
     int moving = 0;
-    for (int i = 0; i < 400 && st != 200; i++) {
+    double t0 = spawn_now();
+    while (st != 200 && spawn_now() - t0 < 60) {
         st = post_bars(b, "EURUSD", bars, 1000, 1100, body, sizeof body);
         cr_assert(st == 200 || st == 503, "b during the handover: %ld %s", st, body);
         moving += st == 503;
@@ -346,7 +376,7 @@ Test(scaling, a_hash_range_owns_its_share_and_answers_421_for_the_rest)
     free(bars);
 }
 
-Test(scaling, a_symbol_that_is_only_read_follows_the_reads, .timeout = 60)
+Test(scaling, a_symbol_that_is_only_read_follows_the_reads, .timeout = 120)
 {
     char url[512];
     harness_db("liq_scaling_reads", url, sizeof url);
@@ -354,6 +384,7 @@ Test(scaling, a_symbol_that_is_only_read_follows_the_reads, .timeout = 60)
     harness_config(&cfg, url);
     snprintf(cfg.instance_name, sizeof cfg.instance_name, "first");
     cfg.handover_idle_ms = 300;
+    cfg.lease_ttl_ms = 1500; /* a renewal round every 0.5 s notices the request */
     struct app *a = harness_start(&cfg);
     snprintf(cfg.instance_name, sizeof cfg.instance_name, "second");
     struct app *b = harness_start(&cfg);
@@ -365,7 +396,8 @@ Test(scaling, a_symbol_that_is_only_read_follows_the_reads, .timeout = 60)
     /* the proxy now sends the reads to b (a came back, or the hash changed): b answers 503
      * and asks; a, which serves no request of EURUSD any more, hands it over */
     long st = 0;
-    for (int i = 0; i < 200 && st != 200; i++) {
+    double t0 = spawn_now();
+    while (st != 200 && spawn_now() - t0 < 60) {
         st = zones_status(b, "EURUSD");
         cr_assert(st == 200 || st == 503, "%ld", st);
         if (st != 200)

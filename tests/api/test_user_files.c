@@ -15,6 +15,14 @@
 #include "service/tzdb.h"
 #include "tests/support/harness.h"
 
+/* The service in-process with persistence off and the test defaults. */
+static struct app *start_in_memory(void)
+{
+    struct app_config cfg;
+    harness_config(&cfg, NULL);
+    return harness_start(&cfg);
+}
+
 /* Asserts r's status and that its body holds needle (NULL: anything), then frees r. */
 static void expect(struct http_reply *r, long status, const char *needle)
 {
@@ -306,9 +314,7 @@ Test(user_files, real_files_load_over_http, .timeout = 120)
 
 Test(user_files, usdjpy_inconsistent_bars_strict_repair_or_skip, .timeout = 120)
 {
-    struct app_config cfg;
-    harness_config(&cfg, NULL);
-    struct app *a = harness_start(&cfg);
+    struct app *a = start_in_memory();
     const char *usdjpy = LIQ_DATA_DIR "/USDJPY_15M.csv";
     struct http_reply r = post_file(a, usdjpy, "symbol=USDJPY&timeframe=M15", "text/csv");
     cr_assert_eq(r.status, 422, "%s", r.body);
@@ -351,9 +357,7 @@ Test(user_files, usdjpy_inconsistent_bars_strict_repair_or_skip, .timeout = 120)
 
 Test(user_files, bars_by_time_range_in_pages, .timeout = 60)
 {
-    struct app_config cfg;
-    harness_config(&cfg, NULL);
-    struct app *a = harness_start(&cfg);
+    struct app *a = start_in_memory();
     post_ok(a, "EURUSD", 1.05, 40); /* 2022-10-10 00:00 .. 09:45, every 15 min */
     /* [01:00, 03:00) = 8 bars, in pages of 3: 3 + 3 + 2 */
     char path[256] = "/bars?symbol=EURUSD&from=2022-10-10T01:00:00Z&to=1665370800&limit=3";
@@ -393,9 +397,7 @@ Test(user_files, bars_by_time_range_in_pages, .timeout = 60)
 
 Test(user_files, zones_answer_304_while_unchanged, .timeout = 60)
 {
-    struct app_config cfg;
-    harness_config(&cfg, NULL);
-    struct app *a = harness_start(&cfg);
+    struct app *a = start_in_memory();
     post_ok(a, "EURUSD", 1.05, 200);
     const char *paths[] = {"/zones?symbol=EURUSD&limit=5", "/zones/nearest?symbol=EURUSD"};
     for (int k = 0; k < 2; k++) {
@@ -659,9 +661,7 @@ Test(user_files, a_corrected_file_replaces_bars_and_rebuilds_zones, .timeout = 1
 
 Test(user_files, with_tz_days_stay_utc_days, .timeout = 60)
 {
-    struct app_config cfg;
-    harness_config(&cfg, NULL);
-    struct app *a = harness_start(&cfg);
+    struct app *a = start_in_memory();
     /* the MT5 fixture is 2022-10-10 00:00-23:45 Athens time = 2022-10-09 21:00Z - 10-10 20:45Z:
      * its first 12 bars make the UTC day of 9 October, complete once 10 October's bars come */
     struct http_reply r = post_file(a, DATA "EURUSD_M15_mt5_export.tsv",
