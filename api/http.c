@@ -144,10 +144,10 @@ static int early_reply(struct request *rq, struct reply *rp)
 {
     struct app *a = rq->app;
     int known = 0;
-    static __thread char allow[160];
+    char *allow = rq->allow; /* the request's own: the reply points at it until sent */
     if (guard_framing(rq, rp) != 0 || guard_text(rq, rp) != 0)
         return 1;
-    rq->route = route_find(rq, &known, allow, sizeof allow);
+    rq->route = route_find(rq, &known, allow, sizeof rq->allow);
     if (known && strcmp(rq->method, "OPTIONS") == 0) {
         reply_body(rp, 204, NULL, NULL, 0);
         rp->allow = allow;

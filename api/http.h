@@ -33,6 +33,7 @@ struct request {
     char params[ROUTE_MAX_PARAMS][64]; /* {id} segments of the path */
     uint64_t start_ns;
     char request_id[72];       /* api/guard.c: safe to log and echo */
+    char allow[160];           /* the methods of a known path (405, OPTIONS): rp->allow */
     int head;                  /* a HEAD request, routed as its GET */
     int started;               /* on_request has seen it (counted in flight) */
     int query_count;           /* > GUARD_MAX_QUERY_PARAMS: the query was dropped unparsed */

@@ -111,6 +111,15 @@ Test(report, slice_follows_the_rules)
     cr_assert_gt(s->hold.n_fit, 100);
     cr_assert_gt(s->hold.n, 100);
     check_calibration(&s->hold_obs, &s->hold);
+    /* p_tp1_first: a setup every whole hour of the slice, most of them accepted and resolved */
+    cr_assert_gt(s->tp1.n_fit, 100);
+    cr_assert_gt(s->tp1.n, 100);
+    check_calibration(&s->tp1_obs, &s->tp1);
+    for (size_t i = 0; i < s->tp1_obs.n; i++) {
+        const struct study_obs *v = &s->tp1_obs.v[i];
+        cr_assert(v->y <= 1 && v->p > 0.0f && v->p < 1.0f && v->zone == 0);
+        cr_assert(i == 0 || v->bar > s->tp1_obs.v[i - 1].bar);
+    }
     /* fit observations come from the first half's days, judged ones from the second's */
     int32_t split_day = (int32_t)(day_start(s->split_ts) / 86400);
     for (size_t i = 0; i < s->hold_obs.n; i++) {
