@@ -2,10 +2,11 @@
  * learner.c - per (zone, action) statistics from closed trades (docs/trading.md "Learner").
  */
 #include "learner.h"
-#include "domain/grow.h"
 
 #include <stdlib.h>
 #include <string.h>
+
+#include "domain/grow.h"
 
 static const char *const ACTION_NAMES[ZA_COUNT] = {
     [ZA_HELD] = "held", [ZA_BROKEN] = "broken", [ZA_SWEPT] = "swept",

@@ -2,12 +2,13 @@
  * textbuf.c - growable text buffer with sticky allocation failure.
  */
 #include "textbuf.h"
-#include "domain/grow.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "domain/grow.h"
 
 static int reserve(struct textbuf *b, size_t extra)
 {

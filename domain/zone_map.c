@@ -2,13 +2,14 @@
  * zone_map.c - pool by id, price index, deadline heap and in-test set (see zone_map.h).
  */
 #include "zone_map.h"
-#include "domain/grow.h"
-#include "domain/lower_bound.h"
 
 #include <assert.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "domain/grow.h"
+#include "domain/lower_bound.h"
 
 void zone_map_init(struct zone_map *m)
 {
@@ -34,33 +35,31 @@ size_t zone_map_lower_bound(const struct zone_map *m, double price)
     return lower_bound_f64(m->sprice, m->nsorted, sizeof *m->sprice, price);
 }
 
+/* The array *array_ptr points to (any element type) reallocated to cap elements of elem
+ * bytes: 0, or -1 with the array as it was. */
+static int resize(void *array_ptr, uint32_t cap, size_t elem)
+{
+    void *p;
+    memcpy(&p, array_ptr, sizeof p);
+    p = realloc(p, (size_t)cap * elem);
+    if (p == NULL)
+        return -1;
+    memcpy(array_ptr, &p, sizeof p);
+    return 0;
+}
+
+/* The pool and its five parallel arrays doubled (64 at first); m->cap follows only when all
+ * grew. */
 static int grow_pool(struct zone_map *m)
 {
     uint32_t cap = m->cap ? m->cap * 2 : 64;
-    struct zone *pool = realloc(m->pool, (size_t)cap * sizeof *pool);
-    if (pool == NULL)
+    if (resize(&m->pool, cap, sizeof *m->pool) != 0 ||
+        resize(&m->sorted, cap, sizeof *m->sorted) != 0 ||
+        resize(&m->sprice, cap, sizeof *m->sprice) != 0 ||
+        resize(&m->ctl, cap, sizeof *m->ctl) != 0 ||
+        resize(&m->csorted, cap, sizeof *m->csorted) != 0 ||
+        resize(&m->cprice, cap, sizeof *m->cprice) != 0)
         return -1;
-    m->pool = pool;
-    uint32_t *sorted = realloc(m->sorted, (size_t)cap * sizeof *sorted);
-    if (sorted == NULL)
-        return -1;
-    m->sorted = sorted;
-    double *sprice = realloc(m->sprice, (size_t)cap * sizeof *sprice);
-    if (sprice == NULL)
-        return -1;
-    m->sprice = sprice;
-    struct control *ctl = realloc(m->ctl, (size_t)cap * sizeof *ctl);
-    if (ctl == NULL)
-        return -1;
-    m->ctl = ctl;
-    uint32_t *csorted = realloc(m->csorted, (size_t)cap * sizeof *csorted);
-    if (csorted == NULL)
-        return -1;
-    m->csorted = csorted;
-    double *cprice = realloc(m->cprice, (size_t)cap * sizeof *cprice);
-    if (cprice == NULL)
-        return -1;
-    m->cprice = cprice;
     m->cap = cap;
     return 0;
 }

@@ -7,10 +7,11 @@
  * grow with the number of levels elsewhere on the price axis.
  */
 #include "zone_stats.h"
-#include "domain/grow.h"
 
 #include <math.h>
 #include <stdlib.h>
+
+#include "domain/grow.h"
 
 int zone_events_grow(struct zone_events *ev)
 {

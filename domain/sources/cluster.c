@@ -10,10 +10,11 @@
  * allocates except when the price span outgrows the bin array (amortised doubling).
  */
 #include "sources.h"
-#include "domain/grow.h"
 
 #include <math.h>
 #include <stdlib.h>
+
+#include "domain/grow.h"
 
 int cluster_init(struct cluster *c, int64_t window, size_t cap_bars)
 {

@@ -14,6 +14,7 @@
  *     owner whose lease was taken behind its back cannot commit (the fence: 421).
  */
 #include <criterion/criterion.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -447,4 +448,82 @@ Test(scaling, owned_symbols_is_checked_like_every_setting)
     cr_assert(own_spec_has(&spec, "XAUUSDm") && own_spec_has(&spec, "GBPUSD"));
     cr_assert(!own_spec_has(&spec, "USDJPY"));
     unsetenv("LIQ_OWNED_SYMBOLS");
+}
+
+/* The same handover with real processes and a real SIGHUP: the configuration file is
+ * rewritten and the signal sent, as an operator does. */
+static void write_conf(const char *path, const char *owned)
+{
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fprintf(f, "owned_symbols = \"%s\";\nlog_level = \"warn\";\n", owned);
+    fclose(f);
+}
+
+Test(scaling, a_real_sighup_moves_a_symbol_between_processes)
+{
+    char url[512], env_url[600], ca[64], cb[64];
+    harness_db("liq_scaling_sighup_proc", url, sizeof url);
+    snprintf(env_url, sizeof env_url, "LIQ_DATABASE_URL=%s", url);
+    snprintf(ca, sizeof ca, "/tmp/liq-sighup-a-%d.conf", (int)getpid());
+    snprintf(cb, sizeof cb, "/tmp/liq-sighup-b-%d.conf", (int)getpid());
+    write_conf(ca, "EURUSD");
+    write_conf(cb, "USDJPY");
+    const char *env_a[] = {env_url, "LIQ_INSTANCE_NAME=alpha", NULL};
+    const char *env_b[] = {env_url, "LIQ_INSTANCE_NAME=beta", NULL};
+    const char *args_a[] = {"--config", ca, NULL};
+    const char *args_b[] = {"--config", cb, NULL};
+    struct spawned a, b;
+    spawn_start(&a, env_a, args_a, "liq-sighup-a");
+    spawn_start(&b, env_b, args_b, "liq-sighup-b");
+    size_t n = 0;
+    struct bar *bars = harness_eurusd(&n);
+    char body[512];
+    cr_assert_eq(post_bars(spawn_app(&a), "EURUSD", bars, 0, 500, body, sizeof body), 200,
+                 "%s", body);
+    long acked = 500;
+    /* a gives EURUSD up: 200 until its reload ran, then 421 for good */
+    write_conf(ca, "GBPUSD");
+    spawn_signal(&a, SIGHUP);
+    size_t next = 500;
+    long st = 200;
+    double t0 = spawn_now();
+    while (st == 200 && spawn_now() - t0 < 30) {
+        st = post_bars(spawn_app(&a), "EURUSD", bars, next, next + 10, body, sizeof body);
+        if (st == 200) {
+            acked += 10;
+            next += 10;
+        }
+    }
+    cr_assert_eq(st, 421, "a after its SIGHUP: %ld %s", st, body);
+    /* b takes it: 503 until a released it and b rebuilt it, then 200; a stays 421 */
+    write_conf(cb, "USDJPY, EURUSD");
+    spawn_signal(&b, SIGHUP);
+    st = 0;
+    t0 = spawn_now();
+    while (st != 200 && spawn_now() - t0 < 60) {
+        st = post_bars(spawn_app(&b), "EURUSD", bars, next, next + 10, body, sizeof body);
+        cr_assert(st == 200 || st == 503 || st == 421, "b: %ld %s", st, body);
+        cr_assert_eq(post_bars(spawn_app(&a), "EURUSD", bars, next, next + 10, body,
+                               sizeof body), 421);
+        if (st != 200)
+            usleep(50000);
+    }
+    cr_assert_eq(st, 200, "b never took EURUSD over after its SIGHUP");
+    acked += 10;
+    cr_assert_eq(harness_sql_long(url, "SELECT count(*) FROM bars WHERE symbol = 'EURUSD'"),
+                 acked);
+    cr_assert_eq(harness_sql_long(url, "SELECT count(*) FROM lease_log a JOIN lease_log b "
+                                       "ON a.symbol = b.symbol AND a.token < b.token "
+                                       "WHERE a.writes > 0 AND b.writes > 0 AND "
+                                       "a.last_write_at >= b.first_write_at"), 0);
+    for (int i = 0; i < 2; i++) {
+        struct spawned *p = i ? &b : &a;
+        int status = 0;
+        spawn_signal(p, SIGTERM);
+        cr_assert(spawn_wait(p, 30, &status) && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    }
+    unlink(ca);
+    unlink(cb);
+    free(bars);
 }
