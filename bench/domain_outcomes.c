@@ -75,6 +75,7 @@ struct score {
     double b_bounce[NM], b_hold[NM];
     size_t n, bounces, holds;
     double ece_num[NM][10], ece_cnt[NM][10], ece_obs[NM][10];
+    double hnum[NM][10], hcnt[NM][10], hobs[NM][10]; /* the same for prob_hold */
 };
 
 static enum timeframe tf_of(int64_t sec)
@@ -105,6 +106,8 @@ int main(int argc, char **argv)
         p.fallback_stop_atr = atof(getenv("OUTCOMES_FALLBACK_ATR"));
     if (getenv("OUTCOMES_BUFFER_ATR"))
         p.buffer_atr = atof(getenv("OUTCOMES_BUFFER_ATR"));
+    if (getenv("OUTCOMES_HALF_LIFE"))
+        p.zone_pool_half_life = atof(getenv("OUTCOMES_HALF_LIFE"));
     if (getenv("OUTCOMES_HISTORY_HOURS"))
         p.zone_history_hours = atof(getenv("OUTCOMES_HISTORY_HOURS"));
     double pip = instrument_infer_pip(bars[0].close);
@@ -168,6 +171,11 @@ int main(int argc, char **argv)
                 sc.ece_num[j][bin] += q->p_bounce[j];
                 sc.ece_obs[j][bin] += yb;
                 sc.ece_cnt[j][bin] += 1;
+                int hb = (int)(q->p_hold[j] * 10);
+                hb = hb < 0 ? 0 : hb > 9 ? 9 : hb;
+                sc.hnum[j][hb] += q->p_hold[j];
+                sc.hobs[j][hb] += yh;
+                sc.hcnt[j][hb] += 1;
             }
             q->id = 0;
         }
@@ -221,14 +229,15 @@ int main(int argc, char **argv)
     printf("scored %zu tests; base bounce %.4f (Brier %.5f), hold %.4f (Brier %.5f)\n", sc.n,
            rb, rb * (1 - rb), rh, rh * (1 - rh));
     for (int j = 0; j < NM; j++) {
-        double ece = 0;
-        for (int b = 0; b < 10; b++)
-            if (sc.ece_cnt[j][b] > 0)
-                ece += fabs(sc.ece_num[j][b] - sc.ece_obs[j][b]) / sc.n;
+        double ece = 0, eceh = 0;
+        for (int b = 0; b < 10; b++) {
+            ece += fabs(sc.ece_num[j][b] - sc.ece_obs[j][b]) / sc.n;
+            eceh += fabs(sc.hnum[j][b] - sc.hobs[j][b]) / sc.n;
+        }
         printf("  m %-6g Brier bounce %.5f (skill %+.2f %%) hold %.5f (skill %+.2f %%) "
-               "ECE bounce %.4f\n", PRIOR_M[j], sc.b_bounce[j] / sc.n,
+               "ECE bounce %.4f hold %.4f\n", PRIOR_M[j], sc.b_bounce[j] / sc.n,
                100 * (1 - sc.b_bounce[j] / sc.n / (rb * (1 - rb))), sc.b_hold[j] / sc.n,
-               100 * (1 - sc.b_hold[j] / sc.n / (rh * (1 - rh))), ece);
+               100 * (1 - sc.b_hold[j] / sc.n / (rh * (1 - rh))), ece, eceh);
     }
     printf("refused for want of any active zone ahead: %zu\n", no_zone);
     printf("setups every 24 h: %zu, refused %zu (%.1f %%); active zones passing strength "

@@ -152,6 +152,7 @@ struct engine *engine_new(const struct liq_params *params, double pip, enum time
     equal_init(&e->equal, params->equal_level_lookback);
     wyckoff_init(&e->wyckoff, params->wyckoff_min_bars);
     zone_map_init(&e->map);
+    tally_init(&e->map.tally, params->zone_pool_half_life);
     uint32_t ratio = (uint32_t)(tf_seconds(e->work_tf) / tf_seconds(base_tf));
     geo_init(&e->geo, GEO_EVERY * (ratio ? ratio : 1), GEO_HORIZON * (ratio ? ratio : 1));
     /* H bars of the ATR's timeframe (M15, or the base when coarser) in base bars */

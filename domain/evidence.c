@@ -5,6 +5,31 @@
 
 #include <math.h>
 
+void tally_init(struct zone_tally *t, double half_life)
+{
+    *t = (struct zone_tally){.w = 1.0, .decay = half_life > 0 ? pow(0.5, 1.0 / half_life) : 1.0};
+}
+
+/* Adds weight to the pool rows of a zone's resolution; weights grow instead of old ones
+ * shrinking (one multiply per resolution), rescaled before they overflow. */
+static void pool_add(struct zone_tally *t, uint32_t sources, int k, enum zone_outcome o)
+{
+    if (t->decay < 1.0) {
+        t->w /= t->decay;
+        if (t->w > 1e150) {
+            for (int r = 0; r < EVR_ROWS; r++)
+                for (int j = 0; j < OUTCOME_COUNT; j++)
+                    t->pool[r][j] *= 1e-150;
+            t->w *= 1e-150;
+        }
+    }
+    for (uint32_t left = sources & SRC_ALL; left != 0; left &= left - 1)
+        t->pool[__builtin_ctz(left)][o] += t->w;
+    if (k > 0)
+        t->pool[EVR_NSRC_FIRST + (k > 4 ? 3 : k - 1)][o] += t->w;
+    t->pool[EVR_ALL][o] += t->w;
+}
+
 void tally_add(struct zone_tally *t, uint32_t sources, enum zone_outcome o, int control)
 {
     uint32_t(*rows)[OUTCOME_COUNT] = control ? t->ctl : t->zone;
@@ -14,6 +39,8 @@ void tally_add(struct zone_tally *t, uint32_t sources, enum zone_outcome o, int 
     if (k > 0)
         rows[EVR_NSRC_FIRST + (k > 4 ? 3 : k - 1)][o]++;
     rows[EVR_ALL][o]++;
+    if (!control)
+        pool_add(t, sources, k, o);
 }
 
 static uint32_t sum(const uint32_t *v)

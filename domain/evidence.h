@@ -38,7 +38,15 @@ enum {
 struct zone_tally {
     uint32_t zone[EVR_ROWS][OUTCOME_COUNT]; /* resolved tests at zones by outcome */
     uint32_t ctl[EVR_ROWS][OUTCOME_COUNT];  /* at their control levels */
+    /* The same zone counts with recent tests weighted more (the pool of the probabilities,
+     * zone_stats.h): each resolution weighs 1 / decay times the one before; pool[r][o] / w
+     * is in units of "recent tests". decay 1: pool = zone exactly. */
+    double pool[EVR_ROWS][OUTCOME_COUNT];
+    double w, decay;
 };
+
+/* An empty tally whose pool forgets with this half-life in resolved tests (0: never). */
+void tally_init(struct zone_tally *t, double half_life);
 
 /* Counts one resolved test of a level with these sources (control = 1: its control). */
 void tally_add(struct zone_tally *t, uint32_t sources, enum zone_outcome o, int control);

@@ -45,6 +45,7 @@ void params_defaults(struct liq_params *p)
         .test_horizon_bars = 8,
         .test_rearm_atr = 0.5,
         .zone_prior_tests = 100.0,
+        .zone_pool_half_life = 500,
         .buffer_atr = 0.1,
         .fallback_stop_atr = 1.0,
     };

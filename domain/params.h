@@ -46,6 +46,8 @@ struct liq_params {
     int test_horizon_bars;            /* H 8: bars of the ATR's timeframe (M15 or coarser base) */
     double test_rearm_atr;            /* 0.5: price leaves the band this far before a new test */
     double zone_prior_tests;          /* m: weight of the pool against a zone's own history */
+    double zone_pool_half_life;       /* resolved tests after which the pool halves a test's
+                                       * weight (0: all tests weigh the same) */
     /* ATR-scaled setup distances (docs/trading.md); 0 = the pip settings alone */
     double buffer_atr;                /* 0.1 x ATR14 beyond the stop zone */
     double fallback_stop_atr;         /* 1.0 x ATR14 when no zone qualifies */

@@ -253,13 +253,14 @@ void zone_stats_prior(const struct zone_tally *t, uint32_t sources, uint32_t sig
 {
     double cnt[OUTCOME_COUNT] = {0};
     uint32_t use = sources & significant;
+    double w = t->w > 0.0 ? t->w : 1.0; /* pool weights in units of the latest test */
     if (use == 0) {
         for (int o = OUTCOME_HOLD; o < OUTCOME_COUNT; o++)
-            cnt[o] = t->zone[EVR_ALL][o];
+            cnt[o] = t->pool[EVR_ALL][o] / w;
     }
     for (uint32_t left = use; left != 0; left &= left - 1)
         for (int o = OUTCOME_HOLD; o < OUTCOME_COUNT; o++)
-            cnt[o] += t->zone[__builtin_ctz(left)][o];
+            cnt[o] += t->pool[__builtin_ctz(left)][o] / w;
     double n = 0;
     for (int o = OUTCOME_HOLD; o < OUTCOME_COUNT; o++)
         n += cnt[o];

@@ -20,7 +20,7 @@
  *
  * Probabilities (zone_stats_refresh): for outcome k, with the zone's own resolved counts n_k
  * (n in all), prob_k = (n_k + m pi_k) / (n + m), where pi_k = (P_k + 1) / (P + 4) over the
- * symbol's resolved zone tests P (the pool), or over the tests of the zone's sources whose
+ * symbol's resolved zone tests P (the pool, recent tests weighted more: zone_pool_half_life), or over the tests of the zone's sources whose
  * lift interval excludes 0 when it has such sources (no bonus without evidence), and
  * m = zone_prior_tests. They partition: prob_hold + prob_sweep + prob_break + prob_timeout
  * = 1. An untested zone gets the pool's rates. Only resolved tests enter: causal.

@@ -250,6 +250,27 @@ Test(stats, probabilities_shrink_the_zone_toward_the_pool_and_partition)
     cr_assert_float_eq(z()->strength, 1.0f, 1e-6);
 }
 
+Test(stats, the_pool_weighs_recent_tests_more_with_its_half_life)
+{
+    struct zone_tally t;
+    tally_init(&t, 1.0); /* each resolution weighs twice the one before */
+    tally_add(&t, 1u << SRC_ROUND, OUTCOME_HOLD, 0);
+    tally_add(&t, 1u << SRC_ROUND, OUTCOME_BREAK, 0);
+    tally_add(&t, 1u << SRC_ROUND, OUTCOME_HOLD, 1); /* a control: not in the pool */
+    cr_assert_eq(t.zone[EVR_ALL][OUTCOME_HOLD], 1, "the evidence counts stay whole");
+    double pi[OUTCOME_COUNT];
+    zone_stats_prior(&t, 1u << SRC_ROUND, 0, pi);
+    /* in units of the latest test: hold 0.5, break 1 -> (0.5 + 1) / (1.5 + 4) */
+    cr_assert_float_eq(pi[OUTCOME_HOLD], 1.5 / 5.5, 1e-12);
+    cr_assert_float_eq(pi[OUTCOME_BREAK], 2.0 / 5.5, 1e-12);
+    /* no half-life: the plain counts */
+    tally_init(&t, 0.0);
+    tally_add(&t, 1u << SRC_ROUND, OUTCOME_HOLD, 0);
+    tally_add(&t, 1u << SRC_ROUND, OUTCOME_BREAK, 0);
+    zone_stats_prior(&t, 1u << SRC_ROUND, 0, pi);
+    cr_assert_float_eq(pi[OUTCOME_HOLD], 2.0 / 6.0, 1e-12);
+}
+
 Test(stats, merged_level_widens_the_band_to_cover_it_within_one_merge_span)
 {
     /* merge_distance_pips 2: 1.1004 has band 1.1003..1.1005, gap 0.0002 to 1.1001 */
