@@ -95,10 +95,21 @@ double stop_fallback_price(const struct liq_params *p, double pip, double atr)
     return p->fallback_stop_pips * pip;
 }
 
-/* Stop price behind zone z: beyond its far edge by buf (price units), on the tick. */
-static double stop_behind(const struct zone *z, enum trade_side side, double buf, double pip)
+/* price on the tick away from entry, and strictly on the stop side: a distance below 1e-6
+ * tick (a zero buffer, a vanishing ATR) would otherwise snap onto the entry itself. */
+static double stop_on_tick(enum trade_side side, double entry, double price, double pip)
 {
-    return side_round_to_tick(side, side == SIDE_BUY ? z->lo - buf : z->hi + buf, pip);
+    double r = side_round_to_tick(side, price, pip);
+    if ((entry - r) * side > 0.0)
+        return r;
+    return side_round_to_tick(side, entry - (double)side * instrument_tick(pip), pip);
+}
+
+/* Stop price behind zone z: beyond its far edge by buf (price units), on the tick. */
+static double stop_behind(const struct zone *z, enum trade_side side, double entry, double buf,
+                          double pip)
+{
+    return stop_on_tick(side, entry, side == SIDE_BUY ? z->lo - buf : z->hi + buf, pip);
 }
 
 static int on_stop_side(const struct zone *z, enum trade_side side, double entry)
@@ -134,7 +145,7 @@ void stop_select(const struct zone *zones, size_t n, const struct liq_params *p,
             worn++;
             continue;
         }
-        if (fabs(entry - stop_behind(z, side, buf, pip)) > max_dist) {
+        if (fabs(entry - stop_behind(z, side, entry, buf, pip)) > max_dist) {
             far++;
             continue;
         }
@@ -147,7 +158,7 @@ void stop_select(const struct zone *zones, size_t n, const struct liq_params *p,
 
     if (best == NULL) {
         out->fallback = 1;
-        out->price = side_round_to_tick(side, entry - (double)side * fallback, pip);
+        out->price = stop_on_tick(side, entry, entry - (double)side * fallback, pip);
         out->distance_pips = fabs(entry - out->price) / pip;
         out->buffer_pips = buffer_pips; /* what the trade's later zone stops use */
         snprintf(out->reason, sizeof(out->reason),
@@ -159,7 +170,7 @@ void stop_select(const struct zone *zones, size_t n, const struct liq_params *p,
                  side == SIDE_BUY ? "below" : "above", weak, worn, far);
         return;
     }
-    out->price = stop_behind(best, side, buf, pip);
+    out->price = stop_behind(best, side, entry, buf, pip);
     out->zone_id = best->id;
     out->zone_lo = best->lo;
     out->zone_hi = best->hi;
