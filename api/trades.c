@@ -19,6 +19,7 @@
 #include "api/owner_reply.h"
 #include "api/render.h"
 #include "api/request_decode.h"
+#include "api/trade_render.h"
 #include "domain/instrument.h"
 #include "service/reads.h"
 #include "service/trading.h"
@@ -42,51 +43,6 @@ static int trade_id_or_404(struct request *rq, struct reply *rp, uint64_t *id)
     reply_error(rp, 404, "not_found", "trade ids are positive integers, e.g. /trades/42",
                 json_pack("{s:s}", "id", rq->params[0]));
     return -1;
-}
-
-static json_t *ts_json(int64_t ts)
-{
-    if (ts == TRADE_TS_NONE)
-        return json_null();
-    char buf[24];
-    render_ts(ts, buf);
-    return json_string(buf);
-}
-
-static json_t *legs_json(const struct trade *t)
-{
-    json_t *legs = json_array();
-    for (int i = 0; legs && i < LEG_COUNT; i++) {
-        if (t->leg[i] <= 0.0)
-            continue;
-        int closed = t->leg_closed[i];
-        json_array_append_new(legs, json_pack("{s:s, s:f, s:b, s:o, s:f}", "name",
-                                              leg_name((enum leg)i), "fraction", t->leg[i],
-                                              "closed", closed, "exit_price",
-                                              closed ? json_real(t->leg_exit[i]) : json_null(),
-                                              "r", render_ratio(t->leg_r[i])));
-    }
-    return legs;
-}
-
-static json_t *trade_json(const char *symbol, const struct trade *t)
-{
-    int closed = t->status == TRADE_CLOSED;
-    return json_pack(
-        "{s:I, s:s, s:s, s:s, s:f, s:f, s:f, s:o, s:f, s:o, s:o, s:o, s:f, s:o, s:b, s:b, s:b,"
-        " s:f, s:i, s:f, s:o, s:o, s:o, s:o, s:o}",
-        "trade_id", (json_int_t)t->id, "symbol", symbol, "side",
-        side_name((enum trade_side)t->side), "status", closed ? "closed" : "open", "entry",
-        t->entry, "initial_stop", t->initial_stop, "stop_price", t->stop, "stop_zone_id",
-        render_zone_ref_json(symbol, t->stop_zone_id), "tp1", t->tp1, "tp1_zone_id",
-        render_zone_ref_json(symbol, t->tp1_zone_id), "tp2", t->tp2 > 0 ? json_real(t->tp2) : json_null(),
-        "tp2_zone_id", render_zone_ref_json(symbol, t->tp2_zone_id), "remaining_fraction", t->remaining,
-        "legs", legs_json(t), "tp1_hit", t->tp1_hit, "tp2_hit", t->tp2_hit, "runner_active",
-        t->runner_active, "realised_r", render_ratio(t->realised_r), "updates", (int)t->updates,
-        "last_price", t->last_price, "opened_at", ts_json(t->opened_ts), "last_update_at",
-        ts_json(t->last_update_ts), "closed_at", closed ? ts_json(t->closed_ts) : json_null(),
-        "close_price", closed ? json_real(t->close_price) : json_null(), "close_reason",
-        closed ? json_string(t->close_reason) : json_null());
 }
 
 static json_t *events_json(const char *symbol, const struct trail_events *ev)
@@ -224,7 +180,7 @@ static json_t *history_json(const char *symbol, const struct trade_event_record 
     *stop_moves = json_array();
     for (size_t i = 0; h && *stop_moves && i < n; i++) {
         const struct trade_event_record *r = &ev[i];
-        json_t *ts = r->ts == TRADE_TS_NONE ? json_null() : ts_json(r->ts);
+        json_t *ts = trade_ts_json(r->ts);
         json_t *zone = r->has_zone ? render_zone_ref_json(symbol, r->zone_id) : json_null();
         json_t *stop = r->has_stop ? json_real(r->stop) : json_null();
         json_t *rem = r->has_remaining ? json_real(r->remaining) : json_null();
@@ -254,7 +210,7 @@ void trades_get(struct request *rq, struct reply *rp)
                         json_pack("{s:I}", "trade_id", (json_int_t)id));
             return;
         }
-        json_t *j = trade_json(symbol, &t);
+        json_t *j = trade_render_json(symbol, &t);
         if (j != NULL)
             json_object_set_new(j, "history", json_null());
         reply_json(rp, 200, j);
@@ -277,7 +233,7 @@ void trades_get(struct request *rq, struct reply *rp)
         reply_unavailable(rp, rq->app);
         return;
     }
-    json_t *j = trade_json(rec.symbol, &rec.t);
+    json_t *j = trade_render_json(rec.symbol, &rec.t);
     if (j != NULL) {
         json_object_set_new(j, "history", hist);
         json_object_set_new(j, "stop_moves", moves ? moves : json_array());
@@ -294,14 +250,11 @@ void trades_list(struct request *rq, struct reply *rp)
     const char *status = rq_query(rq, "status");
     long limit = 100;
     if (symbol != NULL && !instrument_valid_symbol(symbol)) {
-        reply_error(rp, 422, "invalid_parameter",
-                    "query parameter 'symbol' must match " INSTRUMENT_SYMBOL_RULE,
-                    json_pack("{s:s}", "parameter", "symbol"));
+        reply_bad_query(rp, "symbol", "must match " INSTRUMENT_SYMBOL_RULE);
         return;
     }
     if (status != NULL && strcmp(status, "open") != 0 && strcmp(status, "closed") != 0) {
-        reply_error(rp, 422, "invalid_parameter", "query parameter 'status' must be open or closed",
-                    json_pack("{s:s}", "parameter", "status"));
+        reply_bad_query(rp, "status", "must be open or closed");
         return;
     }
     if (rq_query_long(rq, rp, "limit", 1, 10000, &limit) < 0)
@@ -319,7 +272,7 @@ void trades_list(struct request *rq, struct reply *rp)
     }
     json_t *trades = json_array();
     for (size_t i = 0; trades && i < n; i++)
-        json_array_append_new(trades, trade_json(rows[i].symbol, &rows[i].t));
+        json_array_append_new(trades, trade_render_json(rows[i].symbol, &rows[i].t));
     free(rows);
     json_t *j = json_pack("{s:o, s:o, s:o, s:I}", "symbol", symbol ? json_string(symbol)
                                                                     : json_null(),

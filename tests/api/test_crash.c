@@ -15,8 +15,9 @@
  * when the kill lands, and the oracle accepts both outcomes: a trade whose last trail went
  * unanswered is re-read after the restart and the server's committed state adopted, after
  * checking it is one that trail could have produced (same stop, or a stop moved in the
- * trade's favour, or closed). Every child dies with the test (spawn.c), also when an
- * assertion fails.
+ * trade's favour, or closed). After a restart the new instance may answer 421/503 until the
+ * dead one's symbol lease expires (LIQ_LEASE_TTL_MS=300): retried, as clients do
+ * (docs/scaling.md). Every child dies with the test (spawn.c), also when an assertion fails.
  *
  * LIQ_CRASH_ROUNDS (default 6) sets the number of kill points; LIQ_CRASH_SEED the seed.
  */
@@ -77,10 +78,28 @@ static json_t *json_of(const struct http_reply *r)
     return json_loadb(r->body, r->len, 0, NULL);
 }
 
+/* One exchange, retried while the answer is 421 or 503 (within 60 s): after a SIGKILL the
+ * dead instance's symbol lease must expire before this one may write, and clients retry
+ * both (docs/scaling.md). -1 when no reply came. */
+static int http_retrying(int port, const char *method, const char *path, const char *body,
+                         const char *const *hdr, struct http_reply *r)
+{
+    double until = spawn_now() + 60;
+    for (;;) {
+        int rc = spawn_http(port, method, path, body ? "application/json" : NULL, body,
+                            body ? strlen(body) : 0, hdr, r);
+        if (rc != 0 || (r->status != 503 && r->status != 421) || spawn_now() > until)
+            return rc;
+        cr_assert(r->status == 421 || r->retry_after[0] != '\0', "503 without Retry-After: %s",
+                  r->body);
+        http_free(r);
+        usleep(100000); /* a poll with the deadline above */
+    }
+}
+
 /* One request of the round; the kill_at-th is cut. -1 when no reply came (server gone).
- * A 503 (after a SIGKILL the symbol's lease of the dead instance must expire before this
- * one writes: docs/operations.md) is retried as its Retry-After says, within 60 s, and the
- * retries do not count: the kill points stay those of the seed. */
+ * 421/503 are retried (http_retrying) and the retries do not count: the kill points stay
+ * those of the seed. */
 static int send_req(struct round *rd, const char *method, const char *path, const char *body,
                     const char *const *hdr, struct http_reply *r)
 {
@@ -88,16 +107,7 @@ static int send_req(struct round *rd, const char *method, const char *path, cons
     if (rd->count == rd->kill_at)
         return spawn_http_cut(rd->p, rd->when, method, path, "application/json", body,
                               strlen(body), hdr, r);
-    double until = spawn_now() + 60;
-    for (;;) {
-        int rc = spawn_http(rd->p->port, method, path, "application/json", body, strlen(body),
-                            hdr, r);
-        if (rc != 0 || r->status != 503 || spawn_now() > until)
-            return rc;
-        cr_assert(r->retry_after[0] != '\0', "503 without Retry-After: %s", r->body);
-        http_free(r);
-        usleep(100000); /* a poll with the deadline above; Retry-After is >= 1 s */
-    }
+    return http_retrying(rd->p->port, method, path, body, hdr, r);
 }
 
 /* -1 when the server is gone. */
@@ -172,7 +182,7 @@ static void check_trades(int port, struct trade_ack *trades, int ntrades)
         char path[64];
         snprintf(path, sizeof path, "/trades/%ld", t->id);
         struct http_reply r;
-        cr_assert_eq(spawn_http(port, "GET", path, NULL, NULL, 0, NULL, &r), 0);
+        cr_assert_eq(http_retrying(port, "GET", path, NULL, NULL, &r), 0);
         cr_assert_eq(r.status, 200, "acknowledged trade %ld lost: %ld %s", t->id, r.status,
                      r.body);
         json_t *j = json_of(&r);
@@ -205,7 +215,7 @@ static char *zones_of(const struct app *a, int port)
     if (a != NULL)
         r = http_get(a, path);
     else
-        cr_assert_eq(spawn_http(port, "GET", path, NULL, NULL, 0, NULL, &r), 0);
+        cr_assert_eq(http_retrying(port, "GET", path, NULL, NULL, &r), 0);
     cr_assert_eq(r.status, 200, "%s", r.body);
     return r.body;
 }
