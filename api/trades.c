@@ -19,6 +19,7 @@
 #include "api/owner_reply.h"
 #include "api/render.h"
 #include "api/request_decode.h"
+#include "api/trade_render.h"
 #include "domain/instrument.h"
 #include "service/reads.h"
 #include "service/trading.h"
@@ -51,42 +52,6 @@ static json_t *ts_json(int64_t ts)
     char buf[24];
     render_ts(ts, buf);
     return json_string(buf);
-}
-
-static json_t *legs_json(const struct trade *t)
-{
-    json_t *legs = json_array();
-    for (int i = 0; legs && i < LEG_COUNT; i++) {
-        if (t->leg[i] <= 0.0)
-            continue;
-        int closed = t->leg_closed[i];
-        json_array_append_new(legs, json_pack("{s:s, s:f, s:b, s:o, s:f}", "name",
-                                              leg_name((enum leg)i), "fraction", t->leg[i],
-                                              "closed", closed, "exit_price",
-                                              closed ? json_real(t->leg_exit[i]) : json_null(),
-                                              "r", t->leg_r[i]));
-    }
-    return legs;
-}
-
-static json_t *trade_json(const char *symbol, const struct trade *t)
-{
-    int closed = t->status == TRADE_CLOSED;
-    return json_pack(
-        "{s:I, s:s, s:s, s:s, s:f, s:f, s:f, s:o, s:f, s:o, s:o, s:o, s:f, s:o, s:b, s:b, s:b,"
-        " s:f, s:i, s:f, s:o, s:o, s:o, s:o, s:o}",
-        "trade_id", (json_int_t)t->id, "symbol", symbol, "side",
-        side_name((enum trade_side)t->side), "status", closed ? "closed" : "open", "entry",
-        t->entry, "initial_stop", t->initial_stop, "stop_price", t->stop, "stop_zone_id",
-        render_zone_ref_json(symbol, t->stop_zone_id), "tp1", t->tp1, "tp1_zone_id",
-        render_zone_ref_json(symbol, t->tp1_zone_id), "tp2", t->tp2 > 0 ? json_real(t->tp2) : json_null(),
-        "tp2_zone_id", render_zone_ref_json(symbol, t->tp2_zone_id), "remaining_fraction", t->remaining,
-        "legs", legs_json(t), "tp1_hit", t->tp1_hit, "tp2_hit", t->tp2_hit, "runner_active",
-        t->runner_active, "realised_r", render_ratio(t->realised_r), "updates", (int)t->updates,
-        "last_price", t->last_price, "opened_at", ts_json(t->opened_ts), "last_update_at",
-        ts_json(t->last_update_ts), "closed_at", closed ? ts_json(t->closed_ts) : json_null(),
-        "close_price", closed ? json_real(t->close_price) : json_null(), "close_reason",
-        closed ? json_string(t->close_reason) : json_null());
 }
 
 static json_t *events_json(const char *symbol, const struct trail_events *ev)
@@ -254,7 +219,7 @@ void trades_get(struct request *rq, struct reply *rp)
                         json_pack("{s:I}", "trade_id", (json_int_t)id));
             return;
         }
-        json_t *j = trade_json(symbol, &t);
+        json_t *j = trade_render_json(symbol, &t);
         if (j != NULL)
             json_object_set_new(j, "history", json_null());
         reply_json(rp, 200, j);
@@ -277,7 +242,7 @@ void trades_get(struct request *rq, struct reply *rp)
         reply_unavailable(rp, rq->app);
         return;
     }
-    json_t *j = trade_json(rec.symbol, &rec.t);
+    json_t *j = trade_render_json(rec.symbol, &rec.t);
     if (j != NULL) {
         json_object_set_new(j, "history", hist);
         json_object_set_new(j, "stop_moves", moves ? moves : json_array());
@@ -319,7 +284,7 @@ void trades_list(struct request *rq, struct reply *rp)
     }
     json_t *trades = json_array();
     for (size_t i = 0; trades && i < n; i++)
-        json_array_append_new(trades, trade_json(rows[i].symbol, &rows[i].t));
+        json_array_append_new(trades, trade_render_json(rows[i].symbol, &rows[i].t));
     free(rows);
     json_t *j = json_pack("{s:o, s:o, s:o, s:I}", "symbol", symbol ? json_string(symbol)
                                                                     : json_null(),

@@ -153,6 +153,7 @@ struct engine *engine_new(const struct liq_params *params, double pip, enum time
     wyckoff_init(&e->wyckoff, params->wyckoff_min_bars);
     zone_map_init(&e->map);
     tally_init(&e->map.tally, params->zone_pool_half_life);
+    tally_calibration(&e->map.tally, params->zone_calib_half_life);
     uint32_t ratio = (uint32_t)(tf_seconds(e->work_tf) / tf_seconds(base_tf));
     geo_init(&e->geo, GEO_EVERY * (ratio ? ratio : 1), GEO_HORIZON * (ratio ? ratio : 1));
     /* H bars of the ATR's timeframe (M15, or the base when coarser) in base bars */
@@ -161,7 +162,7 @@ struct engine *engine_new(const struct liq_params *params, double pip, enum time
                (double)tf_seconds(base_tf);
     e->map.tc = (struct test_cfg){
         .hold_atr = params->test_hold_atr, .break_atr = params->test_break_atr,
-        .rearm_atr = params->test_rearm_atr,
+        .rearm_atr = params->test_rearm_atr, .prior_tests = params->zone_prior_tests,
         .horizon = (uint16_t)(h < 1.0 ? 1 : h > 65535.0 ? 65535 : llround(h)),
     };
     int64_t window = e->hist_sec > 0 ? e->hist_sec : 3600;

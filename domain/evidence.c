@@ -43,6 +43,25 @@ void tally_add(struct zone_tally *t, uint32_t sources, enum zone_outcome o, int 
         pool_add(t, sources, k, o);
 }
 
+void tally_calibration(struct zone_tally *t, double half_life)
+{
+    t->cal_decay = half_life > 0 ? pow(0.5, 1.0 / half_life) : 0.0;
+    t->cal_num = t->cal_den = 0.0;
+}
+
+void tally_calibrate(struct zone_tally *t, double p0, enum zone_outcome o)
+{
+    if (!(t->cal_decay > 0.0))
+        return;
+    t->cal_num = t->cal_num * t->cal_decay + ((o == OUTCOME_HOLD ? 1.0 : 0.0) - p0);
+    t->cal_den = t->cal_den * t->cal_decay + 1.0;
+}
+
+double tally_bias(const struct zone_tally *t)
+{
+    return t->cal_decay > 0.0 && t->cal_den > 0.0 ? t->cal_num / t->cal_den : 0.0;
+}
+
 static uint32_t sum(const uint32_t *v)
 {
     uint32_t s = 0;

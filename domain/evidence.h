@@ -43,6 +43,9 @@ struct zone_tally {
      * is in units of "recent tests". decay 1: pool = zone exactly. */
     double pool[EVR_ROWS][OUTCOME_COUNT];
     double w, decay;
+    /* Calibration in the large (zone_stats.h): sum of (held - p0) and of weights over the
+     * resolved zone tests, each older one weighing cal_decay times less; cal_decay 0: off. */
+    double cal_num, cal_den, cal_decay;
 };
 
 /* An empty tally whose pool forgets with this half-life in resolved tests (0: never). */
@@ -50,6 +53,17 @@ void tally_init(struct zone_tally *t, double half_life);
 
 /* Counts one resolved test of a level with these sources (control = 1: its control). */
 void tally_add(struct zone_tally *t, uint32_t sources, enum zone_outcome o, int control);
+
+/* Turns the calibration in the large on: a test's residual weight halves every half_life
+ * later resolved zone tests (0: off, no correction). */
+void tally_calibration(struct zone_tally *t, double half_life);
+
+/* Adds a resolved zone test whose uncorrected prob_hold at its start was p0 (O(1)). */
+void tally_calibrate(struct zone_tally *t, double p0, enum zone_outcome o);
+
+/* The correction added to the uncorrected prob_hold: mean residual (held - p0) of the recent
+ * resolved tests, sum w (y - p0) / sum w; 0 when off or before any resolved test. */
+double tally_bias(const struct zone_tally *t);
 
 struct evidence_row {
     int row;                 /* EVR_* / enum liq_source */

@@ -46,6 +46,7 @@ void params_defaults(struct liq_params *p)
         .test_rearm_atr = 0.5,
         .zone_prior_tests = 100.0,
         .zone_pool_half_life = 500,
+        .zone_calib_half_life = 1000,
         .buffer_atr = 0.1,
         .fallback_stop_atr = 1.0,
     };

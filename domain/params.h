@@ -48,6 +48,8 @@ struct liq_params {
     double zone_prior_tests;          /* m: weight of the pool against a zone's own history */
     double zone_pool_half_life;       /* resolved tests after which the pool halves a test's
                                        * weight (0: all tests weigh the same) */
+    double zone_calib_half_life;      /* resolved tests after which a residual of the
+                                       * calibration in the large halves (0: off) */
     /* ATR-scaled setup distances (docs/trading.md); 0 = the pip settings alone */
     double buffer_atr;                /* 0.1 x ATR14 beyond the stop zone */
     double fallback_stop_atr;         /* 1.0 x ATR14 when no zone qualifies */

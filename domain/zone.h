@@ -39,6 +39,7 @@ enum zone_outcome { OUTCOME_NONE, OUTCOME_HOLD, OUTCOME_SWEEP, OUTCOME_BREAK, OU
  */
 struct test_track {
     double atr;             /* ATR at the touch that started the test: the barrier unit */
+    float p0;               /* zones: the uncorrected prob_hold at the test's start */
     uint16_t left;          /* bars of the horizon left */
     uint8_t state;          /* enum test_state */
     int8_t approach;        /* +1 came from above, -1 from below (set when armed) */

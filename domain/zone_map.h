@@ -42,6 +42,7 @@ struct test_cfg {
     double break_atr;       /* Y: beyond the far edge */
     double rearm_atr;       /* price must leave the band by this much before a new test */
     uint16_t horizon;       /* H: base bars after the touching bar */
+    double prior_tests;     /* m of the probabilities (zone_stats.h), for p0 at a test start */
 };
 
 struct zone_map {

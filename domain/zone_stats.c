@@ -13,6 +13,11 @@
 
 #include "domain/grow.h"
 
+/* The corrected prob_hold stays in [CAL_MIN, 1 - CAL_MIN]. */
+static const double CAL_MIN = 0.001;
+
+static double raw_hold(const struct zone *z, const struct zone_tally *t, double m);
+
 int zone_events_grow(struct zone_events *ev)
 {
     struct zone_event *v = grow_array(ev->v, &ev->cap, ev->cap + 1, sizeof *v, 64);
@@ -96,6 +101,7 @@ static int zone_resolved(struct zone_map *m, struct zone *z, enum zone_outcome o
     z->trk.last = (uint8_t)o;
     z->trk.state = TS_DISARMED;
     tally_add(&m->tally, z->sources, o, 0);
+    tally_calibrate(&m->tally, z->trk.p0, o);
     if (o == OUTCOME_BREAK)
         z->role = z->trk.approach > 0 ? ROLE_RESISTANCE : ROLE_SUPPORT;
     return zone_emit(ev, z->id, 0, b->ts, b->close, (enum zone_event_kind)OUTCOME_EVENT[o]);
@@ -204,6 +210,8 @@ static int touch_zones(struct zone_map *m, const struct bar *b, double atr,
         if (z->role == ROLE_NONE) /* made before any bar: the first approach decides */
             z->role = z->trk.approach > 0 ? ROLE_SUPPORT : ROLE_RESISTANCE;
         rc |= zone_emit(ev, z->id, 0, b->ts, b->close, ZEV_TEST);
+        if (m->tally.cal_decay > 0.0)
+            z->trk.p0 = (float)raw_hold(z, &m->tally, m->tc.prior_tests);
         enum zone_outcome o = start(&z->trk, z->lo, z->hi, b, atr, &m->tc);
         if (o != OUTCOME_NONE)
             rc |= zone_resolved(m, z, o, b, ev);
@@ -269,7 +277,8 @@ void zone_stats_prior(const struct zone_tally *t, uint32_t sources, uint32_t sig
         pi[o] = (cnt[o] + 1.0) / (n + 4.0);
 }
 
-void zone_stats_probs(const struct zone *z, const struct zone_tally *t, uint32_t significant,
+/* The shrunk estimate before the calibration in the large. */
+static void raw_probs(const struct zone *z, const struct zone_tally *t, uint32_t significant,
                       double m, double p[OUTCOME_COUNT])
 {
     double pi[OUTCOME_COUNT];
@@ -282,6 +291,29 @@ void zone_stats_probs(const struct zone *z, const struct zone_tally *t, uint32_t
     p[OUTCOME_NONE] = 0.0;
     for (int o = OUTCOME_HOLD; o < OUTCOME_COUNT; o++)
         p[o] = (own[o] + m * pi[o]) / (n + m);
+}
+
+/* The uncorrected prob_hold of z's test starting now (p0 of its residual). */
+static double raw_hold(const struct zone *z, const struct zone_tally *t, double m)
+{
+    double p[OUTCOME_COUNT];
+    raw_probs(z, t, evidence_significant_sources(t), m, p);
+    return p[OUTCOME_HOLD];
+}
+
+void zone_stats_probs(const struct zone *z, const struct zone_tally *t, uint32_t significant,
+                      double m, double p[OUTCOME_COUNT])
+{
+    raw_probs(z, t, significant, m, p);
+    double b = tally_bias(t);
+    if (b == 0.0 || !(p[OUTCOME_HOLD] < 1.0)) /* off, or nothing to move the rest from */
+        return;
+    double h = p[OUTCOME_HOLD], c = h + b;
+    c = c < CAL_MIN ? CAL_MIN : c > 1.0 - CAL_MIN ? 1.0 - CAL_MIN : c;
+    double rest = (1.0 - c) / (1.0 - h); /* the other outcomes keep their proportions */
+    p[OUTCOME_HOLD] = c;
+    for (int o = OUTCOME_SWEEP; o < OUTCOME_COUNT; o++)
+        p[o] *= rest;
 }
 
 static void zone_probs(struct zone *z, const struct zone_tally *t, uint32_t significant,

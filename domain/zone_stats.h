@@ -23,7 +23,9 @@
  * symbol's resolved zone tests P (the pool, recent tests weighted more: zone_pool_half_life), or over the tests of the zone's sources whose
  * lift interval excludes 0 when it has such sources (no bonus without evidence), and
  * m = zone_prior_tests. They partition: prob_hold + prob_sweep + prob_break + prob_timeout
- * = 1. An untested zone gets the pool's rates. Only resolved tests enter: causal.
+ * = 1. An untested zone gets the pool's rates. Only resolved tests enter: causal. prob_hold
+ * then gets the calibration in the large (evidence.h tally_bias, zone_calib_half_life): +
+ * the recent mean residual (held - p0) of resolved tests; the rest rescaled to partition.
  * Strength = the share of the symbol's active zones whose P(bounce) = prob_hold + prob_sweep
  * is <= the zone's own (ties count): min_liquidity_strength 0.60 keeps the zones at least as
  * likely to bounce as 60 % of the active ones.

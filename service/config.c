@@ -66,6 +66,7 @@ static const struct setting SETTINGS[] = {
     {"test_rearm_atr", K_DOUBLE, P(test_rearm_atr), 0, 0, 100},
     {"zone_prior_tests", K_DOUBLE, P(zone_prior_tests), 0, 0, 1e6},
     {"zone_pool_half_life", K_DOUBLE, P(zone_pool_half_life), 0, 0, 1e9},
+    {"zone_calib_half_life", K_DOUBLE, P(zone_calib_half_life), 0, 0, 1e9},
     {"buffer_atr", K_DOUBLE, P(buffer_atr), 0, 0, 100},
     {"fallback_stop_atr", K_DOUBLE, P(fallback_stop_atr), 0, 0, 100},
     {"port", K_INT, S(port), 0, 0, 65535},

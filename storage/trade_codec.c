@@ -1,12 +1,13 @@
 /*
  * trade_codec.c - struct trade as the JSON text of liquidity_trades.state, both ways, from
- * one table of its fields (trade_state_encode / trade_state_decode in stores.h).
+ * the one table of its fields (trade_state_encode / trade_state_decode in stores.h).
  *
- * Each row of TRADE_FIELDS names a member, where it is and how it is written; the encoder
- * and the decoder walk the same table, so a field is added in one place. Doubles are
- * written with 17 significant digits (a restored trade is the very struct that was
- * committed); integers as integers; the three-leg arrays as arrays; the close reason as a
- * string; the zones as an array of objects from their own table.
+ * Each row of domain/trade_fields.c's TRADE_FIELDS names a member, where it is and its
+ * type; the encoder and the decoder walk it (api/trade_render.c walks it too, for the
+ * public JSON), so a field is added in one place. The stored key is the member's name.
+ * Doubles are written with 17 significant digits (a restored trade is the very struct
+ * that was committed); integers as integers; the three-leg arrays as arrays; the close
+ * reason as a string; the zones as an array of objects from their own table.
  */
 #include <inttypes.h>
 #include <jansson.h>
@@ -16,74 +17,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "domain/trade_fields.h"
 #include "storage/stores.h"
 
 #define STATE_VERSION 1
-
-enum field_kind { F_F64, F_U64, F_I64, F_U32, F_U8, F_I8, F_F64x3, F_U8x3, F_STR };
-
-struct field {
-    const char *key;
-    size_t off;
-    enum field_kind kind;
-};
-
-#define T(key, member, kind) {key, offsetof(struct trade, member), kind}
-static const struct field TRADE_FIELDS[] = {
-    T("id", id, F_U64),
-    T("side", side, F_I8),
-    T("status", status, F_U8),
-    T("pip", pip, F_F64),
-    T("entry", entry, F_F64),
-    T("initial_stop", initial_stop, F_F64),
-    T("stop", stop, F_F64),
-    T("stop_zone_id", stop_zone_id, F_U32),
-    T("buffer_pips", buffer_pips, F_F64),
-    T("tp1", tp1, F_F64),
-    T("tp2", tp2, F_F64),
-    T("tp1_zone_id", tp1_zone_id, F_U32),
-    T("tp2_zone_id", tp2_zone_id, F_U32),
-    T("tp1_zone_lo", tp1_zone_lo, F_F64),
-    T("tp1_zone_hi", tp1_zone_hi, F_F64),
-    T("leg", leg, F_F64x3),
-    T("leg_closed", leg_closed, F_U8x3),
-    T("leg_exit", leg_exit, F_F64x3),
-    T("leg_r", leg_r, F_F64x3),
-    T("remaining", remaining, F_F64),
-    T("tp1_hit", tp1_hit, F_U8),
-    T("tp2_hit", tp2_hit, F_U8),
-    T("runner_active", runner_active, F_U8),
-    T("opened_ts", opened_ts, F_I64),
-    T("last_update_ts", last_update_ts, F_I64),
-    T("closed_ts", closed_ts, F_I64),
-    T("updates", updates, F_U32),
-    T("last_price", last_price, F_F64),
-    T("close_price", close_price, F_F64),
-    T("realised_r", realised_r, F_F64),
-    T("close_reason", close_reason, F_STR),
-    T("zones_dropped", zones_dropped, F_U32),
-};
-#undef T
-
-#define Z(key, member, kind) {key, offsetof(struct trade_zone, member), kind}
-static const struct field ZONE_FIELDS[] = {
-    Z("zone_id", zone_id, F_U32),
-    Z("roles", roles, F_U8),
-    Z("approach", approach, F_I8),
-    Z("touched", touched, F_U8),
-    Z("pierced", pierced, F_U8),
-    Z("closed_beyond", closed_beyond, F_U8),
-    Z("closed_back", closed_back, F_U8),
-    Z("lo", lo, F_F64),
-    Z("hi", hi, F_F64),
-};
-#undef Z
-
-_Static_assert(LEG_COUNT == 3, "the leg arrays are coded as three numbers");
-_Static_assert(sizeof ((struct trade *)0)->close_reason == TRADE_CLOSE_REASON_LEN,
-               "close_reason is a char array");
-
-#define N_OF(a) (sizeof (a) / sizeof (a)[0])
 
 /* --- encode ------------------------------------------------------------------------ */
 
@@ -94,40 +31,40 @@ static double finite_or_0(double v)
     return isfinite(v) ? v : 0.0;
 }
 
-static void put_value(struct textbuf *tb, const void *obj, const struct field *f)
+static void put_value(struct textbuf *tb, const void *obj, const struct trade_field *f)
 {
     const char *p = (const char *)obj + f->off;
-    switch (f->kind) {
-    case F_F64:
+    switch (f->type) {
+    case TF_F64:
         textbuf_printf(tb, "%.17g", finite_or_0(*(const double *)p));
         break;
-    case F_U64:
+    case TF_U64:
         textbuf_printf(tb, "%" PRIu64, *(const uint64_t *)p);
         break;
-    case F_I64:
+    case TF_I64:
         textbuf_printf(tb, "%" PRId64, *(const int64_t *)p);
         break;
-    case F_U32:
+    case TF_U32:
         textbuf_printf(tb, "%u", *(const uint32_t *)p);
         break;
-    case F_U8:
+    case TF_U8:
         textbuf_printf(tb, "%u", *(const uint8_t *)p);
         break;
-    case F_I8:
+    case TF_I8:
         textbuf_printf(tb, "%d", *(const int8_t *)p);
         break;
-    case F_F64x3: {
+    case TF_F64x3: {
         const double *v = (const double *)p;
         textbuf_printf(tb, "[%.17g,%.17g,%.17g]", finite_or_0(v[0]), finite_or_0(v[1]),
                        finite_or_0(v[2]));
         break;
     }
-    case F_U8x3: {
+    case TF_U8x3: {
         const uint8_t *v = (const uint8_t *)p;
         textbuf_printf(tb, "[%u,%u,%u]", v[0], v[1], v[2]);
         break;
     }
-    case F_STR:
+    case TF_STR:
         textbuf_json_string(tb, p);
         break;
     }
@@ -135,11 +72,11 @@ static void put_value(struct textbuf *tb, const void *obj, const struct field *f
 
 /* The members of obj in table order, each as ,"key":value (the first without the comma
  * when first is set). */
-static void put_fields(struct textbuf *tb, const void *obj, const struct field *fs, size_t n,
+static void put_fields(struct textbuf *tb, const void *obj, const struct trade_field *fs, size_t n,
                        int first)
 {
     for (size_t i = 0; i < n; i++) {
-        textbuf_printf(tb, "%s\"%s\":", first && i == 0 ? "" : ",", fs[i].key);
+        textbuf_printf(tb, "%s\"%s\":", first && i == 0 ? "" : ",", fs[i].name);
         put_value(tb, obj, &fs[i]);
     }
 }
@@ -148,11 +85,11 @@ char *trade_state_encode(const struct trade *t)
 {
     struct textbuf tb = {0};
     textbuf_printf(&tb, "{\"v\":%d", STATE_VERSION);
-    put_fields(&tb, t, TRADE_FIELDS, N_OF(TRADE_FIELDS), 0);
+    put_fields(&tb, t, TRADE_FIELDS, TRADE_FIELD_COUNT, 0);
     textbuf_append(&tb, ",\"zones\":[", 10);
     for (int i = 0; i < t->n_zones && i < TRADE_MAX_ZONES; i++) {
         textbuf_append(&tb, i ? ",{" : "{", i ? 2 : 1);
-        put_fields(&tb, &t->zones[i], ZONE_FIELDS, N_OF(ZONE_FIELDS), 1);
+        put_fields(&tb, &t->zones[i], TRADE_ZONE_FIELDS, TRADE_ZONE_FIELD_COUNT, 1);
         textbuf_append(&tb, "}", 1);
     }
     textbuf_append(&tb, "]}", 2);
@@ -199,39 +136,39 @@ static void get_three(const json_t *a, double out[3], int *bad)
 }
 
 /* One member of o into obj; *bad set when it is missing or of the wrong type. */
-static void get_value(const json_t *o, void *obj, const struct field *f, int *bad)
+static void get_value(const json_t *o, void *obj, const struct trade_field *f, int *bad)
 {
-    const json_t *v = json_object_get(o, f->key);
+    const json_t *v = json_object_get(o, f->name);
     char *p = (char *)obj + f->off;
     double three[3] = {0};
-    switch (f->kind) {
-    case F_F64:
+    switch (f->type) {
+    case TF_F64:
         *(double *)p = get_num(v, bad);
         break;
-    case F_U64:
+    case TF_U64:
         *(uint64_t *)p = (uint64_t)get_int(v, bad);
         break;
-    case F_I64:
+    case TF_I64:
         *(int64_t *)p = get_int(v, bad);
         break;
-    case F_U32:
+    case TF_U32:
         *(uint32_t *)p = (uint32_t)get_int(v, bad);
         break;
-    case F_U8:
+    case TF_U8:
         *(uint8_t *)p = (uint8_t)get_int(v, bad);
         break;
-    case F_I8:
+    case TF_I8:
         *(int8_t *)p = (int8_t)get_int(v, bad);
         break;
-    case F_F64x3:
+    case TF_F64x3:
         get_three(v, (double *)p, bad);
         break;
-    case F_U8x3:
+    case TF_U8x3:
         get_three(v, three, bad);
         for (int i = 0; i < 3; i++)
             ((uint8_t *)p)[i] = three[i] != 0.0;
         break;
-    case F_STR:
+    case TF_STR:
         if (!json_is_string(v))
             *bad = 1;
         else
@@ -240,7 +177,7 @@ static void get_value(const json_t *o, void *obj, const struct field *f, int *ba
     }
 }
 
-static void get_fields(const json_t *o, void *obj, const struct field *fs, size_t n, int *bad)
+static void get_fields(const json_t *o, void *obj, const struct trade_field *fs, size_t n, int *bad)
 {
     for (size_t i = 0; i < n; i++)
         get_value(o, obj, &fs[i], bad);
@@ -258,14 +195,14 @@ int trade_state_decode(const char *text, struct trade *t)
     int bad = 0;
     if (get_int(json_object_get(o, "v"), &bad) != STATE_VERSION)
         bad = 1;
-    get_fields(o, t, TRADE_FIELDS, N_OF(TRADE_FIELDS), &bad);
+    get_fields(o, t, TRADE_FIELDS, TRADE_FIELD_COUNT, &bad);
     const json_t *zones = json_object_get(o, "zones");
     if (!json_is_array(zones) || json_array_size(zones) > TRADE_MAX_ZONES) {
         bad = 1;
     } else {
         t->n_zones = (uint8_t)json_array_size(zones);
         for (size_t i = 0; i < json_array_size(zones); i++)
-            get_fields(json_array_get(zones, i), &t->zones[i], ZONE_FIELDS, N_OF(ZONE_FIELDS),
+            get_fields(json_array_get(zones, i), &t->zones[i], TRADE_ZONE_FIELDS, TRADE_ZONE_FIELD_COUNT,
                        &bad);
     }
     json_decref(o);

@@ -26,16 +26,30 @@ static uint32_t zid;
 static int64_t next_ts;
 static struct zone_events ev;
 
-static void setup(void)
+static void make(int calibrated)
 {
     struct liq_params p;
     params_defaults(&p);
     p.liquidity_sources = 0;
+    if (!calibrated)
+        p.zone_calib_half_life = 0.0;
     e = engine_new(&p, 0.0001, TF_M15);
     cr_assert_not_null(e);
     zid = engine_add_zone(e, SRC_ROUND, 1.1000, T0 - M15);
     next_ts = T0;
     ev = (struct zone_events){0};
+}
+
+static void setup(void)
+{
+    make(1);
+}
+
+/* The same fixture without the calibration in the large: the shrunk numbers alone. */
+static void uncalibrated(void)
+{
+    engine_free(e);
+    make(0);
 }
 
 static void teardown(void)
@@ -233,6 +247,7 @@ Test(stats, control_of_a_zone_made_after_bars_mirrors_it_through_the_close)
 
 Test(stats, probabilities_shrink_the_zone_toward_the_pool_and_partition)
 {
+    uncalibrated();
     warm(14, 1.1050);
     bar(1.1010, 1.1010, 1.1000, 1.1005);
     bar(1.1005, 1.1012, 1.1004, 1.1011); /* one hold */
@@ -269,6 +284,65 @@ Test(stats, the_pool_weighs_recent_tests_more_with_its_half_life)
     tally_add(&t, 1u << SRC_ROUND, OUTCOME_BREAK, 0);
     zone_stats_prior(&t, 1u << SRC_ROUND, 0, pi);
     cr_assert_float_eq(pi[OUTCOME_HOLD], 2.0 / 6.0, 1e-12);
+}
+
+Test(stats, calibration_in_the_large_moves_prob_hold_by_the_recent_mean_residual)
+{
+    struct zone_tally t;
+    tally_init(&t, 0.0);
+    tally_calibration(&t, 1.0); /* each residual weighs twice the one before */
+    struct zone q = {.sources = 1u << SRC_ROUND};
+    double p[OUTCOME_COUNT], raw[OUTCOME_COUNT];
+    zone_stats_probs(&q, &t, 0, 100.0, raw);
+    cr_assert_float_eq(raw[OUTCOME_HOLD], 0.25, 1e-12, "nothing resolved: no correction");
+    /* two resolved tests predicted 0.25: a break, then a hold -> residuals -0.25 and +0.75
+     * weighing 1 and 2: bias (-0.25 * 0.5 + 0.75) / 1.5 */
+    tally_add(&t, q.sources, OUTCOME_BREAK, 0);
+    tally_calibrate(&t, 0.25, OUTCOME_BREAK);
+    tally_add(&t, q.sources, OUTCOME_HOLD, 0);
+    tally_calibrate(&t, 0.25, OUTCOME_HOLD);
+    double bias = (-0.25 * 0.5 + 0.75) / 1.5;
+    cr_assert_float_eq(tally_bias(&t), bias, 1e-12);
+    tally_calibration(&t, 0.0); /* the uncorrected numbers on the same counts */
+    zone_stats_probs(&q, &t, 0, 100.0, raw);
+    tally_calibration(&t, 1.0);
+    tally_calibrate(&t, 0.25, OUTCOME_BREAK);
+    tally_calibrate(&t, 0.25, OUTCOME_HOLD);
+    zone_stats_probs(&q, &t, 0, 100.0, p);
+    cr_assert_float_eq(p[OUTCOME_HOLD], raw[OUTCOME_HOLD] + bias, 1e-12);
+    double sum = 0;
+    for (int o = OUTCOME_HOLD; o < OUTCOME_COUNT; o++)
+        sum += p[o];
+    cr_assert_float_eq(sum, 1.0, 1e-12, "still a partition");
+    cr_assert_float_eq(p[OUTCOME_BREAK] / p[OUTCOME_SWEEP],
+                       raw[OUTCOME_BREAK] / raw[OUTCOME_SWEEP], 1e-12, "rest keeps its mix");
+    /* a run of holds at a zone whose prediction was low pushes the correction up */
+    for (int k = 0; k < 20; k++)
+        tally_calibrate(&t, 0.25, OUTCOME_HOLD);
+    cr_assert_gt(tally_bias(&t), 0.74);
+    zone_stats_probs(&q, &t, 0, 100.0, p);
+    cr_assert_float_eq(p[OUTCOME_HOLD], 0.999, 1e-12, "clamped inside (0, 1)");
+}
+
+Test(stats, calibration_uses_only_resolved_tests_in_the_engine)
+{
+    warm(14, 1.1050);
+    bar(1.1010, 1.1012, 1.1000, 1.1005); /* touches: the test starts, unresolved */
+    cr_assert_eq(z()->tests, 1);
+    cr_assert_float_eq(z()->trk.p0, 0.25f, 1e-6, "p0: the uncorrected pool value at start");
+    cr_assert_float_eq(engine_tally(e)->cal_den, 0.0, 1e-12, "running test: no residual");
+    cr_assert_eq(engine_refresh(e), 0);
+    cr_assert_float_eq(z()->prob_hold, 0.25f, 1e-6, "nothing resolved: no correction");
+    bar(1.1005, 1.1010, 1.1002, 1.1009);
+    bar(1.1009, 1.1012, 1.1004, 1.1010); /* hold */
+    cr_assert_eq(z()->holds, 1);
+    cr_assert_float_eq(engine_tally(e)->cal_den, 1.0, 1e-12, "resolved: one residual");
+    cr_assert_float_eq(tally_bias(engine_tally(e)), 1.0 - 0.25, 1e-6);
+    /* published = uncorrected (own 1 hold + 100 x pool (1+1)/(1+4)) / 101 = 0.406 + 0.75,
+     * clamped to 0.999 */
+    cr_assert_eq(engine_refresh(e), 0);
+    cr_assert_float_eq(z()->prob_hold, 0.999f, 1e-6);
+    cr_assert_float_eq(sum_probs(z()), 1.0, 1e-6);
 }
 
 Test(stats, merged_level_widens_the_band_to_cover_it_within_one_merge_span)

@@ -1,0 +1,15 @@
+/*
+ * trade_render.h - a trade as the public JSON object of GET /trades and GET /trades/{id}
+ * (openapi.yaml's Trade, without history and stop_moves, which the route adds).
+ */
+#ifndef LIQ_TRADE_RENDER_H
+#define LIQ_TRADE_RENDER_H
+
+#include <jansson.h>
+
+#include "domain/trade.h"
+
+/* A new object; NULL when out of memory. */
+json_t *trade_render_json(const char *symbol, const struct trade *t);
+
+#endif
