@@ -112,8 +112,7 @@ static int parse_dry_run(struct request *rq, struct reply *rp, int *dry)
         *dry = 1;
         return 0;
     }
-    reply_error(rp, 422, "invalid_parameter", "query parameter 'dry_run' must be true or false",
-                json_pack("{s:s}", "parameter", "dry_run"));
+    reply_bad_query(rp, "dry_run", "must be true or false");
     return -1;
 }
 
