@@ -109,6 +109,21 @@ PGconn *pg_connect_raw(void)
     return c;
 }
 
+/*
+ * An idle session the server ended (a restart, pg_terminate_backend, an idle timeout) still
+ * says CONNECTION_OK until something is read from it; the first request on it would fail
+ * with 503 although the database is up. Reading what is waiting never blocks: the server's
+ * FATAL message, then the end of the stream, turn the status to CONNECTION_BAD, and the
+ * session is replaced before it is handed out. Twice: one read may stop after the message.
+ */
+static int session_alive(PGconn *c)
+{
+    for (int i = 0; i < 2 && PQstatus(c) == CONNECTION_OK; i++)
+        if (PQconsumeInput(c) == 0)
+            return 0;
+    return PQstatus(c) == CONNECTION_OK;
+}
+
 PGconn *pg_conn(void)
 {
     pthread_once(&g_once, make_key);
@@ -119,7 +134,7 @@ PGconn *pg_conn(void)
             return NULL;
         pthread_setspecific(g_key, tc);
     }
-    if (tc->conn != NULL && !tc->broken && PQstatus(tc->conn) == CONNECTION_OK)
+    if (tc->conn != NULL && !tc->broken && session_alive(tc->conn))
         return tc->conn;
     if (tc->conn != NULL) {
         PQfinish(tc->conn);
