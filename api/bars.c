@@ -44,9 +44,7 @@ static int csv_options(struct request *rq, struct reply *rp, struct bar_batch *b
     } else if (inc != NULL && strcmp(inc, "skip") == 0) {
         b->inconsistent = DECODE_SKIP;
     } else if (inc != NULL && strcmp(inc, "reject") != 0) {
-        reply_error(rp, 422, "invalid_parameter",
-                    "query parameter 'inconsistent' must be reject (the default), repair or skip",
-                    json_pack("{s:s}", "parameter", "inconsistent"));
+        reply_bad_query(rp, "inconsistent", "must be reject (the default), repair or skip");
         return -1;
     }
     const char *tz = rq_query(rq, "tz");
@@ -160,8 +158,7 @@ void bars_post(struct request *rq, struct reply *rp)
     static const char *const json_keys[] = {"replace", NULL};
     const char *replace = rq_query(rq, "replace");
     if (replace != NULL && strcmp(replace, "true") != 0 && strcmp(replace, "false") != 0) {
-        reply_error(rp, 422, "invalid_parameter", "query parameter 'replace' must be true or false",
-                    json_pack("{s:s}", "parameter", "replace"));
+        reply_bad_query(rp, "replace", "must be true or false");
         return;
     }
     if (rq_query_only(rq, rp, csv ? csv_keys : json_keys) != 0)

@@ -76,9 +76,7 @@ void bars_get(struct request *rq, struct reply *rp)
 {
     const char *sym = rq_query(rq, "symbol");
     if (sym == NULL || !instrument_valid_symbol(sym)) {
-        reply_error(rp, 422, "invalid_parameter",
-                    "query parameter 'symbol' must match " INSTRUMENT_SYMBOL_RULE,
-                    json_pack("{s:s}", "parameter", "symbol"));
+        reply_bad_query(rp, "symbol", "must match " INSTRUMENT_SYMBOL_RULE);
         return;
     }
     long limit = BARS_DEFAULT_LIMIT;

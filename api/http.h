@@ -89,6 +89,8 @@ void reply_json(struct reply *rp, int status, json_t *j);
 /* {"error":{"code","message","details"}}; takes ownership of details (may be NULL). */
 void reply_error(struct reply *rp, int status, const char *code, const char *message,
                  json_t *details);
+/* 422 invalid_parameter "query parameter '<key>' <why>", details {"parameter": key}. */
+void reply_bad_query(struct reply *rp, const char *key, const char *why);
 /* Takes ownership of body (malloc'd). */
 void reply_body(struct reply *rp, int status, const char *content_type, char *body,
                 size_t len);

@@ -115,11 +115,16 @@ json_t *rq_json(const struct request *rq, struct reply *rp)
     return j;
 }
 
-static int bad_query(struct reply *rp, const char *key, const char *why)
+void reply_bad_query(struct reply *rp, const char *key, const char *why)
 {
     char msg[160];
     snprintf(msg, sizeof msg, "query parameter '%s' %s", key, why);
     reply_error(rp, 422, "invalid_parameter", msg, json_pack("{s:s}", "parameter", key));
+}
+
+static int bad_query(struct reply *rp, const char *key, const char *why)
+{
+    reply_bad_query(rp, key, why);
     return -1;
 }
 

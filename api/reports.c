@@ -39,15 +39,11 @@ void reports_liquidity(struct request *rq, struct reply *rp)
     const char *period = rq_query(rq, "period");
     long limit = 400;
     if (symbol == NULL || !instrument_valid_symbol(symbol)) {
-        reply_error(rp, 422, "invalid_parameter",
-                    "query parameter 'symbol' must match " INSTRUMENT_SYMBOL_RULE,
-                    json_pack("{s:s}", "parameter", "symbol"));
+        reply_bad_query(rp, "symbol", "must match " INSTRUMENT_SYMBOL_RULE);
         return;
     }
     if (period == NULL || (strcmp(period, "daily") != 0 && strcmp(period, "weekly") != 0)) {
-        reply_error(rp, 422, "invalid_parameter",
-                    "query parameter 'period' must be daily or weekly",
-                    json_pack("{s:s}", "parameter", "period"));
+        reply_bad_query(rp, "period", "must be daily or weekly");
         return;
     }
     if (rq_query_long(rq, rp, "limit", 1, 10000, &limit) < 0)

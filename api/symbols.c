@@ -18,8 +18,7 @@ void symbols_delete(struct request *rq, struct reply *rp)
     const char *sym = rq->params[0];
     const char *force = rq_query(rq, "force");
     if (force != NULL && strcmp(force, "true") != 0 && strcmp(force, "false") != 0) {
-        reply_error(rp, 422, "invalid_parameter", "query parameter 'force' must be true or false",
-                    json_pack("{s:s}", "parameter", "force"));
+        reply_bad_query(rp, "force", "must be true or false");
         return;
     }
     /* another instance's symbol: 421 naming it (docs/scaling.md) */

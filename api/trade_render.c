@@ -14,7 +14,7 @@
 #include "domain/trade.h"
 #include "domain/trade_fields.h"
 
-static json_t *ts_json(int64_t ts)
+json_t *trade_ts_json(int64_t ts)
 {
     if (ts == TRADE_TS_NONE)
         return json_null();
@@ -34,7 +34,7 @@ static json_t *legs_json(const struct trade *t)
                                               leg_name((enum leg)i), "fraction", t->leg[i],
                                               "closed", closed, "exit_price",
                                               closed ? json_real(t->leg_exit[i]) : json_null(),
-                                              "r", t->leg_r[i]));
+                                              "r", render_ratio(t->leg_r[i])));
     }
     return legs;
 }
@@ -82,9 +82,9 @@ static json_t *field_json(const char *symbol, const struct trade *t, const struc
     case TV_RATIO:
         return json_real(render_ratio(num));
     case TV_TIME:
-        return ts_json(int_at(p, f->type));
+        return trade_ts_json(int_at(p, f->type));
     case TV_CLOSED_TIME:
-        return closed ? ts_json(int_at(p, f->type)) : json_null();
+        return closed ? trade_ts_json(int_at(p, f->type)) : json_null();
     case TV_CLOSED_NUMBER:
         return closed ? json_real(num) : json_null();
     case TV_CLOSED_TEXT:

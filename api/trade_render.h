@@ -6,10 +6,13 @@
 #define LIQ_TRADE_RENDER_H
 
 #include <jansson.h>
+#include <stdint.h>
 
 #include "domain/trade.h"
 
 /* A new object; NULL when out of memory. */
 json_t *trade_render_json(const char *symbol, const struct trade *t);
+/* A trade time as shown: "2022-10-10T00:00:00Z", null for TRADE_TS_NONE. */
+json_t *trade_ts_json(int64_t ts);
 
 #endif

@@ -45,15 +45,6 @@ static int trade_id_or_404(struct request *rq, struct reply *rp, uint64_t *id)
     return -1;
 }
 
-static json_t *ts_json(int64_t ts)
-{
-    if (ts == TRADE_TS_NONE)
-        return json_null();
-    char buf[24];
-    render_ts(ts, buf);
-    return json_string(buf);
-}
-
 static json_t *events_json(const char *symbol, const struct trail_events *ev)
 {
     json_t *a = json_array();
@@ -189,7 +180,7 @@ static json_t *history_json(const char *symbol, const struct trade_event_record 
     *stop_moves = json_array();
     for (size_t i = 0; h && *stop_moves && i < n; i++) {
         const struct trade_event_record *r = &ev[i];
-        json_t *ts = r->ts == TRADE_TS_NONE ? json_null() : ts_json(r->ts);
+        json_t *ts = trade_ts_json(r->ts);
         json_t *zone = r->has_zone ? render_zone_ref_json(symbol, r->zone_id) : json_null();
         json_t *stop = r->has_stop ? json_real(r->stop) : json_null();
         json_t *rem = r->has_remaining ? json_real(r->remaining) : json_null();
@@ -259,14 +250,11 @@ void trades_list(struct request *rq, struct reply *rp)
     const char *status = rq_query(rq, "status");
     long limit = 100;
     if (symbol != NULL && !instrument_valid_symbol(symbol)) {
-        reply_error(rp, 422, "invalid_parameter",
-                    "query parameter 'symbol' must match " INSTRUMENT_SYMBOL_RULE,
-                    json_pack("{s:s}", "parameter", "symbol"));
+        reply_bad_query(rp, "symbol", "must match " INSTRUMENT_SYMBOL_RULE);
         return;
     }
     if (status != NULL && strcmp(status, "open") != 0 && strcmp(status, "closed") != 0) {
-        reply_error(rp, 422, "invalid_parameter", "query parameter 'status' must be open or closed",
-                    json_pack("{s:s}", "parameter", "status"));
+        reply_bad_query(rp, "status", "must be open or closed");
         return;
     }
     if (rq_query_long(rq, rp, "limit", 1, 10000, &limit) < 0)

@@ -42,9 +42,7 @@ static struct symbol_state *find_symbol(struct request *rq, struct reply *rp,
 {
     const char *sym = rq_query(rq, "symbol");
     if (sym == NULL || !instrument_valid_symbol(sym)) {
-        reply_error(rp, 422, "invalid_parameter",
-                    "query parameter 'symbol' must match " INSTRUMENT_SYMBOL_RULE,
-                    json_pack("{s:s}", "parameter", "symbol"));
+        reply_bad_query(rp, "symbol", "must match " INSTRUMENT_SYMBOL_RULE);
         return NULL;
     }
     *snap = NULL;
@@ -72,24 +70,19 @@ static int parse_filter(struct request *rq, struct reply *rp, const struct zone_
         else if (strcmp(side, "below") == 0)
             f->side = -1;
         else
-            return reply_error(rp, 422, "invalid_parameter",
-                               "query parameter 'side' must be above or below",
-                               json_pack("{s:s}", "parameter", "side")), -1;
+            return reply_bad_query(rp, "side", "must be above or below"), -1;
     }
     if (rq_query_double(rq, rp, "price", &f->price) < 0 ||
         rq_query_double(rq, rp, "min_strength", &f->min_strength) < 0 ||
         rq_query_long(rq, rp, "limit", 1, 10000, &f->limit) < 0)
         return -1;
     if (!(f->price > 0))
-        return reply_error(rp, 422, "invalid_parameter", "query parameter 'price' must be > 0",
-                           json_pack("{s:s}", "parameter", "price")), -1;
+        return reply_bad_query(rp, "price", "must be > 0"), -1;
     const char *src = rq_query(rq, "source");
     if (src != NULL) {
         enum liq_source s;
         if (source_parse(src, &s) != 0)
-            return reply_error(rp, 422, "invalid_parameter",
-                               "query parameter 'source' is not a liquidity source",
-                               json_pack("{s:s}", "parameter", "source")), -1;
+            return reply_bad_query(rp, "source", "is not a liquidity source"), -1;
         f->source = (int)s;
     }
     const char *active = rq_query(rq, "active");
@@ -101,9 +94,7 @@ static int parse_filter(struct request *rq, struct reply *rp, const struct zone_
         else if (strcmp(active, "all") == 0)
             f->active = -1;
         else
-            return reply_error(rp, 422, "invalid_parameter",
-                               "query parameter 'active' must be true, false or all",
-                               json_pack("{s:s}", "parameter", "active")), -1;
+            return reply_bad_query(rp, "active", "must be true, false or all"), -1;
     }
     return 0;
 }
@@ -325,8 +316,7 @@ void zones_nearest(struct request *rq, struct reply *rp)
     double price = snap->last_close;
     if (rq_query_double(rq, rp, "price", &price) < 0 || !(price > 0)) {
         if (rp->status == 0)
-            reply_error(rp, 422, "invalid_parameter", "query parameter 'price' must be > 0",
-                        json_pack("{s:s}", "parameter", "price"));
+            reply_bad_query(rp, "price", "must be > 0");
         snapshot_release(snap);
         return;
     }

@@ -132,7 +132,7 @@ static enum ingest_status apply_and_commit(struct state *st, struct symbol_state
 {
     struct zone_events ev = {0};
     PGconn *c = NULL;
-    int moved = 0, ok = 0, copying = 0;
+    int moved = 0, ok = 0, copying = 0, fence = PG_OK;
     if (st->persist) {
         c = pg_conn();
         if (c == NULL)
@@ -172,8 +172,10 @@ static enum ingest_status apply_and_commit(struct state *st, struct symbol_state
         free(zones);
         /* the request's Idempotency-Key, if any, commits with the bars; the lease fence
          * last: its row lock is held for the shortest time */
-        if (rc != 0 || zone_events_store_insert(c, s->name, ev.v, ev.n) != 0 ||
-            own_fence(st->own, c, cl) != 0 ||
+        if (rc != 0 || zone_events_store_insert(c, s->name, ev.v, ev.n) != 0)
+            goto fail;
+        fence = own_fence(st->own, c, cl);
+        if (fence != PG_OK ||
             idem_before_commit(c, idem, (int64_t)n, (int64_t)duplicates) != 0 ||
             pg_command(c, "COMMIT") != 0)
             goto fail;
@@ -195,6 +197,8 @@ fail:
         pg_rollback(c);
     if (moved && rebuild(st, s) != 0)
         return INGEST_NOMEM;
+    if (fence == PG_FENCED)
+        return INGEST_MISDIRECTED; /* the lease was lost: 421 */
     return st->persist ? INGEST_UNAVAILABLE : INGEST_NOMEM;
 }
 
@@ -264,14 +268,16 @@ static enum ingest_status replace_and_commit(struct state *st, struct symbol_sta
                   bars_store_delete_from(c, s->name, bars[0].ts, &gone) != 0 ||
                   bars_store_insert(c, s->name, s->tf, bars, n) != 0 ||
                   zones_store_upsert(c, s->name, zones, nz) != 0 ||
-                  zone_events_store_insert(c, s->name, ev.v, ev.n) != 0 ||
-                  own_fence(st->own, c, cl) != 0 ||
-                  idem_before_commit(c, idem, (int64_t)n, 0) != 0 ||
-                  pg_command(c, "COMMIT") != 0;
+                  zone_events_store_insert(c, s->name, ev.v, ev.n) != 0;
+        int fence = bad ? PG_ERROR : own_fence(st->own, c, cl);
+        bad = bad || fence != PG_OK || idem_before_commit(c, idem, (int64_t)n, 0) != 0 ||
+              pg_command(c, "COMMIT") != 0;
         free(zones);
         if (bad) {
             if (c != NULL)
                 pg_rollback(c);
+            if (fence == PG_FENCED)
+                rc = INGEST_MISDIRECTED; /* the lease was lost: 421 */
             goto out;
         }
     }
@@ -318,10 +324,8 @@ enum ingest_status state_ingest_mode(struct state *st, const char *symbol, enum 
                : v == OWN_MOVING    ? INGEST_MOVING
                                     : INGEST_UNAVAILABLE;
     enum ingest_status rc = ingest_owned(st, symbol, tf, bars, n, replace, out, &cl, idem);
-    int lost = pg_take_fence_lost();
-    own_end(st->own, &cl, lost);
-    if (lost && rc == INGEST_UNAVAILABLE)
-        rc = INGEST_MISDIRECTED;
+    /* INGEST_MISDIRECTED from a claimed write: the lease fence refused it (lease lost) */
+    own_end(st->own, &cl, rc == INGEST_MISDIRECTED);
     return rc;
 }
 

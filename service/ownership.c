@@ -217,7 +217,6 @@ static enum own_verdict moving(struct ownership *o)
 enum own_verdict own_begin(struct ownership *o, const char *symbol, enum own_mode mode,
                            struct own_claim *cl, char *owner, size_t ownerlen)
 {
-    (void)pg_take_fence_lost(); /* a stale flag of an earlier request on this thread */
     cl->lease = NULL;
     cl->token = 0;
     owner[0] = '\0';

@@ -88,13 +88,14 @@ int own_reconfigure(struct ownership *o, const char *text);
  * owner[] (may be empty). */
 enum own_verdict own_begin(struct ownership *o, const char *symbol, enum own_mode mode,
                            struct own_claim *cl, char *owner, size_t ownerlen);
-/* After the write; fence_lost (pg_take_fence_lost()) marks the lease lost. */
+/* After the write; fence_lost (the write came back PG_FENCED) marks the lease lost. */
 void own_end(struct ownership *o, struct own_claim *cl, int fence_lost);
 /* Before a read served from memory: OWN_OK, OWN_UNKNOWN, or why not (nothing to end); a
  * read of a symbol another live instance holds asks for it like a write (OWN_MOVING). */
 enum own_verdict own_read(struct ownership *o, const char *symbol, char *owner,
                           size_t ownerlen);
-/* Runs or queues the fence of cl inside c's open transaction (0 without a lease). */
+/* Runs or queues the fence of cl inside c's open transaction: 0 without a lease, else
+ * lease_store_fence's code (PG_FENCED, run outside a pipeline, when the lease is lost). */
 int own_fence(struct ownership *o, struct pg_conn *c, const struct own_claim *cl);
 
 /* Fleet views. */

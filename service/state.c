@@ -281,9 +281,9 @@ enum delete_status state_delete_symbol(struct state *st, struct symbol_state *s,
     if (v != OWN_OK && v != OWN_UNKNOWN)
         return v == OWN_NOMEM ? DELETE_NOMEM : DELETE_UNAVAILABLE;
     enum delete_status rc = delete_owned(st, s, h, force, out, &cl, idem);
-    int lost = pg_take_fence_lost();
-    own_end(st->own, &cl, lost);
-    return lost && rc == DELETE_UNAVAILABLE ? DELETE_MISDIRECTED : rc;
+    /* DELETE_MISDIRECTED from the claimed write: the lease fence refused it (lease lost) */
+    own_end(st->own, &cl, rc == DELETE_MISDIRECTED);
+    return rc;
 }
 
 static enum delete_status delete_owned(struct state *st, struct symbol_state *s,
@@ -302,12 +302,15 @@ static enum delete_status delete_owned(struct state *st, struct symbol_state *s,
     if (st->persist) {
         long counts[4] = {0};
         PGconn *c = pg_conn();
-        if (c == NULL || pg_command(c, "BEGIN") != 0 ||
-            symbols_store_delete(c, s->name, counts) != 0 || own_fence(st->own, c, cl) != 0 ||
-            idem_before_commit(c, idem, counts[0], 0) != 0 || pg_command(c, "COMMIT") != 0) {
+        int bad = c == NULL || pg_command(c, "BEGIN") != 0 ||
+                  symbols_store_delete(c, s->name, counts) != 0;
+        int fence = bad ? PG_ERROR : own_fence(st->own, c, cl);
+        if (bad || fence != PG_OK || idem_before_commit(c, idem, counts[0], 0) != 0 ||
+            pg_command(c, "COMMIT") != 0) {
             if (c != NULL)
                 pg_rollback(c);
-            rc = DELETE_UNAVAILABLE;
+            /* refused by the lease fence: the lease was lost (421), not an outage */
+            rc = fence == PG_FENCED ? DELETE_MISDIRECTED : DELETE_UNAVAILABLE;
             goto out;
         }
         *out = (struct symbol_deleted){counts[0], counts[1], counts[2], counts[3]};

@@ -122,19 +122,21 @@ static enum trading_status commit_locked(struct state *st, struct trading *tr,
         /* one clock per trade: bar time, never the wall clock (trade_update_time) */
         int64_t ev_ts = trade_update_time(before, ts, bar_ts);
         /* BEGIN, the rows and COMMIT in one pipeline: one round trip */
-        int ok = c != NULL && pg_pipeline_begin(c) == 0;
-        if (ok) {
+        int end = c != NULL && pg_pipeline_begin(c) == 0 ? PG_OK : PG_ERROR;
+        if (end == PG_OK) {
             int queued = own_fence(st->own, c, cl) == 0 &&
                          persist_update(c, out->symbol, before, after, &out->ev, ev_ts,
                                         &learned, outcomes, nout) == 0;
-            if (pg_pipeline_end(c, queued) != 0 || !queued) {
+            end = pg_pipeline_end(c, queued);
+            if (end != PG_OK || !queued) {
                 pg_rollback(c);
-                ok = 0;
+                end = end == PG_FENCED ? PG_FENCED : PG_ERROR;
             }
         }
-        if (!ok) {
+        if (end != PG_OK) {
             free(learned.rows);
-            return TRADING_UNAVAILABLE;
+            /* refused by the lease fence: the lease was lost (421), not an outage */
+            return end == PG_FENCED ? TRADING_MISDIRECTED : TRADING_UNAVAILABLE;
         }
     }
     pthread_mutex_lock(&tr->lock);

@@ -286,12 +286,12 @@ enum trading_status trading_own_status(enum own_verdict v, const char *owner, ch
     return TRADING_NOMEM;
 }
 
-/* After a write under cl: gives the claim back; a write refused by the lease fence is
- * misdirected (421), not a database outage. */
+/* After a write under cl: gives the claim back. A write refused by the lease fence came
+ * back PG_FENCED and was answered TRADING_MISDIRECTED (421), which no other path of a
+ * claimed write returns: the lease is lost. */
 enum trading_status trading_own_finish(struct state *st, struct own_claim *cl,
                                        enum trading_status rc)
 {
-    int lost = pg_take_fence_lost();
-    own_end(st->own, cl, lost);
-    return lost && rc == TRADING_UNAVAILABLE ? TRADING_MISDIRECTED : rc;
+    own_end(st->own, cl, rc == TRADING_MISDIRECTED);
+    return rc;
 }

@@ -80,8 +80,9 @@ static int persist_open(PGconn *c, struct ownership *own, const struct own_claim
                  decisions_store_insert(c, symbol, id, res) == 0 &&
                  trade_events_store_insert(c, symbol, id, opened_ts, "opened", t->entry,
                                            t->stop, t->stop_zone_id, 0.0, 1.0) == 0;
-    if (pg_pipeline_end(c, queued && commit) != 0 || !queued)
-        return -1;
+    int end = pg_pipeline_end(c, queued && commit);
+    if (end != PG_OK || !queued)
+        return end == PG_FENCED ? PG_FENCED : PG_ERROR;
     *committed = commit;
     return 0;
 }
@@ -164,11 +165,14 @@ static enum trading_status setup_owned(struct state *st, struct trading *tr,
             goto out;
         /* the request's Idempotency-Key, if any, commits with the trade */
         int committed = 0;
-        if (persist_open(c, st->own, cl, symbol, out, &t, last_ts, idem != NULL,
-                         &committed) != 0 ||
+        int wrote = persist_open(c, st->own, cl, symbol, out, &t, last_ts, idem != NULL,
+                                 &committed);
+        if (wrote != PG_OK ||
             (!committed && (idem_before_commit(c, idem, (int64_t)t.id, 0) != 0 ||
                             pg_command(c, "COMMIT") != 0))) {
             pg_rollback(c);
+            if (wrote == PG_FENCED)
+                rc = TRADING_MISDIRECTED; /* the lease was lost: 421 */
             goto out;
         }
     } else {

@@ -41,7 +41,6 @@ static char *g_url;
 static pthread_key_t g_key;
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 static atomic_uint_fast64_t g_errors, g_reconnects, g_connects;
-static _Thread_local int t_fence_lost; /* a statement of this thread raised LQ421 */
 
 static void thread_conn_free(void *p)
 {
@@ -110,6 +109,21 @@ PGconn *pg_connect_raw(void)
     return c;
 }
 
+/*
+ * An idle session the server ended (a restart, pg_terminate_backend, an idle timeout) still
+ * says CONNECTION_OK until something is read from it; the first request on it would fail
+ * with 503 although the database is up. Reading what is waiting never blocks: the server's
+ * FATAL message, then the end of the stream, turn the status to CONNECTION_BAD, and the
+ * session is replaced before it is handed out. Twice: one read may stop after the message.
+ */
+static int session_alive(PGconn *c)
+{
+    for (int i = 0; i < 2 && PQstatus(c) == CONNECTION_OK; i++)
+        if (PQconsumeInput(c) == 0)
+            return 0;
+    return PQstatus(c) == CONNECTION_OK;
+}
+
 PGconn *pg_conn(void)
 {
     pthread_once(&g_once, make_key);
@@ -120,7 +134,7 @@ PGconn *pg_conn(void)
             return NULL;
         pthread_setspecific(g_key, tc);
     }
-    if (tc->conn != NULL && !tc->broken && PQstatus(tc->conn) == CONNECTION_OK)
+    if (tc->conn != NULL && !tc->broken && session_alive(tc->conn))
         return tc->conn;
     if (tc->conn != NULL) {
         PQfinish(tc->conn);
@@ -182,30 +196,33 @@ void pg_fail(PGconn *c, const char *what)
         pg_mark_broken();
 }
 
-void pg_note_result(const PGresult *r)
+/* PG_FENCED when r failed on the lease fence (PG_SQLSTATE_LEASE_LOST), else PG_ERROR. */
+static int failure_code(const PGresult *r)
 {
     const char *code = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
-    if (code != NULL && strcmp(code, PG_SQLSTATE_LEASE_LOST) == 0)
-        t_fence_lost = 1;
+    return code != NULL && strcmp(code, PG_SQLSTATE_LEASE_LOST) == 0 ? PG_FENCED : PG_ERROR;
 }
 
-int pg_take_fence_lost(void)
+/* Runs a prepared statement: its result when OK (*rc = PG_OK), else NULL with the failure
+ * logged and counted and *rc = PG_ERROR or PG_FENCED. */
+static PGresult *exec_prepared(PGconn *c, const char *stmt, int nparams,
+                               const char *const *values, int *rc)
 {
-    int lost = t_fence_lost;
-    t_fence_lost = 0;
-    return lost;
+    PGresult *r = PQexecPrepared(c, stmt, nparams, values, NULL, NULL, 0);
+    ExecStatusType st = PQresultStatus(r);
+    *rc = PG_OK;
+    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
+        return r;
+    *rc = failure_code(r);
+    pg_fail(c, stmt);
+    PQclear(r);
+    return NULL;
 }
 
 PGresult *pg_exec(PGconn *c, const char *stmt, int nparams, const char *const *values)
 {
-    PGresult *r = PQexecPrepared(c, stmt, nparams, values, NULL, NULL, 0);
-    ExecStatusType st = PQresultStatus(r);
-    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
-        return r;
-    pg_note_result(r);
-    pg_fail(c, stmt);
-    PQclear(r);
-    return NULL;
+    int rc = PG_OK;
+    return exec_prepared(c, stmt, nparams, values, &rc);
 }
 
 int pg_command(PGconn *c, const char *sql)
@@ -288,9 +305,9 @@ int pg_exec_or_queue(PGconn *c, const char *stmt, int n, const char *const *v)
 {
     if (PQpipelineStatus(c) != PQ_PIPELINE_OFF)
         return PQsendQueryPrepared(c, stmt, n, v, NULL, NULL, 0) == 1 ? 0 : -1;
-    PGresult *r = pg_exec(c, stmt, n, v);
-    PQclear(r);
-    return r ? 0 : -1;
+    int rc = PG_OK;
+    PQclear(exec_prepared(c, stmt, n, v, &rc));
+    return rc;
 }
 
 /* --- pipelined transactions --------------------------------------------------------------
@@ -322,7 +339,7 @@ int pg_pipeline_begin(PGconn *c)
 
 int pg_pipeline_end(PGconn *c, int commit)
 {
-    int ok = 1;
+    int ok = 1, fenced = 0;
     if (commit && PQsendQueryParams(c, "COMMIT", 0, NULL, NULL, NULL, NULL, 0) != 1)
         ok = 0;
     if (PQpipelineSync(c) != 1) {
@@ -346,11 +363,13 @@ int pg_pipeline_end(PGconn *c, int commit)
         }
         nulls = 0;
         ExecStatusType st = PQresultStatus(r);
-        pg_note_result(r);
+        int failed = st == PGRES_FATAL_ERROR || st == PGRES_NONFATAL_ERROR;
+        if (failed && failure_code(r) == PG_FENCED)
+            fenced = 1;
         PQclear(r);
         if (st == PGRES_PIPELINE_SYNC)
             break;
-        if (st == PGRES_FATAL_ERROR || st == PGRES_NONFATAL_ERROR) {
+        if (failed) {
             ok = 0;
             pg_fail(c, "pipelined statement");
         } else if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
@@ -362,5 +381,5 @@ int pg_pipeline_end(PGconn *c, int commit)
         pg_mark_broken(); /* results left unread: the next use reconnects */
         ok = 0;
     }
-    return ok ? 0 : -1;
+    return fenced ? PG_FENCED : ok ? PG_OK : PG_ERROR;
 }

@@ -42,12 +42,12 @@ void pg_fail(PGconn *c, const char *what);
 /* The SQLSTATE liq_lease_fence() raises (migrations/006_symbol_leases.sql): the write's
  * lease token is no longer the symbol's current one. */
 #define PG_SQLSTATE_LEASE_LOST "LQ421"
-/* Records, for this thread, whether r failed with PG_SQLSTATE_LEASE_LOST (pg_exec and the
- * pipelines call it on every failed result). */
-void pg_note_result(const PGresult *r);
-/* 1 when a statement of this thread failed on the lease fence since the last call; clears
- * the flag. The service calls it after a failed write to answer 421 instead of 503. */
-int pg_take_fence_lost(void);
+/* What a write returns (pg_exec_or_queue, pg_pipeline_end, and the stores' writes that
+ * pass them on): done; failed; or refused by the lease fence - the write's lease is lost,
+ * which the service answers with 421, not 503. */
+#define PG_OK 0
+#define PG_ERROR (-1)
+#define PG_FENCED (-2)
 /* Runs one SQL command without parameters (BEGIN, COMMIT, ...): 0 on success. */
 int pg_command(PGconn *c, const char *sql);
 /* ROLLBACK, quietly: the failure that led here was already logged and counted. */
@@ -55,13 +55,14 @@ void pg_rollback(PGconn *c);
 
 /* Pipelined transaction: _begin enters libpq pipeline mode and queues BEGIN; the writes
  * (pg_exec_or_queue) are then only queued; _end queues COMMIT when commit != 0, sends
- * everything and reads every result: 0 when all succeeded, -1 otherwise (the caller then
- * sends ROLLBACK; the connection is out of pipeline mode either way). Only pg_exec_or_queue
- * writes may run in between (no pg_exec/pg_command). */
+ * everything and reads every result: PG_OK when all succeeded, PG_FENCED when one failed on
+ * the lease fence, else PG_ERROR (the caller then sends ROLLBACK; the connection is out of
+ * pipeline mode either way). Only pg_exec_or_queue writes may run in between (no
+ * pg_exec/pg_command). */
 int pg_pipeline_begin(PGconn *c);
 int pg_pipeline_end(PGconn *c, int commit);
 /* A write: inside pg_pipeline_begin/_end only queued (its result is read by _end);
- * otherwise run, waiting for its result. 0, or -1 on an error. */
+ * otherwise run, waiting for its result: PG_OK, PG_FENCED or PG_ERROR. */
 int pg_exec_or_queue(PGconn *c, const char *stmt, int n, const char *const *v);
 
 /* COPY ... FROM STDIN: start with the COPY statement, put rows of text format, end. Each

@@ -132,7 +132,8 @@ int lease_store_want(PGconn *c, const char *symbol, const char *wanter);
 int lease_store_owner(PGconn *c, const char *symbol, char *other, size_t otherlen,
                       int *live);
 /* Queues (pipeline mode) or runs the fence: liq_lease_fence(symbol, owner, token) inside
- * the caller's open transaction. A lost lease fails with PG_SQLSTATE_LEASE_LOST. */
+ * the caller's open transaction. Run: PG_OK, PG_ERROR, or PG_FENCED when the lease is lost
+ * (PG_SQLSTATE_LEASE_LOST); queued: PG_OK, and pg_pipeline_end gives the verdict. */
 int lease_store_fence(PGconn *c, const char *symbol, const char *owner, int64_t token);
 
 /* --- reports (storage/reports_store.c) ------------------------------------------------ */
