@@ -21,8 +21,8 @@ void render_zone_id(struct textbuf *tb, const char *symbol, uint32_t id);
 json_t *render_zone_ref_json(const char *symbol, uint32_t id);
 /* One zone object of the wire format (DESIGN.md section 3); distance from ref_price. */
 void render_zone(struct textbuf *tb, const char *symbol, const struct zone *z, double ref_price);
-/* A ratio (reward/risk, realised R, a strength) as shown: 4 decimals, so the wire says
- * 2.5933 and not 2.59333333333337. render_ratio(2.59333333333337) == 2.5933. */
+/* A ratio (reward/risk, realised R and a leg's R, a strength, a stop's distance and buffer
+ * in pips) as shown: 4 decimals, so the wire says 2.5933 and not 2.59333333333337. render_ratio(2.59333333333337) == 2.5933. */
 double render_ratio(double x);
 /* |price - ref| without the binary subtraction's noise: to 1e-10, far below any tick.
  * render_distance(0.975, 0.97029) == 0.00471 (not 0.00470999999999999). */

@@ -61,7 +61,7 @@ static json_t *risk_json(const struct setup_result *r)
                                                  "value", r->risk.factors[i].value));
     json_t *risk = json_pack("{s:f, s:o, s:f, s:i}", "multiplier", r->risk.multiplier,
                              "factors", factors ? factors : json_array(),
-                             "zones_mean_strength", r->risk.zones_mean_strength,
+                             "zones_mean_strength", render_ratio(r->risk.zones_mean_strength),
                              "qualifying_zones", r->risk.qualifying);
     if (risk != NULL && r->size.sized) {
         json_object_set_new(risk, "base_qty", json_real(r->size.base_qty));
@@ -81,8 +81,8 @@ static json_t *reasons_json(const struct setup_result *r)
 static json_t *stop_json(const char *symbol, const struct stop_decision *s)
 {
     return json_pack("{s:f, s:o, s:f, s:b, s:f, s:s}", "price", s->price, "zone_id",
-                     render_zone_ref_json(symbol, s->zone_id), "buffer_pips", s->buffer_pips, "fallback",
-                     s->fallback, "distance_pips", s->distance_pips, "reason", s->reason);
+                     render_zone_ref_json(symbol, s->zone_id), "buffer_pips", render_ratio(s->buffer_pips),
+                     "fallback", s->fallback, "distance_pips", render_ratio(s->distance_pips), "reason", s->reason);
 }
 
 static json_t *setup_json(const char *symbol, const struct setup_result *r, uint64_t trade_id,

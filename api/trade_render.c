@@ -34,7 +34,7 @@ static json_t *legs_json(const struct trade *t)
                                               leg_name((enum leg)i), "fraction", t->leg[i],
                                               "closed", closed, "exit_price",
                                               closed ? json_real(t->leg_exit[i]) : json_null(),
-                                              "r", t->leg_r[i]));
+                                              "r", render_ratio(t->leg_r[i])));
     }
     return legs;
 }

@@ -14,6 +14,40 @@ double instrument_infer_pip(double price)
     return pow(10.0, digits - 4.0);
 }
 
+double instrument_tick(double pip)
+{
+    return pip / 10.0;
+}
+
+/* tick as m / 10^d with m an integer: d, or -1 when no d <= 15 fits. */
+static int tick_decimals(double tick, double *m)
+{
+    double scale = 1.0;
+    for (int d = 0; d <= 15; d++, scale *= 10.0) {
+        double x = tick * scale;
+        if (fabs(x - round(x)) <= 1e-9 * x) {
+            *m = round(x);
+            return d;
+        }
+    }
+    return -1;
+}
+
+double instrument_round_to_tick(double price, double tick, int dir)
+{
+    if (!isfinite(price) || !isfinite(tick) || !(tick > 0.0))
+        return price;
+    double m = 0.0;
+    int d = tick_decimals(tick, &m);
+    double scale = d >= 0 ? pow(10.0, d) : 1.0;
+    double step = d >= 0 ? m : tick;
+    double k = price * scale / step;
+    double kr = round(k);
+    if (fabs(k - kr) > 1e-6)
+        kr = dir > 0 ? ceil(k) : floor(k);
+    return kr * step / scale;
+}
+
 int instrument_price_in_scale(double price, double pip)
 {
     if (!isfinite(price) || !(pip > 0) || !isfinite(pip))

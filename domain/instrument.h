@@ -20,6 +20,23 @@ double instrument_infer_pip(double price);
 #define INSTRUMENT_MAX_PIPS 1e8
 int instrument_price_in_scale(double price, double pip);
 
+/*
+ * The tick: the smallest price step a stop or target is placed on, a tenth of the pip
+ * (EURUSD pip 0.0001 -> tick 0.00001, USDJPY 0.01 -> 0.001, NIFTY 0.05 -> 0.005), the
+ * fifth decimal an FX broker quotes. docs/trading.md "Prices on the tick".
+ */
+double instrument_tick(double pip);
+
+/*
+ * price on a multiple of tick: dir > 0 rounds up, dir < 0 down. A price already within
+ * 1e-6 tick of a multiple is that multiple (1.0930 computed as 1.09299999999999997 stays
+ * 1.0930, not 1.09299). When tick is a decimal (m x 10^-d, d <= 15, as every pip / 10 is)
+ * the result is the double nearest that decimal (k m / 10^d), so %.15g prints it short:
+ * instrument_round_to_tick(0.998646072038823, 0.00001, -1) == 0.99864. A non-finite price or
+ * tick is returned unchanged.
+ */
+double instrument_round_to_tick(double price, double tick, int dir);
+
 /* The symbol rule, for error messages. */
 #define INSTRUMENT_SYMBOL_RULE "[A-Z0-9][A-Za-z0-9._-]{0,31}"
 

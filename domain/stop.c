@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "instrument.h"
+
 const char *side_name(enum trade_side s)
 {
     return s == SIDE_SELL ? "SELL" : "BUY";
@@ -51,6 +53,11 @@ int regime_parse(const char *name, enum regime_mode *out)
     return -1;
 }
 
+double side_round_to_tick(enum trade_side side, double price, double pip)
+{
+    return instrument_round_to_tick(price, instrument_tick(pip), -(int)side);
+}
+
 static double clamp01(double x)
 {
     if (!(x > 0.0)) /* also catches NaN */
@@ -88,10 +95,21 @@ double stop_fallback_price(const struct liq_params *p, double pip, double atr)
     return p->fallback_stop_pips * pip;
 }
 
-/* Stop price behind zone z: beyond its far edge by buf (price units). */
-static double stop_behind(const struct zone *z, enum trade_side side, double buf)
+/* price on the tick away from entry, and strictly on the stop side: a distance below 1e-6
+ * tick (a zero buffer, a vanishing ATR) would otherwise snap onto the entry itself. */
+static double stop_on_tick(enum trade_side side, double entry, double price, double pip)
 {
-    return side == SIDE_BUY ? z->lo - buf : z->hi + buf;
+    double r = side_round_to_tick(side, price, pip);
+    if ((entry - r) * side > 0.0)
+        return r;
+    return side_round_to_tick(side, entry - (double)side * instrument_tick(pip), pip);
+}
+
+/* Stop price behind zone z: beyond its far edge by buf (price units), on the tick. */
+static double stop_behind(const struct zone *z, enum trade_side side, double entry, double buf,
+                          double pip)
+{
+    return stop_on_tick(side, entry, side == SIDE_BUY ? z->lo - buf : z->hi + buf, pip);
 }
 
 static int on_stop_side(const struct zone *z, enum trade_side side, double entry)
@@ -127,7 +145,7 @@ void stop_select(const struct zone *zones, size_t n, const struct liq_params *p,
             worn++;
             continue;
         }
-        if (fabs(entry - stop_behind(z, side, buf)) > max_dist) {
+        if (fabs(entry - stop_behind(z, side, entry, buf, pip)) > max_dist) {
             far++;
             continue;
         }
@@ -140,8 +158,8 @@ void stop_select(const struct zone *zones, size_t n, const struct liq_params *p,
 
     if (best == NULL) {
         out->fallback = 1;
-        out->price = entry - (double)side * fallback;
-        out->distance_pips = fallback / pip;
+        out->price = stop_on_tick(side, entry, entry - (double)side * fallback, pip);
+        out->distance_pips = fabs(entry - out->price) / pip;
         out->buffer_pips = buffer_pips; /* what the trade's later zone stops use */
         snprintf(out->reason, sizeof(out->reason),
                  "fallback %.1f pips (%s): no qualifying zone %s entry (%d weak, %d "
@@ -152,7 +170,7 @@ void stop_select(const struct zone *zones, size_t n, const struct liq_params *p,
                  side == SIDE_BUY ? "below" : "above", weak, worn, far);
         return;
     }
-    out->price = stop_behind(best, side, buf);
+    out->price = stop_behind(best, side, entry, buf, pip);
     out->zone_id = best->id;
     out->zone_lo = best->lo;
     out->zone_hi = best->hi;

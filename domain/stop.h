@@ -32,6 +32,15 @@ int side_parse(const char *name, enum trade_side *out);
 const char *regime_name(enum regime_mode r);
 int regime_parse(const char *name, enum regime_mode *out);
 
+/*
+ * A stop or target price on the instrument's tick (instrument_tick: pip / 10): a BUY's
+ * rounds down, a SELL's up. A stop lies behind entry, so that is away from entry (never
+ * tighter than computed); a target lies ahead, so toward entry (never further than
+ * computed). Trailed stops the same. Example: BUY, pip 0.0001: 0.998646072 -> 0.99864;
+ * SELL: 1.1030400001 -> 1.10305. docs/trading.md "Prices on the tick".
+ */
+double side_round_to_tick(enum trade_side side, double price, double pip);
+
 /* A zone only qualifies for the stop when its stop price lies within this many
  * fallback distances of entry: stop_select never places a stop further than
  * STOP_MAX_FALLBACK_MULTIPLE x the fallback distance (3 ATR14 with the defaults). */
@@ -81,7 +90,8 @@ double stop_fallback_price(const struct liq_params *p, double pip, double atr);
  * strength >= min_liquidity_strength, tests <= max_level_touches and its stop price is within
  * STOP_MAX_FALLBACK_MULTIPLE x the fallback distance of entry. The strongest qualifying zone
  * wins, ties going to the one nearer entry. Stop = lo - buffer (BUY) / hi + buffer (SELL).
- * None qualifies: entry -/+ the fallback distance, fallback = 1.
+ * None qualifies: entry -/+ the fallback distance, fallback = 1. The price is then put on
+ * the tick away from entry (side_round_to_tick); distance_pips is measured to that price.
  * Example: BUY at 1.1000, pip 0.0001, zone [1.0950, 1.0960] strength 0.8, buffer 20 pips
  * -> stop 1.0930, zone_id of that zone, distance 70 pips.
  * Never fails; always fills *out.

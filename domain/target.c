@@ -129,7 +129,8 @@ int target_select(const struct zone *zones, size_t n, const struct liq_params *p
         if (!z->active || !ahead(z, side, entry))
             continue;
         nahead++;
-        double price = side == SIDE_BUY ? z->lo - offset : z->hi + offset;
+        double price = side_round_to_tick(side, side == SIDE_BUY ? z->lo - offset
+                                                                 : z->hi + offset, pip);
         double rr = (price - entry) * side / risk;
         if (z->strength < p->min_liquidity_strength) {
             weak++;

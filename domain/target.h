@@ -20,7 +20,8 @@
 
 /* A target sits in front of its zone by TARGET_FRONT_FRACTION x the stop buffer
  * (stop_buffer_price: 0.01 ATR14 with the defaults, 2 pips without an ATR):
- * BUY target = zone.lo - offset, SELL target = zone.hi + offset. */
+ * BUY target = zone.lo - offset, SELL target = zone.hi + offset, then put on the tick toward
+ * entry (side_round_to_tick); rr is computed from that price. */
 #define TARGET_FRONT_FRACTION 0.1
 /* TP2 is only chosen when trend_score is above this. */
 #define TARGET_TP2_MIN_TREND 0.55

@@ -220,10 +220,11 @@ static double zone_width(double lo, double hi, double pip)
     return fmax(hi - lo, pip);
 }
 
-/* Stop candidate behind a zone: beyond its far edge seen from price (BUY: below lo). */
+/* Stop candidate behind a zone: beyond its far edge seen from price (BUY: below lo), on the
+ * tick away from price (side_round_to_tick), as a setup's stop. */
 static double behind(const struct trade *t, double lo, double hi, double buf)
 {
-    return t->side == SIDE_BUY ? lo - buf : hi + buf;
+    return side_round_to_tick(t->side, t->side == SIDE_BUY ? lo - buf : hi + buf, t->pip);
 }
 
 /* A zone the trade saw hold, or the engine's statistics call held more than broken. */

@@ -1,5 +1,7 @@
 /* Pip size inference and symbol names (DESIGN.md "Instruments and units"). */
 #include <criterion/criterion.h>
+#include <math.h>
+#include <stdio.h>
 
 #include "domain/instrument.h"
 
@@ -41,4 +43,36 @@ Test(instrument, brokers_suffixes_are_valid_with_their_case)
     cr_assert_not(instrument_broker_variant("EURUSD", "EURUSD"));
     cr_assert_not(instrument_broker_variant("EURUSD", "EURUSDX"));
     cr_assert_not(instrument_broker_variant("EURUSD", "GBPUSD.r"));
+}
+
+Test(instrument, prices_round_to_the_tick_in_the_asked_direction)
+{
+    cr_assert_float_eq(instrument_tick(0.0001), 0.00001, 1e-18);
+    cr_assert_float_eq(instrument_tick(0.05), 0.005, 1e-15);
+    struct {
+        double price, tick;
+        int dir;
+        double want;
+        const char *text; /* %.15g: what the JSON shows */
+    } cases[] = {
+        {0.998646072038823, 0.00001, -1, 0.99864, "0.99864"},
+        {0.998646072038823, 0.00001, +1, 0.99865, "0.99865"},
+        {1.0930 - 1e-16, 0.00001, -1, 1.0930, "1.093"},   /* on the grid: stays */
+        {1.0930 + 1e-16, 0.00001, +1, 1.0930, "1.093"},
+        {150.12345, 0.001, +1, 150.124, "150.124"},       /* USDJPY */
+        {22512.3456, 0.005, -1, 22512.345, "22512.345"},  /* NIFTY pip 0.05 */
+        {22512.3456, 0.005, +1, 22512.35, "22512.35"},
+        {1905.333333, 0.01, -1, 1905.33, "1905.33"},      /* XAUUSD */
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        double got = instrument_round_to_tick(cases[i].price, cases[i].tick, cases[i].dir);
+        cr_assert_float_eq(got, cases[i].want, 1e-9 * cases[i].want, "case %zu: %.17g", i, got);
+        double k = got / cases[i].tick;
+        cr_assert(fabs(k - round(k)) <= 1e-9 * k, "case %zu: not a multiple", i);
+        char text[32];
+        snprintf(text, sizeof(text), "%.15g", got);
+        cr_assert_str_eq(text, cases[i].text, "case %zu", i);
+    }
+    cr_assert(isnan(instrument_round_to_tick(NAN, 0.00001, 1)));
+    cr_assert_float_eq(instrument_round_to_tick(1.5, 0.0, 1), 1.5, 0);
 }

@@ -11,10 +11,16 @@
  * down, SELL: never up), the open fraction equals 1 - what the events closed, TP2 lies
  * beyond TP1, the stop lies on the stop side.
  *
- * Ties would make a mirror ambiguous (2E - p is not exact in binary), so every level sits on
- * a whole pip, every walked price 0.37 pip off it, and the two thresholds that compare a
+ * Ties would make a mirror ambiguous (2E - p is not exact in binary), so every zone centre sits
+ * on a whole pip, every walked price 0.37 pip off it, and the two thresholds that compare a
  * computed distance (min_rr_ratio, the "too far" limit from fallback_stop_pips) are set off
- * the grid. Counters at the end make sure the walks reached every rule (runner, TP2, stops
+ * the grid.
+ * Stops and targets are put on the tick (pip / 10): a BUY's rounded down, a SELL's up
+ * (side_round_to_tick). Reflected about an entry on the tick that is still an exact mirror,
+ * ceil(2E - p) = 2E - floor(p) in ticks, so the pair check keeps TOL 1e-9 and is not
+ * loosened. For the rounding to do something here every zone edge lies EDGE_OFF (0.4 tick)
+ * outside the pip grid (a whole-pip band would give stops and targets already on the tick),
+ * and every stop and target must be a whole number of ticks (1e-9 relative). Counters at the end make sure the walks reached every rule (runner, TP2, stops
  * moved on both sides), so the test cannot pass by never getting there.
  */
 #include <criterion/criterion.h>
@@ -30,6 +36,8 @@
 #define ENTRY 1.1000
 #define MAXZ 14
 #define TOL 1e-9
+#define TICK (PIP / 10)
+#define EDGE_OFF (0.4 * TICK) /* zone bands widened by this: edges off the tick grid */
 #define SCENARIOS 4000
 #define STEPS 160
 
@@ -105,10 +113,17 @@ static void build_map(const struct zspec *z, size_t n, int side, struct zone *ou
         int k = side * q->k;
         out[i] = (struct zone){
             .id = (uint32_t)(100 + (side > 0 ? i : n - 1 - i)), .price = at(k),
-            .lo = at(k - q->w), .hi = at(k + q->w), .active = 1, .strength = q->strength,
+            .lo = at(k - q->w) - EDGE_OFF, .hi = at(k + q->w) + EDGE_OFF, .active = 1, .strength = q->strength,
             .tests = q->tests, .holds = q->holds, .breaks = q->breaks,
             .role = (int8_t)(k < 0 ? 1 : -1)};
     }
+}
+
+static void on_tick(double price, const char *what, int scen)
+{
+    double k = price / TICK;
+    cr_assert(fabs(k - round(k)) <= 1e-9 * k, "scenario %d: %s %.17g is not on the tick", scen,
+              what, price);
 }
 
 static void mirrored_price(double buy, double sell, const char *what, int scen)
@@ -117,12 +132,20 @@ static void mirrored_price(double buy, double sell, const char *what, int scen)
                        scen, what, buy, sell);
 }
 
+/* a stop or target: mirrored, and both on the tick */
+static void mirrored_tick(double buy, double sell, const char *what, int scen)
+{
+    on_tick(buy, what, scen);
+    on_tick(sell, what, scen);
+    mirrored_price(buy, sell, what, scen);
+}
+
 static void check_setup_pair(const struct setup_result *b, const struct setup_result *s,
                              int scen)
 {
     cr_assert_eq(b->status, s->status, "scenario %d: BUY %d SELL %d (%s | %s)", scen,
                  b->status, s->status, b->reasons[0], s->reasons[0]);
-    mirrored_price(b->stop.price, s->stop.price, "stop", scen);
+    mirrored_tick(b->stop.price, s->stop.price, "stop", scen);
     cr_assert_eq(b->stop.zone_id, s->stop.zone_id, "scenario %d: stop zone", scen);
     cr_assert_eq(b->stop.fallback, s->stop.fallback);
     cr_assert_eq(b->stop.qualifying, s->stop.qualifying, "scenario %d", scen);
@@ -131,11 +154,11 @@ static void check_setup_pair(const struct setup_result *b, const struct setup_re
         return;
     cr_assert_lt(b->stop.price, ENTRY, "scenario %d: a BUY stop below entry", scen);
     cr_assert_gt(s->stop.price, ENTRY, "scenario %d: a SELL stop above entry", scen);
-    mirrored_price(b->targets.tp1.price, s->targets.tp1.price, "tp1", scen);
+    mirrored_tick(b->targets.tp1.price, s->targets.tp1.price, "tp1", scen);
     cr_assert_eq(b->targets.tp1.zone_id, s->targets.tp1.zone_id);
     cr_assert_eq(b->targets.tp2.present, s->targets.tp2.present, "scenario %d: tp2", scen);
     if (b->targets.tp2.present) {
-        mirrored_price(b->targets.tp2.price, s->targets.tp2.price, "tp2", scen);
+        mirrored_tick(b->targets.tp2.price, s->targets.tp2.price, "tp2", scen);
         cr_assert_eq(b->targets.tp2.zone_id, s->targets.tp2.zone_id);
         cr_assert_gt(b->targets.tp2.price, b->targets.tp1.price, "BUY: TP2 beyond TP1");
         cr_assert_lt(s->targets.tp2.price, s->targets.tp1.price, "SELL: TP2 beyond TP1");
@@ -172,7 +195,7 @@ static void check_step_pair(const struct trade *b, const struct trade *s,
                        scen);
     }
     cr_assert_eq(b->status, s->status);
-    mirrored_price(b->stop, s->stop, "trailed stop", scen);
+    mirrored_tick(b->stop, s->stop, "trailed stop", scen);
     cr_assert_eq(b->stop_zone_id, s->stop_zone_id);
     cr_assert_float_eq(b->remaining, s->remaining, 1e-12);
     cr_assert_eq(b->runner_active, s->runner_active, "scenario %d step %d", scen, step);

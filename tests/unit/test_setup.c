@@ -1,6 +1,7 @@
 /* Setups: stop + targets + legs + risk in one decision (DESIGN.md section 2 "Setups"). */
 #include <criterion/criterion.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "domain/params.h"
@@ -206,4 +207,75 @@ Test(setup, worth_p_tp1_first_and_expected_r_follow_the_legs)
     p.fallback_stop_atr = 0;
     cr_assert_eq(setup_build(&rq, MAP, 4, &p, PIP, &m, &r), SETUP_OK);
     cr_assert_float_eq(r.p_tp1_first, pt, 1e-9);
+}
+
+/* Stops and targets on the tick (pip / 10 = 0.00001): zone edges off the grid make the
+ * computed prices fall between ticks. A stop goes away from entry (BUY down, SELL up), a
+ * target toward it (BUY down, SELL up), and rr is measured from the rounded prices. */
+static void on_tick(double price)
+{
+    double k = price / (PIP / 10);
+    cr_assert(fabs(k - round(k)) <= 1e-9 * k, "%.17g is not on the tick", price);
+}
+
+Test(setup, stops_and_targets_sit_on_the_tick_on_both_sides)
+{
+    struct liq_params p = P();
+    const struct zone below_above[] = {Z(1, 1.095037, 1.0960, 0.8f),
+                                       Z(2, 1.112063, 1.1130, 0.8f)};
+    struct setup_request rq = buy(0.5);
+    struct setup_result r;
+    cr_assert_eq(setup_build(&rq, below_above, 2, &p, PIP, NULL, &r), SETUP_OK);
+    /* computed 1.093037 (1.095037 - 20 pips) -> down, never tighter */
+    cr_assert_float_eq(r.stop.price, 1.09303, EPS);
+    /* computed 1.111863 (1.112063 - 2 pips) -> down, never further */
+    cr_assert_float_eq(r.targets.tp1.price, 1.11186, EPS);
+    cr_assert_float_eq(r.targets.tp1.rr, (1.11186 - 1.1) / (1.1 - 1.09303), 1e-9);
+    cr_assert_float_eq(r.stop.distance_pips, 69.7, 1e-6);
+    on_tick(r.stop.price);
+    on_tick(r.targets.tp1.price);
+    char text[64];
+    snprintf(text, sizeof(text), "%.15g %.15g", r.stop.price, r.targets.tp1.price);
+    cr_assert_str_eq(text, "1.09303 1.11186"); /* what the JSON shows (%.15g) */
+
+    const struct zone above_below[] = {Z(3, 1.0870, 1.087937, 0.8f),
+                                       Z(4, 1.1040, 1.104963, 0.8f)};
+    rq.side = SIDE_SELL;
+    cr_assert_eq(setup_build(&rq, above_below, 2, &p, PIP, NULL, &r), SETUP_OK);
+    /* computed 1.106963 -> up (away from entry); 1.088137 -> up (toward entry) */
+    cr_assert_float_eq(r.stop.price, 1.10697, EPS);
+    cr_assert_float_eq(r.targets.tp1.price, 1.08814, EPS);
+    cr_assert_float_eq(r.targets.tp1.rr, (1.1 - 1.08814) / (1.10697 - 1.1), 1e-9);
+    on_tick(r.stop.price);
+    on_tick(r.targets.tp1.price);
+    /* the expected R and the size follow the rounded stop */
+    rq.has_risk_amount = 1;
+    rq.risk_amount = 697;
+    cr_assert_eq(setup_build(&rq, above_below, 2, &p, PIP, NULL, &r), SETUP_OK);
+    cr_assert_float_eq(r.size.total_qty * (r.stop.price - 1.1), 697 * r.risk.multiplier, 1e-6);
+}
+
+Test(setup, a_fallback_stop_with_an_atr_sits_on_the_tick_away_from_entry)
+{
+    struct liq_params p = P();
+    struct setup_market mkt = {.atr = 0.00123457, .geo = NULL};
+    const struct zone ahead[] = {Z(2, 1.1120, 1.1130, 0.8f)};
+    struct setup_request rq = buy(0.5);
+    struct setup_result r;
+    cr_assert_eq(setup_build(&rq, ahead, 1, &p, PIP, &mkt, &r), SETUP_OK);
+    double computed = 1.1 - stop_fallback_price(&p, PIP, mkt.atr);
+    cr_assert(r.stop.fallback);
+    on_tick(r.stop.price);
+    cr_assert_leq(r.stop.price, computed, "never tighter than %.17g", computed);
+    cr_assert_gt(r.stop.price, computed - PIP / 10);
+    rq.side = SIDE_SELL;
+    const struct zone behind[] = {Z(3, 1.0870, 1.0880, 0.8f)};
+    cr_assert_eq(setup_build(&rq, behind, 1, &p, PIP, &mkt, &r), SETUP_OK);
+    computed = 1.1 + stop_fallback_price(&p, PIP, mkt.atr);
+    on_tick(r.stop.price);
+    cr_assert_geq(r.stop.price, computed);
+    cr_assert_lt(r.stop.price, computed + PIP / 10);
+    on_tick(r.targets.tp1.price);
+    cr_assert_float_eq(r.targets.tp1.rr,
+                       (1.1 - r.targets.tp1.price) / (r.stop.price - 1.1), 1e-12);
 }

@@ -178,3 +178,26 @@ Test(stop, fallback_and_buffer_scale_with_atr_where_pips_do_not_fit)
     stop_select(NULL, 0, &p, 0.05, 30.0, SIDE_BUY, 19500, REGIME_NORMAL, 0, &d);
     cr_assert_float_eq(d.price, 19500 - 1.5, 1e-9);
 }
+
+/* A stop on the tick stays strictly on the stop side: a vanishing ATR (fallback 1e-12) or a
+ * zero buffer behind a zone touching the entry would round onto the entry itself. */
+Test(stop, a_stop_on_the_tick_never_lands_on_the_entry)
+{
+    struct liq_params p = P();
+    struct stop_decision d;
+    stop_select(NULL, 0, &p, PIP, 1e-12, SIDE_BUY, 1.1000, REGIME_NORMAL, 0, &d);
+    cr_assert_float_eq(d.price, 1.09999, EPS);
+    stop_select(NULL, 0, &p, PIP, 1e-12, SIDE_SELL, 1.1000, REGIME_NORMAL, 0, &d);
+    cr_assert_float_eq(d.price, 1.10001, EPS);
+    p.default_buffer_pips = 0;
+    struct zone below[] = {Z(1, 1.1000 - 1e-12, 1.1000 - 1e-12, 0.9f)};
+    stop_select(below, 1, &p, PIP, 0.0, SIDE_BUY, 1.1000, REGIME_NORMAL, 0, &d);
+    cr_assert_eq(d.zone_id, 1);
+    cr_assert_float_eq(d.price, 1.09999, EPS);
+    /* an ordinary SELL stop off the grid goes up: 1.1050 + 20 pips + 0.37 tick */
+    p = P();
+    struct zone above[] = {Z(2, 1.1040, 1.1050 + 0.0000037, 0.8f)};
+    stop_select(above, 1, &p, PIP, 0.0, SIDE_SELL, 1.1000, REGIME_NORMAL, 0, &d);
+    cr_assert_float_eq(d.price, 1.10701, EPS);
+    cr_assert_float_eq(d.distance_pips, 70.1, 1e-6);
+}
