@@ -30,6 +30,37 @@ static void pool_add(struct zone_tally *t, uint32_t sources, int k, enum zone_ou
     t->pool[EVR_ALL][o] += t->w;
 }
 
+static uint32_t sum(const uint32_t *v)
+{
+    uint32_t s = 0;
+    for (int o = OUTCOME_HOLD; o < OUTCOME_COUNT; o++)
+        s += v[o];
+    return s;
+}
+
+/* Lift of k1 bounces in n1 tests over k0 in n0 (both > 0) and its 95 % interval. */
+static void lift_interval(double k1, double n1, double k0, double n0, double *lift,
+                          double *lo, double *hi)
+{
+    *lift = k1 / n1 - k0 / n0;
+    double q1 = (k1 + 1.0) / (n1 + 2.0), q0 = (k0 + 1.0) / (n0 + 2.0);
+    double half = 1.96 * sqrt(q1 * (1.0 - q1) / n1 + q0 * (1.0 - q0) / n0);
+    *lo = *lift - half;
+    *hi = *lift + half;
+}
+
+/* Does source s's lift interval exclude 0? (evidence_row's interval, without the row) */
+static int source_significant(const struct zone_tally *t, int s)
+{
+    uint32_t n1 = sum(t->zone[s]), n0 = sum(t->ctl[s]);
+    if (n1 == 0 || n0 == 0)
+        return 0;
+    double lift, lo, hi;
+    lift_interval(t->zone[s][OUTCOME_HOLD] + t->zone[s][OUTCOME_SWEEP], n1,
+                  t->ctl[s][OUTCOME_HOLD] + t->ctl[s][OUTCOME_SWEEP], n0, &lift, &lo, &hi);
+    return lo > 0.0 || hi < 0.0;
+}
+
 void tally_add(struct zone_tally *t, uint32_t sources, enum zone_outcome o, int control)
 {
     uint32_t(*rows)[OUTCOME_COUNT] = control ? t->ctl : t->zone;
@@ -41,6 +72,17 @@ void tally_add(struct zone_tally *t, uint32_t sources, enum zone_outcome o, int 
     rows[EVR_ALL][o]++;
     if (!control)
         pool_add(t, sources, k, o);
+    t->sig_dirty |= sources & SRC_ALL;
+}
+
+uint32_t tally_significant(struct zone_tally *t, uint32_t sources)
+{
+    for (uint32_t left = t->sig_dirty & sources; left != 0; left &= left - 1) {
+        int s = __builtin_ctz(left);
+        t->sig = (t->sig & ~(1u << s)) | (source_significant(t, s) ? 1u << s : 0u);
+    }
+    t->sig_dirty &= ~sources;
+    return t->sig & sources;
 }
 
 void tally_calibration(struct zone_tally *t, double half_life)
@@ -62,14 +104,6 @@ double tally_bias(const struct zone_tally *t)
     return t->cal_decay > 0.0 && t->cal_den > 0.0 ? t->cal_num / t->cal_den : 0.0;
 }
 
-static uint32_t sum(const uint32_t *v)
-{
-    uint32_t s = 0;
-    for (int o = OUTCOME_HOLD; o < OUTCOME_COUNT; o++)
-        s += v[o];
-    return s;
-}
-
 void evidence_row(const struct zone_tally *t, int row, struct evidence_row *out)
 {
     *out = (struct evidence_row){.row = row};
@@ -89,11 +123,8 @@ void evidence_row(const struct zone_tally *t, int row, struct evidence_row *out)
         out->lift_hi = 1.0;
         return;
     }
-    out->lift = out->rate - out->ctl_rate;
-    double q1 = (out->bounces + 1.0) / (n1 + 2.0), q0 = (out->ctl_bounces + 1.0) / (n0 + 2.0);
-    double half = 1.96 * sqrt(q1 * (1.0 - q1) / n1 + q0 * (1.0 - q0) / n0);
-    out->lift_lo = out->lift - half;
-    out->lift_hi = out->lift + half;
+    lift_interval(out->bounces, n1, out->ctl_bounces, n0, &out->lift, &out->lift_lo,
+                  &out->lift_hi);
 }
 
 const char *evidence_row_name(int row)
@@ -109,11 +140,8 @@ const char *evidence_row_name(int row)
 uint32_t evidence_significant_sources(const struct zone_tally *t)
 {
     uint32_t mask = 0;
-    for (int s = 0; s < SRC_COUNT; s++) {
-        struct evidence_row r;
-        evidence_row(t, s, &r);
-        if (r.tests > 0 && r.ctl_tests > 0 && (r.lift_lo > 0.0 || r.lift_hi < 0.0))
+    for (int s = 0; s < SRC_COUNT; s++)
+        if (source_significant(t, s))
             mask |= 1u << s;
-    }
     return mask;
 }

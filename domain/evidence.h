@@ -46,6 +46,7 @@ struct zone_tally {
     /* Calibration in the large (zone_stats.h): sum of (held - p0) and of weights over the
      * resolved zone tests, each older one weighing cal_decay times less; cal_decay 0: off. */
     double cal_num, cal_den, cal_decay;
+    uint32_t sig, sig_dirty; /* tally_significant's cache; sources whose rows changed since */
 };
 
 /* An empty tally whose pool forgets with this half-life in resolved tests (0: never). */
@@ -60,6 +61,10 @@ void tally_calibration(struct zone_tally *t, double half_life);
 
 /* Adds a resolved zone test whose uncorrected prob_hold at its start was p0 (O(1)). */
 void tally_calibrate(struct zone_tally *t, double p0, enum zone_outcome o);
+
+/* = evidence_significant_sources(t) & sources, recomputing only those of the sources whose
+ * rows changed since (tally_add marks them): O(number of sources). */
+uint32_t tally_significant(struct zone_tally *t, uint32_t sources);
 
 /* The correction added to the uncorrected prob_hold: mean residual (held - p0) of the recent
  * resolved tests, sum w (y - p0) / sum w; 0 when off or before any resolved test. */

@@ -324,6 +324,22 @@ Test(stats, calibration_in_the_large_moves_prob_hold_by_the_recent_mean_residual
     cr_assert_float_eq(p[OUTCOME_HOLD], 0.999, 1e-12, "clamped inside (0, 1)");
 }
 
+Test(stats, cached_significance_equals_the_evidence_rows)
+{
+    struct zone_tally t;
+    tally_init(&t, 0.0);
+    uint32_t both = (1u << SRC_ROUND) | (1u << SRC_HIGH_DAILY);
+    for (int k = 0; k < 30; k++) {
+        tally_add(&t, 1u << SRC_ROUND, OUTCOME_HOLD, 0);
+        tally_add(&t, 1u << SRC_ROUND, OUTCOME_BREAK, 1);
+        tally_add(&t, both, k % 2 ? OUTCOME_HOLD : OUTCOME_BREAK, 0);
+        tally_add(&t, both, k % 2 ? OUTCOME_BREAK : OUTCOME_HOLD, 1);
+        cr_assert_eq(tally_significant(&t, SRC_ALL), evidence_significant_sources(&t));
+    }
+    cr_assert_eq(tally_significant(&t, SRC_ALL), 1u << SRC_ROUND, "only ROUND has a lift");
+    cr_assert_eq(tally_significant(&t, 1u << SRC_HIGH_DAILY), 0u);
+}
+
 Test(stats, calibration_uses_only_resolved_tests_in_the_engine)
 {
     warm(14, 1.1050);
