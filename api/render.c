@@ -1,8 +1,12 @@
 /*
- * render.c - zone JSON. Numbers use %.15g: enough digits to round-trip the prices the
- * service was given, and the same bytes for the same zone every time.
+ * render.c - zone JSON. Prices are shown on the instrument's tick (a band widened outwards to
+ * whole ticks, its price to the nearest), printed with %.15g so the decimal comes out short
+ * (1.02573, not 1.02572861119275 or 1.0257300000000001); the same bytes for the same zone
+ * every time.
  */
 #include "api/render.h"
+
+#include "domain/instrument.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -41,14 +45,21 @@ json_t *render_zone_ref_json(const char *symbol, uint32_t id)
     return json_string(buf);
 }
 
-void render_zone(struct textbuf *tb, const char *symbol, const struct zone *z, double ref_price)
+void render_zone(struct textbuf *tb, const char *symbol, const struct zone *z, double tick,
+                 double ref_price)
 {
-    render_zone_head(tb, symbol, z);
-    textbuf_printf(tb, "%.15g", render_distance(z->price, ref_price));
+    render_zone_head(tb, symbol, z, tick);
+    textbuf_printf(tb, "%.15g", render_distance(render_zone_price(z, tick), ref_price));
     render_zone_tail(tb, z);
 }
 
-void render_zone_head(struct textbuf *tb, const char *symbol, const struct zone *z)
+double render_zone_price(const struct zone *z, double tick)
+{
+    return instrument_round_to_tick(z->price, tick, 0);
+}
+
+void render_zone_head(struct textbuf *tb, const char *symbol, const struct zone *z,
+                      double tick)
 {
     textbuf_append(tb, "{\"id\":", 6);
     render_zone_id(tb, symbol, z->id);
@@ -62,7 +73,8 @@ void render_zone_head(struct textbuf *tb, const char *symbol, const struct zone 
     }
     textbuf_printf(tb,
                    "],\"price_low\":%.15g,\"price_high\":%.15g,\"price\":%.15g,\"distance\":",
-                   z->lo, z->hi, z->price);
+                   instrument_round_to_tick(z->lo, tick, -1),
+                   instrument_round_to_tick(z->hi, tick, 1), render_zone_price(z, tick));
 }
 
 void render_zone_tail(struct textbuf *tb, const struct zone *z)

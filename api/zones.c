@@ -176,7 +176,7 @@ static const char *zone_json(struct zone_snapshot *snap, size_t i, const char *s
     if (have != NULL)
         return have;
     struct textbuf tb = {0};
-    render_zone_head(&tb, symbol, &snap->zones[i]);
+    render_zone_head(&tb, symbol, &snap->zones[i], snap->tick);
     textbuf_append(&tb, "", 1); /* the NUL between the halves */
     render_zone_tail(&tb, &snap->zones[i]);
     size_t len = 0;
@@ -197,12 +197,13 @@ static void append_zone(struct textbuf *tb, struct zone_snapshot *snap, size_t i
 {
     const char *j = zone_json(snap, i, symbol);
     if (j == NULL) {
-        render_zone(tb, symbol, &snap->zones[i], ref);
+        render_zone(tb, symbol, &snap->zones[i], snap->tick, ref);
         return;
     }
     size_t head = strlen(j);
     textbuf_append(tb, j, head);
-    textbuf_printf(tb, "%.15g", render_distance(snap->zones[i].price, ref));
+    textbuf_printf(tb, "%.15g",
+                   render_distance(render_zone_price(&snap->zones[i], snap->tick), ref));
     const char *tail = j + head + 1;
     textbuf_append(tb, tail, strlen(tail));
 }
@@ -335,12 +336,12 @@ void zones_nearest(struct request *rq, struct reply *rp)
     struct textbuf tb = {0};
     textbuf_printf(&tb, "{\"symbol\":\"%s\",\"price\":%.15g,\"above\":", s->name, price);
     if (above)
-        render_zone(&tb, s->name, above, price);
+        render_zone(&tb, s->name, above, snap->tick, price);
     else
         textbuf_append(&tb, "null", 4);
     textbuf_append(&tb, ",\"below\":", 9);
     if (below)
-        render_zone(&tb, s->name, below, price);
+        render_zone(&tb, s->name, below, snap->tick, price);
     else
         textbuf_append(&tb, "null", 4);
     textbuf_append(&tb, "}", 1);
@@ -412,7 +413,7 @@ void zones_get(struct request *rq, struct reply *rp)
         return;
     }
     struct textbuf tb = {0};
-    render_zone(&tb, symbol, z, snap->last_close);
+    render_zone(&tb, symbol, z, snap->tick, snap->last_close);
     snapshot_release(snap);
     if (!tb.oom)
         tb.len--; /* reopen the object to add its history */

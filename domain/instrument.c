@@ -43,7 +43,7 @@ double instrument_round_to_tick(double price, double tick, int dir)
     double step = d >= 0 ? m : tick;
     double k = price * scale / step;
     double kr = round(k);
-    if (fabs(k - kr) > 1e-6)
+    if (dir != 0 && fabs(k - kr) > 1e-6)
         kr = dir > 0 ? ceil(k) : floor(k);
     return kr * step / scale;
 }

@@ -28,7 +28,8 @@ int instrument_price_in_scale(double price, double pip);
 double instrument_tick(double pip);
 
 /*
- * price on a multiple of tick: dir > 0 rounds up, dir < 0 down. A price already within
+ * price on a multiple of tick: dir > 0 rounds up, dir < 0 down, dir 0 to the nearest. A
+ * price already within
  * 1e-6 tick of a multiple is that multiple (1.0930 computed as 1.09299999999999997 stays
  * 1.0930, not 1.09299). When tick is a decimal (m x 10^-d, d <= 15, as every pip / 10 is)
  * the result is the double nearest that decimal (k m / 10^d), so %.15g prints it short:

@@ -93,6 +93,7 @@ static struct zone_snapshot *snapshot_build(const struct engine *e, int64_t firs
     snap->last_ts = engine_last_ts(e);
     snap->last_close = engine_last_close(e);
     snap->atr = engine_atr(e);
+    snap->tick = instrument_tick(engine_pip(e));
     snap->geo = *engine_geometry(e);
     snap->tally = *engine_tally(e);
     snap->bar_count = engine_bar_count(e);

@@ -40,6 +40,7 @@ struct zone_snapshot {
     int64_t first_ts, last_ts;
     double last_close;
     double atr;                   /* engine_atr: scales setup distances */
+    double tick;                  /* instrument_tick(pip): zone prices are shown on it */
     struct geo_book geo;          /* engine_geometry: behind p_tp1_first */
     struct zone_tally tally;      /* engine_tally: GET /symbols/{symbol}/evidence */
     uint64_t bar_count;

@@ -354,6 +354,52 @@ Test(bars_zones, nearest_and_one_zone_with_its_history, .timeout = 60)
 /* Issue 13 item 11: liquidity_levels says what the API says. A month of EURUSD merges
  * frozen VWAP zones into their neighbours; no merged row may stay active, and the table's
  * active rows are exactly the zones GET /symbols counts as active. */
+static int on_tick(double v, double tick)
+{
+    double k = v / tick;
+    return fabs(k - round(k)) < 1e-6;
+}
+
+/* Every zone GET /zones shows is on EURUSD's tick (0.00001): its band covers the band the
+ * engine stored (liquidity_levels keeps the computed values) by less than one tick on each
+ * side, and its price is the stored price to the nearest tick (docs/trading.md "Prices on
+ * the tick"). */
+static void expect_zones_on_the_tick(struct app *a, const char *url)
+{
+    const double tick = 0.00001;
+    struct http_reply r = http_get(a, "/zones?symbol=EURUSD&active=all&limit=10000");
+    cr_assert_eq(r.status, 200);
+    json_t *j = http_json(&r);
+    http_free(&r);
+    json_t *zones = json_object_get(j, "zones");
+    cr_assert_gt(json_array_size(zones), 10);
+    size_t i;
+    json_t *z;
+    json_array_foreach(zones, i, z)
+    {
+        double lo = json_number_value(json_object_get(z, "price_low"));
+        double hi = json_number_value(json_object_get(z, "price_high"));
+        double mid = json_number_value(json_object_get(z, "price"));
+        cr_assert(on_tick(lo, tick) && on_tick(hi, tick) && on_tick(mid, tick),
+                  "zone %zu off the tick: %.17g %.17g %.17g", i, lo, hi, mid);
+        char sql[512];
+        snprintf(sql, sizeof sql,
+                 "SELECT count(*) FROM liquidity_levels WHERE symbol = 'EURUSD' AND "
+                 "zone_id = %lld AND price_low >= %.17g - 1e-12 AND price_low < %.17g + %g "
+                 "AND price_high <= %.17g + 1e-12 AND price_high > %.17g - %g AND "
+                 "abs(price - %.17g) <= %g / 2 + 1e-12",
+                 (long long)json_integer_value(json_object_get(z, "zone_id")), lo, lo, tick,
+                 hi, hi, tick, mid, tick);
+        cr_assert_eq(harness_sql_long(url, sql), 1, "zone %zu: shown band %.5f..%.5f (%.5f) is "
+                     "not the stored one widened to the tick", i, lo, hi, mid);
+    }
+    cr_assert_gt(harness_sql_long(url, "SELECT count(*) FROM liquidity_levels WHERE "
+                                       "abs(price_low / 0.00001 - round(price_low / 0.00001)) "
+                                       "> 1e-6"), 0,
+                 "no stored band edge is off the tick: this check shows nothing");
+    json_decref(j);
+}
+
 Test(bars_zones, the_table_marks_the_same_zones_active_as_the_api, .timeout = 120)
 {
     char url[512];
@@ -384,6 +430,7 @@ Test(bars_zones, the_table_marks_the_same_zones_active_as_the_api, .timeout = 12
     cr_assert_eq(harness_sql_long(url, "SELECT count(*) FROM liquidity_levels "
                                        "WHERE symbol = 'EURUSD' AND active"), api_active);
     json_decref(j);
+    expect_zones_on_the_tick(a, url);
     app_stop(a);
     free(bars);
 }

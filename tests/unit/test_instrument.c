@@ -63,6 +63,9 @@ Test(instrument, prices_round_to_the_tick_in_the_asked_direction)
         {22512.3456, 0.005, -1, 22512.345, "22512.345"},  /* NIFTY pip 0.05 */
         {22512.3456, 0.005, +1, 22512.35, "22512.35"},
         {1905.333333, 0.01, -1, 1905.33, "1905.33"},      /* XAUUSD */
+        {1.02572861119275, 0.00001, 0, 1.02573, "1.02573"}, /* dir 0: the nearest */
+        {1.02572161119275, 0.00001, 0, 1.02572, "1.02572"},
+        {22512.3476, 0.005, 0, 22512.35, "22512.35"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         double got = instrument_round_to_tick(cases[i].price, cases[i].tick, cases[i].dir);
