@@ -147,8 +147,8 @@ static int value_ok(const struct query_param *p, const char *v)
                 return 1;
         return 0;
     }
-    if (p->kind == QP_TEXT)
-        return 1;
+    if (p->kind == QP_TEXT) /* present means said: "?tz=" is not "no tz" */
+        return v[0] != '\0';
     char *end = NULL;
     errno = 0;
     double d = p->kind == QP_INT ? (double)strtoll(v, &end, 10) : strtod(v, &end);
@@ -195,7 +195,7 @@ static void describe(const struct query_param *p, char *out, size_t n)
                  p->exclusive_min ? "above" : "from", p->min, p->max);
         return;
     case QP_TEXT:
-        snprintf(out, n, "must be at most %zu bytes",
+        snprintf(out, n, "must be 1 to %zu bytes",
                  p->max_len ? p->max_len : (size_t)GUARD_TEXT_MAX);
         return;
     }

@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "api/guard.h"
 #include "api/http.h"
 #include "tests/support/harness.h"
 #include "tests/support/spawn.h"
@@ -274,6 +275,19 @@ Test(http_edges, every_query_parameter_is_checked_against_its_documented_range,
             }
             for (int k = 0; k < 4 && bad[k][0]; k++) {
                 snprintf(path, sizeof path, "%s?%s=%s", base, q->name, bad[k]);
+                long st = status_of(a, rt->method, path, body, sizeof body);
+                cr_assert_eq(st, 422, "%s %s -> %ld %s", rt->method, path, st, body);
+                cr_assert(strstr(body, q->name) != NULL, "%s", body);
+            }
+            if (q->kind != QP_TEXT)
+                continue;
+            /* text: present but empty, and one byte over its bound */
+            size_t max = q->max_len ? q->max_len : GUARD_TEXT_MAX;
+            cr_assert_lt(strlen(base) + strlen(q->name) + max + 3, sizeof path);
+            for (size_t k = 0; k < 2; k++) {
+                int at = snprintf(path, sizeof path, "%s?%s=", base, q->name);
+                memset(path + at, 'x', k * (max + 1));
+                path[(size_t)at + k * (max + 1)] = '\0';
                 long st = status_of(a, rt->method, path, body, sizeof body);
                 cr_assert_eq(st, 422, "%s %s -> %ld %s", rt->method, path, st, body);
                 cr_assert(strstr(body, q->name) != NULL, "%s", body);
