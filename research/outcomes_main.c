@@ -1,13 +1,13 @@
 /*
- * domain_outcomes.c - the tuning replay of zone tests: what the defaults of test_hold_atr,
+ * outcomes_main.c - the tuning replay of zone tests: what the defaults of test_hold_atr,
  * test_break_atr, test_horizon_bars and zone_prior_tests were chosen on (docs/sources.md).
  *
- *   build-perf/bench/domain_outcomes FILE [FRACTION [X Y H]]
+ *   build-report/research/outcomes FILE [FRACTION [X Y H]]   (scripts/report builds build-report/)
  *
  * Replays the first FRACTION (default 0.5: the first half, never the judged half) of an
- * MT5-layout bar file (../shared/data/README.md; pip inferred from the first close, base
- * timeframe from the first two bars) with the default sources, and prints the outcome rates
- * at zones and controls (evidence.h) and, for each prior strength m, the prequential Brier
+ * MT5-layout bar file (../shared/data/README.md, read by research/barfile.c: symbol and
+ * timeframe from the file name; pip inferred from the first close) with the default
+ * sources, and prints the outcome rates at zones and controls (evidence.h) and, for each prior strength m, the prequential Brier
  * score of P(bounce) = prob_hold + prob_sweep and of prob_hold, computed at every test's
  * touch from what was resolved before that bar (zone_stats_probs), against the constant
  * base rate of the same half; then, every 24 h of bar time (96 M15 bars) with sides
@@ -24,44 +24,7 @@
 #include "domain/instrument.h"
 #include "domain/setup.h"
 #include "domain/zone_stats.h"
-
-static struct bar *load(const char *path, size_t *n)
-{
-    FILE *f = fopen(path, "r");
-    if (f == NULL)
-        return NULL;
-    char line[256];
-    size_t cap = 1 << 16, k = 0;
-    struct bar *v = malloc(cap * sizeof *v);
-    if (v == NULL || fgets(line, sizeof line, f) == NULL) {
-        free(v);
-        fclose(f);
-        return NULL;
-    }
-    while (fgets(line, sizeof line, f) != NULL) {
-        int y, mo, d, h, mi, s;
-        double o, hi, lo, c, tv;
-        if (sscanf(line, "%d.%d.%d %d:%d:%d,%lf,%lf,%lf,%lf,%lf", &y, &mo, &d, &h, &mi, &s,
-                   &o, &hi, &lo, &c, &tv) != 11)
-            continue;
-        if (k == cap) {
-            cap *= 2;
-            struct bar *w = realloc(v, cap * sizeof *v);
-            if (w == NULL)
-                exit(1);
-            v = w;
-        }
-        struct bar b = {days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s,
-                        o, hi, lo, c, tv};
-        /* vendor files with open/close outside high-low: widen the range (bar_validate) */
-        b.high = fmax(b.high, fmax(b.open, b.close));
-        b.low = fmin(b.low, fmin(b.open, b.close));
-        v[k++] = b;
-    }
-    fclose(f);
-    *n = k;
-    return v;
-}
+#include "research/barfile.h"
 
 #define NM 9
 static const double PRIOR_M[NM] = {0, 5, 20, 50, 100, 200, 500, 2000, 1e9};
@@ -78,11 +41,6 @@ struct score {
     double hnum[NM][10], hcnt[NM][10], hobs[NM][10]; /* the same for prob_hold */
 };
 
-static enum timeframe tf_of(int64_t sec)
-{
-    return sec <= 300 ? TF_M5 : sec <= 900 ? TF_M15 : sec <= 3600 ? TF_H1 : TF_D1;
-}
-
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -90,10 +48,13 @@ int main(int argc, char **argv)
         return 2;
     }
     double frac = argc > 2 ? atof(argv[2]) : 0.5;
-    size_t n;
-    struct bar *bars = load(argv[1], &n);
-    if (bars == NULL || n < 2)
+    struct barfile bf;
+    if (barfile_load(argv[1], &bf) != 0 || bf.n < 2) {
+        fprintf(stderr, "%s: not a bar file of ../shared/data's layout\n", argv[1]);
         return 1;
+    }
+    const struct bar *bars = bf.bars;
+    size_t n = bf.n;
     struct liq_params p;
     params_defaults(&p);
     if (argc > 5) {
@@ -111,7 +72,7 @@ int main(int argc, char **argv)
     if (getenv("OUTCOMES_HISTORY_HOURS"))
         p.zone_history_hours = atof(getenv("OUTCOMES_HISTORY_HOURS"));
     double pip = instrument_infer_pip(bars[0].close);
-    struct engine *e = engine_new(&p, pip, tf_of(bars[1].ts - bars[0].ts));
+    struct engine *e = engine_new(&p, pip, bf.tf);
     struct zone_events ev = {0};
     size_t cap = 1 << 16, npend = 0, upto = (size_t)((double)n * frac);
     struct pending *pend = calloc(cap, sizeof *pend);
@@ -251,6 +212,6 @@ int main(int argc, char **argv)
     free(act);
     free(res);
     free(pend);
-    free(bars);
+    barfile_free(&bf);
     return 0;
 }
