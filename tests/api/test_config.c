@@ -134,31 +134,13 @@ Test(config, a_misspelled_variable_is_reported_with_the_closest_name)
     cr_assert_str_eq(config_closest_key("min_rr_raito"), "min_rr_ratio");
 }
 
-/* Runs build/liquidityd --check-config with one extra variable; its exit code, output in out. */
-static int check_config_with(const char *var, char *out, size_t outlen)
-{
-    char self[512];
-    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-    cr_assert_gt(n, 0);
-    self[n] = '\0';
-    *strrchr(self, '/') = '\0';
-    char cmd[1200];
-    snprintf(cmd, sizeof cmd, "env %s '%s/liquidityd' --check-config 2>&1", var, self);
-    FILE *p = popen(cmd, "r");
-    cr_assert_not_null(p);
-    size_t got = fread(out, 1, outlen - 1, p);
-    out[got] = '\0';
-    int st = pclose(p);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
 Test(config, check_config_fails_on_a_misspelled_variable)
 {
     static char out[16384];
-    cr_assert_eq(check_config_with("LIQ_MIN_LIQUIDTY_STRENGTH=0.4", out, sizeof out), 2, "%s",
+    cr_assert_eq(harness_check_config("LIQ_MIN_LIQUIDTY_STRENGTH=0.4", out, sizeof out), 2, "%s",
                  out);
     cr_assert_not_null(strstr(out, "\"closest\":\"LIQ_MIN_LIQUIDITY_STRENGTH\""), "%s", out);
-    cr_assert_eq(check_config_with("LIQ_MIN_LIQUIDITY_STRENGTH=0.4", out, sizeof out), 0, "%s",
+    cr_assert_eq(harness_check_config("LIQ_MIN_LIQUIDITY_STRENGTH=0.4", out, sizeof out), 0, "%s",
                  out);
     cr_assert_not_null(strstr(out, "min_liquidity_strength = 0.4"), "%s", out);
 }

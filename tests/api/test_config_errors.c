@@ -18,6 +18,7 @@
 #include "domain/zone.h"
 #include "service/config.h"
 #include "service/ownership.h"
+#include "tests/support/harness.h"
 
 /* One environment variable, the result config_load must give, and the key its error
  * names (NULL: accepted). */
@@ -314,24 +315,6 @@ Test(config_errors, typos_without_a_value_or_overlong_are_still_reported)
     free(buf);
 }
 
-/* build/liquidityd --check-config with one variable set: its exit code, output in out. */
-static int check_config_with(const char *var, char *out, size_t outlen)
-{
-    char self[512];
-    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-    cr_assert_gt(n, 0);
-    self[n] = '\0';
-    *strrchr(self, '/') = '\0';
-    char cmd[1200];
-    snprintf(cmd, sizeof cmd, "env '%s' '%s/liquidityd' --check-config 2>&1", var, self);
-    FILE *p = popen(cmd, "r");
-    cr_assert_not_null(p);
-    size_t got = fread(out, 1, outlen - 1, p);
-    out[got] = '\0';
-    int st = pclose(p);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
 Test(config_errors, the_service_refuses_to_start_naming_the_key)
 {
     static char out[16384];
@@ -341,7 +324,7 @@ Test(config_errors, the_service_refuses_to_start_naming_the_key)
     static const char *const keys[] = {"'port'", "'log_level'", "'owned_symbols'",
                                        "'instruments'", "'runner_enabled'"};
     for (int i = 0; i < 5; i++) {
-        cr_expect_eq(check_config_with(vars[i], out, sizeof out), 2, "%s: %s", vars[i], out);
+        cr_expect_eq(harness_check_config(vars[i], out, sizeof out), 2, "%s: %s", vars[i], out);
         cr_expect_not_null(strstr(out, keys[i]), "%s: %s", vars[i], out);
     }
 }

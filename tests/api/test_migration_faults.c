@@ -16,18 +16,6 @@
 #include "storage/migrate.h"
 #include "tests/support/harness.h"
 
-static void sql_on(const char *url, const char *text)
-{
-    PGconn *c = PQconnectdb(url);
-    cr_assert_eq(PQstatus(c), CONNECTION_OK, "%s", PQerrorMessage(c));
-    PGresult *r = PQexec(c, text);
-    ExecStatusType st = PQresultStatus(r);
-    cr_assert(st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK, "%s: %s", text,
-              PQerrorMessage(c));
-    PQclear(r);
-    PQfinish(c);
-}
-
 /* app_start must refuse; its reason must contain want. */
 static void expect_refused(const char *url, const char *want)
 {
@@ -46,7 +34,7 @@ Test(migration_faults, a_failing_migration_is_rolled_back_and_named, .timeout = 
     char url[512];
     harness_db("t_migration_faults", url, sizeof url);
     /* a table of the first migration already there, of another shape */
-    sql_on(url, "CREATE TABLE bars (note text)");
+    harness_sql_exec(url, "CREATE TABLE bars (note text)");
     expect_refused(url, "migrations: 001_init.sql: ");
     cr_expect_eq(harness_sql_long(url, "SELECT count(*) FROM schema_migrations"), 0,
                  "a failed migration was recorded");
@@ -55,13 +43,13 @@ Test(migration_faults, a_failing_migration_is_rolled_back_and_named, .timeout = 
                  "the failed migration's other tables were kept");
 
     /* the ledger itself of another shape: the check whether a migration ran fails */
-    sql_on(url, "DROP TABLE bars");
-    sql_on(url, "DROP TABLE schema_migrations");
-    sql_on(url, "CREATE TABLE schema_migrations (name integer PRIMARY KEY)");
+    harness_sql_exec(url, "DROP TABLE bars");
+    harness_sql_exec(url, "DROP TABLE schema_migrations");
+    harness_sql_exec(url, "CREATE TABLE schema_migrations (name integer PRIMARY KEY)");
     expect_refused(url, "migrations: ");
     cr_expect_eq(harness_sql_long(url, "SELECT count(*) FROM pg_tables WHERE tablename = "
                                        "'symbols'"), 0);
-    sql_on(url, "DROP TABLE schema_migrations");
+    harness_sql_exec(url, "DROP TABLE schema_migrations");
 
     /* the obstacle gone: every migration applies, once */
     int applied = -1;
@@ -119,15 +107,15 @@ Test(migration_faults, a_stored_symbol_that_does_not_read_back_refuses_the_start
     free(bars);
     app_stop(a);
     /* a timeframe this build does not know */
-    sql_on(url, "ALTER TABLE symbols DROP CONSTRAINT IF EXISTS symbols_base_timeframe_check");
-    sql_on(url, "UPDATE symbols SET base_timeframe = 'M7' WHERE symbol = 'EURUSD'");
+    harness_sql_exec(url, "ALTER TABLE symbols DROP CONSTRAINT IF EXISTS symbols_base_timeframe_check");
+    harness_sql_exec(url, "UPDATE symbols SET base_timeframe = 'M7' WHERE symbol = 'EURUSD'");
     char err[512] = "";
     struct app *b = app_start(&cfg, err, sizeof err);
     cr_expect_null(b, "started with a symbol row it cannot read");
     if (b != NULL)
         app_stop(b);
     cr_expect_neq(err[0], '\0');
-    sql_on(url, "UPDATE symbols SET base_timeframe = 'M15' WHERE symbol = 'EURUSD'");
+    harness_sql_exec(url, "UPDATE symbols SET base_timeframe = 'M15' WHERE symbol = 'EURUSD'");
     b = harness_start(&cfg);
     r = http_get(b, "/bars?symbol=EURUSD&limit=1000");
     cr_expect_eq(r.status, 200, "%s", r.body);

@@ -27,28 +27,16 @@
 
 static char g_url[512];
 
-static void sql_on(const char *url, const char *text)
-{
-    PGconn *c = PQconnectdb(url);
-    cr_assert_eq(PQstatus(c), CONNECTION_OK, "%s", PQerrorMessage(c));
-    PGresult *r = PQexec(c, text);
-    ExecStatusType st = PQresultStatus(r);
-    cr_assert(st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK, "%s: %s", text,
-              PQerrorMessage(c));
-    PQclear(r);
-    PQfinish(c);
-}
-
 /* On the test's own database. */
 static void sql(const char *text)
 {
-    sql_on(g_url, text);
+    harness_sql_exec(g_url, text);
 }
 
 /* On the server's maintenance database (ALTER DATABASE, pg_terminate_backend). */
 static void admin(const char *text)
 {
-    sql_on(getenv("LIQ_DATABASE_URL"), text);
+    harness_sql_exec(getenv("LIQ_DATABASE_URL"), text);
 }
 
 /* Writes to table fail from now on (every INSERT, UPDATE, DELETE and COPY statement). */

@@ -25,14 +25,7 @@
 
 static void admin(const char *sql)
 {
-    PGconn *c = PQconnectdb(getenv("LIQ_DATABASE_URL"));
-    cr_assert_eq(PQstatus(c), CONNECTION_OK, "admin connection: %s", PQerrorMessage(c));
-    PGresult *r = PQexec(c, sql);
-    ExecStatusType st = PQresultStatus(r);
-    cr_assert(st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK, "%s: %s", sql,
-              PQerrorMessage(c));
-    PQclear(r);
-    PQfinish(c);
+    harness_sql_exec(getenv("LIQ_DATABASE_URL"), sql);
 }
 
 static void db_closed(const char *db, int closed)

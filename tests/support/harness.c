@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -277,6 +278,35 @@ char *harness_bars_json(const char *symbol, const char *tf, const struct bar *ba
     char *s = textbuf_take(&tb, &len);
     cr_assert_not_null(s);
     return s;
+}
+
+int harness_check_config(const char *var, char *out, size_t outlen)
+{
+    char self[512];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    cr_assert_gt(n, 0);
+    self[n] = '\0';
+    *strrchr(self, '/') = '\0';
+    char cmd[1200];
+    snprintf(cmd, sizeof cmd, "env '%s' '%s/liquidityd' --check-config 2>&1", var, self);
+    FILE *p = popen(cmd, "r");
+    cr_assert_not_null(p);
+    size_t got = fread(out, 1, outlen - 1, p);
+    out[got] = '\0';
+    int st = pclose(p);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+void harness_sql_exec(const char *url, const char *sql)
+{
+    PGconn *c = PQconnectdb(url);
+    cr_assert_eq(PQstatus(c), CONNECTION_OK, "cannot connect: %s", PQerrorMessage(c));
+    PGresult *r = PQexec(c, sql);
+    ExecStatusType st = PQresultStatus(r);
+    cr_assert(st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK, "%s: %s", sql,
+              PQerrorMessage(c));
+    PQclear(r);
+    PQfinish(c);
 }
 
 long harness_sql_long(const char *url, const char *sql)

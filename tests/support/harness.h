@@ -55,5 +55,10 @@ char *harness_bars_json(const char *symbol, const char *tf, const struct bar *ba
                         size_t to);
 /* Runs SQL on url and returns the first column of the first row as a long (-1 if none). */
 long harness_sql_long(const char *url, const char *sql);
+/* Runs one statement (or several, ';'-separated) on url; a failure fails the test. */
+void harness_sql_exec(const char *url, const char *sql);
+/* Runs the liquidityd beside this test binary with --check-config and one more environment
+ * variable var ("LIQ_X=v"): its exit code, its output (stdout and stderr) in out. */
+int harness_check_config(const char *var, char *out, size_t outlen);
 
 #endif
