@@ -15,6 +15,7 @@ const fs = require('fs');
 const path = require('path');
 const { createRequire } = require('module');
 const hooks = require('hooks');
+const { toDraft7 } = require('./oas_schema.cjs');
 
 const toolsRequire = createRequire(path.join(__dirname, '../../tools/package.json'));
 const YAML = toolsRequire('yaml');
@@ -30,26 +31,8 @@ function deref(node) {
 }
 
 /** The schema with every $ref inlined, in draft 7 terms. */
-function draft7(node, depth = 0) {
-  if (depth > 40) return {};
-  if (Array.isArray(node)) return node.map((v) => draft7(v, depth + 1));
-  if (node === null || typeof node !== 'object') return node;
-  if (node.$ref) return draft7(deref(node), depth + 1);
-  const out = {};
-  for (const [k, v] of Object.entries(node)) out[k] = draft7(v, depth + 1);
-  delete out.example;
-  for (const [flag, bound] of [['exclusiveMinimum', 'minimum'], ['exclusiveMaximum', 'maximum']]) {
-    if (out[flag] === true && typeof out[bound] === 'number') {
-      out[flag] = out[bound];
-      delete out[bound];
-    } else if (out[flag] === false) delete out[flag];
-  }
-  if (out.nullable === true) {
-    delete out.nullable;
-    return { anyOf: [{ type: 'null' }, out] };
-  }
-  delete out.nullable;
-  return out;
+function draft7(node) {
+  return toDraft7(node, deref);
 }
 
 const templates = Object.keys(spec.paths).map((tpl) => ({

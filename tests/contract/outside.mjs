@@ -20,6 +20,9 @@ import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import oasSchema from './oas_schema.cjs';
+
+const { toDraft7 } = oasSchema;
 
 const require = createRequire(new URL('../../tools/package.json', import.meta.url));
 const YAML = require('yaml');
@@ -125,25 +128,9 @@ function deref(node) {
   return n;
 }
 
-/** Rewrites OpenAPI 3.0 schema into draft-07 for ajv (as validate.mjs does). */
+/** OpenAPI 3.0 schema as draft-07 for ajv (oas_schema.cjs, shared with validate.mjs). */
 function toJsonSchema(node) {
-  if (Array.isArray(node)) return node.map(toJsonSchema);
-  if (node === null || typeof node !== 'object') return node;
-  const out = {};
-  for (const [k, v] of Object.entries(node)) out[k] = toJsonSchema(v);
-  delete out.example;
-  for (const [flag, bound] of [['exclusiveMinimum', 'minimum'], ['exclusiveMaximum', 'maximum']]) {
-    if (out[flag] === true && typeof out[bound] === 'number') {
-      out[flag] = out[bound];
-      delete out[bound];
-    } else if (out[flag] === false) delete out[flag];
-  }
-  if (out.nullable === true) {
-    delete out.nullable;
-    return { anyOf: [{ type: 'null' }, out] };
-  }
-  delete out.nullable;
-  return out;
+  return toDraft7(node);
 }
 
 const doc = toJsonSchema(structuredClone(spec));

@@ -18,6 +18,9 @@
 // of draft 7, and `example` is dropped.
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
+import oasSchema from './oas_schema.cjs';
+
+const { toDraft7 } = oasSchema;
 
 const require = createRequire(new URL('../../tools/package.json', import.meta.url));
 const Ajv = require('ajv');
@@ -33,29 +36,9 @@ if (!specPath || !logPath) {
 
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
 
-/** Rewrites the OpenAPI 3.0 schema dialect into draft-07 JSON Schema, in place. */
+/** The OpenAPI 3.0 schema dialect as draft-07 JSON Schema (oas_schema.cjs). */
 function toJsonSchema(node) {
-  if (Array.isArray(node)) {
-    node.forEach((v, i) => { node[i] = toJsonSchema(v); });
-    return node;
-  }
-  if (node === null || typeof node !== 'object') return node;
-  for (const k of Object.keys(node)) node[k] = toJsonSchema(node[k]);
-  delete node.example;
-  for (const [flag, bound] of [['exclusiveMinimum', 'minimum'], ['exclusiveMaximum', 'maximum']]) {
-    if (node[flag] === true && typeof node[bound] === 'number') {
-      node[flag] = node[bound];
-      delete node[bound];
-    } else if (node[flag] === false) {
-      delete node[flag];
-    }
-  }
-  if (node.nullable === true) {
-    delete node.nullable;
-    return { anyOf: [{ type: 'null' }, node] };
-  }
-  delete node.nullable;
-  return node;
+  return toDraft7(node);
 }
 
 function pointerEscape(s) {
