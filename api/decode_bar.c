@@ -16,8 +16,8 @@
 #include <string.h>
 
 #include "domain/instrument.h"
-#include "domain/utf8.h"
-#include "domain/grow.h"
+#include "base/utf8.h"
+#include "base/grow.h"
 
 const char *const DECODE_PRICE_KEYS[RAW_PRICES] = {"open", "high", "low", "close", "volume"};
 
@@ -31,7 +31,7 @@ void decode_add_error(struct bar_batch *b, long where, const char *fmt, ...)
         va_start(ap, fmt);
         vsnprintf(text, sizeof text, fmt, ap);
         va_end(ap);
-        /* the reason may quote the item: cut on a character, valid UTF-8 (domain/utf8.h) */
+        /* the reason may quote the item: cut on a character, valid UTF-8 (base/utf8.h) */
         utf8_clip(e->reason, sizeof e->reason, text, sizeof e->reason - 1);
     }
     b->nerrors++;

@@ -8,7 +8,7 @@
 #include <jansson.h>
 #include <stdint.h>
 
-#include "domain/textbuf.h"
+#include "base/textbuf.h"
 #include "domain/zone.h"
 
 /* "2022-10-10T00:15:00Z"; buf >= 24 */

@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "domain/grow.h"
-#include "domain/lower_bound.h"
+#include "base/grow.h"
+#include "base/lower_bound.h"
 
 void zone_map_init(struct zone_map *m)
 {

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "storage/stores.h"
-#include "domain/grow.h"
+#include "base/grow.h"
 
 struct trading *trading_new(void)
 {
