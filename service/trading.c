@@ -81,11 +81,11 @@ struct update_op {
     size_t nout;
 };
 
-/* The time of the symbol's last bar as its published snapshot has it (0 without one). */
+/* The time of the symbol's last bar as its published snapshot has it (TS_NONE without). */
 static int64_t last_bar_ts(struct symbol_state *s)
 {
     struct zone_snapshot *snap = snapshot_acquire(s);
-    int64_t ts = snap != NULL ? snap->last_ts : 0;
+    int64_t ts = snap != NULL ? snap->last_ts : TS_NONE;
     snapshot_release(snap);
     return ts;
 }
