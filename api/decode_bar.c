@@ -83,9 +83,11 @@ int decode_accept_bar(struct bar_batch *b, long where, const struct bar *bar, in
     else if (why != NULL)
         decode_add_error(b, where, "%s", why);
     else if (bar->ts > now + DECODE_MAX_FUTURE_S)
-        decode_add_error(b, where, "ts is in the future");
+        decode_add_error(b, where, "ts is in the future (the accepted range ends 2 days past "
+                                   "the server's clock)");
     else if (bar->ts < 0)
-        decode_add_error(b, where, "ts is before 1970");
+        decode_add_error(b, where, "ts is before 1970 (the accepted range starts at "
+                                   "1970-01-01T00:00:00Z)");
     else
         return push_bar(b, bar);
     return 0;

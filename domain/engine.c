@@ -322,7 +322,8 @@ static uint32_t add_level(struct engine *e, enum liq_source src, double price,
     }
     struct zone proto = {
         .sources = bit, .price = price, .lo = price - hw, .hi = price + hw,
-        .created_ts = ts, .origin_ts = origin_ts, .alive_clock = e->map.mclock, .active = 1,
+        .created_ts = ts, .origin_ts = origin_ts, .last_touch_ts = TS_NONE,
+        .alive_clock = e->map.mclock, .active = 1,
         .role = e->bars == 0 ? ROLE_NONE
                 : price <= e->last_close ? ROLE_SUPPORT : ROLE_RESISTANCE,
     };
@@ -411,7 +412,8 @@ static int vwap_bar(struct engine *e, struct live_vwap *lv, const struct bar *b,
         double hw = half_width(e);
         struct zone proto = {
             .sources = 1u << lv->src, .price = v, .lo = v - hw, .hi = v + hw,
-            .created_ts = b->ts, .origin_ts = lv->w.start, .alive_clock = e->map.mclock,
+            .created_ts = b->ts, .origin_ts = lv->w.start, .last_touch_ts = TS_NONE,
+            .alive_clock = e->map.mclock,
             .active = 1,
             .role = v <= b->close ? ROLE_SUPPORT : ROLE_RESISTANCE, .flags = ZONE_F_LIVE,
         };

@@ -129,7 +129,7 @@ int symbol_publish(struct symbol_state *s)
      * resolved so far, whichever path built the engine (a no-op cost-wise: O(zones)) */
     if (engine_refresh(s->eng) != 0)
         return -1;
-    struct zone_snapshot *snap = snapshot_build(s->eng, s->nlog ? s->log[0].ts : 0);
+    struct zone_snapshot *snap = snapshot_build(s->eng, s->nlog ? s->log[0].ts : TS_NONE);
     if (snap == NULL)
         return -1;
     if (s->versions == 0) { /* seeded by the clock: a restart never reuses a version */
