@@ -390,7 +390,8 @@ uint32_t engine_drawn_add(struct engine *e, enum liq_source src, double lo, doub
     }
     struct zone proto = {
         .sources = 1u << src, .price = price, .lo = lo, .hi = hi, .created_ts = ts,
-        .origin_ts = origin_ts, .alive_clock = e->map.mclock, .active = 1,
+        .origin_ts = origin_ts, .last_touch_ts = TS_NONE, .mitigated_ts = TS_NONE,
+        .alive_clock = e->map.mclock, .active = 1,
         .role = e->bars == 0 ? ROLE_NONE
                 : price <= e->last_close ? ROLE_SUPPORT : ROLE_RESISTANCE,
         .flags = ZONE_F_DRAWN, .kind = (uint8_t)kind, .vol_share = vol_share,
@@ -406,7 +407,7 @@ int engine_drawn_end(struct engine *e, uint32_t id, int64_t ts, struct zone_even
     struct zone *z = zone_map_get(&e->map, id);
     if (z == NULL)
         return 0;
-    if (z->mitigated_ts == 0)
+    if (z->mitigated_ts == TS_NONE)
         z->mitigated_ts = ts;
     if (!z->active)
         return 0;

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 
 #include "engine.h"
-#include "grow.h"
+#include "base/grow.h"
 #include "sources/smc.h"
 
 struct smc_state {

@@ -84,7 +84,8 @@ struct zone {
                              * source or revival: the deactivation clock */
     /* Drawn zones (ZONE_F_DRAWN) only; created_ts is their confirmed_ts (the bar whose close
      * made them known), origin_ts the bar they are drawn from. */
-    int64_t mitigated_ts;   /* the bar that mitigated / replaced it, 0 while it stands */
+    int64_t mitigated_ts;   /* the bar that mitigated / replaced it, TS_NONE while it
+                             * stands */
     float vol_share;        /* ORDER_BLOCK: the candle's share of the volume through the break */
     uint8_t kind;           /* enum drawn_kind */
 };

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "domain/grow.h"
+#include "base/grow.h"
 
 int fvg_push(struct fvg *f, const struct bar *c, double m, struct box *out)
 {

@@ -151,7 +151,7 @@ Test(smc, consecutive_gaps_join_into_one_box_when_asked)
         cr_assert_float_eq(z->hi, 1.1012, 1e-12);
         cr_assert_eq(z->origin_ts, T0 + (join ? 1 : 2) * M15);
         const struct zone *first = drawn(e, SRC_FVG, T0 + 2 * M15);
-        cr_assert_eq(first->mitigated_ts, join ? T0 + 3 * M15 : 0, "replaced by the joined box");
+        cr_assert_eq(first->mitigated_ts, join ? T0 + 3 * M15 : TS_NONE, "replaced by the joined box");
         engine_free(e);
     }
 }
@@ -231,7 +231,7 @@ Test(smc, structure_levels_are_the_broken_swings_with_their_kind)
     cr_assert_float_eq(dn->price, 1.0985, 1e-12);
     cr_assert_eq(dn->kind, DK_CHOCH_DOWN);
     cr_assert_eq(dn->origin_ts, T0 + 5 * M15);
-    cr_assert_eq(dn->mitigated_ts, 0);
+    cr_assert_eq(dn->mitigated_ts, TS_NONE);
     engine_free(e);
 }
 
