@@ -88,6 +88,7 @@ int main(int argc, char **argv)
     }
     if (migrate_only) {
         int applied = 0;
+        service_db_limits(&cfg);
         if (service_migrate(cfg.database_url, &applied, err, sizeof err) != 0) {
             fprintf(stderr, "liquidityd: migrate: %s\n", err);
             return 1;
@@ -120,6 +121,7 @@ int main(int argc, char **argv)
         break;
     }
     fprintf(stderr, "{\"level\":\"info\",\"msg\":\"draining\"}\n");
+    service_shutdown_within(APP_DB_CUT_MS); /* whatever the database does (api/app.h) */
     app_stop(a);
     fprintf(stderr, "{\"level\":\"info\",\"msg\":\"stopped\"}\n");
     return 0;
