@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "base/hash.h"
+#include "base/log.h"
 #include "service/ownership_internal.h"
 #include "service/state.h"
 #include "service/trading.h"
@@ -80,14 +81,15 @@ static void kick(struct ownership *o)
     pthread_mutex_unlock(&o->tmu);
 }
 
-static void log_lease(struct ownership *o, const char *what, const char *symbol,
-                      int64_t token)
+static void log_lease(const char *what, const char *symbol, int64_t token)
 {
-    const char *level = state_live(o->st)->log_level;
-    if (strcmp(level, "info") != 0 && strcmp(level, "debug") != 0)
-        return;
-    fprintf(stderr, "{\"level\":\"info\",\"msg\":\"lease %s\",\"symbol\":\"%s\",\"token\":%"
-            PRId64 "}\n", what, symbol, token);
+    char msg[64];
+    snprintf(msg, sizeof msg, "lease %s", what);
+    struct log_line l;
+    log_begin(&l, LOG_INFO, msg);
+    log_str(&l, "symbol", symbol);
+    log_int(&l, "token", (long long)token);
+    log_end(&l);
 }
 
 /* --- transitions (under o->mu) ---------------------------------------------------------- */
@@ -103,7 +105,7 @@ void own_drop(struct ownership *o, PGconn *c, struct lease_entry *l, int release
     if (c != NULL) /* owner and token must match: a lease taken over is left alone */
         (void)lease_store_release(c, l->symbol, o->id, token);
     atomic_fetch_add(release ? &o->released : &o->lost, 1);
-    log_lease(o, release ? "released" : "lost", l->symbol, token);
+    log_lease(release ? "released" : "lost", l->symbol, token);
     atomic_store(&l->token, 0);
     atomic_store(&l->state, L_FREE);
     pthread_rwlock_unlock(&l->rw);
@@ -165,7 +167,7 @@ static enum own_verdict take_locked(struct ownership *o, const char *symbol,
         atomic_store(&l->last_use_ms, own_now_ms());
         atomic_store(&l->seen, atomic_load(&o->round));
         atomic_fetch_add(&o->acquired, 1);
-        log_lease(o, "acquired", symbol, token);
+        log_lease("acquired", symbol, token);
     } else {
         (void)lease_store_release(c, symbol, o->id, token);
     }

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "base/grow.h"
+#include "base/log.h"
 #include "domain/instrument.h"
 #include "service/idempotency.h"
 #include "service/ownership.h"
@@ -360,9 +361,13 @@ static int load_bars_locked(struct state *st, PGconn *c, struct symbol_state *s,
     struct load_ctx lc = {.st = st, .s = s};
     if (bars_store_each(c, row->symbol, row->tf, load_bar, &lc) != 0)
         return -1;
-    if (lc.skipped > 0) /* s->name matches the symbol rule: safe in a JSON line */
-        fprintf(stderr, "{\"level\":\"warn\",\"msg\":\"stored bars outside the bounds left out "
-                        "of the replay\",\"symbol\":\"%s\",\"bars\":%zu}\n", s->name, lc.skipped);
+    if (lc.skipped > 0) {
+        struct log_line l;
+        log_always(&l, LOG_WARN, "stored bars outside the bounds left out of the replay");
+        log_str(&l, "symbol", s->name);
+        log_int(&l, "bars", (long long)lc.skipped);
+        log_end(&l);
+    }
     return symbol_publish(s);
 }
 

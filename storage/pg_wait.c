@@ -22,6 +22,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "base/log.h"
 #include "storage/pg.h"
 
 #define CANCEL_THREADS 32
@@ -142,9 +143,10 @@ void pgw_give_up(PGconn *c, int commit)
         atomic_fetch_add(&g_unknown, 1);
     if (t_failure != PG_FAIL_UNKNOWN)
         t_failure = commit ? PG_FAIL_UNKNOWN : PG_FAIL_TIMEOUT;
-    fprintf(stderr, "{\"level\":\"error\",\"msg\":\"database: no answer within the deadline, "
-                    "call cancelled\",\"commit_outcome_unknown\":%s}\n",
-            commit ? "true" : "false");
+    struct log_line l;
+    log_begin(&l, LOG_ERROR, "database: no answer within the deadline, call cancelled");
+    log_bool(&l, "commit_outcome_unknown", commit);
+    log_end(&l);
     if (PQsocket(c) >= 0) {
         send_cancel(c);
         shutdown(PQsocket(c), SHUT_RDWR); /* every later read or write on c fails at once */
@@ -323,8 +325,10 @@ void pgw_note_node(PGconn *c)
             atomic_fetch_add(&g_node_changes, 1);
         snprintf(g_node, sizeof g_node, "%s", node);
         g_node_since = (int64_t)time(NULL);
-        fprintf(stderr, "{\"level\":\"info\",\"msg\":\"database node\",\"node\":\"%s\"}\n",
-                node);
+        struct log_line l;
+        log_begin(&l, LOG_INFO, "database node");
+        log_str(&l, "node", node);
+        log_end(&l);
     }
     pthread_mutex_unlock(&g_node_mu);
 }
