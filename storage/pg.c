@@ -103,11 +103,15 @@ static PGresult *run_sql(PGconn *c, const char *sql, int64_t end)
 static int session_setup(PGconn *c, int64_t end)
 {
     const struct pg_limits *l = pg_limits_get();
-    char set[128];
-    snprintf(set, sizeof set, "SET statement_timeout = %d; SET lock_timeout = %d",
-             l->statement_timeout_ms, l->lock_timeout_ms);
-    PGresult *r = run_sql(c, set, end);
-    int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    char st[16], lk[16];
+    snprintf(st, sizeof st, "%d", l->statement_timeout_ms);
+    snprintf(lk, sizeof lk, "%d", l->lock_timeout_ms);
+    const char *v[2] = {st, lk};
+    PGresult *r = collect(c, PQsendQueryParams(c, "SELECT set_config('statement_timeout', $1, "
+                                                  "false), set_config('lock_timeout', $2, false)",
+                                               2, NULL, v, NULL, NULL, 0) == 1,
+                          end, 0);
+    int ok = PQresultStatus(r) == PGRES_TUPLES_OK;
     PQclear(r);
     return ok ? 0 : -1;
 }

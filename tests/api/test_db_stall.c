@@ -140,6 +140,43 @@ Test(stall, lock_held_answers_503_within_deadline_and_applies_nothing, .timeout 
     free(all);
 }
 
+/* The server-side lock_timeout of the workers' sessions answers first when it is shorter
+ * than the client's deadline: the statement fails on the server (no cancel needed). */
+Test(stall, server_lock_timeout_fails_the_statement_first, .timeout = 120, .fini = unlock)
+{
+    char url[512], code[64];
+    harness_db("t_stall_lock_server", url, sizeof url);
+    struct app_config cfg;
+    harness_config(&cfg, url);
+    cfg.threads = 1;
+    cfg.database_timeout_ms = 20000;
+    cfg.database_lock_timeout_ms = 300;
+    struct app *a = harness_start(&cfg);
+    size_t nall = 0;
+    struct bar *all = harness_eurusd(&nall);
+    double s;
+    struct http_reply r = post_bars(a, all, 0, 300, NULL, &s);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    http_free(&r);
+    g_locker = PQconnectdb(url);
+    PQclear(PQexec(g_locker, "BEGIN"));
+    PQclear(PQexec(g_locker, "LOCK TABLE bars IN ACCESS EXCLUSIVE MODE"));
+    r = post_bars(a, all, 300, 304, NULL, &s);
+    cr_assert_eq(r.status, 503, "%ld %s", r.status, r.body);
+    cr_assert_str_eq(error_code(&r, code, sizeof code), "unavailable", "%s", r.body);
+    cr_assert_lt(s, 10.0, "lock_timeout (300 ms) did not end the wait: %.2f s", s);
+    http_free(&r);
+    r = http_get(a, "/health");
+    json_t *h = http_json(&r);
+    cr_assert_eq(json_integer_value(json_object_get(h, "database_timeouts")), 0,
+                 "the server's lock_timeout acted, not the client's deadline");
+    json_decref(h);
+    http_free(&r);
+    unlock();
+    app_stop(a);
+    free(all);
+}
+
 /* --- a COMMIT waiting for a synchronous standby that is not there ------------------------ */
 
 static char g_admin_url[512];
