@@ -44,7 +44,10 @@ struct app_config {
     char instance_name[64];       /* names this instance in 421 answers and lease rows */
     int lease_ttl_ms;             /* a lease not renewed for this long may be taken over */
     int handover_idle_ms;         /* a wanted symbol is handed over after this long unwritten */
+    /* which settings the file set (bit k: config_key_at(k); CONFIG_FILE_INSTRUMENTS) */
+    unsigned long long file_keys;
 };
+#define CONFIG_FILE_INSTRUMENTS (1ull << 63)
 
 /* The name of setting i (file key, lower case) in the settings table, NULL past its end. */
 const char *config_key_at(size_t i);
@@ -75,6 +78,20 @@ const char *config_closest_key(const char *name);
  * (may be NULL) as a JSON warning line naming the closest known variable.
  */
 int config_env_typos(char *const *env, FILE *out);
+/* The checks of a whole configuration once read (service/config_check.c): log_level,
+ * owned_symbols, and an api_key of visible ASCII only (a newline or control character could
+ * never be sent in a header: refused at start, by --check-config and by a reload). 0, or -1
+ * with err naming the key. */
+int config_check_whole(const struct app_config *c, char *err, size_t errlen);
+/*
+ * A reload is taken as a whole or not at all (service/config_check.c): 0 when fresh (read
+ * from the file for a SIGHUP) may replace running, -1 with err when the new file lacks a
+ * setting the running file set - a file cut short by a writer, or a key removed by mistake:
+ * a setting returns to its default only when written (api_key = "" removes the key). An
+ * empty or unparsable file never gets here (config_load refuses it).
+ */
+int config_check_reload(const struct app_config *running, const struct app_config *fresh,
+                        char *err, size_t errlen);
 /* Writes every setting as "key = value" lines (for --check-config). */
 void config_print(const struct app_config *c, FILE *out);
 
