@@ -45,7 +45,7 @@ static void reload(struct app *a, const char *config_path, struct app_config *ru
         log_error("SIGHUP: configuration rejected, nothing changed", "reason", err);
         return;
     }
-    running->file_keys = fresh.file_keys;
+    memcpy(running->file_keys, fresh.file_keys, sizeof running->file_keys);
     const char *names[32];
     int n = app_reload(a, &fresh, names, 32);
     struct log_line l;
@@ -101,6 +101,7 @@ int main(int argc, char **argv)
     }
     if (migrate_only) {
         int applied = 0;
+        service_db_limits(&cfg);
         if (service_migrate(cfg.database_url, &applied, err, sizeof err) != 0) {
             log_error("migrate failed", "reason", err);
             return 1;
@@ -138,6 +139,7 @@ int main(int argc, char **argv)
         }
         break;
     }
+    service_shutdown_within(APP_DB_CUT_MS); /* whatever the database does (api/app.h) */
     log_always(&l, LOG_INFO, "draining");
     log_end(&l);
     app_stop(a);

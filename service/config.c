@@ -99,9 +99,13 @@ static const struct setting SETTINGS[] = {
      sizeof(((struct app_config *)0)->instance_name), 0, 0},
     {"lease_ttl_ms", K_INT, S(lease_ttl_ms), 0, 300, 600000},
     {"handover_idle_ms", K_INT, S(handover_idle_ms), 0, 50, 600000},
+    {"database_connect_timeout_ms", K_INT, S(database_connect_timeout_ms), 0, 100, 600000},
+    {"database_timeout_ms", K_INT, S(database_timeout_ms), 0, 100, 600000},
+    {"database_statement_timeout_ms", K_INT, S(database_statement_timeout_ms), 0, 0, 600000},
+    {"database_lock_timeout_ms", K_INT, S(database_lock_timeout_ms), 0, 0, 600000},
 };
 #define NSETTINGS (sizeof SETTINGS / sizeof SETTINGS[0])
-_Static_assert(NSETTINGS < 64, "file_keys holds one bit per setting and one for instruments");
+_Static_assert(NSETTINGS < CONFIG_FILE_SLOTS, "file_keys: a slot per setting + instruments");
 
 static const char *const LIVE_KEYS[] = {
     "log_level", "api_key", "protect_reads", "retry_after_s", "min_liquidity_strength",
@@ -373,7 +377,7 @@ static int load_file(struct app_config *c, const char *path, char *err, size_t e
         for (size_t k = 0; k < NSETTINGS; k++)
             if (strcmp(SETTINGS[k].key, name) == 0)
                 s = &SETTINGS[k];
-        c->file_keys |= s != NULL ? 1ull << (s - SETTINGS) : CONFIG_FILE_INSTRUMENTS;
+        c->file_keys[s != NULL ? (size_t)(s - SETTINGS) : CONFIG_FILE_INSTRUMENTS] = 1;
         if (strcmp(name, "instruments") == 0)
             continue;
         if (s == NULL) {

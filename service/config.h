@@ -22,6 +22,9 @@ struct instrument {
     double round_step; /* price units between ROUND levels; 0: round_level_step pips */
 };
 
+#define CONFIG_FILE_SLOTS 128
+#define CONFIG_FILE_INSTRUMENTS (CONFIG_FILE_SLOTS - 1)
+
 struct app_config {
     struct liq_params params;
     int port;
@@ -44,10 +47,15 @@ struct app_config {
     char instance_name[64];       /* names this instance in 421 answers and lease rows */
     int lease_ttl_ms;             /* a lease not renewed for this long may be taken over */
     int handover_idle_ms;         /* a wanted symbol is handed over after this long unwritten */
-    /* which settings the file set (bit k: config_key_at(k); CONFIG_FILE_INSTRUMENTS) */
-    unsigned long long file_keys;
+    /* database deadlines (storage/pg.h struct pg_limits, docs/operations.md) */
+    int database_connect_timeout_ms;   /* per host of the URL */
+    int database_timeout_ms;           /* one round trip; then cancelled, 503 */
+    int database_statement_timeout_ms; /* server-side statement_timeout (0: none) */
+    int database_lock_timeout_ms;      /* server-side lock_timeout (0: none) */
+    /* 1 where the file set setting k (config_key_at(k)); [CONFIG_FILE_INSTRUMENTS]: its
+     * instruments */
+    unsigned char file_keys[CONFIG_FILE_SLOTS];
 };
-#define CONFIG_FILE_INSTRUMENTS (1ull << 63)
 
 /* The name of setting i (file key, lower case) in the settings table, NULL past its end. */
 const char *config_key_at(size_t i);

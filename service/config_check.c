@@ -28,6 +28,10 @@ void config_defaults(struct app_config *c)
     snprintf(c->owned_symbols, sizeof c->owned_symbols, "all");
     c->lease_ttl_ms = 10000;
     c->handover_idle_ms = 2000;
+    c->database_connect_timeout_ms = 2000;
+    c->database_timeout_ms = 5000;
+    c->database_statement_timeout_ms = 4000;
+    c->database_lock_timeout_ms = 2000;
 }
 
 
@@ -59,15 +63,12 @@ int config_check_whole(const struct app_config *c, char *err, size_t errlen)
 int config_check_reload(const struct app_config *running, const struct app_config *fresh,
                         char *err, size_t errlen)
 {
-    unsigned long long gone = running->file_keys & ~fresh->file_keys;
-    if (gone == 0)
+    size_t k = 0;
+    while (k < CONFIG_FILE_SLOTS && !(running->file_keys[k] && !fresh->file_keys[k]))
+        k++;
+    if (k == CONFIG_FILE_SLOTS)
         return 0;
-    const char *name = "instruments";
-    for (size_t k = 0; k < 63; k++)
-        if (gone & (1ull << k)) {
-            name = config_key_at(k);
-            break;
-        }
+    const char *name = k == CONFIG_FILE_INSTRUMENTS ? "instruments" : config_key_at(k);
     snprintf(err, errlen, "setting '%s' is in the running file but not in the new one (a file "
                           "cut short?): write it to change it%s", name,
              strcmp(name, "api_key") == 0 ? " (api_key = \"\" removes the key)" : "");
