@@ -12,9 +12,9 @@ void tally_init(struct zone_tally *t, double half_life)
         t->sig_budget[s] = -1.0;
 }
 
-/* Adds weight to the pool rows of a zone's resolution; weights grow instead of old ones
+/* The weight of the next zone resolution in the pool: weights grow instead of old ones
  * shrinking (one multiply per resolution), rescaled before they overflow. */
-static void pool_add(struct zone_tally *t, uint32_t sources, int k, enum zone_outcome o)
+static double pool_weight(struct zone_tally *t)
 {
     if (t->decay < 1.0) {
         t->w /= t->decay;
@@ -25,11 +25,7 @@ static void pool_add(struct zone_tally *t, uint32_t sources, int k, enum zone_ou
             t->w *= 1e-150;
         }
     }
-    for (uint32_t left = sources & SRC_ALL; left != 0; left &= left - 1)
-        t->pool[__builtin_ctz(left)][o] += t->w;
-    if (k > 0)
-        t->pool[EVR_NSRC_FIRST + (k > 4 ? 3 : k - 1)][o] += t->w;
-    t->pool[EVR_ALL][o] += t->w;
+    return t->w;
 }
 
 static uint32_t sum(const uint32_t *v)
@@ -83,18 +79,26 @@ static int source_significant(const struct zone_tally *t, int s, double *budget,
 void tally_add(struct zone_tally *t, uint32_t sources, enum zone_outcome o, int control)
 {
     uint32_t(*rows)[OUTCOME_COUNT] = control ? t->ctl : t->zone;
+    /* a zone's resolution also weighs in the pool (controls: weight 0 is not added) */
+    double w = control ? 0.0 : pool_weight(t);
     int k = 0;
     for (uint32_t left = sources & SRC_ALL; left != 0; left &= left - 1, k++) {
         int s = __builtin_ctz(left);
         rows[s][o]++;
+        if (!control)
+            t->pool[s][o] += w;
         if ((t->sig_budget[s] -= t->sig_cost[s][control != 0]) < 0.0)
             t->sig_dirty |= 1u << s;
     }
-    if (k > 0)
-        rows[EVR_NSRC_FIRST + (k > 4 ? 3 : k - 1)][o]++;
+    int r = k > 0 ? EVR_NSRC_FIRST + (k > 4 ? 3 : k - 1) : -1;
+    if (r >= 0)
+        rows[r][o]++;
     rows[EVR_ALL][o]++;
-    if (!control)
-        pool_add(t, sources, k, o);
+    if (!control) {
+        if (r >= 0)
+            t->pool[r][o] += w;
+        t->pool[EVR_ALL][o] += w;
+    }
 }
 
 uint32_t tally_significant(struct zone_tally *t, uint32_t sources)

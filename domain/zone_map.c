@@ -113,10 +113,12 @@ uint32_t zone_map_insert(struct zone_map *m, const struct zone *z, double ctl_pr
 
 void zone_map_cover(struct zone_map *m, uint32_t id, double price)
 {
+    /* fmin / fmax of finite numbers, inline (a zone takes a level at almost every flush) */
     struct zone *z = &m->pool[id - 1];
-    z->lo = fmin(z->lo, price);
-    z->hi = fmax(z->hi, price);
-    double reach = fmax(z->price - z->lo, z->hi - z->price);
+    z->lo = price < z->lo ? price : z->lo;
+    z->hi = price > z->hi ? price : z->hi;
+    double below = z->price - z->lo, above = z->hi - z->price;
+    double reach = above > below ? above : below;
     if (reach > m->max_half)
         m->max_half = reach;
 }
