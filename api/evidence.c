@@ -8,7 +8,7 @@
 
 #include "api/evidence.h"
 #include "api/handlers.h"
-#include "api/owner_reply.h"
+#include "api/reply_status.h"
 #include "api/render.h"
 #include "domain/evidence.h"
 #include "domain/instrument.h"

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/log.h"
 #include "storage/copy_binary.h"
 #include "storage/stores.h"
 
@@ -121,11 +122,14 @@ int bars_store_finish(PGconn *c)
 {
     int ok = 1, results = 0;
     PGresult *r;
+    struct log_line l;
     while ((r = PQgetResult(c)) != NULL) {
         results++;
         if (PQresultStatus(r) != PGRES_COMMAND_OK) {
             ok = 0;
-            fprintf(stderr, "{\"level\":\"error\",\"msg\":\"database: COPY bars\"}\n");
+            log_always(&l, LOG_ERROR, "database: COPY bars");
+            log_str(&l, "pg", PQresultErrorMessage(r));
+            log_end(&l);
         }
         PQclear(r);
     }

@@ -15,22 +15,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "base/utf8.h"
+#include "base/log.h"
 #include "storage/stores.h"
-
-/* A PostgreSQL message for a JSON log line: it may quote a client's value, so it is cut on a
- * character with invalid bytes and controls as '?' (base/utf8.h), and quotes and
- * backslashes are dropped. */
-static void log_text(const char *s, char *out, size_t n)
-{
-    char clean[512];
-    utf8_clip(clean, sizeof clean, s, sizeof clean - 1);
-    size_t o = 0;
-    for (const char *p = clean; *p && o + 1 < n; p++)
-        if (*p != '"' && *p != '\\')
-            out[o++] = *p;
-    out[o] = '\0';
-}
 
 struct thread_conn {
     PGconn *conn;
@@ -84,11 +70,13 @@ static int prepare_all(PGconn *c)
         const struct pg_stmt *s = &STORE_STATEMENTS[i];
         PGresult *r = PQprepare(c, s->name, s->sql, 0, NULL);
         int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-        if (!ok) {
-            char msg[512];
-            log_text(PQerrorMessage(c), msg, sizeof msg);
-            fprintf(stderr, "{\"level\":\"error\",\"msg\":\"prepare %s failed\",\"pg\":\"%s\"}\n",
-                    s->name, msg);
+        if (!ok) { /* PostgreSQL's message may quote a client's value: log_str escapes it */
+            struct log_line l;
+            char msg[96];
+            snprintf(msg, sizeof msg, "prepare %s failed", s->name);
+            log_always(&l, LOG_ERROR, msg);
+            log_str(&l, "pg", PQerrorMessage(c));
+            log_end(&l);
         }
         PQclear(r);
         if (!ok)
@@ -188,10 +176,12 @@ int pg_alive(void)
 void pg_fail(PGconn *c, const char *what)
 {
     atomic_fetch_add(&g_errors, 1);
-    char msg[512];
-    log_text(PQerrorMessage(c), msg, sizeof msg);
-    fprintf(stderr, "{\"level\":\"error\",\"msg\":\"database: %s\",\"pg\":\"%s\"}\n", what,
-            msg);
+    struct log_line l;
+    char msg[160];
+    snprintf(msg, sizeof msg, "database: %s", what);
+    log_always(&l, LOG_ERROR, msg);
+    log_str(&l, "pg", PQerrorMessage(c)); /* may quote a client's value: log_str escapes it */
+    log_end(&l);
     if (PQstatus(c) != CONNECTION_OK)
         pg_mark_broken();
 }
@@ -233,6 +223,16 @@ int pg_command(PGconn *c, const char *sql)
         pg_fail(c, sql);
     PQclear(r);
     return ok ? 0 : -1;
+}
+
+int pg_begin(PGconn *c)
+{
+    return pg_command(c, "BEGIN");
+}
+
+int pg_commit(PGconn *c)
+{
+    return pg_command(c, "COMMIT");
 }
 
 void pg_rollback(PGconn *c)

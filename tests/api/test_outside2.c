@@ -113,3 +113,57 @@ Test(outside2, every_bar_time_of_the_documented_range_is_served_and_none_outside
     free(syms);
     app_stop(a);
 }
+
+/* A bar holds the eight fields openapi.yaml names (additionalProperties: false): any other
+ * key, whatever its name or value, in any item of a batch, is a 422 that names the key and
+ * the item, and nothing of the batch is stored. */
+Test(outside2, a_bar_with_a_field_the_schema_does_not_name_is_a_422_naming_it, .timeout = 60)
+{
+    struct app_config cfg;
+    harness_config(&cfg, NULL);
+    struct app *a = harness_start(&cfg);
+    static const char *const extra[] = {
+        "\"spread\":20",  "\"Open\":1.1",        "\"\":1",          "\"comment\":\"hi\"",
+        "\"tick\":null",  "\"meta\":{\"a\":[1]}", "\"volume2\":true", "\"\\u00e9t\\u00e9\":1",
+        "\"symbol \":\"X\""};
+    static const char *const named[] = {"\"spread\"", "\"Open\"",    "\"\"",
+                                        "\"comment\"", "\"tick\"",    "\"meta\"",
+                                        "\"volume2\"", "\"\xc3\xa9t\xc3\xa9\"", "\"symbol \""};
+    const char *good = "{\"symbol\":\"UNK\",\"timeframe\":\"M15\",\"ts\":1665360000,"
+                       "\"open\":1.1,\"high\":1.2,\"low\":1.0,\"close\":1.1,\"volume\":1}";
+    for (size_t k = 0; k < sizeof extra / sizeof extra[0]; k++) {
+        for (int second = 0; second < 2; second++) {
+            char body[1024];
+            if (second)
+                snprintf(body, sizeof body,
+                         "[%s,{\"symbol\":\"UNK\",\"timeframe\":\"M15\",\"ts\":1665360900,"
+                         "\"open\":1.1,\"high\":1.2,%s,\"low\":1.0,\"close\":1.1,\"volume\":1}]",
+                         good, extra[k]);
+            else
+                snprintf(body, sizeof body,
+                         "{%s,\"symbol\":\"UNK\",\"timeframe\":\"M15\",\"ts\":1665360000,"
+                         "\"open\":1.1,\"high\":1.2,\"low\":1.0,\"close\":1.1,\"volume\":1}",
+                         extra[k]);
+            struct http_reply r = http_post_json(a, "/bars", body);
+            cr_assert_eq(r.status, 422, "%s: %ld %s", body, r.status, r.body);
+            json_t *j = http_json(&r);
+            json_t *item = json_array_get(
+                json_object_get(json_object_get(json_object_get(j, "error"), "details"), "items"),
+                0);
+            cr_assert_eq(json_integer_value(json_object_get(item, "index")), second, "%s",
+                         r.body);
+            const char *why = json_string_value(json_object_get(item, "reason"));
+            cr_assert(why != NULL && strstr(why, "unknown field") && strstr(why, named[k]),
+                      "%s -> %s", body, r.body);
+            json_decref(j);
+            http_free(&r);
+        }
+    }
+    struct http_reply r = http_get(a, "/bars?symbol=UNK");
+    cr_assert_eq(r.status, 404, "a refused batch stored bars: %ld %s", r.status, r.body);
+    http_free(&r);
+    r = http_post_json(a, "/bars", good);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    http_free(&r);
+    app_stop(a);
+}
