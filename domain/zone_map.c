@@ -273,8 +273,19 @@ long zone_map_expire(struct zone_map *m, int64_t now, const uint32_t **ids)
             id = next;
         }
     }
-    /* ties of a deadline go by id (creation order): the order of the events */
-    if (n > 16) {
+    /* ties of a deadline go by id (creation order): the order of the events. A slot's list
+     * is pushed at the front, so zones armed in id order (made in the same bar) come out
+     * descending: reversed in one pass */
+    size_t desc = 1;
+    while (desc < n && m->due[desc - 1] > m->due[desc])
+        desc++;
+    if (desc == n) {
+        for (size_t i = 0, j = n ? n - 1 : 0; i < j; i++, j--) {
+            uint32_t t = m->due[i];
+            m->due[i] = m->due[j];
+            m->due[j] = t;
+        }
+    } else if (n > 16) {
         qsort(m->due, n, sizeof *m->due, cmp_u32);
     } else {
         for (size_t i = 1; i < n; i++) {
