@@ -187,14 +187,18 @@ void ops_metrics(struct request *rq, struct reply *rp)
     state_each(&a->st, symbol_metrics, &tb);
     textbuf_printf(&tb,
                    "# HELP liq_zone_tests Resolved zone tests per symbol and source, at zones and "
-                   "at their hidden control levels (GET /symbols/{symbol}/evidence).\n"
+                   "at their hidden control levels: control mirrored through the close, "
+                   "side_control on the same side (GET /symbols/{symbol}/evidence).\n"
                    "# TYPE liq_zone_tests gauge\n"
                    "# HELP liq_zone_hold_rate Share of resolved tests that held (hold or sweep).\n"
                    "# TYPE liq_zone_hold_rate gauge\n"
-                   "# HELP liq_zone_lift Hold rate at zones minus at controls; _low/_high: its "
-                   "95 %% interval.\n"
+                   "# HELP liq_zone_lift Hold rate at zones minus at controls, of the placement "
+                   "whose lift is nearer 0; _low/_high: its 95 %% interval.\n"
                    "# TYPE liq_zone_lift gauge\n# TYPE liq_zone_lift_low gauge\n"
-                   "# TYPE liq_zone_lift_high gauge\n");
+                   "# TYPE liq_zone_lift_high gauge\n"
+                   "# HELP liq_zone_lift_by_placement Hold rate at zones minus at the controls "
+                   "of one placement (mirrored, same_side).\n"
+                   "# TYPE liq_zone_lift_by_placement gauge\n");
     state_each(&a->st, symbol_evidence_metrics, &tb);
     ownership_metrics(a, &tb);
     struct db_counters pc;

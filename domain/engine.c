@@ -37,6 +37,7 @@ struct live_vwap {
     enum liq_source src;
     uint32_t zone;          /* live zone id, 0 none */
     size_t pos;             /* its sorted index when last moved (a hint, checked) */
+    size_t cpos[CTL_KINDS]; /* the same for its controls */
     double reported;        /* price of the last ZEV_MOVED / ZEV_CREATED */
     int shared;             /* weekly only: rides on the daily live zone (the week's first
                              * day, when both VWAPs are the same number: one band, one zone) */
@@ -211,9 +212,11 @@ size_t engine_zones_in_test(const struct engine *e)
     return n;
 }
 
-const struct control *engine_control(const struct engine *e, uint32_t id)
+const struct control *engine_control(const struct engine *e, uint32_t id, enum ctl_kind kind)
 {
-    return id == 0 || id > e->map.n ? NULL : &e->map.ctl[id - 1];
+    if (id == 0 || id > e->map.n || (unsigned)kind >= CTL_KINDS)
+        return NULL;
+    return &e->map.cs[kind].v[id - 1];
 }
 
 int engine_refresh(struct engine *e)
@@ -270,19 +273,43 @@ static int refresh_alive(struct engine *e, struct zone *z)
     return zone_stats_track_init(&e->map, id, &e->cur, e->atr.value);
 }
 
-/*
- * The control level of a zone made at price (evidence.h): mirrored through the last close,
- * at the same distance on the other side, at least two band half-widths away so it never
- * coincides with the zone. Before any bar: 4 half-widths above or below by the id's parity.
- */
-static double control_price(const struct engine *e, double price, double hw)
+/* The jitter of zone id's same-side control: U(0.75, 1.25), a pure function of the id
+ * (splitmix64's finaliser), so the same bars give the same controls. */
+double engine_control_jitter(uint32_t id)
 {
-    if (e->bars == 0)
-        return price + ((e->map.n & 1u) ? 4.0 : -4.0) * hw;
-    double d = price - e->last_close;
-    if (fabs(d) < 2.0 * hw)
-        d = d >= 0.0 ? 2.0 * hw : -2.0 * hw;
-    return e->last_close - d;
+    uint64_t x = (uint64_t)id + 0x9e3779b97f4a7c15ull;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+    x ^= x >> 31;
+    return 0.75 + 0.5 * (double)(x >> 11) * 0x1.0p-53;
+}
+
+/*
+ * The control levels of a zone made at price (evidence.h), for the next id:
+ * mirrored: through the last close, at the same distance on the other side, at least two
+ *   band half-widths away so it never coincides with the zone;
+ * same side: at the zone's distance from the close times the id's jitter, moved to two
+ *   half-widths from the zone when the jitter brings it nearer (away from the close when
+ *   the other way would cross it).
+ * Before any bar: 4 half-widths above or below by the id's parity, the same-side one on the
+ * zone's other side.
+ */
+static void control_prices(const struct engine *e, double price, double hw,
+                           double out[CTL_KINDS])
+{
+    if (e->bars == 0) {
+        double off = ((e->map.n & 1u) ? 4.0 : -4.0) * hw;
+        out[CTL_MIRROR] = price + off;
+        out[CTL_SIDE] = price - off;
+        return;
+    }
+    double d = price - e->last_close, a = fabs(d), sign = d >= 0.0 ? 1.0 : -1.0;
+    out[CTL_MIRROR] = e->last_close - sign * fmax(a, 2.0 * hw);
+    double u = engine_control_jitter(e->map.n + 1);
+    double delta = a * (u - 1.0); /* from the zone, away from the close when > 0 */
+    if (fabs(delta) < 2.0 * hw)
+        delta = u >= 1.0 || a < 2.0 * hw ? 2.0 * hw : -2.0 * hw;
+    out[CTL_SIDE] = e->last_close + sign * (a + delta);
 }
 
 /* A zone may take a level only while its band stays within one merge span (two level bands
@@ -295,7 +322,9 @@ static int can_cover(const struct zone *z, double price, double hw, double dist)
 /* Inserts proto with its control and starts both test cycles. 0 on ENOMEM. */
 static uint32_t insert_zone(struct engine *e, const struct zone *proto, double hw)
 {
-    uint32_t id = zone_map_insert(&e->map, proto, control_price(e, proto->price, hw));
+    double ctl[CTL_KINDS];
+    control_prices(e, proto->price, hw, ctl);
+    uint32_t id = zone_map_insert(&e->map, proto, ctl);
     if (id == 0)
         return 0;
     zone_map_arm(&e->map, id);
@@ -433,8 +462,11 @@ static int vwap_bar(struct engine *e, struct live_vwap *lv, const struct bar *b,
     z->alive_clock = e->map.mclock;
     if (!z->active && refresh_alive(e, z) != 0)
         return -1;
-    if (z->price != v)
+    if (z->price != v) { /* its controls move with it (evidence.h) */
+        double shift = v - z->price;
         zone_map_move(&e->map, lv->zone, v, &lv->pos);
+        zone_map_move_controls(&e->map, lv->zone, shift, lv->cpos);
+    }
     if (fabs(v - lv->reported) < VWAP_REPORT_PIPS * e->pip)
         return 0;
     lv->reported = v;

@@ -24,6 +24,7 @@ struct report {
     struct report_file *f;
     size_t n;
     struct study_pool pool;
+    struct study_lift_pool lift_pool;
 };
 
 /* One target of the "Done when", checked on the judged halves. */

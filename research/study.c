@@ -284,6 +284,7 @@ void study_free(struct study *s)
     free(s->tp1_obs.v);
     free(s->zone_t.v);
     free(s->fixed_t.v);
+    free(s->ev_days);
     memset(s, 0, sizeof *s);
 }
 

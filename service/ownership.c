@@ -128,34 +128,34 @@ static int load(struct ownership *o, PGconn *c, struct lease_entry *l, int store
 
 /* want: a request for the symbol arrived here, so ask a live holder to hand it over (not
  * for the eager takes at start and on renewal, which only pick up free leases). */
-static enum own_verdict take_locked(struct ownership *o, const char *symbol,
+static enum liq_status take_locked(struct ownership *o, const char *symbol,
                                     enum own_mode mode, int want, char *owner, size_t ownerlen)
 {
     struct lease_entry *l = own_entry_find(o, symbol);
     if (l != NULL && atomic_load(&l->state) == L_HELD)
-        return OWN_OK;
+        return LIQ_OK;
     PGconn *c = pg_conn();
     if (c == NULL)
-        return OWN_UNAVAILABLE;
+        return LIQ_UNAVAILABLE;
     struct symbol_row row;
     int stored = symbols_store_get(c, symbol, &row);
     if (stored < 0)
-        return OWN_UNAVAILABLE;
+        return LIQ_UNAVAILABLE;
     if (!stored && mode != OWN_INGEST)
-        return OWN_UNKNOWN;
+        return LIQ_UNKNOWN_SYMBOL;
     l = entry_create(o, symbol);
     if (l == NULL)
-        return OWN_NOMEM;
+        return LIQ_NOMEM;
     int64_t token = 0;
     enum lease_take t = lease_store_take(c, symbol, o->id, own_ttl_ms(o), &token, owner, ownerlen);
     if (t == LEASE_ERROR)
-        return OWN_UNAVAILABLE;
+        return LIQ_UNAVAILABLE;
     if (t == LEASE_HELD) {
         if (!want)
-            return OWN_MISDIRECTED;
+            return LIQ_MISDIRECTED;
         atomic_fetch_add(&o->wants, 1);
         (void)lease_store_want(c, symbol, o->id);
-        return OWN_MOVING;
+        return LIQ_MOVING;
     }
     atomic_store(&l->state, L_MOVING);
     pthread_rwlock_wrlock(&l->rw);
@@ -173,21 +173,21 @@ static enum own_verdict take_locked(struct ownership *o, const char *symbol,
     }
     atomic_store(&l->state, ok ? L_HELD : L_FREE);
     pthread_rwlock_unlock(&l->rw);
-    return ok ? OWN_OK : OWN_UNAVAILABLE;
+    return ok ? LIQ_OK : LIQ_UNAVAILABLE;
 }
 
-enum own_verdict own_take(struct ownership *o, const char *symbol, enum own_mode mode,
+enum liq_status own_take(struct ownership *o, const char *symbol, enum own_mode mode,
                           int want, char *owner, size_t ownerlen)
 {
     pthread_mutex_lock(&o->mu);
-    enum own_verdict v = take_locked(o, symbol, mode, want, owner, ownerlen);
+    enum liq_status v = take_locked(o, symbol, mode, want, owner, ownerlen);
     pthread_mutex_unlock(&o->mu);
     return v;
 }
 
 /* --- requests ---------------------------------------------------------------------------- */
 
-static enum own_verdict misdirected(struct ownership *o, const char *symbol, char *owner,
+static enum liq_status misdirected(struct ownership *o, const char *symbol, char *owner,
                                     size_t ownerlen)
 {
     atomic_fetch_add(&o->misdirected, 1);
@@ -195,16 +195,16 @@ static enum own_verdict misdirected(struct ownership *o, const char *symbol, cha
     int live = 0;
     if (c != NULL && lease_store_owner(c, symbol, owner, ownerlen, &live) > 0 && !live)
         owner[0] = '\0';
-    return OWN_MISDIRECTED;
+    return LIQ_MISDIRECTED;
 }
 
-static enum own_verdict moving(struct ownership *o)
+static enum liq_status moving(struct ownership *o)
 {
     atomic_fetch_add(&o->moving, 1);
-    return OWN_MOVING;
+    return LIQ_MOVING;
 }
 
-enum own_verdict own_begin(struct ownership *o, const char *symbol, enum own_mode mode,
+enum liq_status own_begin(struct ownership *o, const char *symbol, enum own_mode mode,
                            struct own_claim *cl, char *owner, size_t ownerlen)
 {
     cl->lease = NULL;
@@ -213,7 +213,7 @@ enum own_verdict own_begin(struct ownership *o, const char *symbol, enum own_mod
     if (!own_eligible(o, symbol))
         return misdirected(o, symbol, owner, ownerlen);
     if (!o->st->persist)
-        return OWN_OK;
+        return LIQ_OK;
     for (int attempt = 0; attempt < 2; attempt++) {
         struct lease_entry *l = own_entry_find(o, symbol);
         int state = l ? atomic_load(&l->state) : L_FREE;
@@ -225,15 +225,15 @@ enum own_verdict own_begin(struct ownership *o, const char *symbol, enum own_mod
                 cl->lease = l;
                 cl->token = atomic_load(&l->token);
                 atomic_store(&l->last_use_ms, own_now_ms());
-                return OWN_OK;
+                return LIQ_OK;
             }
             pthread_rwlock_unlock(&l->rw);
             return moving(o);
         }
-        enum own_verdict v = own_take(o, symbol, mode, 1, owner, ownerlen);
-        if (v == OWN_MOVING)
+        enum liq_status v = own_take(o, symbol, mode, 1, owner, ownerlen);
+        if (v == LIQ_MOVING)
             return moving(o);
-        if (v != OWN_OK)
+        if (v != LIQ_OK)
             return v;
     }
     return moving(o);
@@ -251,25 +251,25 @@ void own_end(struct ownership *o, struct own_claim *cl, int fence_lost)
     cl->lease = NULL;
 }
 
-enum own_verdict own_read(struct ownership *o, const char *symbol, char *owner,
+enum liq_status own_read(struct ownership *o, const char *symbol, char *owner,
                           size_t ownerlen)
 {
     owner[0] = '\0';
     if (!own_eligible(o, symbol))
         return misdirected(o, symbol, owner, ownerlen);
     if (!o->st->persist)
-        return OWN_OK;
+        return LIQ_OK;
     struct lease_entry *l = own_entry_find(o, symbol);
     int state = l ? atomic_load(&l->state) : L_FREE;
     if (state == L_HELD && !atomic_load(&l->lost)) {
         atomic_store(&l->last_use_ms, own_now_ms()); /* served here: not idle */
-        return OWN_OK;
+        return LIQ_OK;
     }
     if (state != L_FREE)
         return moving(o);
     /* a read asks for a handover too: a symbol that is only read follows the routing */
-    enum own_verdict v = own_take(o, symbol, OWN_READ, 1, owner, ownerlen);
-    return v == OWN_MOVING ? moving(o) : v;
+    enum liq_status v = own_take(o, symbol, OWN_READ, 1, owner, ownerlen);
+    return v == LIQ_MOVING ? moving(o) : v;
 }
 
 int own_fence(struct ownership *o, PGconn *c, const struct own_claim *cl)

@@ -29,6 +29,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "service/status.h"
+
 #define OWN_MAX_LIST 256
 
 struct own_spec {
@@ -50,14 +52,11 @@ struct trading;
 struct ownership;
 struct lease_entry;
 
-enum own_verdict {
-    OWN_OK,            /* go ahead (a write: own_end must follow) */
-    OWN_UNKNOWN,       /* no such symbol stored anywhere: the caller answers as before (404) */
-    OWN_MISDIRECTED,   /* 421: not this instance's symbol; owner[] names the holder if known */
-    OWN_MOVING,        /* 503 + Retry-After: being handed over or rebuilt; owner[] if known */
-    OWN_UNAVAILABLE,   /* 503: the database cannot say */
-    OWN_NOMEM,
-};
+/* The verdicts of own_begin / own_read / own_take are statuses (service/status.h):
+ * LIQ_OK go ahead (a write: own_end must follow); LIQ_UNKNOWN_SYMBOL no such symbol stored
+ * anywhere (the caller answers as before: 404); LIQ_MISDIRECTED not this instance's symbol
+ * (owner[] names the holder if known); LIQ_MOVING being handed over or rebuilt (owner[] if
+ * known); LIQ_UNAVAILABLE the database cannot say; LIQ_NOMEM. */
 
 enum own_mode {
     OWN_READ,          /* a read: the symbol must be stored */
@@ -82,15 +81,15 @@ void own_free(struct ownership *o);
  * their in-flight writes), newly eligible ones taken as soon as free. -1 if text is bad. */
 int own_reconfigure(struct ownership *o, const char *text);
 
-/* Before a write of symbol: OWN_OK with *cl held (call own_end), else the verdict and
+/* Before a write of symbol: LIQ_OK with *cl held (call own_end), else the verdict and
  * owner[] (may be empty). */
-enum own_verdict own_begin(struct ownership *o, const char *symbol, enum own_mode mode,
+enum liq_status own_begin(struct ownership *o, const char *symbol, enum own_mode mode,
                            struct own_claim *cl, char *owner, size_t ownerlen);
 /* After the write; fence_lost (the write came back PG_FENCED) marks the lease lost. */
 void own_end(struct ownership *o, struct own_claim *cl, int fence_lost);
-/* Before a read served from memory: OWN_OK, OWN_UNKNOWN, or why not (nothing to end); a
- * read of a symbol another live instance holds asks for it like a write (OWN_MOVING). */
-enum own_verdict own_read(struct ownership *o, const char *symbol, char *owner,
+/* Before a read served from memory: LIQ_OK, LIQ_UNKNOWN_SYMBOL, or why not (nothing to end); a
+ * read of a symbol another live instance holds asks for it like a write (LIQ_MOVING). */
+enum liq_status own_read(struct ownership *o, const char *symbol, char *owner,
                           size_t ownerlen);
 /* Runs or queues the fence of cl inside c's open transaction: 0 without a lease, else
  * lease_store_fence's code (PG_FENCED, run outside a pipeline, when the lease is lost). */

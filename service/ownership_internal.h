@@ -56,7 +56,7 @@ long own_ttl_ms(const struct ownership *o);
 /* Gives l up (release: also in the database) and frees the symbol's memory; under o->mu. */
 void own_drop(struct ownership *o, struct pg_conn *c, struct lease_entry *l, int release);
 /* Takes symbol's lease (and rebuilds it) under o->mu; see take_locked in ownership.c. */
-enum own_verdict own_take(struct ownership *o, const char *symbol, enum own_mode mode,
+enum liq_status own_take(struct ownership *o, const char *symbol, enum own_mode mode,
                           int want, char *owner, size_t ownerlen);
 /* Takes every eligible stored symbol nobody holds (at start and each renewal round): 0 or
  * -1 when the stored symbols cannot be read. */

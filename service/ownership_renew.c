@@ -61,9 +61,9 @@ static int take_stored(void *ctx, const struct symbol_row *row)
     if (!own_eligible(ec->o, row->symbol))
         return 0;
     char other[160];
-    enum own_verdict v = own_take(ec->o, row->symbol, OWN_READ, 0, other, sizeof other);
-    ec->n += v == OWN_OK;
-    return v == OWN_NOMEM || v == OWN_UNAVAILABLE ? -1 : 0;
+    enum liq_status v = own_take(ec->o, row->symbol, OWN_READ, 0, other, sizeof other);
+    ec->n += v == LIQ_OK;
+    return v == LIQ_NOMEM || v == LIQ_UNAVAILABLE ? -1 : 0;
 }
 
 /* Takes every eligible stored symbol whose lease is free. -1 on a database error. */

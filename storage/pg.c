@@ -225,6 +225,16 @@ int pg_command(PGconn *c, const char *sql)
     return ok ? 0 : -1;
 }
 
+int pg_begin(PGconn *c)
+{
+    return pg_command(c, "BEGIN");
+}
+
+int pg_commit(PGconn *c)
+{
+    return pg_command(c, "COMMIT");
+}
+
 void pg_rollback(PGconn *c)
 {
     PQclear(PQexec(c, "ROLLBACK"));

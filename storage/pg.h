@@ -48,8 +48,13 @@ void pg_fail(PGconn *c, const char *what);
 #define PG_OK 0
 #define PG_ERROR (-1)
 #define PG_FENCED (-2)
-/* Runs one SQL command without parameters (BEGIN, COMMIT, ...): 0 on success. */
+/* Runs one SQL command without parameters (storage's own: a temp table, a migration):
+ * 0 on success. */
 int pg_command(PGconn *c, const char *sql);
+/* A write's transaction (service/write.c is the one caller; no BEGIN, COMMIT or ROLLBACK
+ * is written outside storage/ - tests/api/test_sql_grep.c): 0 on success. */
+int pg_begin(PGconn *c);
+int pg_commit(PGconn *c);
 /* ROLLBACK, quietly: the failure that led here was already logged and counted. */
 void pg_rollback(PGconn *c);
 

@@ -98,8 +98,10 @@ static void assert_same_engine(const struct engine *a, const struct engine *b, c
     for (uint32_t id = 1; id <= engine_zone_max_id(a); id++) {
         cr_assert(same_zone(engine_zone_get(a, id), engine_zone_get(b, id)), "%s: zone %u",
                   when, id);
-        cr_assert(same_control(engine_control(a, id), engine_control(b, id)),
-                  "%s: control of zone %u", when, id);
+        for (int k = 0; k < CTL_KINDS; k++)
+            cr_assert(same_control(engine_control(a, id, (enum ctl_kind)k),
+                                   engine_control(b, id, (enum ctl_kind)k)),
+                      "%s: control %d of zone %u", when, k, id);
     }
     cr_assert_eq(memcmp(engine_tally(a), engine_tally(b), sizeof(struct zone_tally)), 0,
                  "%s: the zone / control tally", when);
