@@ -160,9 +160,8 @@ void bars_post(struct request *rq, struct reply *rp)
     } else if (rc != 0) {
         reply_decode_errors(rp, &b, where);
     } else {
-        static const char *const identity[] = {"symbol", "timeframe", NULL};
         struct idem id;
-        if (idem_begin(rq, rp, "bars", identity, render_answer, NULL, &id) == 0) {
+        if (idem_begin(rq, rp, "bars", b.symbol, render_answer, NULL, &id) == 0) {
             struct ingest_result r;
             enum liq_status st = state_ingest_mode(&a->st, b.symbol, b.tf, b.bars, b.n,
                                                   replace && strcmp(replace, "true") == 0,

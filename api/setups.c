@@ -159,10 +159,9 @@ void setups_post(struct request *rq, struct reply *rp)
     memset(&res, 0, sizeof res);
     uint64_t trade_id = 0;
     char msg[SETUP_REASON_LEN] = "";
-    static const char *const identity[] = {"dry_run", NULL};
     struct setup_answer answer = {symbol, &res};
     struct idem id;
-    if (idem_begin(rq, rp, "setups", identity, render_setup, &answer, &id) != 0) {
+    if (idem_begin(rq, rp, "setups", symbol, render_setup, &answer, &id) != 0) {
         json_decref(body);
         return;
     }

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine_smc.h"
 #include "geometry.h"
 #include "series.h"
 #include "sources/sources.h"
@@ -70,6 +71,7 @@ struct engine {
     struct equal_levels equal;
     struct wyckoff wyckoff;
     struct cluster cluster;
+    struct smc_state *smc;      /* the drawn sources (engine_smc.h), NULL when none runs */
 
     struct zone_map map;
     struct levels lv;           /* scratch for one source call */
@@ -110,6 +112,8 @@ static uint32_t runnable(enum timeframe base)
         m &= ~(1u << SRC_PIVOT_M5);
     if (base > TF_M15)
         m &= ~((1u << SRC_PIVOT_M15) | (1u << SRC_GANN) | (1u << SRC_EQUAL_LEVELS));
+    if (base > TF_H1)
+        m &= ~((1u << SRC_SESSION_HIGH) | (1u << SRC_SESSION_LOW));
     if (base > TF_D1)
         m &= ~((1u << SRC_VWAP_DAILY) | (1u << SRC_HIGH_DAILY) | (1u << SRC_LOW_DAILY) |
                (1u << SRC_PREVIOUS_CLOSE) | (1u << SRC_FLOOR_PIVOT));
@@ -133,6 +137,8 @@ struct engine *engine_new(const struct liq_params *params, double pip, enum time
     for (size_t i = 0; i < sizeof AGG / sizeof AGG[0]; i++)
         e->agg_on[AGG[i]] = AGG[i] >= base_tf;
     e->agg_on[base_tf] = 1;
+    if (e->active & SRC_DRAWN)
+        e->agg_on[smc_timeframe(params, base_tf)] = 1; /* H4 only for them */
     for (int tf = 0; tf < TF_COUNT; tf++) {
         series_init(&e->agg[tf], (enum timeframe)tf);
         if (e->agg_on[tf])
@@ -176,6 +182,12 @@ struct engine *engine_new(const struct liq_params *params, double pip, enum time
         free(e);
         return NULL;
     }
+    int oom;
+    e->smc = smc_new(params, base_tf, e->active, &oom);
+    if (oom) {
+        engine_free(e);
+        return NULL;
+    }
     return e;
 }
 
@@ -185,6 +197,7 @@ void engine_free(struct engine *e)
         return;
     zone_map_free(&e->map);
     cluster_free(&e->cluster);
+    smc_free(e->smc);
     free(e->scratch);
     free(e);
 }
@@ -394,6 +407,46 @@ uint32_t engine_add_zone(struct engine *e, enum liq_source src, double price, in
     return add_level(e, src, price, ts, ts, NULL, &bit_new);
 }
 
+uint32_t engine_drawn_add(struct engine *e, enum liq_source src, double lo, double hi,
+                          double price, int64_t origin_ts, enum drawn_kind kind,
+                          float vol_share, int64_t ts, struct zone_events *ev)
+{
+    double hw = (hi - lo) / 2.0;
+    if (!(hw > 0.0)) {
+        hw = half_width(e);
+        lo = price - hw;
+        hi = price + hw;
+    }
+    struct zone proto = {
+        .sources = 1u << src, .price = price, .lo = lo, .hi = hi, .created_ts = ts,
+        .origin_ts = origin_ts, .last_touch_ts = TS_NONE, .mitigated_ts = TS_NONE,
+        .alive_clock = e->map.mclock, .active = 1,
+        .role = e->bars == 0 ? ROLE_NONE
+                : price <= e->last_close ? ROLE_SUPPORT : ROLE_RESISTANCE,
+        .flags = ZONE_F_DRAWN, .kind = (uint8_t)kind, .vol_share = vol_share,
+    };
+    uint32_t id = insert_zone(e, &proto, hw);
+    if (id == 0)
+        return 0;
+    return zone_emit(ev, id, 0, ts, price, ZEV_CREATED) == 0 ? id : 0;
+}
+
+int engine_drawn_end(struct engine *e, uint32_t id, int64_t ts, struct zone_events *ev)
+{
+    struct zone *z = zone_map_get(&e->map, id);
+    if (z == NULL)
+        return 0;
+    if (z->mitigated_ts == TS_NONE)
+        z->mitigated_ts = ts;
+    if (!z->active)
+        return 0;
+    if (z->trk.state == TS_IN_TEST)
+        return 1;
+    z->active = 0;
+    z->trk.state = TS_DISARMED;
+    return zone_emit(ev, id, 0, ts, z->price, ZEV_DEACTIVATED) == 0 ? 0 : -1;
+}
+
 /*
  * VWAP: one live zone per period follows the VWAP bar by bar (never a merge target, so
  * other levels do not ride along). When the period finishes its value is frozen: the zone
@@ -553,6 +606,8 @@ static int on_closed(struct engine *e, enum timeframe tf, const struct bar *c, i
         return -1;
     if (tf == TF_M15 && e->base_tf <= TF_M15 && on_m15_bar(e, c, ts, ev) != 0)
         return -1;
+    if (e->smc != NULL && tf == smc_tf(e->smc) && smc_closed(e->smc, e, c, ts, ev) != 0)
+        return -1;
     if (tf == TF_D1) {
         if (c->ts == e->vw_day.w.start && vwap_freeze(e, &e->vw_day, ts, ev) != 0)
             return -1;
@@ -593,6 +648,8 @@ static int push_bar(struct engine *e, const struct bar *b, struct zone_events *e
     if (e->bars > 0 && zone_stats_bar(&e->map, b, e->atr.value, ev) != 0)
         return -1;
     e->last_close = b->close; /* new zones take their role from this close */
+    if (e->smc != NULL && smc_base_bar(e->smc, e, b, ev) != 0)
+        return -1;
     double tp = (b->high + b->low + b->close) / 3.0; /* vwap_push's typical price */
     if (on(e, SRC_VWAP_DAILY) && vwap_bar(e, &e->vw_day, b, tp, ev) != 0)
         return -1;

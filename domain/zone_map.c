@@ -245,7 +245,7 @@ uint32_t zone_map_find_merge(const struct zone_map *m, double price, double lo, 
         if (m->sprice[i] - m->max_half > hi + dist)
             break;
         const struct zone *z = &m->pool[m->sorted[i] - 1];
-        if (z->id == except || (z->flags & ZONE_F_LIVE))
+        if (z->id == except || (z->flags & (ZONE_F_LIVE | ZONE_F_DRAWN)))
             continue;
         if (z->lo > hi + dist || z->hi < lo - dist)
             continue;

@@ -167,3 +167,100 @@ Test(outside2, a_bar_with_a_field_the_schema_does_not_name_is_a_422_naming_it, .
     http_free(&r);
     app_stop(a);
 }
+
+static struct http_reply keyed(const struct app *a, const char *method, const char *path,
+                               const char *type, const char *body, const char *key)
+{
+    char h[300];
+    snprintf(h, sizeof h, "Idempotency-Key: %s", key);
+    return http_do_with(a, method, path, type, body, strlen(body), h);
+}
+
+static void expect_reused(struct http_reply r, const char *what)
+{
+    cr_assert_eq(r.status, 422, "%s: %ld %s", what, r.status, r.body);
+    cr_assert_not_null(strstr(r.body, "\"idempotency_key_reused\""), "%s: %s", what, r.body);
+    http_free(&r);
+}
+
+/* An Idempotency-Key names one request: its route, every query parameter its route takes
+ * and its body. The same key with any of them changed is the documented 422 (and changes
+ * nothing), on every write route, dry runs included; DELETE of a symbol forgets its keys, so
+ * the same request with the same key afterwards is applied afresh. */
+Test(outside2, an_idempotency_key_names_its_route_query_and_body, .timeout = 120)
+{
+    char url[512];
+    harness_db("liq_t_idem_identity", url, sizeof url);
+    struct app_config cfg;
+    harness_config(&cfg, url);
+    struct app *a = harness_start(&cfg);
+    char *bars = zigzag_json("IDQ", 1665360000, 3);
+    const char *json = "application/json";
+    struct http_reply r = keyed(a, "POST", "/bars", json, bars, "K1");
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    char *first = strdup(r.body);
+    http_free(&r);
+    /* the same body and key, the query changed (JSON takes replace) */
+    expect_reused(keyed(a, "POST", "/bars?replace=true", json, bars, "K1"), "replace=true");
+    expect_reused(keyed(a, "POST", "/bars?replace=false", json, bars, "K1"), "replace=false");
+    /* a file: each of its query parameters changed */
+    const char *csv = "time,open,high,low,close,volume\n"
+                      "2022-10-10T00:00:00Z,1.1,1.1012,1.0989,1.1004,10\n"
+                      "2022-10-10T00:05:00Z,1.1004,1.102,1.1,1.101,11\n";
+    const char *base = "/bars?symbol=IDC&timeframe=M1";
+    r = keyed(a, "POST", base, "text/csv", csv, "K3");
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    http_free(&r);
+    const char *queries[] = {"&tz=Europe/Berlin", "&tz=UTC", "&inconsistent=repair",
+                             "&inconsistent=skip", "&replace=true", "&replace=true&tz=UTC"};
+    for (size_t k = 0; k < sizeof queries / sizeof queries[0]; k++) {
+        char path[128];
+        snprintf(path, sizeof path, "%s%s", base, queries[k]);
+        expect_reused(keyed(a, "POST", path, "text/csv", csv, "K3"), path);
+    }
+    expect_reused(keyed(a, "POST", "/bars?symbol=IDD&timeframe=M1", "text/csv", csv, "K3"),
+                  "another symbol");
+    expect_reused(keyed(a, "POST", "/bars?symbol=IDC&timeframe=M5", "text/csv", csv, "K3"),
+                  "another timeframe");
+    expect_reused(keyed(a, "POST", base, "text/plain", csv, "K3"), "another media type");
+    cr_assert_eq(harness_sql_long(url, "SELECT count(*) FROM bars WHERE symbol = 'IDC'"), 2);
+    cr_assert_eq(harness_sql_long(url, "SELECT count(*) FROM bars WHERE symbol = 'IDD'"), 0);
+    /* another body, another media type */
+    char *other = zigzag_json("IDQ", 1665360000, 4);
+    expect_reused(keyed(a, "POST", "/bars", json, other, "K1"), "another body");
+    free(other);
+    /* another route: a real setup and a dry run get the same refusal */
+    const char *setup = "{\"symbol\":\"IDQ\",\"side\":\"BUY\",\"entry\":1.1,\"trend_score\":0.7,"
+                        "\"regime_mode\":\"NORMAL\",\"regime_transition_strength\":0}";
+    expect_reused(keyed(a, "POST", "/setups", json, setup, "K1"), "a setup");
+    expect_reused(keyed(a, "POST", "/setups?dry_run=true", json, setup, "K1"), "a dry run");
+    /* and a key first used by a dry run is refused on /bars and on a real setup */
+    r = keyed(a, "POST", "/setups?dry_run=true", json, setup, "K2");
+    cr_assert(r.status != 422 && r.status < 500, "a dry run with a fresh key: %ld %s", r.status,
+              r.body);
+    http_free(&r);
+    expect_reused(keyed(a, "POST", "/setups", json, setup, "K2"), "a dry run's key, real");
+    expect_reused(keyed(a, "POST", "/bars", json, bars, "K2"), "a dry run's key on /bars");
+    cr_assert_eq(harness_sql_long(url, "SELECT count(*) FROM bars WHERE symbol = 'IDQ'"), 3);
+    /* the exact retry still replays */
+    r = keyed(a, "POST", "/bars", json, bars, "K1");
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    cr_assert_str_eq(r.body, first);
+    http_free(&r);
+    /* DELETE forgets the symbol's keys: the same request and key apply afresh */
+    r = http_do(a, "DELETE", "/symbols/IDQ", NULL, NULL, 0);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    http_free(&r);
+    cr_assert_eq(harness_sql_long(url, "SELECT count(*) FROM idempotency_keys "
+                                       "WHERE key IN ('K1', 'K2')"),
+                 0);
+    r = keyed(a, "POST", "/bars", json, bars, "K1");
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    cr_assert_str_eq(r.body, first);
+    http_free(&r);
+    cr_assert_eq(harness_sql_long(url, "SELECT count(*) FROM bars WHERE symbol = 'IDQ'"), 3,
+                 "after DELETE, a replay claimed bars that are not stored");
+    free(first);
+    free(bars);
+    app_stop(a);
+}
