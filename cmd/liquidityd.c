@@ -97,6 +97,7 @@ int main(int argc, char **argv)
     }
     if (migrate_only) {
         int applied = 0;
+        service_db_limits(&cfg);
         if (service_migrate(cfg.database_url, &applied, err, sizeof err) != 0) {
             log_error("migrate failed", "reason", err);
             return 1;
@@ -134,6 +135,7 @@ int main(int argc, char **argv)
         }
         break;
     }
+    service_shutdown_within(APP_DB_CUT_MS); /* whatever the database does (api/app.h) */
     log_always(&l, LOG_INFO, "draining");
     log_end(&l);
     app_stop(a);

@@ -25,8 +25,6 @@
 #include "base/hash.h"
 #include "base/log.h"
 #include "service/ownership_internal.h"
-#include "service/state.h"
-#include "service/trading.h"
 #include "storage/stores.h"
 
 /* --- the lease cache ------------------------------------------------------------------- */
@@ -70,7 +68,7 @@ int own_eligible(struct ownership *o, const char *symbol)
 
 long own_ttl_ms(const struct ownership *o)
 {
-    return o->st->cfg.lease_ttl_ms;
+    return o->set.lease_ttl_ms;
 }
 
 static void kick(struct ownership *o)
@@ -99,8 +97,7 @@ void own_drop(struct ownership *o, PGconn *c, struct lease_entry *l, int release
 {
     atomic_store(&l->state, L_MOVING);
     pthread_rwlock_wrlock(&l->rw);
-    trading_drop_symbol(o->tr, l->symbol);
-    state_drop_symbol(o->st, l->symbol);
+    o->hooks.drop(o->hooks.ctx, l->symbol);
     int64_t token = atomic_load(&l->token);
     if (c != NULL) /* owner and token must match: a lease taken over is left alone */
         (void)lease_store_release(c, l->symbol, o->id, token);
@@ -116,11 +113,8 @@ static int load(struct ownership *o, PGconn *c, struct lease_entry *l, int store
 {
     if (!stored)
         return 0;
-    char err[256];
-    if (state_load_symbol(o->st, c, l->symbol, err, sizeof err) != 0 ||
-        trading_load_symbol(o->tr, c, l->symbol) != 0) {
-        trading_drop_symbol(o->tr, l->symbol);
-        state_drop_symbol(o->st, l->symbol);
+    if (o->hooks.load(o->hooks.ctx, c, l->symbol) != 0) {
+        o->hooks.drop(o->hooks.ctx, l->symbol); /* a part may have been loaded */
         return -1;
     }
     return 0;
@@ -191,7 +185,7 @@ static enum liq_status misdirected(struct ownership *o, const char *symbol, char
                                     size_t ownerlen)
 {
     atomic_fetch_add(&o->misdirected, 1);
-    PGconn *c = o->st->persist ? pg_conn() : NULL;
+    PGconn *c = o->set.persist ? pg_conn() : NULL;
     int live = 0;
     if (c != NULL && lease_store_owner(c, symbol, owner, ownerlen, &live) > 0 && !live)
         owner[0] = '\0';
@@ -212,12 +206,14 @@ enum liq_status own_begin(struct ownership *o, const char *symbol, enum own_mode
     owner[0] = '\0';
     if (!own_eligible(o, symbol))
         return misdirected(o, symbol, owner, ownerlen);
-    if (!o->st->persist)
+    if (!o->set.persist)
         return LIQ_OK;
     for (int attempt = 0; attempt < 2; attempt++) {
         struct lease_entry *l = own_entry_find(o, symbol);
         int state = l ? atomic_load(&l->state) : L_FREE;
-        if (state == L_MOVING || (l != NULL && atomic_load(&l->lost)))
+        /* a lost lease still held waits for the renewal thread to drop it; once dropped
+         * (FREE) the symbol is taken again, rebuilt from the database */
+        if (state == L_MOVING || (state == L_HELD && atomic_load(&l->lost)))
             return moving(o);
         if (state == L_HELD) {
             pthread_rwlock_rdlock(&l->rw);
@@ -243,7 +239,10 @@ void own_end(struct ownership *o, struct own_claim *cl, int fence_lost)
 {
     if (cl->lease == NULL)
         return;
-    if (fence_lost) {
+    /* a COMMIT whose outcome is unknown (cut by the database deadline) may have stored
+     * what memory does not hold: the symbol is rebuilt from the database, as after a lost
+     * lease, before its next write */
+    if (fence_lost || pg_last_failure() == PG_FAIL_UNKNOWN) {
         atomic_store(&cl->lease->lost, 1);
         kick(o);
     }
@@ -257,7 +256,7 @@ enum liq_status own_read(struct ownership *o, const char *symbol, char *owner,
     owner[0] = '\0';
     if (!own_eligible(o, symbol))
         return misdirected(o, symbol, owner, ownerlen);
-    if (!o->st->persist)
+    if (!o->set.persist)
         return LIQ_OK;
     struct lease_entry *l = own_entry_find(o, symbol);
     int state = l ? atomic_load(&l->state) : L_FREE;
@@ -303,22 +302,22 @@ static void make_id(struct ownership *o, const char *name, int port)
         snprintf(o->id, sizeof o->id, "%s:pid%d.%u#%012" PRIx64, host, (int)getpid(), n, salt);
 }
 
-struct ownership *own_new(struct state *st, struct trading *tr)
+struct ownership *own_new(const struct own_settings *set, const struct own_hooks *hooks)
 {
     struct ownership *o = calloc(1, sizeof *o);
     if (o == NULL)
         return NULL;
-    o->st = st;
-    o->tr = tr;
+    o->set = *set;
+    o->hooks = *hooks;
     char why[160];
-    snprintf(o->spec_text, sizeof o->spec_text, "%s", st->cfg.owned_symbols);
+    snprintf(o->spec_text, sizeof o->spec_text, "%s", set->owned_symbols);
     if (own_spec_parse(o->spec_text, &o->spec, why, sizeof why) != 0 ||
         symtab_init(&o->leases, LEASE_SLOTS, offsetof(struct lease_entry, symbol)) != 0) {
         symtab_free(&o->leases);
         free(o);
         return NULL;
     }
-    make_id(o, st->cfg.instance_name, st->cfg.port);
+    make_id(o, set->instance_name, set->port);
     pthread_rwlock_init(&o->spec_rw, NULL);
     pthread_mutex_init(&o->mu, NULL);
     pthread_mutex_init(&o->tmu, NULL);
@@ -328,7 +327,7 @@ struct ownership *own_new(struct state *st, struct trading *tr)
 
 int own_start(struct ownership *o, char *err, size_t errlen)
 {
-    if (!o->st->persist)
+    if (!o->set.persist)
         return 0;
     PGconn *c = pg_conn();
     if (c == NULL) {
@@ -360,7 +359,7 @@ void own_free(struct ownership *o)
         pthread_mutex_unlock(&o->tmu);
         pthread_join(o->thread, NULL);
     }
-    PGconn *c = o->st->persist ? pg_conn() : NULL;
+    PGconn *c = o->set.persist ? pg_conn() : NULL;
     for (size_t i = 0; i < o->leases.cap; i++) {
         struct lease_entry *l = symtab_slot(&o->leases, i);
         if (l == NULL)
@@ -377,6 +376,8 @@ void own_free(struct ownership *o)
     pthread_mutex_destroy(&o->tmu);
     pthread_cond_destroy(&o->tcv);
     symtab_free(&o->leases);
+    if (o->hooks.free != NULL)
+        o->hooks.free(o->hooks.ctx);
     free(o);
 }
 

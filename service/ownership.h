@@ -12,7 +12,8 @@
  * partitioned ex-owner cannot commit afterwards: its fence fails and it answers 421.
  *
  * Taking a lease rebuilds the symbol from PostgreSQL (bars, open trades, learner rows);
- * losing or giving it up frees them. Eligible symbols with stored bars are taken at start
+ * losing or giving it up frees them - through struct own_hooks (service/lifecycle.c wires
+ * them): ownership knows neither the state nor the trades. Eligible symbols with stored bars are taken at start
  * and, for a hash range or a list, re-tried on every renewal; any eligible symbol is taken
  * on demand by the first request naming it when its lease is free or expired. A write for
  * a symbol another live instance holds asks it to hand the symbol over (the proxy now
@@ -47,8 +48,6 @@ int own_spec_parse(const char *text, struct own_spec *out, char *why, size_t why
 int own_spec_has(const struct own_spec *spec, const char *symbol);
 
 struct pg_conn; /* libpq's PGconn */
-struct state;
-struct trading;
 struct ownership;
 struct lease_entry;
 
@@ -70,8 +69,28 @@ struct own_claim {
     int64_t token;
 };
 
+/* The settings ownership runs with, as started (owned_symbols: own_reconfigure). */
+struct own_settings {
+    int persist;                  /* off: every eligible symbol is written, no lease */
+    int lease_ttl_ms;             /* a lease not renewed for this long may be taken over */
+    int handover_idle_ms;         /* a wanted symbol is handed over after this long unwritten */
+    int port;
+    char owned_symbols[1024];
+    char instance_name[64];
+};
+
+/* What a lease moves: the symbol's memory (bars and zones, open trades and learner rows),
+ * loaded from the database when its lease is taken and dropped when it is given up or
+ * lost. Called under the lease's exclusive lock; ctx is the caller's. */
+struct own_hooks {
+    int (*load)(void *ctx, struct pg_conn *c, const char *symbol); /* 0, or -1 (then drop) */
+    void (*drop)(void *ctx, const char *symbol);
+    void (*free)(void *ctx);      /* own_free's last call (NULL: nothing to free) */
+    void *ctx;
+};
+
 /* NULL when out of memory. Owner id: instance_name (or host:pid) + a random suffix. */
-struct ownership *own_new(struct state *st, struct trading *tr);
+struct ownership *own_new(const struct own_settings *set, const struct own_hooks *hooks);
 /* Takes the leases of the eligible stored symbols and rebuilds them, then starts the
  * renewal thread (persistence on). 0 or -1 with err. */
 int own_start(struct ownership *o, char *err, size_t errlen);

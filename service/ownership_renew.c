@@ -12,7 +12,6 @@
 #include <time.h>
 
 #include "service/ownership_internal.h"
-#include "service/state.h"
 #include "storage/stores.h"
 
 static void on_renewed(void *ctx, const char *symbol, int64_t token, int wanted)
@@ -29,7 +28,7 @@ static void on_renewed(void *ctx, const char *symbol, int64_t token, int wanted)
  * another instance wants and this one has not written for handover_idle_ms. */
 static void settle(struct ownership *o, PGconn *c, int renewed)
 {
-    int64_t idle = o->st->cfg.handover_idle_ms;
+    int64_t idle = o->set.handover_idle_ms;
     for (size_t i = 0; i < o->leases.cap; i++) {
         struct lease_entry *l = symtab_slot(&o->leases, i);
         if (l == NULL || atomic_load(&l->state) != L_HELD)
