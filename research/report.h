@@ -24,7 +24,15 @@ struct report {
     struct report_file *f;
     size_t n;
     struct study_pool pool;
+    struct study_arm_diff arms[STUDY_ARMS]; /* each arm pooled over the files */
 };
+
+/* The exits' decomposition and expected_r's worth (report_exits.c). */
+int report_pool_arms(const struct report *r, struct study_arm_diff pooled[STUDY_ARMS]);
+void report_write_exits(FILE *f, const struct report *r,
+                        const struct study_arm_diff pooled[STUDY_ARMS]);
+int report_write_er(FILE *f, const struct report *r, double min_er);
+const char *report_arm_key(int a);
 
 /* One target of the "Done when", checked on the judged halves. */
 struct report_target {

@@ -24,9 +24,9 @@
 /* --- zones ------------------------------------------------------------------------- */
 
 /* The active zones of the published snapshot (a copy) and, when mkt_geo is not NULL, its
- * ATR and geometry. */
+ * ATR, last close and geometry. */
 static int active_zones(struct symbol_state *s, struct zone **out, size_t *n,
-                        int64_t *last_ts, double *atr, struct geo_book *mkt_geo)
+                        int64_t *last_ts, struct setup_market *mkt, struct geo_book *mkt_geo)
 {
     struct zone_snapshot *snap = snapshot_acquire(s);
     *out = NULL;
@@ -35,7 +35,8 @@ static int active_zones(struct symbol_state *s, struct zone **out, size_t *n,
         return -1;
     *last_ts = snap->last_ts;
     if (mkt_geo != NULL) {
-        *atr = snap->atr;
+        mkt->atr = snap->atr;
+        mkt->last_close = snap->last_close;
         *mkt_geo = snap->geo;
     }
     struct zone *z = malloc((snap->nactive ? snap->nactive : 1) * sizeof *z);
@@ -132,7 +133,7 @@ static enum trading_status setup_owned(struct state *st, struct trading *tr,
     int64_t last_ts = 0;
     struct geo_book *geo = malloc(sizeof *geo);
     struct setup_market mkt = {.geo = geo};
-    if (geo == NULL || active_zones(s, &zones, &nz, &last_ts, &mkt.atr, geo) != 0)
+    if (geo == NULL || active_zones(s, &zones, &nz, &last_ts, &mkt, geo) != 0)
         goto out;
     const struct liq_params *params = &state_live(st)->params; /* one version per setup */
     pthread_mutex_lock(&tr->lock);

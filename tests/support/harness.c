@@ -3,6 +3,8 @@
  */
 #include "tests/support/harness.h"
 
+#include "domain/exits.h"
+
 #include <criterion/criterion.h>
 #include <curl/curl.h>
 #include <fcntl.h>
@@ -66,6 +68,10 @@ void harness_config(struct app_config *cfg, const char *db_url)
         cfg->params.liquidity_db_persist = 0;
     cfg->instruments[0] = (struct instrument){.symbol = "EURUSD", .pip_size = 0.0001};
     cfg->ninstruments = 1;
+    /* the API tests exercise zone exits (stops behind zones, TP2, runners); the default
+     * exit_method auto is tested on its own (test_exits_http) */
+    cfg->params.exit_method = EXIT_ZONES;
+    cfg->params.min_expected_r = -1e9;
 }
 
 struct app *harness_start(const struct app_config *cfg)
