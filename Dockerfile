@@ -13,6 +13,7 @@ RUN apt-get update \
 WORKDIR /src
 COPY CMakeLists.txt ./
 COPY api/ api/
+COPY base/ base/
 COPY cli/ cli/
 COPY cmd/ cmd/
 COPY config/ config/

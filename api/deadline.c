@@ -16,6 +16,8 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "base/hash.h"
+
 struct slot {
     struct MHD_Connection *conn; /* NULL: no connection on this fd */
     int64_t due_ns;              /* 0: no deadline (a request is running) */
@@ -61,7 +63,7 @@ static void set_due(struct deadlines *d, struct MHD_Connection *c, int64_t due, 
     pthread_mutex_unlock(&d->lock);
 }
 
-/* FNV-1a of the address bytes (IPv4 or IPv6; the port is not part of a peer). */
+/* The hash of the address bytes (IPv4 or IPv6; the port is not part of a peer). */
 static uint64_t peer_key(const struct sockaddr *a)
 {
     const unsigned char *p = NULL;
@@ -73,10 +75,7 @@ static uint64_t peer_key(const struct sockaddr *a)
         p = (const unsigned char *)&((const struct sockaddr_in6 *)(const void *)a)->sin6_addr;
         n = sizeof(struct in6_addr);
     }
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ p[i]) * 1099511628211ull;
-    return h;
+    return hash_bytes(p, n);
 }
 
 void deadlines_notify(void *cls, struct MHD_Connection *c, void **socket_ctx,

@@ -16,8 +16,8 @@
 #include <string.h>
 
 #include "domain/instrument.h"
-#include "domain/utf8.h"
-#include "domain/grow.h"
+#include "base/utf8.h"
+#include "base/grow.h"
 
 const char *const DECODE_PRICE_KEYS[RAW_PRICES] = {"open", "high", "low", "close", "volume"};
 
@@ -31,7 +31,7 @@ void decode_add_error(struct bar_batch *b, long where, const char *fmt, ...)
         va_start(ap, fmt);
         vsnprintf(text, sizeof text, fmt, ap);
         va_end(ap);
-        /* the reason may quote the item: cut on a character, valid UTF-8 (domain/utf8.h) */
+        /* the reason may quote the item: cut on a character, valid UTF-8 (base/utf8.h) */
         utf8_clip(e->reason, sizeof e->reason, text, sizeof e->reason - 1);
     }
     b->nerrors++;
@@ -83,9 +83,11 @@ int decode_accept_bar(struct bar_batch *b, long where, const struct bar *bar, in
     else if (why != NULL)
         decode_add_error(b, where, "%s", why);
     else if (bar->ts > now + DECODE_MAX_FUTURE_S)
-        decode_add_error(b, where, "ts is in the future");
+        decode_add_error(b, where, "ts is in the future (the accepted range ends 2 days past "
+                                   "the server's clock)");
     else if (bar->ts < 0)
-        decode_add_error(b, where, "ts is before 1970");
+        decode_add_error(b, where, "ts is before 1970 (the accepted range starts at "
+                                   "1970-01-01T00:00:00Z)");
     else
         return push_bar(b, bar);
     return 0;

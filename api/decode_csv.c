@@ -16,7 +16,7 @@
 
 #include "domain/instrument.h"
 #include "domain/tz.h"
-#include "domain/utf8.h"
+#include "base/utf8.h"
 
 enum col {
     C_DATE,    /* a date, or a date and time in one field */

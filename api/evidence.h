@@ -5,7 +5,7 @@
 #define LIQ_API_EVIDENCE_H
 
 #include "domain/evidence.h"
-#include "domain/textbuf.h"
+#include "base/textbuf.h"
 
 /* liq_zone_tests / liq_zone_hold_rate {level=zone|control}, liq_zone_lift[_low|_high] per
  * source of symbol (rows with a test; source="all" over every zone). */

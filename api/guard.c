@@ -18,7 +18,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "domain/utf8.h"
+#include "base/utf8.h"
 
 /* --- framing (RFC 9112 sections 5 and 6) --------------------------------------------- */
 

@@ -21,7 +21,7 @@
 #include "api/deadline.h"
 #include "api/guard.h"
 #include "api/metrics.h"
-#include "domain/grow.h"
+#include "base/grow.h"
 
 static uint64_t now_ns(void)
 {

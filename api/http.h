@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "domain/textbuf.h"
+#include "base/textbuf.h"
 
 struct app;
 struct MHD_Connection;

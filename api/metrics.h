@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 #include "api/http.h"
-#include "domain/textbuf.h"
+#include "base/textbuf.h"
 
 #define LATENCY_BUCKETS 12
 #define STATUS_SLOTS 16

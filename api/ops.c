@@ -23,7 +23,7 @@ void ops_health(struct request *rq, struct reply *rp)
     reply_json(rp, db == 0 || atomic_load(&a->draining) ? 503 : 200,
                json_pack("{s:s, s:s, s:I, s:b}", "status", status, "database",
                          db < 0 ? "disabled" : (db ? "up" : "down"), "symbols",
-                         (json_int_t)atomic_load(&a->st.reg.count), "persistence",
+                         (json_int_t)symtab_count(&a->st.reg.tab), "persistence",
                          a->st.persist));
 }
 
@@ -87,7 +87,7 @@ static int by_name(const void *a, const void *b)
 void ops_symbols(struct request *rq, struct reply *rp)
 {
     /* the registry only grows: a symbol created after the count is read is left out */
-    size_t cap = atomic_load(&rq->app->st.reg.count);
+    size_t cap = symtab_count(&rq->app->st.reg.tab);
     struct symbol_list l = {cap ? malloc(cap * sizeof *l.v) : NULL, 0, cap};
     if (cap > 0 && l.v == NULL) {
         reply_oom(rp);

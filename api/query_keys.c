@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "api/handlers.h"
-#include "domain/utf8.h"
+#include "base/utf8.h"
 
 struct key_scan {
     const char *const *allowed;
@@ -37,7 +37,7 @@ int rq_query_only(const struct request *rq, struct reply *rp, const char *const 
     json_t *names = json_array();
     for (size_t i = 0; names != NULL && allowed[i] != NULL; i++)
         json_array_append_new(names, json_string(allowed[i]));
-    char shown[61], msg[160]; /* the client's name, cut on a character (domain/utf8.h) */
+    char shown[61], msg[160]; /* the client's name, cut on a character (base/utf8.h) */
     utf8_clip(shown, sizeof shown, s.unknown, sizeof shown - 1);
     snprintf(msg, sizeof msg, "unknown query parameter '%s'", shown);
     reply_error(rp, 400, "unknown_parameter", msg,

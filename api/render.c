@@ -6,6 +6,7 @@
  */
 #include "api/render.h"
 
+#include "domain/bar.h"
 #include "domain/instrument.h"
 
 #include <math.h>
@@ -22,7 +23,7 @@ void render_ts(int64_t ts, char *buf)
 
 void render_ts_or_null(struct textbuf *tb, int64_t ts)
 {
-    if (ts == 0) {
+    if (ts == TS_NONE) {
         textbuf_append(tb, "null", 4);
         return;
     }

@@ -8,12 +8,12 @@
 #include <jansson.h>
 #include <stdint.h>
 
-#include "domain/textbuf.h"
+#include "base/textbuf.h"
 #include "domain/zone.h"
 
 /* "2022-10-10T00:15:00Z"; buf >= 24 */
 void render_ts(int64_t ts, char *buf);
-/* Appends "2022-..Z" with quotes, or null when ts == 0. */
+/* Appends "2022-..Z" with quotes, or null when ts == TS_NONE (domain/bar.h). */
 void render_ts_or_null(struct textbuf *tb, int64_t ts);
 /* The public zone id "EURUSD:42". */
 void render_zone_id(struct textbuf *tb, const char *symbol, uint32_t id);

@@ -12,7 +12,7 @@
 
 #include "api/app.h"
 #include "api/http.h"
-#include "domain/utf8.h"
+#include "base/utf8.h"
 
 void reply_body(struct reply *rp, int status, const char *content_type, char *body,
                 size_t len)

@@ -11,7 +11,7 @@
 #include "api/decode.h"
 #include "domain/instrument.h"
 #include "domain/trade.h"
-#include "domain/utf8.h"
+#include "base/utf8.h"
 
 static int problem(struct decode_problem *p, const char *field, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -20,7 +20,7 @@
 #include "api/render.h"
 #include "domain/instrument.h"
 #include "service/reads.h"
-#include "domain/lower_bound.h"
+#include "base/lower_bound.h"
 
 /* How long a poller may reuse a zones answer without asking (Cache-Control max-age);
  * after that it revalidates with If-None-Match and gets a 304 until the next bar. */

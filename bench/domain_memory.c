@@ -3,7 +3,7 @@
  *
  * RSS (/proc/self/statm) before and after adding 1,000,000 zones to one engine with
  * engine_add_zone (distinct levels 5 pips apart, all active). The delta covers everything
- * the zone map keeps per zone: the pool entry, the sorted index, the deadline heap, and
+ * the zone map keeps per zone: the pool entry, the sorted index, the deadline wheel, and
  * the slack of amortised growth that has been touched.
  */
 #include "bench/bench_util.h"

@@ -6,7 +6,7 @@
  * The seeded zones sit every 5 pips (just beyond merge reach, so each stays its own zone)
  * from 0.85 upwards: both runs have the same zones around the year's prices
  * (0.95..1.13); the 100k run has 99,000 more above them (up to ~50.9). What grows is the
- * structure (sorted index, deadline heap, pool), not the zones a bar touches, which is
+ * structure (sorted index, deadline wheel, pool), not the zones a bar touches, which is
  * the property the goal asks about. Seeds are stamped with the year's last bar time so
  * they stay active throughout (zone_history_hours would otherwise retire them a day in).
  */

@@ -14,6 +14,12 @@ enum timeframe {
     TF_M1, TF_M5, TF_M15, TF_M30, TF_H1, TF_H4, TF_D1, TF_W1, TF_COUNT
 };
 
+/* "No time": what a time that is not known holds (a zone never touched, a symbol without
+ * bars). It lies outside every time the service takes (bars and trades are refused before
+ * 1970, docs: openapi.yaml Bar.ts), so no bar's time, 0 = 1970-01-01T00:00:00Z included,
+ * is ever read as "none". */
+#define TS_NONE INT64_MIN
+
 struct bar {
     int64_t ts;     /* open time, UTC epoch seconds, aligned to the timeframe */
     double open, high, low, close;

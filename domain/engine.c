@@ -152,6 +152,10 @@ struct engine *engine_new(const struct liq_params *params, double pip, enum time
     equal_init(&e->equal, params->equal_level_lookback);
     wyckoff_init(&e->wyckoff, params->wyckoff_min_bars);
     zone_map_init(&e->map);
+    if (zone_map_deadlines(&e->map, tf_seconds(base_tf), e->hist_sec > 0 ? e->hist_sec : 0) != 0) {
+        free(e);
+        return NULL;
+    }
     tally_init(&e->map.tally, params->zone_pool_half_life);
     tally_calibration(&e->map.tally, params->zone_calib_half_life);
     uint32_t ratio = (uint32_t)(tf_seconds(e->work_tf) / tf_seconds(base_tf));
@@ -167,6 +171,7 @@ struct engine *engine_new(const struct liq_params *params, double pip, enum time
     };
     int64_t window = e->hist_sec > 0 ? e->hist_sec : 3600;
     if (cluster_init(&e->cluster, window, (size_t)(window / tf_seconds(base_tf)) + 2) != 0) {
+        zone_map_free(&e->map);
         free(e);
         return NULL;
     }
@@ -261,8 +266,7 @@ static int refresh_alive(struct engine *e, struct zone *z)
         return 0;
     z->active = 1;
     uint32_t id = z->id;
-    if (zone_map_arm(&e->map, id, e->map.mclock + e->hist_sec) != 0)
-        return -1;
+    zone_map_arm(&e->map, id);
     return zone_stats_track_init(&e->map, id, &e->cur, e->atr.value);
 }
 
@@ -292,8 +296,10 @@ static int can_cover(const struct zone *z, double price, double hw, double dist)
 static uint32_t insert_zone(struct engine *e, const struct zone *proto, double hw)
 {
     uint32_t id = zone_map_insert(&e->map, proto, control_price(e, proto->price, hw));
-    if (id == 0 || zone_map_arm(&e->map, id, proto->alive_clock + e->hist_sec) != 0 ||
-        zone_stats_track_init(&e->map, id, &e->cur, e->atr.value) != 0)
+    if (id == 0)
+        return 0;
+    zone_map_arm(&e->map, id);
+    if (zone_stats_track_init(&e->map, id, &e->cur, e->atr.value) != 0)
         return 0;
     return id;
 }
@@ -322,7 +328,8 @@ static uint32_t add_level(struct engine *e, enum liq_source src, double price,
     }
     struct zone proto = {
         .sources = bit, .price = price, .lo = price - hw, .hi = price + hw,
-        .created_ts = ts, .origin_ts = origin_ts, .alive_clock = e->map.mclock, .active = 1,
+        .created_ts = ts, .origin_ts = origin_ts, .last_touch_ts = TS_NONE,
+        .alive_clock = e->map.mclock, .active = 1,
         .role = e->bars == 0 ? ROLE_NONE
                 : price <= e->last_close ? ROLE_SUPPORT : ROLE_RESISTANCE,
     };
@@ -411,7 +418,8 @@ static int vwap_bar(struct engine *e, struct live_vwap *lv, const struct bar *b,
         double hw = half_width(e);
         struct zone proto = {
             .sources = 1u << lv->src, .price = v, .lo = v - hw, .hi = v + hw,
-            .created_ts = b->ts, .origin_ts = lv->w.start, .alive_clock = e->map.mclock,
+            .created_ts = b->ts, .origin_ts = lv->w.start, .last_touch_ts = TS_NONE,
+            .alive_clock = e->map.mclock,
             .active = 1,
             .role = v <= b->close ? ROLE_SUPPORT : ROLE_RESISTANCE, .flags = ZONE_F_LIVE,
         };
@@ -531,9 +539,12 @@ static int on_closed(struct engine *e, enum timeframe tf, const struct bar *c, i
 /* Zones untouched for zone_history_hours of market time deactivate (events at bar time ts). */
 static int expire(struct engine *e, int64_t ts, struct zone_events *ev)
 {
-    uint32_t id;
-    int64_t now = e->map.mclock;
-    while ((id = zone_map_pop_due(&e->map, now, e->hist_sec)) != 0) {
+    const uint32_t *due;
+    long n = zone_map_expire(&e->map, e->map.mclock, &due);
+    if (n < 0)
+        return -1;
+    for (long i = 0; i < n; i++) {
+        uint32_t id = due[i];
         struct zone *z = zone_map_get(&e->map, id);
         z->active = 0;
         z->trk.state = TS_DISARMED;

@@ -47,6 +47,10 @@ struct zone_tally {
      * resolved zone tests, each older one weighing cal_decay times less; cal_decay 0: off. */
     double cal_num, cal_den, cal_decay;
     uint32_t sig, sig_dirty; /* tally_significant's cache; sources whose rows changed since */
+    /* per source: how far the margin of its cached significance may still move before the
+     * answer could differ, and a bound on how far one more zone ([s][0]) or control
+     * ([s][1]) test moves it (evidence.c); when the budget runs out, sig_dirty says so */
+    double sig_budget[SRC_COUNT], sig_cost[SRC_COUNT][2];
 };
 
 /* An empty tally whose pool forgets with this half-life in resolved tests (0: never). */
@@ -63,7 +67,8 @@ void tally_calibration(struct zone_tally *t, double half_life);
 void tally_calibrate(struct zone_tally *t, double p0, enum zone_outcome o);
 
 /* = evidence_significant_sources(t) & sources, recomputing only those of the sources whose
- * rows changed since (tally_add marks them): O(number of sources). */
+ * rows changed enough since that the answer could differ (tally_add marks them): O(number of
+ * sources). */
 uint32_t tally_significant(struct zone_tally *t, uint32_t sources);
 
 /* The correction added to the uncorrected prob_hold: mean residual (held - p0) of the recent

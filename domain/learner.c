@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "domain/grow.h"
+#include "base/grow.h"
 
 static const char *const ACTION_NAMES[ZA_COUNT] = {
     [ZA_HELD] = "held", [ZA_BROKEN] = "broken", [ZA_SWEPT] = "swept",

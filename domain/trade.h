@@ -28,7 +28,7 @@
 #include "zone.h"
 
 /* ts argument meaning "no timestamp given": the update is applied, last_update_ts kept. */
-#define TRADE_TS_NONE INT64_MIN
+#define TRADE_TS_NONE TS_NONE
 #define TRADE_MAX_ZONES 16
 #define TRADE_CLOSE_REASON_LEN 24
 

@@ -56,7 +56,7 @@ struct zone {
     double lo, hi;          /* the band: lo <= every level the zone carries <= hi */
     int64_t created_ts;     /* ts of the bar whose close made the zone known */
     int64_t origin_ts;      /* ts of the bar the level comes from (pivot bar, day start) */
-    int64_t last_touch_ts;  /* 0 = never touched */
+    int64_t last_touch_ts;  /* TS_NONE = never touched */
     uint32_t tests, touches, holds, breaks, sweeps, timeouts; /* resolved outcomes */
     int8_t role;            /* enum zone_role, flips on a break */
     uint8_t active;         /* 0 after zone_history_hours without a touch */

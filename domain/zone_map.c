@@ -1,5 +1,5 @@
 /*
- * zone_map.c - pool by id, price index, deadline heap and in-test set (see zone_map.h).
+ * zone_map.c - pool by id, price index, deadline wheel and in-test set (see zone_map.h).
  */
 #include "zone_map.h"
 
@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "domain/grow.h"
-#include "domain/lower_bound.h"
+#include "base/grow.h"
+#include "base/lower_bound.h"
 
 void zone_map_init(struct zone_map *m)
 {
@@ -21,7 +21,9 @@ void zone_map_free(struct zone_map *m)
     free(m->pool);
     free(m->sorted);
     free(m->sprice);
-    free(m->heap);
+    free(m->dslot);
+    free(m->dnext);
+    free(m->due);
     free(m->watch);
     free(m->ctl);
     free(m->csorted);
@@ -48,7 +50,10 @@ static int resize(void *array_ptr, uint32_t cap, size_t elem)
     return 0;
 }
 
-/* The pool and its five parallel arrays doubled (64 at first); m->cap follows only when all
+/* dnext[id - 1]: the zone is in no slot's list */
+#define DL_NONE UINT32_MAX
+
+/* The pool and its parallel arrays doubled (64 at first); m->cap follows only when all
  * grew. */
 static int grow_pool(struct zone_map *m)
 {
@@ -58,7 +63,8 @@ static int grow_pool(struct zone_map *m)
         resize(&m->sprice, cap, sizeof *m->sprice) != 0 ||
         resize(&m->ctl, cap, sizeof *m->ctl) != 0 ||
         resize(&m->csorted, cap, sizeof *m->csorted) != 0 ||
-        resize(&m->cprice, cap, sizeof *m->cprice) != 0)
+        resize(&m->cprice, cap, sizeof *m->cprice) != 0 ||
+        resize(&m->dnext, cap, sizeof *m->dnext) != 0)
         return -1;
     m->cap = cap;
     return 0;
@@ -91,6 +97,7 @@ uint32_t zone_map_insert(struct zone_map *m, const struct zone *z, double ctl_pr
     struct zone *slot = &m->pool[id - 1];
     *slot = *z;
     slot->id = id;
+    m->dnext[id - 1] = DL_NONE;
     index_insert(m->sorted, m->sprice, &m->nsorted, id, z->price);
     double reach = fmax(z->price - z->lo, z->hi - z->price);
     if (reach > m->max_half)
@@ -209,67 +216,75 @@ uint32_t zone_map_find_merge(const struct zone_map *m, double price, double lo, 
     return best;
 }
 
-static void heap_up(struct zone_deadline *h, size_t i)
+int zone_map_deadlines(struct zone_map *m, int64_t base, int64_t hist)
 {
-    while (i > 0) {
-        size_t p = (i - 1) / 2;
-        if (h[p].at < h[i].at || (h[p].at == h[i].at && h[p].id <= h[i].id))
-            break;
-        struct zone_deadline t = h[p];
-        h[p] = h[i];
-        h[i] = t;
-        i = p;
-    }
-}
-
-static void heap_down(struct zone_deadline *h, size_t n, size_t i)
-{
-    for (;;) {
-        size_t l = 2 * i + 1, r = l + 1, s = i;
-        if (l < n && (h[l].at < h[s].at || (h[l].at == h[s].at && h[l].id < h[s].id)))
-            s = l;
-        if (r < n && (h[r].at < h[s].at || (h[r].at == h[s].at && h[r].id < h[s].id)))
-            s = r;
-        if (s == i)
-            return;
-        struct zone_deadline t = h[s];
-        h[s] = h[i];
-        h[i] = t;
-        i = s;
-    }
-}
-
-int zone_map_arm(struct zone_map *m, uint32_t id, int64_t at)
-{
-    struct zone_deadline *h = grow_array(m->heap, &m->heap_cap, m->nheap + 1, sizeof *h, 64);
-    if (h == NULL)
+    /* a queued deadline lies in bars [dk, now / base], at most hist / base + 2 of them */
+    uint64_t n = (uint64_t)(hist / base) + 3;
+    if (n > UINT32_MAX - 1 || (m->dslot = calloc((size_t)n, sizeof *m->dslot)) == NULL)
         return -1;
-    m->heap = h;
-    m->heap[m->nheap] = (struct zone_deadline){.at = at, .id = id};
-    heap_up(m->heap, m->nheap++);
+    m->nslot = (uint32_t)n;
+    m->dbase = base;
+    m->dhist = hist;
+    m->dk = 0;
     return 0;
 }
 
-uint32_t zone_map_pop_due(struct zone_map *m, int64_t now, int64_t hist)
+void zone_map_arm(struct zone_map *m, uint32_t id)
 {
-    while (m->nheap > 0 && m->heap[0].at < now) {
-        uint32_t id = m->heap[0].id;
-        const struct zone *z = &m->pool[id - 1];
-        if (!z->active || z->merged_into != 0) { /* stale entry */
-            m->heap[0] = m->heap[--m->nheap];
-            heap_down(m->heap, m->nheap, 0);
-            continue;
+    if (m->dnext[id - 1] != DL_NONE)
+        return;
+    uint32_t *head = &m->dslot[(uint64_t)(m->pool[id - 1].alive_clock / m->dbase) % m->nslot];
+    m->dnext[id - 1] = *head;
+    *head = id;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
+long zone_map_expire(struct zone_map *m, int64_t now, const uint32_t **ids)
+{
+    size_t n = 0;
+    /* one slot per bar: every deadline of slot k is k * base + hist, so the slots whose
+     * deadline is < now hold exactly the entries a deadline-ordered queue would pop */
+    for (; m->dk * m->dbase + m->dhist < now; m->dk++) {
+        uint32_t *head = &m->dslot[(uint64_t)m->dk % m->nslot];
+        uint32_t id = *head;
+        *head = 0;
+        while (id != 0) {
+            uint32_t next = m->dnext[id - 1];
+            m->dnext[id - 1] = DL_NONE;
+            const struct zone *z = &m->pool[id - 1];
+            if (z->active && z->merged_into == 0) { /* else a stale entry */
+                if (z->alive_clock + m->dhist < now) {
+                    uint32_t *v = grow_array(m->due, &m->due_cap, n + 1, sizeof *v, 16);
+                    if (v == NULL)
+                        return -1;
+                    m->due = v;
+                    m->due[n++] = id;
+                } else {
+                    zone_map_arm(m, id); /* touched since: its later slot */
+                }
+            }
+            id = next;
         }
-        int64_t due = z->alive_clock + hist;
-        if (due < now) {
-            m->heap[0] = m->heap[--m->nheap];
-            heap_down(m->heap, m->nheap, 0);
-            return id;
-        }
-        m->heap[0].at = due; /* touched since armed: re-arm in place */
-        heap_down(m->heap, m->nheap, 0);
     }
-    return 0;
+    /* ties of a deadline go by id (creation order): the order of the events */
+    if (n > 16) {
+        qsort(m->due, n, sizeof *m->due, cmp_u32);
+    } else {
+        for (size_t i = 1; i < n; i++) {
+            uint32_t v = m->due[i];
+            size_t j = i;
+            for (; j > 0 && m->due[j - 1] > v; j--)
+                m->due[j] = m->due[j - 1];
+            m->due[j] = v;
+        }
+    }
+    *ids = m->due;
+    return (long)n;
 }
 
 int zone_map_watch(struct zone_map *m, uint32_t id, int control)

@@ -3,10 +3,12 @@
  *
  * The one idea: ids never move (pool[id - 1]), prices are found by binary search over a
  * compact array of ids sorted by zone price, with the prices kept beside the ids (a parallel
- * array) so a search or scan reads one contiguous array instead of jumping into the pool. Around them, two small structures keep the
- * per-bar work independent of how many zones exist: a min-heap of deactivation deadlines
- * (one entry per active zone, re-armed lazily when a touch pushed the deadline back) and
- * the watch set of zones whose test cycle needs every bar (in a test, or waiting for price
+ * array) so a search or scan reads one contiguous array instead of jumping into the pool.
+ * Around them, two small structures keep the per-bar work independent of how many zones
+ * exist: a timing wheel of deactivation deadlines (one slot per bar of the history window,
+ * each an intrusive list of the zones whose alive_clock was in that bar when armed; a zone
+ * touched since is moved on lazily when its slot comes due: 4 bytes per zone) and the
+ * watch set of zones whose test cycle needs every bar (in a test, or waiting for price
  * to leave far enough to re-arm).
  *
  * Every zone has a hidden control level (evidence.h): ctl[id - 1], with its own price index
@@ -23,11 +25,6 @@
 
 #include "evidence.h"
 #include "zone.h"
-
-struct zone_deadline {
-    int64_t at;             /* deactivate at the first bar with ts > at */
-    uint32_t id;
-};
 
 /* The hidden control level of zone id (evidence.h): a fixed band, its own test cycle. */
 struct control {
@@ -51,8 +48,14 @@ struct zone_map {
     uint32_t *sorted;       /* live (not merged-away) ids by price */
     double *sprice;         /* sprice[i] == pool[sorted[i] - 1].price, always */
     uint32_t nsorted;
-    struct zone_deadline *heap;
-    size_t nheap, heap_cap;
+    /* deadline wheel: slot k % nslot lists the zones armed with alive_clock in bar k
+     * (alive_clock / base); dnext[id - 1] links them (DL_NONE: in no list) */
+    uint32_t *dslot, *dnext;
+    uint32_t nslot;
+    int64_t dbase, dhist;   /* bar length and history window, seconds of market clock */
+    int64_t dk;             /* the next bar k whose slot comes due */
+    uint32_t *due;          /* zone_map_expire's batch */
+    size_t due_cap;
     uint32_t *watch;        /* ids with trk.watched = 1 (lazily purged) */
     size_t n_watch, watch_cap;
     double max_half;        /* widest reach of a band from its price: bounds the search */
@@ -130,12 +133,17 @@ void zone_map_unlink(struct zone_map *m, uint32_t id);
 uint32_t zone_map_find_merge(const struct zone_map *m, double price, double lo, double hi,
                              double dist, uint32_t except);
 
-/* Arms the deactivation deadline of an active zone. 0, or -1 on ENOMEM. */
-int zone_map_arm(struct zone_map *m, uint32_t id, int64_t at);
-/* Pops one zone whose deadline passed (at < now); re-arms those whose alive_clock moved it
- * (alive_clock + hist). Returns the id to deactivate, 0 when none is due. -1 never: re-arming
- * reuses the popped slot. */
-uint32_t zone_map_pop_due(struct zone_map *m, int64_t now, int64_t hist);
+/* Sizes the deadline wheel for bars of `base` seconds (> 0) and a history window of `hist`
+ * seconds (>= 0): hist / base + 3 slots. 0, or -1 on ENOMEM. Before any zone_map_insert. */
+int zone_map_deadlines(struct zone_map *m, int64_t base, int64_t hist);
+/* Arms the deactivation deadline of an active zone, alive_clock + hist (a zone still in a
+ * slot keeps it: it is moved on when that slot comes due). */
+void zone_map_arm(struct zone_map *m, uint32_t id);
+/* The zones whose deadline passed at market clock now (alive_clock + hist < now; active,
+ * not merged), ascending by id, in *ids (valid until the next call); those touched since
+ * they were armed move to the slot of their new deadline. The caller deactivates them.
+ * Returns the count, or -1 on ENOMEM. Called once per bar (the clock advances one base). */
+long zone_map_expire(struct zone_map *m, int64_t now, const uint32_t **ids);
 
 /* Adds id to the zone (control = 0) or control (1) watch set unless it is there. 0, or -1
  * on ENOMEM. */

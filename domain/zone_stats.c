@@ -11,7 +11,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "domain/grow.h"
+#include "base/grow.h"
 
 /* The corrected prob_hold stays in [CAL_MIN, 1 - CAL_MIN]. */
 static const double CAL_MIN = 0.001;

@@ -3,7 +3,7 @@
  * outside it, so JSON rendering never delays an ingest.
  */
 #include "service/bars_query.h"
-#include "domain/lower_bound.h"
+#include "base/lower_bound.h"
 
 #include <pthread.h>
 #include <stdlib.h>

@@ -21,7 +21,7 @@
 #include "service/state_internal.h"
 #include "service/write_metrics.h"
 #include "storage/stores.h"
-#include "domain/lower_bound.h"
+#include "base/lower_bound.h"
 
 static int log_contains(const struct symbol_state *s, int64_t ts)
 {

@@ -18,10 +18,10 @@ int service_migrate(const char *url, int *applied, char *err, size_t errlen)
 int service_open(struct state *st, struct trading **tr, const struct app_config *cfg,
                  char *err, size_t errlen)
 {
-    state_init(st, cfg);
+    int reg = state_init(st, cfg);
     *tr = trading_new();
     st->own = *tr ? own_new(st, *tr) : NULL;
-    if (*tr == NULL || st->own == NULL) {
+    if (reg != 0 || *tr == NULL || st->own == NULL) {
         snprintf(err, errlen, "out of memory");
         goto fail;
     }

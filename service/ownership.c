@@ -15,12 +15,14 @@
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "base/hash.h"
 #include "service/ownership_internal.h"
 #include "service/state.h"
 #include "service/trading.h"
@@ -37,16 +39,7 @@ int64_t own_now_ms(void)
 
 struct lease_entry *own_entry_find(struct ownership *o, const char *symbol)
 {
-    size_t mask = LEASE_SLOTS - 1;
-    for (size_t i = own_symbol_hash(symbol) & mask, probes = 0; probes < LEASE_SLOTS;
-         i = (i + 1) & mask, probes++) {
-        struct lease_entry *l = atomic_load_explicit(&o->slots[i], memory_order_acquire);
-        if (l == NULL)
-            return NULL;
-        if (strcmp(l->symbol, symbol) == 0)
-            return l;
-    }
-    return NULL;
+    return symtab_find(&o->leases, symbol);
 }
 
 /* Under o->mu. NULL when out of memory or the table is half full. */
@@ -55,19 +48,14 @@ static struct lease_entry *entry_create(struct ownership *o, const char *symbol)
     struct lease_entry *l = own_entry_find(o, symbol);
     if (l != NULL)
         return l;
-    if (atomic_load(&o->nentries) >= LEASE_SLOTS / 2 || strlen(symbol) > 32)
+    if (symtab_full(&o->leases) || strlen(symbol) > 32)
         return NULL;
     l = calloc(1, sizeof *l);
     if (l == NULL)
         return NULL;
     snprintf(l->symbol, sizeof l->symbol, "%s", symbol);
     pthread_rwlock_init(&l->rw, NULL);
-    size_t mask = LEASE_SLOTS - 1;
-    size_t i = own_symbol_hash(symbol) & mask;
-    while (atomic_load(&o->slots[i]) != NULL)
-        i = (i + 1) & mask;
-    atomic_store_explicit(&o->slots[i], l, memory_order_release);
-    atomic_fetch_add(&o->nentries, 1);
+    (void)symtab_add(&o->leases, l); /* not full: checked above, under o->mu */
     return l;
 }
 
@@ -302,7 +290,7 @@ static void make_id(struct ownership *o, const char *name, int port)
     host[sizeof host - 1] = '\0';
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
-    uint64_t salt = own_symbol_hash(host) ^ ((uint64_t)ts.tv_nsec << 20) ^
+    uint64_t salt = hash_str(host) ^ ((uint64_t)ts.tv_nsec << 20) ^
                     ((uint64_t)getpid() << 40) ^ (uint64_t)n;
     salt &= 0xffffffffffffull;
     if (name[0] != '\0')
@@ -322,7 +310,9 @@ struct ownership *own_new(struct state *st, struct trading *tr)
     o->tr = tr;
     char why[160];
     snprintf(o->spec_text, sizeof o->spec_text, "%s", st->cfg.owned_symbols);
-    if (own_spec_parse(o->spec_text, &o->spec, why, sizeof why) != 0) {
+    if (own_spec_parse(o->spec_text, &o->spec, why, sizeof why) != 0 ||
+        symtab_init(&o->leases, LEASE_SLOTS, offsetof(struct lease_entry, symbol)) != 0) {
+        symtab_free(&o->leases);
         free(o);
         return NULL;
     }
@@ -369,8 +359,8 @@ void own_free(struct ownership *o)
         pthread_join(o->thread, NULL);
     }
     PGconn *c = o->st->persist ? pg_conn() : NULL;
-    for (size_t i = 0; i < LEASE_SLOTS; i++) {
-        struct lease_entry *l = atomic_load(&o->slots[i]);
+    for (size_t i = 0; i < o->leases.cap; i++) {
+        struct lease_entry *l = symtab_slot(&o->leases, i);
         if (l == NULL)
             continue;
         if (c != NULL && atomic_load(&l->state) == L_HELD)
@@ -384,6 +374,7 @@ void own_free(struct ownership *o)
     pthread_mutex_destroy(&o->mu);
     pthread_mutex_destroy(&o->tmu);
     pthread_cond_destroy(&o->tcv);
+    symtab_free(&o->leases);
     free(o);
 }
 
@@ -433,8 +424,8 @@ void own_counters_get(struct ownership *o, struct own_counters *out)
     out->misdirected = atomic_load(&o->misdirected);
     out->moving = atomic_load(&o->moving);
     out->held = 0;
-    for (size_t i = 0; i < LEASE_SLOTS; i++) {
-        struct lease_entry *l = atomic_load(&o->slots[i]);
+    for (size_t i = 0; i < o->leases.cap; i++) {
+        struct lease_entry *l = symtab_slot(&o->leases, i);
         if (l != NULL && atomic_load(&l->state) == L_HELD)
             out->held++;
     }

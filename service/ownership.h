@@ -43,8 +43,6 @@ struct own_spec {
 int own_spec_parse(const char *text, struct own_spec *out, char *why, size_t whylen);
 /* 1 if spec lets this instance own symbol. */
 int own_spec_has(const struct own_spec *spec, const char *symbol);
-/* The hash the "K of N" range uses (FNV-1a 64 of the name). */
-uint64_t own_symbol_hash(const char *symbol);
 
 struct pg_conn; /* libpq's PGconn */
 struct state;

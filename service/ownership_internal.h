@@ -9,6 +9,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include "base/symtab.h"
 #include "service/ownership.h"
 
 enum { L_FREE, L_MOVING, L_HELD };
@@ -34,8 +35,7 @@ struct ownership {
     struct own_spec spec;
     char spec_text[1024];
     pthread_mutex_t mu;            /* one transition at a time; entry creation */
-    _Atomic(struct lease_entry *) slots[LEASE_SLOTS];
-    atomic_size_t nentries;
+    struct symtab leases;          /* symbol -> struct lease_entry (base/symtab.h) */
     pthread_t thread;
     int running;
     pthread_mutex_t tmu;           /* the thread's sleep */

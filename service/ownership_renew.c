@@ -30,8 +30,8 @@ static void on_renewed(void *ctx, const char *symbol, int64_t token, int wanted)
 static void settle(struct ownership *o, PGconn *c, int renewed)
 {
     int64_t idle = o->st->cfg.handover_idle_ms;
-    for (size_t i = 0; i < LEASE_SLOTS; i++) {
-        struct lease_entry *l = atomic_load_explicit(&o->slots[i], memory_order_acquire);
+    for (size_t i = 0; i < o->leases.cap; i++) {
+        struct lease_entry *l = symtab_slot(&o->leases, i);
         if (l == NULL || atomic_load(&l->state) != L_HELD)
             continue;
         pthread_mutex_lock(&o->mu);

@@ -9,15 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/hash.h"
 #include "service/ownership.h"
-
-uint64_t own_symbol_hash(const char *symbol)
-{
-    uint64_t h = 1469598103934665603ull; /* FNV-1a */
-    for (const char *p = symbol; *p; p++)
-        h = (h ^ (unsigned char)*p) * 1099511628211ull;
-    return h;
-}
 
 static int parse_range(const char *text, struct own_spec *out)
 {
@@ -82,7 +75,7 @@ int own_spec_has(const struct own_spec *spec, const char *symbol)
     case OWN_ALL:
         return 1;
     case OWN_RANGE:
-        return own_symbol_hash(symbol) % spec->n == spec->k;
+        return hash_str(symbol) % spec->n == spec->k;
     case OWN_LIST:
         for (int i = 0; i < spec->nlist; i++)
             if (strcmp(spec->list[i], symbol) == 0)

@@ -9,23 +9,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stddef.h>
 #include <time.h>
 
-#include "domain/grow.h"
+#include "base/grow.h"
 #include "domain/instrument.h"
 #include "service/idempotency.h"
 #include "service/ownership.h"
 #include "service/state_internal.h"
 #include "service/write_metrics.h"
 #include "storage/stores.h"
-
-static uint64_t hash_symbol(const char *s)
-{
-    uint64_t h = 1469598103934665603ull; /* FNV-1a */
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ull;
-    return h;
-}
 
 int state_init(struct state *st, const struct app_config *cfg)
 {
@@ -34,7 +27,7 @@ int state_init(struct state *st, const struct app_config *cfg)
     atomic_init(&st->live, &st->cfg);
     st->persist = cfg->params.liquidity_db_persist;
     pthread_mutex_init(&st->reg.create_lock, NULL);
-    return 0;
+    return symtab_init(&st->reg.tab, REGISTRY_SLOTS, offsetof(struct symbol_state, name));
 }
 
 static void symbol_free(struct symbol_state *s)
@@ -50,32 +43,24 @@ static void symbol_free(struct symbol_state *s)
 
 void state_free(struct state *st)
 {
-    for (size_t i = 0; i < REGISTRY_SLOTS; i++) {
-        struct symbol_state *s = atomic_load(&st->reg.slots[i]);
+    for (size_t i = 0; i < st->reg.tab.cap; i++) {
+        struct symbol_state *s = symtab_slot(&st->reg.tab, i);
         if (s != NULL)
             symbol_free(s);
     }
+    symtab_free(&st->reg.tab);
     pthread_mutex_destroy(&st->reg.create_lock);
 }
 
 struct symbol_state *state_find(struct state *st, const char *symbol)
 {
-    size_t mask = REGISTRY_SLOTS - 1;
-    for (size_t i = hash_symbol(symbol) & mask, probes = 0; probes < REGISTRY_SLOTS;
-         i = (i + 1) & mask, probes++) {
-        struct symbol_state *s = atomic_load_explicit(&st->reg.slots[i], memory_order_acquire);
-        if (s == NULL)
-            return NULL;
-        if (strcmp(s->name, symbol) == 0)
-            return s;
-    }
-    return NULL;
+    return symtab_find(&st->reg.tab, symbol);
 }
 
 void state_each(struct state *st, void (*fn)(void *ctx, struct symbol_state *s), void *ctx)
 {
-    for (size_t i = 0; i < REGISTRY_SLOTS; i++) {
-        struct symbol_state *s = atomic_load_explicit(&st->reg.slots[i], memory_order_acquire);
+    for (size_t i = 0; i < st->reg.tab.cap; i++) {
+        struct symbol_state *s = symtab_slot(&st->reg.tab, i);
         if (s != NULL)
             fn(ctx, s);
     }
@@ -143,7 +128,7 @@ int symbol_publish(struct symbol_state *s)
      * resolved so far, whichever path built the engine (a no-op cost-wise: O(zones)) */
     if (engine_refresh(s->eng) != 0)
         return -1;
-    struct zone_snapshot *snap = snapshot_build(s->eng, s->nlog ? s->log[0].ts : 0);
+    struct zone_snapshot *snap = snapshot_build(s->eng, s->nlog ? s->log[0].ts : TS_NONE);
     if (snap == NULL)
         return -1;
     if (s->versions == 0) { /* seeded by the clock: a restart never reuses a version */
@@ -207,7 +192,7 @@ struct symbol_state *symbol_get_or_create(struct state *st, const char *symbol,
     if (s != NULL)
         goto out;
     *why = INGEST_FULL;
-    if (atomic_load(&st->reg.count) >= REGISTRY_SLOTS / 2)
+    if (symtab_full(&st->reg.tab))
         goto out;
     *why = INGEST_NOMEM;
     s = calloc(1, sizeof *s);
@@ -224,12 +209,7 @@ struct symbol_state *symbol_get_or_create(struct state *st, const char *symbol,
         s = NULL;
         goto out;
     }
-    size_t mask = REGISTRY_SLOTS - 1;
-    size_t i = hash_symbol(symbol) & mask;
-    while (atomic_load(&st->reg.slots[i]) != NULL)
-        i = (i + 1) & mask;
-    atomic_store_explicit(&st->reg.slots[i], s, memory_order_release);
-    atomic_fetch_add(&st->reg.count, 1);
+    (void)symtab_add(&st->reg.tab, s); /* not full: checked above, under create_lock */
 out:
     pthread_mutex_unlock(&st->reg.create_lock);
     return s;

@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/symtab.h"
 #include "domain/bar.h"
 #include "domain/engine.h"
 #include "service/config.h"
@@ -69,8 +70,7 @@ struct symbol_state {
 #define REGISTRY_SLOTS 4096 /* power of two; symbols beyond REGISTRY_SLOTS/2 are refused */
 
 struct registry {
-    _Atomic(struct symbol_state *) slots[REGISTRY_SLOTS];
-    atomic_size_t count;
+    struct symtab tab;            /* name -> struct symbol_state (base/symtab.h) */
     pthread_mutex_t create_lock;
 };
 

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "storage/stores.h"
-#include "domain/grow.h"
+#include "base/grow.h"
 #include "service/ownership.h"
 
 struct trading *trading_new(void)
@@ -261,11 +261,11 @@ void trading_forget_symbol(void *ctx, const char *symbol)
 
 /* --- shared by trading.c and trading_setup.c ------------------------------------ */
 
-/* The time of the symbol's last bar as its published snapshot has it (0 without one). */
+/* The time of the symbol's last bar as its published snapshot has it (TS_NONE without). */
 int64_t trading_last_bar_ts(struct symbol_state *s)
 {
     struct zone_snapshot *snap = snapshot_acquire(s);
-    int64_t ts = snap != NULL ? snap->last_ts : 0;
+    int64_t ts = snap != NULL ? snap->last_ts : TS_NONE;
     snapshot_release(snap);
     return ts;
 }

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "domain/tz.h"
-#include "domain/utf8.h"
+#include "base/utf8.h"
 
 /* every zone file of tzdata (~600) and every fixed offset to the minute (±14 h: 1,681, kept
  * under one normalised key each, so spellings do not add up): the cache cannot fill */
@@ -85,7 +85,7 @@ static int lookup(const char *name, const struct tz **out, char *why, size_t why
         if (rc == -2)
             return -2;
         if (rc != 0) {
-            char shown[41]; /* a client's text: cut on a character (domain/utf8.h) */
+            char shown[41]; /* a client's text: cut on a character (base/utf8.h) */
             utf8_clip(shown, sizeof shown, name, sizeof shown - 1);
             snprintf(why, whylen,
                      "tz '%s' is neither an IANA time zone (Europe/Athens) nor an offset "

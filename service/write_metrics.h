@@ -10,7 +10,7 @@
 
 #include <stdint.h>
 
-#include "domain/textbuf.h"
+#include "base/textbuf.h"
 
 /* Monotonic clock in nanoseconds, for the caller's start time. */
 uint64_t write_metrics_now_ns(void);

@@ -15,7 +15,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "domain/textbuf.h"
+#include "base/textbuf.h"
 
 /* seconds from 1970-01-01 to 2000-01-01 */
 #define COPYBIN_PG_EPOCH 946684800LL

@@ -15,11 +15,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "domain/utf8.h"
+#include "base/utf8.h"
 #include "storage/stores.h"
 
 /* A PostgreSQL message for a JSON log line: it may quote a client's value, so it is cut on a
- * character with invalid bytes and controls as '?' (domain/utf8.h), and quotes and
+ * character with invalid bytes and controls as '?' (base/utf8.h), and quotes and
  * backslashes are dropped. */
 static void log_text(const char *s, char *out, size_t n)
 {

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "storage/stores.h"
-#include "domain/grow.h"
+#include "base/grow.h"
 
 /* Finds or appends the row of period p in a list sorted by period_start. */
 static struct report_row *row_for(struct report_row **rows, size_t *n, size_t *cap, int64_t p)

@@ -20,7 +20,7 @@
 #include "domain/liquidity_report.h"
 #include "domain/setup.h"
 #include "domain/trade.h"
-#include "domain/textbuf.h"
+#include "base/textbuf.h"
 #include "storage/pg.h"
 
 extern const struct pg_stmt STORE_STATEMENTS[];

@@ -8,13 +8,14 @@
  */
 #include <stdio.h>
 
+#include "domain/bar.h"
 #include "storage/copy_binary.h"
 #include "storage/stores.h"
 
 static void put_ts_or_null(struct textbuf *tb, int64_t ts, char sep)
 {
     char buf[32];
-    if (ts == 0) {
+    if (ts == TS_NONE) {
         textbuf_printf(tb, "\\N%c", sep);
         return;
     }

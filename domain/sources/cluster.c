@@ -14,7 +14,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "domain/grow.h"
+#include "base/grow.h"
 
 int cluster_init(struct cluster *c, int64_t window, size_t cap_bars)
 {

@@ -202,6 +202,29 @@ Test(bars_zones, bad_requests_get_json_errors_and_change_nothing, .timeout = 60)
     http_free(&r);
     cr_assert_eq(harness_sql_long(url, "SELECT count(*) FROM bars"), 10);
 
+    /* a body of exactly body_limit_bytes is taken, one byte more is 413: with a
+     * Content-Length (decided on the headers) and chunked (decided while reading) */
+    for (int chunked = 0; chunked < 2; chunked++) {
+        size_t limit = (size_t)cfg.body_limit_bytes;
+        char *edge = malloc(limit + 2);
+        char *ten = harness_bars_json("EURUSD", "M15", bars, 0, 10); /* duplicates */
+        size_t tl = strlen(ten);
+        cr_assert_lt(tl, limit);
+        memcpy(edge, ten, tl);
+        memset(edge + tl, ' ', limit + 1 - tl);
+        edge[limit + 1] = '\0';
+        const char *te = chunked ? "Transfer-Encoding: chunked" : "X-Edge: 1";
+        r = http_do_with(a, "POST", "/bars", "application/json", edge, limit, te);
+        cr_assert_eq(r.status, 200, "a body of exactly the limit (%zu bytes, %s): %ld %s",
+                     limit, te, r.status, r.body);
+        http_free(&r);
+        r = http_do_with(a, "POST", "/bars", "application/json", edge, limit + 1, te);
+        cr_assert_eq(r.status, 413, "the limit + 1 (%s): %ld %s", te, r.status, r.body);
+        http_free(&r);
+        free(ten);
+        free(edge);
+    }
+
     /* oversized body: 413 */
     size_t big = 200 * 1024;
     char *huge = malloc(big);

@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "base/hash.h"
 #include "domain/zone.h"
 #include "service/config.h"
 #include "service/ownership.h"
@@ -281,7 +282,7 @@ Test(config_errors, owned_symbols_grammar)
     cr_assert_eq(own_spec_parse("1 of 3", &s, why, sizeof why), 0);
     static const char *const syms[] = {"EURUSD", "GBPUSD", "USDJPY", "NIFTY", "DAX", "XAUUSD"};
     for (size_t i = 0; i < 6; i++)
-        cr_expect_eq(own_spec_has(&s, syms[i]), own_symbol_hash(syms[i]) % 3 == 1, "%s",
+        cr_expect_eq(own_spec_has(&s, syms[i]), hash_str(syms[i]) % 3 == 1, "%s",
                      syms[i]);
     cr_assert_eq(own_spec_parse("EURUSD, DAX", &s, why, sizeof why), 0);
     cr_expect(own_spec_has(&s, "DAX") && own_spec_has(&s, "EURUSD"));

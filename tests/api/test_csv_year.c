@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "domain/textbuf.h"
+#include "base/textbuf.h"
 #include "tests/support/eurusd.h"
 #include "tests/support/harness.h"
 

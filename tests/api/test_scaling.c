@@ -21,6 +21,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "base/hash.h"
 #include "service/ownership.h"
 #include "storage/migrate.h"
 #include "storage/pg.h"
@@ -364,7 +365,7 @@ Test(scaling, a_hash_range_owns_its_share_and_answers_421_for_the_rest)
     char body[512];
     int each[2] = {0, 0};
     for (int i = 0; i < 4; i++) {
-        int k = (int)(own_symbol_hash(sym[i]) % 2);
+        int k = (int)(hash_str(sym[i]) % 2);
         each[k]++;
         struct app *owner = k ? one : zero, *other = k ? zero : one;
         cr_assert_eq(post_bars(other, sym[i], bars, 0, 200, body, sizeof body), 421, "%s", body);
@@ -443,7 +444,7 @@ Test(scaling, owned_symbols_is_checked_like_every_setting)
     cr_assert_eq(own_spec_parse("all", &spec, why, sizeof why), 0);
     cr_assert(own_spec_has(&spec, "ANYTHING"));
     cr_assert_eq(own_spec_parse(" 1 of 3 ", &spec, why, sizeof why), 0);
-    cr_assert_eq(own_spec_has(&spec, "EURUSD"), own_symbol_hash("EURUSD") % 3 == 1);
+    cr_assert_eq(own_spec_has(&spec, "EURUSD"), hash_str("EURUSD") % 3 == 1);
     cr_assert_eq(own_spec_parse("EURUSD,GBPUSD XAUUSDm", &spec, why, sizeof why), 0);
     cr_assert(own_spec_has(&spec, "XAUUSDm") && own_spec_has(&spec, "GBPUSD"));
     cr_assert(!own_spec_has(&spec, "USDJPY"));

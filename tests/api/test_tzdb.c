@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "domain/tz.h"
-#include "domain/utf8.h"
+#include "base/utf8.h"
 #include "service/tzdb.h"
 
 static int valid_utf8(const char *s)

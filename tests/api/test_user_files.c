@@ -659,6 +659,57 @@ Test(user_files, a_corrected_file_replaces_bars_and_rebuilds_zones, .timeout = 1
     free(bars);
 }
 
+/* A replace starts AT its first bar's time: the stored bar at that time is replaced, not
+ * kept beside the new one (the cut is `<`, never `<=`), whichever stored bar it starts on;
+ * the zones are those of the corrected bars fed from scratch. */
+Test(user_files, a_replace_replaces_the_stored_bar_at_its_first_time, .timeout = 60)
+{
+    struct app *a = start_in_memory();
+    size_t n = 0;
+    struct bar *bars = harness_eurusd(&n);
+    char *j = harness_bars_json("EURUSD", "M15", bars, 0, 300);
+    struct http_reply r = http_post_json(a, "/bars", j);
+    expect(&r, 200, NULL);
+    free(j);
+    const size_t starts[] = {0, 1, 157, 299};
+    for (size_t k = 0; k < sizeof starts / sizeof starts[0]; k++) {
+        size_t from = starts[k];
+        bars[from].high += 0.0011 * (double)(k + 1); /* the first posted bar differs */
+        j = harness_bars_json("EURUSD", "M15", bars, from, 300);
+        r = http_post_json(a, "/bars?replace=true", j);
+        free(j);
+        cr_assert_eq(r.status, 200, "replace from bar %zu: %s", from, r.body);
+        char want[96];
+        snprintf(want, sizeof want, "{\"accepted\":%zu,\"duplicates\":0,\"replaced\":%zu}",
+                 300 - from, 300 - from);
+        cr_assert_str_eq(r.body, want, "replace from bar %zu", from);
+        http_free(&r);
+        r = http_get(a, "/bars?symbol=EURUSD&limit=1000");
+        json_t *got = http_json(&r);
+        cr_assert_eq(json_integer_value(json_object_get(got, "count")), 300,
+                     "replace from bar %zu: the stored bar at its time was kept: %.300s", from,
+                     r.body);
+        json_t *first = json_array_get(json_object_get(got, "bars"), from);
+        cr_assert_float_eq(json_number_value(json_object_get(first, "high")), bars[from].high,
+                           1e-9, "replace from bar %zu", from);
+        json_decref(got);
+        http_free(&r);
+    }
+    j = harness_bars_json("EURUSD.fix", "M15", bars, 0, 300);
+    r = http_post_json(a, "/bars", j);
+    expect(&r, 200, NULL);
+    free(j);
+    char *replaced = body_renamed(a, "/zones?symbol=EURUSD&active=all&limit=10000", "\"EURUSD",
+                                  "\"X");
+    char *fresh = body_renamed(a, "/zones?symbol=EURUSD.fix&active=all&limit=10000",
+                               "\"EURUSD.fix", "\"X");
+    cr_assert_str_eq(replaced, fresh);
+    free(replaced);
+    free(fresh);
+    app_stop(a);
+    free(bars);
+}
+
 Test(user_files, with_tz_days_stay_utc_days, .timeout = 60)
 {
     struct app *a = start_in_memory();

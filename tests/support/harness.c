@@ -18,7 +18,7 @@
 
 #include "api/decode.h"
 #include "api/render.h"
-#include "domain/textbuf.h"
+#include "base/textbuf.h"
 
 static const char *base_url(void)
 {

@@ -141,7 +141,7 @@ static void push_checked(struct engine *e, const struct bar *b, struct zone_even
                          "zone %u at %.5f, close %.5f: role %d", z->id, z->price, b->close,
                          z->role);
         cr_assert(z->tests == 0 && z->touches == 0 && z->holds == 0 && z->breaks == 0 &&
-                      z->sweeps == 0 && z->timeouts == 0 && z->last_touch_ts == 0 &&
+                      z->sweeps == 0 && z->timeouts == 0 && z->last_touch_ts == TS_NONE &&
                       z->trk.state != TS_IN_TEST,
                   "zone %u was tested by the bar that created it (tests %u touches %u)",
                   z->id, z->tests, z->touches);

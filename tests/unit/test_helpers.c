@@ -1,14 +1,19 @@
 /*
- * test_helpers.c - the shared small helpers of domain/: the growable array (grow.h) and the
- * binary search (lower_bound.h) that the decoders, the engine, the state and the API use.
+ * test_helpers.c - the shared small helpers of base/: the growable array (grow.h), the
+ * binary search (lower_bound.h), the hash (hash.h) and the symbol table (symtab.h) that the
+ * decoders, the engine, the state, the leases and the API use.
  */
 #include <criterion/criterion.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 
+#include "base/grow.h"
+#include "base/hash.h"
+#include "base/lower_bound.h"
+#include "base/symtab.h"
 #include "domain/bar.h"
-#include "domain/grow.h"
-#include "domain/lower_bound.h"
 #include "domain/zone.h"
 
 Test(grow, doubles_from_first_and_keeps_the_contents)
@@ -55,4 +60,54 @@ Test(lower_bound, finds_the_first_key_at_or_above_in_keys_and_in_structs)
     cr_assert_eq(lower_bound_i64(&log[0].ts, 4, sizeof log[0], 250), 2);
     cr_assert_eq(lower_bound_i64(&log[0].ts, 4, sizeof log[0], 400), 3);
     cr_assert_eq(lower_bound_i64(&log[0].ts, 4, sizeof log[0], 401), 4);
+}
+
+Test(hash, keeps_its_values_over_bytes_and_strings_alike)
+{
+    /* owned_symbols "K of N" depends on the values: these are the ones every release had
+     * (FNV-1a's mixing from the offset basis base/hash.h names) */
+    cr_assert_eq(hash_str(""), 0x14650fb0739d0383ull);
+    cr_assert_eq(hash_str("a"), 0x44bd8ad473cd9906ull);
+    cr_assert_eq(hash_str("foobar"), 0x88fad7c0a8ff07f2ull);
+    cr_assert_eq(hash_str("EURUSD") % 3, 1);
+    cr_assert_eq(hash_bytes("foobar", 6), hash_str("foobar"));
+    cr_assert_eq(hash_bytes(NULL, 0), hash_str(""));
+}
+
+struct named {
+    int value;
+    char name[16];
+};
+
+Test(symtab, finds_what_was_added_and_refuses_past_half_full)
+{
+    struct symtab t;
+    cr_assert_eq(symtab_init(&t, 12, offsetof(struct named, name)), -1, "not a power of two");
+    symtab_free(&t);
+    cr_assert_eq(symtab_init(&t, 16, offsetof(struct named, name)), 0);
+    struct named e[9];
+    for (int i = 0; i < 9; i++) {
+        e[i].value = i;
+        snprintf(e[i].name, sizeof e[i].name, "SYM%d", i);
+    }
+    for (int i = 0; i < 8; i++) {
+        cr_assert_null(symtab_find(&t, e[i].name));
+        cr_assert_eq(symtab_add(&t, &e[i]), 0, "%d", i);
+        cr_assert_eq(symtab_find(&t, e[i].name), &e[i]);
+    }
+    cr_assert(symtab_full(&t));
+    cr_assert_eq(symtab_add(&t, &e[8]), -1, "cap / 2 entries at most");
+    cr_assert_null(symtab_find(&t, "SYM8"));
+    cr_assert_eq(symtab_count(&t), 8);
+    int seen = 0;
+    for (size_t i = 0; i < t.cap; i++) {
+        struct named *n = symtab_slot(&t, i);
+        if (n != NULL)
+            seen |= 1 << n->value;
+    }
+    cr_assert_eq(seen, 0xff, "a walk of the slots meets every entry once");
+    for (int i = 0; i < 8; i++)
+        cr_assert_eq(((struct named *)symtab_find(&t, e[i].name))->value, i);
+    symtab_free(&t);
+    cr_assert_null(symtab_find(&t, "SYM0"), "a freed table finds nothing");
 }

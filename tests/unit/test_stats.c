@@ -340,6 +340,40 @@ Test(stats, cached_significance_equals_the_evidence_rows)
     cr_assert_eq(tally_significant(&t, 1u << SRC_HIGH_DAILY), 0u);
 }
 
+/* The cache skips recomputing a source while a bound on how far its margin can have moved
+ * says the answer cannot differ: after every batch of tests, of every size, it must still
+ * equal the full recomputation, also while lifts wander across the significance boundary. */
+Test(stats, cached_significance_equals_the_evidence_rows_across_the_boundary)
+{
+    struct zone_tally t;
+    tally_init(&t, 50.0);
+    uint64_t x = 88172645463325252ull;
+    unsigned flips = 0, checks = 0;
+    uint32_t prev = 0;
+    for (int k = 0; k < 60000; k++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        uint32_t sources = (uint32_t)(x >> 20) & SRC_ALL;
+        int control = (x >> 40) % 4 == 0;
+        /* zones bounce more, then less, than controls: lifts cross zero and back */
+        double p = control ? 0.5 : (k / 3000) % 2 ? 0.56 : 0.44;
+        double u = (double)((x >> 11) & 0xFFFFF) / 1048576.0;
+        tally_add(&t, sources, u < p ? OUTCOME_HOLD : u < 0.9 ? OUTCOME_BREAK : OUTCOME_TIMEOUT,
+                  control);
+        if ((x >> 50) % 7 != 0)
+            continue;
+        uint32_t mask = (x >> 33) % 3 == 0 ? (uint32_t)(x >> 5) & SRC_ALL : SRC_ALL;
+        uint32_t want = evidence_significant_sources(&t);
+        cr_assert_eq(tally_significant(&t, mask), want & mask, "after %d tests", k + 1);
+        if (mask == SRC_ALL) {
+            flips += (unsigned)__builtin_popcount(want ^ prev);
+            prev = want;
+        }
+        checks++;
+    }
+    cr_assert_gt(flips, 20u, "the walk crossed the boundary (%u flips in %u checks)", flips,
+                 checks);
+}
+
 Test(stats, calibration_uses_only_resolved_tests_in_the_engine)
 {
     warm(14, 1.1050);
@@ -391,6 +425,44 @@ Test(stats, zone_deactivates_after_zone_history_hours_without_touch)
     cr_assert_eq(engine_zone_count(e), 1, "an inactive zone stays in the map");
     bar(1.1010, 1.1010, 1.0990, 1.1005); /* inactive zones take no statistics */
     cr_assert_eq(z()->touches, 0);
+}
+
+/* Zones whose deadlines fall in the same bar deactivate together in id order, whatever order
+ * they were armed or re-armed in; a touched one lives on for its own window. */
+Test(stats, zones_due_in_the_same_bar_deactivate_in_id_order)
+{
+    uint32_t first = 0, last = 0;
+    for (int k = 40; k >= 1; k--) { /* descending prices: ids ascend, the index reverses */
+        uint32_t id = engine_add_zone(e, SRC_ROUND, 1.2000 + 0.0010 * k, T0 - M15);
+        first = first ? first : id;
+        last = id;
+    }
+    cr_assert_eq(last - first, 39u);
+    bar(1.1050, 1.1052, 1.1048, 1.1050);
+    bar(1.2105, 1.2106, 1.2095, 1.2100); /* touches the zone at 1.2100 (k = 10) */
+    for (int k = 0; k < 94; k++)
+        bar(1.1050, 1.1052, 1.1048, 1.1050);
+    cr_assert_eq(ev.n, 0, "untouched for exactly 24 h: nothing yet");
+    bar(1.1050, 1.1052, 1.1048, 1.1050);
+    uint32_t prev = 0;
+    size_t n = 0;
+    for (size_t i = 0; i < ev.n; i++) {
+        if (ev.v[i].kind != ZEV_DEACTIVATED)
+            continue;
+        cr_assert_gt(ev.v[i].zone_id, prev, "ascending ids");
+        prev = ev.v[i].zone_id;
+        n++;
+    }
+    cr_assert_eq(n, 40, "the 39 untouched zones and the fixture's");
+    uint32_t touched = first + 30; /* k = 10 */
+    cr_assert_float_eq(engine_zone_get(e, touched)->price, 1.2100, 1e-12);
+    cr_assert_eq(engine_zone_get(e, touched)->active, 1);
+    bar(1.1050, 1.1052, 1.1048, 1.1050);
+    cr_assert_eq(ev.n, 0);
+    bar(1.1050, 1.1052, 1.1048, 1.1050);
+    cr_assert_eq(ev.n, 1);
+    cr_assert_eq(ev.v[0].kind, ZEV_DEACTIVATED);
+    cr_assert_eq(ev.v[0].zone_id, touched, "two bars later: touched at the second bar");
 }
 
 Test(stats, deactivation_counts_market_time_not_weekends_or_nights)

@@ -3,7 +3,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "domain/utf8.h"
+#include "base/utf8.h"
 
 Test(utf8, sequences_are_judged_as_rfc_3629_says)
 {

@@ -2,7 +2,7 @@
  * utf8.c - UTF-8 validation and clipping on character boundaries (RFC 3629 well-formed
  * sequences: no overlong forms, no surrogates, nothing above U+10FFFF).
  */
-#include "utf8.h"
+#include "base/utf8.h"
 
 size_t utf8_seq_len(const char *s, size_t avail)
 {

@@ -1,7 +1,7 @@
 /*
  * grow.c - see grow.h.
  */
-#include "domain/grow.h"
+#include "base/grow.h"
 
 #include <stdint.h>
 #include <stdlib.h>

@@ -1,14 +1,14 @@
 /*
  * textbuf.c - growable text buffer with sticky allocation failure.
  */
-#include "textbuf.h"
+#include "base/textbuf.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "domain/grow.h"
+#include "base/grow.h"
 
 static int reserve(struct textbuf *b, size_t extra)
 {
