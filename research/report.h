@@ -33,6 +33,9 @@ void report_write_exits(FILE *f, const struct report *r,
                         const struct study_arm_diff pooled[STUDY_ARMS]);
 int report_write_er(FILE *f, const struct report *r, double min_er);
 const char *report_arm_key(int a);
+/* The default trades whose expected_r >= min_er, over all files: how many, their mean
+ * predicted expected_r and realized R. */
+size_t report_er_kept(const struct report *r, double min_er, double *pred, double *real);
 
 /* One target of the "Done when", checked on the judged halves. */
 struct report_target {

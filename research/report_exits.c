@@ -198,3 +198,25 @@ int report_write_er(FILE *f, const struct report *r, double min_er)
     free(s);
     return rc;
 }
+
+size_t report_er_kept(const struct report *r, double min_er, double *pred, double *real)
+{
+    *pred = *real = 0.0;
+    size_t n = 0;
+    for (size_t k = 0; k < r->n; k++) {
+        const struct study *s = &r->f[k].s;
+        for (size_t i = 0; i < s->n_entries; i++) {
+            double er = s->entry_er[i], x = s->arm_r[STUDY_ARM_SERVICE][i];
+            if (isnan(er) || isnan(x) || !(er >= min_er))
+                continue;
+            *pred += er;
+            *real += x;
+            n++;
+        }
+    }
+    if (n) {
+        *pred /= (double)n;
+        *real /= (double)n;
+    }
+    return n;
+}

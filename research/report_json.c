@@ -116,6 +116,23 @@ static void sim(FILE *f, const char *key, const struct study_sim *m)
     fprintf(f, "},");
 }
 
+/* "exits":{arm:{n, mean, baseline, diff, lo, hi}, ...}, */
+static void arms(FILE *f, const struct study_arm_diff *d)
+{
+    fprintf(f, "\"exits\":{");
+    for (int a = 0; a < STUDY_ARMS; a++) {
+        fprintf(f, "%s\"%s\":{", a ? "," : "", report_arm_key(a));
+        count(f, "n", d[a].n, 0);
+        num(f, "mean_r", d[a].mean, 0);
+        num(f, "baseline_r", d[a].base, 0);
+        num(f, "minus_baseline_r", d[a].diff, 0);
+        num(f, "lo", d[a].lo, 0);
+        num(f, "hi", d[a].hi, 1);
+        fprintf(f, "}");
+    }
+    fprintf(f, "},");
+}
+
 static void file(FILE *f, const struct report_file *rf)
 {
     const struct study *s = &rf->s;
@@ -133,6 +150,7 @@ static void file(FILE *f, const struct report_file *rf)
     calib(f, "prob_hold", &s->hold);
     calib(f, "p_tp1_first", &s->tp1);
     evidence(f, s);
+    arms(f, s->arm);
     fprintf(f, "\"setups\":{");
     count(f, "every_bars", s->every, 0);
     sim(f, "zone", &s->zone);
@@ -161,6 +179,7 @@ void report_write_json(FILE *f, const struct report *r, const char *cmd)
         file(f, &r->f[k]);
     }
     fprintf(f, "],\n\"pooled\":{");
+    arms(f, r->arms);
     count(f, "n_judged", r->pool.n, 0);
     num(f, "brier", r->pool.brier, 0);
     num(f, "brier_base", r->pool.brier_base, 0);

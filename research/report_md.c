@@ -56,6 +56,21 @@ size_t report_targets(const struct report *r, struct report_target *t, size_t ma
         act += s->runner_activations;
         moves += s->runner_zone_moves;
     }
+    for (size_t k = 0; k < r->n; k++) {
+        const struct study_arm_diff *d = &r->f[k].s.arm[STUDY_ARM_SERVICE];
+        add_target(t, &n, max, "default exits − baseline, interval's upper end (R)",
+                   r->f[k].name, d->hi, 0.0, 0, d->n > 0);
+    }
+    const struct study_arm_diff *p = &r->arms[STUDY_ARM_SERVICE];
+    add_target(t, &n, max, "default exits − baseline (R)", "pooled", p->diff, 0.0, 0, p->n > 0);
+    add_target(t, &n, max, "default exits − baseline, interval's lower end (R)", "pooled",
+               p->lo, -0.02, 0, p->n > 0);
+    struct liq_params d;
+    params_defaults(&d);
+    double pred, real;
+    size_t kept = report_er_kept(r, d.min_expected_r, &pred, &real);
+    add_target(t, &n, max, "kept by min_expected_r: realized − predicted (R)", "pooled",
+               real - pred, 0.0, 0, kept > 0);
     add_target(t, &n, max, "TP2 hits", "all files", (double)tp2, 10.0, 0, 1);
     add_target(t, &n, max, "runner activations", "all files", (double)act, 10.0, 0, 1);
     add_target(t, &n, max, "runner zone-to-zone stop moves", "all files", (double)moves, 10.0,
@@ -125,6 +140,11 @@ static void write_targets(FILE *f, const struct report *r)
     for (size_t k = 0; k < n; k++) {
         met += (size_t)t[k].met;
         int count = strcmp(t[k].where, "all files") == 0;
+        if (strstr(t[k].what, "(R)") != NULL) {
+            fprintf(f, "| %s | %s | %+.4f | %s %+.2f | %s |\n", t[k].what, t[k].where,
+                    t[k].value, t[k].at_most ? "≤" : "≥", t[k].goal, t[k].met ? "yes" : "**no**");
+            continue;
+        }
         if (!t[k].has_data) {
             fprintf(f, "| %s | %s | no data | %s %.2f | **no** |\n", t[k].what, t[k].where,
                     t[k].at_most ? "≤" : "≥", t[k].goal);

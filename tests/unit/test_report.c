@@ -181,11 +181,14 @@ Test(report, slice_follows_the_rules)
     struct report r = {.f = &rf, .n = 1};
     const struct study *all[1] = {s};
     cr_assert_eq(study_pool(all, 1, STUDY_DRAWS, STUDY_SEED, &r.pool), 0);
+    cr_assert_eq(report_pool_arms(&r, r.arms), 0);
     /* one file pooled is that file */
     cr_assert_float_eq(r.pool.skill, s->hold.skill, 1e-9);
+    cr_assert(memcmp(&r.arms[STUDY_ARM_SERVICE], &s->arm[STUDY_ARM_SERVICE],
+                     sizeof r.arms[0]) == 0);
     struct report_target t[REPORT_MAX_TARGETS];
     size_t nt = report_targets(&r, t, REPORT_MAX_TARGETS);
-    cr_assert_eq(nt, 4 + 3);
+    cr_assert_eq(nt, 4 + 1 + 3 + 3);
     for (size_t k = 0; k < nt; k++)
         cr_assert_eq(t[k].met, t[k].has_data && (t[k].at_most ? t[k].value <= t[k].goal
                                                                : t[k].value >= t[k].goal));
@@ -194,6 +197,9 @@ Test(report, slice_follows_the_rules)
     snprintf(ece, sizeof ece, "**ECE %.4f**", s->hold.ece);
     cr_assert_not_null(strstr(md, ece), "the writer prints the study's ECE");
     cr_assert_not_null(strstr(md, "## Conclusion"));
+    cr_assert_not_null(strstr(md, "## Where the zone exits' cost comes from"));
+    cr_assert_not_null(strstr(md, "## What expected_r is worth"));
+    cr_assert_not_null(strstr(js, "\"service_default\":{"));
     cr_assert_not_null(strstr(js, "\"targets\":["));
 
     /* the same bars give the same bytes */
@@ -202,6 +208,7 @@ Test(report, slice_follows_the_rules)
     struct report r2 = {.f = &rf2, .n = 1};
     const struct study *all2[1] = {&rf2.s};
     cr_assert_eq(study_pool(all2, 1, STUDY_DRAWS, STUDY_SEED, &r2.pool), 0);
+    cr_assert_eq(report_pool_arms(&r2, r2.arms), 0);
     char *md2 = render(&r2, 0), *js2 = render(&r2, 1);
     cr_assert_str_eq(md, md2);
     cr_assert_str_eq(js, js2);
