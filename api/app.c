@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "api/http.h"
+#include "base/log.h"
 #include "service/lifecycle.h"
 #include "service/ownership.h"
 
@@ -20,6 +21,8 @@ struct app *app_start(const struct app_config *cfg, char *err, size_t errlen)
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
+    if (log_level_of(cfg->log_level) >= 0) /* config_load accepts only the four names */
+        log_set_level((enum log_level)log_level_of(cfg->log_level));
     if (service_open(&a->st, &a->trading, cfg, err, errlen) != 0) {
         free(a);
         return NULL;
@@ -52,6 +55,8 @@ int app_reload(struct app *a, const struct app_config *fresh, const char **names
     v->next = a->versions; /* only the signal thread reloads: no race on the list */
     a->versions = v;
     atomic_store_explicit(&a->st.live, &v->cfg, memory_order_release);
+    if (log_level_of(v->cfg.log_level) >= 0)
+        log_set_level((enum log_level)log_level_of(v->cfg.log_level));
     (void)own_reconfigure(a->st.own, v->cfg.owned_symbols); /* validated by config_load */
     return changed;
 }

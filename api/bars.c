@@ -14,7 +14,7 @@
 #include "api/decode.h"
 #include "api/handlers.h"
 #include "api/idempotency.h"
-#include "api/owner_reply.h"
+#include "api/reply_status.h"
 #include "service/tzdb.h"
 
 static void reply_decode_errors(struct reply *rp, const struct bar_batch *b, const char *where)
@@ -93,50 +93,22 @@ static int render_answer(void *ctx, int64_t accepted, int64_t duplicates, int *s
     return *body ? 0 : -1;
 }
 
-static void reply_ingest(struct request *rq, struct reply *rp, enum ingest_status st,
-                         const struct ingest_result *r, const struct bar_batch *b,
-                         const char *where)
+static void reply_ingest(struct request *rq, struct reply *rp, enum liq_status st,
+                         const struct ingest_result *r, const struct bar_batch *b)
 {
-    switch (st) {
-    case INGEST_OK: {
-        json_t *j = ingest_answer((int64_t)r->accepted, (int64_t)r->duplicates);
-        if (j != NULL && r->replaced > 0)
-            json_object_set_new(j, "replaced", json_integer((json_int_t)r->replaced));
-        if (j != NULL && b->inconsistent != DECODE_REJECT)
-            json_object_set_new(j, "inconsistent", fixed_report(b));
-        reply_json(rp, 200, j);
+    if (st != LIQ_OK) {
+        /* order errors name the bar by its position among the decoded bars */
+        reply_status(rq, rp, st, &(struct status_reply){
+            .message = r->message, .symbol = b->symbol, .owner = r->owner,
+            .items = r->errors, .nitems = r->nerrors, .where = "index"});
         return;
     }
-    case INGEST_INVALID: {
-        json_t *items = json_array();
-        size_t shown = r->nerrors < 16 ? r->nerrors : 16;
-        for (size_t i = 0; items && i < shown; i++)
-            json_array_append_new(items, json_pack("{s:I, s:s}", where,
-                                                   (json_int_t)r->errors[i].index, "reason",
-                                                   r->errors[i].reason));
-        reply_error(rp, 422, "invalid_bars", "bars out of order; nothing was applied",
-                    json_pack("{s:o}", "items", items ? items : json_array()));
-        return;
-    }
-    case INGEST_CONFLICT:
-        reply_error(rp, 409, "timeframe_conflict", r->message, NULL);
-        return;
-    case INGEST_UNAVAILABLE:
-        reply_unavailable(rp, rq->app);
-        return;
-    case INGEST_FULL:
-        reply_error(rp, 507, "too_many_symbols", "no room for another symbol", NULL);
-        return;
-    case INGEST_MISDIRECTED:
-        reply_misdirected(rp, b->symbol, r->owner);
-        return;
-    case INGEST_MOVING:
-        reply_moving(rp, rq->app, b->symbol, r->owner);
-        return;
-    case INGEST_NOMEM:
-        break;
-    }
-    reply_oom(rp);
+    json_t *j = ingest_answer((int64_t)r->accepted, (int64_t)r->duplicates);
+    if (j != NULL && r->replaced > 0)
+        json_object_set_new(j, "replaced", json_integer((json_int_t)r->replaced));
+    if (j != NULL && b->inconsistent != DECODE_REJECT)
+        json_object_set_new(j, "inconsistent", fixed_report(b));
+    reply_json(rp, 200, j);
 }
 
 void bars_post(struct request *rq, struct reply *rp)
@@ -188,16 +160,14 @@ void bars_post(struct request *rq, struct reply *rp)
     } else if (rc != 0) {
         reply_decode_errors(rp, &b, where);
     } else {
-        static const char *const identity[] = {"symbol", "timeframe", NULL};
         struct idem id;
-        if (idem_begin(rq, rp, "bars", identity, render_answer, NULL, &id) == 0) {
+        if (idem_begin(rq, rp, "bars", b.symbol, render_answer, NULL, &id) == 0) {
             struct ingest_result r;
-            enum ingest_status st = state_ingest_mode(&a->st, b.symbol, b.tf, b.bars, b.n,
-                                                     replace && strcmp(replace, "true") == 0,
-                                                     idem_pending(&id), &r);
-            /* order errors name the bar by its position among the decoded bars */
-            reply_ingest(rq, rp, st, &r, &b, "index");
-            idem_end(rq, rp, &id, st == INGEST_OK);
+            enum liq_status st = state_ingest_mode(&a->st, b.symbol, b.tf, b.bars, b.n,
+                                                  replace && strcmp(replace, "true") == 0,
+                                                  idem_pending(&id), &r);
+            reply_ingest(rq, rp, st, &r, &b);
+            idem_end(rq, rp, &id, st == LIQ_OK);
         }
     }
     bar_batch_free(&b);

@@ -14,7 +14,7 @@
 #include "api/app.h"
 #include "api/decode.h"
 #include "api/handlers.h"
-#include "api/owner_reply.h"
+#include "api/reply_status.h"
 #include "api/render.h"
 #include "domain/instrument.h"
 #include "service/bars_query.h"

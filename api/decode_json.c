@@ -4,10 +4,10 @@
  *
  * The one idea of the fast path: the common input (an array of flat bar objects) is decoded
  * straight into struct bar without a jansson tree or strtod, and anything outside that
- * narrow shape is handed to the general decoder, so odd-but-valid input (escapes, unknown
- * keys, nested values, exponents) and every error keep exactly the answers they had. Both
- * read an item into a struct raw_bar and judge it with decode_raw_bar (api/decode_bar.c),
- * so the checks and their words exist once.
+ * narrow shape is handed to the general decoder, so odd-but-valid input (escapes, nested
+ * values, exponents), unknown keys (a 422 naming the key) and every error keep exactly the
+ * answers they had. Both read an item into a struct raw_bar and judge it with
+ * decode_raw_bar (api/decode_bar.c), so the checks and their words exist once.
  */
 #include "api/decode_bar.h"
 
@@ -31,10 +31,34 @@ static void json_ts(const json_t *o, struct raw_bar *r)
     }
 }
 
+/* The first key of o that a bar does not have (openapi.yaml Bar: additionalProperties:
+ * false), or NULL. */
+static const char *unknown_key(const json_t *o)
+{
+    static const char *const known[] = {"symbol", "timeframe", "ts", "open",
+                                        "high",   "low",       "close", "volume"};
+    const char *key;
+    const json_t *v;
+    json_object_foreach((json_t *)o, key, v) {
+        size_t k = 0;
+        while (k < sizeof known / sizeof known[0] && strcmp(known[k], key) != 0)
+            k++;
+        if (k == sizeof known / sizeof known[0])
+            return key;
+    }
+    return NULL;
+}
+
 static int decode_one_json(struct bar_batch *b, const json_t *o, long i, int64_t now)
 {
     if (!json_is_object(o)) {
         decode_add_error(b, i, "a bar must be a JSON object");
+        return 0;
+    }
+    const char *extra = unknown_key(o);
+    if (extra != NULL) {
+        decode_add_error(b, i, "unknown field (a bar holds symbol, timeframe, ts, open, high, "
+                               "low, close, volume only): \"%s\"", extra);
         return 0;
     }
     struct raw_bar r = {

@@ -8,31 +8,43 @@
 
 #include "api/evidence.h"
 #include "api/handlers.h"
-#include "api/owner_reply.h"
+#include "api/reply_status.h"
 #include "api/render.h"
 #include "domain/evidence.h"
 #include "domain/instrument.h"
 #include "api/app.h"
 
-/* One row as a JSON object: key is "source" or "sources". */
+/* One row as a JSON object: key is "source" or "sources". control_*: the mirrored
+ * controls, side_control_*: the same-side ones; lift: the one of the two nearer 0. */
 static void row_json(struct textbuf *tb, const struct zone_tally *t, int row, const char *key,
                      int first)
 {
     struct evidence_row r;
     evidence_row(t, row, &r);
-    int significant = r.tests > 0 && r.ctl_tests > 0 && (r.lift_lo > 0.0 || r.lift_hi < 0.0);
     textbuf_printf(tb,
                    "%s{\"%s\":\"%s\",\"tests\":%u,\"holds\":%u,\"sweeps\":%u,\"breaks\":%u,"
                    "\"timeouts\":%u,\"hold_rate\":%.6g,\"control_tests\":%u,"
                    "\"control_holds\":%u,\"control_sweeps\":%u,\"control_breaks\":%u,"
-                   "\"control_timeouts\":%u,\"control_hold_rate\":%.6g,\"lift\":%.6g,"
-                   "\"lift_low\":%.6g,\"lift_high\":%.6g,\"significant\":%s}",
+                   "\"control_timeouts\":%u,\"control_hold_rate\":%.6g,",
                    first ? "" : ",", key, evidence_row_name(row), r.tests,
                    r.outcomes[OUTCOME_HOLD], r.outcomes[OUTCOME_SWEEP], r.outcomes[OUTCOME_BREAK],
                    r.outcomes[OUTCOME_TIMEOUT], r.rate, r.ctl_tests,
                    r.ctl_outcomes[OUTCOME_HOLD], r.ctl_outcomes[OUTCOME_SWEEP],
-                   r.ctl_outcomes[OUTCOME_BREAK], r.ctl_outcomes[OUTCOME_TIMEOUT], r.ctl_rate,
-                   r.lift, r.lift_lo, r.lift_hi, significant ? "true" : "false");
+                   r.ctl_outcomes[OUTCOME_BREAK], r.ctl_outcomes[OUTCOME_TIMEOUT], r.ctl_rate);
+    textbuf_printf(tb,
+                   "\"side_control_tests\":%u,\"side_control_holds\":%u,"
+                   "\"side_control_sweeps\":%u,\"side_control_breaks\":%u,"
+                   "\"side_control_timeouts\":%u,\"side_control_hold_rate\":%.6g,"
+                   "\"lift_mirrored\":%.6g,\"lift_mirrored_low\":%.6g,"
+                   "\"lift_mirrored_high\":%.6g,\"lift_same_side\":%.6g,"
+                   "\"lift_same_side_low\":%.6g,\"lift_same_side_high\":%.6g,"
+                   "\"lift_placement\":\"%s\",\"lift\":%.6g,\"lift_low\":%.6g,"
+                   "\"lift_high\":%.6g,\"significant\":%s}",
+                   r.side_tests, r.side_outcomes[OUTCOME_HOLD], r.side_outcomes[OUTCOME_SWEEP],
+                   r.side_outcomes[OUTCOME_BREAK], r.side_outcomes[OUTCOME_TIMEOUT], r.side_rate,
+                   r.mirror_lift, r.mirror_lo, r.mirror_hi, r.side_lift, r.side_lo, r.side_hi,
+                   r.placement == EV_SIDE ? "same_side" : "mirrored", r.lift, r.lift_lo,
+                   r.lift_hi, r.significant ? "true" : "false");
 }
 
 void symbols_evidence(struct request *rq, struct reply *rp)
@@ -67,10 +79,11 @@ void symbols_evidence(struct request *rq, struct reply *rp)
     textbuf_append(&tb, ",\"by_source\":[", 14);
     int first = 1;
     for (int src = 0; src < SRC_COUNT; src++) {
-        const uint32_t *z = snap->tally.zone[src], *c = snap->tally.ctl[src];
+        const uint32_t *z = snap->tally.zone[src], *c = snap->tally.ctl[src],
+                       *sd = snap->tally.side[src];
         int seen = 0;
         for (int o = 0; o < OUTCOME_COUNT; o++)
-            seen |= z[o] != 0 || c[o] != 0;
+            seen |= z[o] != 0 || c[o] != 0 || sd[o] != 0;
         if (!seen && !(p->liquidity_sources & (1u << src)))
             continue;
         row_json(&tb, &snap->tally, src, "source", first);
@@ -91,19 +104,29 @@ void evidence_metrics(struct textbuf *tb, const char *symbol, const struct zone_
             continue;
         struct evidence_row r;
         evidence_row(t, row, &r);
-        if (r.tests == 0 && r.ctl_tests == 0)
+        if (r.tests == 0 && r.ctl_tests == 0 && r.side_tests == 0)
             continue;
         const char *src = evidence_row_name(row);
         textbuf_printf(tb,
                        "liq_zone_tests{symbol=\"%s\",source=\"%s\",level=\"zone\"} %u\n"
                        "liq_zone_tests{symbol=\"%s\",source=\"%s\",level=\"control\"} %u\n"
+                       "liq_zone_tests{symbol=\"%s\",source=\"%s\",level=\"side_control\"} %u\n"
                        "liq_zone_hold_rate{symbol=\"%s\",source=\"%s\",level=\"zone\"} %.6g\n"
-                       "liq_zone_hold_rate{symbol=\"%s\",source=\"%s\",level=\"control\"} %.6g\n"
+                       "liq_zone_hold_rate{symbol=\"%s\",source=\"%s\",level=\"control\"} %.6g\n",
+                       symbol, src, r.tests, symbol, src, r.ctl_tests, symbol, src, r.side_tests,
+                       symbol, src, r.rate, symbol, src, r.ctl_rate);
+        textbuf_printf(tb,
+                       "liq_zone_hold_rate{symbol=\"%s\",source=\"%s\",level=\"side_control\"} "
+                       "%.6g\n"
                        "liq_zone_lift{symbol=\"%s\",source=\"%s\"} %.6g\n"
                        "liq_zone_lift_low{symbol=\"%s\",source=\"%s\"} %.6g\n"
-                       "liq_zone_lift_high{symbol=\"%s\",source=\"%s\"} %.6g\n",
-                       symbol, src, r.tests, symbol, src, r.ctl_tests, symbol, src, r.rate,
-                       symbol, src, r.ctl_rate, symbol, src, r.lift, symbol, src, r.lift_lo,
-                       symbol, src, r.lift_hi);
+                       "liq_zone_lift_high{symbol=\"%s\",source=\"%s\"} %.6g\n"
+                       "liq_zone_lift_by_placement{symbol=\"%s\",source=\"%s\","
+                       "placement=\"mirrored\"} %.6g\n"
+                       "liq_zone_lift_by_placement{symbol=\"%s\",source=\"%s\","
+                       "placement=\"same_side\"} %.6g\n",
+                       symbol, src, r.side_rate, symbol, src, r.lift, symbol, src, r.lift_lo,
+                       symbol, src, r.lift_hi, symbol, src, r.mirror_lift, symbol, src,
+                       r.side_lift);
     }
 }

@@ -247,11 +247,3 @@ void guard_request_id(const char *given, uint64_t salt, uint64_t seq, char *out,
         snprintf(out, n, "r%llx-%llu", (unsigned long long)(salt & 0xffffff),
                  (unsigned long long)seq);
 }
-
-void guard_log_text(const char *s, char *out, size_t n)
-{
-    size_t i = 0;
-    for (; s[i] != '\0' && i + 1 < n; i++)
-        out[i] = id_char((unsigned char)s[i]) || s[i] == '/' ? s[i] : '?';
-    out[i] = '\0';
-}

@@ -44,7 +44,4 @@ int guard_query(const struct request *rq, const struct query_param *table, struc
  * and echo as it is. */
 void guard_request_id(const char *given, uint64_t salt, uint64_t seq, char *out, size_t n);
 
-/* A client's token (the method) for a log line: [A-Za-z0-9._:/-] kept, anything else '?'. */
-void guard_log_text(const char *s, char *out, size_t n);
-
 #endif

@@ -10,6 +10,7 @@
 #include "api/http.h"
 
 #include <microhttpd.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,8 @@
 #include "api/guard.h"
 #include "api/metrics.h"
 #include "base/grow.h"
+#include "base/log.h"
+#include "service/lifecycle.h"
 
 static uint64_t now_ns(void)
 {
@@ -46,26 +49,6 @@ static int authorised(const struct request *rq, const char *key)
 
 /* --- the daemon -------------------------------------------------------------------- */
 
-/* --- logs: one JSON line per request and per notable event, filtered by log_level ------ */
-
-enum { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
-static const char *const LOG_NAMES[] = {"debug", "info", "warn", "error"};
-
-/* "warn" -> LOG_WARN; config.c accepts only the four names. */
-static int log_rank(const char *level)
-{
-    for (int i = LOG_DEBUG; i <= LOG_ERROR; i++)
-        if (strcmp(level, LOG_NAMES[i]) == 0)
-            return i;
-    return LOG_INFO;
-}
-
-static int log_enabled(struct app *a, int rank)
-{
-    const char *level = state_live(&a->st)->log_level; /* SIGHUP may change it */
-    return rank >= log_rank(level);
-}
-
 /*
  * The database's state as the replies show it: a 503 because nothing could be committed
  * (Retry-After) or a degraded /health means down; the next 2xx of a write or of /health
@@ -78,12 +61,14 @@ static void note_database(struct app *a, const struct request *rq, const struct 
                (health && rp->status == 503 && !atomic_load(&a->draining));
     int up = rp->status >= 200 && rp->status < 300 &&
              (health || (rq->route >= 0 && ROUTES[rq->route].write));
-    if (down && atomic_exchange(&a->metrics->db_down, 1) == 0 && log_enabled(a, LOG_ERROR))
-        fprintf(stderr, "{\"level\":\"error\",\"msg\":\"database down\",\"request_id\":\"%s\","
-                        "\"status\":%d}\n", rq->request_id, rp->status);
-    if (up && atomic_exchange(&a->metrics->db_down, 0) == 1 && log_enabled(a, LOG_INFO))
-        fprintf(stderr, "{\"level\":\"info\",\"msg\":\"database up\",\"request_id\":\"%s\"}\n",
-                rq->request_id);
+    struct log_line l;
+    if (down && atomic_exchange(&a->metrics->db_down, 1) == 0) {
+        log_begin(&l, LOG_ERROR, "database down");
+        log_int(&l, "status", rp->status);
+        log_end(&l);
+    }
+    if (up && atomic_exchange(&a->metrics->db_down, 0) == 1)
+        log_msg(LOG_INFO, "database up");
 }
 
 static enum MHD_Result send_reply(struct request *rq, struct reply *rp)
@@ -124,16 +109,13 @@ static enum MHD_Result send_reply(struct request *rq, struct reply *rp)
     http_metrics_record(a->metrics, rq->route, rp->status, ns);
     note_database(a, rq, rp);
     /* a server-side failure is an error whatever the level; the rest is routine */
-    int rank = rp->status >= 500 ? LOG_ERROR : LOG_INFO;
-    char method[16]; /* the client's token: only safe characters reach the JSON line */
-    guard_log_text(rq->method, method, sizeof method);
-    if (log_enabled(a, rank))
-        fprintf(stderr,
-                "{\"level\":\"%s\",\"msg\":\"request\",\"request_id\":\"%s\",\"method\":\"%s\","
-                "\"route\":\"%s\",\"status\":%d,\"duration_ms\":%.3f}\n",
-                LOG_NAMES[rank], rq->request_id, method,
-                rq->route >= 0 ? ROUTES[rq->route].name : "unmatched", rp->status,
-                (double)ns / 1e6);
+    struct log_line l;
+    log_begin(&l, rp->status >= 500 ? LOG_ERROR : LOG_INFO, "request");
+    log_str(&l, "method", rq->method); /* the client's token: the logger escapes it */
+    log_str(&l, "route", rq->route >= 0 ? ROUTES[rq->route].name : "unmatched");
+    log_int(&l, "status", rp->status);
+    log_num(&l, "duration_ms", (double)ns / 1e6);
+    log_end(&l);
     return r;
 }
 
@@ -206,12 +188,10 @@ static int append_body(struct request *rq, const char *data, size_t n, size_t li
     return 0;
 }
 
-static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_size, void **ctx)
+static enum MHD_Result handle(struct app *a, struct MHD_Connection *conn, const char *url,
+                              const char *method, const char *upload_data,
+                              size_t *upload_size, void **ctx)
 {
-    (void)version;
-    struct app *a = cls;
     struct request *rq = *ctx;
     if (rq == NULL || !rq->started) {
         if (rq == NULL)
@@ -229,6 +209,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         uint64_t seq = atomic_fetch_add(&a->metrics->request_seq, 1) + 1;
         const char *given = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Request-Id");
         guard_request_id(given, rq->start_ns, seq, rq->request_id, sizeof rq->request_id);
+        log_set_request(rq->request_id);
         deadlines_headers_done(a->deadlines, conn);
         struct reply rp = {0};
         if (early_reply(rq, &rp)) {
@@ -250,10 +231,25 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (rq->too_large)
         reply_error(&rp, 413, "body_too_large", "the body exceeds body_limit_bytes",
                     json_pack("{s:I}", "limit", (json_int_t)a->st.cfg.body_limit_bytes));
-    else
+    else {
+        service_request_begin(); /* this request's database failures only */
         ROUTES[rq->route].fn(rq, &rp);
+    }
     rq->too_large = -1;
     return send_reply(rq, &rp);
+}
+
+/* Every line logged while the request is handled (here, in service/, in storage/) names it. */
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version,
+                                  const char *upload_data, size_t *upload_size, void **ctx)
+{
+    (void)version;
+    const struct request *rq = *ctx;
+    log_set_request(rq != NULL && rq->started ? rq->request_id : NULL);
+    enum MHD_Result r = handle(cls, conn, url, method, upload_data, upload_size, ctx);
+    log_set_request(NULL);
+    return r;
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **ctx,
@@ -300,6 +296,29 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
     return rq;
 }
 
+/* libmicrohttpd's own messages ("Server reached connection limit", "Failed to parse
+ * Content-Length", ...) as JSON lines of the one logger: at warn, but a client that hung up
+ * (routine, thousands under a flood of short connections) at debug. */
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    (void)cls;
+    static const char *const ROUTINE[] = {"Connection socket is closed",
+                                          "Failed to send data in request"};
+    char text[512];
+    vsnprintf(text, sizeof text, fmt, ap);
+    size_t n = strlen(text);
+    while (n > 0 && (text[n - 1] == '\n' || text[n - 1] == '\r'))
+        text[--n] = '\0';
+    enum log_level lv = LOG_WARN;
+    for (size_t i = 0; i < sizeof ROUTINE / sizeof ROUTINE[0]; i++)
+        if (strncmp(text, ROUTINE[i], strlen(ROUTINE[i])) == 0)
+            lv = LOG_DEBUG;
+    struct log_line l;
+    log_begin(&l, lv, text);
+    log_str(&l, "source", "libmicrohttpd");
+    log_end(&l);
+}
+
 int http_start(struct app *a, char *err, size_t errlen)
 {
     a->metrics = calloc(1, sizeof *a->metrics);
@@ -313,6 +332,7 @@ int http_start(struct app *a, char *err, size_t errlen)
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
                      MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC; /* ITC: quiesce at drain */
     struct MHD_OptionItem opts[] = {
+        {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log, NULL},
         {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, a},
         {MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)deadlines_notify, a->deadlines},
         {MHD_OPTION_UNESCAPE_CALLBACK, (intptr_t)guard_unescape, NULL},
@@ -338,8 +358,10 @@ int http_start(struct app *a, char *err, size_t errlen)
 /* The drain: close the listening socket first (new connections are refused), then let
  * every request already started - even one still uploading its body - run to its reply
  * and commit, up to HTTP_DRAIN_S; only then stop the daemon, which closes what is left
- * (idle keep-alive connections). MHD_stop_daemon alone would cut an upload in flight. */
-#define HTTP_DRAIN_S 9.0
+ * (idle keep-alive connections). MHD_stop_daemon alone would cut an upload in flight.
+ * The process's SIGTERM (cmd/liquidityd.c) also cuts every database wait at
+ * APP_DB_CUT_MS, so a worker stuck on a stalled database is back before the daemon stops. */
+#define HTTP_DRAIN_S (APP_DRAIN_MS / 1000.0 - 1)
 
 void http_stop(struct app *a)
 {

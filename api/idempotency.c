@@ -1,7 +1,8 @@
 /*
- * idempotency.c - see idempotency.h. The request's identity is the SHA-256 of its route,
- * media type, the query parameters that matter and the body, so "same key, other body"
- * is told apart from a retry without storing bodies.
+ * idempotency.c - see idempotency.h. The request's identity is the SHA-256 of its method,
+ * route, media type, every query parameter its route takes (the route's query table in
+ * api/router.c: a parameter added there is part of the identity without a line here) and
+ * the body, so "same key, other request" is told apart from a retry without storing bodies.
  */
 #include "api/idempotency.h"
 
@@ -146,8 +147,7 @@ static void hash_field(struct sha256 *s, const char *v)
         sha_update(s, v, strlen(v));
 }
 
-static void request_hash(const struct request *rq, const char *route,
-                         const char *const *query_keys, char out[65])
+static void request_hash(const struct request *rq, const char *route, char out[65])
 {
     struct sha256 s;
     sha_init(&s);
@@ -158,8 +158,11 @@ static void request_hash(const struct request *rq, const char *route,
     if (ct != NULL)
         snprintf(media, sizeof media, "%.*s", (int)strcspn(ct, "; "), ct);
     hash_field(&s, media);
-    for (size_t i = 0; query_keys && query_keys[i]; i++)
-        hash_field(&s, rq_query(rq, query_keys[i]));
+    const struct query_param *q = rq->route >= 0 ? ROUTES[rq->route].query : NULL;
+    for (size_t i = 0; q != NULL && q[i].name != NULL; i++) {
+        hash_field(&s, q[i].name);
+        hash_field(&s, rq_query(rq, q[i].name));
+    }
     char len[24];
     int n = snprintf(len, sizeof len, "%zu:", rq->len);
     sha_update(&s, len, (size_t)n);
@@ -182,8 +185,7 @@ static void replay(struct reply *rp, const struct idem *id, struct idem_answer *
     row->body = NULL;
 }
 
-int idem_begin(struct request *rq, struct reply *rp, const char *route,
-               const char *const *query_keys,
+int idem_begin(struct request *rq, struct reply *rp, const char *route, const char *symbol,
                int (*render)(void *ctx, int64_t a, int64_t b, int *status, char **body),
                void *ctx, struct idem *id)
 {
@@ -201,11 +203,12 @@ int idem_begin(struct request *rq, struct reply *rp, const char *route,
     snprintf(id->key, sizeof id->key, "%s", k);
     id->p.route = route;
     id->p.key = id->key;
+    id->p.symbol = symbol;
     id->p.render = render;
     id->p.ctx = ctx;
-    request_hash(rq, route, query_keys, id->p.request_hash);
+    request_hash(rq, route, id->p.request_hash);
     struct idem_answer row;
-    int found = idem_lookup(route, id->key, &row);
+    int found = idem_lookup(id->key, &row);
     if (found < 0) {
         reply_unavailable(rp, rq->app);
         return 1;
@@ -242,7 +245,7 @@ void idem_end(struct request *rq, struct reply *rp, struct idem *id, int ok)
         return;
     /* a concurrent request with the same key committed first: its answer is the answer */
     struct idem_answer row;
-    int found = idem_lookup(id->p.route, id->key, &row);
+    int found = idem_lookup(id->key, &row);
     if (found == 1)
         replay(rp, id, &row);
     else

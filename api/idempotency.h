@@ -9,7 +9,7 @@
  *
  * Use in a handler (api/bars.c is the example):
  *     struct idem id;
- *     if (idem_begin(rq, rp, "bars", QUERY_KEYS, render_fn, ctx, &id) != 0)
+ *     if (idem_begin(rq, rp, "bars", symbol, render_fn, ctx, &id) != 0)
  *         return;                          // replayed, refused or 503: reply written
  *     ... the service write, given idem_pending(&id) (it stores the key before COMMIT) ...
  *     idem_end(rq, rp, &id, ok);           // stores the key if the service had no
@@ -34,10 +34,10 @@ struct idem {
 
 /* 0: go on with the write (passing it idem_pending(id)). 1: the reply is
  * written (the stored answer replayed, 422 for a bad or reused key, 503 when the database
- * cannot be asked) and the handler returns. query_keys: NULL-terminated query parameters
- * that are part of the request's identity. */
-int idem_begin(struct request *rq, struct reply *rp, const char *route,
-               const char *const *query_keys,
+ * cannot be asked) and the handler returns. The request's identity is its method, route,
+ * media type, every query parameter of its route and its body; one key names one request
+ * whatever the route. symbol: the symbol the write touches (DELETE of it forgets the key). */
+int idem_begin(struct request *rq, struct reply *rp, const char *route, const char *symbol,
                int (*render)(void *ctx, int64_t a, int64_t b, int *status, char **body),
                void *ctx, struct idem *id);
 

@@ -96,6 +96,16 @@ void render_zone_tail(struct textbuf *tb, const struct zone *z)
     render_ts_or_null(tb, z->origin_ts);
     textbuf_append(tb, ",\"last_touch_at\":", 17);
     render_ts_or_null(tb, z->last_touch_ts);
+    if (z->flags & ZONE_F_DRAWN) {
+        textbuf_printf(tb, ",\"drawn\":{\"kind\":\"%s\",\"confirmed_ts\":",
+                       drawn_kind_name((enum drawn_kind)z->kind));
+        render_ts_or_null(tb, z->created_ts);
+        textbuf_append(tb, ",\"drawn_from_ts\":", 17);
+        render_ts_or_null(tb, z->origin_ts);
+        textbuf_append(tb, ",\"mitigated_ts\":", 16);
+        render_ts_or_null(tb, z->mitigated_ts);
+        textbuf_printf(tb, ",\"volume_share\":%.4g}", render_ratio((double)z->vol_share));
+    }
     textbuf_append(tb, "}", 1);
 }
 

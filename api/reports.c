@@ -14,7 +14,7 @@
 
 #include "api/app.h"
 #include "api/handlers.h"
-#include "api/owner_reply.h"
+#include "api/reply_status.h"
 #include "api/render.h"
 #include "domain/instrument.h"
 #include "service/reports.h"
@@ -67,8 +67,9 @@ void reports_liquidity(struct request *rq, struct reply *rp)
     }
     struct report_row *rows = NULL;
     size_t n = 0;
-    if (reports_liquidity_run(symbol, period, limit, &rows, &n) != 0) {
-        reply_unavailable(rp, rq->app);
+    enum liq_status st = reports_liquidity_run(&rq->app->st, symbol, period, limit, &rows, &n);
+    if (st != LIQ_OK) {
+        reply_status(rq, rp, st, &(struct status_reply){.symbol = symbol});
         return;
     }
     json_t *list = json_array();

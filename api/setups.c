@@ -16,7 +16,7 @@
 #include "api/app.h"
 #include "api/handlers.h"
 #include "api/idempotency.h"
-#include "api/owner_reply.h"
+#include "api/reply_status.h"
 #include "api/render.h"
 #include "api/request_decode.h"
 #include "domain/instrument.h"
@@ -160,44 +160,22 @@ void setups_post(struct request *rq, struct reply *rp)
     memset(&res, 0, sizeof res);
     uint64_t trade_id = 0;
     char msg[SETUP_REASON_LEN] = "";
-    static const char *const identity[] = {"dry_run", NULL};
     struct setup_answer answer = {symbol, &res};
     struct idem id;
-    if (idem_begin(rq, rp, "setups", identity, render_setup, &answer, &id) != 0) {
+    if (idem_begin(rq, rp, "setups", symbol, render_setup, &answer, &id) != 0) {
         json_decref(body);
         return;
     }
-    enum trading_status st = trading_setup(&a->st, a->trading, symbol, &req, dry,
-                                           idem_pending(&id), &res, &trade_id, msg,
-                                           sizeof msg);
-    switch (st) {
-    case TRADING_OK:
+    enum liq_status st = trading_setup(&a->st, a->trading, symbol, &req, dry,
+                                       idem_pending(&id), &res, &trade_id, msg, sizeof msg);
+    if (st == LIQ_OK)
         reply_json(rp, dry ? 200 : 201, setup_json(symbol, &res, trade_id, dry));
-        break;
-    case TRADING_UNKNOWN_SYMBOL:
-        reply_error(rp, 404, "unknown_symbol", "no bars were received for this symbol",
-                    json_pack("{s:s}", "symbol", symbol));
-        break;
-    case TRADING_INVALID:
-        invalid(rp, NULL, msg);
-        break;
-    case TRADING_REFUSED:
-        reply_error(rp, 422, "setup_refused", msg,
-                    json_pack("{s:o, s:o}", "reasons", reasons_json(&res), "stop",
-                              stop_json(symbol, &res.stop)));
-        break;
-    case TRADING_UNAVAILABLE:
-        reply_unavailable(rp, a);
-        break;
-    case TRADING_MISDIRECTED:
-        reply_misdirected(rp, symbol, msg);
-        break;
-    case TRADING_MOVING:
-        reply_moving(rp, a, symbol, msg);
-        break;
-    default:
-        reply_oom(rp);
-    }
-    idem_end(rq, rp, &id, st == TRADING_OK);
+    else
+        reply_status(rq, rp, st, &(struct status_reply){
+            .message = msg, .symbol = symbol, .owner = msg,
+            .details = st == LIQ_REFUSED ? json_pack("{s:o, s:o}", "reasons", reasons_json(&res),
+                                                     "stop", stop_json(symbol, &res.stop))
+                                         : NULL});
+    idem_end(rq, rp, &id, st == LIQ_OK);
     json_decref(body);
 }

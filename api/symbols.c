@@ -9,8 +9,9 @@
 
 #include "api/app.h"
 #include "api/handlers.h"
-#include "api/owner_reply.h"
+#include "api/reply_status.h"
 #include "domain/instrument.h"
+#include "service/symbol_delete.h"
 #include "service/trading.h"
 
 void symbols_delete(struct request *rq, struct reply *rp)
@@ -35,36 +36,17 @@ void symbols_delete(struct request *rq, struct reply *rp)
     }
     struct delete_hooks h = {trading_open_of, trading_forget_symbol, rq->app->trading};
     struct symbol_deleted d;
+    char owner[160];
     /* no Idempotency-Key on DELETE: a repeat finds nothing (404) */
-    enum delete_status st = state_delete_symbol(&rq->app->st, s, &h,
-                                                force != NULL && strcmp(force, "true") == 0,
-                                                NULL, &d);
-    switch (st) {
-    case DELETE_OK:
-        reply_json(rp, 200, json_pack("{s:s, s:I, s:I, s:I, s:I}", "deleted", s->name, "bars",
-                                      (json_int_t)d.bars, "zones", (json_int_t)d.zones,
-                                      "trades", (json_int_t)d.trades, "other_rows",
-                                      (json_int_t)d.other_rows));
-        return;
-    case DELETE_OPEN_TRADES: {
-        char msg[160];
-        snprintf(msg, sizeof msg, "%s has %ld open trade(s); close them or pass ?force=true",
-                 s->name, d.trades);
-        reply_error(rp, 409, "open_trades", msg, json_pack("{s:I}", "open_trades",
-                                                           (json_int_t)d.trades));
+    enum liq_status st = symbol_delete(&rq->app->st, s, &h,
+                                       force != NULL && strcmp(force, "true") == 0, NULL, &d,
+                                       owner, sizeof owner);
+    if (st != LIQ_OK) {
+        reply_status(rq, rp, st, &(struct status_reply){.symbol = s->name, .owner = owner,
+                                                        .count = d.trades});
         return;
     }
-    case DELETE_UNAVAILABLE:
-        reply_unavailable(rp, rq->app);
-        return;
-    case DELETE_MISDIRECTED:
-        reply_misdirected(rp, s->name, NULL);
-        return;
-    case DELETE_MOVING:
-        reply_moving(rp, rq->app, s->name, NULL);
-        return;
-    case DELETE_NOMEM:
-        break;
-    }
-    reply_oom(rp);
+    reply_json(rp, 200, json_pack("{s:s, s:I, s:I, s:I, s:I}", "deleted", s->name, "bars",
+                                  (json_int_t)d.bars, "zones", (json_int_t)d.zones, "trades",
+                                  (json_int_t)d.trades, "other_rows", (json_int_t)d.other_rows));
 }

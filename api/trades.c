@@ -16,7 +16,7 @@
 #include "api/app.h"
 #include "api/decode.h"
 #include "api/handlers.h"
-#include "api/owner_reply.h"
+#include "api/reply_status.h"
 #include "api/render.h"
 #include "api/request_decode.h"
 #include "api/trade_render.h"
@@ -71,48 +71,6 @@ static json_t *update_json(const struct trading_update *u)
     return j;
 }
 
-/* A trade that is not open in memory: closed (409) or unknown (404). */
-static void reply_not_open(struct request *rq, struct reply *rp, uint64_t id)
-{
-    enum read_status rs = reads_trade_exists(&rq->app->st, id);
-    if (rs == READ_UNAVAILABLE)
-        reply_unavailable(rp, rq->app);
-    else if (rs == READ_OK)
-        reply_error(rp, 409, "trade_closed", "the trade is closed; nothing was changed",
-                    json_pack("{s:I}", "trade_id", (json_int_t)id));
-    else
-        reply_error(rp, 404, "not_found", "no such trade",
-                    json_pack("{s:I}", "trade_id", (json_int_t)id));
-}
-
-static void reply_update(struct request *rq, struct reply *rp, enum trading_status st,
-                         uint64_t id, const struct trading_update *u, const char *msg)
-{
-    switch (st) {
-    case TRADING_OK:
-        reply_json(rp, 200, update_json(u));
-        return;
-    case TRADING_NOT_FOUND:
-    case TRADING_CLOSED:
-        reply_not_open(rq, rp, id);
-        return;
-    case TRADING_INVALID:
-        reply_error(rp, 422, "invalid_request", msg, NULL);
-        return;
-    case TRADING_UNAVAILABLE:
-        reply_unavailable(rp, rq->app);
-        return;
-    case TRADING_MISDIRECTED:
-        reply_misdirected(rp, NULL, msg);
-        return;
-    case TRADING_MOVING:
-        reply_moving(rp, rq->app, NULL, msg);
-        return;
-    default:
-        reply_oom(rp);
-    }
-}
-
 /* The JSON body of a write, or NULL with 415/400 written. */
 static json_t *write_body(struct request *rq, struct reply *rp)
 {
@@ -151,11 +109,15 @@ static void trade_update_route(struct request *rq, struct reply *rp, int close)
         struct trading_update u;
         char msg[LIQ_REASON_LEN] = "";
         struct app *a = rq->app;
-        enum trading_status st =
+        enum liq_status st =
             close ? trading_close(&a->st, a->trading, id, price, ts, &u, msg, sizeof msg)
                   : trading_trail(&a->st, a->trading, id, price, high, low, ts, &u, msg,
                                   sizeof msg);
-        reply_update(rq, rp, st, id, &u, msg);
+        if (st == LIQ_OK)
+            reply_json(rp, 200, update_json(&u));
+        else /* 421/503 name no symbol: the request named a trade id */
+            reply_status(rq, rp, st, &(struct status_reply){.message = msg, .owner = msg,
+                                                            .trade_id = id});
     }
     json_decref(j);
 }
@@ -219,14 +181,14 @@ void trades_get(struct request *rq, struct reply *rp)
     struct trade_record rec;
     struct trade_event_record *ev = NULL;
     size_t nev = 0;
-    enum read_status rs = reads_trade(id, &rec, &ev, &nev);
-    if (rs == READ_NOT_FOUND) {
+    enum liq_status rs = reads_trade(id, &rec, &ev, &nev);
+    if (rs == LIQ_NOT_FOUND) {
         reply_error(rp, 404, "not_found", "no such trade",
                     json_pack("{s:I}", "trade_id", (json_int_t)id));
         return;
     }
     json_t *moves = NULL;
-    json_t *hist = rs == READ_OK ? history_json(rec.symbol, ev, nev, &moves) : NULL;
+    json_t *hist = rs == LIQ_OK ? history_json(rec.symbol, ev, nev, &moves) : NULL;
     free(ev);
     if (hist == NULL) {
         json_decref(moves);
@@ -266,7 +228,7 @@ void trades_list(struct request *rq, struct reply *rp)
     }
     struct trade_record *rows = NULL;
     size_t n = 0;
-    if (reads_trades(symbol, status, limit, &rows, &n) != READ_OK) {
+    if (reads_trades(symbol, status, limit, &rows, &n) != LIQ_OK) {
         reply_unavailable(rp, rq->app);
         return;
     }

@@ -16,7 +16,7 @@
 
 #include "api/app.h"
 #include "api/handlers.h"
-#include "api/owner_reply.h"
+#include "api/reply_status.h"
 #include "api/render.h"
 #include "domain/instrument.h"
 #include "service/reads.h"
@@ -372,7 +372,7 @@ static void render_history(struct textbuf *tb, const char *symbol, uint32_t id)
 {
     struct zone_event_record *ev = NULL;
     size_t n = 0;
-    if (reads_zone_history(symbol, id, 1000, &ev, &n) != READ_OK) {
+    if (reads_zone_history(symbol, id, 1000, &ev, &n) != LIQ_OK) {
         textbuf_append(tb, ",\"history\":null,\"history_available\":false", 41);
         return;
     }

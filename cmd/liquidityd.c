@@ -12,15 +12,23 @@
 #include <unistd.h>
 
 #include "api/app.h"
+#include "base/log.h"
 #include "service/config.h"
 #include "service/lifecycle.h"
 
-static void usage(FILE *out)
+static const char USAGE[] =
+    "usage: liquidityd [migrate] [--config FILE] [--check-config]\n"
+    "  environment: LIQ_<SETTING> overrides any setting (LIQ_PORT, LIQ_DATABASE_URL,\n"
+    "  LIQ_API_KEY, LIQ_THREADS, LIQ_MIN_RR_RATIO, ...), see config/liquidityd.conf\n";
+
+/* An error line (whatever log_level says) with its reason. */
+static void log_error(const char *msg, const char *key, const char *value)
 {
-    fputs("usage: liquidityd [migrate] [--config FILE] [--check-config]\n"
-          "  environment: LIQ_<SETTING> overrides any setting (LIQ_PORT, LIQ_DATABASE_URL,\n"
-          "  LIQ_API_KEY, LIQ_THREADS, LIQ_MIN_RR_RATIO, ...), see config/liquidityd.conf\n",
-          out);
+    struct log_line l;
+    log_always(&l, LOG_ERROR, msg);
+    if (key != NULL)
+        log_str(&l, key, value);
+    log_end(&l);
 }
 
 /* SIGHUP: re-reads the file and the environment like a start does, then publishes the
@@ -31,21 +39,16 @@ static void reload(struct app *a, const char *config_path)
     config_defaults(&fresh);
     char err[512];
     if (config_load(&fresh, config_path, err, sizeof err) != 0) {
-        fprintf(stderr, "{\"level\":\"error\",\"msg\":\"SIGHUP: configuration rejected, "
-                        "nothing changed\",\"reason\":\"");
-        for (const char *p = err; *p; p++)
-            if (*p != '"' && *p != '\\' && *p != '\n')
-                fputc(*p, stderr);
-        fputs("\"}\n", stderr);
+        log_error("SIGHUP: configuration rejected, nothing changed", "reason", err);
         return;
     }
     const char *names[32];
     int n = app_reload(a, &fresh, names, 32);
-    fprintf(stderr, "{\"level\":\"info\",\"msg\":\"SIGHUP: configuration reloaded\","
-                    "\"changed\":%d,\"settings\":[", n < 0 ? 0 : n);
-    for (int i = 0; i < n && i < 32; i++)
-        fprintf(stderr, "%s\"%s\"", i ? "," : "", names[i]);
-    fputs("]}\n", stderr);
+    struct log_line l;
+    log_always(&l, LOG_INFO, "SIGHUP: configuration reloaded");
+    log_int(&l, "changed", n < 0 ? 0 : n);
+    log_strs(&l, "settings", names, n < 0 ? 0 : (size_t)(n < 32 ? n : 32));
+    log_end(&l);
 }
 
 int main(int argc, char **argv)
@@ -60,11 +63,14 @@ int main(int argc, char **argv)
         } else if (strcmp(argv[i], "migrate") == 0) {
             migrate_only = 1;
         } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            usage(stdout);
+            fputs(USAGE, stdout);
             return 0;
         } else {
-            fprintf(stderr, "liquidityd: unknown argument '%s'\n", argv[i]);
-            usage(stderr);
+            struct log_line l;
+            log_always(&l, LOG_ERROR, "unknown argument");
+            log_str(&l, "argument", argv[i]);
+            log_str(&l, "usage", USAGE);
+            log_end(&l);
             return 2;
         }
     }
@@ -72,7 +78,7 @@ int main(int argc, char **argv)
     config_defaults(&cfg);
     char err[512];
     if (config_load(&cfg, config_path, err, sizeof err) != 0) {
-        fprintf(stderr, "liquidityd: configuration: %s\n", err);
+        log_error("configuration rejected", "reason", err);
         return 2;
     }
     /* a misspelled LIQ_ variable would be ignored silently: warn, and fail the check */
@@ -80,19 +86,26 @@ int main(int argc, char **argv)
     if (check) {
         config_print(&cfg, stdout);
         if (typos > 0) {
-            fprintf(stderr, "liquidityd: configuration: %d unknown LIQ_ variable(s), "
-                            "see the warnings above\n", typos);
+            struct log_line l;
+            log_always(&l, LOG_ERROR, "configuration rejected: unknown LIQ_ variables, see the "
+                                      "warnings above");
+            log_int(&l, "count", typos);
+            log_end(&l);
             return 2;
         }
         return 0;
     }
     if (migrate_only) {
         int applied = 0;
+        service_db_limits(&cfg);
         if (service_migrate(cfg.database_url, &applied, err, sizeof err) != 0) {
-            fprintf(stderr, "liquidityd: migrate: %s\n", err);
+            log_error("migrate failed", "reason", err);
             return 1;
         }
-        printf("liquidityd: %d migration(s) applied\n", applied);
+        struct log_line l;
+        log_always(&l, LOG_INFO, "migrations applied");
+        log_int(&l, "applied", applied);
+        log_end(&l);
         return 0;
     }
     sigset_t set;
@@ -105,11 +118,14 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     struct app *a = app_start(&cfg, err, sizeof err);
     if (a == NULL) {
-        fprintf(stderr, "liquidityd: cannot start: %s\n", err);
+        log_error("cannot start", "reason", err);
         return 1;
     }
-    fprintf(stderr, "{\"level\":\"info\",\"msg\":\"listening\",\"port\":%d,\"persistence\":%s}\n",
-            app_port(a), cfg.params.liquidity_db_persist ? "true" : "false");
+    struct log_line l;
+    log_always(&l, LOG_INFO, "listening");
+    log_int(&l, "port", app_port(a));
+    log_bool(&l, "persistence", cfg.params.liquidity_db_persist);
+    log_end(&l);
     for (;;) {
         int sig = 0;
         sigwait(&set, &sig);
@@ -119,8 +135,11 @@ int main(int argc, char **argv)
         }
         break;
     }
-    fprintf(stderr, "{\"level\":\"info\",\"msg\":\"draining\"}\n");
+    service_shutdown_within(APP_DB_CUT_MS); /* whatever the database does (api/app.h) */
+    log_always(&l, LOG_INFO, "draining");
+    log_end(&l);
     app_stop(a);
-    fprintf(stderr, "{\"level\":\"info\",\"msg\":\"stopped\"}\n");
+    log_always(&l, LOG_INFO, "stopped");
+    log_end(&l);
     return 0;
 }

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine_smc.h"
 #include "geometry.h"
 #include "series.h"
 #include "sources/sources.h"
@@ -37,6 +38,7 @@ struct live_vwap {
     enum liq_source src;
     uint32_t zone;          /* live zone id, 0 none */
     size_t pos;             /* its sorted index when last moved (a hint, checked) */
+    size_t cpos[CTL_KINDS]; /* the same for its controls */
     double reported;        /* price of the last ZEV_MOVED / ZEV_CREATED */
     int shared;             /* weekly only: rides on the daily live zone (the week's first
                              * day, when both VWAPs are the same number: one band, one zone) */
@@ -69,6 +71,7 @@ struct engine {
     struct equal_levels equal;
     struct wyckoff wyckoff;
     struct cluster cluster;
+    struct smc_state *smc;      /* the drawn sources (engine_smc.h), NULL when none runs */
 
     struct zone_map map;
     struct levels lv;           /* scratch for one source call */
@@ -109,6 +112,8 @@ static uint32_t runnable(enum timeframe base)
         m &= ~(1u << SRC_PIVOT_M5);
     if (base > TF_M15)
         m &= ~((1u << SRC_PIVOT_M15) | (1u << SRC_GANN) | (1u << SRC_EQUAL_LEVELS));
+    if (base > TF_H1)
+        m &= ~((1u << SRC_SESSION_HIGH) | (1u << SRC_SESSION_LOW));
     if (base > TF_D1)
         m &= ~((1u << SRC_VWAP_DAILY) | (1u << SRC_HIGH_DAILY) | (1u << SRC_LOW_DAILY) |
                (1u << SRC_PREVIOUS_CLOSE) | (1u << SRC_FLOOR_PIVOT));
@@ -132,6 +137,8 @@ struct engine *engine_new(const struct liq_params *params, double pip, enum time
     for (size_t i = 0; i < sizeof AGG / sizeof AGG[0]; i++)
         e->agg_on[AGG[i]] = AGG[i] >= base_tf;
     e->agg_on[base_tf] = 1;
+    if (e->active & SRC_DRAWN)
+        e->agg_on[smc_timeframe(params, base_tf)] = 1; /* H4 only for them */
     for (int tf = 0; tf < TF_COUNT; tf++) {
         series_init(&e->agg[tf], (enum timeframe)tf);
         if (e->agg_on[tf])
@@ -175,6 +182,12 @@ struct engine *engine_new(const struct liq_params *params, double pip, enum time
         free(e);
         return NULL;
     }
+    int oom;
+    e->smc = smc_new(params, base_tf, e->active, &oom);
+    if (oom) {
+        engine_free(e);
+        return NULL;
+    }
     return e;
 }
 
@@ -184,6 +197,7 @@ void engine_free(struct engine *e)
         return;
     zone_map_free(&e->map);
     cluster_free(&e->cluster);
+    smc_free(e->smc);
     free(e->scratch);
     free(e);
 }
@@ -211,9 +225,11 @@ size_t engine_zones_in_test(const struct engine *e)
     return n;
 }
 
-const struct control *engine_control(const struct engine *e, uint32_t id)
+const struct control *engine_control(const struct engine *e, uint32_t id, enum ctl_kind kind)
 {
-    return id == 0 || id > e->map.n ? NULL : &e->map.ctl[id - 1];
+    if (id == 0 || id > e->map.n || (unsigned)kind >= CTL_KINDS)
+        return NULL;
+    return &e->map.cs[kind].v[id - 1];
 }
 
 int engine_refresh(struct engine *e)
@@ -270,19 +286,43 @@ static int refresh_alive(struct engine *e, struct zone *z)
     return zone_stats_track_init(&e->map, id, &e->cur, e->atr.value);
 }
 
-/*
- * The control level of a zone made at price (evidence.h): mirrored through the last close,
- * at the same distance on the other side, at least two band half-widths away so it never
- * coincides with the zone. Before any bar: 4 half-widths above or below by the id's parity.
- */
-static double control_price(const struct engine *e, double price, double hw)
+/* The jitter of zone id's same-side control: U(0.75, 1.25), a pure function of the id
+ * (splitmix64's finaliser), so the same bars give the same controls. */
+double engine_control_jitter(uint32_t id)
 {
-    if (e->bars == 0)
-        return price + ((e->map.n & 1u) ? 4.0 : -4.0) * hw;
-    double d = price - e->last_close;
-    if (fabs(d) < 2.0 * hw)
-        d = d >= 0.0 ? 2.0 * hw : -2.0 * hw;
-    return e->last_close - d;
+    uint64_t x = (uint64_t)id + 0x9e3779b97f4a7c15ull;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+    x ^= x >> 31;
+    return 0.75 + 0.5 * (double)(x >> 11) * 0x1.0p-53;
+}
+
+/*
+ * The control levels of a zone made at price (evidence.h), for the next id:
+ * mirrored: through the last close, at the same distance on the other side, at least two
+ *   band half-widths away so it never coincides with the zone;
+ * same side: at the zone's distance from the close times the id's jitter, moved to two
+ *   half-widths from the zone when the jitter brings it nearer (away from the close when
+ *   the other way would cross it).
+ * Before any bar: 4 half-widths above or below by the id's parity, the same-side one on the
+ * zone's other side.
+ */
+static void control_prices(const struct engine *e, double price, double hw,
+                           double out[CTL_KINDS])
+{
+    if (e->bars == 0) {
+        double off = ((e->map.n & 1u) ? 4.0 : -4.0) * hw;
+        out[CTL_MIRROR] = price + off;
+        out[CTL_SIDE] = price - off;
+        return;
+    }
+    double d = price - e->last_close, a = fabs(d), sign = d >= 0.0 ? 1.0 : -1.0;
+    out[CTL_MIRROR] = e->last_close - sign * fmax(a, 2.0 * hw);
+    double u = engine_control_jitter(e->map.n + 1);
+    double delta = a * (u - 1.0); /* from the zone, away from the close when > 0 */
+    if (fabs(delta) < 2.0 * hw)
+        delta = u >= 1.0 || a < 2.0 * hw ? 2.0 * hw : -2.0 * hw;
+    out[CTL_SIDE] = e->last_close + sign * (a + delta);
 }
 
 /* A zone may take a level only while its band stays within one merge span (two level bands
@@ -295,7 +335,9 @@ static int can_cover(const struct zone *z, double price, double hw, double dist)
 /* Inserts proto with its control and starts both test cycles. 0 on ENOMEM. */
 static uint32_t insert_zone(struct engine *e, const struct zone *proto, double hw)
 {
-    uint32_t id = zone_map_insert(&e->map, proto, control_price(e, proto->price, hw));
+    double ctl[CTL_KINDS];
+    control_prices(e, proto->price, hw, ctl);
+    uint32_t id = zone_map_insert(&e->map, proto, ctl);
     if (id == 0)
         return 0;
     zone_map_arm(&e->map, id);
@@ -363,6 +405,46 @@ uint32_t engine_add_zone(struct engine *e, enum liq_source src, double price, in
 {
     int bit_new;
     return add_level(e, src, price, ts, ts, NULL, &bit_new);
+}
+
+uint32_t engine_drawn_add(struct engine *e, enum liq_source src, double lo, double hi,
+                          double price, int64_t origin_ts, enum drawn_kind kind,
+                          float vol_share, int64_t ts, struct zone_events *ev)
+{
+    double hw = (hi - lo) / 2.0;
+    if (!(hw > 0.0)) {
+        hw = half_width(e);
+        lo = price - hw;
+        hi = price + hw;
+    }
+    struct zone proto = {
+        .sources = 1u << src, .price = price, .lo = lo, .hi = hi, .created_ts = ts,
+        .origin_ts = origin_ts, .last_touch_ts = TS_NONE, .mitigated_ts = TS_NONE,
+        .alive_clock = e->map.mclock, .active = 1,
+        .role = e->bars == 0 ? ROLE_NONE
+                : price <= e->last_close ? ROLE_SUPPORT : ROLE_RESISTANCE,
+        .flags = ZONE_F_DRAWN, .kind = (uint8_t)kind, .vol_share = vol_share,
+    };
+    uint32_t id = insert_zone(e, &proto, hw);
+    if (id == 0)
+        return 0;
+    return zone_emit(ev, id, 0, ts, price, ZEV_CREATED) == 0 ? id : 0;
+}
+
+int engine_drawn_end(struct engine *e, uint32_t id, int64_t ts, struct zone_events *ev)
+{
+    struct zone *z = zone_map_get(&e->map, id);
+    if (z == NULL)
+        return 0;
+    if (z->mitigated_ts == TS_NONE)
+        z->mitigated_ts = ts;
+    if (!z->active)
+        return 0;
+    if (z->trk.state == TS_IN_TEST)
+        return 1;
+    z->active = 0;
+    z->trk.state = TS_DISARMED;
+    return zone_emit(ev, id, 0, ts, z->price, ZEV_DEACTIVATED) == 0 ? 0 : -1;
 }
 
 /*
@@ -433,8 +515,11 @@ static int vwap_bar(struct engine *e, struct live_vwap *lv, const struct bar *b,
     z->alive_clock = e->map.mclock;
     if (!z->active && refresh_alive(e, z) != 0)
         return -1;
-    if (z->price != v)
+    if (z->price != v) { /* its controls move with it (evidence.h) */
+        double shift = v - z->price;
         zone_map_move(&e->map, lv->zone, v, &lv->pos);
+        zone_map_move_controls(&e->map, lv->zone, shift, lv->cpos);
+    }
     if (fabs(v - lv->reported) < VWAP_REPORT_PIPS * e->pip)
         return 0;
     lv->reported = v;
@@ -521,6 +606,8 @@ static int on_closed(struct engine *e, enum timeframe tf, const struct bar *c, i
         return -1;
     if (tf == TF_M15 && e->base_tf <= TF_M15 && on_m15_bar(e, c, ts, ev) != 0)
         return -1;
+    if (e->smc != NULL && tf == smc_tf(e->smc) && smc_closed(e->smc, e, c, ts, ev) != 0)
+        return -1;
     if (tf == TF_D1) {
         if (c->ts == e->vw_day.w.start && vwap_freeze(e, &e->vw_day, ts, ev) != 0)
             return -1;
@@ -561,6 +648,8 @@ static int push_bar(struct engine *e, const struct bar *b, struct zone_events *e
     if (e->bars > 0 && zone_stats_bar(&e->map, b, e->atr.value, ev) != 0)
         return -1;
     e->last_close = b->close; /* new zones take their role from this close */
+    if (e->smc != NULL && smc_base_bar(e->smc, e, b, ev) != 0)
+        return -1;
     double tp = (b->high + b->low + b->close) / 3.0; /* vwap_push's typical price */
     if (on(e, SRC_VWAP_DAILY) && vwap_bar(e, &e->vw_day, b, tp, ev) != 0)
         return -1;

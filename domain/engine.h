@@ -88,8 +88,13 @@ const struct zone_tally *engine_tally(const struct engine *e);
 /* The target-before-stop history behind p_tp1_first (geometry.h). */
 const struct geo_book *engine_geometry(const struct engine *e);
 
-/* The hidden control level of zone id (evidence.h), NULL if unknown. Never a zone. */
-const struct control *engine_control(const struct engine *e, uint32_t id);
+/* The hidden control level of zone id of placement kind (evidence.h: CTL_MIRROR mirrored
+ * through the close, CTL_SIDE same side at a jittered distance), NULL if unknown. Never a
+ * zone. */
+const struct control *engine_control(const struct engine *e, uint32_t id, enum ctl_kind kind);
+
+/* The same-side control's distance factor for zone id: in [0.75, 1.25), deterministic. */
+double engine_control_jitter(uint32_t id);
 
 /* The horizon H of a test in base bars: test_horizon_bars over the base timeframe, >= 1. */
 unsigned engine_test_horizon(const struct engine *e);

@@ -51,25 +51,27 @@ static void lift_interval(double k1, double n1, double k0, double n0, double *li
     *hi = *lift + half;
 }
 
-/* Does source s's lift interval exclude 0? (evidence_row's interval, without the row) Also
- * sets how far its margin m = |lift| - half may move before the answer could differ, and
- * what one more test on either side may move it, so that tally_add can tell when the cached
+/* The side of 0 the lift interval of zone row z against control row c lies on (+1 above,
+ * -1 below, 0 when it contains 0 or a side has no test: evidence_row's interval). Also sets
+ * how far its margin m = |lift| - half may move before the answer could differ, and what
+ * one more test on either side may move it, so that tally_add can tell when the cached
  * answer must be recomputed (exactly the same answer as recomputing after every test):
  * with n tests on the side that gets the test, k/n moves by <= 1/(n + 1); the variance term
  * q (1 - q) / n, q = (k + 1) / (n + 2), by <= 1/((n + 1)(n + 3)) + 0.25/(n (n + 1)) < 1.25/n^2
  * (|dq| <= 1/(n + 3), |d q(1 - q)/dq| <= 1), so half = 1.96 sqrt(V) by <= 1.96^2 1.25 / (n^2
  * sqrt-bound) while half stays above 0.55 of its value h now (the budget is capped at 0.45 h):
  * <= 8.74 / (n^2 h). Counts only grow, so the costs taken now bound every later test. 1e-9
- * of the margin is kept for rounding, far above the doubles' error on these sums. */
-static int source_significant(const struct zone_tally *t, int s, double *budget, double cost[2])
+ * of the margin is kept for rounding, far above the doubles' error on these sums. The sign
+ * of a lift whose interval excludes 0 cannot change before its margin is spent. */
+static int lift_side(const uint32_t *z, const uint32_t *c, double *budget, double cost[2])
 {
-    uint32_t n1 = sum(t->zone[s]), n0 = sum(t->ctl[s]);
+    uint32_t n1 = sum(z), n0 = sum(c);
     *budget = -1.0; /* recompute at the next test */
     if (n1 == 0 || n0 == 0)
         return 0;
     double lift, lo, hi;
-    lift_interval(t->zone[s][OUTCOME_HOLD] + t->zone[s][OUTCOME_SWEEP], n1,
-                  t->ctl[s][OUTCOME_HOLD] + t->ctl[s][OUTCOME_SWEEP], n0, &lift, &lo, &hi);
+    lift_interval(z[OUTCOME_HOLD] + z[OUTCOME_SWEEP], n1, c[OUTCOME_HOLD] + c[OUTCOME_SWEEP], n0,
+                  &lift, &lo, &hi);
     double h = (hi - lo) / 2.0, margin = fabs(fabs(lift) - h) - 1e-9;
     if (margin > 0.0 && h > 0.0) {
         *budget = margin < 0.45 * h ? margin : 0.45 * h;
@@ -77,12 +79,27 @@ static int source_significant(const struct zone_tally *t, int s, double *budget,
         cost[0] = 1.01 * (1.0 / (a + 1.0) + 9.0 / (a * a * h));
         cost[1] = 1.01 * (1.0 / (b + 1.0) + 9.0 / (b * b * h));
     }
-    return lo > 0.0 || hi < 0.0;
+    return lo > 0.0 ? 1 : hi < 0.0 ? -1 : 0;
+}
+
+/* Does source s's lift survive both placements (both intervals off 0, the same way)? The
+ * budget is the smaller of the two and a test costs the larger of what it may move either
+ * margin (a control test of one placement moves only its own; charged the larger too), so
+ * the budget runs out no later than either answer could change. */
+static int source_significant(const struct zone_tally *t, int s, double *budget, double cost[2])
+{
+    double bm, bs, cm[2] = {0, 0}, cs[2] = {0, 0};
+    int m = lift_side(t->zone[s], t->ctl[s], &bm, cm);
+    int d = lift_side(t->zone[s], t->side[s], &bs, cs);
+    *budget = bm < bs ? bm : bs;
+    cost[0] = fmax(cm[0], cs[0]);
+    cost[1] = fmax(cm[1], cs[1]);
+    return m != 0 && m == d;
 }
 
 void tally_add(struct zone_tally *t, uint32_t sources, enum zone_outcome o, int control)
 {
-    uint32_t(*rows)[OUTCOME_COUNT] = control ? t->ctl : t->zone;
+    uint32_t(*rows)[OUTCOME_COUNT] = control == 0 ? t->zone : control == 1 ? t->ctl : t->side;
     int k = 0;
     for (uint32_t left = sources & SRC_ALL; left != 0; left &= left - 1, k++) {
         int s = __builtin_ctz(left);
@@ -127,27 +144,49 @@ double tally_bias(const struct zone_tally *t)
     return t->cal_decay > 0.0 && t->cal_den > 0.0 ? t->cal_num / t->cal_den : 0.0;
 }
 
+/* Lift of k1 in n1 over k0 in n0 and its interval; 0 and [-1, 1] when a side has no test. */
+static void row_lift(double k1, double n1, double k0, double n0, double *lift, double *lo,
+                     double *hi)
+{
+    if (n1 == 0 || n0 == 0) {
+        *lift = 0.0;
+        *lo = -1.0;
+        *hi = 1.0;
+        return;
+    }
+    lift_interval(k1, n1, k0, n0, lift, lo, hi);
+}
+
 void evidence_row(const struct zone_tally *t, int row, struct evidence_row *out)
 {
     *out = (struct evidence_row){.row = row};
     for (int o = 0; o < OUTCOME_COUNT; o++) {
         out->outcomes[o] = t->zone[row][o];
         out->ctl_outcomes[o] = t->ctl[row][o];
+        out->side_outcomes[o] = t->side[row][o];
     }
     out->tests = sum(t->zone[row]);
     out->ctl_tests = sum(t->ctl[row]);
+    out->side_tests = sum(t->side[row]);
     out->bounces = t->zone[row][OUTCOME_HOLD] + t->zone[row][OUTCOME_SWEEP];
     out->ctl_bounces = t->ctl[row][OUTCOME_HOLD] + t->ctl[row][OUTCOME_SWEEP];
-    double n1 = out->tests, n0 = out->ctl_tests;
+    out->side_bounces = t->side[row][OUTCOME_HOLD] + t->side[row][OUTCOME_SWEEP];
+    double n1 = out->tests, n0 = out->ctl_tests, ns = out->side_tests;
     out->rate = n1 > 0 ? out->bounces / n1 : 0.0;
     out->ctl_rate = n0 > 0 ? out->ctl_bounces / n0 : 0.0;
-    if (n1 == 0 || n0 == 0) {
-        out->lift_lo = -1.0;
-        out->lift_hi = 1.0;
-        return;
-    }
-    lift_interval(out->bounces, n1, out->ctl_bounces, n0, &out->lift, &out->lift_lo,
-                  &out->lift_hi);
+    out->side_rate = ns > 0 ? out->side_bounces / ns : 0.0;
+    row_lift(out->bounces, n1, out->ctl_bounces, n0, &out->mirror_lift, &out->mirror_lo,
+             &out->mirror_hi);
+    row_lift(out->bounces, n1, out->side_bounces, ns, &out->side_lift, &out->side_lo,
+             &out->side_hi);
+    int side = fabs(out->side_lift) < fabs(out->mirror_lift);
+    out->placement = side ? EV_SIDE : EV_MIRROR;
+    out->lift = side ? out->side_lift : out->mirror_lift;
+    out->lift_lo = side ? out->side_lo : out->mirror_lo;
+    out->lift_hi = side ? out->side_hi : out->mirror_hi;
+    int m = out->mirror_lo > 0.0 ? 1 : out->mirror_hi < 0.0 ? -1 : 0;
+    int s = out->side_lo > 0.0 ? 1 : out->side_hi < 0.0 ? -1 : 0;
+    out->significant = m != 0 && m == s;
 }
 
 const char *evidence_row_name(int row)

@@ -40,6 +40,16 @@ struct liq_params {
     int equal_level_lookback;         /* 10 confirmed swings of each kind compared */
     double cluster_interval_hours;    /* 4: the volume profile is recomputed this often */
     double cluster_value_area;        /* 0.70 of the window's volume */
+    /* the drawn (SMC) sources (docs/sources.md "Drawn sources") */
+    double fvg_mitigation;            /* 0: a touch ends an FVG, 0.5 half fill, 1 full fill */
+    int fvg_join_consecutive;         /* 0; 1: a gap right after one of the same side joins it */
+    int smc_timeframe_minutes;        /* 15: FVG / ORDER_BLOCK / STRUCTURE / PREMIUM_DISCOUNT
+                                       * bars: 15 (M15), 60 (H1) or 240 (H4) */
+    int order_block_candle;           /* 0: the last opposite candle; 1: the extreme candle
+                                       * since the swing (smartmoneyconcepts') */
+    int session_asia_start, session_asia_end;         /* UTC hours, 0 and 9 */
+    int session_london_start, session_london_end;     /* 7 and 16 */
+    int session_new_york_start, session_new_york_end; /* 13 and 22 */
     /* zone tests and calibration (docs/sources.md "Statistics") */
     double test_hold_atr;             /* X 1.0: hold barrier beyond the near edge, in ATR */
     double test_break_atr;            /* Y 1.0: break barrier beyond the far edge, in ATR */

@@ -14,14 +14,29 @@
 enum liq_source {
     SRC_VWAP_DAILY, SRC_VWAP_WEEKLY, SRC_PIVOT_M5, SRC_PIVOT_M15, SRC_FLOOR_PIVOT,
     SRC_HIGH_DAILY, SRC_LOW_DAILY, SRC_HIGH_WEEKLY, SRC_LOW_WEEKLY, SRC_PREVIOUS_CLOSE,
-    SRC_ROUND, SRC_GANN, SRC_WYCKOFF, SRC_CLUSTER, SRC_EQUAL_LEVELS, SRC_COUNT
+    SRC_ROUND, SRC_GANN, SRC_WYCKOFF, SRC_CLUSTER, SRC_EQUAL_LEVELS,
+    /* the drawn (SMC) sources, domain/sources/smc.h: each level is a zone of its own */
+    SRC_ORDER_BLOCK, SRC_FVG, SRC_STRUCTURE, SRC_SESSION_HIGH, SRC_SESSION_LOW,
+    SRC_PREMIUM_DISCOUNT, SRC_COUNT
 };
+
+/* The drawn sources: their levels never merge (ZONE_F_DRAWN). */
+#define SRC_DRAWN ((1u << SRC_ORDER_BLOCK) | (1u << SRC_FVG) | (1u << SRC_STRUCTURE) | \
+                   (1u << SRC_SESSION_HIGH) | (1u << SRC_SESSION_LOW) |                 \
+                   (1u << SRC_PREMIUM_DISCOUNT))
 
 #define SRC_ALL ((1u << SRC_COUNT) - 1u)
 
 /* "HIGH_DAILY" <-> SRC_HIGH_DAILY. source_parse returns 0, or -1 when unknown. */
 const char *source_name(enum liq_source s);
 int source_parse(const char *name, enum liq_source *out);
+
+/* What a drawn zone is (zone.kind); "bullish", ... on the wire (drawn_kind_name). */
+enum drawn_kind {
+    DK_NONE, DK_BULLISH, DK_BEARISH, DK_BOS_UP, DK_BOS_DOWN, DK_CHOCH_UP, DK_CHOCH_DOWN,
+    DK_ASIA, DK_LONDON, DK_NEW_YORK, DK_EQUILIBRIUM, DK_COUNT
+};
+const char *drawn_kind_name(enum drawn_kind k);
 
 enum zone_role { ROLE_RESISTANCE = -1, ROLE_NONE = 0, ROLE_SUPPORT = 1 };
 
@@ -67,11 +82,19 @@ struct zone {
     float prob_hold, prob_break, prob_sweep, prob_timeout; /* partition: sum 1 */
     int64_t alive_clock;    /* market clock (zone_map.mclock) of the last creation, touch, new
                              * source or revival: the deactivation clock */
+    /* Drawn zones (ZONE_F_DRAWN) only; created_ts is their confirmed_ts (the bar whose close
+     * made them known), origin_ts the bar they are drawn from. */
+    int64_t mitigated_ts;   /* the bar that mitigated / replaced it, TS_NONE while it
+                             * stands */
+    float vol_share;        /* ORDER_BLOCK: the candle's share of the volume through the break */
+    uint8_t kind;           /* enum drawn_kind */
 };
 
 /* zone.flags */
 enum {
     ZONE_F_LIVE = 1u,       /* a moving level (today's / this week's VWAP): never a merge target */
+    ZONE_F_DRAWN = 2u,      /* a drawn zone (SRC_DRAWN): its own band, never merged, never
+                             * a merge target, never revived */
 };
 
 #endif

@@ -25,10 +25,12 @@ void zone_map_free(struct zone_map *m)
     free(m->dnext);
     free(m->due);
     free(m->watch);
-    free(m->ctl);
-    free(m->csorted);
-    free(m->cprice);
-    free(m->cwatch);
+    for (int k = 0; k < CTL_KINDS; k++) {
+        free(m->cs[k].v);
+        free(m->cs[k].sorted);
+        free(m->cs[k].price);
+        free(m->cs[k].watch);
+    }
     *m = (struct zone_map){0};
 }
 
@@ -61,11 +63,13 @@ static int grow_pool(struct zone_map *m)
     if (resize(&m->pool, cap, sizeof *m->pool) != 0 ||
         resize(&m->sorted, cap, sizeof *m->sorted) != 0 ||
         resize(&m->sprice, cap, sizeof *m->sprice) != 0 ||
-        resize(&m->ctl, cap, sizeof *m->ctl) != 0 ||
-        resize(&m->csorted, cap, sizeof *m->csorted) != 0 ||
-        resize(&m->cprice, cap, sizeof *m->cprice) != 0 ||
         resize(&m->dnext, cap, sizeof *m->dnext) != 0)
         return -1;
+    for (int k = 0; k < CTL_KINDS; k++)
+        if (resize(&m->cs[k].v, cap, sizeof *m->cs[k].v) != 0 ||
+            resize(&m->cs[k].sorted, cap, sizeof *m->cs[k].sorted) != 0 ||
+            resize(&m->cs[k].price, cap, sizeof *m->cs[k].price) != 0)
+            return -1;
     m->cap = cap;
     return 0;
 }
@@ -89,7 +93,8 @@ static void index_insert(uint32_t *ids, double *prices, uint32_t *n, uint32_t id
     (*n)++;
 }
 
-uint32_t zone_map_insert(struct zone_map *m, const struct zone *z, double ctl_price)
+uint32_t zone_map_insert(struct zone_map *m, const struct zone *z,
+                         const double ctl_price[CTL_KINDS])
 {
     if (m->n == m->cap && grow_pool(m) != 0)
         return 0;
@@ -103,11 +108,14 @@ uint32_t zone_map_insert(struct zone_map *m, const struct zone *z, double ctl_pr
     if (reach > m->max_half)
         m->max_half = reach;
     double half = (z->hi - z->lo) / 2;
-    m->ctl[id - 1] = (struct control){
-        .price = ctl_price, .lo = ctl_price - half, .hi = ctl_price + half};
-    index_insert(m->csorted, m->cprice, &m->ncsorted, id, ctl_price);
-    if (half > m->c_max_half)
-        m->c_max_half = half;
+    for (int k = 0; k < CTL_KINDS; k++) {
+        struct ctl_set *cs = &m->cs[k];
+        double p = ctl_price[k];
+        cs->v[id - 1] = (struct control){.price = p, .lo = p - half, .hi = p + half};
+        index_insert(cs->sorted, cs->price, &cs->n, id, p);
+        if (half > cs->max_half)
+            cs->max_half = half;
+    }
     return id;
 }
 
@@ -116,9 +124,17 @@ void zone_map_cover(struct zone_map *m, uint32_t id, double price)
     struct zone *z = &m->pool[id - 1];
     z->lo = fmin(z->lo, price);
     z->hi = fmax(z->hi, price);
-    double reach = fmax(z->price - z->lo, z->hi - z->price);
+    double below = z->price - z->lo, above = z->hi - z->price;
+    double reach = fmax(below, above);
     if (reach > m->max_half)
         m->max_half = reach;
+    for (int k = 0; k < CTL_KINDS; k++) {
+        struct control *c = &m->cs[k].v[id - 1];
+        c->lo = c->price - (k == CTL_MIRROR ? above : below);
+        c->hi = c->price + (k == CTL_MIRROR ? below : above);
+        if (reach > m->cs[k].max_half)
+            m->cs[k].max_half = reach;
+    }
 }
 
 size_t zone_map_lower_bound_from(const struct zone_map *m, double price, size_t hint)
@@ -160,6 +176,26 @@ static size_t sorted_index_of(const struct zone_map *m, uint32_t id, size_t *hin
     return at;
 }
 
+/* Entry at of a sorted id / price pair of arrays (id's) takes price and moves to its place:
+ * a moving level travels little per bar, so it usually stays between its neighbours (one
+ * store); when it passes one, it is shifted along by neighbour swaps. Returns its index. */
+static size_t index_move(uint32_t *ids, double *prices, size_t n, size_t at, double price)
+{
+    uint32_t id = ids[at];
+    while (at > 0 && prices[at - 1] > price) {
+        ids[at] = ids[at - 1];
+        prices[at] = prices[at - 1];
+        ids[--at] = id;
+    }
+    while (at + 1 < n && prices[at + 1] < price) {
+        ids[at] = ids[at + 1];
+        prices[at] = prices[at + 1];
+        ids[++at] = id;
+    }
+    prices[at] = price;
+    return at;
+}
+
 void zone_map_move_slow(struct zone_map *m, uint32_t id, double price, size_t *hint)
 {
     struct zone *z = &m->pool[id - 1];
@@ -168,21 +204,27 @@ void zone_map_move_slow(struct zone_map *m, uint32_t id, double price, size_t *h
     z->price = price;
     z->lo += shift;
     z->hi += shift;
-    /* a moving level travels little per bar: it usually stays between its neighbours (one
-     * store); when it passes one, it is shifted along by neighbour swaps */
-    while (at > 0 && m->sprice[at - 1] > price) {
-        m->sorted[at] = m->sorted[at - 1];
-        m->sprice[at] = m->sprice[at - 1];
-        m->sorted[--at] = id;
-    }
-    while (at + 1 < m->nsorted && m->sprice[at + 1] < price) {
-        m->sorted[at] = m->sorted[at + 1];
-        m->sprice[at] = m->sprice[at + 1];
-        m->sorted[++at] = id;
-    }
-    m->sprice[at] = price;
+    at = index_move(m->sorted, m->sprice, m->nsorted, at, price);
     if (hint != NULL)
         *hint = at;
+}
+
+void zone_map_move_controls(struct zone_map *m, uint32_t id, double shift, size_t hint[CTL_KINDS])
+{
+    for (int k = 0; k < CTL_KINDS; k++) {
+        struct ctl_set *cs = &m->cs[k];
+        struct control *c = &cs->v[id - 1];
+        size_t at = hint[k];
+        if (at >= cs->n || cs->sorted[at] != id) { /* the hint is stale: search */
+            at = zone_map_index_from(cs->price, cs->n, c->price, cs->hint);
+            while (cs->sorted[at] != id)
+                at++;
+        }
+        c->price += shift;
+        c->lo += shift;
+        c->hi += shift;
+        hint[k] = index_move(cs->sorted, cs->price, cs->n, at, c->price);
+    }
 }
 
 void zone_map_unlink(struct zone_map *m, uint32_t id)
@@ -203,7 +245,7 @@ uint32_t zone_map_find_merge(const struct zone_map *m, double price, double lo, 
         if (m->sprice[i] - m->max_half > hi + dist)
             break;
         const struct zone *z = &m->pool[m->sorted[i] - 1];
-        if (z->id == except || (z->flags & ZONE_F_LIVE))
+        if (z->id == except || (z->flags & (ZONE_F_LIVE | ZONE_F_DRAWN)))
             continue;
         if (z->lo > hi + dist || z->hi < lo - dist)
             continue;
@@ -289,12 +331,13 @@ long zone_map_expire(struct zone_map *m, int64_t now, const uint32_t **ids)
 
 int zone_map_watch(struct zone_map *m, uint32_t id, int control)
 {
-    struct test_track *t = control ? &m->ctl[id - 1].trk : &m->pool[id - 1].trk;
+    struct ctl_set *cs = control ? &m->cs[control - 1] : NULL;
+    struct test_track *t = cs ? &cs->v[id - 1].trk : &m->pool[id - 1].trk;
     if (t->watched)
         return 0;
-    uint32_t **v = control ? &m->cwatch : &m->watch;
-    size_t *n = control ? &m->n_cwatch : &m->n_watch;
-    size_t *cap = control ? &m->cwatch_cap : &m->watch_cap;
+    uint32_t **v = cs ? &cs->watch : &m->watch;
+    size_t *n = cs ? &cs->n_watch : &m->n_watch;
+    size_t *cap = cs ? &cs->watch_cap : &m->watch_cap;
     uint32_t *g = grow_array(*v, cap, *n + 1, sizeof **v, 32);
     if (g == NULL)
         return -1;

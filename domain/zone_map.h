@@ -11,8 +11,12 @@
  * watch set of zones whose test cycle needs every bar (in a test, or waiting for price
  * to leave far enough to re-arm).
  *
- * Every zone has a hidden control level (evidence.h): ctl[id - 1], with its own price index
- * and watch set. Controls are never shown as zones; they only feed the tally.
+ * Every zone has two hidden control levels (evidence.h), one of each placement: cs[k].v[id - 1]
+ * for k = CTL_MIRROR (mirrored through the close) and CTL_SIDE (same side, jittered
+ * distance), each set with its own price index and watch set. Every change of the zone's
+ * band or price (a merge widening it, a live VWAP moving it) is applied to both: the
+ * controls measure the level, not how the engine grew its band. Controls are never shown
+ * as zones; they only feed the tally.
  *
  * Growth is amortised doubling; inserting into the sorted index is a memmove, cheap when
  * zones arrive near existing prices or in ascending order (engine_add_zone seeding).
@@ -26,11 +30,27 @@
 #include "evidence.h"
 #include "zone.h"
 
-/* The hidden control level of zone id (evidence.h): a fixed band, its own test cycle. */
+/* The hidden control level of zone id (evidence.h): a band that follows the zone's band
+ * changes (zone_map_cover, zone_map_move_controls), its own test cycle. */
 struct control {
     double price, lo, hi;
     uint32_t tests, holds, sweeps, breaks, timeouts;
     struct test_track trk;
+};
+
+/* The two placements of a zone's control (evidence.h). */
+enum ctl_kind { CTL_MIRROR = 0, CTL_SIDE = 1, CTL_KINDS = 2 };
+
+/* One placement's controls: v[id - 1], sorted by price like the zones, and the watch set. */
+struct ctl_set {
+    struct control *v;
+    uint32_t *sorted;
+    double *price;          /* price[i] == v[sorted[i] - 1].price, always */
+    uint32_t n;
+    uint32_t *watch;
+    size_t n_watch, watch_cap;
+    double max_half;        /* widest reach of a control's band from its price */
+    size_t hint;
 };
 
 /* Barriers of a test in ATR and its horizon in base bars (zone_stats.h). */
@@ -60,15 +80,7 @@ struct zone_map {
     size_t n_watch, watch_cap;
     double max_half;        /* widest reach of a band from its price: bounds the search */
     size_t scan_hint;       /* sorted index where the last bar's zone scan started */
-    /* control levels: ctl[id - 1], sorted by price like the zones */
-    struct control *ctl;
-    uint32_t *csorted;
-    double *cprice;
-    uint32_t ncsorted;
-    uint32_t *cwatch;
-    size_t n_cwatch, cwatch_cap;
-    double c_max_half;
-    size_t c_hint;
+    struct ctl_set cs[CTL_KINDS]; /* control levels of each placement */
     struct test_cfg tc;
     struct zone_tally tally;
     int64_t mclock;         /* market clock: seconds of bars pushed (each bar counts its
@@ -89,9 +101,11 @@ static inline struct zone *zone_map_get(const struct zone_map *m, uint32_t id)
 size_t zone_map_lower_bound(const struct zone_map *m, double price);
 
 /* Copies z (id assigned here) into the pool and the price index, and places its control
- * level at ctl_price with the same band width. Returns the id, 0 on ENOMEM. Does not arm
- * a deadline (zone_map_arm) nor start a test cycle (zone_stats_track_init). */
-uint32_t zone_map_insert(struct zone_map *m, const struct zone *z, double ctl_price);
+ * levels at ctl_price[CTL_MIRROR] and ctl_price[CTL_SIDE] with the same band width. Returns
+ * the id, 0 on ENOMEM. Does not arm a deadline (zone_map_arm) nor start a test cycle
+ * (zone_stats_track_init). */
+uint32_t zone_map_insert(struct zone_map *m, const struct zone *z,
+                         const double ctl_price[CTL_KINDS]);
 
 /* The same as zone_map_lower_bound, starting from a sorted index that was right recently
  * (any value is correct; a near one makes it a few steps instead of a bisection). */
@@ -121,6 +135,9 @@ static inline void zone_map_move(struct zone_map *m, uint32_t id, double price, 
     }
     zone_map_move_slow(m, id, price, hint);
 }
+/* Moves both controls of zone id by shift (the zone moved by shift: a live VWAP level),
+ * keeping their indexes sorted. hint[k] as zone_map_move's hint, for set k. */
+void zone_map_move_controls(struct zone_map *m, uint32_t id, double shift, size_t hint[CTL_KINDS]);
 /* Takes a merged-away zone out of the price index (it stays in the pool). */
 void zone_map_unlink(struct zone_map *m, uint32_t id);
 
@@ -145,11 +162,14 @@ void zone_map_arm(struct zone_map *m, uint32_t id);
  * Returns the count, or -1 on ENOMEM. Called once per bar (the clock advances one base). */
 long zone_map_expire(struct zone_map *m, int64_t now, const uint32_t **ids);
 
-/* Adds id to the zone (control = 0) or control (1) watch set unless it is there. 0, or -1
- * on ENOMEM. */
+/* Adds id to the zone watch set (control = 0) or to the watch set of its control of
+ * placement control - 1 (1: CTL_MIRROR, 2: CTL_SIDE) unless it is there. 0, or -1 on
+ * ENOMEM. */
 int zone_map_watch(struct zone_map *m, uint32_t id, int control);
 
-/* Widens zone id's band to cover price (a level merged into it): lo <= price <= hi. */
+/* Widens zone id's band to cover price (a level merged into it): lo <= price <= hi. Its
+ * controls widen by the same amounts: the same-side control on the same edges, the mirrored
+ * one on the mirrored edges (the zone's edge nearer the close is the control's nearer one). */
 void zone_map_cover(struct zone_map *m, uint32_t id, double price);
 
 #endif

@@ -107,25 +107,29 @@ static int zone_resolved(struct zone_map *m, struct zone *z, enum zone_outcome o
     return zone_emit(ev, z->id, 0, b->ts, b->close, (enum zone_event_kind)OUTCOME_EVENT[o]);
 }
 
-static void ctl_resolved(struct zone_map *m, uint32_t id, enum zone_outcome o)
+/* The control of placement k of zone id: its test ended with o. */
+static void ctl_resolved(struct zone_map *m, int k, uint32_t id, enum zone_outcome o)
 {
-    struct control *c = &m->ctl[id - 1];
+    struct control *c = &m->cs[k].v[id - 1];
     (*ctl_counter(c, o))++;
     c->trk.last = (uint8_t)o;
     c->trk.state = TS_DISARMED;
-    tally_add(&m->tally, m->pool[id - 1].sources, o, 1);
+    tally_add(&m->tally, m->pool[id - 1].sources, o, k + 1);
 }
 
 int zone_stats_track_init(struct zone_map *m, uint32_t id, const struct bar *b, double atr)
 {
     struct zone *z = &m->pool[id - 1];
-    struct control *c = &m->ctl[id - 1];
-    z->trk.state = c->trk.state = TS_DISARMED;
+    z->trk.state = TS_DISARMED;
     int rc = 0;
     if (!(atr > 0.0) || !try_arm(&z->trk, z->lo, z->hi, b, m->tc.rearm_atr * atr))
         rc |= zone_map_watch(m, id, 0);
-    if (!(atr > 0.0) || !try_arm(&c->trk, c->lo, c->hi, b, m->tc.rearm_atr * atr))
-        rc |= zone_map_watch(m, id, 1);
+    for (int k = 0; k < CTL_KINDS; k++) {
+        struct control *c = &m->cs[k].v[id - 1];
+        c->trk.state = TS_DISARMED;
+        if (!(atr > 0.0) || !try_arm(&c->trk, c->lo, c->hi, b, m->tc.rearm_atr * atr))
+            rc |= zone_map_watch(m, id, k + 1);
+    }
     return rc;
 }
 
@@ -159,12 +163,14 @@ static int watch_zones(struct zone_map *m, const struct bar *b, double rearm,
     return rc;
 }
 
-static void watch_controls(struct zone_map *m, const struct bar *b, double rearm)
+/* The watched controls of placement kind, as watch_zones. */
+static void watch_controls(struct zone_map *m, int kind, const struct bar *b, double rearm)
 {
+    struct ctl_set *cs = &m->cs[kind];
     size_t keep = 0;
-    for (size_t k = 0; k < m->n_cwatch; k++) {
-        uint32_t id = m->cwatch[k];
-        struct control *c = &m->ctl[id - 1];
+    for (size_t k = 0; k < cs->n_watch; k++) {
+        uint32_t id = cs->watch[k];
+        struct control *c = &cs->v[id - 1];
         const struct zone *z = &m->pool[id - 1];
         if (!z->active || z->merged_into != 0) {
             c->trk.state = TS_DISARMED;
@@ -174,7 +180,7 @@ static void watch_controls(struct zone_map *m, const struct bar *b, double rearm
         if (c->trk.state == TS_IN_TEST) {
             enum zone_outcome o = step(&c->trk, c->lo, c->hi, b, &m->tc);
             if (o != OUTCOME_NONE)
-                ctl_resolved(m, id, o);
+                ctl_resolved(m, kind, id, o);
         }
         if (c->trk.state == TS_DISARMED && rearm > 0.0)
             try_arm(&c->trk, c->lo, c->hi, b, rearm);
@@ -182,9 +188,9 @@ static void watch_controls(struct zone_map *m, const struct bar *b, double rearm
             c->trk.watched = 0;
             continue;
         }
-        m->cwatch[keep++] = id;
+        cs->watch[keep++] = id;
     }
-    m->n_cwatch = keep;
+    cs->n_watch = keep;
 }
 
 /* The zones the bar's range reaches: touches, and tests of armed zones start. */
@@ -220,17 +226,19 @@ static int touch_zones(struct zone_map *m, const struct bar *b, double atr,
     return rc;
 }
 
-static int touch_controls(struct zone_map *m, const struct bar *b, double atr)
+/* The controls of placement kind the bar's range reaches: tests of armed ones start. */
+static int touch_controls(struct zone_map *m, int kind, const struct bar *b, double atr)
 {
     int rc = 0;
-    double reach = m->c_max_half;
-    size_t i = zone_map_index_from(m->cprice, m->ncsorted, b->low - reach, m->c_hint);
-    m->c_hint = i;
-    for (; i < m->ncsorted; i++) {
-        if (m->cprice[i] - reach > b->high)
+    struct ctl_set *cs = &m->cs[kind];
+    double reach = cs->max_half;
+    size_t i = zone_map_index_from(cs->price, cs->n, b->low - reach, cs->hint);
+    cs->hint = i;
+    for (; i < cs->n; i++) {
+        if (cs->price[i] - reach > b->high)
             break;
-        uint32_t id = m->csorted[i];
-        struct control *c = &m->ctl[id - 1];
+        uint32_t id = cs->sorted[i];
+        struct control *c = &cs->v[id - 1];
         if (c->trk.state != TS_ARMED || b->low > c->hi || b->high < c->lo)
             continue;
         const struct zone *z = &m->pool[id - 1];
@@ -238,8 +246,8 @@ static int touch_controls(struct zone_map *m, const struct bar *b, double atr)
             continue;
         c->tests++;
         if (start(&c->trk, c->lo, c->hi, b, atr, &m->tc) != OUTCOME_NONE)
-            ctl_resolved(m, id, OUTCOME_BREAK);
-        rc |= zone_map_watch(m, id, 1);
+            ctl_resolved(m, kind, id, OUTCOME_BREAK);
+        rc |= zone_map_watch(m, id, kind + 1);
     }
     return rc;
 }
@@ -248,11 +256,13 @@ int zone_stats_bar(struct zone_map *m, const struct bar *b, double atr, struct z
 {
     double rearm = atr > 0.0 ? m->tc.rearm_atr * atr : 0.0;
     int rc = watch_zones(m, b, rearm, ev);
-    watch_controls(m, b, rearm);
+    for (int k = 0; k < CTL_KINDS; k++)
+        watch_controls(m, k, b, rearm);
     if (!(atr > 0.0)) /* no barrier unit yet: touches count, no test starts */
         atr = 0.0;
     rc |= touch_zones(m, b, atr, ev);
-    rc |= touch_controls(m, b, atr);
+    for (int k = 0; k < CTL_KINDS; k++)
+        rc |= touch_controls(m, k, b, atr);
     return rc;
 }
 

@@ -176,15 +176,19 @@ int main(int argc, char **argv)
            (double)all.outcomes[OUTCOME_SWEEP] / all.tests,
            (double)all.outcomes[OUTCOME_BREAK] / all.tests,
            (double)all.outcomes[OUTCOME_TIMEOUT] / all.tests, all.rate);
-    printf("controls: %u tests, bounce %.4f; lift %+.4f [%+.4f, %+.4f]\n", all.ctl_tests,
-           all.ctl_rate, all.lift, all.lift_lo, all.lift_hi);
+    printf("mirrored controls: %u tests, bounce %.4f; lift %+.4f [%+.4f, %+.4f]\n",
+           all.ctl_tests, all.ctl_rate, all.mirror_lift, all.mirror_lo, all.mirror_hi);
+    printf("same-side controls: %u tests, bounce %.4f; lift %+.4f [%+.4f, %+.4f]\n",
+           all.side_tests, all.side_rate, all.side_lift, all.side_lo, all.side_hi);
     for (int s = 0; s < EVR_ALL; s++) {
         struct evidence_row r;
         evidence_row(t, s, &r);
         if (r.tests > 0)
-            printf("  %-14s %6u tests bounce %.3f ctl %.3f (%u) lift %+.3f [%+.3f, %+.3f]\n",
-                   evidence_row_name(s), r.tests, r.rate, r.ctl_rate, r.ctl_tests, r.lift,
-                   r.lift_lo, r.lift_hi);
+            printf("  %-14s %6u tests bounce %.3f mirrored %.3f (%u) lift %+.3f [%+.3f, "
+                   "%+.3f] same side %.3f (%u) lift %+.3f [%+.3f, %+.3f]\n",
+                   evidence_row_name(s), r.tests, r.rate, r.ctl_rate, r.ctl_tests,
+                   r.mirror_lift, r.mirror_lo, r.mirror_hi, r.side_rate, r.side_tests,
+                   r.side_lift, r.side_lo, r.side_hi);
     }
     double rb = (double)sc.bounces / sc.n, rh = (double)sc.holds / sc.n;
     printf("scored %zu tests; base bounce %.4f (Brier %.5f), hold %.4f (Brier %.5f)\n", sc.n,

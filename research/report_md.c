@@ -168,8 +168,13 @@ static void write_targets(FILE *f, const struct report *r)
 static void write_overview(FILE *f, const struct report *r)
 {
     fprintf(f, "## Overview (judged halves)\n\n| file | bars | zone tests | lift at zones vs "
+<<<<<<< HEAD
                "controls (all) | setups taken | default setups' expectancy (R) | baseline, same "
                "entries (R) | default − baseline (R) |\n|---|---:|---:|---:|---:|---:|---:|---:|\n");
+=======
+               "controls (all, the placement nearer 0) | setups taken | zone expectancy (R) | baseline, same entries "
+               "(R) | zone − baseline (R) |\n|---|---:|---:|---:|---:|---:|---:|---:|\n");
+>>>>>>> main
     for (size_t k = 0; k < r->n; k++) {
         const struct study *s = &r->f[k].s;
         fprintf(f, "| %s | %zu | %zu | ", r->f[k].name, s->n_bars, s->hold.n);
@@ -211,6 +216,35 @@ static void write_ece_misses(FILE *f, const struct report *r)
         fprintf(f, ".\n");
 }
 
+/* Lift of all zone tests against each control placement per file and pooled. */
+static void write_controls(FILE *f, const struct report *r)
+{
+    fprintf(f, "## Zones against their two controls (judged halves, all sources)\n\n"
+               "Every zone has two hidden controls that follow all its changes (band widened by "
+               "a merge, price moved, revival, deactivation) and differ from it only in where "
+               "they sit: mirrored through the close when the zone was made, and on the same "
+               "side at its distance × a deterministic jitter in [0.75, 1.25). The service "
+               "serves and uses the lift nearer 0 (docs/sources.md). Intervals: day-block "
+               "bootstrap; the pooled row draws the day blocks of every file.\n\n"
+               "| file | zone tests | mirrored controls | lift vs mirrored | same-side controls "
+               "| lift vs same side | served (nearer 0) |\n|---|---:|---:|---|---:|---|---|\n");
+    for (size_t k = 0; k < r->n; k++) {
+        const struct study *s = &r->f[k].s;
+        if (s->n_ev == 0)
+            continue;
+        const struct study_ev *e = &s->ev[s->ev_all];
+        fprintf(f, "| %s | %u | %u | %+.3f [%+.3f, %+.3f] | %u | %+.3f [%+.3f, %+.3f] | "
+                   "%+.3f [%+.3f, %+.3f] |\n", r->f[k].name, e->judged.tests,
+                e->judged.ctl_tests, e->judged.mirror_lift, e->m_lo, e->m_hi,
+                e->judged.side_tests, e->judged.side_lift, e->s_lo, e->s_hi, e->judged.lift,
+                e->lo, e->hi);
+    }
+    const struct study_lift_pool *p = &r->lift_pool;
+    fprintf(f, "| pooled | %.0f | %.0f | %+.3f [%+.3f, %+.3f] | %.0f | %+.3f [%+.3f, %+.3f] | "
+               "%+.3f [%+.3f, %+.3f] |\n\n", p->sums[0], p->sums[2], p->mirror, p->m_lo,
+            p->m_hi, p->sums[4], p->side, p->s_lo, p->s_hi, p->lift, p->lo, p->hi);
+}
+
 static void write_conclusion(FILE *f, const struct report *r)
 {
     size_t better = 0, worse = 0, pos_lift = 0, neg_lift = 0, with_ev = 0;
@@ -235,11 +269,9 @@ static void write_conclusion(FILE *f, const struct report *r)
                 pos_lift == 0 ? "The zones do not hold more often than random prices at the "
                                 "same distance, as the outside probe expected (RESEARCH.md)."
                               : "Where the interval clears 0 the zones bounced more often than "
-                                "their controls. The outside probe (RESEARCH.md) found no such "
-                                "lift at its plain levels; the engine's merged zones, band "
-                                "widths and control placement differ from the probe's, so the "
-                                "difference is the engine's to explain, and a lift of a few "
-                                "points is small against the barrier geometry's base rate.");
+                                "both their controls (the lift nearer 0 of the two placements); "
+                                "a lift of a few points is small against the barrier "
+                                "geometry's base rate.");
     fprintf(f, "- **Setups with the defaults against the fixed 1.5-ATR baseline on the same "
                "entries**: the default setups (`exit_method` auto) did better with an interval "
                "above 0 on %zu of %zu files and worse with an interval below 0 on %zu; pooled "
@@ -285,19 +317,25 @@ static void write_evidence(FILE *f, const struct study *s)
         fprintf(f, "Evidence: the engine keeps no tally of control levels.\n\n");
         return;
     }
-    fprintf(f, "Evidence (the engine's tally of tests at zones and at their control levels; "
+    fprintf(f, "Evidence (the engine's tally of tests at zones and at their two control levels: "
+               "mirrored through the close, and on the same side at a jittered distance; "
                "\"whole file\" = `GET /symbols/%s/evidence` after these bars; bounce = hold or "
-               "sweep):\n\n| row | tests (whole file) | bounce at zones | at controls | lift "
-               "| engine's interval | judged tests | judged lift | bootstrap interval |\n"
-               "|---|---:|---:|---:|---:|---|---:|---:|---|\n", s->symbol);
+               "sweep; lift = bounce at zones − at those controls, whole file with the engine's "
+               "interval, judged half with the day-block bootstrap):\n\n| row | tests (whole "
+               "file) | bounce at zones | at mirrored | at same side | lift vs mirrored | lift "
+               "vs same side | judged tests | judged lift vs mirrored | judged lift vs same "
+               "side |\n|---|---:|---:|---:|---:|---|---|---:|---|---|\n", s->symbol);
     for (size_t k = 0; k < s->n_ev; k++) {
         const struct study_ev *e = &s->ev[k];
-        if (e->whole.tests == 0 && e->whole.ctl_tests == 0)
+        const struct study_ev_rate *w = &e->whole;
+        if (w->tests == 0 && w->ctl_tests == 0 && w->side_tests == 0)
             continue;
-        fprintf(f, "| %s | %u | %.3f | %.3f | %+.3f | [%+.3f, %+.3f] | %u | %+.3f | "
-                   "[%+.3f, %+.3f] |\n", e->name, e->whole.tests, e->whole.rate,
-                e->whole.ctl_rate, e->whole.lift, e->whole.lift_lo, e->whole.lift_hi,
-                e->judged.tests, e->judged.lift, e->lo, e->hi);
+        fprintf(f, "| %s | %u | %.3f | %.3f | %.3f | %+.3f [%+.3f, %+.3f] | %+.3f [%+.3f, "
+                   "%+.3f] | %u | %+.3f [%+.3f, %+.3f] | %+.3f [%+.3f, %+.3f] |\n",
+                e->name, w->tests, w->rate, w->ctl_rate, w->side_rate, w->mirror_lift,
+                w->mirror_lo, w->mirror_hi, w->side_lift, w->side_lo, w->side_hi,
+                e->judged.tests, e->judged.mirror_lift, e->m_lo, e->m_hi, e->judged.side_lift,
+                e->s_lo, e->s_hi);
     }
     fprintf(f, "\n");
 }
@@ -355,10 +393,14 @@ void report_write_md(FILE *f, const struct report *r, const char *cmd)
     write_method(f, cmd);
     write_targets(f, r);
     write_overview(f, r);
+<<<<<<< HEAD
     report_write_exits(f, r, r->arms);
     struct liq_params d;
     params_defaults(&d);
     report_write_er(f, r, d.min_expected_r);
+=======
+    write_controls(f, r);
+>>>>>>> main
     write_conclusion(f, r);
     fprintf(f, "![reliability of prob_hold](img/reliability_hold.png)\n"
                "![reliability of p_tp1_first](img/reliability_tp1.png)\n\n");

@@ -30,6 +30,7 @@
 #include <stdint.h>
 
 #include "domain/bar.h"
+#include "domain/evidence.h"
 #include "domain/setup.h"
 #include "domain/zone.h"
 #include "research/calibration.h"
@@ -105,6 +106,7 @@ struct study_trades {
     size_t n;
 };
 
+<<<<<<< HEAD
 /*
  * The four arms of the exit decomposition, each a bracket (one stop, one target, the stop
  * first when a bar reaches both) on the entries the zone method (exit_method zones) took:
@@ -131,9 +133,16 @@ struct study_arm_diff {
 };
 
 /* One evidence row's counts and lift (the figures of evidence.h's evidence_row). */
+=======
+/* One evidence row's counts and lift (the figures of evidence.h's evidence_row): ctl_* at
+ * the mirrored controls, side_* at the same-side ones; lift the one nearer 0. */
+>>>>>>> main
 struct study_ev_rate {
-    uint32_t tests, bounces, ctl_tests, ctl_bounces;
-    double rate, ctl_rate, lift, lift_lo, lift_hi; /* lift_lo/hi: the engine's interval */
+    uint32_t tests, bounces, ctl_tests, ctl_bounces, side_tests, side_bounces;
+    double rate, ctl_rate, side_rate;
+    double mirror_lift, mirror_lo, mirror_hi, side_lift, side_lo, side_hi;
+    int placement;                  /* EV_MIRROR, EV_SIDE: whose lift is below */
+    double lift, lift_lo, lift_hi;  /* lift_lo/hi: the engine's interval */
 };
 
 /* One row of the evidence: a source, a number of sources, or all. */
@@ -142,7 +151,12 @@ struct study_ev {
     struct study_ev_rate whole;  /* the whole file: what GET /symbols/{s}/evidence serves */
     struct study_ev_rate judged; /* tests resolved in the judged half */
     double lo, hi;               /* the judged lift's day-block bootstrap interval */
+    double m_lo, m_hi, s_lo, s_hi; /* the same for the mirrored and the same-side lift */
 };
+
+/* Per judged day, the "all" row's sums: tests, bounces, mirrored control tests, bounces,
+ * same-side control tests, bounces (the day blocks of the pooled lift). */
+enum { STUDY_EV_SUMS = 6 };
 
 #define STUDY_EV_MAX 32
 
@@ -160,6 +174,8 @@ struct study {
 
     struct study_ev ev[STUDY_EV_MAX];   /* empty (n_ev 0) when the engine keeps no tally */
     size_t n_ev, ev_all;                /* ev[ev_all]: the row of all tests */
+    double *ev_days;                    /* STUDY_EV_SUMS per judged day (NULL when none) */
+    size_t n_ev_days;
 
     struct study_sim zone, fixed, fixed_same; /* fixed_same: on the zone's accepted entries */
     double diff, diff_lo, diff_hi;            /* zone - fixed expectancy on the same entries */
@@ -189,6 +205,13 @@ struct study_pool {
     double brier, brier_base, skill, skill_lo, skill_hi;
 };
 
+/* The judged lift of all zone tests pooled over several studies against each placement
+ * and the one nearer 0, with day-block intervals (each file's days are blocks). */
+struct study_lift_pool {
+    double sums[STUDY_EV_SUMS];
+    double mirror, m_lo, m_hi, side, s_lo, s_hi, lift, lo, hi;
+};
+
 /* Runs the study on bars[0 .. n) of symbol on tf. 0 with *s filled (study_free releases),
  * -1 when out of memory or fewer than 200 bars. */
 int study_run(const char *symbol, enum timeframe tf, const struct bar *bars, size_t n,
@@ -203,5 +226,13 @@ int study_calibrate(const struct study_obs_set *set, size_t draws, uint64_t seed
 /* Pooled prob_hold skill over n studies with its day-block interval. -1 on ENOMEM. */
 int study_pool(const struct study *const *s, size_t n, size_t draws, uint64_t seed,
                struct study_pool *out);
+
+/* The pooled judged lift of n studies. -1 on ENOMEM. */
+int study_pool_lift(const struct study *const *s, size_t n, size_t draws, uint64_t seed,
+                    struct study_lift_pool *out);
+
+/* The lift statistic of STUDY_EV_SUMS sums: ctx points to an int, EV_MIRROR, EV_SIDE or -1
+ * (the one of the two nearer 0, as evidence_row). 0 without tests on a side. */
+double study_lift_stat(const double *sums, const void *ctx);
 
 #endif

@@ -61,6 +61,16 @@ static const struct setting SETTINGS[] = {
     {"equal_level_lookback", K_INT, P(equal_level_lookback), 0, 2, 32},
     {"cluster_interval_hours", K_DOUBLE, P(cluster_interval_hours), 0, 0.25, 24 * 7},
     {"cluster_value_area", K_DOUBLE, P(cluster_value_area), 0, 0.1, 1},
+    {"fvg_mitigation", K_DOUBLE, P(fvg_mitigation), 0, 0, 1},
+    {"fvg_join_consecutive", K_BOOL, P(fvg_join_consecutive), 0, 0, 1},
+    {"smc_timeframe_minutes", K_INT, P(smc_timeframe_minutes), 0, 15, 240},
+    {"order_block_candle", K_INT, P(order_block_candle), 0, 0, 1},
+    {"session_asia_start", K_INT, P(session_asia_start), 0, 0, 23},
+    {"session_asia_end", K_INT, P(session_asia_end), 0, 0, 24},
+    {"session_london_start", K_INT, P(session_london_start), 0, 0, 23},
+    {"session_london_end", K_INT, P(session_london_end), 0, 0, 24},
+    {"session_new_york_start", K_INT, P(session_new_york_start), 0, 0, 23},
+    {"session_new_york_end", K_INT, P(session_new_york_end), 0, 0, 24},
     {"test_hold_atr", K_DOUBLE, P(test_hold_atr), 0, 0.05, 100},
     {"test_break_atr", K_DOUBLE, P(test_break_atr), 0, 0.05, 100},
     {"test_horizon_bars", K_INT, P(test_horizon_bars), 0, 1, 10000},
@@ -94,6 +104,10 @@ static const struct setting SETTINGS[] = {
      sizeof(((struct app_config *)0)->instance_name), 0, 0},
     {"lease_ttl_ms", K_INT, S(lease_ttl_ms), 0, 300, 600000},
     {"handover_idle_ms", K_INT, S(handover_idle_ms), 0, 50, 600000},
+    {"database_connect_timeout_ms", K_INT, S(database_connect_timeout_ms), 0, 100, 600000},
+    {"database_timeout_ms", K_INT, S(database_timeout_ms), 0, 100, 600000},
+    {"database_statement_timeout_ms", K_INT, S(database_statement_timeout_ms), 0, 0, 600000},
+    {"database_lock_timeout_ms", K_INT, S(database_lock_timeout_ms), 0, 0, 600000},
 };
 #define NSETTINGS (sizeof SETTINGS / sizeof SETTINGS[0])
 
@@ -115,6 +129,10 @@ void config_defaults(struct app_config *c)
     snprintf(c->owned_symbols, sizeof c->owned_symbols, "all");
     c->lease_ttl_ms = 10000;
     c->handover_idle_ms = 2000;
+    c->database_connect_timeout_ms = 2000;
+    c->database_timeout_ms = 5000;
+    c->database_statement_timeout_ms = 4000;
+    c->database_lock_timeout_ms = 2000;
 }
 
 static const char *const LIVE_KEYS[] = {

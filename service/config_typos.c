@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "base/log.h"
 #include "service/config.h"
 
 /* Edit distance (insertions, deletions, substitutions) of a and b, case-insensitive;
@@ -94,10 +95,16 @@ int config_env_typos(char *const *env, FILE *out)
         for (; near[u] != '\0' && u < sizeof upper - 1; u++)
             upper[u] = (char)toupper((unsigned char)near[u]);
         upper[u] = '\0';
-        if (out != NULL)
-            fprintf(out, "{\"level\":\"warn\",\"msg\":\"unknown environment variable\","
-                         "\"variable\":\"LIQ_%.*s\",\"closest\":\"LIQ_%s\"}\n",
-                    (int)m, e + 4, upper);
+        if (out != NULL) {
+            char var[80], closest[80];
+            snprintf(var, sizeof var, "LIQ_%.*s", (int)m, e + 4);
+            snprintf(closest, sizeof closest, "LIQ_%s", upper);
+            struct log_line l;
+            log_always(&l, LOG_WARN, "unknown environment variable");
+            log_str(&l, "variable", var);
+            log_str(&l, "closest", closest);
+            log_end_to(&l, out);
+        }
         count++;
     }
     return count;

@@ -9,11 +9,11 @@
 
 #include "storage/stores.h"
 
-int idem_lookup(const char *route, const char *key, struct idem_answer *out)
+int idem_lookup(const char *key, struct idem_answer *out)
 {
     PGconn *c = pg_conn();
     struct idem_row row;
-    int found = c ? idem_store_get(c, route, key, &row) : -1;
+    int found = c ? idem_store_get(c, key, &row) : -1;
     if (found != 1)
         return found;
     snprintf(out->request_hash, sizeof out->request_hash, "%s", row.request_hash);
@@ -25,7 +25,8 @@ int idem_lookup(const char *route, const char *key, struct idem_answer *out)
 int idem_store_alone(const struct idem_pending *p, int status, const char *body)
 {
     PGconn *c = pg_conn();
-    return c ? idem_store_put(c, p->route, p->key, p->request_hash, status, body) : -1;
+    return c ? idem_store_put(c, p->route, p->key, p->symbol, p->request_hash, status, body)
+             : -1;
 }
 
 int idem_before_commit(PGconn *c, struct idem_pending *p, int64_t a, int64_t b)
@@ -36,7 +37,7 @@ int idem_before_commit(PGconn *c, struct idem_pending *p, int64_t a, int64_t b)
     char *body = NULL;
     if (p->render(p->ctx, a, b, &status, &body) != 0)
         return -1;
-    int rc = idem_store_put(c, p->route, p->key, p->request_hash, status, body);
+    int rc = idem_store_put(c, p->route, p->key, p->symbol, p->request_hash, status, body);
     free(body);
     if (rc == 1)
         p->taken = 1;

@@ -16,7 +16,8 @@ struct pg_conn; /* libpq's PGconn */
 
 struct idem_pending {
     const char *route;
-    const char *key;
+    const char *key;        /* one key names one request, whatever its route */
+    const char *symbol;     /* the symbol the request writes: DELETE of it forgets the key */
     char request_hash[65];
     /* renders the answer to store from the write's outcome: (accepted, duplicates) for
      * POST /bars, (trade id, 0) for POST /setups; 0 ok, -1 out of memory */
@@ -33,9 +34,9 @@ struct idem_answer {
     char *body;             /* malloc'd; the caller frees it */
 };
 
-/* 1 with *out filled when (route, key) is stored, 0 when not, -1 when the database cannot
- * be asked. */
-int idem_lookup(const char *route, const char *key, struct idem_answer *out);
+/* 1 with *out filled when key is stored (under any route), 0 when not, -1 when the database
+ * cannot be asked. */
+int idem_lookup(const char *key, struct idem_answer *out);
 
 /* Stores p's key with this answer in a statement of its own (the write committed nothing:
  * all duplicates, dry run): 0 stored, 1 the key was taken meanwhile, -1 database error. */

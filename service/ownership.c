@@ -23,9 +23,8 @@
 #include <unistd.h>
 
 #include "base/hash.h"
+#include "base/log.h"
 #include "service/ownership_internal.h"
-#include "service/state.h"
-#include "service/trading.h"
 #include "storage/stores.h"
 
 /* --- the lease cache ------------------------------------------------------------------- */
@@ -69,7 +68,7 @@ int own_eligible(struct ownership *o, const char *symbol)
 
 long own_ttl_ms(const struct ownership *o)
 {
-    return o->st->cfg.lease_ttl_ms;
+    return o->set.lease_ttl_ms;
 }
 
 static void kick(struct ownership *o)
@@ -80,14 +79,15 @@ static void kick(struct ownership *o)
     pthread_mutex_unlock(&o->tmu);
 }
 
-static void log_lease(struct ownership *o, const char *what, const char *symbol,
-                      int64_t token)
+static void log_lease(const char *what, const char *symbol, int64_t token)
 {
-    const char *level = state_live(o->st)->log_level;
-    if (strcmp(level, "info") != 0 && strcmp(level, "debug") != 0)
-        return;
-    fprintf(stderr, "{\"level\":\"info\",\"msg\":\"lease %s\",\"symbol\":\"%s\",\"token\":%"
-            PRId64 "}\n", what, symbol, token);
+    char msg[64];
+    snprintf(msg, sizeof msg, "lease %s", what);
+    struct log_line l;
+    log_begin(&l, LOG_INFO, msg);
+    log_str(&l, "symbol", symbol);
+    log_int(&l, "token", (long long)token);
+    log_end(&l);
 }
 
 /* --- transitions (under o->mu) ---------------------------------------------------------- */
@@ -97,13 +97,12 @@ void own_drop(struct ownership *o, PGconn *c, struct lease_entry *l, int release
 {
     atomic_store(&l->state, L_MOVING);
     pthread_rwlock_wrlock(&l->rw);
-    trading_drop_symbol(o->tr, l->symbol);
-    state_drop_symbol(o->st, l->symbol);
+    o->hooks.drop(o->hooks.ctx, l->symbol);
     int64_t token = atomic_load(&l->token);
     if (c != NULL) /* owner and token must match: a lease taken over is left alone */
         (void)lease_store_release(c, l->symbol, o->id, token);
     atomic_fetch_add(release ? &o->released : &o->lost, 1);
-    log_lease(o, release ? "released" : "lost", l->symbol, token);
+    log_lease(release ? "released" : "lost", l->symbol, token);
     atomic_store(&l->token, 0);
     atomic_store(&l->state, L_FREE);
     pthread_rwlock_unlock(&l->rw);
@@ -114,11 +113,8 @@ static int load(struct ownership *o, PGconn *c, struct lease_entry *l, int store
 {
     if (!stored)
         return 0;
-    char err[256];
-    if (state_load_symbol(o->st, c, l->symbol, err, sizeof err) != 0 ||
-        trading_load_symbol(o->tr, c, l->symbol) != 0) {
-        trading_drop_symbol(o->tr, l->symbol);
-        state_drop_symbol(o->st, l->symbol);
+    if (o->hooks.load(o->hooks.ctx, c, l->symbol) != 0) {
+        o->hooks.drop(o->hooks.ctx, l->symbol); /* a part may have been loaded */
         return -1;
     }
     return 0;
@@ -126,34 +122,34 @@ static int load(struct ownership *o, PGconn *c, struct lease_entry *l, int store
 
 /* want: a request for the symbol arrived here, so ask a live holder to hand it over (not
  * for the eager takes at start and on renewal, which only pick up free leases). */
-static enum own_verdict take_locked(struct ownership *o, const char *symbol,
+static enum liq_status take_locked(struct ownership *o, const char *symbol,
                                     enum own_mode mode, int want, char *owner, size_t ownerlen)
 {
     struct lease_entry *l = own_entry_find(o, symbol);
     if (l != NULL && atomic_load(&l->state) == L_HELD)
-        return OWN_OK;
+        return LIQ_OK;
     PGconn *c = pg_conn();
     if (c == NULL)
-        return OWN_UNAVAILABLE;
+        return LIQ_UNAVAILABLE;
     struct symbol_row row;
     int stored = symbols_store_get(c, symbol, &row);
     if (stored < 0)
-        return OWN_UNAVAILABLE;
+        return LIQ_UNAVAILABLE;
     if (!stored && mode != OWN_INGEST)
-        return OWN_UNKNOWN;
+        return LIQ_UNKNOWN_SYMBOL;
     l = entry_create(o, symbol);
     if (l == NULL)
-        return OWN_NOMEM;
+        return LIQ_NOMEM;
     int64_t token = 0;
     enum lease_take t = lease_store_take(c, symbol, o->id, own_ttl_ms(o), &token, owner, ownerlen);
     if (t == LEASE_ERROR)
-        return OWN_UNAVAILABLE;
+        return LIQ_UNAVAILABLE;
     if (t == LEASE_HELD) {
         if (!want)
-            return OWN_MISDIRECTED;
+            return LIQ_MISDIRECTED;
         atomic_fetch_add(&o->wants, 1);
         (void)lease_store_want(c, symbol, o->id);
-        return OWN_MOVING;
+        return LIQ_MOVING;
     }
     atomic_store(&l->state, L_MOVING);
     pthread_rwlock_wrlock(&l->rw);
@@ -165,44 +161,44 @@ static enum own_verdict take_locked(struct ownership *o, const char *symbol,
         atomic_store(&l->last_use_ms, own_now_ms());
         atomic_store(&l->seen, atomic_load(&o->round));
         atomic_fetch_add(&o->acquired, 1);
-        log_lease(o, "acquired", symbol, token);
+        log_lease("acquired", symbol, token);
     } else {
         (void)lease_store_release(c, symbol, o->id, token);
     }
     atomic_store(&l->state, ok ? L_HELD : L_FREE);
     pthread_rwlock_unlock(&l->rw);
-    return ok ? OWN_OK : OWN_UNAVAILABLE;
+    return ok ? LIQ_OK : LIQ_UNAVAILABLE;
 }
 
-enum own_verdict own_take(struct ownership *o, const char *symbol, enum own_mode mode,
+enum liq_status own_take(struct ownership *o, const char *symbol, enum own_mode mode,
                           int want, char *owner, size_t ownerlen)
 {
     pthread_mutex_lock(&o->mu);
-    enum own_verdict v = take_locked(o, symbol, mode, want, owner, ownerlen);
+    enum liq_status v = take_locked(o, symbol, mode, want, owner, ownerlen);
     pthread_mutex_unlock(&o->mu);
     return v;
 }
 
 /* --- requests ---------------------------------------------------------------------------- */
 
-static enum own_verdict misdirected(struct ownership *o, const char *symbol, char *owner,
+static enum liq_status misdirected(struct ownership *o, const char *symbol, char *owner,
                                     size_t ownerlen)
 {
     atomic_fetch_add(&o->misdirected, 1);
-    PGconn *c = o->st->persist ? pg_conn() : NULL;
+    PGconn *c = o->set.persist ? pg_conn() : NULL;
     int live = 0;
     if (c != NULL && lease_store_owner(c, symbol, owner, ownerlen, &live) > 0 && !live)
         owner[0] = '\0';
-    return OWN_MISDIRECTED;
+    return LIQ_MISDIRECTED;
 }
 
-static enum own_verdict moving(struct ownership *o)
+static enum liq_status moving(struct ownership *o)
 {
     atomic_fetch_add(&o->moving, 1);
-    return OWN_MOVING;
+    return LIQ_MOVING;
 }
 
-enum own_verdict own_begin(struct ownership *o, const char *symbol, enum own_mode mode,
+enum liq_status own_begin(struct ownership *o, const char *symbol, enum own_mode mode,
                            struct own_claim *cl, char *owner, size_t ownerlen)
 {
     cl->lease = NULL;
@@ -210,12 +206,14 @@ enum own_verdict own_begin(struct ownership *o, const char *symbol, enum own_mod
     owner[0] = '\0';
     if (!own_eligible(o, symbol))
         return misdirected(o, symbol, owner, ownerlen);
-    if (!o->st->persist)
-        return OWN_OK;
+    if (!o->set.persist)
+        return LIQ_OK;
     for (int attempt = 0; attempt < 2; attempt++) {
         struct lease_entry *l = own_entry_find(o, symbol);
         int state = l ? atomic_load(&l->state) : L_FREE;
-        if (state == L_MOVING || (l != NULL && atomic_load(&l->lost)))
+        /* a lost lease still held waits for the renewal thread to drop it; once dropped
+         * (FREE) the symbol is taken again, rebuilt from the database */
+        if (state == L_MOVING || (state == L_HELD && atomic_load(&l->lost)))
             return moving(o);
         if (state == L_HELD) {
             pthread_rwlock_rdlock(&l->rw);
@@ -223,15 +221,15 @@ enum own_verdict own_begin(struct ownership *o, const char *symbol, enum own_mod
                 cl->lease = l;
                 cl->token = atomic_load(&l->token);
                 atomic_store(&l->last_use_ms, own_now_ms());
-                return OWN_OK;
+                return LIQ_OK;
             }
             pthread_rwlock_unlock(&l->rw);
             return moving(o);
         }
-        enum own_verdict v = own_take(o, symbol, mode, 1, owner, ownerlen);
-        if (v == OWN_MOVING)
+        enum liq_status v = own_take(o, symbol, mode, 1, owner, ownerlen);
+        if (v == LIQ_MOVING)
             return moving(o);
-        if (v != OWN_OK)
+        if (v != LIQ_OK)
             return v;
     }
     return moving(o);
@@ -241,7 +239,10 @@ void own_end(struct ownership *o, struct own_claim *cl, int fence_lost)
 {
     if (cl->lease == NULL)
         return;
-    if (fence_lost) {
+    /* a COMMIT whose outcome is unknown (cut by the database deadline) may have stored
+     * what memory does not hold: the symbol is rebuilt from the database, as after a lost
+     * lease, before its next write */
+    if (fence_lost || pg_last_failure() == PG_FAIL_UNKNOWN) {
         atomic_store(&cl->lease->lost, 1);
         kick(o);
     }
@@ -249,25 +250,25 @@ void own_end(struct ownership *o, struct own_claim *cl, int fence_lost)
     cl->lease = NULL;
 }
 
-enum own_verdict own_read(struct ownership *o, const char *symbol, char *owner,
+enum liq_status own_read(struct ownership *o, const char *symbol, char *owner,
                           size_t ownerlen)
 {
     owner[0] = '\0';
     if (!own_eligible(o, symbol))
         return misdirected(o, symbol, owner, ownerlen);
-    if (!o->st->persist)
-        return OWN_OK;
+    if (!o->set.persist)
+        return LIQ_OK;
     struct lease_entry *l = own_entry_find(o, symbol);
     int state = l ? atomic_load(&l->state) : L_FREE;
     if (state == L_HELD && !atomic_load(&l->lost)) {
         atomic_store(&l->last_use_ms, own_now_ms()); /* served here: not idle */
-        return OWN_OK;
+        return LIQ_OK;
     }
     if (state != L_FREE)
         return moving(o);
     /* a read asks for a handover too: a symbol that is only read follows the routing */
-    enum own_verdict v = own_take(o, symbol, OWN_READ, 1, owner, ownerlen);
-    return v == OWN_MOVING ? moving(o) : v;
+    enum liq_status v = own_take(o, symbol, OWN_READ, 1, owner, ownerlen);
+    return v == LIQ_MOVING ? moving(o) : v;
 }
 
 int own_fence(struct ownership *o, PGconn *c, const struct own_claim *cl)
@@ -301,22 +302,22 @@ static void make_id(struct ownership *o, const char *name, int port)
         snprintf(o->id, sizeof o->id, "%s:pid%d.%u#%012" PRIx64, host, (int)getpid(), n, salt);
 }
 
-struct ownership *own_new(struct state *st, struct trading *tr)
+struct ownership *own_new(const struct own_settings *set, const struct own_hooks *hooks)
 {
     struct ownership *o = calloc(1, sizeof *o);
     if (o == NULL)
         return NULL;
-    o->st = st;
-    o->tr = tr;
+    o->set = *set;
+    o->hooks = *hooks;
     char why[160];
-    snprintf(o->spec_text, sizeof o->spec_text, "%s", st->cfg.owned_symbols);
+    snprintf(o->spec_text, sizeof o->spec_text, "%s", set->owned_symbols);
     if (own_spec_parse(o->spec_text, &o->spec, why, sizeof why) != 0 ||
         symtab_init(&o->leases, LEASE_SLOTS, offsetof(struct lease_entry, symbol)) != 0) {
         symtab_free(&o->leases);
         free(o);
         return NULL;
     }
-    make_id(o, st->cfg.instance_name, st->cfg.port);
+    make_id(o, set->instance_name, set->port);
     pthread_rwlock_init(&o->spec_rw, NULL);
     pthread_mutex_init(&o->mu, NULL);
     pthread_mutex_init(&o->tmu, NULL);
@@ -326,7 +327,7 @@ struct ownership *own_new(struct state *st, struct trading *tr)
 
 int own_start(struct ownership *o, char *err, size_t errlen)
 {
-    if (!o->st->persist)
+    if (!o->set.persist)
         return 0;
     PGconn *c = pg_conn();
     if (c == NULL) {
@@ -358,7 +359,7 @@ void own_free(struct ownership *o)
         pthread_mutex_unlock(&o->tmu);
         pthread_join(o->thread, NULL);
     }
-    PGconn *c = o->st->persist ? pg_conn() : NULL;
+    PGconn *c = o->set.persist ? pg_conn() : NULL;
     for (size_t i = 0; i < o->leases.cap; i++) {
         struct lease_entry *l = symtab_slot(&o->leases, i);
         if (l == NULL)
@@ -375,6 +376,8 @@ void own_free(struct ownership *o)
     pthread_mutex_destroy(&o->tmu);
     pthread_cond_destroy(&o->tcv);
     symtab_free(&o->leases);
+    if (o->hooks.free != NULL)
+        o->hooks.free(o->hooks.ctx);
     free(o);
 }
 

@@ -12,7 +12,8 @@
  * partitioned ex-owner cannot commit afterwards: its fence fails and it answers 421.
  *
  * Taking a lease rebuilds the symbol from PostgreSQL (bars, open trades, learner rows);
- * losing or giving it up frees them. Eligible symbols with stored bars are taken at start
+ * losing or giving it up frees them - through struct own_hooks (service/lifecycle.c wires
+ * them): ownership knows neither the state nor the trades. Eligible symbols with stored bars are taken at start
  * and, for a hash range or a list, re-tried on every renewal; any eligible symbol is taken
  * on demand by the first request naming it when its lease is free or expired. A write for
  * a symbol another live instance holds asks it to hand the symbol over (the proxy now
@@ -28,6 +29,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "service/status.h"
 
 #define OWN_MAX_LIST 256
 
@@ -45,19 +48,14 @@ int own_spec_parse(const char *text, struct own_spec *out, char *why, size_t why
 int own_spec_has(const struct own_spec *spec, const char *symbol);
 
 struct pg_conn; /* libpq's PGconn */
-struct state;
-struct trading;
 struct ownership;
 struct lease_entry;
 
-enum own_verdict {
-    OWN_OK,            /* go ahead (a write: own_end must follow) */
-    OWN_UNKNOWN,       /* no such symbol stored anywhere: the caller answers as before (404) */
-    OWN_MISDIRECTED,   /* 421: not this instance's symbol; owner[] names the holder if known */
-    OWN_MOVING,        /* 503 + Retry-After: being handed over or rebuilt; owner[] if known */
-    OWN_UNAVAILABLE,   /* 503: the database cannot say */
-    OWN_NOMEM,
-};
+/* The verdicts of own_begin / own_read / own_take are statuses (service/status.h):
+ * LIQ_OK go ahead (a write: own_end must follow); LIQ_UNKNOWN_SYMBOL no such symbol stored
+ * anywhere (the caller answers as before: 404); LIQ_MISDIRECTED not this instance's symbol
+ * (owner[] names the holder if known); LIQ_MOVING being handed over or rebuilt (owner[] if
+ * known); LIQ_UNAVAILABLE the database cannot say; LIQ_NOMEM. */
 
 enum own_mode {
     OWN_READ,          /* a read: the symbol must be stored */
@@ -71,8 +69,28 @@ struct own_claim {
     int64_t token;
 };
 
+/* The settings ownership runs with, as started (owned_symbols: own_reconfigure). */
+struct own_settings {
+    int persist;                  /* off: every eligible symbol is written, no lease */
+    int lease_ttl_ms;             /* a lease not renewed for this long may be taken over */
+    int handover_idle_ms;         /* a wanted symbol is handed over after this long unwritten */
+    int port;
+    char owned_symbols[1024];
+    char instance_name[64];
+};
+
+/* What a lease moves: the symbol's memory (bars and zones, open trades and learner rows),
+ * loaded from the database when its lease is taken and dropped when it is given up or
+ * lost. Called under the lease's exclusive lock; ctx is the caller's. */
+struct own_hooks {
+    int (*load)(void *ctx, struct pg_conn *c, const char *symbol); /* 0, or -1 (then drop) */
+    void (*drop)(void *ctx, const char *symbol);
+    void (*free)(void *ctx);      /* own_free's last call (NULL: nothing to free) */
+    void *ctx;
+};
+
 /* NULL when out of memory. Owner id: instance_name (or host:pid) + a random suffix. */
-struct ownership *own_new(struct state *st, struct trading *tr);
+struct ownership *own_new(const struct own_settings *set, const struct own_hooks *hooks);
 /* Takes the leases of the eligible stored symbols and rebuilds them, then starts the
  * renewal thread (persistence on). 0 or -1 with err. */
 int own_start(struct ownership *o, char *err, size_t errlen);
@@ -82,15 +100,15 @@ void own_free(struct ownership *o);
  * their in-flight writes), newly eligible ones taken as soon as free. -1 if text is bad. */
 int own_reconfigure(struct ownership *o, const char *text);
 
-/* Before a write of symbol: OWN_OK with *cl held (call own_end), else the verdict and
+/* Before a write of symbol: LIQ_OK with *cl held (call own_end), else the verdict and
  * owner[] (may be empty). */
-enum own_verdict own_begin(struct ownership *o, const char *symbol, enum own_mode mode,
+enum liq_status own_begin(struct ownership *o, const char *symbol, enum own_mode mode,
                            struct own_claim *cl, char *owner, size_t ownerlen);
 /* After the write; fence_lost (the write came back PG_FENCED) marks the lease lost. */
 void own_end(struct ownership *o, struct own_claim *cl, int fence_lost);
-/* Before a read served from memory: OWN_OK, OWN_UNKNOWN, or why not (nothing to end); a
- * read of a symbol another live instance holds asks for it like a write (OWN_MOVING). */
-enum own_verdict own_read(struct ownership *o, const char *symbol, char *owner,
+/* Before a read served from memory: LIQ_OK, LIQ_UNKNOWN_SYMBOL, or why not (nothing to end); a
+ * read of a symbol another live instance holds asks for it like a write (LIQ_MOVING). */
+enum liq_status own_read(struct ownership *o, const char *symbol, char *owner,
                           size_t ownerlen);
 /* Runs or queues the fence of cl inside c's open transaction: 0 without a lease, else
  * lease_store_fence's code (PG_FENCED, run outside a pipeline, when the lease is lost). */

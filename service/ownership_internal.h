@@ -28,8 +28,8 @@ struct lease_entry {
 #define LEASE_SLOTS 8192 /* power of two; lookups probe, entries are never removed */
 
 struct ownership {
-    struct state *st;
-    struct trading *tr;
+    struct own_settings set;       /* as started (owned_symbols: spec below, reloadable) */
+    struct own_hooks hooks;        /* a symbol's memory loaded and dropped */
     char id[128];
     pthread_rwlock_t spec_rw;
     struct own_spec spec;
@@ -51,12 +51,13 @@ int64_t own_now_ms(void);
 struct lease_entry *own_entry_find(struct ownership *o, const char *symbol);
 /* 1 when symbol is in this instance's owned_symbols. */
 int own_eligible(struct ownership *o, const char *symbol);
-/* The lease time to live in milliseconds (from the live configuration). */
+/* The lease time to live in milliseconds (own_settings: as started, not reloaded). */
 long own_ttl_ms(const struct ownership *o);
-/* Gives l up (release: also in the database) and frees the symbol's memory; under o->mu. */
+/* Gives l up (release: also in the database) and drops the symbol's memory (own_hooks);
+ * under o->mu. */
 void own_drop(struct ownership *o, struct pg_conn *c, struct lease_entry *l, int release);
 /* Takes symbol's lease (and rebuilds it) under o->mu; see take_locked in ownership.c. */
-enum own_verdict own_take(struct ownership *o, const char *symbol, enum own_mode mode,
+enum liq_status own_take(struct ownership *o, const char *symbol, enum own_mode mode,
                           int want, char *owner, size_t ownerlen);
 /* Takes every eligible stored symbol nobody holds (at start and each renewal round): 0 or
  * -1 when the stored symbols cannot be read. */

@@ -12,7 +12,6 @@
 #include <time.h>
 
 #include "service/ownership_internal.h"
-#include "service/state.h"
 #include "storage/stores.h"
 
 static void on_renewed(void *ctx, const char *symbol, int64_t token, int wanted)
@@ -29,7 +28,7 @@ static void on_renewed(void *ctx, const char *symbol, int64_t token, int wanted)
  * another instance wants and this one has not written for handover_idle_ms. */
 static void settle(struct ownership *o, PGconn *c, int renewed)
 {
-    int64_t idle = o->st->cfg.handover_idle_ms;
+    int64_t idle = o->set.handover_idle_ms;
     for (size_t i = 0; i < o->leases.cap; i++) {
         struct lease_entry *l = symtab_slot(&o->leases, i);
         if (l == NULL || atomic_load(&l->state) != L_HELD)
@@ -61,9 +60,9 @@ static int take_stored(void *ctx, const struct symbol_row *row)
     if (!own_eligible(ec->o, row->symbol))
         return 0;
     char other[160];
-    enum own_verdict v = own_take(ec->o, row->symbol, OWN_READ, 0, other, sizeof other);
-    ec->n += v == OWN_OK;
-    return v == OWN_NOMEM || v == OWN_UNAVAILABLE ? -1 : 0;
+    enum liq_status v = own_take(ec->o, row->symbol, OWN_READ, 0, other, sizeof other);
+    ec->n += v == LIQ_OK;
+    return v == LIQ_NOMEM || v == LIQ_UNAVAILABLE ? -1 : 0;
 }
 
 /* Takes every eligible stored symbol whose lease is free. -1 on a database error. */

@@ -4,11 +4,12 @@
  */
 #include "service/reads.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "storage/stores.h"
 
-enum read_status reads_trade(uint64_t id, struct trade_record *out,
+enum liq_status reads_trade(uint64_t id, struct trade_record *out,
                              struct trade_event_record **ev, size_t *nev)
 {
     *ev = NULL;
@@ -16,41 +17,41 @@ enum read_status reads_trade(uint64_t id, struct trade_record *out,
     PGconn *c = pg_conn();
     int found = c ? trades_store_get(c, id, out) : -1;
     if (found == 0)
-        return READ_NOT_FOUND;
+        return LIQ_NOT_FOUND;
     if (found < 0 || trade_events_store_of(c, id, ev, nev) != 0)
-        return READ_UNAVAILABLE;
-    return READ_OK;
+        return LIQ_UNAVAILABLE;
+    return LIQ_OK;
 }
 
-enum read_status reads_trade_exists(const struct state *st, uint64_t id)
+enum liq_status reads_trade_exists(const struct state *st, uint64_t id)
 {
     if (!st->persist)
-        return READ_NOT_FOUND;
+        return LIQ_NOT_FOUND;
     PGconn *c = pg_conn();
     int found = c ? trades_store_exists(c, id) : -1;
-    return found < 0 ? READ_UNAVAILABLE : found ? READ_OK : READ_NOT_FOUND;
+    return found < 0 ? LIQ_UNAVAILABLE : found ? LIQ_OK : LIQ_NOT_FOUND;
 }
 
-enum read_status reads_trades(const char *symbol, const char *status, long limit,
+enum liq_status reads_trades(const char *symbol, const char *status, long limit,
                               struct trade_record **rows, size_t *n)
 {
     PGconn *c = pg_conn();
     *rows = NULL;
     *n = 0;
     if (c == NULL || trades_store_list(c, symbol, status, limit, rows, n) != 0)
-        return READ_UNAVAILABLE;
-    return READ_OK;
+        return LIQ_UNAVAILABLE;
+    return LIQ_OK;
 }
 
-enum read_status reads_zone_history(const char *symbol, uint32_t id, long limit,
+enum liq_status reads_zone_history(const char *symbol, uint32_t id, long limit,
                                     struct zone_event_record **rows, size_t *n)
 {
     PGconn *c = pg_conn();
     *rows = NULL;
     *n = 0;
     if (c == NULL || zone_events_store_of(c, symbol, id, limit, rows, n) != 0)
-        return READ_UNAVAILABLE;
-    return READ_OK;
+        return LIQ_UNAVAILABLE;
+    return LIQ_OK;
 }
 
 int reads_database_up(const struct state *st)
@@ -64,4 +65,11 @@ void reads_db_counters(struct db_counters *out)
     pg_counters_get(&pc);
     out->errors = pc.errors;
     out->reconnects = pc.reconnects;
+    struct pg_node n;
+    pg_node_get(&n);
+    out->timeouts = n.timeouts;
+    out->commit_unknown = n.commit_unknown;
+    out->node_changes = n.changes;
+    out->node_since = n.since;
+    snprintf(out->node, sizeof out->node, "%s", n.node);
 }

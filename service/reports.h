@@ -9,11 +9,15 @@
 #include <stddef.h>
 
 #include "domain/liquidity_report.h"
+#include "service/status.h"
+
+struct state;
 
 /* The most recent `limit` periods of symbol (period "daily" or "weekly"), oldest first,
- * scored and stored, in *rows (malloc'd) and *n. 0, or -1 when the database cannot read
- * or commit them (nothing stored). */
-int reports_liquidity_run(const char *symbol, const char *period, long limit,
-                          struct report_row **rows, size_t *n);
+ * scored and stored, in *rows (malloc'd) and *n. LIQ_OK, or LIQ_UNAVAILABLE when the
+ * database cannot read or commit them (nothing stored). */
+enum liq_status reports_liquidity_run(struct state *st, const char *symbol,
+                                      const char *period, long limit,
+                                      struct report_row **rows, size_t *n);
 
 #endif

@@ -1,7 +1,7 @@
 /*
- * state.c - the symbol registry, snapshots, a symbol's creation, renewal and deletion, and
- * its load at start or on a lease taken over. The write path (POST /bars) is
- * service/ingest.c.
+ * state.c - the symbol registry, snapshots, a symbol's creation and renewal, and its load
+ * at start or on a lease taken over. The writes are service/ingest.c (POST /bars) and
+ * service/symbol_delete.c (DELETE /symbols/{symbol}).
  */
 #include "service/state.h"
 
@@ -13,11 +13,9 @@
 #include <time.h>
 
 #include "base/grow.h"
+#include "base/log.h"
 #include "domain/instrument.h"
-#include "service/idempotency.h"
-#include "service/ownership.h"
 #include "service/state_internal.h"
-#include "service/write_metrics.h"
 #include "storage/stores.h"
 
 int state_init(struct state *st, const struct app_config *cfg)
@@ -182,7 +180,7 @@ static double pip_for(const struct state *st, const char *symbol, double price, 
  * first committed bars. */
 struct symbol_state *symbol_get_or_create(struct state *st, const char *symbol,
                                           enum timeframe tf, double price,
-                                          enum ingest_status *why)
+                                          enum liq_status *why)
 {
     struct symbol_state *s = state_find(st, symbol);
     if (s != NULL)
@@ -191,10 +189,10 @@ struct symbol_state *symbol_get_or_create(struct state *st, const char *symbol,
     s = state_find(st, symbol);
     if (s != NULL)
         goto out;
-    *why = INGEST_FULL;
+    *why = LIQ_FULL;
     if (symtab_full(&st->reg.tab))
         goto out;
-    *why = INGEST_NOMEM;
+    *why = LIQ_NOMEM;
     s = calloc(1, sizeof *s);
     if (s == NULL)
         goto out;
@@ -240,75 +238,6 @@ int symbol_renew(struct state *st, struct symbol_state *s, enum timeframe tf, do
     s->pip = pip;
     s->pip_inferred = inferred;
     return 0;
-}
-
-static enum delete_status delete_owned(struct state *st, struct symbol_state *s,
-                                       const struct delete_hooks *h, int force,
-                                       struct symbol_deleted *out, const struct own_claim *cl,
-                                       struct idem_pending *idem);
-
-enum delete_status state_delete_symbol(struct state *st, struct symbol_state *s,
-                                       const struct delete_hooks *h, int force,
-                                       struct idem_pending *idem, struct symbol_deleted *out)
-{
-    memset(out, 0, sizeof *out);
-    struct own_claim cl;
-    char owner[160];
-    enum own_verdict v = own_begin(st->own, s->name, OWN_WRITE, &cl, owner, sizeof owner);
-    if (v == OWN_MISDIRECTED)
-        return DELETE_MISDIRECTED;
-    if (v == OWN_MOVING)
-        return DELETE_MOVING;
-    if (v != OWN_OK && v != OWN_UNKNOWN)
-        return v == OWN_NOMEM ? DELETE_NOMEM : DELETE_UNAVAILABLE;
-    enum delete_status rc = delete_owned(st, s, h, force, out, &cl, idem);
-    /* DELETE_MISDIRECTED from the claimed write: the lease fence refused it (lease lost) */
-    own_end(st->own, &cl, rc == DELETE_MISDIRECTED);
-    return rc;
-}
-
-static enum delete_status delete_owned(struct state *st, struct symbol_state *s,
-                                       const struct delete_hooks *h, int force,
-                                       struct symbol_deleted *out, const struct own_claim *cl,
-                                       struct idem_pending *idem)
-{
-    pthread_mutex_lock(&s->write_lock);
-    enum delete_status rc = DELETE_OK;
-    long open = h->open_trades(h->ctx, s->name);
-    if (open > 0 && !force) {
-        out->trades = open;
-        rc = DELETE_OPEN_TRADES;
-        goto out;
-    }
-    if (st->persist) {
-        long counts[4] = {0};
-        PGconn *c = pg_conn();
-        int bad = c == NULL || pg_command(c, "BEGIN") != 0 ||
-                  symbols_store_delete(c, s->name, counts) != 0;
-        int fence = bad ? PG_ERROR : own_fence(st->own, c, cl);
-        if (bad || fence != PG_OK || idem_before_commit(c, idem, counts[0], 0) != 0 ||
-            pg_command(c, "COMMIT") != 0) {
-            if (c != NULL)
-                pg_rollback(c);
-            /* refused by the lease fence: the lease was lost (421), not an outage */
-            rc = fence == PG_FENCED ? DELETE_MISDIRECTED : DELETE_UNAVAILABLE;
-            goto out;
-        }
-        *out = (struct symbol_deleted){counts[0], counts[1], counts[2], counts[3]};
-    } else {
-        out->bars = (long)s->nlog;
-    }
-    /* committed: the memory follows (an empty engine of the same timeframe) */
-    if (symbol_renew(st, s, s->tf, s->nlog ? s->log[0].close : 1.0) != 0) {
-        rc = DELETE_NOMEM;
-        goto out;
-    }
-    s->persisted = 0;
-    atomic_store(&s->duplicates, 0);
-    h->forget(h->ctx, s->name);
-out:
-    pthread_mutex_unlock(&s->write_lock);
-    return rc;
 }
 
 int symbol_log_append(struct symbol_state *s, const struct bar *bars, size_t n)
@@ -360,9 +289,13 @@ static int load_bars_locked(struct state *st, PGconn *c, struct symbol_state *s,
     struct load_ctx lc = {.st = st, .s = s};
     if (bars_store_each(c, row->symbol, row->tf, load_bar, &lc) != 0)
         return -1;
-    if (lc.skipped > 0) /* s->name matches the symbol rule: safe in a JSON line */
-        fprintf(stderr, "{\"level\":\"warn\",\"msg\":\"stored bars outside the bounds left out "
-                        "of the replay\",\"symbol\":\"%s\",\"bars\":%zu}\n", s->name, lc.skipped);
+    if (lc.skipped > 0) {
+        struct log_line l;
+        log_always(&l, LOG_WARN, "stored bars outside the bounds left out of the replay");
+        log_str(&l, "symbol", s->name);
+        log_int(&l, "bars", (long long)lc.skipped);
+        log_end(&l);
+    }
     return symbol_publish(s);
 }
 
@@ -375,7 +308,7 @@ int state_load_symbol(struct state *st, PGconn *c, const char *symbol, char *err
         snprintf(err, errlen, stored < 0 ? "cannot read symbol %s" : "no symbol %s", symbol);
         return stored < 0 ? -1 : 0;
     }
-    enum ingest_status why;
+    enum liq_status why;
     struct symbol_state *s = symbol_get_or_create(st, row.symbol, row.tf, 1.0, &why);
     if (s == NULL) {
         snprintf(err, errlen, "cannot create symbol %s", symbol);

@@ -23,6 +23,7 @@
 #include "domain/bar.h"
 #include "domain/engine.h"
 #include "service/config.h"
+#include "service/status.h"
 
 struct idem_pending;
 struct pg_conn; /* libpq's PGconn */
@@ -118,16 +119,6 @@ int state_load_symbol(struct state *st, struct pg_conn *c, const char *symbol, c
  * again. The registry entry stays (entries are never removed). */
 void state_drop_symbol(struct state *st, const char *symbol);
 
-enum ingest_status {
-    INGEST_OK,
-    INGEST_INVALID,      /* item errors: see ingest_result.errors */
-    INGEST_CONFLICT,     /* symbol is fed with another timeframe */
-    INGEST_UNAVAILABLE,  /* the database could not commit: nothing changed */
-    INGEST_NOMEM,
-    INGEST_FULL,         /* no room for another symbol */
-    INGEST_MISDIRECTED,  /* 421: another instance owns the symbol (ingest_result.owner) */
-    INGEST_MOVING,       /* 503: the symbol is being handed over; retry */
-};
 
 struct ingest_item_error {
     size_t index;
@@ -140,17 +131,17 @@ struct ingest_result {
     struct ingest_item_error errors[16];
     size_t nerrors;      /* may exceed 16: only the first 16 are kept */
     char message[160];
-    char owner[160];     /* INGEST_MISDIRECTED / _MOVING: the lease holder, if known */
+    char owner[160];     /* LIQ_MISDIRECTED / LIQ_MOVING: the lease holder, if known */
 };
 
 /*
  * Applies validated bars of one symbol and timeframe, in order: each is new (applied),
  * a duplicate (same ts as one already stored: ignored, counted) or older than the last
- * bar and unknown (INGEST_INVALID: nothing is applied). With persistence on, bars and
+ * bar and unknown (LIQ_INVALID_BARS: nothing is applied). With persistence on, bars and
  * the zones they change are committed in one transaction before this returns OK, with
  * idem's key row when idem is not NULL (service/idempotency.h).
  */
-enum ingest_status state_ingest(struct state *st, const char *symbol, enum timeframe tf,
+enum liq_status state_ingest(struct state *st, const char *symbol, enum timeframe tf,
                                 const struct bar *bars, size_t n, struct idem_pending *idem,
                                 struct ingest_result *out);
 /*
@@ -160,37 +151,8 @@ enum ingest_status state_ingest(struct state *st, const char *symbol, enum timef
  * symbol's bars, zones and zone events are rewritten in one transaction (with idem's key
  * row); out->replaced says how many stored bars went. Otherwise as state_ingest.
  */
-enum ingest_status state_ingest_mode(struct state *st, const char *symbol, enum timeframe tf,
+enum liq_status state_ingest_mode(struct state *st, const char *symbol, enum timeframe tf,
                                      const struct bar *bars, size_t n, int replace,
                                      struct idem_pending *idem, struct ingest_result *out);
-
-enum delete_status {
-    DELETE_OK,
-    DELETE_OPEN_TRADES,  /* open trades and no force: nothing changed (409) */
-    DELETE_UNAVAILABLE,  /* the database could not commit: nothing changed (503) */
-    DELETE_NOMEM,
-    DELETE_MISDIRECTED,  /* another instance owns the symbol (421): nothing changed */
-    DELETE_MOVING,       /* the symbol is being handed over (503): nothing changed */
-};
-
-/* What DELETE /symbols/{symbol} removed (trades: the open ones when refused). */
-struct symbol_deleted {
-    long bars, zones, trades, other_rows;
-};
-
-/*
- * Removes everything of s (DELETE /symbols/{symbol}): under its write_lock, refuses while
- * h->open_trades(ctx, name) > 0 unless force, deletes its rows in one transaction (with
- * idem's key row when idem is not NULL), then empties its bar log and zone engine. The symbol's slot
- * stays (readers see no bars: 404); its next bars start it again, with any timeframe.
- */
-struct delete_hooks {
-    long (*open_trades)(void *ctx, const char *symbol); /* how many are open */
-    void (*forget)(void *ctx, const char *symbol);      /* after the commit, under the lock */
-    void *ctx;
-};
-enum delete_status state_delete_symbol(struct state *st, struct symbol_state *s,
-                                       const struct delete_hooks *h, int force,
-                                       struct idem_pending *idem, struct symbol_deleted *out);
 
 #endif

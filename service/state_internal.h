@@ -16,10 +16,10 @@ struct engine *engine_for(const struct state *st, const char *symbol, double pip
 /* Publishes a snapshot of the engine; on allocation failure the old one stays (-1). */
 int symbol_publish(struct symbol_state *s);
 /* Finds or creates symbol (in memory; the row is written with its first bars), fed with
- * tf, its pip from the configuration or price. NULL with *why (INGEST_FULL, INGEST_NOMEM). */
+ * tf, its pip from the configuration or price. NULL with *why (LIQ_FULL, LIQ_NOMEM). */
 struct symbol_state *symbol_get_or_create(struct state *st, const char *symbol,
                                           enum timeframe tf, double price,
-                                          enum ingest_status *why);
+                                          enum liq_status *why);
 /* An empty engine for s with timeframe tf (pip from the configuration or price): 0 or -1. */
 int symbol_renew(struct state *st, struct symbol_state *s, enum timeframe tf, double price);
 /* Appends n bars to s's log: 0, or -1 out of memory (the log unchanged). */

@@ -1,7 +1,7 @@
 /*
  * trading.c - see trading.h. Setups, trail updates and closes: compute on a copy, commit,
- * then publish the copy. This file: trail updates and closes; setups are
- * service/trading_setup.c.
+ * then publish the copy. This file: trail updates and closes, as steps of the one write
+ * path (service/write.h); setups are service/trading_setup.c.
  *
  * Locking: a setup reads the symbol's published zone snapshot and inserts a new trade, so
  * it needs no lock of the symbol: setups of one symbol commit in parallel. Updates of one
@@ -21,9 +21,9 @@
 #include <time.h>
 
 #include "domain/trade_update.h"
-#include "service/idempotency.h"
-#include "service/ownership.h"
+#include "service/reads.h"
 #include "service/trading_book.h"
+#include "service/write.h"
 #include "storage/stores.h"
 
 /* --- trail and close ---------------------------------------------------------------- */
@@ -58,100 +58,167 @@ static int persist_update(PGconn *c, const char *symbol, const struct trade *bef
     return 0;
 }
 
-/* Finds open trade id, takes its lock stripe and copies it. On TRADING_OK the caller holds
- * book_stripe(tr, id). */
-static enum trading_status lock_trade(struct state *st, struct trading *tr, uint64_t id,
-                                      struct symbol_state **s, struct trading_update *out)
-{
-    if (trading_get_open(tr, id, out->symbol, sizeof out->symbol, &out->trade) != 0)
-        return TRADING_NOT_FOUND;
-    *s = state_find(st, out->symbol);
-    if (*s == NULL)
-        return TRADING_NOT_FOUND;
-    pthread_mutex_lock(book_stripe(tr, id));
-    /* another writer may have closed it while we waited */
-    if (trading_get_open(tr, id, out->symbol, sizeof out->symbol, &out->trade) != 0) {
-        pthread_mutex_unlock(book_stripe(tr, id));
-        return TRADING_CLOSED;
-    }
-    return TRADING_OK;
-}
-
-static enum trading_status commit_locked(struct state *st, struct trading *tr,
-                                         const struct trade *before, struct trading_update *out,
-                                         int64_t ts, int64_t bar_ts,
-                                         const struct own_claim *cl);
-
-/* Commits the update in out (applied to a copy of before), then publishes it. Called with
- * the trade's stripe held; a close also takes the symbol's write_lock, which serialises
- * the learner table of the symbol. */
-static enum trading_status commit_update(struct state *st, struct trading *tr,
-                                         struct symbol_state *s, const struct trade *before,
-                                         struct trading_update *out, int64_t ts,
-                                         int64_t bar_ts, const struct own_claim *cl)
-{
-    int closing = out->trade.status == TRADE_CLOSED;
-    if (closing)
-        pthread_mutex_lock(&s->write_lock);
-    enum trading_status rc = commit_locked(st, tr, before, out, ts, bar_ts, cl);
-    if (closing)
-        pthread_mutex_unlock(&s->write_lock);
-    return rc;
-}
-
-static enum trading_status commit_locked(struct state *st, struct trading *tr,
-                                         const struct trade *before, struct trading_update *out,
-                                         int64_t ts, int64_t bar_ts,
-                                         const struct own_claim *cl)
-{
-    const struct trade *after = &out->trade;
-    struct learner_table learned = {0};
+/* One trail (close = 0: price, high, low) or manual close (close = 1: price) of a trade,
+ * and what its steps hold. */
+struct update_op {
+    struct state *st;
+    struct trading *tr;
+    uint64_t id;
+    int close;
+    double price, high, low;
+    int64_t ts;
+    struct trading_update *out;
+    char *msg;
+    size_t msglen;
+    struct symbol_state *s;
+    int striped;                  /* the trade's lock stripe is held */
+    int closing;                  /* the update closes it: the symbol's write_lock is held */
+    struct trade before;
+    int64_t bar_ts;               /* the symbol's last bar when the update was computed */
+    struct zone_snapshot *snap;   /* a trail's zones, kept alive until done */
+    struct learner_table learned; /* a close: the symbol's learner table after it */
     struct learner_outcome outcomes[TRADE_MAX_ZONES];
-    size_t nout = 0;
-    int closing = after->status == TRADE_CLOSED;
+    size_t nout;
+};
+
+/* The time of the symbol's last bar as its published snapshot has it (TS_NONE without). */
+static int64_t last_bar_ts(struct symbol_state *s)
+{
+    struct zone_snapshot *snap = snapshot_acquire(s);
+    int64_t ts = snap != NULL ? snap->last_ts : TS_NONE;
+    snapshot_release(snap);
+    return ts;
+}
+
+/* Finds open trade id, takes its lock stripe and copies it. */
+static enum liq_status lock_trade(struct update_op *u)
+{
+    struct trading_update *out = u->out;
+    if (trading_get_open(u->tr, u->id, out->symbol, sizeof out->symbol, &out->trade) != 0)
+        return LIQ_NOT_FOUND;
+    u->s = state_find(u->st, out->symbol);
+    if (u->s == NULL)
+        return LIQ_NOT_FOUND;
+    pthread_mutex_lock(book_stripe(u->tr, u->id));
+    u->striped = 1;
+    /* another writer may have closed it while we waited */
+    if (trading_get_open(u->tr, u->id, out->symbol, sizeof out->symbol, &out->trade) != 0)
+        return LIQ_CLOSED;
+    u->before = out->trade;
+    return LIQ_OK;
+}
+
+/* The trail rule (domain/trade.c) on a copy of the trade: the update, or why none. */
+static enum liq_status trail_compute(struct update_op *u, struct write_op *op)
+{
+    struct trading_update *out = u->out;
+    /* the snapshot's zones as they are, no copy: trade_trail skips inactive zones in each
+     * of its walks (domain/trade.c), so active and inactive together give the same result
+     * as the active ones alone; the reference keeps them alive until done */
+    u->snap = snapshot_acquire(u->s);
+    if (u->snap == NULL)
+        return LIQ_NOMEM;
+    u->bar_ts = u->snap->last_ts;
+    enum trail_status ts_rc = trade_trail(&out->trade, u->snap->zones, u->snap->n,
+                                          &state_live(u->st)->params, u->before.pip, u->price,
+                                          u->high, u->low, u->ts, u->snap->last_ts, &out->ev);
+    if (ts_rc == TRAIL_INVALID) {
+        snprintf(u->msg, u->msglen, "%s", out->ev.note);
+        return LIQ_INVALID;
+    }
+    if (ts_rc == TRAIL_DUPLICATE) {
+        out->trade = u->before;
+        out->ev.n = 0;
+        out->duplicate = 1;
+        op->idle = 1;
+        return LIQ_OK;
+    }
+    if (ts_rc == TRAIL_CLOSED)
+        return LIQ_CLOSED;
+    assert((u->before.stop - out->trade.stop) * u->before.side <= 1e-12);
+    return LIQ_OK;
+}
+
+/* A manual close of every open leg (domain/trade.c) on a copy of the trade. */
+static enum liq_status close_compute(struct update_op *u)
+{
+    u->bar_ts = last_bar_ts(u->s);
+    enum trail_status cs = trade_close_update(&u->out->trade, u->price, u->ts, u->bar_ts,
+                                              &u->out->ev);
+    if (cs == TRAIL_INVALID) {
+        snprintf(u->msg, u->msglen, "price must be a finite number within 1 to 1e8 pips of "
+                                    "the symbol and ts not older than the trade's last update");
+        return LIQ_INVALID;
+    }
+    return cs == TRAIL_OK ? LIQ_OK : LIQ_CLOSED;
+}
+
+/* Under the trade's stripe: the update computed on a copy; a close also takes the symbol's
+ * write_lock, which serialises the learner table of the symbol, and learns on a copy. */
+static enum liq_status update_prepare(struct write_op *op)
+{
+    struct update_op *u = op->ctx;
+    enum liq_status rc = lock_trade(u);
+    if (rc == LIQ_OK)
+        rc = u->close ? close_compute(u) : trail_compute(u, op);
+    if (rc != LIQ_OK || op->idle || u->out->trade.status != TRADE_CLOSED)
+        return rc;
+    u->closing = 1;
+    pthread_mutex_lock(&u->s->write_lock);
+    struct trading *tr = u->tr;
     pthread_mutex_lock(&tr->lock);
-    struct symbol_learning *sl = closing ? book_learning(tr, out->symbol) : NULL;
-    int oom = closing && (sl == NULL || learner_copy_for_trade(&sl->tab, &learned) != 0);
+    struct symbol_learning *sl = book_learning(tr, u->out->symbol);
+    int oom = sl == NULL || learner_copy_for_trade(&sl->tab, &u->learned) != 0;
     pthread_mutex_unlock(&tr->lock);
     if (oom)
-        return TRADING_NOMEM;
-    if (closing)
-        learner_learn(&learned, after, outcomes, TRADE_MAX_ZONES, &nout);
-    if (st->persist) {
-        PGconn *c = pg_conn();
-        /* one clock per trade: bar time, never the wall clock (trade_update_time) */
-        int64_t ev_ts = trade_update_time(before, ts, bar_ts);
-        /* BEGIN, the rows and COMMIT in one pipeline: one round trip */
-        int end = c != NULL && pg_pipeline_begin(c) == 0 ? PG_OK : PG_ERROR;
-        if (end == PG_OK) {
-            int queued = own_fence(st->own, c, cl) == 0 &&
-                         persist_update(c, out->symbol, before, after, &out->ev, ev_ts,
-                                        &learned, outcomes, nout) == 0;
-            end = pg_pipeline_end(c, queued);
-            if (end != PG_OK || !queued) {
-                pg_rollback(c);
-                end = end == PG_FENCED ? PG_FENCED : PG_ERROR;
-            }
+        return LIQ_NOMEM;
+    learner_learn(&u->learned, &u->out->trade, u->outcomes, TRADE_MAX_ZONES, &u->nout);
+    return LIQ_OK;
+}
+
+/* The trade row, its events, runner events and learner rows (queued in the pipeline). */
+static int update_rows(struct write_op *op, PGconn *c)
+{
+    struct update_op *u = op->ctx;
+    if (c == NULL)
+        return PG_OK;
+    /* one clock per trade: bar time, never the wall clock (trade_update_time) */
+    int64_t ev_ts = trade_update_time(&u->before, u->ts, u->bar_ts);
+    return persist_update(c, u->out->symbol, &u->before, &u->out->trade, &u->out->ev, ev_ts,
+                          &u->learned, u->outcomes, u->nout) == 0
+               ? PG_OK
+               : PG_ERROR;
+}
+
+/* Committed: the copy replaces the trade (a closed one leaves the book, its symbol's
+ * learner table is the copy that learned from it). Then the locks, in reverse. */
+static enum liq_status update_done(struct write_op *op, enum liq_status rc)
+{
+    struct update_op *u = op->ctx;
+    struct trading *tr = u->tr;
+    if (rc == LIQ_OK && !op->idle) {
+        pthread_mutex_lock(&tr->lock);
+        long i = book_find(tr, u->out->trade.id);
+        assert(i >= 0); /* only writers of this trade remove it, and we hold its stripe */
+        if (u->closing) {
+            book_remove(tr, (size_t)i);
+            /* exists: created in prepare, never removed */
+            struct symbol_learning *sl = book_learning(tr, u->out->symbol);
+            free(sl->tab.rows);
+            sl->tab = u->learned;
+            u->learned.rows = NULL;
+        } else {
+            tr->open[i].t = u->out->trade;
         }
-        if (end != PG_OK) {
-            free(learned.rows);
-            /* refused by the lease fence: the lease was lost (421), not an outage */
-            return end == PG_FENCED ? TRADING_MISDIRECTED : TRADING_UNAVAILABLE;
-        }
+        pthread_mutex_unlock(&tr->lock);
     }
-    pthread_mutex_lock(&tr->lock);
-    long i = book_find(tr, after->id);
-    assert(i >= 0); /* only writers of this trade remove it, and we hold its stripe */
-    if (closing) {
-        book_remove(tr, (size_t)i);
-        sl = book_learning(tr, out->symbol); /* exists: created above, never removed */
-        free(sl->tab.rows);
-        sl->tab = learned;
-    } else {
-        tr->open[i].t = *after;
-    }
-    pthread_mutex_unlock(&tr->lock);
-    return TRADING_OK;
+    free(u->learned.rows);
+    if (u->closing)
+        pthread_mutex_unlock(&u->s->write_lock);
+    if (u->striped)
+        pthread_mutex_unlock(book_stripe(tr, u->id));
+    snapshot_release(u->snap);
+    return rc;
 }
 
 /* The symbol of trade id: from memory, else from the database (a trade of a symbol this
@@ -168,134 +235,51 @@ static int trade_symbol(struct state *st, struct trading *tr, uint64_t id, char 
     return c != NULL ? trades_store_symbol_of(c, id, symbol, len) : -1;
 }
 
-/* own_begin for the symbol of trade id: TRADING_OK with *cl held (also when the trade is
- * unknown: the caller then answers 404 as before), else why not. */
-static enum trading_status own_trade(struct state *st, struct trading *tr, uint64_t id,
-                                     struct own_claim *cl, char *msg, size_t msglen)
+/* The ts check, the trade's symbol claimed from its owner, then the steps above. A trade
+ * that is not open in memory is told apart here: closed (409) or unknown (404). */
+static enum liq_status update_trade(struct state *st, struct trading *tr,
+                                    struct update_op *u)
 {
-    char symbol[33], owner[160];
-    cl->lease = NULL;
-    int found = trade_symbol(st, tr, id, symbol, sizeof symbol);
-    if (found < 0)
-        return TRADING_UNAVAILABLE;
-    if (found == 0)
-        return TRADING_OK;
-    enum own_verdict v = own_begin(st->own, symbol, OWN_WRITE, cl, owner, sizeof owner);
-    return trading_own_status(v, owner, msg, msglen);
-}
-
-static enum trading_status trail_owned(struct state *st, struct trading *tr, uint64_t id,
-                                       double price, double high, double low, int64_t ts,
-                                       struct trading_update *out, char *msg, size_t msglen,
-                                       const struct own_claim *cl);
-static enum trading_status close_owned(struct state *st, struct trading *tr, uint64_t id,
-                                       double price, int64_t ts, struct trading_update *out,
-                                       char *msg, size_t msglen, const struct own_claim *cl);
-
-/* One trail (close = 0: price, high, low) or manual close (close = 1: price) of a trade. */
-struct update_request {
-    int close;
-    double price, high, low;
-    int64_t ts;
-};
-
-/* The ts check, then the trade's symbol claimed from its owner for the update. */
-static enum trading_status update_trade(struct state *st, struct trading *tr, uint64_t id,
-                                        const struct update_request *u,
-                                        struct trading_update *out, char *msg, size_t msglen)
-{
-    memset(out, 0, sizeof *out);
+    memset(u->out, 0, sizeof *u->out);
     const char *bad_ts = trade_check_ts(u->ts, (int64_t)time(NULL));
     if (bad_ts != NULL) {
-        snprintf(msg, msglen, "%s", bad_ts);
-        return TRADING_INVALID;
+        snprintf(u->msg, u->msglen, "%s", bad_ts);
+        return LIQ_INVALID;
     }
-    struct own_claim cl;
-    enum trading_status rc = own_trade(st, tr, id, &cl, msg, msglen);
-    if (rc != TRADING_OK)
-        return rc;
-    rc = u->close ? close_owned(st, tr, id, u->price, u->ts, out, msg, msglen, &cl)
-                  : trail_owned(st, tr, id, u->price, u->high, u->low, u->ts, out, msg, msglen,
-                                &cl);
-    return trading_own_finish(st, &cl, rc);
-}
-
-enum trading_status trading_trail(struct state *st, struct trading *tr, uint64_t id,
-                                  double price, double high, double low, int64_t ts,
-                                  struct trading_update *out, char *msg, size_t msglen)
-{
-    struct update_request u = {.price = price, .high = high, .low = low, .ts = ts};
-    return update_trade(st, tr, id, &u, out, msg, msglen);
-}
-
-enum trading_status trading_close(struct state *st, struct trading *tr, uint64_t id,
-                                  double price, int64_t ts, struct trading_update *out,
-                                  char *msg, size_t msglen)
-{
-    struct update_request u = {.close = 1, .price = price, .ts = ts};
-    return update_trade(st, tr, id, &u, out, msg, msglen);
-}
-
-static enum trading_status trail_owned(struct state *st, struct trading *tr, uint64_t id,
-                                       double price, double high, double low, int64_t ts,
-                                       struct trading_update *out, char *msg, size_t msglen,
-                                       const struct own_claim *cl)
-{
-    struct symbol_state *s = NULL;
-    enum trading_status rc = lock_trade(st, tr, id, &s, out);
-    if (rc != TRADING_OK)
-        return rc;
-    struct trade before = out->trade;
-    /* the snapshot's zones as they are, no copy: trade_trail skips inactive zones in each
-     * of its walks (domain/trade.c), so active and inactive together give the same result
-     * as the active ones alone; the reference keeps them alive until the end */
-    struct zone_snapshot *snap = snapshot_acquire(s);
-    rc = TRADING_NOMEM;
-    if (snap == NULL)
-        goto out;
-    enum trail_status ts_rc = trade_trail(&out->trade, snap->zones, snap->n,
-                                          &state_live(st)->params, before.pip, price, high,
-                                          low, ts, snap->last_ts, &out->ev);
-    if (ts_rc == TRAIL_INVALID) {
-        snprintf(msg, msglen, "%s", out->ev.note);
-        rc = TRADING_INVALID;
-    } else if (ts_rc == TRAIL_DUPLICATE) {
-        out->trade = before;
-        out->ev.n = 0;
-        out->duplicate = 1;
-        rc = TRADING_OK;
-    } else if (ts_rc == TRAIL_CLOSED) {
-        rc = TRADING_CLOSED;
-    } else {
-        assert((before.stop - out->trade.stop) * before.side <= 1e-12);
-        rc = commit_update(st, tr, s, &before, out, ts, snap->last_ts, cl);
+    char symbol[33];
+    int found = trade_symbol(st, tr, u->id, symbol, sizeof symbol);
+    if (found < 0)
+        return LIQ_UNAVAILABLE;
+    u->st = st;
+    u->tr = tr;
+    /* a trade unknown everywhere claims nothing: it is answered 404 below */
+    struct write_op op = {.symbol = found ? symbol : NULL, .mode = OWN_WRITE,
+                          .txn = WRITE_PIPELINE, .ctx = u, .prepare = update_prepare,
+                          .rows = update_rows, .done = update_done};
+    enum liq_status rc = write_run(st, &op);
+    if (rc == LIQ_MISDIRECTED || rc == LIQ_MOVING)
+        snprintf(u->msg, u->msglen, "%s", op.owner);
+    if (rc == LIQ_NOT_FOUND || rc == LIQ_CLOSED) {
+        enum liq_status stored = reads_trade_exists(st, u->id);
+        rc = stored == LIQ_OK ? LIQ_CLOSED : stored;
     }
-out:
-    pthread_mutex_unlock(book_stripe(tr, id));
-    snapshot_release(snap);
     return rc;
 }
 
-static enum trading_status close_owned(struct state *st, struct trading *tr, uint64_t id,
-                                       double price, int64_t ts, struct trading_update *out,
-                                       char *msg, size_t msglen, const struct own_claim *cl)
+enum liq_status trading_trail(struct state *st, struct trading *tr, uint64_t id,
+                              double price, double high, double low, int64_t ts,
+                              struct trading_update *out, char *msg, size_t msglen)
 {
-    struct symbol_state *s = NULL;
-    enum trading_status rc = lock_trade(st, tr, id, &s, out);
-    if (rc != TRADING_OK)
-        return rc;
-    struct trade before = out->trade;
-    int64_t bar_ts = trading_last_bar_ts(s);
-    enum trail_status cs = trade_close_update(&out->trade, price, ts, bar_ts, &out->ev);
-    if (cs == TRAIL_INVALID) {
-        snprintf(msg, msglen, "price must be a finite number within 1 to 1e8 pips of the "
-                              "symbol and ts not older than the trade's last update");
-        rc = TRADING_INVALID;
-    } else if (cs != TRAIL_OK) {
-        rc = TRADING_CLOSED;
-    } else {
-        rc = commit_update(st, tr, s, &before, out, ts, bar_ts, cl);
-    }
-    pthread_mutex_unlock(book_stripe(tr, id));
-    return rc;
+    struct update_op u = {.id = id, .price = price, .high = high, .low = low, .ts = ts,
+                          .out = out, .msg = msg, .msglen = msglen};
+    return update_trade(st, tr, &u);
+}
+
+enum liq_status trading_close(struct state *st, struct trading *tr, uint64_t id,
+                              double price, int64_t ts, struct trading_update *out,
+                              char *msg, size_t msglen)
+{
+    struct update_op u = {.id = id, .close = 1, .price = price, .ts = ts, .out = out,
+                          .msg = msg, .msglen = msglen};
+    return update_trade(st, tr, &u);
 }

@@ -26,22 +26,15 @@
 #include "domain/setup.h"
 #include "domain/trade.h"
 #include "service/state.h"
+#include "service/status.h"
 
 struct trading;
 struct idem_pending;
 
-enum trading_status {
-    TRADING_OK = 0,
-    TRADING_UNKNOWN_SYMBOL,  /* no bars for the symbol (404) */
-    TRADING_INVALID,         /* bad values (422), msg says which */
-    TRADING_REFUSED,         /* setup refused (422), the setup result's reasons say why */
-    TRADING_NOT_FOUND,       /* no such trade (404) */
-    TRADING_CLOSED,          /* the trade is closed: nothing changed (409) */
-    TRADING_UNAVAILABLE,     /* the database could not commit: nothing changed (503) */
-    TRADING_NOMEM,
-    TRADING_MISDIRECTED,     /* 421: another instance owns the symbol; msg names it if known */
-    TRADING_MOVING,          /* 503: the symbol is being handed over; msg names the holder */
-};
+/* Every function below answers a status (service/status.h); msg gets the use case's words
+ * for LIQ_INVALID / LIQ_REFUSED and the holder's name, when known, for LIQ_MISDIRECTED /
+ * LIQ_MOVING. A trade that is not open answers LIQ_CLOSED when it is stored (409), else
+ * LIQ_NOT_FOUND (404). */
 
 /* NULL when out of memory. */
 struct trading *trading_new(void);
@@ -58,10 +51,10 @@ void trading_drop_symbol(struct trading *tr, const char *symbol);
  * strengths adjusted by the learner when liquidity_learning_enabled). With dry_run nothing
  * is stored. Otherwise an accepted setup opens a trade: liquidity_trades, stop_decisions,
  * target_selections and an "opened" trade_events row in one commit; *trade_id gets its id.
- * TRADING_REFUSED: out->reasons[0] explains; nothing stored. idem (NULL: no key) is the
+ * LIQ_REFUSED: out->reasons[0] explains; nothing stored; LIQ_UNKNOWN_SYMBOL: no bars. idem (NULL: no key) is the
  * request's Idempotency-Key, whose row commits with the trade (service/idempotency.h).
  */
-enum trading_status trading_setup(struct state *st, struct trading *tr, const char *symbol,
+enum liq_status trading_setup(struct state *st, struct trading *tr, const char *symbol,
                                   const struct setup_request *req, int dry_run,
                                   struct idem_pending *idem, struct setup_result *out,
                                   uint64_t *trade_id, char *msg, size_t msglen);
@@ -79,12 +72,12 @@ struct trading_update {
  * Example: a BUY whose TP1 is reached -> events tp1_hit (fraction 0.5), maybe stop_moved;
  * trade.remaining 0.5. A close (stop hit, targets done) also feeds the learner.
  */
-enum trading_status trading_trail(struct state *st, struct trading *tr, uint64_t id,
+enum liq_status trading_trail(struct state *st, struct trading *tr, uint64_t id,
                                   double price, double high, double low, int64_t ts,
                                   struct trading_update *out, char *msg, size_t msglen);
 
 /* Manual close of every open leg at price (trade_close); feeds the learner. */
-enum trading_status trading_close(struct state *st, struct trading *tr, uint64_t id,
+enum liq_status trading_close(struct state *st, struct trading *tr, uint64_t id,
                                   double price, int64_t ts, struct trading_update *out,
                                   char *msg, size_t msglen);
 
@@ -92,10 +85,10 @@ enum trading_status trading_close(struct state *st, struct trading *tr, uint64_t
 int trading_get_open(struct trading *tr, uint64_t id, char *symbol, size_t symlen,
                      struct trade *out);
 size_t trading_open_count(struct trading *tr);
-/* Open trades of symbol (ctx is the struct trading: state_delete_symbol's callback). */
+/* Open trades of symbol (ctx is the struct trading: symbol_delete's hook). */
 long trading_open_of(void *ctx, const char *symbol);
 /* Drops the open trades and the learner table of symbol from memory (ctx is the struct
- * trading), once state_delete_symbol has deleted their rows. */
+ * trading), once symbol_delete has deleted their rows. */
 void trading_forget_symbol(void *ctx, const char *symbol);
 
 #endif

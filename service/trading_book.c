@@ -12,7 +12,6 @@
 
 #include "storage/stores.h"
 #include "base/grow.h"
-#include "service/ownership.h"
 
 struct trading *trading_new(void)
 {
@@ -257,41 +256,4 @@ void trading_forget_symbol(void *ctx, const char *symbol)
 {
     /* the learner entry stays where it is (others hold pointers to theirs); only emptied */
     trading_drop_symbol(ctx, symbol);
-}
-
-/* --- shared by trading.c and trading_setup.c ------------------------------------ */
-
-/* The time of the symbol's last bar as its published snapshot has it (TS_NONE without). */
-int64_t trading_last_bar_ts(struct symbol_state *s)
-{
-    struct zone_snapshot *snap = snapshot_acquire(s);
-    int64_t ts = snap != NULL ? snap->last_ts : TS_NONE;
-    snapshot_release(snap);
-    return ts;
-}
-
-/* The ownership verdict as a trading status; msg gets the owner when known. */
-enum trading_status trading_own_status(enum own_verdict v, const char *owner, char *msg,
-                                       size_t msglen)
-{
-    snprintf(msg, msglen, "%s", owner);
-    switch (v) {
-    case OWN_OK:
-    case OWN_UNKNOWN: return TRADING_OK;
-    case OWN_MISDIRECTED: return TRADING_MISDIRECTED;
-    case OWN_MOVING: return TRADING_MOVING;
-    case OWN_UNAVAILABLE: return TRADING_UNAVAILABLE;
-    case OWN_NOMEM: break;
-    }
-    return TRADING_NOMEM;
-}
-
-/* After a write under cl: gives the claim back. A write refused by the lease fence came
- * back PG_FENCED and was answered TRADING_MISDIRECTED (421), which no other path of a
- * claimed write returns: the lease is lost. */
-enum trading_status trading_own_finish(struct state *st, struct own_claim *cl,
-                                       enum trading_status rc)
-{
-    own_end(st->own, cl, rc == TRADING_MISDIRECTED);
-    return rc;
 }

@@ -15,7 +15,6 @@
 
 #include "domain/learner.h"
 #include "domain/trade.h"
-#include "service/ownership.h"
 #include "service/trading.h"
 
 struct open_trade {
@@ -58,15 +57,5 @@ void book_remove(struct trading *tr, size_t i);
 struct symbol_learning *book_learning(struct trading *tr, const char *symbol);
 /* The lock stripe of trade id (updates of one trade are serialised by it). */
 pthread_mutex_t *book_stripe(struct trading *tr, uint64_t id);
-
-/* The time of the symbol's last bar as its published snapshot has it (0 without one). */
-int64_t trading_last_bar_ts(struct symbol_state *s);
-/* The ownership verdict as a trading status; msg gets the owner when known. */
-enum trading_status trading_own_status(enum own_verdict v, const char *owner, char *msg,
-                                       size_t msglen);
-/* After a write under cl: gives the claim back; a write refused by the lease fence is
- * misdirected (421), not a database outage. */
-enum trading_status trading_own_finish(struct state *st, struct own_claim *cl,
-                                       enum trading_status rc);
 
 #endif

@@ -1,9 +1,9 @@
 /*
- * trading_setup.c - POST /setups as a use case (trading_setup in trading.h): the setup is
- * built from the published zone snapshot (domain/setup.c, zones adjusted by the learner)
- * and, unless a dry run, opens a trade in one pipelined transaction with its decisions,
- * its "opened" event, the lease fence and the request's Idempotency-Key; the trade joins
- * the book only after the commit.
+ * trading_setup.c - POST /setups as a use case (trading_setup in trading.h), as steps of
+ * the one write path (service/write.h): the setup is built from the published zone
+ * snapshot (domain/setup.c, zones adjusted by the learner) and, unless a dry run, opens a
+ * trade in one pipelined transaction with its decisions, its "opened" event, the lease
+ * fence and the request's Idempotency-Key; the trade joins the book only after the commit.
  */
 #include "service/trading.h"
 
@@ -16,9 +16,8 @@
 #include <time.h>
 
 #include "domain/trade_update.h"
-#include "service/idempotency.h"
-#include "service/ownership.h"
 #include "service/trading_book.h"
+#include "service/write.h"
 #include "storage/stores.h"
 
 /* --- zones ------------------------------------------------------------------------- */
@@ -62,141 +61,127 @@ static int symbol_has_bars(struct symbol_state *s)
 
 /* --- setups ------------------------------------------------------------------------ */
 
-/* Takes an id (nextval: a sequence is not transactional, so it can precede BEGIN), then
- * sends BEGIN and the trade's rows in one pipeline (storage/trades_store.c). Without an
- * Idempotency-Key COMMIT rides in the same pipeline (*committed = 1): two round trips in
- * all. With one, the transaction is left open for idem_before_commit and COMMIT. */
-static int persist_open(PGconn *c, struct ownership *own, const struct own_claim *cl,
-                        const char *symbol, const struct setup_result *res, struct trade *t,
-                        int64_t opened_ts, int with_key, int *committed)
-{
-    uint64_t id = 0;
-    *committed = 0;
-    if (trades_store_next_id(c, &id) != 0 || trade_open(t, id, res, opened_ts) != 0)
-        return -1;
-    if (pg_pipeline_begin(c) != 0)
-        return -1;
-    int commit = !with_key;
-    int queued = own_fence(own, c, cl) == 0 && trades_store_insert(c, symbol, t) == 0 &&
-                 decisions_store_insert(c, symbol, id, res) == 0 &&
-                 trade_events_store_insert(c, symbol, id, opened_ts, "opened", t->entry,
-                                           t->stop, t->stop_zone_id, 0.0, 1.0) == 0;
-    int end = pg_pipeline_end(c, queued && commit);
-    if (end != PG_OK || !queued)
-        return end == PG_FENCED ? PG_FENCED : PG_ERROR;
-    *committed = commit;
-    return 0;
-}
+/* One POST /setups and what its steps hold. */
+struct setup_op {
+    struct state *st;
+    struct trading *tr;
+    const char *symbol;
+    const struct setup_request *req;
+    int dry_run;
+    struct setup_result *out;
+    char *msg;
+    size_t msglen;
+    struct zone *zones;           /* the active zones, adjusted by the learner */
+    size_t nz;
+    int64_t last_ts;
+    struct geo_book *geo;
+    int reserved;                 /* a slot of the book is promised to this trade */
+    struct trade t;
+};
 
-static enum trading_status setup_owned(struct state *st, struct trading *tr,
-                                       const char *symbol, const struct setup_request *req,
-                                       int dry_run, struct setup_result *out,
-                                       uint64_t *trade_id, char *msg, size_t msglen,
-                                       const struct own_claim *cl,
-                                       struct idem_pending *idem);
-
-enum trading_status trading_setup(struct state *st, struct trading *tr, const char *symbol,
-                                  const struct setup_request *req, int dry_run,
-                                  struct idem_pending *idem, struct setup_result *out,
-                                  uint64_t *trade_id, char *msg, size_t msglen)
+/* The setup, computed from the published snapshot; room in the book for its trade. */
+static enum liq_status setup_prepare(struct write_op *op)
 {
-    *trade_id = 0;
-    struct own_claim cl;
-    char owner[160];
-    enum own_verdict v = own_begin(st->own, symbol, OWN_WRITE, &cl, owner, sizeof owner);
-    if (v != OWN_OK && v != OWN_UNKNOWN)
-        return trading_own_status(v, owner, msg, msglen);
-    enum trading_status rc =
-        setup_owned(st, tr, symbol, req, dry_run, out, trade_id, msg, msglen, &cl, idem);
-    return trading_own_finish(st, &cl, rc);
-}
-
-static enum trading_status setup_owned(struct state *st, struct trading *tr,
-                                       const char *symbol, const struct setup_request *req,
-                                       int dry_run, struct setup_result *out,
-                                       uint64_t *trade_id, char *msg, size_t msglen,
-                                       const struct own_claim *cl,
-                                       struct idem_pending *idem)
-{
-    struct symbol_state *s = state_find(st, symbol);
+    struct setup_op *so = op->ctx;
+    struct trading *tr = so->tr;
+    struct symbol_state *s = state_find(so->st, so->symbol);
     if (s == NULL || !symbol_has_bars(s))
-        return TRADING_UNKNOWN_SYMBOL;
-    const char *why = setup_validate(req, s->pip);
+        return LIQ_UNKNOWN_SYMBOL;
+    const char *why = setup_validate(so->req, s->pip);
     if (why != NULL) {
-        snprintf(msg, msglen, "%s", why);
-        return TRADING_INVALID;
+        snprintf(so->msg, so->msglen, "%s", why);
+        return LIQ_INVALID;
     }
-    enum trading_status rc = TRADING_NOMEM;
-    int reserved = 0;
-    struct zone *zones = NULL;
-    size_t nz = 0;
-    int64_t last_ts = 0;
-    struct geo_book *geo = malloc(sizeof *geo);
-    struct setup_market mkt = {.geo = geo};
-    if (geo == NULL || active_zones(s, &zones, &nz, &last_ts, &mkt, geo) != 0)
-        goto out;
-    const struct liq_params *params = &state_live(st)->params; /* one version per setup */
+    so->geo = malloc(sizeof *so->geo);
+    struct setup_market mkt = {.geo = so->geo};
+    if (so->geo == NULL ||
+        active_zones(s, &so->zones, &so->nz, &so->last_ts, &mkt, so->geo) != 0)
+        return LIQ_NOMEM;
+    const struct liq_params *params = &state_live(so->st)->params; /* one version per setup */
     pthread_mutex_lock(&tr->lock);
     for (size_t i = 0; i < tr->nlearn; i++)
-        if (strcmp(tr->learn[i].symbol, symbol) == 0)
-            learner_apply(&tr->learn[i].tab, params, zones, nz);
+        if (strcmp(tr->learn[i].symbol, so->symbol) == 0)
+            learner_apply(&tr->learn[i].tab, params, so->zones, so->nz);
     pthread_mutex_unlock(&tr->lock);
-    enum setup_status ss = setup_build(req, zones, nz, params, s->pip, &mkt, out);
+    struct setup_result *out = so->out;
+    enum setup_status ss = setup_build(so->req, so->zones, so->nz, params, s->pip, &mkt, out);
     if (ss != SETUP_OK) {
-        snprintf(msg, msglen, "%s", out->n_reasons ? out->reasons[0] : "setup refused");
-        rc = ss == SETUP_INVALID ? TRADING_INVALID : TRADING_REFUSED;
-        goto out;
+        snprintf(so->msg, so->msglen, "%s", out->n_reasons ? out->reasons[0] : "setup refused");
+        return ss == SETUP_INVALID ? LIQ_INVALID : LIQ_REFUSED;
     }
-    if (dry_run) {
-        rc = TRADING_OK;
-        goto out;
+    if (so->dry_run) {
+        op->idle = 1; /* nothing stored */
+        return LIQ_OK;
     }
     /* room for the trade before the commit: after it, publishing cannot fail */
     pthread_mutex_lock(&tr->lock);
-    reserved = book_reserve(tr) == 0;
-    tr->pending += (size_t)reserved;
+    so->reserved = book_reserve(tr) == 0;
+    tr->pending += (size_t)so->reserved;
     pthread_mutex_unlock(&tr->lock);
-    if (!reserved)
-        goto out;
-    struct trade t;
-    if (st->persist) {
-        PGconn *c = pg_conn();
-        rc = TRADING_UNAVAILABLE;
-        if (c == NULL)
-            goto out;
-        /* the request's Idempotency-Key, if any, commits with the trade */
-        int committed = 0;
-        int wrote = persist_open(c, st->own, cl, symbol, out, &t, last_ts, idem != NULL,
-                                 &committed);
-        if (wrote != PG_OK ||
-            (!committed && (idem_before_commit(c, idem, (int64_t)t.id, 0) != 0 ||
-                            pg_command(c, "COMMIT") != 0))) {
-            pg_rollback(c);
-            if (wrote == PG_FENCED)
-                rc = TRADING_MISDIRECTED; /* the lease was lost: 421 */
-            goto out;
-        }
-    } else {
-        pthread_mutex_lock(&tr->lock);
-        uint64_t id = tr->next_id++;
-        pthread_mutex_unlock(&tr->lock);
-        if (trade_open(&t, id, out, last_ts) != 0)
-            goto out;
+    return so->reserved ? LIQ_OK : LIQ_NOMEM;
+}
+
+/* Before the transaction: the trade's id (nextval: a sequence is not transactional). */
+static int setup_before(struct write_op *op, PGconn *c)
+{
+    struct setup_op *so = op->ctx;
+    uint64_t id = 0;
+    if (trades_store_next_id(c, &id) != 0 || trade_open(&so->t, id, so->out, so->last_ts) != 0)
+        return -1;
+    op->idem_a = (int64_t)id;
+    return 0;
+}
+
+/* The trade's rows, queued in the pipeline (storage/trades_store.c); without persistence
+ * only its id. */
+static int setup_rows(struct write_op *op, PGconn *c)
+{
+    struct setup_op *so = op->ctx;
+    struct trade *t = &so->t;
+    if (c == NULL) {
+        pthread_mutex_lock(&so->tr->lock);
+        uint64_t id = so->tr->next_id++;
+        pthread_mutex_unlock(&so->tr->lock);
+        return trade_open(t, id, so->out, so->last_ts) == 0 ? PG_OK : PG_ERROR;
     }
-    pthread_mutex_lock(&tr->lock);
-    tr->pending--;
-    reserved = 0;
-    book_add(tr, symbol, &t);
-    pthread_mutex_unlock(&tr->lock);
-    *trade_id = t.id;
-    rc = TRADING_OK;
-out:
-    if (reserved) {
+    const char *sym = so->symbol;
+    int bad = trades_store_insert(c, sym, t) != 0 ||
+              decisions_store_insert(c, sym, t->id, so->out) != 0 ||
+              trade_events_store_insert(c, sym, t->id, so->last_ts, "opened", t->entry, t->stop,
+                                        t->stop_zone_id, 0.0, 1.0) != 0;
+    return bad ? PG_ERROR : PG_OK;
+}
+
+/* Committed: the trade joins the book in the slot reserved for it. */
+static enum liq_status setup_done(struct write_op *op, enum liq_status rc)
+{
+    struct setup_op *so = op->ctx;
+    struct trading *tr = so->tr;
+    if (so->reserved) {
         pthread_mutex_lock(&tr->lock);
         tr->pending--;
+        if (rc == LIQ_OK)
+            book_add(tr, so->symbol, &so->t);
         pthread_mutex_unlock(&tr->lock);
     }
-    free(zones);
-    free(geo);
+    free(so->zones);
+    free(so->geo);
+    return rc;
+}
+
+enum liq_status trading_setup(struct state *st, struct trading *tr, const char *symbol,
+                              const struct setup_request *req, int dry_run,
+                              struct idem_pending *idem, struct setup_result *out,
+                              uint64_t *trade_id, char *msg, size_t msglen)
+{
+    struct setup_op so = {.st = st, .tr = tr, .symbol = symbol, .req = req,
+                          .dry_run = dry_run, .out = out, .msg = msg, .msglen = msglen};
+    struct write_op op = {.symbol = symbol, .mode = OWN_WRITE, .txn = WRITE_PIPELINE,
+                          .ctx = &so, .prepare = setup_prepare, .before = setup_before,
+                          .rows = setup_rows, .done = setup_done, .idem = idem};
+    enum liq_status rc = write_run(st, &op);
+    if (rc == LIQ_MISDIRECTED || rc == LIQ_MOVING)
+        snprintf(msg, msglen, "%s", op.owner);
+    *trade_id = rc == LIQ_OK && so.reserved ? so.t.id : 0;
     return rc;
 }

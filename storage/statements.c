@@ -41,6 +41,7 @@ const struct pg_stmt STORE_STATEMENTS[] = {
      "re AS (DELETE FROM runner_events WHERE symbol = $1 RETURNING 1), "
      "st AS (DELETE FROM liquidity_level_stats WHERE symbol = $1 RETURNING 1), "
      "rp AS (DELETE FROM liquidity_reports WHERE symbol = $1 RETURNING 1), "
+     "k AS (DELETE FROM idempotency_keys WHERE symbol = $1 RETURNING 1), "
      "s AS (DELETE FROM symbols WHERE symbol = $1 RETURNING 1) "
      "SELECT (SELECT count(*) FROM b), (SELECT count(*) FROM l), (SELECT count(*) FROM t), "
      "(SELECT count(*) FROM e) + (SELECT count(*) FROM sd) + (SELECT count(*) FROM ts) + "
@@ -167,10 +168,10 @@ const struct pg_stmt STORE_STATEMENTS[] = {
     {"lease_fence", "SELECT liq_lease_fence($1, $2, $3)"},
     /* idempotency keys (storage/idempotency_store.c) */
     {"idem_get",
-     "SELECT request_hash, status, body FROM idempotency_keys WHERE route = $1 AND key = $2"},
+     "SELECT request_hash, status, body FROM idempotency_keys WHERE key = $1"},
     {"idem_put",
-     "INSERT INTO idempotency_keys (route, key, request_hash, status, body) "
-     "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (route, key) DO NOTHING RETURNING 1"},
+     "INSERT INTO idempotency_keys (route, key, request_hash, status, body, symbol) "
+     "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (key) DO NOTHING RETURNING 1"},
 };
 
 const size_t STORE_STATEMENT_COUNT = sizeof STORE_STATEMENTS / sizeof STORE_STATEMENTS[0];

@@ -154,12 +154,14 @@ struct idem_row {
     char *body;             /* malloc'd; the caller frees it */
 };
 
-/* 1 with *out filled when (route, key) is stored, 0 when not, -1 on a database error. */
-int idem_store_get(PGconn *c, const char *route, const char *key, struct idem_row *out);
-/* Stores the first answer of (route, key): 0 stored by this call, 1 the key was already
- * taken (nothing written; a concurrent request won it), -1 database error. */
-int idem_store_put(PGconn *c, const char *route, const char *key, const char *request_hash,
-                   int status, const char *body);
+/* 1 with *out filled when key is stored (under any route), 0 when not, -1 on a database
+ * error. */
+int idem_store_get(PGconn *c, const char *key, struct idem_row *out);
+/* Stores the first answer of key (sent to route, writing symbol): 0 stored by this call, 1
+ * the key was already taken (nothing written; a concurrent request won it), -1 database
+ * error. */
+int idem_store_put(PGconn *c, const char *route, const char *key, const char *symbol,
+                   const char *request_hash, int status, const char *body);
 
 /* --- reads behind GET /trades, GET /zones/{id} (storage/reads_store.c) ---------------- */
 

@@ -55,24 +55,48 @@ static void check_row(json_t *row, const struct zone_tally *t, int idx)
                  want.outcomes[OUTCOME_HOLD], "%s", name);
     cr_assert_eq(json_integer_value(json_object_get(row, "timeouts")),
                  want.outcomes[OUTCOME_TIMEOUT], "%s", name);
+    cr_assert_eq(json_integer_value(json_object_get(row, "side_control_tests")),
+                 want.side_tests, "%s", name);
+    cr_assert_eq(json_integer_value(json_object_get(row, "side_control_holds")),
+                 want.side_outcomes[OUTCOME_HOLD], "%s", name);
     double rate = json_number_value(json_object_get(row, "hold_rate"));
     double crate = json_number_value(json_object_get(row, "control_hold_rate"));
+    double srate = json_number_value(json_object_get(row, "side_control_hold_rate"));
     double lift = json_number_value(json_object_get(row, "lift"));
     double lo = json_number_value(json_object_get(row, "lift_low"));
     double hi = json_number_value(json_object_get(row, "lift_high"));
-    cr_assert(rate >= 0 && rate <= 1 && crate >= 0 && crate <= 1, "%s: %g %g", name, rate,
-              crate);
+    cr_assert(rate >= 0 && rate <= 1 && crate >= 0 && crate <= 1 && srate >= 0 && srate <= 1,
+              "%s: %g %g %g", name, rate, crate, srate);
     cr_assert(lo <= lift && lift <= hi, "%s: %g not in [%g, %g]", name, lift, lo, hi);
     cr_assert_float_eq(rate, want.rate, 1e-5, "%s", name);
-    cr_assert_float_eq(lift, want.lift, 1e-5, "%s", name);
-    long n1 = want.tests, n0 = want.ctl_tests;
-    if (n1 > 0 && n0 > 0) {
-        double q1 = (want.bounces + 1.0) / (n1 + 2.0), q0 = (want.ctl_bounces + 1.0) / (n0 + 2.0);
-        double half = 1.96 * sqrt(q1 * (1 - q1) / n1 + q0 * (1 - q0) / n0);
-        cr_assert_float_eq(hi - lo, 2 * half, 1e-5, "%s: interval width", name);
-        cr_assert_eq(json_is_true(json_object_get(row, "significant")),
-                     lo > 0 || hi < 0, "%s", name);
+    /* each placement's lift and interval from the counts, and the served one is the lift
+     * nearer 0 of the two, significant only when both intervals exclude 0 the same way */
+    const char *lk[2][3] = {{"lift_mirrored", "lift_mirrored_low", "lift_mirrored_high"},
+                            {"lift_same_side", "lift_same_side_low", "lift_same_side_high"}};
+    const double n0s[2] = {want.ctl_tests, want.side_tests};
+    const double k0s[2] = {want.ctl_bounces, want.side_bounces};
+    double l[2], side_of_0[2];
+    for (int k = 0; k < 2; k++) {
+        l[k] = json_number_value(json_object_get(row, lk[k][0]));
+        double klo = json_number_value(json_object_get(row, lk[k][1]));
+        double khi = json_number_value(json_object_get(row, lk[k][2]));
+        double n1 = want.tests, n0 = n0s[k];
+        side_of_0[k] = klo > 0 ? 1 : khi < 0 ? -1 : 0;
+        if (n1 > 0 && n0 > 0) {
+            cr_assert_float_eq(l[k], want.bounces / n1 - k0s[k] / n0, 1e-5, "%s: %s", name,
+                               lk[k][0]);
+            double q1 = (want.bounces + 1.0) / (n1 + 2.0), q0 = (k0s[k] + 1.0) / (n0 + 2.0);
+            double half = 1.96 * sqrt(q1 * (1 - q1) / n1 + q0 * (1 - q0) / n0);
+            cr_assert_float_eq(khi - klo, 2 * half, 1e-5, "%s: %s interval width", name,
+                               lk[k][0]);
+        }
     }
+    int side = fabs(l[1]) < fabs(l[0]);
+    cr_assert_float_eq(lift, l[side], 1e-9, "%s: the served lift is the one nearer 0", name);
+    cr_assert_str_eq(json_string_value(json_object_get(row, "lift_placement")),
+                     side ? "same_side" : "mirrored", "%s", name);
+    cr_assert_eq(json_is_true(json_object_get(row, "significant")),
+                 side_of_0[0] != 0 && side_of_0[0] == side_of_0[1], "%s", name);
 }
 
 Test(evidence, equals_an_in_process_replay_of_the_same_bars)
@@ -91,6 +115,7 @@ Test(evidence, equals_an_in_process_replay_of_the_same_bars)
     long total = json_integer_value(json_object_get(all, "tests"));
     cr_assert_gt(total, 1000, "a year of M15 bars tests zones thousands of times");
     cr_assert_gt(json_integer_value(json_object_get(all, "control_tests")), 1000);
+    cr_assert_gt(json_integer_value(json_object_get(all, "side_control_tests")), 1000);
     json_t *by = json_object_get(j, "by_source");
     cr_assert_geq(json_array_size(by), 9, "every default source has a row");
     for (size_t i = 0; i < json_array_size(by); i++) {
@@ -119,6 +144,8 @@ Test(evidence, reaches_metrics_and_unknown_symbol_is_404)
     cr_assert_eq(r.status, 200);
     json_t *j = http_json(&r);
     double lift = json_number_value(json_object_get(json_object_get(j, "all"), "lift"));
+    double side_lift =
+        json_number_value(json_object_get(json_object_get(j, "all"), "lift_same_side"));
     json_decref(j);
     http_free(&r);
     r = http_get(a, "/metrics");
@@ -129,6 +156,13 @@ Test(evidence, reaches_metrics_and_unknown_symbol_is_404)
     cr_assert_float_eq(strtod(at + strlen(key), NULL), lift, 1e-5);
     cr_assert_not_null(strstr(r.body, "liq_zone_tests{symbol=\"EURUSD\",source=\"ROUND\","
                                       "level=\"control\"} "));
+    cr_assert_not_null(strstr(r.body, "liq_zone_tests{symbol=\"EURUSD\",source=\"ROUND\","
+                                      "level=\"side_control\"} "));
+    key = "liq_zone_lift_by_placement{symbol=\"EURUSD\",source=\"all\","
+          "placement=\"same_side\"} ";
+    at = strstr(r.body, key);
+    cr_assert_not_null(at, "%s", r.body);
+    cr_assert_float_eq(strtod(at + strlen(key), NULL), side_lift, 1e-5);
     http_free(&r);
     r = http_get(a, "/symbols/NOSUCH/evidence");
     cr_assert_eq(r.status, 404);

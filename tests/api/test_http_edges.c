@@ -8,7 +8,10 @@
  *                      a value beyond its documented range -> 422 naming it
  *   HEAD / OPTIONS     HEAD on every GET route answers as GET without a body; OPTIONS -> Allow
  *   many parameters    5,000 query parameters -> 414 JSON, at once
- *   request id, logs   a hostile X-Request-Id is replaced; every log line is JSON
+ *   request id, logs   a hostile X-Request-Id is replaced; every log line is JSON, also
+ *                      libmicrohttpd's own (bad Content-Length, a connection flood past
+ *                      connection_limit) and the start-up errors (bad configuration,
+ *                      unknown argument, port taken)
  *   exhaustion         2,000 slow connections from one address; /health answers in < 1 s
  */
 #include <arpa/inet.h>
@@ -22,6 +25,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -360,13 +364,35 @@ Test(http_edges, thousands_of_query_parameters_get_a_json_414_at_once, .timeout 
     app_stop(a);
 }
 
-Test(http_edges, a_hostile_request_id_is_replaced_and_every_log_line_is_json, .timeout = 90)
+/* Every line of text (a process's log) parses as one JSON object with a string "level" and
+ * "msg" and no forged key; returns the number of lines. */
+static int expect_json_lines(char *text, const char *what)
+{
+    int lines = 0;
+    char *save = NULL;
+    for (char *line = strtok_r(text, "\n", &save); line != NULL;
+         line = strtok_r(NULL, "\n", &save)) {
+        json_error_t e;
+        json_t *j = json_loads(line, 0, &e);
+        cr_assert_not_null(j, "%s: log line %d is not JSON (%s): %s", what, lines + 1, e.text,
+                           line);
+        cr_assert(json_is_object(j) && json_is_string(json_object_get(j, "level")) &&
+                      json_is_string(json_object_get(j, "msg")),
+                  "%s: not a log line: %s", what, line);
+        cr_assert_null(json_object_get(j, "lvl"), "%s: a forged key: %s", what, line);
+        json_decref(j);
+        lines++;
+    }
+    return lines;
+}
+
+Test(http_edges, a_hostile_request_id_is_replaced_and_every_log_line_is_json, .timeout = 120)
 {
     char url[512];
     harness_db("t_edges_log", url, sizeof url);
     char dbenv[600];
     snprintf(dbenv, sizeof dbenv, "LIQ_DATABASE_URL=%s", url);
-    const char *env[] = {dbenv, "LIQ_LOG_LEVEL=info", NULL};
+    const char *env[] = {dbenv, "LIQ_LOG_LEVEL=info", "LIQ_PER_IP_CONNECTION_LIMIT=8", NULL};
     struct spawned p;
     spawn_start(&p, env, NULL, "edges_log");
     static const char *const IDS[] = {
@@ -398,22 +424,104 @@ Test(http_edges, a_hostile_request_id_is_replaced_and_every_log_line_is_json, .t
                                      "trace-42.a:b_c\r\nConnection: close\r\n\r\n");
     cr_assert(strstr(r.head, "\r\nX-Request-Id: trace-42.a:b_c") != NULL, "%s", r.head);
     raw_free(&r);
+    /* malformed framing that libmicrohttpd refuses itself, before any route: it logs why */
+    static const char *const FRAMING[] = {
+        "POST /bars HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n",
+        "POST /bars HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999999999999999\r\n\r\n",
+        "POST /bars HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n\r\n",
+        "GET /health HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n"};
+    for (size_t i = 0; i < sizeof FRAMING / sizeof FRAMING[0]; i++) {
+        struct raw f = send_text(p.port, FRAMING[i]);
+        cr_assert(f.status == 0 || f.status >= 400, "framing %zu: got %d", i, f.status);
+        raw_free(&f);
+    }
+    /* a flood from one address past per_ip_connection_limit */
+    enum { FLOOD = 64 };
+    int fds[FLOOD];
+    for (int i = 0; i < FLOOD; i++)
+        fds[i] = dial(p.port, "127.0.0.2");
+    /* libmicrohttpd refuses past the limit and says so: wait (with a deadline) for its line */
+    double until = now_s() + 20;
+    while (spawn_log_count(&p, "connection limit") == 0 && now_s() < until) {
+        struct timespec pause = {0, 50 * 1000 * 1000};
+        nanosleep(&pause, NULL);
+    }
+    cr_assert_gt(spawn_log_count(&p, "connection limit"), 0,
+                 "the flood past the connection limit was not logged, see %s", p.log);
+    for (int i = 0; i < FLOOD; i++)
+        if (fds[i] >= 0)
+            close(fds[i]);
     spawn_signal(&p, SIGTERM);
     int st = 0;
     cr_assert(spawn_wait(&p, 30, &st));
     size_t len = 0;
     char *log = harness_read_file(p.log, &len);
-    int lines = 0;
-    for (char *line = strtok(log, "\n"); line != NULL; line = strtok(NULL, "\n")) {
-        json_error_t e;
-        json_t *j = json_loads(line, 0, &e);
-        cr_assert_not_null(j, "log line %d is not JSON (%s): %s", lines + 1, e.text, line);
-        cr_assert_null(json_object_get(j, "lvl"), "a forged key: %s", line);
-        json_decref(j);
-        lines++;
-    }
+    int lines = expect_json_lines(log, "running");
     cr_assert_gt(lines, 20, "the requests were logged");
     free(log);
+    cr_assert_gt(spawn_log_count(&p, "Content-Length"), 0,
+                 "libmicrohttpd's refusal of a bad Content-Length was not logged, see %s", p.log);
+    cr_assert_gt(spawn_log_count(&p, "\"source\":\"libmicrohttpd\""), 0,
+                 "libmicrohttpd's lines are marked as its own");
+}
+
+/* Runs the liquidityd binary beside this test with env (NULL-terminated) and argument args
+ * until it exits; its stderr in out. Returns its exit code. */
+static int run_binary(const char *const *env, const char *args, char *out, size_t outlen)
+{
+    char self[512];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    cr_assert_gt(n, 0);
+    self[n] = '\0';
+    *strrchr(self, '/') = '\0';
+    char cmd[2048];
+    int w = snprintf(cmd, sizeof cmd, "env");
+    for (size_t i = 0; env[i] != NULL; i++)
+        w += snprintf(cmd + w, sizeof cmd - (size_t)w, " '%s'", env[i]);
+    snprintf(cmd + w, sizeof cmd - (size_t)w, " '%s/liquidityd' %s 2>&1 >/dev/null </dev/null",
+             self, args);
+    FILE *pp = popen(cmd, "r");
+    cr_assert_not_null(pp);
+    size_t got = fread(out, 1, outlen - 1, pp);
+    out[got] = '\0';
+    int st = pclose(pp);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* Item 5 of issue 21: what the process writes when it cannot start is JSON lines too. */
+Test(http_edges, start_up_errors_are_json_lines, .timeout = 60)
+{
+    static char out[16384];
+    /* a port already taken: libmicrohttpd's bind failure and the start failure */
+    int busy = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET};
+    cr_assert_eq(bind(busy, (struct sockaddr *)&a, sizeof a), 0);
+    cr_assert_eq(listen(busy, 1), 0);
+    socklen_t alen = sizeof a;
+    getsockname(busy, (struct sockaddr *)&a, &alen);
+    char port[32];
+    snprintf(port, sizeof port, "LIQ_PORT=%d", ntohs(a.sin_port));
+    struct {
+        const char *env[4];
+        const char *args;
+        int code;
+    } cases[] = {
+        {{"LIQ_PORT=70000", NULL}, "", 2},
+        {{"LIQ_LOG_LEVEL=loud", NULL}, "", 2},
+        {{"LIQ_THREADS=abc", NULL}, "--check-config", 2},
+        {{"LIQ_THREDS=4", NULL}, "--check-config", 2},
+        {{"LIQ_API_KEY=a\"b", NULL}, "--no-such-flag \"x\\\"y\"", 2},
+        {{NULL}, "--config /nonexistent/liquidityd.conf", 2},
+        {{port, "LIQ_LIQUIDITY_DB_PERSIST=false", NULL}, "", 1},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int code = run_binary(cases[i].env, cases[i].args, out, sizeof out);
+        cr_assert_eq(code, cases[i].code, "case %zu: exit %d: %s", i, code, out);
+        char what[32];
+        snprintf(what, sizeof what, "start-up case %zu", i);
+        cr_assert_gt(expect_json_lines(out, what), 0, "case %zu wrote nothing", i);
+    }
+    close(busy);
 }
 
 /* Issue 13 item 4: one client holds 2,000 connections - half idle, half sending a header

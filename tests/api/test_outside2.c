@@ -113,3 +113,154 @@ Test(outside2, every_bar_time_of_the_documented_range_is_served_and_none_outside
     free(syms);
     app_stop(a);
 }
+
+/* A bar holds the eight fields openapi.yaml names (additionalProperties: false): any other
+ * key, whatever its name or value, in any item of a batch, is a 422 that names the key and
+ * the item, and nothing of the batch is stored. */
+Test(outside2, a_bar_with_a_field_the_schema_does_not_name_is_a_422_naming_it, .timeout = 60)
+{
+    struct app_config cfg;
+    harness_config(&cfg, NULL);
+    struct app *a = harness_start(&cfg);
+    static const char *const extra[] = {
+        "\"spread\":20",  "\"Open\":1.1",        "\"\":1",          "\"comment\":\"hi\"",
+        "\"tick\":null",  "\"meta\":{\"a\":[1]}", "\"volume2\":true", "\"\\u00e9t\\u00e9\":1",
+        "\"symbol \":\"X\""};
+    static const char *const named[] = {"\"spread\"", "\"Open\"",    "\"\"",
+                                        "\"comment\"", "\"tick\"",    "\"meta\"",
+                                        "\"volume2\"", "\"\xc3\xa9t\xc3\xa9\"", "\"symbol \""};
+    const char *good = "{\"symbol\":\"UNK\",\"timeframe\":\"M15\",\"ts\":1665360000,"
+                       "\"open\":1.1,\"high\":1.2,\"low\":1.0,\"close\":1.1,\"volume\":1}";
+    for (size_t k = 0; k < sizeof extra / sizeof extra[0]; k++) {
+        for (int second = 0; second < 2; second++) {
+            char body[1024];
+            if (second)
+                snprintf(body, sizeof body,
+                         "[%s,{\"symbol\":\"UNK\",\"timeframe\":\"M15\",\"ts\":1665360900,"
+                         "\"open\":1.1,\"high\":1.2,%s,\"low\":1.0,\"close\":1.1,\"volume\":1}]",
+                         good, extra[k]);
+            else
+                snprintf(body, sizeof body,
+                         "{%s,\"symbol\":\"UNK\",\"timeframe\":\"M15\",\"ts\":1665360000,"
+                         "\"open\":1.1,\"high\":1.2,\"low\":1.0,\"close\":1.1,\"volume\":1}",
+                         extra[k]);
+            struct http_reply r = http_post_json(a, "/bars", body);
+            cr_assert_eq(r.status, 422, "%s: %ld %s", body, r.status, r.body);
+            json_t *j = http_json(&r);
+            json_t *item = json_array_get(
+                json_object_get(json_object_get(json_object_get(j, "error"), "details"), "items"),
+                0);
+            cr_assert_eq(json_integer_value(json_object_get(item, "index")), second, "%s",
+                         r.body);
+            const char *why = json_string_value(json_object_get(item, "reason"));
+            cr_assert(why != NULL && strstr(why, "unknown field") && strstr(why, named[k]),
+                      "%s -> %s", body, r.body);
+            json_decref(j);
+            http_free(&r);
+        }
+    }
+    struct http_reply r = http_get(a, "/bars?symbol=UNK");
+    cr_assert_eq(r.status, 404, "a refused batch stored bars: %ld %s", r.status, r.body);
+    http_free(&r);
+    r = http_post_json(a, "/bars", good);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    http_free(&r);
+    app_stop(a);
+}
+
+static struct http_reply keyed(const struct app *a, const char *method, const char *path,
+                               const char *type, const char *body, const char *key)
+{
+    char h[300];
+    snprintf(h, sizeof h, "Idempotency-Key: %s", key);
+    return http_do_with(a, method, path, type, body, strlen(body), h);
+}
+
+static void expect_reused(struct http_reply r, const char *what)
+{
+    cr_assert_eq(r.status, 422, "%s: %ld %s", what, r.status, r.body);
+    cr_assert_not_null(strstr(r.body, "\"idempotency_key_reused\""), "%s: %s", what, r.body);
+    http_free(&r);
+}
+
+/* An Idempotency-Key names one request: its route, every query parameter its route takes
+ * and its body. The same key with any of them changed is the documented 422 (and changes
+ * nothing), on every write route, dry runs included; DELETE of a symbol forgets its keys, so
+ * the same request with the same key afterwards is applied afresh. */
+Test(outside2, an_idempotency_key_names_its_route_query_and_body, .timeout = 120)
+{
+    char url[512];
+    harness_db("liq_t_idem_identity", url, sizeof url);
+    struct app_config cfg;
+    harness_config(&cfg, url);
+    struct app *a = harness_start(&cfg);
+    char *bars = zigzag_json("IDQ", 1665360000, 3);
+    const char *json = "application/json";
+    struct http_reply r = keyed(a, "POST", "/bars", json, bars, "K1");
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    char *first = strdup(r.body);
+    http_free(&r);
+    /* the same body and key, the query changed (JSON takes replace) */
+    expect_reused(keyed(a, "POST", "/bars?replace=true", json, bars, "K1"), "replace=true");
+    expect_reused(keyed(a, "POST", "/bars?replace=false", json, bars, "K1"), "replace=false");
+    /* a file: each of its query parameters changed */
+    const char *csv = "time,open,high,low,close,volume\n"
+                      "2022-10-10T00:00:00Z,1.1,1.1012,1.0989,1.1004,10\n"
+                      "2022-10-10T00:05:00Z,1.1004,1.102,1.1,1.101,11\n";
+    const char *base = "/bars?symbol=IDC&timeframe=M1";
+    r = keyed(a, "POST", base, "text/csv", csv, "K3");
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    http_free(&r);
+    const char *queries[] = {"&tz=Europe/Berlin", "&tz=UTC", "&inconsistent=repair",
+                             "&inconsistent=skip", "&replace=true", "&replace=true&tz=UTC"};
+    for (size_t k = 0; k < sizeof queries / sizeof queries[0]; k++) {
+        char path[128];
+        snprintf(path, sizeof path, "%s%s", base, queries[k]);
+        expect_reused(keyed(a, "POST", path, "text/csv", csv, "K3"), path);
+    }
+    expect_reused(keyed(a, "POST", "/bars?symbol=IDD&timeframe=M1", "text/csv", csv, "K3"),
+                  "another symbol");
+    expect_reused(keyed(a, "POST", "/bars?symbol=IDC&timeframe=M5", "text/csv", csv, "K3"),
+                  "another timeframe");
+    expect_reused(keyed(a, "POST", base, "text/plain", csv, "K3"), "another media type");
+    cr_assert_eq(harness_sql_long(url, "SELECT count(*) FROM bars WHERE symbol = 'IDC'"), 2);
+    cr_assert_eq(harness_sql_long(url, "SELECT count(*) FROM bars WHERE symbol = 'IDD'"), 0);
+    /* another body, another media type */
+    char *other = zigzag_json("IDQ", 1665360000, 4);
+    expect_reused(keyed(a, "POST", "/bars", json, other, "K1"), "another body");
+    free(other);
+    /* another route: a real setup and a dry run get the same refusal */
+    const char *setup = "{\"symbol\":\"IDQ\",\"side\":\"BUY\",\"entry\":1.1,\"trend_score\":0.7,"
+                        "\"regime_mode\":\"NORMAL\",\"regime_transition_strength\":0}";
+    expect_reused(keyed(a, "POST", "/setups", json, setup, "K1"), "a setup");
+    expect_reused(keyed(a, "POST", "/setups?dry_run=true", json, setup, "K1"), "a dry run");
+    /* and a key first used by a dry run is refused on /bars and on a real setup */
+    r = keyed(a, "POST", "/setups?dry_run=true", json, setup, "K2");
+    cr_assert(r.status != 422 && r.status < 500, "a dry run with a fresh key: %ld %s", r.status,
+              r.body);
+    http_free(&r);
+    expect_reused(keyed(a, "POST", "/setups", json, setup, "K2"), "a dry run's key, real");
+    expect_reused(keyed(a, "POST", "/bars", json, bars, "K2"), "a dry run's key on /bars");
+    cr_assert_eq(harness_sql_long(url, "SELECT count(*) FROM bars WHERE symbol = 'IDQ'"), 3);
+    /* the exact retry still replays */
+    r = keyed(a, "POST", "/bars", json, bars, "K1");
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    cr_assert_str_eq(r.body, first);
+    http_free(&r);
+    /* DELETE forgets the symbol's keys: the same request and key apply afresh */
+    r = http_do(a, "DELETE", "/symbols/IDQ", NULL, NULL, 0);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    http_free(&r);
+    cr_assert_eq(harness_sql_long(url, "SELECT count(*) FROM idempotency_keys "
+                                       "WHERE key IN ('K1', 'K2')"),
+                 0);
+    r = keyed(a, "POST", "/bars", json, bars, "K1");
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    cr_assert_str_eq(r.body, first);
+    http_free(&r);
+    cr_assert_eq(harness_sql_long(url, "SELECT count(*) FROM bars WHERE symbol = 'IDQ'"), 3,
+                 "after DELETE, a replay claimed bars that are not stored");
+    free(first);
+    free(bars);
+    app_stop(a);
+}

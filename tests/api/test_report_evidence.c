@@ -20,9 +20,18 @@ static void check(json_t *row, const struct study_ev *ev)
     cr_assert_eq(json_integer_value(json_object_get(row, "tests")), w->tests, "%s", ev->name);
     cr_assert_eq(json_integer_value(json_object_get(row, "control_tests")), w->ctl_tests, "%s",
                  ev->name);
-    const char *keys[] = {"hold_rate", "control_hold_rate", "lift", "lift_low", "lift_high"};
-    const double want[] = {w->rate, w->ctl_rate, w->lift, w->lift_lo, w->lift_hi};
-    for (int k = 0; k < 5; k++) {
+    cr_assert_eq(json_integer_value(json_object_get(row, "side_control_tests")), w->side_tests,
+                 "%s", ev->name);
+    cr_assert_str_eq(json_string_value(json_object_get(row, "lift_placement")),
+                     w->placement == EV_SIDE ? "same_side" : "mirrored", "%s", ev->name);
+    const char *keys[] = {"hold_rate", "control_hold_rate", "side_control_hold_rate",
+                          "lift_mirrored", "lift_mirrored_low", "lift_mirrored_high",
+                          "lift_same_side", "lift_same_side_low", "lift_same_side_high", "lift",
+                          "lift_low", "lift_high"};
+    const double want[] = {w->rate, w->ctl_rate, w->side_rate, w->mirror_lift, w->mirror_lo,
+                           w->mirror_hi, w->side_lift, w->side_lo, w->side_hi, w->lift,
+                           w->lift_lo, w->lift_hi};
+    for (int k = 0; k < 12; k++) {
         json_t *v = json_object_get(row, keys[k]);
         cr_assert(json_is_number(v), "%s: %s", ev->name, keys[k]);
         cr_assert_float_eq(json_number_value(v), want[k], 1e-5, "%s: %s %g, report %g",

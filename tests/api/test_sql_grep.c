@@ -1,4 +1,9 @@
 /*
+ * Transaction control in storage/ only (issue 22): no string literal outside storage/ is a
+ * BEGIN, COMMIT, ROLLBACK (or START TRANSACTION, SAVEPOINT, ...): the one write path,
+ * service/write.c, opens and ends transactions through storage's pg_begin / pg_commit /
+ * pg_rollback / pg_pipeline_*.
+ *
  * Parameterised SQL only (issue 6, item 7): every call that hands SQL text to libpq in the
  * service's sources (api/ service/ storage/ cli/) passes a string literal or one of the
  * constant tables of storage/statements.c - never a buffer built at run time - and no
@@ -23,6 +28,7 @@ static const struct {
 } SQL_CALLS[] = {
     {"PQexec", 1},        {"PQexecParams", 1}, {"PQprepare", 2},     {"PQsendQuery", 1},
     {"PQsendQueryParams", 1}, {"PQsendPrepare", 2}, {"pg_command", 1}, {"pg_copy_begin", 1},
+    {"run_sql", 1},
 };
 /* pg_exec / PQexecPrepared take the NAME of a statement prepared from the table, not SQL. */
 
@@ -172,6 +178,128 @@ Test(sql, only_literal_or_constant_sql_reaches_libpq)
     cr_assert_gt(g_calls, 15, "the scan found the libpq calls (%d)", g_calls);
     cr_assert_eq(g_violations, 0, "%d place(s) build SQL at run time (see the log)",
                  g_violations);
+}
+
+/* --- transaction control outside storage/ ---------------------------------------------- */
+
+static int g_txn_literals;
+
+/* Counts the string literals of path that start with a transaction-control word (upper case,
+ * as the house writes SQL) followed by the literal's end, ';' or a space ("COMMIT",
+ * "BEGIN;", "ROLLBACK TO x"); comments are skipped. */
+static void scan_txn_file(const char *path)
+{
+    static const char *const WORDS[] = {"BEGIN", "COMMIT", "ROLLBACK", "START TRANSACTION",
+                                        "SAVEPOINT", "RELEASE SAVEPOINT", "END TRANSACTION",
+                                        "ABORT", "PREPARE TRANSACTION"};
+    size_t len;
+    char *text = harness_read_file(path, &len);
+    int in_comment = 0;
+    for (const char *q = text; *q; q++) {
+        if (in_comment) {
+            if (q[0] == '*' && q[1] == '/')
+                in_comment = 0, q++;
+            continue;
+        }
+        if (q[0] == '/' && q[1] == '*') {
+            in_comment = 1;
+            continue;
+        }
+        if (q[0] == '/' && q[1] == '/') {
+            while (*q && *q != '\n')
+                q++;
+            if (!*q)
+                break;
+            continue;
+        }
+        if (q[0] == '\'' && q[1] && q[2] == '\'') { /* '"' */
+            q += 2;
+            continue;
+        }
+        if (*q != '"')
+            continue;
+        const char *lit = q + 1;
+        for (q++; *q && *q != '"'; q++)
+            if (*q == '\\' && q[1])
+                q++;
+        while (*lit == ' ')
+            lit++;
+        for (size_t w = 0; w < sizeof WORDS / sizeof WORDS[0]; w++) {
+            size_t wl = strlen(WORDS[w]);
+            if (strncmp(lit, WORDS[w], wl) == 0 &&
+                (lit[wl] == '"' || lit[wl] == ';' || lit[wl] == ' ')) {
+                g_txn_literals++;
+                if (!g_quiet)
+                    cr_log_error("%s: \"%.*s...\" controls a transaction outside storage/",
+                                 path, (int)wl, lit);
+                break;
+            }
+        }
+        if (!*q)
+            break;
+    }
+    free(text);
+}
+
+static void scan_txn_dir(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (d == NULL)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        char path[1024];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        size_t n = strlen(e->d_name);
+        if (e->d_type == DT_DIR)
+            scan_txn_dir(path);
+        else if (n > 2 && (strcmp(e->d_name + n - 2, ".c") == 0 ||
+                           strcmp(e->d_name + n - 2, ".h") == 0))
+            scan_txn_file(path);
+    }
+    closedir(d);
+}
+
+Test(sql, no_begin_commit_or_rollback_outside_storage)
+{
+    static const char *const DIRS[] = {"api", "service", "cmd", "cli", "domain", "base",
+                                       "research"};
+    for (size_t i = 0; i < sizeof DIRS / sizeof DIRS[0]; i++) {
+        char dir[1024];
+        snprintf(dir, sizeof dir, "%s/%s", LIQ_SOURCE_DIR, DIRS[i]);
+        scan_txn_dir(dir);
+    }
+    cr_assert_eq(g_txn_literals, 0, "%d transaction statement(s) outside storage/ (see the log)",
+                 g_txn_literals);
+    /* and the scan sees them where they belong */
+    char dir[1024];
+    snprintf(dir, sizeof dir, "%s/storage", LIQ_SOURCE_DIR);
+    g_quiet = 1;
+    scan_txn_dir(dir);
+    g_quiet = 0;
+    cr_assert_geq(g_txn_literals, 3, "storage/ holds BEGIN, COMMIT and ROLLBACK (%d)",
+                  g_txn_literals);
+}
+
+Test(sql, the_transaction_scan_catches_a_commit)
+{
+    char path[] = "/tmp/liq-txngrep-XXXXXX.c";
+    int fd = mkstemps(path, 2);
+    cr_assert_geq(fd, 0);
+    const char *bad = "/* COMMIT in a comment is fine: \"COMMIT\" */\n"
+                      "static const char *m = \"begin with a bar\"; /* not SQL */\n"
+                      "int f(PGconn *c) { return pg_command(c, \"COMMIT\") + q(\" BEGIN;\"); }\n";
+    cr_assert_eq(write(fd, bad, strlen(bad)), (ssize_t)strlen(bad));
+    close(fd);
+    g_txn_literals = 0;
+    g_quiet = 1;
+    scan_txn_file(path);
+    g_quiet = 0;
+    unlink(path);
+    cr_assert_eq(g_txn_literals, 2, "\"COMMIT\" and \" BEGIN;\" are reported, nothing else (%d)",
+                 g_txn_literals);
 }
 
 Test(sql, the_scan_catches_a_built_query)

@@ -40,6 +40,19 @@ static struct bar *load_eurusd(size_t *n)
     return v;
 }
 
+/* smc_minutes: the drawn sources' timeframe (smc_timeframe_minutes) */
+static struct engine *new_engine_tf(uint32_t sources, int smc_minutes)
+{
+    struct liq_params p;
+    params_defaults(&p);
+    p.liquidity_sources = sources;
+    p.smc_timeframe_minutes = smc_minutes;
+    p.fvg_join_consecutive = smc_minutes > 15; /* joined gaps too */
+    struct engine *e = engine_new(&p, PIP, TF_M15);
+    cr_assert_not_null(e);
+    return e;
+}
+
 static struct engine *new_engine(void)
 {
     struct liq_params p;
@@ -65,7 +78,9 @@ static int same_zone(const struct zone *x, const struct zone *y)
            x->strength == y->strength && x->prob_hold == y->prob_hold &&
            x->prob_break == y->prob_break && x->prob_sweep == y->prob_sweep &&
            x->prob_timeout == y->prob_timeout &&
-           x->alive_clock == y->alive_clock && x->flags == y->flags;
+           x->alive_clock == y->alive_clock && x->flags == y->flags &&
+           x->mitigated_ts == y->mitigated_ts && x->kind == y->kind &&
+           x->vol_share == y->vol_share;
 }
 
 /* The hidden control level of a zone (evidence.h), its test cycle included. */
@@ -98,8 +113,10 @@ static void assert_same_engine(const struct engine *a, const struct engine *b, c
     for (uint32_t id = 1; id <= engine_zone_max_id(a); id++) {
         cr_assert(same_zone(engine_zone_get(a, id), engine_zone_get(b, id)), "%s: zone %u",
                   when, id);
-        cr_assert(same_control(engine_control(a, id), engine_control(b, id)),
-                  "%s: control of zone %u", when, id);
+        for (int k = 0; k < CTL_KINDS; k++)
+            cr_assert(same_control(engine_control(a, id, (enum ctl_kind)k),
+                                   engine_control(b, id, (enum ctl_kind)k)),
+                      "%s: control %d of zone %u", when, k, id);
     }
     cr_assert_eq(memcmp(engine_tally(a), engine_tally(b), sizeof(struct zone_tally)), 0,
                  "%s: the zone / control tally", when);
@@ -201,32 +218,72 @@ static void assert_knows_at_t(const struct zone_events *run, const struct engine
         cr_assert_not_null(c, "%s: zone %u dated <= t unknown at t", what, id);
         cr_assert(c->created_ts == z->created_ts && c->origin_ts == z->origin_ts, "%s: zone %u",
                   what, id);
+        /* a drawn zone's band, kind and volume share are fixed when it is confirmed; it is
+         * ended (mitigated_ts) at a bar seen, the same in every future up to that bar */
+        cr_assert((c->flags & ZONE_F_DRAWN) == (z->flags & ZONE_F_DRAWN) && c->kind == z->kind &&
+                      c->vol_share == z->vol_share,
+                  "%s: drawn zone %u", what, id);
+        if (z->flags & ZONE_F_DRAWN)
+            cr_assert(c->lo == z->lo && c->hi == z->hi, "%s: drawn zone %u band", what, id);
+        if (z->mitigated_ts != TS_NONE && z->mitigated_ts <= t)
+            cr_assert_eq(c->mitigated_ts, z->mitigated_ts, "%s: zone %u ended", what, id);
+        else
+            cr_assert(c->mitigated_ts == TS_NONE || !(z->flags & ZONE_F_DRAWN),
+                      "%s: zone %u ended before its time", what, id);
+        cr_assert(z->mitigated_ts == TS_NONE || !(z->flags & ZONE_F_DRAWN) ||
+                      z->mitigated_ts > z->created_ts,
+                  "%s: zone %u ended by the bar that made it", what, id);
     }
     cr_assert_eq(dated, engine_zone_max_id(cut), "%s: %zu zones dated <= t, %u known at t",
                  what, dated, engine_zone_max_id(cut));
 }
 
+/* The real and an altered future after each cut, for engines of these sources whose drawn
+ * sources read smc_min-minute bars; returns how many events and zones were compared. */
+static size_t knows_at_cuts(const struct bar *bars, size_t n, uint32_t sources, int smc_min);
+
 Test(causality, what_is_known_at_t_comes_from_bars_up_to_t_only, .timeout = 300)
 {
     size_t n;
     struct bar *bars = load_eurusd(&n);
+    size_t compared = knows_at_cuts(bars, n, SRC_ALL, 15);
+    printf("causality: %zu events and zones compared\n", compared);
+    cr_assert_gt(compared, 1000);
+    free(bars);
+}
+
+/* The drawn sources on H1 and H4 bars built from the M15 feed (joined gaps on): the same. */
+Test(causality, drawn_sources_on_higher_timeframes_know_only_the_past, .timeout = 300)
+{
+    size_t n;
+    struct bar *bars = load_eurusd(&n);
+    for (int m = 60; m <= 240; m += 180) {
+        size_t compared = knows_at_cuts(bars, n, SRC_DRAWN, m);
+        printf("causality, drawn sources on %d-minute bars: %zu compared\n", m, compared);
+        cr_assert_gt(compared, 100);
+    }
+    free(bars);
+}
+
+static size_t knows_at_cuts(const struct bar *bars, size_t n, uint32_t sources, int smc_min)
+{
     const size_t cuts[] = {100, 2000, 7777, 15000, 22000};
     const size_t horizon = 2500; /* bars after the cut the altered run goes on for */
-    struct engine *full = new_engine();
+    struct engine *full = new_engine_tf(sources, smc_min);
     struct zone_events full_ev = {0};
     for (size_t i = 0; i < n; i++)
         push_checked(full, &bars[i], &full_ev);
     size_t compared = 0;
     for (size_t c = 0; c < sizeof cuts / sizeof cuts[0]; c++) {
         size_t t = cuts[c];
-        struct engine *cut = new_engine();
+        struct engine *cut = new_engine_tf(sources, smc_min);
         struct zone_events cut_ev = {0};
         for (size_t i = 0; i <= t; i++)
             push_checked(cut, &bars[i], &cut_ev);
         assert_knows_at_t(&full_ev, full, &cut_ev, cut, bars[t].ts, "the real future");
 
         struct bar *alt = altered_future(bars, n, t);
-        struct engine *other = new_engine();
+        struct engine *other = new_engine_tf(sources, smc_min);
         struct zone_events other_ev = {0};
         size_t end = t + horizon < n ? t + horizon : n;
         for (size_t i = 0; i < end; i++)
@@ -239,12 +296,9 @@ Test(causality, what_is_known_at_t_comes_from_bars_up_to_t_only, .timeout = 300)
         zone_events_free(&cut_ev);
         engine_free(cut);
     }
-    printf("causality: %zu cut points, %zu events and zones compared\n",
-           sizeof cuts / sizeof cuts[0], compared);
-    cr_assert_gt(compared, 1000);
     zone_events_free(&full_ev);
     engine_free(full);
-    free(bars);
+    return compared;
 }
 
 /* The zone map after bar k is the same whether the stream stops at k or goes on. */

@@ -214,7 +214,7 @@ Test(stats, a_new_test_starts_only_after_price_left_by_the_rearm_distance)
 
 Test(stats, control_level_is_followed_through_the_same_rules_and_tallied)
 {
-    const struct control *c = engine_control(e, zid);
+    const struct control *c = engine_control(e, zid, CTL_MIRROR);
     cr_assert_not_null(c);
     /* made before any bar: 4 half-widths below (the first id) */
     cr_assert_float_eq(c->price, 1.0996, 1e-12);
@@ -241,7 +241,7 @@ Test(stats, control_of_a_zone_made_after_bars_mirrors_it_through_the_close)
 {
     warm(14, 1.1050);
     uint32_t id = engine_add_zone(e, SRC_ROUND, 1.1100, next_ts);
-    const struct control *c = engine_control(e, id);
+    const struct control *c = engine_control(e, id, CTL_MIRROR);
     cr_assert_float_eq(c->price, 2 * 1.1050 - 1.1100, 1e-12);
 }
 
@@ -331,9 +331,11 @@ Test(stats, cached_significance_equals_the_evidence_rows)
     uint32_t both = (1u << SRC_ROUND) | (1u << SRC_HIGH_DAILY);
     for (int k = 0; k < 30; k++) {
         tally_add(&t, 1u << SRC_ROUND, OUTCOME_HOLD, 0);
-        tally_add(&t, 1u << SRC_ROUND, OUTCOME_BREAK, 1);
         tally_add(&t, both, k % 2 ? OUTCOME_HOLD : OUTCOME_BREAK, 0);
-        tally_add(&t, both, k % 2 ? OUTCOME_BREAK : OUTCOME_HOLD, 1);
+        for (int c = 1; c <= 2; c++) { /* both placements of the controls */
+            tally_add(&t, 1u << SRC_ROUND, OUTCOME_BREAK, c);
+            tally_add(&t, both, k % 2 ? OUTCOME_BREAK : OUTCOME_HOLD, c);
+        }
         cr_assert_eq(tally_significant(&t, SRC_ALL), evidence_significant_sources(&t));
     }
     cr_assert_eq(tally_significant(&t, SRC_ALL), 1u << SRC_ROUND, "only ROUND has a lift");
@@ -353,9 +355,12 @@ Test(stats, cached_significance_equals_the_evidence_rows_across_the_boundary)
     for (int k = 0; k < 60000; k++) {
         x ^= x << 13, x ^= x >> 7, x ^= x << 17;
         uint32_t sources = (uint32_t)(x >> 20) & SRC_ALL;
-        int control = (x >> 40) % 4 == 0;
+        /* a zone, or a control of either placement (1 mirrored, 2 same side) */
+        int control = (x >> 40) % 4 == 0 ? 1 + (int)((x >> 45) & 1u) : 0;
         /* zones bounce more, then less, than controls: lifts cross zero and back */
         double p = control ? 0.5 : (k / 3000) % 2 ? 0.56 : 0.44;
+        if (control == 2 && (k / 9000) % 2) /* the same side drifts too: both must agree */
+            p = 0.53;
         double u = (double)((x >> 11) & 0xFFFFF) / 1048576.0;
         tally_add(&t, sources, u < p ? OUTCOME_HOLD : u < 0.9 ? OUTCOME_BREAK : OUTCOME_TIMEOUT,
                   control);
