@@ -24,11 +24,8 @@ struct report {
     struct report_file *f;
     size_t n;
     struct study_pool pool;
-<<<<<<< HEAD
     struct study_arm_diff arms[STUDY_ARMS]; /* each arm pooled over the files */
-=======
     struct study_lift_pool lift_pool;
->>>>>>> main
 };
 
 /* The exits' decomposition and expected_r's worth (report_exits.c). */

@@ -123,14 +123,10 @@ int main(int argc, char **argv)
     for (size_t k = 0; all != NULL && k < r.n; k++)
         all[k] = &r.f[k].s;
     if (rc == 0)
-<<<<<<< HEAD
-        rc = all == NULL || study_pool(all, r.n, STUDY_DRAWS, STUDY_SEED, &r.pool) != 0;
-    if (rc == 0)
-        rc = report_pool_arms(&r, r.arms) != 0;
-=======
         rc = all == NULL || study_pool(all, r.n, STUDY_DRAWS, STUDY_SEED, &r.pool) != 0 ||
              study_pool_lift(all, r.n, STUDY_DRAWS, STUDY_SEED, &r.lift_pool) != 0;
->>>>>>> main
+    if (rc == 0)
+        rc = report_pool_arms(&r, r.arms) != 0;
     if (rc == 0 && write_outputs(&r, &a) != 0) {
         fprintf(stderr, "report: cannot write %s, its JSON or the data in %s\n", a.md, a.dir);
         rc = 1;

@@ -168,13 +168,9 @@ static void write_targets(FILE *f, const struct report *r)
 static void write_overview(FILE *f, const struct report *r)
 {
     fprintf(f, "## Overview (judged halves)\n\n| file | bars | zone tests | lift at zones vs "
-<<<<<<< HEAD
-               "controls (all) | setups taken | default setups' expectancy (R) | baseline, same "
-               "entries (R) | default − baseline (R) |\n|---|---:|---:|---:|---:|---:|---:|---:|\n");
-=======
-               "controls (all, the placement nearer 0) | setups taken | zone expectancy (R) | baseline, same entries "
-               "(R) | zone − baseline (R) |\n|---|---:|---:|---:|---:|---:|---:|---:|\n");
->>>>>>> main
+               "controls (all, the placement nearer 0) | setups taken | default setups' "
+               "expectancy (R) | baseline, same entries (R) | default − baseline (R) |\n"
+               "|---|---:|---:|---:|---:|---:|---:|---:|\n");
     for (size_t k = 0; k < r->n; k++) {
         const struct study *s = &r->f[k].s;
         fprintf(f, "| %s | %zu | %zu | ", r->f[k].name, s->n_bars, s->hold.n);
@@ -393,14 +389,11 @@ void report_write_md(FILE *f, const struct report *r, const char *cmd)
     write_method(f, cmd);
     write_targets(f, r);
     write_overview(f, r);
-<<<<<<< HEAD
     report_write_exits(f, r, r->arms);
     struct liq_params d;
     params_defaults(&d);
     report_write_er(f, r, d.min_expected_r);
-=======
     write_controls(f, r);
->>>>>>> main
     write_conclusion(f, r);
     fprintf(f, "![reliability of prob_hold](img/reliability_hold.png)\n"
                "![reliability of p_tp1_first](img/reliability_tp1.png)\n\n");

@@ -286,14 +286,11 @@ void study_free(struct study *s)
     free(s->tp1_obs.v);
     free(s->zone_t.v);
     free(s->fixed_t.v);
-<<<<<<< HEAD
     free(s->entry_day);
     free(s->entry_er);
     for (int a = 0; a < STUDY_ARMS; a++)
         free(s->arm_r[a]);
-=======
     free(s->ev_days);
->>>>>>> main
     memset(s, 0, sizeof *s);
 }
 

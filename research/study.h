@@ -106,7 +106,6 @@ struct study_trades {
     size_t n;
 };
 
-<<<<<<< HEAD
 /*
  * The four arms of the exit decomposition, each a bracket (one stop, one target, the stop
  * first when a bar reaches both) on the entries the zone method (exit_method zones) took:
@@ -132,11 +131,8 @@ struct study_arm_diff {
     double diff, lo, hi;       /* mean(arm - baseline), day-block interval */
 };
 
-/* One evidence row's counts and lift (the figures of evidence.h's evidence_row). */
-=======
 /* One evidence row's counts and lift (the figures of evidence.h's evidence_row): ctl_* at
  * the mirrored controls, side_* at the same-side ones; lift the one nearer 0. */
->>>>>>> main
 struct study_ev_rate {
     uint32_t tests, bounces, ctl_tests, ctl_bounces, side_tests, side_bounces;
     double rate, ctl_rate, side_rate;
