@@ -77,6 +77,11 @@ int config_is_live(const char *key);
  * "setting 'KEY': ..." in err. */
 int config_parse_sources(const char *text, uint32_t *out, char *err, size_t errlen);
 int config_parse_exit(const char *text, int *out, char *err, size_t errlen);
+/* One instrument (a symbol again replaces its pip and round step), and the list of
+ * LIQ_INSTRUMENTS="EURUSD:0.0001,NIFTY:0.05:50" (SYMBOL:PIP[:ROUND_STEP]). 0 / -1 + err. */
+int config_add_instrument(struct app_config *c, const char *symbol, double pip,
+                          double round_step, char *err, size_t errlen);
+int config_instruments_env(struct app_config *c, const char *text, char *err, size_t errlen);
 /* The known setting nearest to name by edit distance ("min_rr_raito" -> "min_rr_ratio"). */
 const char *config_closest_key(const char *name);
 /*
