@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/log.h"
 #include "api/app.h"
 #include "api/evidence.h"
 #include "api/handlers.h"
@@ -249,5 +250,9 @@ void ops_metrics(struct request *rq, struct reply *rp)
     textbuf_printf(&tb, "# HELP liq_trades_open Trades open in memory (service/trading.c).\n"
                         "# TYPE liq_trades_open gauge\nliq_trades_open %zu\n",
                    a->trading ? trading_open_count(a->trading) : (size_t)0);
+    textbuf_printf(&tb, "# HELP liq_log_dropped_total Log lines dropped because the log "
+                        "writer's queue was full (base/log.h).\n"
+                        "# TYPE liq_log_dropped_total counter\nliq_log_dropped_total %llu\n",
+                   log_dropped());
     reply_textbuf(rp, 200, "text/plain; version=0.0.4", &tb);
 }
