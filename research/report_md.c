@@ -373,7 +373,8 @@ static void write_setups(FILE *f, const struct study *s)
     write_sim_row(f, "default settings (exit_method auto)", &s->zone, 1);
     write_sim_row(f, "baseline 1.5 ATR / 1.5 R, all entries", &s->fixed, 0);
     write_sim_row(f, "baseline on the default setups' entries", &s->fixed_same, 0);
-    fprintf(f, "\nDefault setups minus baseline on the same entries: %+.3f R per trade [%+.3f, %+.3f]. "
+    fprintf(f, "\nDefault setups minus baseline on the same entries: %+.3f R per trade "
+               "[%+.3f, %+.3f]. "
                "Fallback stops: %zu. Events of the default trades: TP1 %zu, TP2 %zu, runner "
                "activations %zu, runner zone-to-zone stop moves %zu.%s%s\n\n", s->diff,
             s->diff_lo, s->diff_hi, s->fallback_stops, s->tp1_hits, s->tp2_hits,

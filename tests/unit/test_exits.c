@@ -83,7 +83,8 @@ Test(exits, refuses_what_it_expects_to_lose_naming_the_figure)
     struct setup_request rq = buy(1.1000);
     struct setup_result r;
     cr_assert_eq(setup_build(&rq, MAP, 2, &p, PIP, &mkt, &r), SETUP_REFUSED);
-    cr_assert_not_null(strstr(r.reasons[0], "0.000 is below min_expected_r +0.05: the service expects"),
+    cr_assert_not_null(strstr(r.reasons[0],
+                              "0.000 is below min_expected_r +0.05: the service expects"),
                        "%s", r.reasons[0]);
 }
 
