@@ -160,7 +160,7 @@ static int early_reply(struct request *rq, struct reply *rp)
                     json_pack("{s:i, s:i}", "count", nquery, "limit", GUARD_MAX_QUERY_PARAMS));
         return 1;
     }
-    if (guard_query(rq, r->query, rp) != 0)
+    if (guard_query(rq, r, rp) != 0)
         return 1;
     const char *cl = rq_header(rq, MHD_HTTP_HEADER_CONTENT_LENGTH);
     if (cl != NULL && strtoull(cl, NULL, 10) > (unsigned long long)a->st.cfg.body_limit_bytes) {
