@@ -42,5 +42,11 @@ int app_reload(struct app *a, const struct app_config *fresh, const char **names
                int maxnames);
 /* Stops accepting, lets in-flight requests finish, frees everything. */
 void app_stop(struct app *a);
+/* The drain time: after SIGTERM the process exits (0) within APP_DRAIN_MS whatever the
+ * database does. Requests in flight get APP_DRAIN_MS - 1 s to finish; every database wait
+ * is cut at APP_DB_CUT_MS (a worker waiting on a stalled server is cancelled, answers 503),
+ * leaving the leases' release and the daemon's stop the rest. docs/operations.md. */
+#define APP_DRAIN_MS 9000
+#define APP_DB_CUT_MS (APP_DRAIN_MS - 2000)
 
 #endif

@@ -24,6 +24,7 @@
 #include "api/metrics.h"
 #include "base/grow.h"
 #include "base/log.h"
+#include "service/lifecycle.h"
 
 static uint64_t now_ns(void)
 {
@@ -230,8 +231,10 @@ static enum MHD_Result handle(struct app *a, struct MHD_Connection *conn, const 
     if (rq->too_large)
         reply_error(&rp, 413, "body_too_large", "the body exceeds body_limit_bytes",
                     json_pack("{s:I}", "limit", (json_int_t)a->st.cfg.body_limit_bytes));
-    else
+    else {
+        service_request_begin(); /* this request's database failures only */
         ROUTES[rq->route].fn(rq, &rp);
+    }
     rq->too_large = -1;
     return send_reply(rq, &rp);
 }
@@ -355,8 +358,10 @@ int http_start(struct app *a, char *err, size_t errlen)
 /* The drain: close the listening socket first (new connections are refused), then let
  * every request already started - even one still uploading its body - run to its reply
  * and commit, up to HTTP_DRAIN_S; only then stop the daemon, which closes what is left
- * (idle keep-alive connections). MHD_stop_daemon alone would cut an upload in flight. */
-#define HTTP_DRAIN_S 9.0
+ * (idle keep-alive connections). MHD_stop_daemon alone would cut an upload in flight.
+ * The process's SIGTERM (cmd/liquidityd.c) also cuts every database wait at
+ * APP_DB_CUT_MS, so a worker stuck on a stalled database is back before the daemon stops. */
+#define HTTP_DRAIN_S (APP_DRAIN_MS / 1000.0 - 1)
 
 void http_stop(struct app *a)
 {

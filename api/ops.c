@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/log.h"
 #include "api/app.h"
 #include "api/evidence.h"
 #include "api/handlers.h"
@@ -20,11 +21,23 @@ void ops_health(struct request *rq, struct reply *rp)
     struct app *a = rq->app;
     int db = reads_database_up(&a->st);
     const char *status = atomic_load(&a->draining) ? "draining" : (db == 0 ? "degraded" : "ok");
+    struct db_counters pc;
+    reads_db_counters(&pc);
+    char since[32];
+    if (pc.node_since > 0)
+        render_ts(pc.node_since, since);
+    /* the node this instance writes to (a failover moves it) and since when */
     reply_json(rp, db == 0 || atomic_load(&a->draining) ? 503 : 200,
-               json_pack("{s:s, s:s, s:I, s:b}", "status", status, "database",
-                         db < 0 ? "disabled" : (db ? "up" : "down"), "symbols",
+               json_pack("{s:s, s:s, s:I, s:b, s:o, s:o, s:I, s:I, s:I}", "status", status,
+                         "database", db < 0 ? "disabled" : (db ? "up" : "down"), "symbols",
                          (json_int_t)symtab_count(&a->st.reg.tab), "persistence",
-                         a->st.persist));
+                         a->st.persist, "database_node",
+                         pc.node[0] ? json_string(pc.node) : json_null(),
+                         "database_node_since",
+                         pc.node_since > 0 ? json_string(since) : json_null(),
+                         "database_node_changes", (json_int_t)pc.node_changes,
+                         "database_timeouts", (json_int_t)pc.timeouts,
+                         "database_commit_unknown", (json_int_t)pc.commit_unknown));
 }
 
 struct symbols_ctx {
@@ -207,11 +220,39 @@ void ops_metrics(struct request *rq, struct reply *rp)
                    "# HELP liq_db_errors_total Database errors.\n# TYPE liq_db_errors_total counter\n"
                    "liq_db_errors_total %llu\n"
                    "# HELP liq_db_reconnects_total Database reconnects.\n"
-                   "# TYPE liq_db_reconnects_total counter\nliq_db_reconnects_total %llu\n",
-                   (unsigned long long)pc.errors, (unsigned long long)pc.reconnects);
+                   "# TYPE liq_db_reconnects_total counter\nliq_db_reconnects_total %llu\n"
+                   "# HELP liq_db_timeouts_total Database calls that ran out of "
+                   "database_timeout_ms and were cancelled.\n"
+                   "# TYPE liq_db_timeouts_total counter\nliq_db_timeouts_total %llu\n"
+                   "# HELP liq_db_commit_unknown_total Of them, calls cut after a COMMIT was "
+                   "sent (outcome unknown).\n"
+                   "# TYPE liq_db_commit_unknown_total counter\nliq_db_commit_unknown_total %llu\n"
+                   "# HELP liq_db_node_changes_total Times the database node written to "
+                   "changed (a failover).\n"
+                   "# TYPE liq_db_node_changes_total counter\nliq_db_node_changes_total %llu\n"
+                   "# HELP liq_db_node_since_seconds When the node in the label became the "
+                   "one written to (epoch seconds).\n"
+                   "# TYPE liq_db_node_since_seconds gauge\n",
+                   (unsigned long long)pc.errors, (unsigned long long)pc.reconnects,
+                   (unsigned long long)pc.timeouts, (unsigned long long)pc.commit_unknown,
+                   (unsigned long long)pc.node_changes);
+    if (pc.node[0] != '\0') {
+        char node[300]; /* a label value: no quote, backslash or newline */
+        size_t o = 0;
+        for (const char *p = pc.node; *p && o + 1 < sizeof node; p++)
+            if (*p != '"' && *p != '\\' && *p != '\n')
+                node[o++] = *p;
+        node[o] = '\0';
+        textbuf_printf(&tb, "liq_db_node_since_seconds{node=\"%s\"} %lld\n", node,
+                       (long long)pc.node_since);
+    }
     write_metrics_render(&tb);
     textbuf_printf(&tb, "# HELP liq_trades_open Trades open in memory (service/trading.c).\n"
                         "# TYPE liq_trades_open gauge\nliq_trades_open %zu\n",
                    a->trading ? trading_open_count(a->trading) : (size_t)0);
+    textbuf_printf(&tb, "# HELP liq_log_dropped_total Log lines dropped because the log "
+                        "writer's queue was full (base/log.h).\n"
+                        "# TYPE liq_log_dropped_total counter\nliq_log_dropped_total %llu\n",
+                   log_dropped());
     reply_textbuf(rp, 200, "text/plain; version=0.0.4", &tb);
 }

@@ -13,6 +13,7 @@
 #include "api/app.h"
 #include "api/http.h"
 #include "base/utf8.h"
+#include "service/lifecycle.h"
 
 void reply_body(struct reply *rp, int status, const char *content_type, char *body,
                 size_t len)
@@ -77,8 +78,21 @@ void reply_error(struct reply *rp, int status, const char *code, const char *mes
 
 void reply_unavailable(struct reply *rp, const struct app *a)
 {
-    reply_error(rp, 503, "unavailable",
-                "the database cannot commit right now; nothing was changed, retry later", NULL);
+    if (service_commit_unknown())
+        reply_error(rp, 503, "commit_unknown",
+                    "the database did not confirm the commit within database_timeout_ms: it "
+                    "may or may not have been applied; retry with the same Idempotency-Key to "
+                    "get the committed outcome",
+                    NULL);
+    else if (service_db_timed_out())
+        reply_error(rp, 503, "database_timeout",
+                    "the database did not answer within database_timeout_ms; nothing was "
+                    "changed, retry later",
+                    NULL);
+    else
+        reply_error(rp, 503, "unavailable",
+                    "the database cannot commit right now; nothing was changed, retry later",
+                    NULL);
     rp->retry_after = state_live((struct state *)&a->st)->retry_after_s;
 }
 

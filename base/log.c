@@ -3,9 +3,17 @@
  */
 #include "base/log.h"
 
+#include <errno.h>
+#include <limits.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "base/utf8.h"
 
@@ -127,6 +135,142 @@ void log_strs(struct log_line *l, const char *key, const char *const *values, si
     textbuf_append(&l->b, "]", 1);
 }
 
+/* --- the queue (a bounded multi-producer queue with a sequence number per slot, after
+ * D. Vyukov): producers claim a slot with one CAS on the head; the writer alone takes from
+ * the tail. No lock anywhere on the request path. */
+struct qslot {
+    atomic_size_t seq;
+    char *s;
+    size_t n;
+};
+
+static struct qslot *g_q;
+static size_t g_mask;
+static atomic_size_t g_head;
+static size_t g_tail;              /* the writer's (and, after it stopped, log_async_stop's) */
+static atomic_int g_async;         /* 1: log_end queues */
+static atomic_int g_users;         /* producers between checking g_async and queueing */
+static atomic_int g_stop;
+static atomic_ullong g_dropped;
+static pthread_t g_writer;
+static int g_atexit;
+
+static int enqueue(char *s, size_t n)
+{
+    size_t pos = atomic_load_explicit(&g_head, memory_order_relaxed);
+    for (;;) {
+        struct qslot *c = &g_q[pos & g_mask];
+        size_t seq = atomic_load_explicit(&c->seq, memory_order_acquire);
+        intptr_t dif = (intptr_t)seq - (intptr_t)pos;
+        if (dif == 0) {
+            if (atomic_compare_exchange_weak_explicit(&g_head, &pos, pos + 1,
+                                                      memory_order_relaxed,
+                                                      memory_order_relaxed)) {
+                c->s = s;
+                c->n = n;
+                atomic_store_explicit(&c->seq, pos + 1, memory_order_release);
+                return 0;
+            }
+        } else if (dif < 0) {
+            return -1; /* full */
+        } else {
+            pos = atomic_load_explicit(&g_head, memory_order_relaxed);
+        }
+    }
+}
+
+/* Writes up to one batch of queued lines in one writev; the number of lines taken. */
+static size_t write_batch(void)
+{
+    enum { BATCH = 64 };
+    struct iovec iov[BATCH];
+    char *owned[BATCH];
+    size_t k = 0;
+    while (k < BATCH) {
+        struct qslot *c = &g_q[g_tail & g_mask];
+        if (atomic_load_explicit(&c->seq, memory_order_acquire) != g_tail + 1)
+            break;
+        iov[k] = (struct iovec){.iov_base = c->s, .iov_len = c->n};
+        owned[k++] = c->s;
+        atomic_store_explicit(&c->seq, g_tail + g_mask + 1, memory_order_release);
+        g_tail++;
+    }
+    size_t i = 0;
+    while (i < k) { /* a short write resumes where it stopped */
+        ssize_t w = writev(STDERR_FILENO, iov + i, (int)(k - i));
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            break; /* stderr is gone: nothing to do for these lines */
+        while (i < k && (size_t)w >= iov[i].iov_len)
+            w -= (ssize_t)iov[i++].iov_len;
+        if (i < k) {
+            iov[i].iov_base = (char *)iov[i].iov_base + w;
+            iov[i].iov_len -= (size_t)w;
+        }
+    }
+    for (size_t j = 0; j < k; j++)
+        free(owned[j]);
+    return k;
+}
+
+static void *writer(void *arg)
+{
+    (void)arg;
+    for (;;) {
+        if (write_batch() > 0)
+            continue;
+        if (atomic_load(&g_stop))
+            return NULL; /* stopping and empty */
+        struct timespec ts = {0, 1000000}; /* 1 ms: the longest a line waits when idle */
+        nanosleep(&ts, NULL);
+    }
+}
+
+int log_async_start(size_t capacity)
+{
+    if (atomic_load(&g_async) || capacity < 2 || (capacity & (capacity - 1)) != 0)
+        return -1;
+    g_q = calloc(capacity, sizeof *g_q);
+    if (g_q == NULL)
+        return -1;
+    for (size_t i = 0; i < capacity; i++)
+        atomic_init(&g_q[i].seq, i);
+    g_mask = capacity - 1;
+    atomic_store(&g_head, 0);
+    g_tail = 0;
+    atomic_store(&g_stop, 0);
+    fflush(stderr); /* what stdio holds goes first */
+    if (pthread_create(&g_writer, NULL, writer, NULL) != 0) {
+        free(g_q);
+        g_q = NULL;
+        return -1;
+    }
+    if (!g_atexit)
+        g_atexit = atexit(log_async_stop) == 0;
+    atomic_store(&g_async, 1);
+    return 0;
+}
+
+void log_async_stop(void)
+{
+    if (!atomic_exchange(&g_async, 0))
+        return;
+    atomic_store(&g_stop, 1);
+    pthread_join(g_writer, NULL);
+    while (atomic_load(&g_users) != 0) /* a producer that saw g_async still queueing */
+        sched_yield();
+    while (write_batch() > 0) {
+    }
+    free(g_q);
+    g_q = NULL;
+}
+
+unsigned long long log_dropped(void)
+{
+    return atomic_load(&g_dropped);
+}
+
 void log_end_to(struct log_line *l, FILE *out)
 {
     if (!l->on)
@@ -134,6 +278,21 @@ void log_end_to(struct log_line *l, FILE *out)
     textbuf_append(&l->b, "}\n", 2);
     static const char LOST[] = "{\"level\":\"error\",\"msg\":\"a log line was lost: out of "
                                "memory\"}\n";
+    if (out == stderr && !l->b.oom) {
+        atomic_fetch_add(&g_users, 1);
+        if (atomic_load(&g_async)) {
+            /* the writer frees the line; the caller's buffer is handed over */
+            if (enqueue(l->b.s, l->b.len) != 0) {
+                atomic_fetch_add(&g_dropped, 1);
+                textbuf_free(&l->b);
+            }
+            atomic_fetch_sub(&g_users, 1);
+            l->b = (struct textbuf){0};
+            l->on = 0;
+            return;
+        }
+        atomic_fetch_sub(&g_users, 1);
+    }
     const char *s = l->b.oom ? LOST : l->b.s;
     size_t n = l->b.oom ? sizeof LOST - 1 : l->b.len;
     flockfile(out);

@@ -15,7 +15,8 @@
  * SIGHUP); log_always writes a line whatever the threshold (start, stop, configuration). The
  * request a thread is serving (log_set_request) adds its request_id to every line that
  * thread writes meanwhile, so a database error logged in storage/ names its request.
- * (domain/ stays pure and does not log.)
+ * (domain/ stays pure and does not log.) The service writes through a queue and one writer
+ * thread (log_async_start below).
  */
 #ifndef LIQ_LOG_H
 #define LIQ_LOG_H
@@ -58,5 +59,19 @@ void log_end(struct log_line *l);
 void log_end_to(struct log_line *l, FILE *out);
 /* A line of a message alone: log_begin + log_end. */
 void log_msg(enum log_level lv, const char *msg);
+
+/*
+ * Lines to stderr written by one writer thread in batches (one writev per batch) instead of
+ * one locked write each: from log_async_start until log_async_stop, log_end hands the built
+ * line to a bounded lock-free queue of `capacity` lines (a power of two >= 2) and returns;
+ * when the queue is full the line is dropped and counted (log_dropped, in /metrics) rather
+ * than blocking the request. One queue, first in first out: the lines of one thread (one
+ * request) keep their order. log_async_stop (also run at exit) writes what is queued and
+ * joins the writer; lines after it are written directly again. 0, or -1 (stays direct).
+ */
+int log_async_start(size_t capacity);
+void log_async_stop(void);
+/* Lines dropped because the queue was full, since the process started. */
+unsigned long long log_dropped(void);
 
 #endif

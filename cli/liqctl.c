@@ -3,7 +3,7 @@
  *
  *   liqctl [--url URL] [--key KEY] [--json] COMMAND [ARGS]
  *     import FILE.csv --symbol S --timeframe TF [--batch N]
- *     zones SYMBOL [--price P] [--side above|below] [--limit N]
+ *     zones SYMBOL [--price P] [--side above|below] [--source S] [--active A] [--limit N]
  *     setup SYMBOL BUY|SELL --entry P [--trend T] [--regime R] [--transition X] [--qty Q]
  *           [--dry-run]
  *     trail TRADE_ID --price P [--high H] [--low L] [--ts TS] [--symbol S]
@@ -61,7 +61,9 @@ static const char *USAGE =
     "\n"
     "commands:\n"
     "  import FILE.csv --symbol S --timeframe TF [--batch N]   stream a CSV export in batches\n"
-    "  zones SYMBOL [--price P] [--side above|below] [--limit N]  zones sorted by distance\n"
+    "  zones SYMBOL [--price P] [--side above|below] [--source S] [--active true|false|all]\n"
+    "        [--limit N]              zones sorted by distance (a drawn one with its kind,\n"
+    "                                 bar drawn from, confirmed, mitigated)\n"
     "  setup SYMBOL BUY|SELL --entry P [--trend T] [--regime NORMAL|TRANSITION|CHAOTIC]\n"
     "        [--transition X] [--qty Q] [--dry-run]            stop, targets, size; opens a trade\n"
     "  trail TRADE_ID --price P [--high H] [--low L] [--ts TS] trail an open trade\n"
@@ -464,9 +466,27 @@ static double num(const json_t *o, const char *k)
     return json_number_value(json_object_get(o, k));
 }
 
+/* A drawn zone's second line: kind, the bar it is drawn from, when it became known, when it
+ * was mitigated (docs/sources.md "Drawn sources"). */
+static void print_drawn(const json_t *d)
+{
+    if (!json_is_object(d))
+        return;
+    const char *mit = json_string_value(json_object_get(d, "mitigated_ts"));
+    printf("%-12s %s  drawn from %s  confirmed %s  mitigated %s",
+           "", json_string_value(json_object_get(d, "kind")),
+           json_string_value(json_object_get(d, "drawn_from_ts")),
+           json_string_value(json_object_get(d, "confirmed_ts")), mit ? mit : "-");
+    double share = num(d, "volume_share");
+    if (share > 0)
+        printf("  volume share %.2f", share);
+    printf("\n");
+}
+
 static int cmd_zones(struct client *c, struct args *a)
 {
-    const char *symbol = NULL, *price = NULL, *side = NULL, *limit = NULL;
+    const char *symbol = NULL, *price = NULL, *side = NULL, *limit = NULL, *source = NULL;
+    const char *active = NULL;
     for (; a->i < a->argc; a->i++) {
         const char *arg = a->argv[a->i];
         int rc = EXIT_OK;
@@ -477,6 +497,10 @@ static int cmd_zones(struct client *c, struct args *a)
                 rc = parse_number("--price", price, &d);
         } else if (strcmp(arg, "--side") == 0) {
             rc = opt_value(a, &side);
+        } else if (strcmp(arg, "--source") == 0) {
+            rc = opt_value(a, &source);
+        } else if (strcmp(arg, "--active") == 0) {
+            rc = opt_value(a, &active);
         } else if (strcmp(arg, "--limit") == 0) {
             rc = opt_value(a, &limit);
         } else if (arg[0] == '-' && arg[1]) {
@@ -496,6 +520,8 @@ static int cmd_zones(struct client *c, struct args *a)
     c->symbol = symbol;
     query_add(c->curl, path, sizeof path, "price", price);
     query_add(c->curl, path, sizeof path, "side", side);
+    query_add(c->curl, path, sizeof path, "source", source);
+    query_add(c->curl, path, sizeof path, "active", active);
     query_add(c->curl, path, sizeof path, "limit", limit ? limit : "20");
     json_t *j = NULL;
     int rc = call_json(c, "GET", path, NULL, "zones", &j);
@@ -529,6 +555,7 @@ static int cmd_zones(struct client *c, struct args *a)
         printf(" %5.2f %5.2f %5.2f %5.2f %6lld  %s\n", num(z, "strength"), num(z, "prob_hold"),
                num(z, "prob_break"), num(z, "prob_sweep"),
                (long long)json_integer_value(json_object_get(z, "tests")), sources);
+        print_drawn(json_object_get(z, "drawn"));
     }
     json_decref(j);
     return EXIT_OK;

@@ -16,6 +16,9 @@
 #include "service/config.h"
 #include "service/lifecycle.h"
 
+/* Lines the log writer may lag behind before new ones are dropped (and counted). */
+#define LOG_QUEUE_LINES 16384
+
 static const char USAGE[] =
     "usage: liquidityd [migrate] [--config FILE] [--check-config]\n"
     "  environment: LIQ_<SETTING> overrides any setting (LIQ_PORT, LIQ_DATABASE_URL,\n"
@@ -97,6 +100,7 @@ int main(int argc, char **argv)
     }
     if (migrate_only) {
         int applied = 0;
+        service_db_limits(&cfg);
         if (service_migrate(cfg.database_url, &applied, err, sizeof err) != 0) {
             log_error("migrate failed", "reason", err);
             return 1;
@@ -115,6 +119,9 @@ int main(int argc, char **argv)
     /* block before any thread starts so only sigwait sees them */
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
+    /* log lines through one writer thread from here on (base/log.h); also while starting */
+    if (log_async_start(LOG_QUEUE_LINES) != 0)
+        log_error("log writer not started: lines are written directly", NULL, NULL);
     struct app *a = app_start(&cfg, err, sizeof err);
     if (a == NULL) {
         log_error("cannot start", "reason", err);
@@ -134,10 +141,12 @@ int main(int argc, char **argv)
         }
         break;
     }
+    service_shutdown_within(APP_DB_CUT_MS); /* whatever the database does (api/app.h) */
     log_always(&l, LOG_INFO, "draining");
     log_end(&l);
     app_stop(a);
     log_always(&l, LOG_INFO, "stopped");
     log_end(&l);
+    log_async_stop();
     return 0;
 }

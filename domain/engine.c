@@ -269,9 +269,13 @@ int engine_last_closed(const struct engine *e, enum timeframe tf, struct bar *ou
     return 0;
 }
 
+/* fmax / fmin of two finite numbers without a libm call (the hot paths call these per level) */
+static inline double max2(double a, double b) { return a > b ? a : b; }
+static inline double min2(double a, double b) { return a < b ? a : b; }
+
 static double half_width(const struct engine *e)
 {
-    return fmax(e->p.zone_min_width_pips * e->pip, 0.1 * e->atr.value);
+    return max2(e->p.zone_min_width_pips * e->pip, 0.1 * e->atr.value);
 }
 
 /* A zone that becomes alive again (new source, revival) restarts its deactivation clock. */
@@ -329,7 +333,7 @@ static void control_prices(const struct engine *e, double price, double hw,
  * and the merge distance): bands cover their levels without growing along a chain. */
 static int can_cover(const struct zone *z, double price, double hw, double dist)
 {
-    return fmax(z->hi, price) - fmin(z->lo, price) <= 4.0 * hw + 2.0 * dist + 1e-12;
+    return max2(z->hi, price) - min2(z->lo, price) <= 4.0 * hw + 2.0 * dist + 1e-12;
 }
 
 /* Inserts proto with its control and starts both test cycles. 0 on ENOMEM. */

@@ -54,7 +54,6 @@ enum zone_outcome { OUTCOME_NONE, OUTCOME_HOLD, OUTCOME_SWEEP, OUTCOME_BREAK, OU
  */
 struct test_track {
     double atr;             /* ATR at the touch that started the test: the barrier unit */
-    float p0;               /* zones: the uncorrected prob_hold at the test's start */
     uint16_t left;          /* bars of the horizon left */
     uint8_t state;          /* enum test_state */
     int8_t approach;        /* +1 came from above, -1 from below (set when armed) */
@@ -63,31 +62,34 @@ struct test_track {
     uint8_t watched;        /* in the zone map's watch set */
 };
 
+/* What the per-bar scans read (id, band, state, test cycle) fills the first 64 bytes; the
+ * counts, times and published numbers follow. */
 struct zone {
     uint32_t id;            /* per-symbol sequence, 1, 2, ... */
     uint32_t merged_into;   /* id of the zone that absorbed this one, 0 if none */
     uint32_t sources;       /* bitmask of 1u << enum liq_source */
+    float p0;               /* the uncorrected prob_hold at the start of the current test */
     double price;           /* the level */
     double lo, hi;          /* the band: lo <= every level the zone carries <= hi */
-    int64_t created_ts;     /* ts of the bar whose close made the zone known */
-    int64_t origin_ts;      /* ts of the bar the level comes from (pivot bar, day start) */
-    int64_t last_touch_ts;  /* TS_NONE = never touched */
-    uint32_t tests, touches, holds, breaks, sweeps, timeouts; /* resolved outcomes */
     int8_t role;            /* enum zone_role, flips on a break */
     uint8_t active;         /* 0 after zone_history_hours without a touch */
     uint8_t flags;          /* ZONE_F_* */
+    uint8_t kind;           /* enum drawn_kind (drawn zones only) */
     struct test_track trk;
+    int64_t alive_clock;    /* market clock (zone_map.mclock) of the last creation, touch, new
+                             * source or revival: the deactivation clock */
+    int64_t last_touch_ts;  /* 0 = never touched */
+    int64_t created_ts;     /* ts of the bar whose close made the zone known */
+    int64_t origin_ts;      /* ts of the bar the level comes from (pivot bar, day start) */
+    uint32_t tests, touches, holds, breaks, sweeps, timeouts; /* resolved outcomes */
     /* Calibrated, causal (zone_stats.h); as of the last engine_refresh(): */
     float strength;         /* share of the symbol's active zones whose P(bounce) <= this one's */
     float prob_hold, prob_break, prob_sweep, prob_timeout; /* partition: sum 1 */
-    int64_t alive_clock;    /* market clock (zone_map.mclock) of the last creation, touch, new
-                             * source or revival: the deactivation clock */
+    float vol_share;        /* ORDER_BLOCK: the candle's share of the volume through the break */
     /* Drawn zones (ZONE_F_DRAWN) only; created_ts is their confirmed_ts (the bar whose close
      * made them known), origin_ts the bar they are drawn from. */
     int64_t mitigated_ts;   /* the bar that mitigated / replaced it, TS_NONE while it
                              * stands */
-    float vol_share;        /* ORDER_BLOCK: the candle's share of the volume through the break */
-    uint8_t kind;           /* enum drawn_kind */
 };
 
 /* zone.flags */

@@ -121,11 +121,12 @@ uint32_t zone_map_insert(struct zone_map *m, const struct zone *z,
 
 void zone_map_cover(struct zone_map *m, uint32_t id, double price)
 {
+    /* fmin / fmax of finite numbers, inline (a zone takes a level at almost every flush) */
     struct zone *z = &m->pool[id - 1];
-    z->lo = fmin(z->lo, price);
-    z->hi = fmax(z->hi, price);
+    z->lo = price < z->lo ? price : z->lo;
+    z->hi = price > z->hi ? price : z->hi;
     double below = z->price - z->lo, above = z->hi - z->price;
-    double reach = fmax(below, above);
+    double reach = above > below ? above : below;
     if (reach > m->max_half)
         m->max_half = reach;
     for (int k = 0; k < CTL_KINDS; k++) {
@@ -313,8 +314,19 @@ long zone_map_expire(struct zone_map *m, int64_t now, const uint32_t **ids)
             id = next;
         }
     }
-    /* ties of a deadline go by id (creation order): the order of the events */
-    if (n > 16) {
+    /* ties of a deadline go by id (creation order): the order of the events. A slot's list
+     * is pushed at the front, so zones armed in id order (made in the same bar) come out
+     * descending: reversed in one pass */
+    size_t desc = 1;
+    while (desc < n && m->due[desc - 1] > m->due[desc])
+        desc++;
+    if (desc == n) {
+        for (size_t i = 0, j = n ? n - 1 : 0; i < j; i++, j--) {
+            uint32_t t = m->due[i];
+            m->due[i] = m->due[j];
+            m->due[j] = t;
+        }
+    } else if (n > 16) {
         qsort(m->due, n, sizeof *m->due, cmp_u32);
     } else {
         for (size_t i = 1; i < n; i++) {

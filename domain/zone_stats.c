@@ -101,7 +101,7 @@ static int zone_resolved(struct zone_map *m, struct zone *z, enum zone_outcome o
     z->trk.last = (uint8_t)o;
     z->trk.state = TS_DISARMED;
     tally_add(&m->tally, z->sources, o, 0);
-    tally_calibrate(&m->tally, z->trk.p0, o);
+    tally_calibrate(&m->tally, z->p0, o);
     if (o == OUTCOME_BREAK)
         z->role = z->trk.approach > 0 ? ROLE_RESISTANCE : ROLE_SUPPORT;
     return zone_emit(ev, z->id, 0, b->ts, b->close, (enum zone_event_kind)OUTCOME_EVENT[o]);
@@ -217,7 +217,7 @@ static int touch_zones(struct zone_map *m, const struct bar *b, double atr,
             z->role = z->trk.approach > 0 ? ROLE_SUPPORT : ROLE_RESISTANCE;
         rc |= zone_emit(ev, z->id, 0, b->ts, b->close, ZEV_TEST);
         if (m->tally.cal_decay > 0.0)
-            z->trk.p0 = (float)raw_hold(z, &m->tally, m->tc.prior_tests);
+            z->p0 = (float)raw_hold(z, &m->tally, m->tc.prior_tests);
         enum zone_outcome o = start(&z->trk, z->lo, z->hi, b, atr, &m->tc);
         if (o != OUTCOME_NONE)
             rc |= zone_resolved(m, z, o, b, ev);

@@ -283,6 +283,23 @@ static void write_reliability(FILE *f, const char *what, const struct study_cali
     fprintf(f, "\n");
 }
 
+/* Evidence rows with a test at zones or controls, one table line each. */
+static void write_ev_rows(FILE *f, const struct study_ev *rows, size_t n)
+{
+    for (size_t k = 0; k < n; k++) {
+        const struct study_ev *e = &rows[k];
+        const struct study_ev_rate *w = &e->whole;
+        if (w->tests == 0 && w->ctl_tests == 0 && w->side_tests == 0)
+            continue;
+        fprintf(f, "| %s | %u | %.3f | %.3f | %.3f | %+.3f [%+.3f, %+.3f] | %+.3f [%+.3f, "
+                   "%+.3f] | %u | %+.3f [%+.3f, %+.3f] | %+.3f [%+.3f, %+.3f] |\n",
+                e->name, w->tests, w->rate, w->ctl_rate, w->side_rate, w->mirror_lift,
+                w->mirror_lo, w->mirror_hi, w->side_lift, w->side_lo, w->side_hi,
+                e->judged.tests, e->judged.mirror_lift, e->m_lo, e->m_hi, e->judged.side_lift,
+                e->s_lo, e->s_hi);
+    }
+}
+
 static void write_evidence(FILE *f, const struct study *s)
 {
     if (s->n_ev == 0) {
@@ -297,18 +314,17 @@ static void write_evidence(FILE *f, const struct study *s)
                "file) | bounce at zones | at mirrored | at same side | lift vs mirrored | lift "
                "vs same side | judged tests | judged lift vs mirrored | judged lift vs same "
                "side |\n|---|---:|---:|---:|---:|---|---|---:|---|---|\n", s->symbol);
-    for (size_t k = 0; k < s->n_ev; k++) {
-        const struct study_ev *e = &s->ev[k];
-        const struct study_ev_rate *w = &e->whole;
-        if (w->tests == 0 && w->ctl_tests == 0 && w->side_tests == 0)
-            continue;
-        fprintf(f, "| %s | %u | %.3f | %.3f | %.3f | %+.3f [%+.3f, %+.3f] | %+.3f [%+.3f, "
-                   "%+.3f] | %u | %+.3f [%+.3f, %+.3f] | %+.3f [%+.3f, %+.3f] |\n",
-                e->name, w->tests, w->rate, w->ctl_rate, w->side_rate, w->mirror_lift,
-                w->mirror_lo, w->mirror_hi, w->side_lift, w->side_lo, w->side_hi,
-                e->judged.tests, e->judged.mirror_lift, e->m_lo, e->m_hi, e->judged.side_lift,
-                e->s_lo, e->s_hi);
-    }
+    write_ev_rows(f, s->ev, s->n_ev);
+    fprintf(f, "\n");
+    if (s->n_drawn == 0)
+        return;
+    fprintf(f, "The drawn sources (off by default; docs/sources.md \"Drawn sources\"), from a "
+               "replay with the default sources plus the six drawn ones (drawn zones never "
+               "merge, so the other zones are unchanged), same columns:\n\n| row | tests "
+               "(whole file) | bounce at zones | at mirrored | at same side | lift vs mirrored "
+               "| lift vs same side | judged tests | judged lift vs mirrored | judged lift vs "
+               "same side |\n|---|---:|---:|---:|---:|---|---|---:|---|---|\n");
+    write_ev_rows(f, s->drawn, s->n_drawn);
     fprintf(f, "\n");
 }
 

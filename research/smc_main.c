@@ -4,6 +4,7 @@
  * docs/sources.md "Drawn sources".
  *
  *   build-report/research/smc FILE [MITIGATION [JOIN [CANDLE_RULE [SWING_LENGTH]]]]
+ *   build-report/research/smc --first-half FILE
  *
  * Runs the pure generators of domain/sources/smc.h on the file's own bars (no higher
  * timeframe), exactly as the engine feeds them: a box is checked for mitigation from the
@@ -11,10 +12,18 @@
  *   type,dir,origin,confirmed,lo,hi,mitigated,kind,vol_share
  * origin / confirmed / mitigated are bar indices (mitigated -1 while it stands); for
  * STRUCTURE lines lo = hi = the broken swing's level and origin its bar.
+ *
+ * --first-half: the evidence the defaults were decided on (docs/sources.md "Drawn sources",
+ * "On or off"): the engine with the default sources plus the drawn ones over the file's first
+ * half, the drawn sources' rows of evidence_row (tests, bounce at zones, at controls, lift
+ * with the engine's interval).
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "domain/engine.h"
+#include "domain/instrument.h"
 #include "domain/sources/smc.h"
 #include "research/barfile.h"
 
@@ -51,8 +60,40 @@ static void mitigate(struct box_book *k, const struct bar *b, size_t i)
         recs[x.zone].mitigated = (int64_t)i;
 }
 
+static int first_half(const char *path)
+{
+    struct barfile f;
+    if (barfile_load(path, &f) != 0) {
+        fprintf(stderr, "cannot read %s\n", path);
+        return 1;
+    }
+    struct liq_params p;
+    params_defaults(&p);
+    p.liquidity_sources |= SRC_DRAWN;
+    struct engine *e = engine_new(&p, instrument_infer_pip(f.bars[0].close), f.tf);
+    if (e == NULL)
+        return 1;
+    for (size_t i = 0; i < f.n / 2; i++)
+        engine_push(e, &f.bars[i], NULL);
+    printf("%s first half (%zu bars)\n", path, f.n / 2);
+    for (int src = 0; src < SRC_COUNT; src++) {
+        if (!((SRC_DRAWN >> src) & 1u))
+            continue;
+        struct evidence_row r;
+        evidence_row(engine_tally(e), src, &r);
+        printf("  %-16s tests %5u bounce %.3f controls %.3f lift %+.3f [%+.3f, %+.3f]\n",
+               source_name((enum liq_source)src), r.tests, r.rate, r.ctl_rate, r.lift, r.lift_lo,
+               r.lift_hi);
+    }
+    engine_free(e);
+    barfile_free(&f);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc == 3 && strcmp(argv[1], "--first-half") == 0)
+        return first_half(argv[2]);
     if (argc < 2) {
         fprintf(stderr, "usage: smc FILE [MITIGATION [JOIN [CANDLE_RULE [SWING_LENGTH]]]]\n");
         return 2;

@@ -262,6 +262,8 @@ int study_run(const char *symbol, enum timeframe tf, const struct bar *bars, siz
         s->every = 1;
     int rc = study_replay(s, bars);
     if (rc == 0)
+        rc = study_drawn(s, bars);
+    if (rc == 0)
         rc = study_calibrate(&s->hold_obs, o->draws, o->seed, &s->hold);
     if (rc == 0)
         rc = study_calibrate(&s->tp1_obs, o->draws, o->seed, &s->tp1);

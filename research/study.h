@@ -126,6 +126,7 @@ struct study_ev {
 enum { STUDY_EV_SUMS = 6 };
 
 #define STUDY_EV_MAX 32
+#define STUDY_DRAWN_MAX 6
 
 struct study {
     char symbol[32];
@@ -143,6 +144,9 @@ struct study {
     size_t n_ev, ev_all;                /* ev[ev_all]: the row of all tests */
     double *ev_days;                    /* STUDY_EV_SUMS per judged day (NULL when none) */
     size_t n_ev_days;
+    /* The drawn sources' rows (off by default): a replay with them on (study_drawn.c). */
+    struct study_ev drawn[STUDY_DRAWN_MAX];
+    size_t n_drawn;
 
     struct study_sim zone, fixed, fixed_same; /* fixed_same: on the zone's accepted entries */
     double diff, diff_lo, diff_hi;            /* zone - fixed expectancy on the same entries */

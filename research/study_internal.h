@@ -26,6 +26,10 @@ int study_replay(struct study *s, const struct bar *bars);
 int study_evidence(struct study *s, const struct zone_tally *whole,
                    const struct zone_tally *days, size_t n_days);
 
+/* The drawn sources' rows into s->drawn: the file replayed with the default sources plus
+ * SRC_DRAWN, rows as study_evidence makes them. 0 / -1 on ENOMEM. */
+int study_drawn(struct study *s, const struct bar *bars);
+
 /* 1 when a zone event of this kind ends a test. */
 static inline int study_resolves(uint8_t kind)
 {

@@ -100,6 +100,10 @@ static const struct setting SETTINGS[] = {
      sizeof(((struct app_config *)0)->instance_name), 0, 0},
     {"lease_ttl_ms", K_INT, S(lease_ttl_ms), 0, 300, 600000},
     {"handover_idle_ms", K_INT, S(handover_idle_ms), 0, 50, 600000},
+    {"database_connect_timeout_ms", K_INT, S(database_connect_timeout_ms), 0, 100, 600000},
+    {"database_timeout_ms", K_INT, S(database_timeout_ms), 0, 100, 600000},
+    {"database_statement_timeout_ms", K_INT, S(database_statement_timeout_ms), 0, 0, 600000},
+    {"database_lock_timeout_ms", K_INT, S(database_lock_timeout_ms), 0, 0, 600000},
 };
 #define NSETTINGS (sizeof SETTINGS / sizeof SETTINGS[0])
 
@@ -121,6 +125,10 @@ void config_defaults(struct app_config *c)
     snprintf(c->owned_symbols, sizeof c->owned_symbols, "all");
     c->lease_ttl_ms = 10000;
     c->handover_idle_ms = 2000;
+    c->database_connect_timeout_ms = 2000;
+    c->database_timeout_ms = 5000;
+    c->database_statement_timeout_ms = 4000;
+    c->database_lock_timeout_ms = 2000;
 }
 
 static const char *const LIVE_KEYS[] = {

@@ -44,6 +44,11 @@ struct app_config {
     char instance_name[64];       /* names this instance in 421 answers and lease rows */
     int lease_ttl_ms;             /* a lease not renewed for this long may be taken over */
     int handover_idle_ms;         /* a wanted symbol is handed over after this long unwritten */
+    /* database deadlines (storage/pg.h struct pg_limits, docs/operations.md) */
+    int database_connect_timeout_ms;   /* per host of the URL */
+    int database_timeout_ms;           /* one round trip; then cancelled, 503 */
+    int database_statement_timeout_ms; /* server-side statement_timeout (0: none) */
+    int database_lock_timeout_ms;      /* server-side lock_timeout (0: none) */
 };
 
 /* The name of setting i (file key, lower case) in the settings table, NULL past its end. */

@@ -10,6 +10,35 @@
 #include "storage/migrate.h"
 #include "storage/pg.h"
 
+void service_db_limits(const struct app_config *cfg)
+{
+    struct pg_limits l = {.connect_timeout_ms = cfg->database_connect_timeout_ms,
+                          .call_timeout_ms = cfg->database_timeout_ms,
+                          .statement_timeout_ms = cfg->database_statement_timeout_ms,
+                          .lock_timeout_ms = cfg->database_lock_timeout_ms};
+    pg_limits_set(&l);
+}
+
+void service_shutdown_within(int ms)
+{
+    pg_shutdown_within(ms);
+}
+
+void service_request_begin(void)
+{
+    pg_failure_reset();
+}
+
+int service_commit_unknown(void)
+{
+    return pg_last_failure() == PG_FAIL_UNKNOWN;
+}
+
+int service_db_timed_out(void)
+{
+    return pg_last_failure() != PG_FAIL_NONE;
+}
+
 int service_migrate(const char *url, int *applied, char *err, size_t errlen)
 {
     pg_configure(url);
@@ -62,6 +91,7 @@ int service_open(struct state *st, struct trading **tr, const struct app_config 
                  char *err, size_t errlen)
 {
     int reg = state_init(st, cfg);
+    service_db_limits(cfg);
     *tr = trading_new();
     st->own = *tr ? ownership_for(st, *tr) : NULL;
     if (reg != 0 || *tr == NULL || st->own == NULL) {

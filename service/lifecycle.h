@@ -12,6 +12,17 @@
 #include "service/state.h"
 #include "service/trading.h"
 
+/* Sets the database deadlines of cfg (storage/pg.h struct pg_limits); service_open does. */
+void service_db_limits(const struct app_config *cfg);
+/* Shutdown: every database wait ends within ms, and no new one starts after that. */
+void service_shutdown_within(int ms);
+/* A request begins on this thread: forgets the last database failure. */
+void service_request_begin(void);
+/* 1 when this thread's last database work ran out of time after its COMMIT was sent: it
+ * may have committed (docs/operations.md); service_db_timed_out: any call ran out of time. */
+int service_commit_unknown(void);
+int service_db_timed_out(void);
+
 /* Applies the pending migrations to url: 0 with *applied set, or -1 with err. */
 int service_migrate(const char *url, int *applied, char *err, size_t errlen);
 

@@ -211,7 +211,9 @@ enum liq_status own_begin(struct ownership *o, const char *symbol, enum own_mode
     for (int attempt = 0; attempt < 2; attempt++) {
         struct lease_entry *l = own_entry_find(o, symbol);
         int state = l ? atomic_load(&l->state) : L_FREE;
-        if (state == L_MOVING || (l != NULL && atomic_load(&l->lost)))
+        /* a lost lease still held waits for the renewal thread to drop it; once dropped
+         * (FREE) the symbol is taken again, rebuilt from the database */
+        if (state == L_MOVING || (state == L_HELD && atomic_load(&l->lost)))
             return moving(o);
         if (state == L_HELD) {
             pthread_rwlock_rdlock(&l->rw);
@@ -237,7 +239,10 @@ void own_end(struct ownership *o, struct own_claim *cl, int fence_lost)
 {
     if (cl->lease == NULL)
         return;
-    if (fence_lost) {
+    /* a COMMIT whose outcome is unknown (cut by the database deadline) may have stored
+     * what memory does not hold: the symbol is rebuilt from the database, as after a lost
+     * lease, before its next write */
+    if (fence_lost || pg_last_failure() == PG_FAIL_UNKNOWN) {
         atomic_store(&cl->lease->lost, 1);
         kick(o);
     }

@@ -4,6 +4,7 @@
  */
 #include "service/reads.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "storage/stores.h"
@@ -64,4 +65,11 @@ void reads_db_counters(struct db_counters *out)
     pg_counters_get(&pc);
     out->errors = pc.errors;
     out->reconnects = pc.reconnects;
+    struct pg_node n;
+    pg_node_get(&n);
+    out->timeouts = n.timeouts;
+    out->commit_unknown = n.commit_unknown;
+    out->node_changes = n.changes;
+    out->node_since = n.since;
+    snprintf(out->node, sizeof out->node, "%s", n.node);
 }

@@ -36,6 +36,11 @@ int reads_database_up(const struct state *st);
 
 struct db_counters {
     uint64_t errors, reconnects;
+    /* calls that ran out of database_timeout_ms (cancelled), of them after a COMMIT was
+     * sent (outcome unknown), and how often the node written to changed */
+    uint64_t timeouts, commit_unknown, node_changes;
+    char node[300];   /* host:port of the last connection made ("" before the first) */
+    int64_t node_since; /* epoch seconds it became the node (0 before the first) */
 };
 void reads_db_counters(struct db_counters *out);
 

@@ -109,7 +109,7 @@ int bars_store_send(PGconn *c, const char *symbol, enum timeframe tf, const stru
         opened = begin ? pg_copy_begin(c, BEGIN_COPY_BARS) : pg_copy_begin(c, COPY_BARS);
     if (opened == 0) {
         rc = pg_copy_put(c, tb.s, (int)tb.len);
-        if (PQputCopyEnd(c, NULL) != 1) {
+        if (pg_copy_send_end(c) != 0) {
             /* nothing in flight: _finish finds no result and reports the error */
             rc = -1;
         }
@@ -123,7 +123,7 @@ int bars_store_finish(PGconn *c)
     int ok = 1, results = 0;
     PGresult *r;
     struct log_line l;
-    while ((r = PQgetResult(c)) != NULL) {
+    while ((r = pg_get_result(c)) != NULL) {
         results++;
         if (PQresultStatus(r) != PGRES_COMMAND_OK) {
             ok = 0;
@@ -157,7 +157,7 @@ int bars_store_each(PGconn *c, const char *symbol, enum timeframe tf,
     PQsetSingleRowMode(c);
     int rc = 0;
     PGresult *r;
-    while ((r = PQgetResult(c)) != NULL) {
+    while ((r = pg_get_result(c)) != NULL) {
         ExecStatusType st = PQresultStatus(r);
         if (st == PGRES_SINGLE_TUPLE && rc == 0) {
             struct bar b = {

@@ -4,6 +4,7 @@
  * Each worker thread owns one PGconn, kept in thread-specific storage whose destructor
  * closes it when the thread ends. The statement table is the union of the store modules'
  * tables; it is prepared right after connecting, so a request never pays for a PREPARE.
+ * No call blocks in libpq: each waits for its results with a deadline (storage/pg_wait.c).
  */
 #include "storage/pg.h"
 
@@ -16,6 +17,7 @@
 #include <time.h>
 
 #include "base/log.h"
+#include "storage/pg_wait.h"
 #include "storage/stores.h"
 
 struct thread_conn {
@@ -59,16 +61,77 @@ static void notice_quiet(void *arg, const char *msg)
     (void)msg;
 }
 
-static int prepare_all(PGconn *c)
+/*
+ * PQexec's contract with a deadline: every result of what was just sent on c (sent: 1),
+ * the last one kept (an error kept over later ones; a COPY's start ends the reading), or
+ * NULL. Past end the call is given up (pg_wait.h); commit says a COMMIT was sent.
+ */
+static PGresult *collect(PGconn *c, int sent, int64_t end, int commit)
+{
+    if (!sent)
+        return NULL;
+    PGresult *keep = NULL, *r;
+    for (;;) {
+        int timed_out = 0;
+        r = pgw_next_result(c, end, &timed_out);
+        if (timed_out) {
+            PQclear(keep);
+            pgw_give_up(c, commit);
+            return NULL;
+        }
+        if (r == NULL)
+            break;
+        ExecStatusType st = PQresultStatus(r);
+        if (keep != NULL && PQresultStatus(keep) == PGRES_FATAL_ERROR) {
+            PQclear(r);
+        } else {
+            PQclear(keep);
+            keep = r;
+        }
+        if (st == PGRES_COPY_IN || st == PGRES_COPY_OUT || st == PGRES_COPY_BOTH)
+            break;
+    }
+    return keep;
+}
+
+/* One SQL text without parameters, until end. */
+static PGresult *run_sql(PGconn *c, const char *sql, int64_t end)
+{
+    return collect(c, PQsendQuery(c, sql) == 1, end, strcmp(sql, "COMMIT") == 0);
+}
+
+static int session_setup(PGconn *c, int64_t end)
+{
+    const struct pg_limits *l = pg_limits_get();
+    char st[16], lk[16];
+    snprintf(st, sizeof st, "%d", l->statement_timeout_ms);
+    snprintf(lk, sizeof lk, "%d", l->lock_timeout_ms);
+    const char *v[2] = {st, lk};
+    PGresult *r = collect(c, PQsendQueryParams(c, "SELECT set_config('statement_timeout', $1, "
+                                                  "false), set_config('lock_timeout', $2, false)",
+                                               2, NULL, v, NULL, NULL, 0) == 1,
+                          end, 0);
+    int ok = PQresultStatus(r) == PGRES_TUPLES_OK;
+    PQclear(r);
+    return ok ? 0 : -1;
+}
+
+static int prepare_all(PGconn *c, int64_t end)
 {
     /* Staging table for zone upserts; per session, emptied at each commit. Made first:
      * statements that read it are prepared against it. */
-    if (pg_command(c, "CREATE TEMP TABLE IF NOT EXISTS zone_stage "
-                      "(LIKE liquidity_levels INCLUDING DEFAULTS) ON COMMIT DELETE ROWS") != 0)
+    PGresult *t = run_sql(c, "CREATE TEMP TABLE IF NOT EXISTS zone_stage "
+                             "(LIKE liquidity_levels INCLUDING DEFAULTS) ON COMMIT DELETE ROWS",
+                          end);
+    int made = PQresultStatus(t) == PGRES_COMMAND_OK;
+    PQclear(t);
+    if (!made) {
+        pg_fail(c, "CREATE TEMP TABLE zone_stage");
         return -1;
+    }
     for (size_t i = 0; i < STORE_STATEMENT_COUNT; i++) {
         const struct pg_stmt *s = &STORE_STATEMENTS[i];
-        PGresult *r = PQprepare(c, s->name, s->sql, 0, NULL);
+        PGresult *r = collect(c, PQsendPrepare(c, s->name, s->sql, 0, NULL) == 1, end, 0);
         int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
         if (!ok) { /* PostgreSQL's message may quote a client's value: log_str escapes it */
             struct log_line l;
@@ -85,16 +148,27 @@ static int prepare_all(PGconn *c)
     return 0;
 }
 
-PGconn *pg_connect_raw(void)
+static PGconn *connect_until(int raw, int64_t end)
 {
-    PGconn *c = PQconnectdb(pg_url());
-    if (PQstatus(c) != CONNECTION_OK) {
+    char err[512];
+    PGconn *c = pgw_connect(pg_url(), raw, end, err, sizeof err);
+    if (c == NULL) {
         atomic_fetch_add(&g_errors, 1);
-        PQfinish(c);
+        struct log_line l;
+        log_begin(&l, LOG_ERROR, "database: cannot connect");
+        log_str(&l, "pg", err);
+        log_end(&l);
         return NULL;
     }
     PQsetNoticeProcessor(c, notice_quiet, NULL);
     return c;
+}
+
+PGconn *pg_connect_raw(void)
+{
+    /* migrations and admin work: blocking, no statement deadline (docs/operations.md);
+     * each host of the URL still gets the connect timeout */
+    return connect_until(1, pgw_now_ms() + 8L * pg_limits_get()->connect_timeout_ms);
 }
 
 /*
@@ -129,14 +203,19 @@ PGconn *pg_conn(void)
         tc->conn = NULL;
         atomic_fetch_add(&g_reconnects, 1);
     }
-    PGconn *c = pg_connect_raw();
+    if (pgw_stopped())
+        return NULL;
+    /* connecting, the session's settings and the prepares share one call deadline */
+    int64_t end = pgw_call_end();
+    PGconn *c = connect_until(0, end);
     if (c == NULL)
         return NULL;
     /* Migrations may not be applied yet when migrate itself connects: prepare lazily. */
-    if (prepare_all(c) != 0) {
+    if (session_setup(c, end) != 0 || prepare_all(c, end) != 0) {
         PQfinish(c);
         return NULL;
     }
+    pgw_note_node(c);
     atomic_fetch_add(&g_connects, 1);
     tc->conn = c;
     tc->broken = 0;
@@ -165,7 +244,7 @@ int pg_alive(void)
     PGconn *c = pg_conn();
     if (c == NULL)
         return 0;
-    PGresult *r = PQexec(c, "SELECT 1");
+    PGresult *r = run_sql(c, "SELECT 1", pgw_call_end());
     int ok = PQresultStatus(r) == PGRES_TUPLES_OK;
     PQclear(r);
     if (!ok)
@@ -198,7 +277,8 @@ static int failure_code(const PGresult *r)
 static PGresult *exec_prepared(PGconn *c, const char *stmt, int nparams,
                                const char *const *values, int *rc)
 {
-    PGresult *r = PQexecPrepared(c, stmt, nparams, values, NULL, NULL, 0);
+    PGresult *r = collect(c, PQsendQueryPrepared(c, stmt, nparams, values, NULL, NULL, 0) == 1,
+                          pgw_call_end(), 0);
     ExecStatusType st = PQresultStatus(r);
     *rc = PG_OK;
     if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
@@ -217,7 +297,7 @@ PGresult *pg_exec(PGconn *c, const char *stmt, int nparams, const char *const *v
 
 int pg_command(PGconn *c, const char *sql)
 {
-    PGresult *r = PQexec(c, sql);
+    PGresult *r = run_sql(c, sql, pgw_call_end());
     int ok = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK;
     if (!ok)
         pg_fail(c, sql);
@@ -237,12 +317,14 @@ int pg_commit(PGconn *c)
 
 void pg_rollback(PGconn *c)
 {
-    PQclear(PQexec(c, "ROLLBACK"));
+    struct thread_conn *tc = pthread_getspecific(g_key);
+    if (PQstatus(c) == CONNECTION_OK && !(tc != NULL && tc->conn == c && tc->broken))
+        PQclear(run_sql(c, "ROLLBACK", pgw_call_end()));
 }
 
 int pg_copy_begin(PGconn *c, const char *copy_sql)
 {
-    PGresult *r = PQexec(c, copy_sql);
+    PGresult *r = run_sql(c, copy_sql, pgw_call_end());
     int ok = PQresultStatus(r) == PGRES_COPY_IN;
     if (!ok)
         pg_fail(c, copy_sql);
@@ -252,21 +334,35 @@ int pg_copy_begin(PGconn *c, const char *copy_sql)
 
 int pg_copy_put(PGconn *c, const char *buf, int len)
 {
-    if (PQputCopyData(c, buf, len) == 1)
+    if (pgw_put_copy(c, buf, len, pgw_call_end()) == 1)
         return 0;
     pg_fail(c, "COPY data");
     return -1;
 }
 
+PGresult *pg_get_result(PGconn *c)
+{
+    int timed_out = 0;
+    PGresult *r = pgw_next_result(c, pgw_call_end(), &timed_out);
+    if (timed_out)
+        pgw_give_up(c, 0);
+    return r;
+}
+
+int pg_copy_send_end(PGconn *c)
+{
+    return pgw_put_copy_end(c, pgw_call_end()) == 1 ? 0 : -1;
+}
+
 int pg_copy_end(PGconn *c)
 {
-    if (PQputCopyEnd(c, NULL) != 1) {
+    if (pg_copy_send_end(c) != 0) {
         pg_fail(c, "COPY end");
         return -1;
     }
     int ok = 1;
     PGresult *r;
-    while ((r = PQgetResult(c)) != NULL) {
+    while ((r = pg_get_result(c)) != NULL) {
         if (PQresultStatus(r) != PGRES_COMMAND_OK) {
             ok = 0;
             pg_fail(c, "COPY");
@@ -351,8 +447,16 @@ int pg_pipeline_end(PGconn *c, int commit)
     /* each statement's results end with a NULL; the sync's result ends the pipeline. Two
      * NULLs in a row only happen when the connection is gone. */
     int nulls = 0;
+    int64_t end = pgw_call_end();
     for (;;) {
-        PGresult *r = PQgetResult(c);
+        int timed_out = 0;
+        PGresult *r = pgw_next_result(c, end, &timed_out);
+        if (timed_out) {
+            /* what was sent may have committed (commit) or not: the caller cannot tell */
+            pgw_give_up(c, commit);
+            ok = 0;
+            break;
+        }
         if (r == NULL) {
             if (++nulls == 2) {
                 ok = 0;

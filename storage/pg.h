@@ -17,6 +17,36 @@ struct pg_stmt {
     const char *sql;
 };
 
+/* The deadlines of every database call (docs/operations.md, "Database deadlines"):
+ * connect_timeout_ms per host of the URL; call_timeout_ms the longest wait for one round
+ * trip (a statement, a pipeline, a COMMIT), after which the call is cancelled and its
+ * connection given up; statement_timeout_ms and lock_timeout_ms are set on the server for
+ * the workers' sessions (not the migrations'). Set before threads start. */
+struct pg_limits {
+    int connect_timeout_ms, call_timeout_ms, statement_timeout_ms, lock_timeout_ms;
+};
+void pg_limits_set(const struct pg_limits *l);
+const struct pg_limits *pg_limits_get(void);
+/* Shutdown: every database wait, running or to come, ends within ms; after that no new
+ * connection is opened. */
+void pg_shutdown_within(int ms);
+/* Why this thread's last database work failed: a call ran out of time, or it ran out of
+ * time after a COMMIT was sent (the outcome is unknown: it may have committed).
+ * Reset at the start of each request. */
+#define PG_FAIL_NONE 0
+#define PG_FAIL_TIMEOUT 1
+#define PG_FAIL_UNKNOWN 2
+int pg_last_failure(void);
+void pg_failure_reset(void);
+/* The database node the connections reach (host:port of the last connection made), since
+ * when (epoch seconds), how often it changed, and the deadline counters. */
+struct pg_node {
+    char node[300];
+    int64_t since;
+    uint64_t changes, timeouts, commit_unknown, cancels;
+};
+void pg_node_get(struct pg_node *out);
+
 /* Sets the connection URL for every later pg_conn(). Call once before threads start. */
 void pg_configure(const char *url);
 const char *pg_url(void);
@@ -55,6 +85,11 @@ int pg_command(PGconn *c, const char *sql);
  * is written outside storage/ - tests/api/test_sql_grep.c): 0 on success. */
 int pg_begin(PGconn *c);
 int pg_commit(PGconn *c);
+/* Reads the next result of what was sent on c, like PQgetResult, but never waits past the
+ * call deadline: then the call is cancelled, c given up, and NULL returned. */
+PGresult *pg_get_result(PGconn *c);
+/* Ends a COPY's data without waiting for its outcome (read it with pg_get_result): 0 or -1. */
+int pg_copy_send_end(PGconn *c);
 /* ROLLBACK, quietly: the failure that led here was already logged and counted. */
 void pg_rollback(PGconn *c);
 

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "domain/zone.h"
 #include "tests/support/harness.h"
 
 #ifndef LIQCTL_PATH
@@ -116,6 +117,34 @@ Test(cli, import_stops_at_the_first_refused_batch_and_says_where)
     cr_assert_eq(r.code, 1, "exit %d: %s %s", r.code, r.out, r.err);
     cr_assert(strstr(r.err, "batch starting at line 4: 422") != NULL, "%s", r.err);
     cr_assert(strstr(r.err, "2 bars before line 4 were committed") != NULL, "%s", r.err);
+    app_stop(a);
+}
+
+/* The drawn sources on: each drawn zone gets a second line with its dates (issue 25). */
+Test(cli, zones_shows_drawn_zones_with_kind_and_dates)
+{
+    char url[512];
+    harness_db("liq_cli_drawn", url, sizeof url);
+    struct app_config cfg;
+    harness_config(&cfg, url);
+    cfg.params.liquidity_sources |= SRC_DRAWN;
+    struct app *a = harness_start(&cfg);
+    cr_assert_eq(import_eurusd(a).code, 0);
+    const char *const src[] = {"FVG", "ORDER_BLOCK"};
+    for (int k = 0; k < 2; k++) {
+        char args[128];
+        snprintf(args, sizeof args, "zones EURUSD --price 1.05 --source %s --active all --limit 4", src[k]);
+        struct run r = liqctl(a, NULL, args);
+        cr_assert_eq(r.code, 0, "%s", r.err);
+        cr_assert(strstr(r.out, "4 zone(s)") != NULL, "%s", r.out);
+        int drawn = 0;
+        for (const char *p = r.out; (p = strstr(p, " drawn from 20")) != NULL; p++)
+            drawn++;
+        cr_assert_eq(drawn, 4, "%s", r.out);
+        cr_assert(strstr(r.out, " confirmed 20") != NULL, "%s", r.out);
+        cr_assert(strstr(r.out, k ? "volume share 0." : "  FVG\n") != NULL, "%s", r.out);
+        cr_assert(strstr(r.out, "bullish") || strstr(r.out, "bearish"), "%s", r.out);
+    }
     app_stop(a);
 }
 

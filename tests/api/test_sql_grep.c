@@ -28,6 +28,7 @@ static const struct {
 } SQL_CALLS[] = {
     {"PQexec", 1},        {"PQexecParams", 1}, {"PQprepare", 2},     {"PQsendQuery", 1},
     {"PQsendQueryParams", 1}, {"PQsendPrepare", 2}, {"pg_command", 1}, {"pg_copy_begin", 1},
+    {"run_sql", 1},
 };
 /* pg_exec / PQexecPrepared take the NAME of a statement prepared from the table, not SQL. */
 

@@ -384,7 +384,7 @@ Test(stats, calibration_uses_only_resolved_tests_in_the_engine)
     warm(14, 1.1050);
     bar(1.1010, 1.1012, 1.1000, 1.1005); /* touches: the test starts, unresolved */
     cr_assert_eq(z()->tests, 1);
-    cr_assert_float_eq(z()->trk.p0, 0.25f, 1e-6, "p0: the uncorrected pool value at start");
+    cr_assert_float_eq(z()->p0, 0.25f, 1e-6, "p0: the uncorrected pool value at start");
     cr_assert_float_eq(engine_tally(e)->cal_den, 0.0, 1e-12, "running test: no residual");
     cr_assert_eq(engine_refresh(e), 0);
     cr_assert_float_eq(z()->prob_hold, 0.25f, 1e-6, "nothing resolved: no correction");

@@ -1,0 +1,450 @@
+/*
+ * A stalled database (issue 23): every database call has a deadline (database_timeout_ms,
+ * storage/pg_wait.c), so a request whose database work does not answer in time gets 503 +
+ * Retry-After within the deadline + 1 s and applies nothing; reads from memory keep
+ * working; a COMMIT cut while waiting for a synchronous standby answers commit_unknown and
+ * a retry with the same Idempotency-Key answers the committed outcome; SIGTERM ends the
+ * process with 0 within the drain time (APP_DRAIN_MS), also with PostgreSQL stopped by
+ * SIGSTOP.
+ *
+ * The stalls: a lock held by another connection (ACCESS EXCLUSIVE on bars), a
+ * synchronous_standby_names naming a standby that does not exist (every COMMIT waits for
+ * it, as on a primary in strict synchronous mode whose standby is gone), and SIGSTOP of
+ * every process of the test cluster (LIQ_PGDATA: skipped without it). Each test leaves
+ * the cluster as it found it (the .fini undoes the stall even when an assertion failed).
+ */
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <libpq-fe.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "tests/support/harness.h"
+#include "tests/support/spawn.h"
+
+#define DEADLINE_MS 1500
+
+static struct app *start(const char *db, char *url, size_t urllen)
+{
+    harness_db(db, url, urllen);
+    struct app_config cfg;
+    harness_config(&cfg, url);
+    cfg.threads = 1; /* one worker: its connection is made before the stall */
+    cfg.database_timeout_ms = DEADLINE_MS;
+    cfg.database_statement_timeout_ms = 0; /* only the client's deadline acts here */
+    cfg.database_lock_timeout_ms = 0;
+    if (getenv("LIQ_TEST_INFO")) snprintf(cfg.log_level, sizeof cfg.log_level, "info");
+    return harness_start(&cfg);
+}
+
+static const char *error_code(const struct http_reply *r, char *buf, size_t n)
+{
+    json_t *j = http_json(r);
+    const char *c = json_string_value(json_object_get(json_object_get(j, "error"), "code"));
+    snprintf(buf, n, "%s", c ? c : "");
+    json_decref(j);
+    return buf;
+}
+
+static struct http_reply post_bars(const struct app *a, const struct bar *all, size_t from,
+                                   size_t to, const char *key, double *seconds)
+{
+    char *body = harness_bars_json("EURUSD", "M15", all, from, to);
+    char hdr[128] = "";
+    if (key != NULL)
+        snprintf(hdr, sizeof hdr, "Idempotency-Key: %s", key);
+    double t0 = spawn_now();
+    struct http_reply r = http_do_with(a, "POST", "/bars", "application/json", body,
+                                       strlen(body), key ? hdr : NULL);
+    *seconds = spawn_now() - t0;
+    free(body);
+    return r;
+}
+
+/* --- a lock held by another session ---------------------------------------------------- */
+
+static PGconn *g_locker;
+
+static void unlock(void)
+{
+    if (g_locker != NULL)
+        PQfinish(g_locker);
+    g_locker = NULL;
+}
+
+Test(stall, lock_held_answers_503_within_deadline_and_applies_nothing, .timeout = 120,
+     .fini = unlock)
+{
+    char url[512], code[64];
+    struct app *a = start("t_stall_lock", url, sizeof url);
+    size_t nall = 0;
+    struct bar *all = harness_eurusd(&nall);
+    double s;
+    struct http_reply r = post_bars(a, all, 0, 300, NULL, &s);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    http_free(&r);
+
+    g_locker = PQconnectdb(url);
+    cr_assert_eq(PQstatus(g_locker), CONNECTION_OK);
+    PQclear(PQexec(g_locker, "BEGIN"));
+    PGresult *l = PQexec(g_locker, "LOCK TABLE bars IN ACCESS EXCLUSIVE MODE");
+    cr_assert_eq(PQresultStatus(l), PGRES_COMMAND_OK, "%s", PQerrorMessage(g_locker));
+    PQclear(l);
+
+    r = post_bars(a, all, 300, 304, NULL, &s);
+    cr_assert_eq(r.status, 503, "a write on a locked table: %ld %s", r.status, r.body);
+    cr_assert_str_neq(r.retry_after, "", "503 without Retry-After");
+    cr_assert_str_eq(error_code(&r, code, sizeof code), "database_timeout", "%s", r.body);
+    cr_assert_leq(s, DEADLINE_MS / 1000.0 + 1.0, "answered after %.2f s", s);
+    http_free(&r);
+    /* reads from memory do not wait for the database */
+    double t0 = spawn_now();
+    r = http_get(a, "/zones?symbol=EURUSD&limit=5");
+    cr_assert_eq(r.status, 200);
+    cr_assert_lt(spawn_now() - t0, 1.0);
+    http_free(&r);
+    r = http_get(a, "/metrics");
+    cr_assert_not_null(strstr(r.body, "liq_db_timeouts_total "), "metrics name the timeouts");
+    cr_assert_null(strstr(r.body, "liq_db_timeouts_total 0\n"), "a timeout was counted");
+    http_free(&r);
+
+    unlock();
+    /* the lock is gone: the same write goes through (the connection is made anew) */
+    double t1 = spawn_now();
+    long st = 0;
+    while (spawn_now() - t1 < 30) {
+        r = post_bars(a, all, 300, 304, NULL, &s);
+        st = r.status;
+        http_free(&r);
+        if (st == 200)
+            break;
+        usleep(100000);
+    }
+    cr_assert_eq(st, 200, "no write accepted after the lock was released");
+    cr_assert_eq(harness_sql_long(url, "SELECT count(*) FROM bars"), 304,
+                 "the timed-out write applied nothing, its retry applied once");
+    r = http_get(a, "/health");
+    json_t *h = http_json(&r);
+    cr_assert_eq(r.status, 200);
+    cr_assert_not_null(json_string_value(json_object_get(h, "database_node")));
+    cr_assert_not_null(json_string_value(json_object_get(h, "database_node_since")));
+    cr_assert_geq(json_integer_value(json_object_get(h, "database_timeouts")), 1);
+    json_decref(h);
+    http_free(&r);
+    app_stop(a);
+    free(all);
+}
+
+/* The server-side lock_timeout of the workers' sessions answers first when it is shorter
+ * than the client's deadline: the statement fails on the server (no cancel needed). */
+Test(stall, server_lock_timeout_fails_the_statement_first, .timeout = 120, .fini = unlock)
+{
+    char url[512], code[64];
+    harness_db("t_stall_lock_server", url, sizeof url);
+    struct app_config cfg;
+    harness_config(&cfg, url);
+    cfg.threads = 1;
+    cfg.database_timeout_ms = 20000;
+    cfg.database_lock_timeout_ms = 300;
+    struct app *a = harness_start(&cfg);
+    size_t nall = 0;
+    struct bar *all = harness_eurusd(&nall);
+    double s;
+    struct http_reply r = post_bars(a, all, 0, 300, NULL, &s);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    http_free(&r);
+    g_locker = PQconnectdb(url);
+    PQclear(PQexec(g_locker, "BEGIN"));
+    PQclear(PQexec(g_locker, "LOCK TABLE bars IN ACCESS EXCLUSIVE MODE"));
+    r = post_bars(a, all, 300, 304, NULL, &s);
+    cr_assert_eq(r.status, 503, "%ld %s", r.status, r.body);
+    cr_assert_str_eq(error_code(&r, code, sizeof code), "unavailable", "%s", r.body);
+    cr_assert_lt(s, 10.0, "lock_timeout (300 ms) did not end the wait: %.2f s", s);
+    http_free(&r);
+    r = http_get(a, "/health");
+    json_t *h = http_json(&r);
+    cr_assert_eq(json_integer_value(json_object_get(h, "database_timeouts")), 0,
+                 "the server's lock_timeout acted, not the client's deadline");
+    json_decref(h);
+    http_free(&r);
+    unlock();
+    app_stop(a);
+    free(all);
+}
+
+/* --- a COMMIT waiting for a synchronous standby that is not there ------------------------ */
+
+static char g_admin_url[512];
+
+static void set_standby_names(const char *value)
+{
+    char sql[256];
+    if (value != NULL)
+        snprintf(sql, sizeof sql, "ALTER SYSTEM SET synchronous_standby_names = '%s'", value);
+    else
+        snprintf(sql, sizeof sql, "ALTER SYSTEM RESET synchronous_standby_names");
+    harness_sql_exec(g_admin_url, sql);
+    harness_sql_exec(g_admin_url, "SELECT pg_reload_conf()");
+    /* the reload is asynchronous: poll until a new session sees it */
+    double t0 = spawn_now();
+    while (spawn_now() - t0 < 10) {
+        PGconn *c = PQconnectdb(g_admin_url);
+        PGresult *r = PQexec(c, "SHOW synchronous_standby_names");
+        int done = PQresultStatus(r) == PGRES_TUPLES_OK &&
+                   strcmp(PQgetvalue(r, 0, 0), value ? value : "") == 0;
+        PQclear(r);
+        PQfinish(c);
+        if (done)
+            return;
+        usleep(20000);
+    }
+    cr_assert_fail("synchronous_standby_names did not change");
+}
+
+static void standby_back(void)
+{
+    if (g_admin_url[0] != '\0')
+        set_standby_names(NULL);
+}
+
+Test(stall, commit_waiting_for_a_gone_standby_is_unknown_then_replayed, .timeout = 120,
+     .fini = standby_back)
+{
+    char url[512], code[64];
+    struct app *a = start("t_stall_sync", url, sizeof url);
+    snprintf(g_admin_url, sizeof g_admin_url, "%s", url);
+    size_t nall = 0;
+    struct bar *all = harness_eurusd(&nall);
+    double s;
+    struct http_reply r = post_bars(a, all, 0, 300, "k-0", &s);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    http_free(&r);
+
+    set_standby_names("liq_no_such_standby");
+    r = post_bars(a, all, 300, 304, "k-1", &s);
+    cr_assert_eq(r.status, 503, "a COMMIT waiting for a gone standby: %ld %s", r.status, r.body);
+    cr_assert_str_neq(r.retry_after, "", "503 without Retry-After");
+    cr_assert_str_eq(error_code(&r, code, sizeof code), "commit_unknown", "%s", r.body);
+    cr_assert_leq(s, DEADLINE_MS / 1000.0 + 1.0, "answered after %.2f s", s);
+    http_free(&r);
+    double t0 = spawn_now();
+    r = http_get(a, "/zones?symbol=EURUSD&limit=5");
+    cr_assert_lt(spawn_now() - t0, 1.0, "a read waited for the database");
+    http_free(&r);
+    standby_back();
+
+    /* committed locally (the cancel left the wait, not the commit): the retry with the
+     * same key answers the committed outcome and applies nothing twice */
+    t0 = spawn_now();
+    long st = 0;
+    char *replay = NULL;
+    while (spawn_now() - t0 < 30) {
+        r = post_bars(a, all, 300, 304, "k-1", &s);
+        st = r.status;
+        if (st == 200) {
+            replay = r.body;
+            r.body = NULL;
+        }
+        http_free(&r);
+        if (st == 200)
+            break;
+        usleep(100000);
+    }
+    cr_assert_eq(st, 200, "the retry with the same key was not answered 200");
+    cr_assert_eq(harness_sql_long(url, "SELECT count(*) FROM bars"), 304,
+                 "the bars of the unknown commit are stored once");
+    json_t *j = json_loads(replay, 0, NULL);
+    cr_assert_eq(json_integer_value(json_object_get(j, "accepted")), 4, "%s", replay);
+    json_decref(j);
+    free(replay);
+    /* memory follows the database: the symbol was rebuilt, the next bars go on from 304 */
+    t0 = spawn_now();
+    char last[512] = "";
+    while (spawn_now() - t0 < 30) {
+        r = post_bars(a, all, 304, 310, NULL, &s);
+        st = r.status;
+        snprintf(last, sizeof last, "%s", r.body ? r.body : "");
+        http_free(&r);
+        if (st == 200)
+            break;
+        usleep(100000);
+    }
+    cr_assert_eq(st, 200, "no write after the standby came back: %ld %s", st, last);
+    r = http_get(a, "/symbols");
+    cr_assert_not_null(strstr(r.body, "\"bars\":310"), "memory holds 310 bars: %s", r.body);
+    http_free(&r);
+    cr_assert_eq(harness_sql_long(url, "SELECT count(*) FROM bars"), 310);
+    app_stop(a);
+    free(all);
+}
+
+/* --- PostgreSQL stopped with SIGSTOP ---------------------------------------------------- */
+
+static pid_t g_stopped[256];
+static int g_nstopped;
+
+/* Every process of the test cluster: the postmaster (postmaster.pid) and its children. */
+static int cluster_pids(pid_t *out, int max)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/postmaster.pid", getenv("LIQ_PGDATA"));
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return 0;
+    long pm = 0;
+    if (fscanf(f, "%ld", &pm) != 1)
+        pm = 0;
+    fclose(f);
+    int n = 0;
+    if (pm <= 0)
+        return 0;
+    out[n++] = (pid_t)pm;
+    DIR *d = opendir("/proc");
+    struct dirent *e;
+    while (d != NULL && (e = readdir(d)) != NULL && n < max) {
+        long pid = atol(e->d_name);
+        if (pid <= 0)
+            continue;
+        snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+        FILE *s = fopen(path, "r");
+        if (s == NULL)
+            continue;
+        char buf[512] = "";
+        if (fgets(buf, sizeof buf, s) == NULL)
+            buf[0] = '\0';
+        fclose(s);
+        const char *rp = strrchr(buf, ')');
+        long ppid = 0;
+        char state;
+        if (rp != NULL && sscanf(rp + 1, " %c %ld", &state, &ppid) == 2 && ppid == pm)
+            out[n++] = (pid_t)pid;
+    }
+    if (d != NULL)
+        closedir(d);
+    return n;
+}
+
+static void resume_cluster(void)
+{
+    for (int i = 0; i < g_nstopped; i++)
+        kill(g_stopped[i], SIGCONT);
+    g_nstopped = 0;
+}
+
+struct stuck {
+    int port;
+    char *body;
+    long status;
+    double seconds;
+};
+
+static void *stuck_write(void *arg)
+{
+    struct stuck *w = arg;
+    struct http_reply r;
+    double t0 = spawn_now();
+    w->status = spawn_http(w->port, "POST", "/bars", "application/json", w->body,
+                           strlen(w->body), NULL, &r) == 0 ? r.status : -1;
+    w->seconds = spawn_now() - t0;
+    if (w->status > 0)
+        http_free(&r);
+    return NULL;
+}
+
+static void spawn_on(struct spawned *p, const char *db, const char *timeout_ms, char *url,
+                     size_t urllen, const char *log)
+{
+    static char env_url[2][600], env_to[2][64];
+    int k = strcmp(log, "stall-sigstop") == 0 ? 0 : 1;
+    harness_db(db, url, urllen);
+    snprintf(env_url[k], sizeof env_url[k], "LIQ_DATABASE_URL=%s", url);
+    snprintf(env_to[k], sizeof env_to[k], "LIQ_DATABASE_TIMEOUT_MS=%s", timeout_ms);
+    const char *env[] = {env_url[k], "LIQ_LOG_LEVEL=warn", "LIQ_INSTRUMENTS=EURUSD:0.0001",
+                         "LIQ_THREADS=2", env_to[k], NULL};
+    spawn_start(p, env, NULL, log);
+}
+
+/* SIGTERM: exit 0 within the drain time (APP_DRAIN_MS 9 s); *took the seconds. */
+static void sigterm_exits_0(struct spawned *p, double *took)
+{
+    double t0 = spawn_now();
+    spawn_signal(p, SIGTERM);
+    int status = 0;
+    int exited = spawn_wait(p, 9.0 + 1.0, &status);
+    *took = spawn_now() - t0;
+    cr_assert(exited, "still running %.1f s after SIGTERM with the database stopped", *took);
+    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "exit status %d", status);
+    cr_assert_leq(*took, 9.0 + 0.5, "SIGTERM took %.2f s", *took);
+}
+
+Test(stall, sigstop_postgres_503_reads_and_sigterm_exits_0, .timeout = 180,
+     .fini = resume_cluster)
+{
+    if (getenv("LIQ_PGDATA") == NULL)
+        cr_skip_test("LIQ_PGDATA not set: run under scripts/dev test");
+    char url[512], url_long[512], code[64];
+    /* p: a 2 s deadline; q: a 60 s deadline, so only the shutdown's cut can end its wait */
+    struct spawned p, q;
+    spawn_on(&p, "t_stall_stop", "2000", url, sizeof url, "stall-sigstop");
+    spawn_on(&q, "t_stall_stop_long", "60000", url_long, sizeof url_long, "stall-sigstop-long");
+    const struct app *a = spawn_app(&p);
+    size_t nall = 0;
+    struct bar *all = harness_eurusd(&nall);
+    double s;
+    struct http_reply r = post_bars(a, all, 0, 300, NULL, &s);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    http_free(&r);
+    r = post_bars(spawn_app(&q), all, 0, 300, NULL, &s);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    http_free(&r);
+
+    g_nstopped = cluster_pids(g_stopped, 256);
+    cr_assert_gt(g_nstopped, 1, "no cluster processes found");
+    for (int i = 0; i < g_nstopped; i++)
+        cr_assert_eq(kill(g_stopped[i], SIGSTOP), 0);
+    /* writes: 503 within the deadline + 1 s, each of several (connected or connecting) */
+    for (int i = 0; i < 3; i++) {
+        r = post_bars(a, all, 300, 304, NULL, &s);
+        cr_assert_eq(r.status, 503, "a write to a stopped database: %ld %s", r.status, r.body);
+        cr_assert_str_neq(r.retry_after, "", "503 without Retry-After");
+        cr_assert_leq(s, 2.0 + 1.0, "write %d answered after %.2f s (%s)", i, s,
+                      error_code(&r, code, sizeof code));
+        http_free(&r);
+    }
+    double t0 = spawn_now();
+    r = http_get(a, "/zones?symbol=EURUSD&limit=5");
+    cr_assert_eq(r.status, 200, "a read from memory");
+    http_free(&r);
+    cr_assert_lt(spawn_now() - t0, 1.0, "a read waited for the database");
+    t0 = spawn_now();
+    r = http_get(a, "/health");
+    cr_assert_eq(r.status, 503, "/health with the database stopped: %ld", r.status);
+    http_free(&r);
+    cr_assert_leq(spawn_now() - t0, 3.0, "/health waited %.2f s", spawn_now() - t0);
+
+    /* SIGTERM to q with a write stuck in the database (its own deadline is 60 s) */
+    struct stuck w = {.port = q.port, .body = harness_bars_json("EURUSD", "M15", all, 300, 304)};
+    pthread_t th;
+    pthread_create(&th, NULL, stuck_write, &w);
+    usleep(500000);
+    double took_q, took_p;
+    sigterm_exits_0(&q, &took_q);
+    pthread_join(th, NULL);
+    free(w.body);
+    cr_assert_eq(w.status, 503, "the write stuck at SIGTERM got %ld after %.2f s", w.status,
+                 w.seconds);
+    sigterm_exits_0(&p, &took_p);
+    resume_cluster();
+    cr_log_info("stall: SIGTERM with PostgreSQL stopped: exit 0 after %.2f s (60 s deadline, "
+                "a write stuck: 503 after %.2f s) and %.2f s", took_q, w.seconds, took_p);
+    cr_assert_eq(harness_sql_long(url, "SELECT count(*) FROM bars"), 300,
+                 "nothing of the 503 writes was applied");
+    cr_assert_eq(harness_sql_long(url_long, "SELECT count(*) FROM bars"), 300,
+                 "nothing of the stuck write was applied");
+    free(all);
+}
