@@ -34,17 +34,21 @@ static void log_error(const char *msg, const char *key, const char *value)
     log_end(&l);
 }
 
-/* SIGHUP: re-reads the file and the environment like a start does, then publishes the
- * live settings (config_apply_live). A bad file changes nothing and is logged. */
-static void reload(struct app *a, const char *config_path)
+/* SIGHUP: re-reads the file and the environment like a start does, checks the result as a
+ * whole against the running file (config_check_reload: a file cut short is refused), then
+ * publishes the live settings (config_apply_live). A bad file changes nothing and is logged;
+ * running->file_keys follows the file taken. */
+static void reload(struct app *a, const char *config_path, struct app_config *running)
 {
     struct app_config fresh;
     config_defaults(&fresh);
     char err[512];
-    if (config_load(&fresh, config_path, err, sizeof err) != 0) {
+    if (config_load(&fresh, config_path, err, sizeof err) != 0 ||
+        config_check_reload(running, &fresh, err, sizeof err) != 0) {
         log_error("SIGHUP: configuration rejected, nothing changed", "reason", err);
         return;
     }
+    memcpy(running->file_keys, fresh.file_keys, sizeof running->file_keys);
     const char *names[32];
     int n = app_reload(a, &fresh, names, 32);
     struct log_line l;
@@ -136,7 +140,7 @@ int main(int argc, char **argv)
         int sig = 0;
         sigwait(&set, &sig);
         if (sig == SIGHUP) {
-            reload(a, config_path);
+            reload(a, config_path, &cfg);
             continue;
         }
         break;

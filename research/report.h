@@ -46,8 +46,8 @@ size_t report_targets(const struct report *r, struct report_target *t, size_t ma
 /* The markdown. cmd: the command that regenerates it, printed verbatim. */
 void report_write_md(FILE *f, const struct report *r, const char *cmd);
 
-/* The same figures as one JSON object. */
-void report_write_json(FILE *f, const struct report *r, const char *cmd);
+/* The same figures as one JSON object (jansson). 0, or -1 out of memory or on I/O error. */
+int report_write_json(FILE *f, const struct report *r, const char *cmd);
 
 /*
  * Plot data for gnuplot in dir, per file k (0, 1, ... in r's order): rel_hold_<k>.dat and

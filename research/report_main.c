@@ -81,7 +81,7 @@ static int write_outputs(const struct report *r, const struct args *a)
         f = fopen(a->json, "w");
         if (f == NULL)
             return -1;
-        report_write_json(f, r, a->cmd);
+        rc |= report_write_json(f, r, a->cmd) != 0;
         rc |= fclose(f) != 0;
     }
     rc |= report_write_data(r, a->dir) != 0;

@@ -18,7 +18,6 @@
 #include "domain/instrument.h"
 #include "domain/zone.h"
 #include "service/config_internal.h"
-#include "service/ownership.h"
 
 enum kind { K_BOOL, K_INT, K_LONG, K_DOUBLE, K_STRING, K_SOURCES };
 
@@ -107,30 +106,7 @@ static const struct setting SETTINGS[] = {
     {"database_lock_timeout_ms", K_INT, S(database_lock_timeout_ms), 0, 0, 600000},
 };
 #define NSETTINGS (sizeof SETTINGS / sizeof SETTINGS[0])
-
-void config_defaults(struct app_config *c)
-{
-    memset(c, 0, sizeof *c);
-    params_defaults(&c->params);
-    c->port = 8080;
-    c->threads = 4;
-    c->body_limit_bytes = 64L * 1024 * 1024;
-    snprintf(c->database_url, sizeof c->database_url, "postgresql:///liquidity");
-    snprintf(c->log_level, sizeof c->log_level, "info");
-    c->connection_limit = 1024;
-    c->per_ip_connection_limit = 128;
-    c->connection_timeout_s = 60;
-    c->header_timeout_s = 10;
-    c->retry_after_s = 2;
-    c->connection_memory_limit_bytes = 256L * 1024;
-    snprintf(c->owned_symbols, sizeof c->owned_symbols, "all");
-    c->lease_ttl_ms = 10000;
-    c->handover_idle_ms = 2000;
-    c->database_connect_timeout_ms = 2000;
-    c->database_timeout_ms = 5000;
-    c->database_statement_timeout_ms = 4000;
-    c->database_lock_timeout_ms = 2000;
-}
+_Static_assert(NSETTINGS < CONFIG_FILE_SLOTS, "file_keys: a slot per setting + instruments");
 
 static const char *const LIVE_KEYS[] = {
     "log_level", "api_key", "protect_reads", "retry_after_s", "min_liquidity_strength",
@@ -316,15 +292,18 @@ static int load_file(struct app_config *c, const char *path, char *err, size_t e
         return -1;
     }
     config_setting_t *root = config_root_setting(&cfg);
+    if (config_setting_length(root) == 0) /* a file being written, or the wrong one */
+        rc = bad(err, errlen, path, "the file holds no setting (without --config: defaults)");
     for (int i = 0; rc == 0 && i < config_setting_length(root); i++) {
         config_setting_t *cs = config_setting_get_elem(root, (unsigned)i);
         const char *name = config_setting_name(cs);
-        if (strcmp(name, "instruments") == 0)
-            continue;
         const struct setting *s = NULL;
         for (size_t k = 0; k < NSETTINGS; k++)
             if (strcmp(SETTINGS[k].key, name) == 0)
                 s = &SETTINGS[k];
+        c->file_keys[s != NULL ? (size_t)(s - SETTINGS) : CONFIG_FILE_INSTRUMENTS] = 1;
+        if (strcmp(name, "instruments") == 0)
+            continue;
         if (s == NULL) {
             char what[120];
             snprintf(what, sizeof what, "unknown setting (did you mean '%s'?)",
@@ -357,14 +336,7 @@ int config_load(struct app_config *c, const char *path, char *err, size_t errlen
     const char *inst = getenv("LIQ_INSTRUMENTS");
     if (inst != NULL && config_instruments_env(c, inst, err, errlen) != 0)
         return -1;
-    if (strcmp(c->log_level, "debug") && strcmp(c->log_level, "info") &&
-        strcmp(c->log_level, "warn") && strcmp(c->log_level, "error"))
-        return bad(err, errlen, "log_level", "must be debug, info, warn or error");
-    struct own_spec spec;
-    char why[160];
-    if (own_spec_parse(c->owned_symbols, &spec, why, sizeof why) != 0)
-        return bad(err, errlen, "owned_symbols", why);
-    return 0;
+    return config_check_whole(c, err, errlen);
 }
 
 const char *config_key_at(size_t i)

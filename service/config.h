@@ -22,6 +22,9 @@ struct instrument {
     double round_step; /* price units between ROUND levels; 0: round_level_step pips */
 };
 
+#define CONFIG_FILE_SLOTS 128
+#define CONFIG_FILE_INSTRUMENTS (CONFIG_FILE_SLOTS - 1)
+
 struct app_config {
     struct liq_params params;
     int port;
@@ -49,6 +52,9 @@ struct app_config {
     int database_timeout_ms;           /* one round trip; then cancelled, 503 */
     int database_statement_timeout_ms; /* server-side statement_timeout (0: none) */
     int database_lock_timeout_ms;      /* server-side lock_timeout (0: none) */
+    /* 1 where the file set setting k (config_key_at(k)); [CONFIG_FILE_INSTRUMENTS]: its
+     * instruments */
+    unsigned char file_keys[CONFIG_FILE_SLOTS];
 };
 
 /* The name of setting i (file key, lower case) in the settings table, NULL past its end. */
@@ -80,6 +86,20 @@ const char *config_closest_key(const char *name);
  * (may be NULL) as a JSON warning line naming the closest known variable.
  */
 int config_env_typos(char *const *env, FILE *out);
+/* The checks of a whole configuration once read (service/config_check.c): log_level,
+ * owned_symbols, and an api_key of visible ASCII only (a newline or control character could
+ * never be sent in a header: refused at start, by --check-config and by a reload). 0, or -1
+ * with err naming the key. */
+int config_check_whole(const struct app_config *c, char *err, size_t errlen);
+/*
+ * A reload is taken as a whole or not at all (service/config_check.c): 0 when fresh (read
+ * from the file for a SIGHUP) may replace running, -1 with err when the new file lacks a
+ * setting the running file set - a file cut short by a writer, or a key removed by mistake:
+ * a setting returns to its default only when written (api_key = "" removes the key). An
+ * empty or unparsable file never gets here (config_load refuses it).
+ */
+int config_check_reload(const struct app_config *running, const struct app_config *fresh,
+                        char *err, size_t errlen);
 /* Writes every setting as "key = value" lines (for --check-config). */
 void config_print(const struct app_config *c, FILE *out);
 

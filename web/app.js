@@ -6,7 +6,9 @@
 // glued to their prices. Polling replaces the zone list and asks for a redraw.
 //
 // Read at a glance: each band is filled (at least MIN_BAND_PX high, so a 2-pip zone is a
-// band, not two hairlines) and starts at the bar that created the zone; labels sit at the
+// band, not two hairlines) and starts at the bar that created the zone (a drawn zone: at the
+// bar it is drawn from, ending at the bar that mitigated it; FVGs and order blocks outlined
+// as boxes, an order block's candle framed); labels sit at the
 // band's left end on a dark plate, are stacked so none overprints another or the last-price
 // line, and are dropped when there is no room. The legend lists the symbol's enabled
 // sources only. GET /zones is polled with If-None-Match: a 304 keeps what is drawn.
@@ -22,6 +24,9 @@ const SOURCE_COLOURS = {
   FLOOR_PIVOT: '#ba68c8', HIGH_DAILY: '#f23645', LOW_DAILY: '#089981', HIGH_WEEKLY: '#e57373',
   LOW_WEEKLY: '#4db6ac', PREVIOUS_CLOSE: '#9598a1', ROUND: '#b2b5be', GANN: '#e91e63',
   WYCKOFF: '#a1887f', CLUSTER: '#00bcd4', EQUAL_LEVELS: '#cddc39',
+  // the drawn sources (docs/sources.md "Drawn sources")
+  ORDER_BLOCK: '#ff9800', FVG: '#7e57c2', STRUCTURE: '#26c6da', SESSION_HIGH: '#ef9a9a',
+  SESSION_LOW: '#80cbc4', PREMIUM_DISCOUNT: '#fff176',
 };
 
 const params = new URLSearchParams(location.search);
@@ -33,7 +38,8 @@ const state = {
   precision: 5,
 };
 const dash = { candles: 0, zones: 0, bandsDrawn: 0, bands: [], labels: [], lastPriceY: null,
-  legend: [], trades: 0, polls: 0, errors: 0, notModified: 0, evidence: 0 };
+  legend: [], trades: 0, polls: 0, errors: 0, notModified: 0, evidence: 0, boxes: [],
+  obCandles: [] };
 const MIN_BAND_PX = 6;
 const LABEL_PX = 14; // a label plate's height (CSS px)
 
@@ -42,8 +48,12 @@ const SOURCE_SHORT = {
   VWAP_DAILY: 'VWAPd', VWAP_WEEKLY: 'VWAPw', PIVOT_M5: 'P5', PIVOT_M15: 'P15',
   FLOOR_PIVOT: 'FLR', HIGH_DAILY: 'Hd', LOW_DAILY: 'Ld', HIGH_WEEKLY: 'Hw', LOW_WEEKLY: 'Lw',
   PREVIOUS_CLOSE: 'PC', ROUND: 'RND', GANN: 'GANN', WYCKOFF: 'WYC', CLUSTER: 'CLU',
-  EQUAL_LEVELS: 'EQ',
+  EQUAL_LEVELS: 'EQ', ORDER_BLOCK: 'OB', FVG: 'FVG', STRUCTURE: 'STR', SESSION_HIGH: 'SesH',
+  SESSION_LOW: 'SesL', PREMIUM_DISCOUNT: 'PD',
 };
+// Drawn zones shown as boxes from the bar they are drawn from to the bar that mitigated them
+// (or the right edge); an order block also outlines its candle.
+const BOX_SOURCES = new Set(['FVG', 'ORDER_BLOCK']);
 window.liqDashboard = dash;
 
 function rgba(hex, alpha) {
@@ -88,6 +98,8 @@ class BandsRenderer {
     const vr = scope.verticalPixelRatio;
     const hr = scope.horizontalPixelRatio;
     const drawn = [];
+    const boxes = [];
+    const obCandles = [];
     for (const b of this.view.bands) {
       if (b.top === null || b.bottom === null) continue;
       const mid = (b.top + b.bottom) / 2;
@@ -97,14 +109,36 @@ class BandsRenderer {
       if (top + h < 0 || top > scope.bitmapSize.height) continue;
       const x0 = Math.max(0, Math.round(b.x0 * hr));
       if (x0 >= width) continue;
+      const x1 = Math.min(width, Math.round(b.x1 * hr));
+      if (x1 <= x0) continue;
       ctx.fillStyle = b.fill;
-      ctx.fillRect(x0, top, width - x0, h);
+      ctx.fillRect(x0, top, x1 - x0, h);
       ctx.fillStyle = b.edge;
       ctx.fillRect(x0, top, Math.max(1, Math.round(2 * hr)), h); // where the zone began
+      if (b.box) { // a drawn box: outlined, so it reads as the gap / block it is
+        ctx.strokeStyle = b.edge;
+        ctx.lineWidth = Math.max(1, Math.round(hr));
+        ctx.strokeRect(x0 + 0.5, top + 0.5, x1 - x0 - 1, h - 1);
+        boxes.push({ id: b.id, source: b.source, kind: b.kind, x0: x0 / hr, x1: x1 / hr,
+          y: mid, top: mid - hCss / 2, height: hCss });
+      }
+      if (b.candle && b.candle.x !== null) { // the order block's candle, framed
+        const cx = Math.round((b.candle.x - b.candle.half) * hr);
+        const cw = Math.max(2, Math.round(2 * b.candle.half * hr));
+        if (cx + cw > 0 && cx < width) {
+          ctx.strokeStyle = b.edge;
+          ctx.lineWidth = Math.max(2, Math.round(2 * hr));
+          ctx.strokeRect(cx, top, cw, h);
+          obCandles.push({ id: b.id, kind: b.kind, x: b.candle.x, width: cw / hr,
+            y: mid, top: mid - hCss / 2, height: hCss });
+        }
+      }
       drawn.push({ id: b.id, source: b.source, y: mid, top: mid - hCss / 2, height: hCss,
         x0: x0 / hr, fill: b.fill, label: b.label, edge: b.edge });
     }
     this.view.drawn = drawn;
+    dash.boxes = boxes;
+    dash.obCandles = obCandles;
     dash.bandsDrawn = drawn.length;
     dash.bands = drawn.map(({ id, source, y, top, height, x0, fill }) =>
       ({ id, source, y, top, height, x0, fill }));
@@ -145,12 +179,27 @@ class BandsView {
       const source = z.sources[0] || 'ROUND';
       const colour = SOURCE_COLOURS[source] || '#b2b5be';
       // from the bar that created the zone; before the first loaded bar: the left edge
-      const created = Math.floor(Date.parse(z.created_at) / 1000);
+      // a drawn zone from the bar it is drawn from (an FVG's middle candle, the order
+      // block's candle) to the bar that mitigated it
+      const at = (iso) => Math.floor(Date.parse(iso) / 1000);
+      const created = at(z.drawn ? z.drawn.drawn_from_ts : z.created_at);
       let x0 = ts.timeToCoordinate(created);
       if (x0 === null) x0 = created < this.owner.firstTime ? 0 : Infinity;
+      let x1 = Infinity;
+      if (z.drawn && z.drawn.mitigated_ts) {
+        const m = ts.timeToCoordinate(at(z.drawn.mitigated_ts));
+        if (m !== null) x1 = m;
+      }
+      const box = Boolean(z.drawn) && BOX_SOURCES.has(source);
+      let candle = null;
+      if (box && source === 'ORDER_BLOCK') {
+        const x = ts.timeToCoordinate(created);
+        candle = { x, half: Math.max(2, (ts.options().barSpacing || 6) * 0.4) };
+      }
       return {
-        id: z.id, source, x0,
-        label: `${z.sources.map((n) => SOURCE_SHORT[n] || n).join('+')} · ${z.strength.toFixed(2)}`,
+        id: z.id, source, x0, x1, box, candle, kind: z.drawn ? z.drawn.kind : null,
+        label: `${z.sources.map((n) => SOURCE_SHORT[n] || n).join('+')}` +
+          `${z.drawn ? ` ${z.drawn.kind}` : ''} · ${z.strength.toFixed(2)}`,
         top: s.priceToCoordinate(z.price_high),
         bottom: s.priceToCoordinate(z.price_low),
         fill: rgba(colour, 0.22 + 0.4 * Math.max(0, Math.min(1, z.strength))),

@@ -60,6 +60,8 @@ static int load_with(const char *key, const char *value, const char *env, char *
     cr_assert_not_null(f);
     if (value != NULL)
         fprintf(f, "%s = %s;\n", key, value);
+    else /* a file holds at least one setting (an empty one is refused): a default */
+        fputs(strcmp(key, "port") == 0 ? "threads = 4;\n" : "port = 8080;\n", f);
     fclose(f);
     char name[80] = "LIQ_";
     for (size_t i = 0; key[i] && i < 70; i++)

@@ -227,3 +227,95 @@ Test(lifecycle, sighup_reloads_the_live_settings, .timeout = 120)
     unlink(cfgpath);
     free(bars);
 }
+
+/* liquidityd --check-config [--config path] with one more environment variable: its exit
+ * code, its output in out. */
+static int check_config_file(const char *path, const char *var, char *out, size_t outlen)
+{
+    char self[512];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    cr_assert_gt(n, 0);
+    self[n] = '\0';
+    *strrchr(self, '/') = '\0';
+    char cmd[1400];
+    snprintf(cmd, sizeof cmd, "env '%s' '%s/liquidityd' --check-config %s%s 2>&1", var, self,
+             path ? "--config " : "", path ? path : "");
+    FILE *p = popen(cmd, "r");
+    cr_assert_not_null(p);
+    size_t got = fread(out, 1, outlen - 1, p);
+    out[got] = '\0';
+    int st = pclose(p);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* A reload is taken whole or not at all: an empty file, a file cut short at any point (so
+ * that it lacks what the running one set, or no longer parses), an api_key with a control
+ * character - each is refused with one JSON log line, and the running key stays; the key is
+ * removed only by writing api_key = "". --check-config and a start say the same. */
+Test(lifecycle, a_reload_is_taken_whole_or_not_at_all, .timeout = 120)
+{
+    char url[512], env_url[600];
+    harness_db("t_lifecycle_hup_whole", url, sizeof url);
+    snprintf(env_url, sizeof env_url, "LIQ_DATABASE_URL=%s", url);
+    char cfgpath[64];
+    snprintf(cfgpath, sizeof cfgpath, "/tmp/liq-hup-whole-%d.conf", (int)getpid());
+    const char *full = "log_level = \"info\";\nmin_rr_ratio = 2.0;\n"
+                       "min_liquidity_strength = 0.05;\napi_key = \"s3cret\";\n";
+    write_config(cfgpath, full);
+    const char *env[] = {env_url, NULL};
+    const char *args[] = {"--config", cfgpath, NULL};
+    struct spawned p;
+    spawn_start(&p, env, args, "hup-whole");
+    size_t n = 0;
+    struct bar *bars = harness_eurusd(&n);
+    char *b = harness_bars_json("EURUSD", "M15", bars, 0, 10);
+    cr_assert_eq(post_status(p.port, "/bars", b, NULL, NULL), 401, "the key is required");
+    /* every prefix of the file that is not the whole of it, and other broken files */
+    size_t len = strlen(full);
+    int rejected = 0;
+    for (size_t cut = 0; cut <= len + 3; cut++) {
+        char text[256];
+        if (cut < len)
+            snprintf(text, sizeof text, "%.*s", (int)cut, full);
+        else if (cut == len)
+            snprintf(text, sizeof text, "# all commented out\n");
+        else if (cut == len + 1)
+            snprintf(text, sizeof text, "%sapi_key = \"new\\nkey\";\n", full);
+        else if (cut == len + 2)
+            snprintf(text, sizeof text, "%.*sapi_key = \"new key\";\n", (int)(len - 21), full);
+        else
+            snprintf(text, sizeof text, "%.*sapi_key = \"tab\tkey\";\n", (int)(len - 21), full);
+        if (cut < len && strstr(text, "api_key = \"s3cret\"") != NULL)
+            continue; /* all of it but a ';' or the last newline: nothing lost */
+        write_config(cfgpath, text);
+        spawn_signal(&p, SIGHUP);
+        rejected++;
+        wait_for_log(&p, "\"SIGHUP: configuration rejected, nothing changed\"", rejected);
+        cr_assert_eq(post_status(p.port, "/bars", b, NULL, NULL), 401,
+                     "the key stays after a reload of \"%s\"", text);
+    }
+    cr_assert_eq(spawn_log_count(&p, "configuration reloaded"), 0);
+    /* removing the key is written: api_key = "" */
+    write_config(cfgpath, "log_level = \"info\";\nmin_rr_ratio = 2.0;\n"
+                          "min_liquidity_strength = 0.05;\napi_key = \"\";\n");
+    spawn_signal(&p, SIGHUP);
+    wait_for_log(&p, "configuration reloaded", 1);
+    cr_assert_eq(post_status(p.port, "/bars", b, NULL, NULL), 200, "the key was removed");
+    free(b);
+    spawn_signal(&p, SIGTERM);
+    int ws = 0;
+    cr_assert(spawn_wait(&p, 10, &ws));
+    /* --check-config says the same of an empty file and of a key with a control character */
+    char out[4096];
+    write_config(cfgpath, "");
+    cr_assert_eq(check_config_file(cfgpath, "LIQ_X_UNUSED_=1", out, sizeof out), 2, "%s", out);
+    cr_assert(strstr(out, "holds no setting"), "%s", out);
+    write_config(cfgpath, full);
+    cr_assert_eq(check_config_file(cfgpath, "LIQ_API_KEY=a\nb", out, sizeof out), 2, "%s", out);
+    cr_assert(strstr(out, "api_key"), "%s", out);
+    cr_assert_eq(check_config_file(cfgpath, "LIQ_API_KEY=a\x01", out, sizeof out), 2, "%s", out);
+    cr_assert_eq(check_config_file(cfgpath, "LIQ_API_KEY=fine-key", out, sizeof out), 0, "%s",
+                 out);
+    unlink(cfgpath);
+    free(bars);
+}

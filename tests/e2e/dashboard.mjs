@@ -11,6 +11,9 @@
 //     created (some inside the chart, none before its left edge), a legend of exactly the
 //     symbol's enabled sources,
 //   - the zones poll sends If-None-Match and gets 304s while nothing changes,
+//   - the drawn sources (FVG and ORDER_BLOCK are enabled here): at least one FVG drawn as a
+//     box from its bar forward (its pixels coloured) and one order block with its candle
+//     framed,
 //   - the page raised no JavaScript error and requested nothing outside the service.
 // A screenshot goes to tests/artifacts/dashboard.png (and docs/img/dashboard.png with
 // --update-docs). Exit 0 on success.
@@ -46,7 +49,12 @@ function startService() {
     // The EURUSD year's zones are weaker than the default min_liquidity_strength (0.60):
     // lower it so a setup opens and the page has a trade's stop and targets to draw.
     env: { ...process.env, LIQ_PORT: '0', LIQ_LOG_LEVEL: 'warn', LIQ_THREADS: '4',
-      LIQ_MIN_LIQUIDITY_STRENGTH: '0.1' },
+      LIQ_MIN_LIQUIDITY_STRENGTH: '0.1',
+      // the default sources plus two drawn ones, which the page draws as boxes
+      LIQ_LIQUIDITY_SOURCES: 'VWAP_DAILY,VWAP_WEEKLY,PIVOT_M5,PIVOT_M15,HIGH_DAILY,LOW_DAILY,' +
+        'WYCKOFF,CLUSTER,ROUND,PREVIOUS_CLOSE,FVG,ORDER_BLOCK',
+      // gaps end at a full fill (not the default touch), so some stand at the year's end
+      LIQ_FVG_MITIGATION: '1' },
     stdio: ['ignore', 'inherit', 'pipe'],
   });
   return new Promise((res, rej) => {
@@ -166,6 +174,15 @@ async function main() {
       { timeout: 15000 }).catch(() => fail('the zones poll never got a 304 (If-None-Match)'));
     const dash = await page.evaluate(() => window.liqDashboard);
     checkGlance(dash, (await http(base, 'GET', '/symbols')).json());
+    const fvg = dash.boxes.filter((b) => b.source === 'FVG');
+    if (!fvg.some((b) => b.x0 > 0 && b.x1 > b.x0)) {
+      fail(`no FVG box drawn from its bar forward: ${JSON.stringify(dash.boxes)}`);
+    }
+    if (!dash.boxes.some((b) => b.source === 'ORDER_BLOCK') || dash.obCandles.length === 0) {
+      fail(`no order block drawn with its candle: ${JSON.stringify(dash.obCandles)}`);
+    }
+    console.log(`dashboard e2e: ${fvg.length} FVG box(es), ${dash.obCandles.length} order ` +
+      `block candle(s) framed`);
     // the evidence table, when this build has GET /symbols/{symbol}/evidence
     const ev = await http(base, 'GET', '/symbols/EURUSD/evidence');
     if (ev.status === 200) {
@@ -177,7 +194,7 @@ async function main() {
       }
       console.log(`dashboard e2e: evidence table with ${rows} rows`);
     }
-    const probe = await page.evaluate(({ ys }) => {
+    const probe = await page.evaluate(({ ys, boxes }) => {
       const canvases = [...document.querySelectorAll('#chart canvas')];
       const sizes = canvases.map((c) => [c.width, c.height]);
       const dpr = window.devicePixelRatio || 1;
@@ -191,8 +208,19 @@ async function main() {
           hits.push([p[0], p[1], p[2], p[3]]);
         }
       }
-      return { sizes, hits };
-    }, { ys: dash.bands.map((b) => b.y) });
+      const boxHits = [];
+      for (const c of canvases) {
+        const ctx = c.getContext('2d');
+        for (const b of boxes) {
+          const px = Math.round(((b.x0 + Math.min(b.x1, c.width / dpr)) / 2) * dpr);
+          const py = Math.round(b.y * dpr);
+          if (py < 0 || py >= c.height || px < 0 || px >= c.width) continue;
+          const p = ctx.getImageData(px, py, 1, 1).data;
+          boxHits.push([p[0], p[1], p[2], p[3]]);
+        }
+      }
+      return { sizes, hits, boxHits };
+    }, { ys: dash.bands.map((b) => b.y), boxes: dash.boxes.filter((b) => b.source === 'FVG') });
     if (!probe.sizes.some(([w, h]) => w > 200 && h > 200)) {
       fail(`no chart canvas was drawn: ${JSON.stringify(probe.sizes)}`);
     }
@@ -200,6 +228,9 @@ async function main() {
     const coloured = probe.hits.filter(([r, g, b, a]) => a > 0 &&
       (Math.abs(r - BACKGROUND[0]) + Math.abs(g - BACKGROUND[1]) + Math.abs(b - BACKGROUND[2])) > 6);
     if (coloured.length === 0) fail(`band pixels look like the background: ${JSON.stringify(probe.hits)}`);
+    const boxColoured = probe.boxHits.filter(([r, g, b, a]) => a > 0 &&
+      (Math.abs(r - BACKGROUND[0]) + Math.abs(g - BACKGROUND[1]) + Math.abs(b - BACKGROUND[2])) > 6);
+    if (boxColoured.length === 0) fail(`FVG box pixels look like the background: ${JSON.stringify(probe.boxHits)}`);
     if (pageErrors.length) fail(`page errors: ${pageErrors.join(' | ')}`);
     if (foreign.length) fail(`requests outside the service: ${foreign.join(' ')}`);
 

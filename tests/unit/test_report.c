@@ -5,6 +5,7 @@
  * accounted for, intervals around their points, the same bytes twice.
  */
 #include <criterion/criterion.h>
+#include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,7 +25,7 @@ static char *render(const struct report *r, int json)
     FILE *f = open_memstream(&text, &len);
     cr_assert_not_null(f);
     if (json)
-        report_write_json(f, r, "scripts/report");
+        cr_assert_eq(report_write_json(f, r, "scripts/report"), 0);
     else
         report_write_md(f, r, "scripts/report");
     cr_assert_eq(fclose(f), 0);
@@ -159,7 +160,15 @@ Test(report, slice_follows_the_rules)
     snprintf(ece, sizeof ece, "**ECE %.4f**", s->hold.ece);
     cr_assert_not_null(strstr(md, ece), "the writer prints the study's ECE");
     cr_assert_not_null(strstr(md, "## Conclusion"));
-    cr_assert_not_null(strstr(js, "\"targets\":["));
+    json_error_t e;
+    json_t *doc = json_loads(js, 0, &e);
+    cr_assert_not_null(doc, "the JSON parses: %s", e.text);
+    cr_assert_eq(json_array_size(json_object_get(doc, "targets")), nt);
+    json_t *hold = json_object_get(json_array_get(json_object_get(doc, "files"), 0), "prob_hold");
+    cr_assert_float_eq(json_number_value(json_object_get(hold, "ece")), s->hold.ece,
+                       1e-5 * fabs(s->hold.ece) + 1e-12, "the JSON holds the ECE (6 digits)");
+    cr_assert_eq(json_integer_value(json_object_get(hold, "n_judged")), (json_int_t)s->hold.n);
+    json_decref(doc);
 
     /* the same bars give the same bytes */
     struct report_file rf2 = {0};
