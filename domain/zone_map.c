@@ -107,6 +107,8 @@ uint32_t zone_map_insert(struct zone_map *m, const struct zone *z,
     double reach = fmax(z->price - z->lo, z->hi - z->price);
     if (reach > m->max_half)
         m->max_half = reach;
+    if (!(z->flags & ZONE_F_DRAWN) && reach > m->merge_half)
+        m->merge_half = reach;
     double half = (z->hi - z->lo) / 2;
     for (int k = 0; k < CTL_KINDS; k++) {
         struct ctl_set *cs = &m->cs[k];
@@ -129,6 +131,8 @@ void zone_map_cover(struct zone_map *m, uint32_t id, double price)
     double reach = above > below ? above : below;
     if (reach > m->max_half)
         m->max_half = reach;
+    if (!(z->flags & ZONE_F_DRAWN) && reach > m->merge_half)
+        m->merge_half = reach;
     for (int k = 0; k < CTL_KINDS; k++) {
         struct control *c = &m->cs[k].v[id - 1];
         c->lo = c->price - (k == CTL_MIRROR ? above : below);
@@ -286,11 +290,12 @@ void zone_map_unlink(struct zone_map *m, uint32_t id)
 uint32_t zone_map_find_merge(const struct zone_map *m, double price, double lo, double hi,
                              double dist, uint32_t except)
 {
-    size_t i = zone_map_lower_bound(m, lo - dist - m->max_half);
+    /* drawn zones are never targets: their (wide) bands do not widen this search */
+    size_t i = zone_map_lower_bound(m, lo - dist - m->merge_half);
     uint32_t best = 0;
     double best_d = 0;
     for (; i < m->nsorted; i++) {
-        if (m->sprice[i] - m->max_half > hi + dist)
+        if (m->sprice[i] - m->merge_half > hi + dist)
             break;
         const struct zone *z = &m->pool[m->sorted[i] - 1];
         if (z->id == except || (z->flags & (ZONE_F_LIVE | ZONE_F_DRAWN)))

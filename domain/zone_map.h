@@ -94,6 +94,7 @@ struct zone_map {
     uint32_t *watch;        /* ids with trk.watched = 1 (lazily purged) */
     size_t n_watch, watch_cap;
     double max_half;        /* widest reach of a band from its price: bounds the search */
+    double merge_half;      /* the same over the zones that are not drawn (merge targets) */
     size_t scan_hint;       /* sorted index where the last bar's zone scan started */
     struct ctl_set cs[CTL_KINDS]; /* control levels of each placement */
     struct test_cfg tc;

@@ -1,14 +1,49 @@
 /*
- * config_instruments.c - the instruments of the configuration (service/config_internal.h):
- * the file's `instruments` list and LIQ_INSTRUMENTS, each entry checked as it is added.
+ * config_values.c - the settings whose values are words or lists (config.h): the list of
+ * sources, the exit method and the instruments.
  */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "domain/exits.h"
 #include "domain/instrument.h"
-#include "service/config_internal.h"
+#include "domain/zone.h"
+#include "service/config.h"
+
+int config_parse_sources(const char *text, uint32_t *out, char *err, size_t errlen)
+{
+    uint32_t mask = 0;
+    char buf[512];
+    snprintf(buf, sizeof buf, "%s", text);
+    char *save = NULL;
+    for (char *tok = strtok_r(buf, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
+        enum liq_source src;
+        if (strcmp(tok, "ALL") == 0) {
+            mask = SRC_ALL;
+        } else if (source_parse(tok, &src) == 0) {
+            mask |= 1u << src;
+        } else {
+            snprintf(err, errlen, "setting 'liquidity_sources': unknown source '%s'", tok);
+            return -1;
+        }
+    }
+    *out = mask;
+    return 0;
+}
+
+int config_parse_exit(const char *text, int *out, char *err, size_t errlen)
+{
+    enum exit_method m;
+    if (exit_method_parse(text, &m) != 0) {
+        snprintf(err, errlen, "setting 'exit_method': must be auto, zones or geometry");
+        return -1;
+    }
+    *out = (int)m;
+    return 0;
+}
 
 static int bad(char *err, size_t errlen, const char *key, const char *what)
 {
@@ -16,7 +51,7 @@ static int bad(char *err, size_t errlen, const char *key, const char *what)
     return -1;
 }
 
-static int add_instrument(struct app_config *c, const char *symbol, double pip,
+int config_add_instrument(struct app_config *c, const char *symbol, double pip,
                           double round_step, char *err, size_t errlen)
 {
     if (!isfinite(round_step) || round_step < 0)
@@ -42,28 +77,6 @@ static int add_instrument(struct app_config *c, const char *symbol, double pip,
     return 0;
 }
 
-int config_instruments_file(struct app_config *c, config_t *cfg, char *err, size_t errlen)
-{
-    config_setting_t *list = config_lookup(cfg, "instruments");
-    if (list == NULL)
-        return 0;
-    for (int i = 0; i < config_setting_length(list); i++) {
-        config_setting_t *it = config_setting_get_elem(list, (unsigned)i);
-        const char *sym = NULL;
-        double pip = 0, round_step = 0;
-        if (!config_setting_lookup_string(it, "symbol", &sym) ||
-            !config_setting_lookup_float(it, "pip_size", &pip))
-            return bad(err, errlen, "instruments",
-                       "each entry needs symbol (string) and pip_size (float)");
-        if (config_setting_get_member(it, "round_step") != NULL &&
-            !config_setting_lookup_float(it, "round_step", &round_step))
-            return bad(err, errlen, "instruments", "round_step must be a float (50.0)");
-        if (add_instrument(c, sym, pip, round_step, err, errlen))
-            return -1;
-    }
-    return 0;
-}
-
 /* LIQ_INSTRUMENTS="EURUSD:0.0001,NIFTY:0.05:50" (SYMBOL:PIP[:ROUND_STEP]) */
 int config_instruments_env(struct app_config *c, const char *text, char *err, size_t errlen)
 {
@@ -86,7 +99,7 @@ int config_instruments_env(struct app_config *c, const char *text, char *err, si
         }
         if (end == colon + 1 || *end)
             return bad(err, errlen, "instruments", "pip size must be a number");
-        if (add_instrument(c, tok, pip, round_step, err, errlen))
+        if (config_add_instrument(c, tok, pip, round_step, err, errlen))
             return -1;
     }
     return 0;
