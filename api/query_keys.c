@@ -1,7 +1,9 @@
 /*
  * query_keys.c - a request's query parameters checked against the names its route takes:
  * an unknown one is a 400 naming it, so a typo (?form= for ?from=) is never silently
- * ignored. (Meant to move onto the shared parameter table when there is one.)
+ * ignored. The route table's query tables (api/router.c, checked by guard_query before any
+ * handler) already refuse unknown names; what this adds is the narrower list of one content
+ * type (bars.c: CSV or JSON); evidence.c's call repeats its route's table.
  */
 #include <microhttpd.h>
 #include <stdio.h>

@@ -38,7 +38,6 @@ struct live_vwap {
     enum liq_source src;
     uint32_t zone;          /* live zone id, 0 none */
     size_t pos;             /* its sorted index when last moved (a hint, checked) */
-    size_t cpos[CTL_KINDS]; /* the same for its controls */
     double reported;        /* price of the last ZEV_MOVED / ZEV_CREATED */
     int shared;             /* weekly only: rides on the daily live zone (the week's first
                              * day, when both VWAPs are the same number: one band, one zone) */
@@ -287,6 +286,7 @@ static int refresh_alive(struct engine *e, struct zone *z)
     z->active = 1;
     uint32_t id = z->id;
     zone_map_arm(&e->map, id);
+    zone_map_place_controls(&e->map, id, 1);
     return zone_stats_track_init(&e->map, id, &e->cur, e->atr.value);
 }
 
@@ -465,6 +465,7 @@ static int vwap_freeze(struct engine *e, struct live_vwap *lv, int64_t ts,
     struct zone *z = zone_map_get(&e->map, lv->zone);
     lv->zone = 0;
     z->flags &= (uint8_t)~ZONE_F_LIVE;
+    zone_map_settle_controls(&e->map, z->id);
     if (lv == &e->vw_day && e->vw_week.shared) {
         /* the weekly VWAP goes on after this day: the frozen day level is not a weekly one */
         z->sources &= ~(1u << SRC_VWAP_WEEKLY);
@@ -479,6 +480,7 @@ static int vwap_freeze(struct engine *e, struct live_vwap *lv, int64_t ts,
     zone_map_cover(&e->map, to, z->price);
     z->merged_into = to;
     z->active = 0; /* it lives on inside `to`: the API and liquidity_levels both say so */
+    zone_map_place_controls(&e->map, z->id, 0);
     z->trk.state = TS_DISARMED;
     zone_map_unlink(&e->map, z->id);
     if (refresh_alive(e, t) != 0)
@@ -522,7 +524,7 @@ static int vwap_bar(struct engine *e, struct live_vwap *lv, const struct bar *b,
     if (z->price != v) { /* its controls move with it (evidence.h) */
         double shift = v - z->price;
         zone_map_move(&e->map, lv->zone, v, &lv->pos);
-        zone_map_move_controls(&e->map, lv->zone, shift, lv->cpos);
+        zone_map_move_controls(&e->map, lv->zone, shift);
     }
     if (fabs(v - lv->reported) < VWAP_REPORT_PIPS * e->pip)
         return 0;
@@ -550,6 +552,7 @@ static int pivot_withdraw(struct engine *e, struct pivot_source *ps, int64_t ts,
         return 0;
     z->active = 0;
     z->trk.state = TS_DISARMED;
+    zone_map_place_controls(&e->map, z->id, 0);
     return zone_emit(ev, z->id, 0, ts, z->price, ZEV_DEACTIVATED);
 }
 
@@ -639,6 +642,7 @@ static int expire(struct engine *e, int64_t ts, struct zone_events *ev)
         struct zone *z = zone_map_get(&e->map, id);
         z->active = 0;
         z->trk.state = TS_DISARMED;
+        zone_map_place_controls(&e->map, id, 0);
         if (zone_emit(ev, id, 0, ts, z->price, ZEV_DEACTIVATED) != 0)
             return -1;
     }

@@ -83,18 +83,33 @@ static int lift_side(const uint32_t *z, const uint32_t *c, double *budget, doubl
 }
 
 /* Does source s's lift survive both placements (both intervals off 0, the same way)? The
- * budget is the smaller of the two and a test costs the larger of what it may move either
- * margin (a control test of one placement moves only its own; charged the larger too), so
- * the budget runs out no later than either answer could change. */
-static int source_significant(const struct zone_tally *t, int s, double *budget, double cost[2])
+ * budget and the costs (cost[c]: a test of a zone, c = 0, or of a control of placement c) are
+ * those of the placements whose answers keep the combined one: when it is yes, both (the
+ * smaller budget, the larger cost of a zone test); when it is no, the one placement that
+ * says no (or, when both are significant the opposite ways, either) with the larger budget,
+ * whose answer holds while its budget lasts. */
+static int source_significant(const struct zone_tally *t, int s, double *budget, double cost[3])
 {
-    double bm, bs, cm[2] = {0, 0}, cs[2] = {0, 0};
-    int m = lift_side(t->zone[s], t->ctl[s], &bm, cm);
-    int d = lift_side(t->zone[s], t->side[s], &bs, cs);
-    *budget = bm < bs ? bm : bs;
-    cost[0] = fmax(cm[0], cs[0]);
-    cost[1] = fmax(cm[1], cs[1]);
-    return m != 0 && m == d;
+    double b[2], c[2][2] = {{0, 0}, {0, 0}};
+    int side[2];
+    side[0] = lift_side(t->zone[s], t->ctl[s], &b[0], c[0]);
+    side[1] = lift_side(t->zone[s], t->side[s], &b[1], c[1]);
+    int yes = side[0] != 0 && side[0] == side[1];
+    if (yes) {
+        *budget = fmin(b[0], b[1]);
+        cost[0] = fmax(c[0][0], c[1][0]);
+        cost[1] = c[0][1];
+        cost[2] = c[1][1];
+        return 1;
+    }
+    int k = side[0] != 0 && side[1] == 0   ? 1
+            : side[1] != 0 && side[0] == 0 ? 0
+                                           : b[1] > b[0];
+    *budget = b[k];
+    cost[0] = c[k][0];
+    cost[1 + k] = c[k][1];
+    cost[2 - k] = 0.0; /* the other placement's tests cannot change this answer */
+    return 0;
 }
 
 void tally_add(struct zone_tally *t, uint32_t sources, enum zone_outcome o, int control)
@@ -104,7 +119,7 @@ void tally_add(struct zone_tally *t, uint32_t sources, enum zone_outcome o, int 
     for (uint32_t left = sources & SRC_ALL; left != 0; left &= left - 1, k++) {
         int s = __builtin_ctz(left);
         rows[s][o]++;
-        if ((t->sig_budget[s] -= t->sig_cost[s][control != 0]) < 0.0)
+        if ((t->sig_budget[s] -= t->sig_cost[s][control]) < 0.0)
             t->sig_dirty |= 1u << s;
     }
     if (k > 0)
@@ -202,7 +217,7 @@ const char *evidence_row_name(int row)
 uint32_t evidence_significant_sources(const struct zone_tally *t)
 {
     uint32_t mask = 0;
-    double budget, cost[2];
+    double budget, cost[3];
     for (int s = 0; s < SRC_COUNT; s++)
         if (source_significant(t, s, &budget, cost))
             mask |= 1u << s;

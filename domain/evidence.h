@@ -55,9 +55,10 @@ struct zone_tally {
     double cal_num, cal_den, cal_decay;
     uint32_t sig, sig_dirty; /* tally_significant's cache; sources whose rows changed since */
     /* per source: how far the margin of its cached significance may still move before the
-     * answer could differ, and a bound on how far one more zone ([s][0]) or control
-     * ([s][1]) test moves it (evidence.c); when the budget runs out, sig_dirty says so */
-    double sig_budget[SRC_COUNT], sig_cost[SRC_COUNT][2];
+     * answer could differ, and a bound on how far one more zone ([s][0]) or mirrored /
+     * same-side control ([s][1] / [s][2]) test moves it (evidence.c); when the budget runs
+     * out, sig_dirty says so */
+    double sig_budget[SRC_COUNT], sig_cost[SRC_COUNT][3]; /* [s][control of tally_add] */
 };
 
 /* An empty tally whose pool forgets with this half-life in resolved tests (0: never). */

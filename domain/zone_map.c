@@ -107,15 +107,17 @@ uint32_t zone_map_insert(struct zone_map *m, const struct zone *z,
     double reach = fmax(z->price - z->lo, z->hi - z->price);
     if (reach > m->max_half)
         m->max_half = reach;
+    if (!(z->flags & ZONE_F_DRAWN) && reach > m->merge_half)
+        m->merge_half = reach;
     double half = (z->hi - z->lo) / 2;
     for (int k = 0; k < CTL_KINDS; k++) {
         struct ctl_set *cs = &m->cs[k];
         double p = ctl_price[k];
         cs->v[id - 1] = (struct control){.price = p, .lo = p - half, .hi = p + half};
-        index_insert(cs->sorted, cs->price, &cs->n, id, p);
         if (half > cs->max_half)
             cs->max_half = half;
     }
+    zone_map_place_controls(m, id, 1);
     return id;
 }
 
@@ -129,6 +131,8 @@ void zone_map_cover(struct zone_map *m, uint32_t id, double price)
     double reach = above > below ? above : below;
     if (reach > m->max_half)
         m->max_half = reach;
+    if (!(z->flags & ZONE_F_DRAWN) && reach > m->merge_half)
+        m->merge_half = reach;
     for (int k = 0; k < CTL_KINDS; k++) {
         struct control *c = &m->cs[k].v[id - 1];
         c->lo = c->price - (k == CTL_MIRROR ? above : below);
@@ -210,23 +214,70 @@ void zone_map_move_slow(struct zone_map *m, uint32_t id, double price, size_t *h
         *hint = at;
 }
 
-void zone_map_move_controls(struct zone_map *m, uint32_t id, double shift, size_t hint[CTL_KINDS])
+void zone_map_move_controls(struct zone_map *m, uint32_t id, double shift)
 {
     for (int k = 0; k < CTL_KINDS; k++) {
         struct ctl_set *cs = &m->cs[k];
         struct control *c = &cs->v[id - 1];
-        size_t at = hint[k];
-        if (at >= cs->n || cs->sorted[at] != id) { /* the hint is stale: search */
-            at = zone_map_index_from(cs->price, cs->n, c->price, cs->hint);
-            while (cs->sorted[at] != id)
-                at++;
-        }
+        double was = c->price;
         c->price += shift;
         c->lo += shift;
         c->hi += shift;
-        hint[k] = index_move(cs->sorted, cs->price, cs->n, at, c->price);
+        if (c->where != CTL_INDEXED)
+            continue;
+        size_t at = zone_map_index_from(cs->price, cs->n, was, cs->hint);
+        while (cs->sorted[at] != id)
+            at++;
+        index_move(cs->sorted, cs->price, cs->n, at, c->price);
     }
 }
+
+/* Takes control id of set cs out of wherever it is. */
+static void control_out(struct ctl_set *cs, uint32_t id)
+{
+    struct control *c = &cs->v[id - 1];
+    if (c->where == CTL_LIVE) {
+        uint32_t j = 0;
+        while (cs->live[j] != id)
+            j++;
+        cs->live[j] = cs->live[--cs->n_live];
+    } else if (c->where == CTL_INDEXED) {
+        size_t at = zone_map_index_from(cs->price, cs->n, c->price, cs->hint);
+        while (cs->sorted[at] != id)
+            at++;
+        memmove(&cs->sorted[at], &cs->sorted[at + 1], (cs->n - at - 1) * sizeof *cs->sorted);
+        memmove(&cs->price[at], &cs->price[at + 1], (cs->n - at - 1) * sizeof *cs->price);
+        cs->n--;
+    }
+    c->where = CTL_OUT;
+}
+
+void zone_map_place_controls(struct zone_map *m, uint32_t id, int active)
+{
+    int live = (m->pool[id - 1].flags & ZONE_F_LIVE) != 0;
+    for (int k = 0; k < CTL_KINDS; k++) {
+        struct ctl_set *cs = &m->cs[k];
+        struct control *c = &cs->v[id - 1];
+        uint8_t want = !active ? CTL_OUT
+                       : live && (c->where == CTL_LIVE || cs->n_live < CTL_LIVE_MAX)
+                           ? CTL_LIVE
+                           : CTL_INDEXED;
+        if (c->where == want)
+            continue;
+        control_out(cs, id);
+        if (want == CTL_LIVE)
+            cs->live[cs->n_live++] = id;
+        else if (want == CTL_INDEXED)
+            index_insert(cs->sorted, cs->price, &cs->n, id, c->price);
+        c->where = want;
+    }
+}
+
+void zone_map_settle_controls(struct zone_map *m, uint32_t id)
+{
+    zone_map_place_controls(m, id, m->pool[id - 1].active);
+}
+
 
 void zone_map_unlink(struct zone_map *m, uint32_t id)
 {
@@ -239,11 +290,12 @@ void zone_map_unlink(struct zone_map *m, uint32_t id)
 uint32_t zone_map_find_merge(const struct zone_map *m, double price, double lo, double hi,
                              double dist, uint32_t except)
 {
-    size_t i = zone_map_lower_bound(m, lo - dist - m->max_half);
+    /* drawn zones are never targets: their (wide) bands do not widen this search */
+    size_t i = zone_map_lower_bound(m, lo - dist - m->merge_half);
     uint32_t best = 0;
     double best_d = 0;
     for (; i < m->nsorted; i++) {
-        if (m->sprice[i] - m->max_half > hi + dist)
+        if (m->sprice[i] - m->merge_half > hi + dist)
             break;
         const struct zone *z = &m->pool[m->sorted[i] - 1];
         if (z->id == except || (z->flags & (ZONE_F_LIVE | ZONE_F_DRAWN)))

@@ -36,7 +36,19 @@ struct control {
     double price, lo, hi;
     uint32_t tests, holds, sweeps, breaks, timeouts;
     struct test_track trk;
+    uint8_t where;          /* enum ctl_where */
 };
+
+/* Where a control is found: only the controls of active zones are looked at per bar. */
+enum ctl_where {
+    CTL_OUT = 0,            /* its zone is inactive: in no index, no list */
+    CTL_INDEXED = 1,        /* in its set's price index */
+    CTL_LIVE = 2,           /* of a live (moving) zone: in its set's live list */
+};
+
+/* A set keeps the controls of at most this many live zones out of its index (the day's and
+ * the week's VWAP need 2); more are indexed and moved there. */
+#define CTL_LIVE_MAX 4
 
 /* The two placements of a zone's control (evidence.h). */
 enum ctl_kind { CTL_MIRROR = 0, CTL_SIDE = 1, CTL_KINDS = 2 };
@@ -51,6 +63,9 @@ struct ctl_set {
     size_t n_watch, watch_cap;
     double max_half;        /* widest reach of a control's band from its price */
     size_t hint;
+    uint32_t live[CTL_LIVE_MAX]; /* controls of live zones: they move every bar, so they
+                                  * stay out of the index until the zone freezes */
+    uint32_t n_live;
 };
 
 /* Barriers of a test in ATR and its horizon in base bars (zone_stats.h). */
@@ -79,6 +94,7 @@ struct zone_map {
     uint32_t *watch;        /* ids with trk.watched = 1 (lazily purged) */
     size_t n_watch, watch_cap;
     double max_half;        /* widest reach of a band from its price: bounds the search */
+    double merge_half;      /* the same over the zones that are not drawn (merge targets) */
     size_t scan_hint;       /* sorted index where the last bar's zone scan started */
     struct ctl_set cs[CTL_KINDS]; /* control levels of each placement */
     struct test_cfg tc;
@@ -135,9 +151,15 @@ static inline void zone_map_move(struct zone_map *m, uint32_t id, double price, 
     }
     zone_map_move_slow(m, id, price, hint);
 }
-/* Moves both controls of zone id by shift (the zone moved by shift: a live VWAP level),
- * keeping their indexes sorted. hint[k] as zone_map_move's hint, for set k. */
-void zone_map_move_controls(struct zone_map *m, uint32_t id, double shift, size_t hint[CTL_KINDS]);
+/* Moves both controls of zone id by shift (the zone moved by shift: a live VWAP level). A
+ * live control is only shifted; one that is indexed keeps its index sorted. */
+void zone_map_move_controls(struct zone_map *m, uint32_t id, double shift);
+/* Zone id stopped moving (a frozen VWAP): its live controls join their sets' indexes. */
+void zone_map_settle_controls(struct zone_map *m, uint32_t id);
+/* Zone id became inactive (CTL_OUT: its controls leave the indexes, so a bar never looks at
+ * them) or active again (CTL_INDEXED, or CTL_LIVE for a live zone). Index memory is the
+ * pool's: nothing is allocated. */
+void zone_map_place_controls(struct zone_map *m, uint32_t id, int active);
 /* Takes a merged-away zone out of the price index (it stays in the pool). */
 void zone_map_unlink(struct zone_map *m, uint32_t id);
 

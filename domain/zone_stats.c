@@ -226,7 +226,28 @@ static int touch_zones(struct zone_map *m, const struct bar *b, double atr,
     return rc;
 }
 
-/* The controls of placement kind the bar's range reaches: tests of armed ones start. */
+/* Is control c armed and touched by bar b? (most controls a bar reaches are not) */
+static inline int armed_touch(const struct control *c, const struct bar *b)
+{
+    return c->trk.state == TS_ARMED && b->low <= c->hi && b->high >= c->lo;
+}
+
+/* An armed control id of placement kind touched by bar b: its test starts when its zone is
+ * active. */
+static int touch_control(struct zone_map *m, int kind, uint32_t id, const struct bar *b,
+                         double atr)
+{
+    struct control *c = &m->cs[kind].v[id - 1];
+    const struct zone *z = &m->pool[id - 1];
+    if (!z->active || z->merged_into != 0)
+        return 0;
+    c->tests++;
+    if (start(&c->trk, c->lo, c->hi, b, atr, &m->tc) != OUTCOME_NONE)
+        ctl_resolved(m, kind, id, OUTCOME_BREAK);
+    return zone_map_watch(m, id, kind + 1);
+}
+
+/* The controls of placement kind the bar's range reaches (indexed, then live ones). */
 static int touch_controls(struct zone_map *m, int kind, const struct bar *b, double atr)
 {
     int rc = 0;
@@ -238,17 +259,12 @@ static int touch_controls(struct zone_map *m, int kind, const struct bar *b, dou
         if (cs->price[i] - reach > b->high)
             break;
         uint32_t id = cs->sorted[i];
-        struct control *c = &cs->v[id - 1];
-        if (c->trk.state != TS_ARMED || b->low > c->hi || b->high < c->lo)
-            continue;
-        const struct zone *z = &m->pool[id - 1];
-        if (!z->active || z->merged_into != 0)
-            continue;
-        c->tests++;
-        if (start(&c->trk, c->lo, c->hi, b, atr, &m->tc) != OUTCOME_NONE)
-            ctl_resolved(m, kind, id, OUTCOME_BREAK);
-        rc |= zone_map_watch(m, id, kind + 1);
+        if (armed_touch(&cs->v[id - 1], b))
+            rc |= touch_control(m, kind, id, b, atr);
     }
+    for (uint32_t j = 0; j < cs->n_live; j++)
+        if (armed_touch(&cs->v[cs->live[j] - 1], b))
+            rc |= touch_control(m, kind, cs->live[j], b, atr);
     return rc;
 }
 

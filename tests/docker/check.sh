@@ -80,6 +80,44 @@ for kv in "${envs[@]}"; do
     esac
 done
 
+# --- 4. the optional `ha` profile (docs/operations.md, "High availability") -------------------
+# Checked statically: building three more images from Debian's packages in the test would add
+# minutes; tests/scaling/patroni.mjs runs the same topology (same Patroni settings) for real.
+ha() { jq_ "$1"; }
+for svc in etcd pg0 pg1 liquidityd-ha; do
+    check "ha: service $svc is in profile ha only" \
+        test "$(ha "JSON.stringify(c.services['$svc']?.profiles)")" = '["ha"]'
+done
+check "ha: the default services have no profile" \
+    test "$(ha 'JSON.stringify([c.services.db.profiles, c.services.liquidityd.profiles])')" = '[null,null]'
+ha_url=$(ha "c.services['liquidityd-ha'].environment.LIQ_DATABASE_URL")
+check "ha: liquidityd-ha's URL names pg0 and pg1 and asks for the read-write node ($ha_url)" \
+    grep -qE '@pg0:5432,pg1:5432/liquidity\?target_session_attrs=read-write$' <<<"$ha_url"
+for n in pg0 pg1; do
+    check "ha: $n runs Patroni as $n" \
+        test "$(ha "c.services.$n.command.join(' ') + ' ' + c.services.$n.environment.PATRONI_NAME")" \
+        = "patroni /etc/patroni/patroni.yml $n"
+done
+dcs=$(node --input-type=module -e "
+import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
+const YAML = createRequire('$ROOT/tools/package.json')('yaml');
+const d = YAML.parse(readFileSync('$ROOT/deploy/ha/patroni.yml', 'utf8')).bootstrap.dcs;
+process.stdout.write([d.synchronous_mode, d.primary_start_timeout, d.ttl, d.loop_wait, d.retry_timeout,
+                      d.postgresql.use_pg_rewind].join(' '));
+") || dcs=unreadable
+test_dcs=$(sed -nE 's/^const DCS = \{ ttl: ([0-9]+), loop_wait: ([0-9]+), retry_timeout: ([0-9]+), primary_start_timeout: ([0-9]+),.*/\4 \1 \2 \3/p' \
+           "$ROOT/tests/scaling/patroni.mjs")
+check "ha: deploy/ha/patroni.yml runs synchronous_mode with the tested settings ($dcs; test: $test_dcs)" \
+    test "$dcs" = "true $test_dcs true"
+mapfile -t ha_envs < <(node -e "
+const c = JSON.parse(process.argv[1]);
+for (const [k, v] of Object.entries(c.services['liquidityd-ha'].environment)) console.log(k + '=' + v);
+" "$compose_json")
+out=$(env -i PATH="$PATH" "${ha_envs[@]}" "$BIN" --config "$ROOT/config/liquidityd.conf" \
+      --check-config 2>&1) && ok "liquidityd --check-config accepts the ha environment" ||
+    bad "liquidityd --check-config with the ha environment: $out"
+
 if [ $FAILS -ne 0 ]; then
     echo "docker-compose.yml checks: $FAILS failure(s)" >&2
     exit 1

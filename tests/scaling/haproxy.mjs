@@ -14,9 +14,10 @@
 // idempotent, setups carry an Idempotency-Key, so a retry never applies a write twice.
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+
+import { checker, freePorts, http, readBars as readCsvBars, spawnTailed } from './net.mjs';
 
 const [BIN, DATA] = process.argv.slice(2);
 const BENCH = process.argv.includes('--bench');
@@ -31,17 +32,8 @@ const BATCH = 100, BATCHES = 24, KILL_AFTER = 12;
 const TTL_MS = 3000;
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'liq-haproxy-'));
 const procs = new Map(); // name -> child
-let failed = false;
-
-const t0 = Date.now();
-const log = (...a) => console.error(`[haproxy ${((Date.now() - t0) / 1000).toFixed(1)}s]`, ...a);
-function check(cond, msg) {
-    if (!cond) {
-        failed = true;
-        log('FAIL:', msg);
-    }
-    return cond;
-}
+const { log, check, state } = checker('haproxy');
+const t0 = state.t0;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const psql = (sql, url = DB) => execFileSync('psql', [url, '-XAtq', '-v', 'ON_ERROR_STOP=1', '-c', sql],
                                              { encoding: 'utf8' }).trim();
@@ -56,36 +48,6 @@ function cleanup() {
 process.on('exit', cleanup);
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => { cleanup(); process.exit(1); });
 
-// n distinct free ports: all listened on at once, then released
-async function freePorts(n) {
-    const servers = await Promise.all(Array.from({ length: n }, () => new Promise((resolve, reject) => {
-        const s = net.createServer();
-        s.once('error', reject);
-        s.listen(0, '127.0.0.1', () => resolve(s));
-    })));
-    const ports = servers.map((s) => s.address().port);
-    await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-    return ports;
-}
-
-async function http(base, method, p, { body, headers = {}, timeout = 15000 } = {}) {
-    const ac = new AbortController();
-    const timer = setTimeout(() => ac.abort(), timeout);
-    const t = process.hrtime.bigint();
-    try {
-        const h = { ...headers };
-        if (body !== undefined) h['Content-Type'] = 'application/json';
-        const r = await fetch(base + p, { method, headers: h, signal: ac.signal,
-            body: body === undefined ? undefined : JSON.stringify(body) });
-        const text = await r.text();
-        return { status: r.status, text, retryAfter: Number(r.headers.get('retry-after') || 0),
-                 server: r.headers.get('x-served-by'), ms: Number(process.hrtime.bigint() - t) / 1e6 };
-    } catch (e) {
-        return { status: 0, text: String(e), retryAfter: 0, ms: 0 };
-    } finally {
-        clearTimeout(timer);
-    }
-}
 
 // Retries 0/421/502/503/504 until a deadline sized for a busy machine.
 const RETRY = new Set([0, 421, 502, 503, 504]);
@@ -119,13 +81,8 @@ function startInstance(name, port) {
                   LIQ_INSTANCE_NAME: name, LIQ_OWNED_SYMBOLS: 'all', LIQ_THREADS: '4',
                   LIQ_LEASE_TTL_MS: String(TTL_MS), LIQ_HANDOVER_IDLE_MS: '1000',
                   LIQ_RETRY_AFTER_S: '1', LIQ_LOG_LEVEL: 'warn', LIQ_MIN_LIQUIDITY_STRENGTH: '0.1' };
-    const p = spawn(BIN, [], { env, stdio: ['ignore', 'ignore', 'pipe'] });
-    p.tail = '';
-    p.stderr.on('data', (d) => {
-        p.tail = (p.tail + d).slice(-2000);
-        if (process.env.LIQ_HAPROXY_VERBOSE) process.stderr.write(`${name}: ${d}`);
-    });
-    p.on('exit', (code, sig) => { p.exited = `${code ?? sig}`; });
+    const p = spawnTailed(spawn, BIN, [], { env, stdio: ['ignore', 'ignore', 'pipe'] }, { keep: 2000,
+        onData: (d) => { if (process.env.LIQ_HAPROXY_VERBOSE) process.stderr.write(`${name}: ${d}`); } });
     procs.set(name, p);
     return p;
 }
@@ -164,15 +121,7 @@ ${servers.map((s) => `    server ${s.name} 127.0.0.1:${s.port} check`).join('\n'
 `;
 }
 
-function readBars(offset, n) {
-    const lines = readFileSync(path.join(DATA, 'EURUSD_15M.csv'), 'utf8').trim().split('\n').slice(1);
-    return lines.slice(offset, offset + n).map((l) => {
-        const [d, o, h, lo, c, tv] = l.split(',');
-        const [Y, M, D] = d.slice(0, 10).split('.');
-        return { ts: `${Y}-${M}-${D}T${d.slice(11)}Z`, open: +o, high: +h, low: +lo, close: +c,
-                 volume: +tv };
-    });
-}
+const readBars = (offset, n) => readCsvBars(readFileSync, path.join(DATA, 'EURUSD_15M.csv'), offset, n);
 
 // --- the stream of one symbol ----------------------------------------------------------
 const acked = {};     // symbol -> { ts: Set, trades: Map id -> {stops: [...]}, firstAfterKill }
@@ -335,7 +284,7 @@ async function main() {
     const streams = SYMBOLS.map((s, k) => stream(proxy, s, readBars(k * 700, BATCH * BATCHES)));
     // kill -9 the instance that owns the most symbols once every stream is half way
     const killer = (async () => {
-        while (SYMBOLS.some((s) => (progress[s] ?? -1) < KILL_AFTER) && !failed) await sleep(20);
+        while (SYMBOLS.some((s) => (progress[s] ?? -1) < KILL_AFTER) && !state.failed) await sleep(20);
         const owner = await ownersOf(instances);
         const count = {};
         for (const s of SYMBOLS) count[owner[s]] = (count[owner[s]] || 0) + 1;
@@ -461,8 +410,8 @@ async function main() {
         const r = await callRetrying(fresh.base, 'GET', `/zones?symbol=${s}&limit=1000`, {}, 20000);
         check(r.status === 200 && r.text === served[s], `${s}: zones after a clean replay equal the served ones`);
     }
-    log(failed ? 'FAILED' : `ok in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    log(state.failed ? 'FAILED' : `ok in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 }
 
-main().then(() => { cleanup(); process.exit(failed ? 1 : 0); },
+main().then(() => { cleanup(); process.exit(state.failed ? 1 : 0); },
             (e) => { log('FAIL:', e.stack || e); cleanup(); process.exit(1); });
