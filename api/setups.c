@@ -91,13 +91,14 @@ static json_t *setup_json(const char *symbol, const struct setup_result *r, uint
     json_t *id = trade_id ? json_integer((json_int_t)trade_id) : json_null();
     json_t *j = json_pack(
         "{s:o, s:o, s:b, s:s, s:s, s:f, s:o, s:o, s:o, s:{s:b, s:s}, s:o, s:o, s:o, s:f, s:f, "
-        "s:f}",
+        "s:f, s:s}",
         "setup_id", json_incref(id), "trade_id", id, "dry_run", dry_run, "symbol", symbol,
         "side", side_name(r->req.side), "entry", r->req.entry, "stop", stop_json(symbol, &r->stop),
         "tp1", target_json(symbol, &r->targets.tp1), "tp2", target_json(symbol, &r->targets.tp2),
         "runner", "enabled", r->targets.runner, "reason", r->targets.runner_reason, "legs",
         legs_json(r), "risk", risk_json(r), "reasons", reasons_json(r), "p_tp1_first",
-        r->p_tp1_first, "p_tp2_after_tp1", r->p_tp2_after_tp1, "expected_r", r->expected_r);
+        r->p_tp1_first, "p_tp2_after_tp1", r->p_tp2_after_tp1, "expected_r", r->expected_r,
+        "exit_method", exit_method_name(r->exit_method));
     return j;
 }
 

@@ -25,7 +25,6 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -465,29 +464,6 @@ Test(http_edges, a_hostile_request_id_is_replaced_and_every_log_line_is_json, .t
                  "libmicrohttpd's lines are marked as its own");
 }
 
-/* Runs the liquidityd binary beside this test with env (NULL-terminated) and argument args
- * until it exits; its stderr in out. Returns its exit code. */
-static int run_binary(const char *const *env, const char *args, char *out, size_t outlen)
-{
-    char self[512];
-    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-    cr_assert_gt(n, 0);
-    self[n] = '\0';
-    *strrchr(self, '/') = '\0';
-    char cmd[2048];
-    int w = snprintf(cmd, sizeof cmd, "env");
-    for (size_t i = 0; env[i] != NULL; i++)
-        w += snprintf(cmd + w, sizeof cmd - (size_t)w, " '%s'", env[i]);
-    snprintf(cmd + w, sizeof cmd - (size_t)w, " '%s/liquidityd' %s 2>&1 >/dev/null </dev/null",
-             self, args);
-    FILE *pp = popen(cmd, "r");
-    cr_assert_not_null(pp);
-    size_t got = fread(out, 1, outlen - 1, pp);
-    out[got] = '\0';
-    int st = pclose(pp);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
 /* Item 5 of issue 21: what the process writes when it cannot start is JSON lines too. */
 Test(http_edges, start_up_errors_are_json_lines, .timeout = 60)
 {
@@ -515,7 +491,7 @@ Test(http_edges, start_up_errors_are_json_lines, .timeout = 60)
         {{port, "LIQ_LIQUIDITY_DB_PERSIST=false", NULL}, "", 1},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        int code = run_binary(cases[i].env, cases[i].args, out, sizeof out);
+        int code = harness_run_binary(cases[i].env, cases[i].args, 0, out, sizeof out);
         cr_assert_eq(code, cases[i].code, "case %zu: exit %d: %s", i, code, out);
         char what[32];
         snprintf(what, sizeof what, "start-up case %zu", i);

@@ -232,20 +232,11 @@ Test(lifecycle, sighup_reloads_the_live_settings, .timeout = 120)
  * code, its output in out. */
 static int check_config_file(const char *path, const char *var, char *out, size_t outlen)
 {
-    char self[512];
-    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-    cr_assert_gt(n, 0);
-    self[n] = '\0';
-    *strrchr(self, '/') = '\0';
-    char cmd[1400];
-    snprintf(cmd, sizeof cmd, "env '%s' '%s/liquidityd' --check-config %s%s 2>&1", var, self,
-             path ? "--config " : "", path ? path : "");
-    FILE *p = popen(cmd, "r");
-    cr_assert_not_null(p);
-    size_t got = fread(out, 1, outlen - 1, p);
-    out[got] = '\0';
-    int st = pclose(p);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    const char *env[] = {var, NULL};
+    char args[600];
+    snprintf(args, sizeof args, "--check-config %s%s", path ? "--config " : "",
+             path ? path : "");
+    return harness_run_binary(env, args, 1, out, outlen);
 }
 
 /* A reload is taken whole or not at all: an empty file, a file cut short at any point (so

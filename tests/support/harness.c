@@ -3,6 +3,8 @@
  */
 #include "tests/support/harness.h"
 
+#include "domain/exits.h"
+
 #include <criterion/criterion.h>
 #include <curl/curl.h>
 #include <fcntl.h>
@@ -66,6 +68,12 @@ void harness_config(struct app_config *cfg, const char *db_url)
         cfg->params.liquidity_db_persist = 0;
     cfg->instruments[0] = (struct instrument){.symbol = "EURUSD", .pip_size = 0.0001};
     cfg->ninstruments = 1;
+    /* the API tests exercise zone exits (stops behind zones, TP2, runners) at entries of
+     * their choosing; the defaults of exit_method, min_expected_r and max_entry_atr are
+     * tested on their own (test_exits_http) */
+    cfg->params.exit_method = EXIT_ZONES;
+    cfg->params.min_expected_r = -1e9;
+    cfg->params.max_entry_atr = 0.0;
 }
 
 struct app *harness_start(const struct app_config *cfg)
@@ -280,21 +288,33 @@ char *harness_bars_json(const char *symbol, const char *tf, const struct bar *ba
     return s;
 }
 
-int harness_check_config(const char *var, char *out, size_t outlen)
+int harness_run_binary(const char *const *env, const char *args, int stdout_too, char *out,
+                       size_t outlen)
 {
     char self[512];
     ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
     cr_assert_gt(n, 0);
     self[n] = '\0';
     *strrchr(self, '/') = '\0';
-    char cmd[1200];
-    snprintf(cmd, sizeof cmd, "env '%s' '%s/liquidityd' --check-config 2>&1", var, self);
+    char cmd[4096];
+    int w = snprintf(cmd, sizeof cmd, "env");
+    for (size_t i = 0; env != NULL && env[i] != NULL; i++)
+        w += snprintf(cmd + w, sizeof cmd - (size_t)w, " '%s'", env[i]);
+    w += snprintf(cmd + w, sizeof cmd - (size_t)w, " '%s/liquidityd' %s %s </dev/null", self,
+                  args, stdout_too ? "2>&1" : "2>&1 >/dev/null");
+    cr_assert_lt(w, (int)sizeof cmd, "command too long");
     FILE *p = popen(cmd, "r");
     cr_assert_not_null(p);
     size_t got = fread(out, 1, outlen - 1, p);
     out[got] = '\0';
     int st = pclose(p);
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+int harness_check_config(const char *var, char *out, size_t outlen)
+{
+    const char *env[] = {var, NULL};
+    return harness_run_binary(env, "--check-config", 1, out, outlen);
 }
 
 void harness_sql_exec(const char *url, const char *sql)

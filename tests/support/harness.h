@@ -57,8 +57,12 @@ char *harness_bars_json(const char *symbol, const char *tf, const struct bar *ba
 long harness_sql_long(const char *url, const char *sql);
 /* Runs one statement (or several, ';'-separated) on url; a failure fails the test. */
 void harness_sql_exec(const char *url, const char *sql);
-/* Runs the liquidityd beside this test binary with --check-config and one more environment
- * variable var ("LIQ_X=v"): its exit code, its output (stdout and stderr) in out. */
+/* Runs the liquidityd beside this test binary until it exits, with the environment variables
+ * env ("LIQ_X=v", NULL-terminated; may be NULL) added and args (shell words, quoted by the
+ * caller): its exit code, its stderr (and stdout when stdout_too) in out. */
+int harness_run_binary(const char *const *env, const char *args, int stdout_too, char *out,
+                       size_t outlen);
+/* harness_run_binary with --check-config and one more variable var, stdout and stderr. */
 int harness_check_config(const char *var, char *out, size_t outlen);
 
 #endif

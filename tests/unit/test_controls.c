@@ -154,6 +154,17 @@ Test(controls, a_moving_zone_moves_both_controls)
         cr_assert_float_eq(ctl(CTL_SIDE)->hi - ctl(CTL_SIDE)->lo, z->hi - z->lo, 1e-12);
     }
     cr_assert_gt(z->price - zp, 0.0004, "the VWAP moved");
+    cr_assert_eq(ctl(CTL_MIRROR)->where, CTL_LIVE, "a live zone's controls: in the live list");
+    /* the day ends: the frozen VWAP stops; its controls join the price index where they are */
+    while (next_ts < T0 + 86400 + 2 * M15)
+        bar(1.1060, 1.1065, 1.1055, 1.1060);
+    cr_assert_eq(z->flags & ZONE_F_LIVE, 0);
+    if (z->active && z->merged_into == 0) {
+        cr_assert_eq(ctl(CTL_MIRROR)->where, CTL_INDEXED);
+        cr_assert_eq(ctl(CTL_SIDE)->where, CTL_INDEXED);
+    } else {
+        cr_assert_eq(ctl(CTL_SIDE)->where, CTL_OUT, "merged away: its controls too");
+    }
 }
 
 Test(controls, a_deactivated_zone_stops_both_controls_and_a_revival_restarts_them)
@@ -161,7 +172,8 @@ Test(controls, a_deactivated_zone_stops_both_controls_and_a_revival_restarts_the
     for (int k = 0; k < 97; k++)
         bar(1.1050, 1.1052, 1.1048, 1.1050); /* 24 h without a touch */
     cr_assert_eq(engine_zone_get(e, zid)->active, 0);
-    cr_assert_eq(ctl(CTL_MIRROR)->trk.state, TS_ARMED);
+    cr_assert_eq(ctl(CTL_MIRROR)->where, CTL_OUT, "out of the per-bar index");
+    cr_assert_eq(ctl(CTL_SIDE)->where, CTL_OUT);
     bar(1.1050, 1.1150, 1.1050, 1.1100); /* reaches the mirrored control */
     bar(1.1050, 1.1050, 1.0900, 1.1000); /* through the zone and its same-side control */
     cr_assert_eq(ctl(CTL_MIRROR)->tests, 0, "no test at a control of an inactive zone");
@@ -170,6 +182,7 @@ Test(controls, a_deactivated_zone_stops_both_controls_and_a_revival_restarts_the
     /* a new level at the zone revives it: its cycle and both controls' restart */
     cr_assert_eq(engine_add_zone(e, SRC_PIVOT_M15, 1.0950, next_ts), zid);
     cr_assert_eq(engine_zone_get(e, zid)->active, 1);
+    cr_assert_eq(ctl(CTL_MIRROR)->where, CTL_INDEXED, "back in the index");
     cr_assert_eq(ctl(CTL_MIRROR)->trk.state, TS_ARMED);
     cr_assert_eq(ctl(CTL_SIDE)->trk.state, TS_ARMED);
     bar(1.1050, 1.1150, 1.1050, 1.1100);
