@@ -329,7 +329,12 @@ int http_start(struct app *a, char *err, size_t errlen)
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
+    /* poll(), not epoll: with the thread pool on epoll, MHD_quiesce_daemon removes the
+     * listening socket from each worker's epoll set while the worker, seeing was_quiesced,
+     * removes it too - one of the two EPOLL_CTL_DELs fails and libmicrohttpd 0.9.75 aborts
+     * the process ("Failed to remove listen FD from epoll set", daemon.c), on a SIGTERM under
+     * load. With poll() quiesce only flags the workers and wakes them (ITC): no such call. */
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ERROR_LOG |
                      MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC; /* ITC: quiesce at drain */
     struct MHD_OptionItem opts[] = {
         {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log, NULL},
