@@ -5,7 +5,7 @@
  * The body is checked field by field before anything runs (api/request_decode.c: 400 not
  * JSON, 415 not application/json, 422 a missing, unknown or mistyped field, 404 a symbol
  * without bars).
- * The decision itself is service/trading.c's: a refusal (CHAOTIC, no target meeting the
+ * The decision itself is service/trading_setup.c's: a refusal (CHAOTIC, no target meeting the
  * RR) is a 422 with the reason and stores nothing. A dry run computes the same answer
  * and records nothing at all - no decision rows, no trade - so it can be called freely.
  */
@@ -91,29 +91,15 @@ static json_t *setup_json(const char *symbol, const struct setup_result *r, uint
     json_t *id = trade_id ? json_integer((json_int_t)trade_id) : json_null();
     json_t *j = json_pack(
         "{s:o, s:o, s:b, s:s, s:s, s:f, s:o, s:o, s:o, s:{s:b, s:s}, s:o, s:o, s:o, s:f, s:f, "
-        "s:f}",
+        "s:f, s:s}",
         "setup_id", json_incref(id), "trade_id", id, "dry_run", dry_run, "symbol", symbol,
         "side", side_name(r->req.side), "entry", r->req.entry, "stop", stop_json(symbol, &r->stop),
         "tp1", target_json(symbol, &r->targets.tp1), "tp2", target_json(symbol, &r->targets.tp2),
         "runner", "enabled", r->targets.runner, "reason", r->targets.runner_reason, "legs",
         legs_json(r), "risk", risk_json(r), "reasons", reasons_json(r), "p_tp1_first",
-        r->p_tp1_first, "p_tp2_after_tp1", r->p_tp2_after_tp1, "expected_r", r->expected_r);
+        r->p_tp1_first, "p_tp2_after_tp1", r->p_tp2_after_tp1, "expected_r", r->expected_r,
+        "exit_method", exit_method_name(r->exit_method));
     return j;
-}
-
-/* ?dry_run= true|false|1|0; 0 ok, -1 with 422 written. */
-static int parse_dry_run(struct request *rq, struct reply *rp, int *dry)
-{
-    const char *v = rq_query(rq, "dry_run");
-    *dry = 0;
-    if (v == NULL || strcmp(v, "false") == 0 || strcmp(v, "0") == 0)
-        return 0;
-    if (strcmp(v, "true") == 0 || strcmp(v, "1") == 0 || v[0] == '\0') {
-        *dry = 1;
-        return 0;
-    }
-    reply_bad_query(rp, "dry_run", "must be true or false");
-    return -1;
 }
 
 /* What an Idempotency-Key stores for an opened trade: the 201 answer, with its id. */
@@ -141,9 +127,7 @@ void setups_post(struct request *rq, struct reply *rp)
                     NULL);
         return;
     }
-    int dry = 0;
-    if (parse_dry_run(rq, rp, &dry) != 0)
-        return;
+    int dry = rq_param_is(rq, "dry_run", "true");
     json_t *body = rq_json(rq, rp);
     if (body == NULL)
         return;

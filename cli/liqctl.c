@@ -655,6 +655,9 @@ static int cmd_setup(struct client *c, struct args *a)
         printf(" %s %.0f%%", json_string_value(json_object_get(leg, "name")),
                100 * num(leg, "fraction"));
     printf("\n  risk   x%.3f\n", num(json_object_get(j, "risk"), "multiplier"));
+    printf("  exit   %s  p_tp1_first %.3f  expected_r %+.3f R\n",
+           json_string_value(json_object_get(j, "exit_method")) ?: "?", num(j, "p_tp1_first"),
+           num(j, "expected_r"));
     json_decref(j);
     return EXIT_OK;
 }

@@ -59,5 +59,8 @@ void params_defaults(struct liq_params *p)
         .zone_calib_half_life = 1000,
         .buffer_atr = 0.1,
         .fallback_stop_atr = 1.0,
+        .exit_method = 0,
+        .min_expected_r = -0.25,
+        .max_entry_atr = 3.0,
     };
 }

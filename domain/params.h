@@ -63,6 +63,11 @@ struct liq_params {
     /* ATR-scaled setup distances (docs/trading.md); 0 = the pip settings alone */
     double buffer_atr;                /* 0.1 x ATR14 beyond the stop zone */
     double fallback_stop_atr;         /* 1.0 x ATR14 when no zone qualifies */
+    /* which exit, and the setups refused (domain/exits.h, docs/trading.md "Which exit") */
+    int exit_method;                  /* enum exit_method: 0 auto, 1 zones, 2 geometry */
+    double min_expected_r;            /* refuse a setup whose expected_r is below this */
+    double max_entry_atr;             /* refuse an entry further than this x ATR14 from the
+                                       * last close (0: no limit) */
 };
 
 /* The defaults of DESIGN.md section 5. */

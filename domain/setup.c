@@ -75,6 +75,51 @@ static void worth(const struct setup_market *mkt, struct setup_result *out)
                       out->legs[LEG_RUNNER] * -(1.0 - p);
 }
 
+/* Refuses an entry further than max_entry_atr x ATR14 from the last close. 1 if refused. */
+static int far_entry(const struct setup_request *req, const struct liq_params *p,
+                     const struct setup_market *mkt, double atr, struct setup_result *out)
+{
+    if (!(p->max_entry_atr > 0.0) || !(atr > 0.0) || mkt == NULL || !(mkt->last_close > 0.0))
+        return 0;
+    double d = fabs(req->entry - mkt->last_close) / atr;
+    if (!(d > p->max_entry_atr))
+        return 0;
+    char line[LIQ_REASON_LEN];
+    snprintf(line, sizeof line, "entry %.10g is %.1f ATR14 from the last close %.10g, beyond "
+             "max_entry_atr %.1f: nothing is known of the market there", req->entry, d,
+             mkt->last_close, p->max_entry_atr);
+    add_reason(out, NULL, line);
+    return 1;
+}
+
+/* The geometry exit (exits.h): stop s ATR14 away, TP1 at min_rr_ratio R, no TP2, no
+ * runner. unit: the ATR14, or without one the fallback stop distance in pips. */
+static void geometry_exit(const struct setup_request *req, const struct liq_params *p,
+                          double pip, double atr, const struct geo_book *geo,
+                          struct setup_result *out)
+{
+    int side = req->side;
+    double rr = p->min_rr_ratio > 0.0 ? p->min_rr_ratio : 1.5, q, er;
+    double unit = atr > 0.0 ? atr : stop_fallback_price(p, pip, 0.0);
+    double s = exit_geometry(geo, side, rr, &q, &er), e = req->entry;
+    struct stop_decision *st = &out->stop;
+    st->price = side_round_to_tick(req->side, e - side * s * unit, pip);
+    st->distance_pips = fabs(e - st->price) / pip;
+    snprintf(st->reason, sizeof st->reason, "geometry stop %.1f %s from entry: of 1, 1.5, 2 "
+             "and 3 the distance whose target at min_rr_ratio %.2f R has the highest "
+             "expected_r (%+.3f, p_tp1_first %.3f)", s, atr > 0.0 ? "ATR14" : "fallback stops",
+             rr, er, q);
+    struct target_level *t1 = &out->targets.tp1;
+    t1->present = 1;
+    t1->price = side_round_to_tick(req->side, e + side * rr * s * unit, pip);
+    t1->rr = fabs(t1->price - e) / fabs(e - st->price);
+    snprintf(t1->reason, sizeof t1->reason, "geometry target at %.2f R (min_rr_ratio)", t1->rr);
+    snprintf(out->targets.tp2.reason, sizeof out->targets.tp2.reason,
+             "no TP2: geometry exit");
+    snprintf(out->targets.runner_reason, sizeof out->targets.runner_reason,
+             "no runner: geometry exit");
+}
+
 enum setup_status setup_build(const struct setup_request *req, const struct zone *zones,
                               size_t n, const struct liq_params *p, double pip,
                               const struct setup_market *mkt, struct setup_result *out)
@@ -94,13 +139,23 @@ enum setup_status setup_build(const struct setup_request *req, const struct zone
         return out->status = SETUP_REFUSED;
     }
 
-    stop_select(zones, n, p, pip, atr, req->side, req->entry, req->regime,
-                req->transition_strength, &out->stop);
-    if (target_select(zones, n, p, pip, atr, req->side, req->entry, out->stop.price,
-                      req->trend_score, &out->targets) != 0) {
-        add_reason(out, NULL, out->targets.reason);
-        add_reason(out, "stop", out->stop.reason);
+    if (far_entry(req, p, mkt, atr, out))
         return out->status = SETUP_REFUSED;
+    char why[LIQ_REASON_LEN];
+    out->exit_method = exit_choose((enum exit_method)p->exit_method,
+                                   mkt != NULL ? mkt->exits : NULL, why, sizeof why);
+    if (out->exit_method == EXIT_GEOMETRY) {
+        geometry_exit(req, p, pip, atr, atr > 0.0 ? mkt->geo : NULL, out);
+    } else {
+        stop_select(zones, n, p, pip, atr, req->side, req->entry, req->regime,
+                    req->transition_strength, &out->stop);
+        if (target_select(zones, n, p, pip, atr, req->side, req->entry, out->stop.price,
+                          req->trend_score, &out->targets) != 0) {
+            add_reason(out, NULL, out->targets.reason);
+            add_reason(out, "stop", out->stop.reason);
+            add_reason(out, "exit", why);
+            return out->status = SETUP_REFUSED;
+        }
     }
 
     add_reason(out, "stop", out->stop.reason);
@@ -110,6 +165,17 @@ enum setup_status setup_build(const struct setup_request *req, const struct zone
 
     legs_split(out->targets.tp2.present, out->targets.runner, out->legs);
     worth(mkt, out);
+    if (!(out->expected_r >= p->min_expected_r)) {
+        char line[LIQ_REASON_LEN];
+        snprintf(line, sizeof line, "expected_r %+.3f is below min_expected_r %+.2f: the "
+                 "service expects this setup to lose (p_tp1_first %.3f, TP1 at %.2f R)",
+                 out->expected_r, p->min_expected_r, out->p_tp1_first, out->targets.tp1.rr);
+        memmove(out->reasons[1], out->reasons[0],
+                (SETUP_MAX_REASONS - 1) * sizeof out->reasons[0]);
+        snprintf(out->reasons[0], SETUP_REASON_LEN, "%s", line);
+        out->n_reasons += out->n_reasons < SETUP_MAX_REASONS;
+        return out->status = SETUP_REFUSED;
+    }
     risk_assess(&out->stop, &out->targets, req->regime, req->transition_strength, p,
                 &out->risk);
     risk_size_legs(out->legs, out->risk.multiplier, fabs(req->entry - out->stop.price),
@@ -121,5 +187,6 @@ enum setup_status setup_build(const struct setup_request *req, const struct zone
              "transition %.2f)", out->risk.multiplier, out->risk.factors[0].value,
              out->risk.factors[1].value, out->risk.factors[2].value);
     add_reason(out, NULL, line);
+    add_reason(out, "exit", why);
     return out->status = SETUP_OK;
 }

@@ -14,6 +14,7 @@
 
 #include <stddef.h>
 
+#include "exits.h"
 #include "geometry.h"
 #include "params.h"
 #include "risk.h"
@@ -46,6 +47,8 @@ enum setup_status {
 struct setup_market {
     double atr;                   /* ATR14 (engine_atr), 0 when unknown */
     const struct geo_book *geo;   /* engine_geometry, NULL when none */
+    double last_close;            /* engine_last_close, 0 when unknown (no distance check) */
+    const struct exit_record *exits; /* the symbol's record of exits, NULL when none */
 };
 
 struct setup_result {
@@ -61,6 +64,7 @@ struct setup_result {
     double p_tp1_first;           /* P(TP1 before the stop), geo_p_first on the ATR distances */
     double p_tp2_after_tp1;       /* P(TP2 before back to entry | TP1 reached), 0 without TP2 */
     double expected_r;            /* of the whole position, legs weighted, see setup_build */
+    enum exit_method exit_method; /* the exit given: EXIT_ZONES or EXIT_GEOMETRY */
     size_t n_reasons;
     char reasons[SETUP_MAX_REASONS][SETUP_REASON_LEN]; /* first one explains a refusal */
 };

@@ -24,8 +24,19 @@ struct report {
     struct report_file *f;
     size_t n;
     struct study_pool pool;
+    struct study_arm_diff arms[STUDY_ARMS]; /* each arm pooled over the files */
     struct study_lift_pool lift_pool;
 };
+
+/* The exits' decomposition and expected_r's worth (report_exits.c). */
+int report_pool_arms(const struct report *r, struct study_arm_diff pooled[STUDY_ARMS]);
+void report_write_exits(FILE *f, const struct report *r,
+                        const struct study_arm_diff pooled[STUDY_ARMS]);
+int report_write_er(FILE *f, const struct report *r, double min_er);
+const char *report_arm_key(int a);
+/* The default trades whose expected_r >= min_er, over all files: how many, their mean
+ * predicted expected_r and realized R. */
+size_t report_er_kept(const struct report *r, double min_er, double *pred, double *real);
 
 /* One target of the "Done when", checked on the judged halves. */
 struct report_target {

@@ -140,6 +140,21 @@ static void sim(struct obj parent, const char *key, const struct study_sim *m)
     num(o, "max_drawdown_r", m->m.max_drawdown);
 }
 
+/* "exits":{arm:{n, mean_r, baseline_r, minus_baseline_r, lo, hi}, ...} */
+static void arms(struct obj parent, const struct study_arm_diff *d)
+{
+    struct obj ex = child(parent, "exits", NULL);
+    for (int a = 0; a < STUDY_ARMS; a++) {
+        struct obj o = child(ex, report_arm_key(a), NULL);
+        count(o, "n", d[a].n);
+        num(o, "mean_r", d[a].mean);
+        num(o, "baseline_r", d[a].base);
+        num(o, "minus_baseline_r", d[a].diff);
+        num(o, "lo", d[a].lo);
+        num(o, "hi", d[a].hi);
+    }
+}
+
 static void file(struct obj o, const struct report_file *rf)
 {
     const struct study *s = &rf->s;
@@ -170,6 +185,7 @@ static void file(struct obj o, const struct report_file *rf)
         num(row, "judged_lift_same_side_boot_lo", e->s_lo);
         num(row, "judged_lift_same_side_boot_hi", e->s_hi);
     }
+    arms(o, s->arm);
     struct obj st = child(o, "setups", NULL);
     count(st, "every_bars", s->every);
     sim(st, "zone", &s->zone);
@@ -198,6 +214,7 @@ int report_write_json(FILE *f, const struct report *r, const char *cmd)
     for (size_t k = 0; k < r->n; k++)
         file(child(root, NULL, files), &r->f[k]);
     struct obj pool = child(root, "pooled", NULL);
+    arms(pool, r->arms);
     count(pool, "n_judged", r->pool.n);
     num(pool, "brier", r->pool.brier);
     num(pool, "brier_base", r->pool.brier_base);

@@ -3,11 +3,16 @@
  * docs/report.md, its JSON twin and the plot data.
  *
  *   report [-o report.md] [--json report.json] [-d data_dir] [-n max_bars] [-c command]
- *          FILE...
+ *          [--first-half] [--exit 0|1|2] [--min-er R] FILE...
+ *
+ * --first-half studies each file's first half alone (fit on its first quarter, judge on its
+ * second): where the defaults of docs/trading.md "Which exit" were chosen, never on the
+ * judged halves. --exit and --min-er override exit_method and min_expected_r for such runs.
  *
  * data_dir receives the .dat files gnuplot draws from (scripts/report). Exit 0, 1 when a
  * file cannot be read or studied or an output cannot be written, 2 on bad usage.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,13 +23,16 @@
 struct args {
     const char *md, *json, *dir, *cmd;
     size_t max_bars;
+    int first_half, exit_method;
+    double min_er;
     char **files;
     size_t n_files;
 };
 
 static int parse_args(int argc, char **argv, struct args *a)
 {
-    *a = (struct args){.md = "docs/report.md", .dir = ".", .cmd = "scripts/report"};
+    *a = (struct args){.md = "docs/report.md", .dir = ".", .cmd = "scripts/report",
+                       .exit_method = -1, .min_er = NAN};
     a->files = calloc((size_t)argc, sizeof *a->files);
     if (a->files == NULL)
         return -1;
@@ -40,6 +48,12 @@ static int parse_args(int argc, char **argv, struct args *a)
             a->cmd = argv[++i];
         else if (strcmp(argv[i], "-n") == 0 && v)
             a->max_bars = strtoul(argv[++i], NULL, 10);
+        else if (strcmp(argv[i], "--first-half") == 0)
+            a->first_half = 1;
+        else if (strcmp(argv[i], "--exit") == 0 && v)
+            a->exit_method = atoi(argv[++i]);
+        else if (strcmp(argv[i], "--min-er") == 0 && v)
+            a->min_er = strtod(argv[++i], NULL);
         else if (argv[i][0] == '-')
             return -1;
         else
@@ -61,7 +75,9 @@ static int study_file(const char *path, const struct args *a, struct report_file
     rf->repaired = bf.repaired;
     rf->skipped = bf.skipped;
     struct study_opts o = STUDY_DEFAULTS;
-    o.max_bars = a->max_bars;
+    o.max_bars = a->first_half ? bf.n / 2 : a->max_bars;
+    o.exit_method = a->exit_method;
+    o.min_expected_r = a->min_er;
     int rc = study_run(bf.symbol, bf.tf, bf.bars, bf.n, &o, &rf->s);
     barfile_free(&bf);
     if (rc != 0)
@@ -109,6 +125,8 @@ int main(int argc, char **argv)
     if (rc == 0)
         rc = all == NULL || study_pool(all, r.n, STUDY_DRAWS, STUDY_SEED, &r.pool) != 0 ||
              study_pool_lift(all, r.n, STUDY_DRAWS, STUDY_SEED, &r.lift_pool) != 0;
+    if (rc == 0)
+        rc = report_pool_arms(&r, r.arms) != 0;
     if (rc == 0 && write_outputs(&r, &a) != 0) {
         fprintf(stderr, "report: cannot write %s, its JSON or the data in %s\n", a.md, a.dir);
         rc = 1;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "domain/geometry.h"
+#include "domain/params.h"
 #include "research/report.h"
 
 void report_fmt_ts(int64_t ts, char *buf, size_t len)
@@ -55,6 +56,21 @@ size_t report_targets(const struct report *r, struct report_target *t, size_t ma
         act += s->runner_activations;
         moves += s->runner_zone_moves;
     }
+    for (size_t k = 0; k < r->n; k++) {
+        const struct study_arm_diff *d = &r->f[k].s.arm[STUDY_ARM_SERVICE];
+        add_target(t, &n, max, "default exits − baseline, interval's upper end (R)",
+                   r->f[k].name, d->hi, 0.0, 0, d->n > 0);
+    }
+    const struct study_arm_diff *p = &r->arms[STUDY_ARM_SERVICE];
+    add_target(t, &n, max, "default exits − baseline (R)", "pooled", p->diff, 0.0, 0, p->n > 0);
+    add_target(t, &n, max, "default exits − baseline, interval's lower end (R)", "pooled",
+               p->lo, -0.02, 0, p->n > 0);
+    struct liq_params d;
+    params_defaults(&d);
+    double pred, real;
+    size_t kept = report_er_kept(r, d.min_expected_r, &pred, &real);
+    add_target(t, &n, max, "kept by min_expected_r: realized − predicted (R)", "pooled",
+               real - pred, 0.0, 0, kept > 0);
     add_target(t, &n, max, "TP2 hits", "all files", (double)tp2, 10.0, 0, 1);
     add_target(t, &n, max, "runner activations", "all files", (double)act, 10.0, 0, 1);
     add_target(t, &n, max, "runner zone-to-zone stop moves", "all files", (double)moves, 10.0,
@@ -94,17 +110,19 @@ static void write_method(FILE *f, const char *cmd)
                "- **Intervals** (95 %%): day-block bootstrap — the judged half's days drawn with "
                "replacement, %d draws, fixed seed %u, percentiles 2.5 and 97.5.\n"
                "- **Setups**: an untuned entry rule — at the close of every bar whose index "
-               "from the start of the judged half is a multiple of one day's bars (96 on M15, "
-               "24 on H1; on SPY's 7-bar sessions about every 3.4 trading days), a setup with "
-               "the default settings, sides alternating BUY, SELL, ..., "
-               "trend_score 0.7 and regime NORMAL (the README's example request; above "
-               "`runner_min_confidence` 0.65, so a setup may carry a runner); "
-               "accepted setups run through `trade_trail` on every following bar. **Baseline**: "
-               "the same entries with a stop 1.5 × ATR away and one target at 1.5 R (stop first "
+               "from the start of the judged half is a multiple of 4 hours of bars (16 on M15, "
+               "4 on H1), a setup with the default settings (`exit_method` auto), sides "
+               "alternating BUY, SELL, ..., trend_score 0.7 and regime NORMAL (the README's "
+               "example request; above `runner_min_confidence` 0.65, so a zone setup may carry "
+               "a runner); accepted setups run through `trade_trail` on every following bar. "
+               "The same entries also get the zone exits (`exit_method` zones, nothing refused "
+               "for its expected_r) for the decomposition. **Baseline**: "
+               "the same entries with a stop 1.5 × ATR away and one target at 1.5 R, both on "
+               "the instrument's tick (stop first "
                "when a bar reaches both). A trade still open at the last bar closes at its "
-               "close. R = |entry − initial stop|. Counted on the zone trades: TP2 hits, runner "
-               "activations, and runner zone-to-zone stop moves (a `stop_moved` event naming a "
-               "zone after the runner activated).\n"
+               "close. R = |entry − initial stop|. Counted on the default trades: TP2 hits, "
+               "runner activations, and runner zone-to-zone stop moves (a `stop_moved` event "
+               "naming a zone after the runner activated).\n"
                "- **Evidence**: the engine's own tally of resolved tests at zones and at their "
                "hidden control levels, row by row as `GET /symbols/{symbol}/evidence` serves "
                "it (bounce = hold or sweep; lift = bounce rate at zones − at controls, with the "
@@ -122,6 +140,11 @@ static void write_targets(FILE *f, const struct report *r)
     for (size_t k = 0; k < n; k++) {
         met += (size_t)t[k].met;
         int count = strcmp(t[k].where, "all files") == 0;
+        if (strstr(t[k].what, "(R)") != NULL) {
+            fprintf(f, "| %s | %s | %+.4f | %s %+.2f | %s |\n", t[k].what, t[k].where,
+                    t[k].value, t[k].at_most ? "≤" : "≥", t[k].goal, t[k].met ? "yes" : "**no**");
+            continue;
+        }
         if (!t[k].has_data) {
             fprintf(f, "| %s | %s | no data | %s %.2f | **no** |\n", t[k].what, t[k].where,
                     t[k].at_most ? "≤" : "≥", t[k].goal);
@@ -145,8 +168,9 @@ static void write_targets(FILE *f, const struct report *r)
 static void write_overview(FILE *f, const struct report *r)
 {
     fprintf(f, "## Overview (judged halves)\n\n| file | bars | zone tests | lift at zones vs "
-               "controls (all, the placement nearer 0) | setups taken | zone expectancy (R) | baseline, same entries "
-               "(R) | zone − baseline (R) |\n|---|---:|---:|---:|---:|---:|---:|---:|\n");
+               "controls (all, the placement nearer 0) | setups taken | default setups' "
+               "expectancy (R) | baseline, same entries (R) | default − baseline (R) |\n"
+               "|---|---:|---:|---:|---:|---:|---:|---:|\n");
     for (size_t k = 0; k < r->n; k++) {
         const struct study *s = &r->f[k].s;
         fprintf(f, "| %s | %zu | %zu | ", r->f[k].name, s->n_bars, s->hold.n);
@@ -159,7 +183,9 @@ static void write_overview(FILE *f, const struct report *r)
                 s->zone.accepted, s->zone.entries, s->zone.m.expectancy, s->zone.exp_lo,
                 s->zone.exp_hi, s->fixed_same.m.expectancy, s->diff, s->diff_lo, s->diff_hi);
     }
-    fprintf(f, "\n");
+    const struct study_arm_diff *p = &r->arms[STUDY_ARM_SERVICE];
+    fprintf(f, "| **pooled** | | | | %zu | %+.3f | %+.3f | %+.3f [%+.3f, %+.3f] |\n\n", p->n,
+            p->mean, p->base, p->diff, p->lo, p->hi);
 }
 
 /* Where prob_hold's ECE misses 0.02: how much of it is the mean's gap (calibration in the
@@ -243,13 +269,11 @@ static void write_conclusion(FILE *f, const struct report *r)
                                 "a lift of a few points is small against the barrier "
                                 "geometry's base rate.");
     fprintf(f, "- **Setups with the defaults against the fixed 1.5-ATR baseline on the same "
-               "entries**: the zone method did better with an interval above 0 on %zu of %zu "
-               "files and worse with an interval below 0 on %zu. %s\n", better, r->n, worse,
-            better == 0 && worse == 0 ? "Zone exits show no edge over fixed ATR exits, and "
-                                        "no measurable harm."
-            : better == 0             ? "Zone exits show no edge over fixed ATR exits, and "
-                                        "cost money where the interval is below 0."
-                                      : "See the files' tables for where.");
+               "entries**: the default setups (`exit_method` auto) did better with an interval "
+               "above 0 on %zu of %zu files and worse with an interval below 0 on %zu; pooled "
+               "%+.3f R per trade [%+.3f, %+.3f]. The zone exits' own figures are in the "
+               "decomposition above.\n", better, r->n, worse, r->arms[STUDY_ARM_SERVICE].diff,
+            r->arms[STUDY_ARM_SERVICE].lo, r->arms[STUDY_ARM_SERVICE].hi);
     write_ece_misses(f, r);
     const struct study_pool *p = &r->pool;
     fprintf(f, "- **Probabilities**: pooled Brier skill of `prob_hold` %+.4f [%+.4f, %+.4f]: "
@@ -346,11 +370,12 @@ static void write_setups(FILE *f, const struct study *s)
     fprintf(f, "Setups (judged half, one entry every %zu bars):\n\n| method | entries | refused "
                "| trades | win rate | expectancy (R) | total (R) | max drawdown (R) |\n"
                "|---|---:|---:|---:|---:|---:|---:|---:|\n", s->every);
-    write_sim_row(f, "zones, default settings", &s->zone, 1);
+    write_sim_row(f, "default settings (exit_method auto)", &s->zone, 1);
     write_sim_row(f, "baseline 1.5 ATR / 1.5 R, all entries", &s->fixed, 0);
-    write_sim_row(f, "baseline on the zone method's entries", &s->fixed_same, 0);
-    fprintf(f, "\nZone minus baseline on the same entries: %+.3f R per trade [%+.3f, %+.3f]. "
-               "Fallback stops: %zu. Events of the zone trades: TP1 %zu, TP2 %zu, runner "
+    write_sim_row(f, "baseline on the default setups' entries", &s->fixed_same, 0);
+    fprintf(f, "\nDefault setups minus baseline on the same entries: %+.3f R per trade "
+               "[%+.3f, %+.3f]. "
+               "Fallback stops: %zu. Events of the default trades: TP1 %zu, TP2 %zu, runner "
                "activations %zu, runner zone-to-zone stop moves %zu.%s%s\n\n", s->diff,
             s->diff_lo, s->diff_hi, s->fallback_stops, s->tp1_hits, s->tp2_hits,
             s->runner_activations, s->runner_zone_moves,
@@ -381,6 +406,10 @@ void report_write_md(FILE *f, const struct report *r, const char *cmd)
     write_method(f, cmd);
     write_targets(f, r);
     write_overview(f, r);
+    report_write_exits(f, r, r->arms);
+    struct liq_params d;
+    params_defaults(&d);
+    report_write_er(f, r, d.min_expected_r);
     write_controls(f, r);
     write_conclusion(f, r);
     fprintf(f, "![reliability of prob_hold](img/reliability_hold.png)\n"

@@ -257,7 +257,7 @@ int study_run(const char *symbol, enum timeframe tf, const struct bar *bars, siz
     s->split_ts = bars[s->split].ts;
     s->last_ts = bars[s->n_bars - 1].ts;
     s->pip = instrument_infer_pip(bars[0].close);
-    s->every = (size_t)(86400 / tf_seconds(tf));
+    s->every = (size_t)(4 * 3600 / tf_seconds(tf));
     if (s->every == 0)
         s->every = 1;
     int rc = study_replay(s, bars);
@@ -275,6 +275,8 @@ int study_run(const char *symbol, enum timeframe tf, const struct bar *bars, siz
         rc = sim_metrics(&s->fixed, &s->fixed_t, o);
     if (rc == 0)
         rc = same_entries(s);
+    for (int a = 0; a < STUDY_ARMS && rc == 0; a++)
+        rc = study_arm(s, (enum study_arm)a, &s->arm[a]);
     if (rc != 0)
         study_free(s);
     return rc;
@@ -286,6 +288,10 @@ void study_free(struct study *s)
     free(s->tp1_obs.v);
     free(s->zone_t.v);
     free(s->fixed_t.v);
+    free(s->entry_day);
+    free(s->entry_er);
+    for (int a = 0; a < STUDY_ARMS; a++)
+        free(s->arm_r[a]);
     free(s->ev_days);
     memset(s, 0, sizeof *s);
 }
@@ -326,4 +332,61 @@ int study_pool(const struct study *const *s, size_t n, size_t draws, uint64_t se
                 : 0;
     free(b);
     return rc;
+}
+
+/* Adds the paired (arm - baseline) of study s into day-block rows {count, sum}; *nb blocks
+ * so far (a new one at each new day). Also the sums of the arm and the baseline. */
+static void arm_blocks(const struct study *s, enum study_arm a, double *b, size_t *nb,
+                       struct study_arm_diff *out)
+{
+    const double *x = s->arm_r[a], *y = s->arm_r[STUDY_ARM_ATR_R];
+    int32_t last = 0;
+    int any = 0;
+    for (size_t i = 0; i < s->n_entries; i++) {
+        if (isnan(x[i]) || isnan(y[i]))
+            continue;
+        if (!any || s->entry_day[i] != last)
+            (*nb)++;
+        any = 1;
+        last = s->entry_day[i];
+        b[(*nb - 1) * 2] += 1.0;
+        b[(*nb - 1) * 2 + 1] += x[i] - y[i];
+        out->n++;
+        out->mean += x[i];
+        out->base += y[i];
+    }
+}
+
+static int arm_finish(double *b, size_t nb, size_t draws, uint64_t seed,
+                      struct study_arm_diff *out)
+{
+    int rc = 0;
+    if (out->n > 0) {
+        out->diff = (out->mean - out->base) / (double)out->n;
+        out->mean /= (double)out->n;
+        out->base /= (double)out->n;
+        rc = cal_boot_ci(b, nb, 2, mean_stat, NULL, draws, seed, &out->lo, &out->hi);
+    }
+    free(b);
+    return rc;
+}
+
+int study_arm(const struct study *s, enum study_arm a, struct study_arm_diff *out)
+{
+    return study_pool_arm(&s, 1, a, s->opts.draws, s->opts.seed, out);
+}
+
+int study_pool_arm(const struct study *const *s, size_t n, enum study_arm a, size_t draws,
+                   uint64_t seed, struct study_arm_diff *out)
+{
+    memset(out, 0, sizeof *out);
+    size_t total = 1, nb = 0;
+    for (size_t f = 0; f < n; f++)
+        total += s[f]->n_entries;
+    double *b = calloc(total * 2, sizeof *b);
+    if (b == NULL)
+        return -1;
+    for (size_t f = 0; f < n; f++)
+        arm_blocks(s[f], a, b, &nb, out);
+    return arm_finish(b, nb, draws, seed, out);
 }

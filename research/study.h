@@ -25,6 +25,7 @@
 #ifndef LIQ_RESEARCH_STUDY_H
 #define LIQ_RESEARCH_STUDY_H
 
+#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -46,11 +47,14 @@ struct study_opts {
                               above runner_min_confidence so runners can be chosen) */
     size_t draws;          /* bootstrap draws (1000) */
     uint64_t seed;         /* bootstrap seed */
+    int exit_method;       /* -1: the default setting; else enum exit_method (experiments) */
+    double min_expected_r; /* NAN: the default setting (experiments on first halves) */
 };
 
 static const struct study_opts STUDY_DEFAULTS = {
     .max_bars = 0, .fixed_atr_mult = 1.5, .fixed_rr = 1.5, .trend_score = 0.7,
-    .draws = STUDY_DRAWS, .seed = STUDY_SEED};
+    .draws = STUDY_DRAWS, .seed = STUDY_SEED, .exit_method = -1,
+    .min_expected_r = NAN};
 
 /* One probability and what happened: the unit of every calibration table. */
 struct study_obs {
@@ -100,6 +104,31 @@ struct study_trade {
 struct study_trades {
     struct study_trade *v;
     size_t n;
+};
+
+/*
+ * The four arms of the exit decomposition, each a bracket (one stop, one target, the stop
+ * first when a bar reaches both) on the entries the zone method (exit_method zones) took:
+ * the zone stop or a fixed_atr_mult x ATR stop, the zone TP1 or a target at fixed_rr R.
+ * STUDY_ARM_ATR_R is the baseline; every arm's figure is its R minus the baseline's on the
+ * same entries.
+ */
+enum study_arm {
+    STUDY_ARM_ZONE_ZONE = 0, /* zone stop + zone TP1 */
+    STUDY_ARM_ZONE_R,        /* zone stop + fixed_rr R target */
+    STUDY_ARM_ATR_ZONE,      /* ATR stop + zone TP1 */
+    STUDY_ARM_ATR_R,         /* ATR stop + fixed_rr R target: the baseline */
+    STUDY_ARM_ZONE_TRADE,    /* the zone setup as the service trails it (legs, runner) */
+    STUDY_ARM_SERVICE,       /* the default settings' setup (exit_method auto), trailed;
+                                its entries are the ones the defaults accepted */
+    STUDY_ARMS
+};
+
+/* One arm against the baseline on the same entries. */
+struct study_arm_diff {
+    size_t n;                  /* entries with both */
+    double mean, base;         /* mean R of the arm, of the baseline, on those entries */
+    double diff, lo, hi;       /* mean(arm - baseline), day-block interval */
 };
 
 /* One evidence row's counts and lift (the figures of evidence.h's evidence_row): ctl_* at
@@ -153,7 +182,22 @@ struct study {
     struct study_trades zone_t, fixed_t;      /* in closing order */
     size_t tp1_hits, tp2_hits, runner_activations, runner_zone_moves, fallback_stops;
     char refusal_example[SETUP_REASON_LEN];
+
+    /* per entry of the rule (s->zone.entries of them): its UTC day and each arm's R (NAN when
+     * the arm did not trade it); the arms' paired differences against the baseline */
+    size_t n_entries;
+    int32_t *entry_day;
+    double *arm_r[STUDY_ARMS];
+    double *entry_er;                   /* the service setup's expected_r, NAN when refused */
+    struct study_arm_diff arm[STUDY_ARMS];
 };
+
+/* An arm pooled over several studies: trades weighted equally, day blocks per file. */
+int study_pool_arm(const struct study *const *s, size_t n, enum study_arm a, size_t draws,
+                   uint64_t seed, struct study_arm_diff *out);
+
+/* Paired difference of arm a against the baseline on the entries both traded. -1 ENOMEM. */
+int study_arm(const struct study *s, enum study_arm a, struct study_arm_diff *out);
 
 /* The judged-half Brier skill of prob_hold pooled over several studies, day blocks per file. */
 struct study_pool {

@@ -46,9 +46,14 @@ struct replay {
     struct pending *pend;
     size_t n_pend, cap_pend;
     size_t samples;            /* hourly setups asked so far (side alternates) */
-    struct trade *trades;      /* zone method, one per accepted entry */
+    struct trade *trades;      /* the default settings' setups, one per accepted entry */
     size_t *trade_entry;
+    struct trade *ztrades;     /* the zone exits' setups (exit_method zones) */
+    size_t *ztrade_entry;
+    size_t n_ztrades;
+    struct liq_params zparams; /* the defaults with exit_method zones */
     struct cal_fixed_trade *fixed;
+    struct cal_fixed_trade *arms; /* 4 brackets per entry (enum study_arm 0 .. 3) */
     size_t n_trades, n_fixed, cap_entries;
 };
 
@@ -180,7 +185,8 @@ static int copy_active_zones(struct replay *rp, size_t j)
 /* What setup_build needs of the market after the current bar, as the service passes it. */
 static struct setup_market market(const struct replay *rp)
 {
-    return (struct setup_market){.atr = engine_atr(rp->e), .geo = engine_geometry(rp->e)};
+    return (struct setup_market){.atr = engine_atr(rp->e), .geo = engine_geometry(rp->e),
+                                 .last_close = engine_last_close(rp->e)};
 }
 
 /* The hourly p_tp1_first sample: resolve the pending ones with bar b, then maybe ask. */
@@ -270,16 +276,66 @@ static int trail_all(struct replay *rp, size_t j, size_t *entry_bar)
             return -1;
         count_events(s, &out, runner);
         size_t en = rp->trade_entry[i];
+        if (t->status == TRADE_CLOSED)
+            s->arm_r[STUDY_ARM_SERVICE][en] = t->realised_r;
         if (t->status == TRADE_CLOSED &&
             add_trade(&s->zone_t, en, &rp->bars[entry_bar[en]], b, j, t->realised_r) != 0)
             return -1;
+    }
+    for (size_t i = 0; i < rp->n_ztrades; i++) {
+        struct trade *t = &rp->ztrades[i];
+        if (t->status != TRADE_OPEN)
+            continue;
+        struct trail_events out;
+        if (trade_trail(t, rp->zones, rp->n_zones, &rp->zparams, s->pip, b->close, b->high,
+                        b->low, b->ts, b->ts, &out) == TRAIL_INVALID)
+            return -1;
+        if (t->status == TRADE_CLOSED)
+            s->arm_r[STUDY_ARM_ZONE_TRADE][rp->ztrade_entry[i]] = t->realised_r;
     }
     for (size_t i = 0; i < rp->n_fixed; i++) {
         struct cal_fixed_trade *f = &rp->fixed[i];
         if (cal_fixed_step(f, b->close, b->high, b->low) &&
             add_trade(&s->fixed_t, i, &rp->bars[entry_bar[i]], b, j, f->r) != 0)
             return -1;
+        for (int a = 0; a < STUDY_ARM_ZONE_TRADE; a++)
+            if (cal_fixed_step(&rp->arms[i * 4 + (size_t)a], b->close, b->high, b->low))
+                s->arm_r[a][i] = rp->arms[i * 4 + (size_t)a].r;
     }
+    return 0;
+}
+
+/* A bracket with the stop and the target at these prices (open only when both lie on
+ * their sides of entry). */
+static void bracket(struct cal_fixed_trade *t, int side, double entry, double stop,
+                    double target)
+{
+    *t = (struct cal_fixed_trade){.side = side, .entry = entry, .stop = stop,
+                                  .target = target};
+    t->open = (entry - stop) * side > 0.0 && (target - entry) * side > 0.0;
+}
+
+/* The zone exits' setup on entry idx: its trade and the three brackets it gives. */
+static int enter_zone_arms(struct replay *rp, size_t j, size_t idx, int side, double atr,
+                           struct setup_result *res)
+{
+    struct study *s = rp->s;
+    const struct bar *b = &rp->bars[j];
+    struct setup_request rq = {.side = (enum trade_side)side, .entry = b->close,
+                               .trend_score = s->opts.trend_score, .regime = REGIME_NORMAL};
+    struct setup_market mkt = market(rp);
+    if (setup_build(&rq, rp->zones, rp->n_zones, &rp->zparams, s->pip, &mkt, res) != SETUP_OK)
+        return 0;
+    if (trade_open(&rp->ztrades[rp->n_ztrades], rp->n_ztrades + 1, res, b->ts) != 0)
+        return -1;
+    rp->ztrade_entry[rp->n_ztrades++] = idx;
+    double e = b->close, stop = res->stop.price, tp1 = res->targets.tp1.price;
+    double atr_stop = e - side * s->opts.fixed_atr_mult * atr;
+    struct cal_fixed_trade *a = &rp->arms[idx * 4];
+    bracket(&a[STUDY_ARM_ZONE_ZONE], side, e, stop, tp1);
+    bracket(&a[STUDY_ARM_ZONE_R], side, e, stop, e + side * s->opts.fixed_rr * fabs(e - stop));
+    if (atr > 0.0)
+        bracket(&a[STUDY_ARM_ATR_ZONE], side, e, atr_stop, tp1);
     return 0;
 }
 
@@ -292,6 +348,14 @@ static int enter(struct replay *rp, size_t j, struct setup_result *res)
     int side = idx % 2 == 0 ? SIDE_BUY : SIDE_SELL;
     if (copy_active_zones(rp, j) != 0)
         return -1;
+    s->n_entries = idx + 1;
+    s->entry_day[idx] = day_of(b->ts);
+    for (int a = 0; a < STUDY_ARMS; a++)
+        s->arm_r[a][idx] = NAN;
+    s->entry_er[idx] = NAN;
+    double atr = engine_atr(rp->e);
+    if (enter_zone_arms(rp, j, idx, side, atr, res) != 0)
+        return -1;
     struct setup_request rq = {.side = (enum trade_side)side, .entry = b->close,
                                .trend_score = rp->s->opts.trend_score, .regime = REGIME_NORMAL};
     struct setup_market mkt = market(rp);
@@ -301,6 +365,7 @@ static int enter(struct replay *rp, size_t j, struct setup_result *res)
         if (trade_open(&rp->trades[rp->n_trades], rp->n_trades + 1, res, b->ts) != 0)
             return -1;
         rp->trade_entry[rp->n_trades++] = idx;
+        s->entry_er[idx] = res->expected_r;
         s->zone.accepted++;
         s->fallback_stops += res->stop.fallback != 0;
     } else if (st == SETUP_REFUSED) {
@@ -309,7 +374,6 @@ static int enter(struct replay *rp, size_t j, struct setup_result *res)
     } else {
         s->zone.invalid++;
     }
-    double atr = engine_atr(rp->e);
     s->fixed.entries++;
     if (!(atr > 0.0)) {
         s->fixed.invalid++;
@@ -317,8 +381,12 @@ static int enter(struct replay *rp, size_t j, struct setup_result *res)
         rp->fixed[rp->n_fixed++].open = 0; /* never traded */
         return 0;
     }
-    cal_fixed_open(&rp->fixed[rp->n_fixed++], side, b->close, s->opts.fixed_atr_mult * atr,
-                   s->opts.fixed_rr);
+    /* on the instrument's tick, as the service places every stop and target */
+    struct cal_fixed_trade *fx = &rp->fixed[rp->n_fixed++];
+    cal_fixed_open(fx, side, b->close, s->opts.fixed_atr_mult * atr, s->opts.fixed_rr);
+    fx->stop = side_round_to_tick((enum trade_side)side, fx->stop, s->pip);
+    fx->target = side_round_to_tick((enum trade_side)side, fx->target, s->pip);
+    rp->arms[idx * 4 + STUDY_ARM_ATR_R] = rp->fixed[rp->n_fixed - 1];
     s->fixed.accepted++;
     return 0;
 }
@@ -334,8 +402,21 @@ static int close_at_end(struct replay *rp, size_t j, size_t *entry_bar)
             continue;
         trade_close(t, b->close, b->ts, b->ts);
         size_t en = rp->trade_entry[i];
+        s->arm_r[STUDY_ARM_SERVICE][en] = t->realised_r;
         if (add_trade(&s->zone_t, en, &rp->bars[entry_bar[en]], b, j, t->realised_r) != 0)
             return -1;
+    }
+    for (size_t i = 0; i < rp->n_ztrades; i++) {
+        struct trade *t = &rp->ztrades[i];
+        if (t->status != TRADE_OPEN)
+            continue;
+        trade_close(t, b->close, b->ts, b->ts);
+        s->arm_r[STUDY_ARM_ZONE_TRADE][rp->ztrade_entry[i]] = t->realised_r;
+    }
+    for (size_t i = 0; i < rp->n_fixed * 4; i++) {
+        struct cal_fixed_trade *f = &rp->arms[i];
+        if (f->open)
+            s->arm_r[i % 4][i / 4] = (b->close - f->entry) * f->side / fabs(f->entry - f->stop);
     }
     for (size_t i = 0; i < rp->n_fixed; i++) {
         struct cal_fixed_trade *f = &rp->fixed[i];
@@ -412,11 +493,28 @@ int study_replay(struct study *s, const struct bar *bars)
     rp.trades = calloc(rp.cap_entries, sizeof *rp.trades);
     rp.trade_entry = calloc(rp.cap_entries, sizeof *rp.trade_entry);
     rp.fixed = calloc(rp.cap_entries, sizeof *rp.fixed);
+    if (s->opts.exit_method >= 0)
+        rp.params.exit_method = s->opts.exit_method;
+    if (!isnan(s->opts.min_expected_r))
+        rp.params.min_expected_r = s->opts.min_expected_r;
+    rp.zparams = rp.params; /* the seed's zone exits, nothing refused for its expected_r */
+    rp.zparams.exit_method = EXIT_ZONES;
+    rp.zparams.min_expected_r = -INFINITY;
+    rp.zparams.max_entry_atr = 0.0;
+    rp.ztrades = calloc(rp.cap_entries, sizeof *rp.ztrades);
+    rp.ztrade_entry = calloc(rp.cap_entries, sizeof *rp.ztrade_entry);
+    rp.arms = calloc(rp.cap_entries * 4, sizeof *rp.arms);
+    s->entry_day = calloc(rp.cap_entries, sizeof *s->entry_day);
+    s->entry_er = calloc(rp.cap_entries, sizeof *s->entry_er);
+    int arms_ok = 1;
+    for (int a = 0; a < STUDY_ARMS; a++)
+        arms_ok &= (s->arm_r[a] = calloc(rp.cap_entries, sizeof *s->arm_r[a])) != NULL;
     size_t *entry_bar = calloc(rp.cap_entries, sizeof *entry_bar);
     struct setup_result *res = malloc(sizeof *res);
     int rc = -1;
     if (rp.e != NULL && rp.trades != NULL && rp.trade_entry != NULL && rp.fixed != NULL &&
-        entry_bar != NULL && res != NULL)
+        entry_bar != NULL && res != NULL && rp.ztrades != NULL && rp.ztrade_entry != NULL &&
+        rp.arms != NULL && s->entry_day != NULL && s->entry_er != NULL && arms_ok)
         rc = replay_bars(&rp, entry_bar, res);
     if (rc == 0) {
         drop_unresolved(&s->hold_obs);
@@ -427,5 +525,6 @@ int study_replay(struct study *s, const struct bar *bars)
     free(rp.days), free(rp.day_of_days);
     free(rp.snap), free(rp.zones), free(rp.pend), free(rp.trades), free(rp.trade_entry);
     free(rp.fixed), free(entry_bar), free(res);
+    free(rp.ztrades), free(rp.ztrade_entry), free(rp.arms);
     return rc;
 }

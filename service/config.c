@@ -15,10 +15,10 @@
 #include <string.h>
 #include <strings.h>
 
-#include "domain/instrument.h"
+#include "domain/exits.h"
 #include "domain/zone.h"
 
-enum kind { K_BOOL, K_INT, K_LONG, K_DOUBLE, K_STRING, K_SOURCES };
+enum kind { K_BOOL, K_INT, K_LONG, K_DOUBLE, K_STRING, K_SOURCES, K_EXIT };
 
 struct setting {
     const char *key;
@@ -78,6 +78,9 @@ static const struct setting SETTINGS[] = {
     {"zone_calib_half_life", K_DOUBLE, P(zone_calib_half_life), 0, 0, 1e9},
     {"buffer_atr", K_DOUBLE, P(buffer_atr), 0, 0, 100},
     {"fallback_stop_atr", K_DOUBLE, P(fallback_stop_atr), 0, 0, 100},
+    {"exit_method", K_EXIT, P(exit_method), 0, 0, 0},
+    {"min_expected_r", K_DOUBLE, P(min_expected_r), 0, -100, 100},
+    {"max_entry_atr", K_DOUBLE, P(max_entry_atr), 0, 0, 1e6},
     {"port", K_INT, S(port), 0, 0, 65535},
     {"threads", K_INT, S(threads), 0, 1, 256},
     {"body_limit_bytes", K_LONG, S(body_limit_bytes), 0, 1024, 1e10},
@@ -112,6 +115,7 @@ static const char *const LIVE_KEYS[] = {
     "min_rr_ratio", "runner_enabled", "runner_min_confidence", "weak_liquidity_factor",
     "transition_buffer_factor", "default_buffer_pips", "fallback_stop_pips",
     "liquidity_learning_enabled", "buffer_atr", "fallback_stop_atr", "owned_symbols",
+    "exit_method", "min_expected_r", "max_entry_atr",
 };
 #define NLIVE (sizeof LIVE_KEYS / sizeof LIVE_KEYS[0])
 
@@ -141,29 +145,6 @@ static int check_range(const struct setting *s, double v, char *err, size_t errl
         snprintf(msg, sizeof msg, "must be between %g and %g", s->min, s->max);
         return bad(err, errlen, s->key, msg);
     }
-    return 0;
-}
-
-/* "VWAP_DAILY, ROUND" or "ALL" -> bitmask */
-static int parse_sources_list(const char *text, uint32_t *out, char *err, size_t errlen)
-{
-    uint32_t mask = 0;
-    char buf[512];
-    snprintf(buf, sizeof buf, "%s", text);
-    char *save = NULL;
-    for (char *tok = strtok_r(buf, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
-        enum liq_source src;
-        if (strcmp(tok, "ALL") == 0) {
-            mask = SRC_ALL;
-        } else if (source_parse(tok, &src) == 0) {
-            mask |= 1u << src;
-        } else {
-            char msg[128];
-            snprintf(msg, sizeof msg, "unknown source '%s'", tok);
-            return bad(err, errlen, "liquidity_sources", msg);
-        }
-    }
-    *out = mask;
     return 0;
 }
 
@@ -210,7 +191,9 @@ static int set_from_text(struct app_config *c, const struct setting *s, const ch
         snprintf(field(c, s), s->size, "%s", text);
         return 0;
     case K_SOURCES:
-        return parse_sources_list(text, field(c, s), err, errlen);
+        return config_parse_sources(text, field(c, s), err, errlen);
+    case K_EXIT:
+        return config_parse_exit(text, field(c, s), err, errlen);
     }
     return -1;
 }
@@ -252,6 +235,7 @@ static int set_from_file(struct app_config *c, const struct setting *s, config_s
         return 0;
     }
     case K_STRING:
+    case K_EXIT:
         if (type != CONFIG_TYPE_STRING)
             return bad(err, errlen, s->key, "must be a string");
         return set_from_text(c, s, config_setting_get_string(cs), err, errlen);
@@ -276,32 +260,6 @@ static int set_from_file(struct app_config *c, const struct setting *s, config_s
     return -1;
 }
 
-static int add_instrument(struct app_config *c, const char *symbol, double pip,
-                          double round_step, char *err, size_t errlen)
-{
-    if (!isfinite(round_step) || round_step < 0)
-        return bad(err, errlen, "instruments", "round_step must be a number >= 0");
-    if (!instrument_valid_symbol(symbol))
-        return bad(err, errlen, "instruments",
-                   "symbol must match " INSTRUMENT_SYMBOL_RULE);
-    if (!isfinite(pip) || pip <= 0)
-        return bad(err, errlen, "instruments", "pip_size must be a number > 0");
-    for (int i = 0; i < c->ninstruments; i++) {
-        if (strcmp(c->instruments[i].symbol, symbol) == 0) {
-            c->instruments[i].pip_size = pip;
-            c->instruments[i].round_step = round_step;
-            return 0;
-        }
-    }
-    if (c->ninstruments == CONFIG_MAX_INSTRUMENTS)
-        return bad(err, errlen, "instruments", "too many instruments");
-    struct instrument *in = &c->instruments[c->ninstruments++];
-    snprintf(in->symbol, sizeof in->symbol, "%s", symbol);
-    in->pip_size = pip;
-    in->round_step = round_step;
-    return 0;
-}
-
 static int read_instruments_file(struct app_config *c, config_t *cfg, char *err, size_t errlen)
 {
     config_setting_t *list = config_lookup(cfg, "instruments");
@@ -318,36 +276,7 @@ static int read_instruments_file(struct app_config *c, config_t *cfg, char *err,
         if (config_setting_get_member(it, "round_step") != NULL &&
             !config_setting_lookup_float(it, "round_step", &round_step))
             return bad(err, errlen, "instruments", "round_step must be a float (50.0)");
-        if (add_instrument(c, sym, pip, round_step, err, errlen))
-            return -1;
-    }
-    return 0;
-}
-
-/* LIQ_INSTRUMENTS="EURUSD:0.0001,NIFTY:0.05:50" (SYMBOL:PIP[:ROUND_STEP]) */
-static int read_instruments_env(struct app_config *c, const char *text, char *err,
-                                size_t errlen)
-{
-    char buf[2048];
-    snprintf(buf, sizeof buf, "%s", text);
-    char *save = NULL;
-    for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-        char *colon = strchr(tok, ':');
-        if (colon == NULL)
-            return bad(err, errlen, "instruments",
-                   "LIQ_INSTRUMENTS entries are SYMBOL:PIP[:ROUND_STEP]");
-        *colon = '\0';
-        char *end = NULL;
-        double pip = strtod(colon + 1, &end), round_step = 0;
-        if (end != colon + 1 && *end == ':') {
-            char *r = end + 1;
-            round_step = strtod(r, &end);
-            if (end == r)
-                return bad(err, errlen, "instruments", "round step must be a number");
-        }
-        if (end == colon + 1 || *end)
-            return bad(err, errlen, "instruments", "pip size must be a number");
-        if (add_instrument(c, tok, pip, round_step, err, errlen))
+        if (config_add_instrument(c, sym, pip, round_step, err, errlen))
             return -1;
     }
     return 0;
@@ -410,7 +339,7 @@ int config_load(struct app_config *c, const char *path, char *err, size_t errlen
             return -1;
     }
     const char *inst = getenv("LIQ_INSTRUMENTS");
-    if (inst != NULL && read_instruments_env(c, inst, err, errlen) != 0)
+    if (inst != NULL && config_instruments_env(c, inst, err, errlen) != 0)
         return -1;
     return config_check_whole(c, err, errlen);
 }
@@ -424,7 +353,8 @@ static size_t setting_size(const struct setting *s)
 {
     switch (s->kind) {
     case K_BOOL:
-    case K_INT: return sizeof(int);
+    case K_INT:
+    case K_EXIT: return sizeof(int);
     case K_LONG: return sizeof(long);
     case K_DOUBLE: return sizeof(double);
     case K_STRING: return s->size;
@@ -465,6 +395,7 @@ void config_print(const struct app_config *c, FILE *out)
         case K_INT: fprintf(out, "%d\n", *(const int *)f); break;
         case K_LONG: fprintf(out, "%ld\n", *(const long *)f); break;
         case K_DOUBLE: fprintf(out, "%g\n", *(const double *)f); break;
+        case K_EXIT: fprintf(out, "\"%s\"\n", exit_method_name(*(const int *)f)); break;
         case K_STRING:
             fprintf(out, "\"%s\"\n", strcmp(s->key, "api_key") == 0 && *(const char *)f
                                          ? "(set)" : (const char *)f);

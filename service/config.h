@@ -77,6 +77,17 @@ int config_apply_live(struct app_config *dst, const struct app_config *src,
                       const char **names, int maxnames);
 /* 1 if key is a setting SIGHUP reloads. */
 int config_is_live(const char *key);
+
+/* Values of the settings that are words (config_values.c): "VWAP_DAILY, ROUND" or "ALL"
+ * -> a bitmask of sources; "auto" | "zones" | "geometry" -> enum exit_method. 0, or -1 with
+ * "setting 'KEY': ..." in err. */
+int config_parse_sources(const char *text, uint32_t *out, char *err, size_t errlen);
+int config_parse_exit(const char *text, int *out, char *err, size_t errlen);
+/* One instrument (a symbol again replaces its pip and round step), and the list of
+ * LIQ_INSTRUMENTS="EURUSD:0.0001,NIFTY:0.05:50" (SYMBOL:PIP[:ROUND_STEP]). 0 / -1 + err. */
+int config_add_instrument(struct app_config *c, const char *symbol, double pip,
+                          double round_step, char *err, size_t errlen);
+int config_instruments_env(struct app_config *c, const char *text, char *err, size_t errlen);
 /* The known setting nearest to name by edit distance ("min_rr_raito" -> "min_rr_ratio"). */
 const char *config_closest_key(const char *name);
 /*

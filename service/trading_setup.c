@@ -23,9 +23,9 @@
 /* --- zones ------------------------------------------------------------------------- */
 
 /* The active zones of the published snapshot (a copy) and, when mkt_geo is not NULL, its
- * ATR and geometry. */
+ * ATR, last close and geometry. */
 static int active_zones(struct symbol_state *s, struct zone **out, size_t *n,
-                        int64_t *last_ts, double *atr, struct geo_book *mkt_geo)
+                        int64_t *last_ts, struct setup_market *mkt, struct geo_book *mkt_geo)
 {
     struct zone_snapshot *snap = snapshot_acquire(s);
     *out = NULL;
@@ -34,7 +34,8 @@ static int active_zones(struct symbol_state *s, struct zone **out, size_t *n,
         return -1;
     *last_ts = snap->last_ts;
     if (mkt_geo != NULL) {
-        *atr = snap->atr;
+        mkt->atr = snap->atr;
+        mkt->last_close = snap->last_close;
         *mkt_geo = snap->geo;
     }
     struct zone *z = malloc((snap->nactive ? snap->nactive : 1) * sizeof *z);
@@ -94,7 +95,7 @@ static enum liq_status setup_prepare(struct write_op *op)
     so->geo = malloc(sizeof *so->geo);
     struct setup_market mkt = {.geo = so->geo};
     if (so->geo == NULL ||
-        active_zones(s, &so->zones, &so->nz, &so->last_ts, &mkt.atr, so->geo) != 0)
+        active_zones(s, &so->zones, &so->nz, &so->last_ts, &mkt, so->geo) != 0)
         return LIQ_NOMEM;
     const struct liq_params *params = &state_live(so->st)->params; /* one version per setup */
     pthread_mutex_lock(&tr->lock);

@@ -3,6 +3,8 @@
  */
 #include "tests/support/harness.h"
 
+#include "domain/exits.h"
+
 #include <criterion/criterion.h>
 #include <curl/curl.h>
 #include <fcntl.h>
@@ -66,6 +68,12 @@ void harness_config(struct app_config *cfg, const char *db_url)
         cfg->params.liquidity_db_persist = 0;
     cfg->instruments[0] = (struct instrument){.symbol = "EURUSD", .pip_size = 0.0001};
     cfg->ninstruments = 1;
+    /* the API tests exercise zone exits (stops behind zones, TP2, runners) at entries of
+     * their choosing; the defaults of exit_method, min_expected_r and max_entry_atr are
+     * tested on their own (test_exits_http) */
+    cfg->params.exit_method = EXIT_ZONES;
+    cfg->params.min_expected_r = -1e9;
+    cfg->params.max_entry_atr = 0.0;
 }
 
 struct app *harness_start(const struct app_config *cfg)

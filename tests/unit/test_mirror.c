@@ -70,6 +70,8 @@ static struct liq_params params(void)
 {
     struct liq_params p;
     params_defaults(&p);
+    p.exit_method = EXIT_ZONES; /* the zone exits these tests are about */
+    p.min_expected_r = -1e9;
     p.min_rr_ratio = 1.4837;        /* off the grid of RR values whole pips make */
     p.fallback_stop_pips = 29.3;    /* the 3x "too far" limit 87.9 is off the pip grid */
     p.min_liquidity_strength = 0.5;

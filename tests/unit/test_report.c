@@ -108,7 +108,7 @@ Test(report, slice_follows_the_rules)
     const struct study *s = &rf.s;
     cr_assert_eq(s->n_bars, SLICE);
     cr_assert_eq(s->split, SLICE / 2);
-    cr_assert_eq(s->every, 96);
+    cr_assert_eq(s->every, 16); /* 4 hours of M15 bars */
     cr_assert_gt(s->hold.n_fit, 100);
     cr_assert_gt(s->hold.n, 100);
     check_calibration(&s->hold_obs, &s->hold);
@@ -129,29 +129,67 @@ Test(report, slice_follows_the_rules)
         cr_assert(i < s->hold_obs.n_fit ? v->day <= split_day : v->day >= split_day);
     }
     /* every entry of the rule is a trade, a refusal or invalid; the baseline takes them all */
-    size_t entries = (SLICE - SLICE / 2 - 1) / 96 + 1;
+    size_t entries = (SLICE - SLICE / 2 - 1) / 16 + 1;
     cr_assert_eq(s->zone.entries, entries);
     cr_assert_eq(s->zone.accepted + s->zone.refused + s->zone.invalid, entries);
     cr_assert_eq(s->zone_t.n, s->zone.accepted);
     cr_assert_eq(s->fixed_t.n + s->fixed.invalid, entries);
+    /* the decomposition: the baseline arm is the baseline, each arm's difference is its mean
+     * minus the baseline's on the entries both took, and one file pooled is that file */
+    cr_assert_eq(s->n_entries, entries);
+    for (size_t i = 0; i < s->fixed_t.n; i++)
+        cr_assert_float_eq(s->arm_r[STUDY_ARM_ATR_R][s->fixed_t.v[i].entry], s->fixed_t.v[i].r,
+                           1e-12);
+    for (int a = 0; a < STUDY_ARMS; a++) {
+        const struct study_arm_diff *d = &s->arm[a];
+        double x = 0.0, y = 0.0;
+        size_t n = 0;
+        for (size_t i = 0; i < s->n_entries; i++) {
+            if (isnan(s->arm_r[a][i]) || isnan(s->arm_r[STUDY_ARM_ATR_R][i]))
+                continue;
+            x += s->arm_r[a][i];
+            y += s->arm_r[STUDY_ARM_ATR_R][i];
+            n++;
+        }
+        cr_assert_eq(d->n, n);
+        cr_assert(n > 0, "arm %d traded", a);
+        cr_assert_float_eq(d->diff, (x - y) / (double)n, 1e-9);
+        cr_assert(d->lo <= d->diff && d->diff <= d->hi);
+        struct study_arm_diff pooled;
+        cr_assert_eq(study_pool_arm(&s, 1, (enum study_arm)a, s->opts.draws, s->opts.seed,
+                                    &pooled), 0);
+        cr_assert(memcmp(&pooled, d, sizeof pooled) == 0);
+    }
+    cr_assert_float_eq(s->arm[STUDY_ARM_ATR_R].diff, 0.0, 1e-12);
     cr_assert(s->zone.refusal_lo <= s->zone.refusal && s->zone.refusal <= s->zone.refusal_hi);
     cr_assert(s->fixed.exp_lo <= s->fixed.m.expectancy &&
               s->fixed.m.expectancy <= s->fixed.exp_hi);
-    /* the baseline never loses more than 1 R except through a gap beyond its stop */
-    for (size_t i = 0; i < s->fixed_t.n; i++)
-        cr_assert(s->fixed_t.v[i].r >= -1.5 && s->fixed_t.v[i].r <= s->opts.fixed_rr + 1e-9,
-                  "R %f", s->fixed_t.v[i].r);
+    /* the baseline never loses more than 1 R except through a gap beyond its stop (the bar
+     * opens 15 pips or more from the last close: the fill is at price) */
+    struct barfile bf;
+    cr_assert_eq(barfile_load(LIQ_DATA_DIR "/EURUSD_15M.csv", &bf), 0);
+    for (size_t i = 0; i < s->fixed_t.n; i++) {
+        const struct study_trade *t = &s->fixed_t.v[i];
+        const struct bar *cb = &bf.bars[t->close_bar], *pb = cb - 1;
+        int gap = fabs(cb->open - pb->close) > 0.0015;
+        cr_assert((t->r >= -1.0 - 1e-9 || gap) && t->r <= s->opts.fixed_rr + 1e-9,
+                  "R %f at bar %zu", t->r, t->close_bar);
+    }
+    barfile_free(&bf);
     for (size_t i = 1; i < s->fixed_t.n; i++)
         cr_assert_geq(s->fixed_t.v[i].close_bar, s->fixed_t.v[i - 1].close_bar);
 
     struct report r = {.f = &rf, .n = 1};
     const struct study *all[1] = {s};
     cr_assert_eq(study_pool(all, 1, STUDY_DRAWS, STUDY_SEED, &r.pool), 0);
+    cr_assert_eq(report_pool_arms(&r, r.arms), 0);
     /* one file pooled is that file */
     cr_assert_float_eq(r.pool.skill, s->hold.skill, 1e-9);
+    cr_assert(memcmp(&r.arms[STUDY_ARM_SERVICE], &s->arm[STUDY_ARM_SERVICE],
+                     sizeof r.arms[0]) == 0);
     struct report_target t[REPORT_MAX_TARGETS];
     size_t nt = report_targets(&r, t, REPORT_MAX_TARGETS);
-    cr_assert_eq(nt, 4 + 3);
+    cr_assert_eq(nt, 4 + 1 + 3 + 3);
     for (size_t k = 0; k < nt; k++)
         cr_assert_eq(t[k].met, t[k].has_data && (t[k].at_most ? t[k].value <= t[k].goal
                                                                : t[k].value >= t[k].goal));
@@ -160,6 +198,8 @@ Test(report, slice_follows_the_rules)
     snprintf(ece, sizeof ece, "**ECE %.4f**", s->hold.ece);
     cr_assert_not_null(strstr(md, ece), "the writer prints the study's ECE");
     cr_assert_not_null(strstr(md, "## Conclusion"));
+    cr_assert_not_null(strstr(md, "## Where the zone exits' cost comes from"));
+    cr_assert_not_null(strstr(md, "## What expected_r is worth"));
     json_error_t e;
     json_t *doc = json_loads(js, 0, &e);
     cr_assert_not_null(doc, "the JSON parses: %s", e.text);
@@ -168,6 +208,11 @@ Test(report, slice_follows_the_rules)
     cr_assert_float_eq(json_number_value(json_object_get(hold, "ece")), s->hold.ece,
                        1e-5 * fabs(s->hold.ece) + 1e-12, "the JSON holds the ECE (6 digits)");
     cr_assert_eq(json_integer_value(json_object_get(hold, "n_judged")), (json_int_t)s->hold.n);
+    json_t *svc = json_object_get(json_object_get(json_object_get(doc, "pooled"), "exits"),
+                                  "service_default");
+    double d = s->arm[STUDY_ARM_SERVICE].diff;
+    cr_assert_float_eq(json_number_value(json_object_get(svc, "minus_baseline_r")), d,
+                       1e-5 * fabs(d) + 1e-12, "the JSON holds the service's exits figure");
     json_decref(doc);
 
     /* the same bars give the same bytes */
@@ -176,6 +221,7 @@ Test(report, slice_follows_the_rules)
     struct report r2 = {.f = &rf2, .n = 1};
     const struct study *all2[1] = {&rf2.s};
     cr_assert_eq(study_pool(all2, 1, STUDY_DRAWS, STUDY_SEED, &r2.pool), 0);
+    cr_assert_eq(report_pool_arms(&r2, r2.arms), 0);
     char *md2 = render(&r2, 0), *js2 = render(&r2, 1);
     cr_assert_str_eq(md, md2);
     cr_assert_str_eq(js, js2);

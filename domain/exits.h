@@ -1,0 +1,58 @@
+/*
+ * exits.h - which exit a setup gets: the zones' (stop behind a zone, targets in front of
+ * zones) or the geometry's (a stop some ATR away and one target at min_rr_ratio R, the
+ * distance that maximises the calibrated expected_r), and the refusals of setups the
+ * service expects to lose or knows nothing about (docs/trading.md "Which exit").
+ *
+ * The one idea: an exit earns its place against the plainest alternative. Zone exits are
+ * given only where the symbol's own record shows them ahead of the geometry exits with an
+ * interval above 0 (exit_method auto); otherwise the geometry exit, whose probability of
+ * reaching its target is the engine's calibrated p_tp1_first on exactly those distances.
+ *
+ * Pure computation: no I/O, no clock, no globals.
+ */
+#ifndef LIQ_EXITS_H
+#define LIQ_EXITS_H
+
+#include <stddef.h>
+
+#include "geometry.h"
+#include "params.h"
+
+enum exit_method { EXIT_AUTO = 0, EXIT_ZONES = 1, EXIT_GEOMETRY = 2 };
+
+/* "auto" / "zones" / "geometry"; the parser returns 0, or -1 if unknown. */
+const char *exit_method_name(enum exit_method m);
+int exit_method_parse(const char *name, enum exit_method *out);
+
+/* The stop distances the geometry exit chooses from, in ATR: one bar's noise (1) up to the
+ * farthest stop the zones may give (STOP_MAX_FALLBACK_MULTIPLE x fallback_stop_atr, 3). */
+#define EXIT_GEO_N 4
+extern const double EXIT_GEO_STOP_ATR[EXIT_GEO_N];
+#define EXIT_GEO_REF 1        /* 1.5 ATR: the reference distance */
+#ifndef EXIT_GEO_MARGIN
+#define EXIT_GEO_MARGIN 0.10  /* R of expected_r a distance must gain over the reference */
+#endif
+
+/* What a symbol's record says of zone exits against geometry exits (NULL: no record). */
+struct exit_record {
+    size_t trades;          /* probes resolved both ways */
+    double zone_r, geo_r;   /* mean R of each */
+    double diff, lo, hi;    /* mean(zone - geometry) and its 95 % interval */
+};
+
+/* The exit a setup gets with method m and the record (NULL: none): zones for EXIT_ZONES,
+ * geometry for EXIT_GEOMETRY; for EXIT_AUTO zones only when rec has trades and lo > 0.
+ * why (len bytes) says which and the figures that decided it. */
+enum exit_method exit_choose(enum exit_method m, const struct exit_record *rec, char *why,
+                             size_t len);
+
+/*
+ * The geometry exit: the stop distance s (ATR) of EXIT_GEO_STOP_ATR and target rr x s that
+ * maximise expected_r = p rr - (1 - p), p = geo_p_first(geo, side, rr s, s) (the random
+ * walk's 1 / (1 + rr) without a book); ties go to the smaller distance. Returns s, *p and
+ * *er. Example: an empty book, rr 1.5 -> s 1 (every s gives p 0.4, er 0).
+ */
+double exit_geometry(const struct geo_book *geo, int side, double rr, double *p, double *er);
+
+#endif

@@ -1,0 +1,115 @@
+/*
+ * Which exit a setup gets, over HTTP on the real EURUSD M15 bars (docs/trading.md "Which
+ * exit"): the defaults (exit_method auto, min_expected_r -0.25, max_entry_atr 3) give the
+ * geometry exit and say so; exit_method zones gives the zone exits; a setup below
+ * min_expected_r and an entry far from the last close are 422 refusals naming the figure.
+ * Persistence off: the rules are the subject, not the storage.
+ */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "domain/exits.h"
+#include "domain/params.h"
+#include "tests/support/harness.h"
+#include "tests/support/trading.h"
+
+#define BARS 2192
+
+static struct app *start(int exit_method, double min_er)
+{
+    struct app_config cfg;
+    harness_config(&cfg, NULL);
+    struct liq_params d;
+    params_defaults(&d);
+    cfg.params.exit_method = exit_method;
+    cfg.params.min_expected_r = isnan(min_er) ? d.min_expected_r : min_er;
+    cfg.params.max_entry_atr = d.max_entry_atr;
+    struct app *a = harness_start(&cfg);
+    size_t n;
+    struct bar *bars = harness_eurusd(&n);
+    support_post_bars(a, "EURUSD", bars, 0, BARS);
+    free(bars);
+    return a;
+}
+
+static json_t *setup(struct app *a, const char *side, double entry, long want)
+{
+    char body[256];
+    snprintf(body, sizeof body, "{\"symbol\":\"EURUSD\",\"side\":\"%s\",\"entry\":%.5f,"
+             "\"trend_score\":0.7,\"regime_mode\":\"NORMAL\",\"regime_transition_strength\":0,"
+             "\"qty\":100000}", side, entry);
+    struct http_reply r = http_post_json(a, "/setups?dry_run=true", body);
+    cr_assert_eq(r.status, want, "%s at %.5f: %ld %s", side, entry, r.status, r.body);
+    json_t *j = http_json(&r);
+    http_free(&r);
+    return j;
+}
+
+/* the last close of the posted bars: 1.00125 (2022-11-09 20:45) */
+#define LAST 1.00125
+
+Test(exits_http, defaults_give_the_geometry_exit_and_say_why)
+{
+    struct app *a = start(EXIT_AUTO, NAN);
+    for (int k = 0; k < 2; k++) {
+        json_t *j = setup(a, k ? "SELL" : "BUY", LAST, 200);
+        cr_assert_str_eq(json_string_value(json_object_get(j, "exit_method")), "geometry");
+        double rr = json_number_value(json_object_get(json_object_get(j, "tp1"), "rr"));
+        cr_assert(fabs(rr - 1.5) < 0.02, "rr %f", rr);
+        cr_assert(json_is_null(json_object_get(j, "tp2")));
+        cr_assert(json_is_false(json_object_get(json_object_get(j, "runner"), "enabled")));
+        json_t *reasons = json_object_get(j, "reasons");
+        const char *last = json_string_value(json_array_get(reasons, json_array_size(reasons) - 1));
+        cr_assert_not_null(strstr(last, "exit: exit_method geometry (auto)"), "%s", last);
+        cr_assert_geq(json_number_value(json_object_get(j, "expected_r")), -0.25);
+        json_decref(j);
+    }
+    /* 1.0100 is 6.4 ATR14 above the last close: nothing is known there */
+    json_t *j = setup(a, "BUY", 1.0100, 422);
+    json_t *err = json_object_get(j, "error");
+    cr_assert_str_eq(json_string_value(json_object_get(err, "code")), "setup_refused");
+    const char *msg = json_string_value(json_object_get(err, "message"));
+    cr_assert_not_null(strstr(msg, "ATR14 from the last close 1.00125, beyond max_entry_atr 3.0"),
+                       "%s", msg);
+    json_decref(j);
+    app_stop(a);
+}
+
+Test(exits_http, a_setup_below_min_expected_r_is_refused_naming_it)
+{
+    struct app *a = start(EXIT_AUTO, 0.5);
+    json_t *j = setup(a, "BUY", LAST, 422);
+    json_t *err = json_object_get(j, "error");
+    cr_assert_str_eq(json_string_value(json_object_get(err, "code")), "setup_refused");
+    const char *msg = json_string_value(json_object_get(err, "message"));
+    cr_assert_not_null(strstr(msg, "is below min_expected_r +0.50: the service expects this "
+                                   "setup to lose"), "%s", msg);
+    json_decref(j);
+    app_stop(a);
+}
+
+Test(exits_http, exit_method_zones_keeps_the_zone_exits)
+{
+    struct app *a = start(EXIT_ZONES, -1e9);
+    int zones = 0;
+    for (int k = 0; k < 20 && !zones; k++) {
+        double entry = LAST + (k % 2 ? 1 : -1) * 0.0002 * (k / 2);
+        char body[256];
+        snprintf(body, sizeof body, "{\"symbol\":\"EURUSD\",\"side\":\"%s\",\"entry\":%.5f,"
+                 "\"trend_score\":0.7,\"regime_mode\":\"NORMAL\","
+                 "\"regime_transition_strength\":0}", k % 4 < 2 ? "BUY" : "SELL", entry);
+        struct http_reply r = http_post_json(a, "/setups?dry_run=true", body);
+        if (r.status == 200) {
+            json_t *j = http_json(&r);
+            cr_assert_str_eq(json_string_value(json_object_get(j, "exit_method")), "zones");
+            zones = 1;
+            json_decref(j);
+        }
+        http_free(&r);
+    }
+    cr_assert(zones, "no zone setup near the last close");
+    app_stop(a);
+}
