@@ -198,6 +198,16 @@ static enum liq_status moving(struct ownership *o)
     return LIQ_MOVING;
 }
 
+/* Waits until the transition this instance is running (a take with its rebuild, or a
+ * drop) is over: every transition runs under o->mu, so once o->mu is ours it is. Bounded
+ * by the transition's own database deadlines. A request that found its own instance's
+ * claim in progress then looks again instead of answering 503 symbol_moving. */
+static void await_transition(struct ownership *o)
+{
+    pthread_mutex_lock(&o->mu);
+    pthread_mutex_unlock(&o->mu);
+}
+
 enum liq_status own_begin(struct ownership *o, const char *symbol, enum own_mode mode,
                            struct own_claim *cl, char *owner, size_t ownerlen)
 {
@@ -208,13 +218,17 @@ enum liq_status own_begin(struct ownership *o, const char *symbol, enum own_mode
         return misdirected(o, symbol, owner, ownerlen);
     if (!o->set.persist)
         return LIQ_OK;
-    for (int attempt = 0; attempt < 2; attempt++) {
+    for (int attempt = 0; attempt < 3; attempt++) {
         struct lease_entry *l = own_entry_find(o, symbol);
         int state = l ? atomic_load(&l->state) : L_FREE;
         /* a lost lease still held waits for the renewal thread to drop it; once dropped
          * (FREE) the symbol is taken again, rebuilt from the database */
-        if (state == L_MOVING || (state == L_HELD && atomic_load(&l->lost)))
+        if (state == L_HELD && atomic_load(&l->lost))
             return moving(o);
+        if (state == L_MOVING) {
+            await_transition(o); /* this instance's own take (or drop): wait, then look again */
+            continue;
+        }
         if (state == L_HELD) {
             pthread_rwlock_rdlock(&l->rw);
             if (atomic_load(&l->state) == L_HELD && !atomic_load(&l->lost)) {
@@ -224,7 +238,7 @@ enum liq_status own_begin(struct ownership *o, const char *symbol, enum own_mode
                 return LIQ_OK;
             }
             pthread_rwlock_unlock(&l->rw);
-            return moving(o);
+            continue;
         }
         enum liq_status v = own_take(o, symbol, mode, 1, owner, ownerlen);
         if (v == LIQ_MOVING)
@@ -263,6 +277,12 @@ enum liq_status own_read(struct ownership *o, const char *symbol, char *owner,
     if (state == L_HELD && !atomic_load(&l->lost)) {
         atomic_store(&l->last_use_ms, own_now_ms()); /* served here: not idle */
         return LIQ_OK;
+    }
+    if (state == L_MOVING) {
+        await_transition(o); /* this instance's own take in progress: wait for it */
+        state = atomic_load(&l->state);
+        if (state == L_HELD && !atomic_load(&l->lost))
+            return LIQ_OK;
     }
     if (state != L_FREE)
         return moving(o);
