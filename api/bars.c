@@ -1,10 +1,11 @@
 /*
  * bars.c - POST /bars: JSON (one bar or an array) or a bar file (text/csv,
- * text/tab-separated-values or text/plain) with ?symbol=&timeframe=[&tz=][&inconsistent=].
+ * text/tab-separated-values or text/plain) with ?symbol=&timeframe=[&tz=][&inconsistent=]
+ * (the route table, api/router.c, takes those with a file only, and ?replace= with both).
  *
- * Decode and validate everything first (api/decode.c); any bad item -> 422 listing them,
- * nothing applied. Then the service applies and commits (service/state.c) before we
- * answer {"accepted":N,"duplicates":N}.
+ * Decode and validate everything first (api/decode_json.c, api/decode_csv.c); any bad item
+ * -> 422 listing them, nothing applied. Then the service applies and commits
+ * (service/ingest.c) before we answer {"accepted":N,"duplicates":N}.
  */
 #include <stdio.h>
 #include <string.h>
@@ -35,19 +36,15 @@ static void reply_decode_errors(struct reply *rp, const struct bar_batch *b, con
                           (json_int_t)b->nerrors));
 }
 
-/* ?inconsistent=repair|skip and ?tz= of a CSV upload into b; 0, or -1 with the reply written */
+/* ?inconsistent=repair|skip and ?tz= of a CSV upload into b (the route table checked them;
+ * the zone's name is looked up here); 0, or -1 with the reply written */
 static int csv_options(struct request *rq, struct reply *rp, struct bar_batch *b)
 {
-    const char *inc = rq_query(rq, "inconsistent");
-    if (inc != NULL && strcmp(inc, "repair") == 0) {
+    if (rq_param_is(rq, "inconsistent", "repair"))
         b->inconsistent = DECODE_REPAIR;
-    } else if (inc != NULL && strcmp(inc, "skip") == 0) {
+    else if (rq_param_is(rq, "inconsistent", "skip"))
         b->inconsistent = DECODE_SKIP;
-    } else if (inc != NULL && strcmp(inc, "reject") != 0) {
-        reply_bad_query(rp, "inconsistent", "must be reject (the default), repair or skip");
-        return -1;
-    }
-    const char *tz = rq_query(rq, "tz");
+    const char *tz = rq_param(rq, "tz");
     if (tz == NULL)
         return 0;
     char why[160] = "";
@@ -125,24 +122,14 @@ void bars_post(struct request *rq, struct reply *rp)
                     NULL);
         return;
     }
-    static const char *const csv_keys[] = {"symbol", "timeframe", "tz", "inconsistent",
-                                           "replace", NULL};
-    static const char *const json_keys[] = {"replace", NULL};
-    const char *replace = rq_query(rq, "replace");
-    if (replace != NULL && strcmp(replace, "true") != 0 && strcmp(replace, "false") != 0) {
-        reply_bad_query(rp, "replace", "must be true or false");
-        return;
-    }
-    if (rq_query_only(rq, rp, csv ? csv_keys : json_keys) != 0)
-        return;
     struct bar_batch b = {.symbol = ""};
     int64_t now = (int64_t)time(NULL);
     int rc;
     if (csv && csv_options(rq, rp, &b) != 0)
         return;
     if (csv) {
-        rc = decode_bars_csv(rq->body ? rq->body : "", rq->len, rq_query(rq, "symbol"),
-                             rq_query(rq, "timeframe"), now, &b);
+        rc = decode_bars_csv(rq->body ? rq->body : "", rq->len, rq_param(rq, "symbol"),
+                             rq_param(rq, "timeframe"), now, &b);
     } else {
         /* the common shape without a jansson tree; anything else through jansson as before */
         rc = decode_bars_json_text(rq->body ? rq->body : "", rq->len, now, &b);
@@ -164,7 +151,7 @@ void bars_post(struct request *rq, struct reply *rp)
         if (idem_begin(rq, rp, "bars", b.symbol, render_answer, NULL, &id) == 0) {
             struct ingest_result r;
             enum liq_status st = state_ingest_mode(&a->st, b.symbol, b.tf, b.bars, b.n,
-                                                  replace && strcmp(replace, "true") == 0,
+                                                  rq_param_is(rq, "replace", "true"),
                                                   idem_pending(&id), &r);
             reply_ingest(rq, rp, st, &r, &b);
             idem_end(rq, rp, &id, st == LIQ_OK);

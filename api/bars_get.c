@@ -20,7 +20,6 @@
 #include "service/bars_query.h"
 
 #define BARS_DEFAULT_LIMIT 500
-#define BARS_MAX_LIMIT 100000
 
 static void render_bars(struct textbuf *tb, const char *symbol, enum timeframe tf,
                         const struct bar *bars, size_t n, int64_t next)
@@ -51,7 +50,7 @@ static int bars_range(struct request *rq, struct reply *rp, int64_t *from, int64
     int64_t v[3] = {INT64_MIN, INT64_MAX, INT64_MIN};
     int given = 0;
     for (int k = 0; k < 3; k++) {
-        const char *text = rq_query(rq, keys[k]);
+        const char *text = rq_param(rq, keys[k]);
         if (text == NULL)
             continue;
         given = 1;
@@ -74,14 +73,8 @@ static int bars_range(struct request *rq, struct reply *rp, int64_t *from, int64
 
 void bars_get(struct request *rq, struct reply *rp)
 {
-    const char *sym = rq_query(rq, "symbol");
-    if (sym == NULL || !instrument_valid_symbol(sym)) {
-        reply_bad_query(rp, "symbol", "must match " INSTRUMENT_SYMBOL_RULE);
-        return;
-    }
-    long limit = BARS_DEFAULT_LIMIT;
-    if (rq_query_long(rq, rp, "limit", 1, BARS_MAX_LIMIT, &limit) < 0)
-        return;
+    const char *sym = rq_param(rq, "symbol");
+    long limit = (long)rq_param_number(rq, "limit", BARS_DEFAULT_LIMIT);
     int64_t from = 0, to = 0, next = -1;
     int latest = bars_range(rq, rp, &from, &to);
     if (latest < 0 || reply_unless_readable(rq, rp, sym) != 0)
@@ -100,8 +93,7 @@ void bars_get(struct request *rq, struct reply *rp)
         return;
     }
     if (s == NULL || (latest && n == 0)) {
-        reply_error(rp, 404, "unknown_symbol", "no bars were received for this symbol",
-                    json_pack("{s:s}", "symbol", sym));
+        reply_status(rq, rp, LIQ_UNKNOWN_SYMBOL, &(struct status_reply){.symbol = sym});
         return;
     }
     struct textbuf tb = {0};

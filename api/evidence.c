@@ -49,9 +49,6 @@ static void row_json(struct textbuf *tb, const struct zone_tally *t, int row, co
 
 void symbols_evidence(struct request *rq, struct reply *rp)
 {
-    static const char *const keys[] = {NULL};
-    if (rq_query_only(rq, rp, keys) != 0)
-        return;
     const char *sym = rq->params[0];
     /* another instance's symbol: 421/503 naming it (docs/scaling.md) */
     if (instrument_valid_symbol(sym) && reply_unless_readable(rq, rp, sym) != 0)
@@ -60,8 +57,7 @@ void symbols_evidence(struct request *rq, struct reply *rp)
     struct zone_snapshot *snap = s ? snapshot_acquire(s) : NULL;
     if (snap == NULL || snap->bar_count == 0) {
         snapshot_release(snap);
-        reply_error(rp, 404, "unknown_symbol", "no bars were received for this symbol",
-                    json_pack("{s:s}", "symbol", sym));
+        reply_status(rq, rp, LIQ_UNKNOWN_SYMBOL, &(struct status_reply){.symbol = sym});
         return;
     }
     const struct liq_params *p = &rq->app->st.cfg.params; /* what the engine runs with */

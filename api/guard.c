@@ -9,6 +9,8 @@
  */
 #include "api/guard.h"
 
+#include "domain/instrument.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
@@ -19,6 +21,7 @@
 #include <strings.h>
 
 #include "base/utf8.h"
+#include "domain/instrument.h"
 
 /* --- framing (RFC 9112 sections 5 and 6) --------------------------------------------- */
 
@@ -123,21 +126,38 @@ int guard_text(const struct request *rq, struct reply *rp)
 /* --- query parameters against the route's table -------------------------------------- */
 
 struct query_scan {
+    struct request *rq;
+    int strict;                 /* the body is one the route takes: rows' media apply */
     const struct query_param *table;
     size_t count;
     const char *unknown;
     const struct query_param *bad;
 };
 
-static const struct query_param *param_find(const struct query_param *t, const char *name)
+/* 1 when row p is taken with rq's body (its media types, if it lists any; with a body the
+ * route does not take at all every row is, and the handler answers 415). */
+static int media_ok(const struct request *rq, int strict, const struct query_param *p)
+{
+    if (p->media == NULL || !strict)
+        return 1;
+    for (const char *const *m = p->media; *m != NULL; m++)
+        if (rq_content_type_is(rq, *m))
+            return 1;
+    return 0;
+}
+
+/* The row of name taken with rq's body, or NULL. */
+static const struct query_param *param_find(const struct request *rq, int strict,
+                                            const struct query_param *t, const char *name)
 {
     for (; t != NULL && t->name != NULL; t++)
         if (strcmp(t->name, name) == 0)
-            return t;
+            return media_ok(rq, strict, t) ? t : NULL;
     return NULL;
 }
 
-static int value_ok(const struct query_param *p, const char *v)
+/* 1 when v fits row p; *num gets a QP_INT / QP_NUMBER value. */
+static int value_ok(const struct query_param *p, const char *v, double *num)
 {
     if (strlen(v) > (p->max_len ? p->max_len : GUARD_TEXT_MAX))
         return 0;
@@ -147,6 +167,8 @@ static int value_ok(const struct query_param *p, const char *v)
                 return 1;
         return 0;
     }
+    if (p->kind == QP_SYMBOL)
+        return instrument_valid_symbol(v);
     if (p->kind == QP_TEXT) /* present means said: "?tz=" is not "no tz" */
         return v[0] != '\0';
     char *end = NULL;
@@ -156,6 +178,7 @@ static int value_ok(const struct query_param *p, const char *v)
         return 0;
     if ((p->kind == QP_NUMBER && p->exclusive_min) ? d <= p->min : d < p->min)
         return 0;
+    *num = d;
     return d <= p->max;
 }
 
@@ -165,12 +188,15 @@ static enum MHD_Result scan_query(void *cls, enum MHD_ValueKind kind, const char
     (void)kind;
     struct query_scan *s = cls;
     s->count++;
-    const struct query_param *p = param_find(s->table, key);
+    const struct query_param *p = param_find(s->rq, s->strict, s->table, key);
     if (p == NULL) {
         s->unknown = key;
         return MHD_NO;
     }
-    if (!value_ok(p, value ? value : "")) {
+    struct query_value *qv = &s->rq->q[p - s->table];
+    qv->present = 1;
+    qv->text = value ? value : "";
+    if (!value_ok(p, qv->text, &qv->number)) {
         s->bad = p;
         return MHD_NO;
     }
@@ -194,6 +220,9 @@ static void describe(const struct query_param *p, char *out, size_t n)
         snprintf(out, n, "must be a number %s %g and at most %g",
                  p->exclusive_min ? "above" : "from", p->min, p->max);
         return;
+    case QP_SYMBOL:
+        snprintf(out, n, "must match " INSTRUMENT_SYMBOL_RULE);
+        return;
     case QP_TEXT:
         snprintf(out, n, "must be 1 to %zu bytes",
                  p->max_len ? p->max_len : (size_t)GUARD_TEXT_MAX);
@@ -201,9 +230,15 @@ static void describe(const struct query_param *p, char *out, size_t n)
     }
 }
 
-int guard_query(const struct request *rq, const struct query_param *table, struct reply *rp)
+int guard_query(struct request *rq, const struct route *r, struct reply *rp)
 {
-    struct query_scan s = {.table = table};
+    const struct query_param *table = r->query;
+    memset(rq->q, 0, sizeof rq->q);
+    rq->query = table;
+    int strict = r->bodies == NULL;
+    for (const char *const *m = r->bodies; m != NULL && *m != NULL && !strict; m++)
+        strict = rq_content_type_is(rq, *m);
+    struct query_scan s = {.rq = rq, .strict = strict, .table = table};
     MHD_get_connection_values(rq->conn, MHD_GET_ARGUMENT_KIND, scan_query, &s);
     if (s.unknown != NULL) {
         char shown[61], msg[160]; /* the client's name, cut on a character */
@@ -211,12 +246,16 @@ int guard_query(const struct request *rq, const struct query_param *table, struc
         snprintf(msg, sizeof msg, "unknown query parameter '%s'", shown);
         json_t *known = json_array();
         for (const struct query_param *p = table; known && p && p->name; p++)
-            json_array_append_new(known, json_string(p->name));
+            if (media_ok(rq, strict, p))
+                json_array_append_new(known, json_string(p->name));
         reply_error(rp, 400, "unknown_parameter", msg,
                     json_pack("{s:s, s:o}", "parameter", shown, "known",
                               known ? known : json_array()));
         return -1;
     }
+    for (const struct query_param *p = table; s.bad == NULL && p && p->name; p++)
+        if (p->required && !rq->q[p - table].present && media_ok(rq, strict, p))
+            s.bad = p;
     if (s.bad != NULL) {
         char why[200], msg[260];
         describe(s.bad, why, sizeof why);
@@ -226,6 +265,34 @@ int guard_query(const struct request *rq, const struct query_param *table, struc
         return -1;
     }
     return 0;
+}
+
+/* --- the parsed values, for the handlers ---------------------------------------------- */
+
+static const struct query_value *param_value(const struct request *rq, const char *name)
+{
+    for (const struct query_param *p = rq->query; p != NULL && p->name != NULL; p++)
+        if (strcmp(p->name, name) == 0)
+            return rq->q[p - rq->query].present ? &rq->q[p - rq->query] : NULL;
+    return NULL;
+}
+
+const char *rq_param(const struct request *rq, const char *name)
+{
+    const struct query_value *v = param_value(rq, name);
+    return v != NULL ? v->text : NULL;
+}
+
+double rq_param_number(const struct request *rq, const char *name, double absent)
+{
+    const struct query_value *v = param_value(rq, name);
+    return v != NULL ? v->number : absent;
+}
+
+int rq_param_is(const struct request *rq, const char *name, const char *value)
+{
+    const char *v = rq_param(rq, name);
+    return v != NULL && strcmp(v, value) == 0;
 }
 
 /* --- the request id ------------------------------------------------------------------ */

@@ -6,9 +6,11 @@
  *     {.name = "limit", .kind = QP_INT, .min = 1, .max = 10000}
  *     {.name = "side", .kind = QP_ENUM, .values = (const char *const[]){"above", "below", NULL}}
  * A name not in the table is a 400 `unknown_parameter` naming it; a value of the wrong type or
- * out of its range is a 422 `invalid_parameter` naming it - before the handler runs. The
- * handler still reads the value (rq_query...) and applies what only it knows (a symbol that
- * exists, a cursor of its own). Keep openapi.yaml's parameter schema equal to the row.
+ * out of its range (or a .required one absent) is a 422 `invalid_parameter` naming it -
+ * before the handler runs. The table is the one authority: the handler reads the parsed
+ * values (rq_param, rq_param_number, rq_param_is) and checks only what only it knows (a
+ * symbol that exists, a time, a cursor of its own). Keep openapi.yaml's parameter schema
+ * equal to the row.
  */
 #ifndef LIQ_GUARD_H
 #define LIQ_GUARD_H
@@ -35,9 +37,12 @@ size_t guard_unescape(void *cls, struct MHD_Connection *c, char *s);
 /* 400 when the path or a query key/value holds a control character (%00 included). */
 int guard_text(const struct request *rq, struct reply *rp);
 
-/* 400 for an unknown query parameter, 422 for a value outside its row; 0 when all fit.
- * table: the route's rows, ended by a row with name NULL; NULL = the route takes none. */
-int guard_query(const struct request *rq, const struct query_param *table, struct reply *rp);
+/* 400 for an unknown query parameter (or one its row takes only with another body), 422 for a
+ * value outside its row or a required one absent; 0 when all fit, the values parsed into
+ * rq->q for rq_param... The table is r->query: rows ended by a row with name NULL, at most
+ * ROUTE_MAX_QUERY; NULL = the route takes none. A row's media apply only to a body the route
+ * takes (r->bodies): another is its handler's 415, after the names and values are checked. */
+int guard_query(struct request *rq, const struct route *r, struct reply *rp);
 
 /* The request id: the client's X-Request-Id when it is 1..GUARD_REQUEST_ID_MAX characters of
  * [A-Za-z0-9._:-] and fits out, else a new one from salt and seq ("r1a2b3c-42"). Safe to log

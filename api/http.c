@@ -161,7 +161,7 @@ static int early_reply(struct request *rq, struct reply *rp)
                     json_pack("{s:i, s:i}", "count", nquery, "limit", GUARD_MAX_QUERY_PARAMS));
         return 1;
     }
-    if (guard_query(rq, r->query, rp) != 0)
+    if (guard_query(rq, r, rp) != 0)
         return 1;
     const char *cl = rq_header(rq, MHD_HTTP_HEADER_CONTENT_LENGTH);
     if (cl != NULL && strtoull(cl, NULL, 10) > (unsigned long long)a->st.cfg.body_limit_bytes) {
@@ -327,9 +327,15 @@ int http_start(struct app *a, char *err, size_t errlen)
                                    c->connection_limit);
     if (a->metrics == NULL || a->deadlines == NULL) {
         snprintf(err, errlen, "out of memory");
+        http_stop(a); /* frees what was made */
         return -1;
     }
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
+    /* poll(), not epoll: with the thread pool on epoll, MHD_quiesce_daemon removes the
+     * listening socket from each worker's epoll set while the worker, seeing was_quiesced,
+     * removes it too - one of the two EPOLL_CTL_DELs fails and libmicrohttpd 0.9.75 aborts
+     * the process ("Failed to remove listen FD from epoll set", daemon.c), on a SIGTERM under
+     * load. With poll() quiesce only flags the workers and wakes them (ITC): no such call. */
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ERROR_LOG |
                      MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC; /* ITC: quiesce at drain */
     struct MHD_OptionItem opts[] = {
         {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log, NULL},
@@ -348,6 +354,7 @@ int http_start(struct app *a, char *err, size_t errlen)
                               on_request, a, MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
     if (a->mhd == NULL) {
         snprintf(err, errlen, "cannot listen on port %d", c->port);
+        http_stop(a); /* the reaper thread and the counters (a port taken leaked them) */
         return -1;
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(a->mhd, MHD_DAEMON_INFO_BIND_PORT);

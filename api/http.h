@@ -20,6 +20,14 @@ struct app;
 struct MHD_Connection;
 
 #define ROUTE_MAX_PARAMS 3
+#define ROUTE_MAX_QUERY 8 /* rows of one route's query table */
+
+/* A query parameter as its route's table parsed it (api/guard.c): rq_param... read it. */
+struct query_value {
+    int present;
+    const char *text;          /* as sent (percent-decoded) */
+    double number;             /* QP_INT, QP_NUMBER */
+};
 
 struct request {
     struct MHD_Connection *conn;
@@ -37,6 +45,8 @@ struct request {
     int head;                  /* a HEAD request, routed as its GET */
     int started;               /* on_request has seen it (counted in flight) */
     int query_count;           /* > GUARD_MAX_QUERY_PARAMS: the query was dropped unparsed */
+    const struct query_param *query; /* the route's query table, once guard_query passed */
+    struct query_value q[ROUTE_MAX_QUERY]; /* its rows' values, in the table's order */
 };
 
 struct reply {
@@ -55,7 +65,7 @@ struct reply {
 typedef void (*handler_fn)(struct request *rq, struct reply *rp);
 
 /* One query parameter a route takes (api/guard.h says how to add one). */
-enum query_kind { QP_TEXT, QP_ENUM, QP_INT, QP_NUMBER };
+enum query_kind { QP_TEXT, QP_ENUM, QP_INT, QP_NUMBER, QP_SYMBOL };
 struct query_param {
     const char *name;
     enum query_kind kind;
@@ -63,6 +73,9 @@ struct query_param {
     int exclusive_min;          /* QP_NUMBER: min itself is refused ("> 0") */
     const char *const *values;  /* QP_ENUM: the allowed values, NULL-terminated */
     size_t max_len;             /* longest value; 0 = GUARD_TEXT_MAX */
+    int required;               /* absent is a 422 like a bad value */
+    const char *const *media;   /* taken only with a body of one of these media types
+                                 * (NULL-terminated; NULL: with any) */
 };
 
 struct route {
@@ -72,6 +85,8 @@ struct route {
     handler_fn fn;
     int write;                 /* needs the write key when one is configured */
     const struct query_param *query; /* its query parameters, {0}-ended; NULL: none */
+    const char *const *bodies; /* the media types its body takes (NULL: not checked); with
+                                * another the rows' media do not apply (its handler: 415) */
 };
 
 /* The route table (api/router.c); at most ROUTE_SLOTS - 1 rows (checked where it is built). */
@@ -113,13 +128,12 @@ int reply_not_modified(const struct request *rq, struct reply *rp, uint64_t vers
                        int max_age);
 /* Adds ETag "version" and Cache-Control max-age to the reply made (call after it). */
 void reply_cache(struct reply *rp, uint64_t version, int max_age);
-/* 0 if every query parameter is one of allowed (NULL-terminated), else -1 with a 400
- * naming the first unknown one written to rp (api/query_keys.c). */
-int rq_query_only(const struct request *rq, struct reply *rp, const char *const *allowed);
-/* Query helpers: 0 ok, 1 absent (out untouched), -1 invalid (422 written to rp). */
-int rq_query_double(const struct request *rq, struct reply *rp, const char *key, double *out);
-int rq_query_long(const struct request *rq, struct reply *rp, const char *key, long min,
-                  long max, long *out);
+/* The query parameters as the route's table (api/router.c, the one authority) checked and
+ * parsed them before the handler ran (api/guard.c): the text of name (NULL when absent),
+ * its number (QP_INT, QP_NUMBER; absent when not given), whether it was given as value. */
+const char *rq_param(const struct request *rq, const char *name);
+double rq_param_number(const struct request *rq, const char *name, double absent);
+int rq_param_is(const struct request *rq, const char *name, const char *value);
 
 /* Starts / stops the daemon for app. */
 int http_start(struct app *a, char *err, size_t errlen);

@@ -136,42 +136,6 @@ void reply_bad_query(struct reply *rp, const char *key, const char *why)
     reply_error(rp, 422, "invalid_parameter", msg, json_pack("{s:s}", "parameter", key));
 }
 
-static int bad_query(struct reply *rp, const char *key, const char *why)
-{
-    reply_bad_query(rp, key, why);
-    return -1;
-}
-
-int rq_query_double(const struct request *rq, struct reply *rp, const char *key, double *out)
-{
-    const char *v = rq_query(rq, key);
-    if (v == NULL)
-        return 1;
-    char *end = NULL;
-    double d = strtod(v, &end);
-    if (end == v || *end != '\0' || !isfinite(d))
-        return bad_query(rp, key, "must be a finite number");
-    *out = d;
-    return 0;
-}
-
-int rq_query_long(const struct request *rq, struct reply *rp, const char *key, long min,
-                  long max, long *out)
-{
-    const char *v = rq_query(rq, key);
-    if (v == NULL)
-        return 1;
-    char *end = NULL;
-    long d = strtol(v, &end, 10);
-    if (end == v || *end != '\0' || d < min || d > max) {
-        char why[96];
-        snprintf(why, sizeof why, "must be an integer from %ld to %ld", min, max);
-        return bad_query(rp, key, why);
-    }
-    *out = d;
-    return 0;
-}
-
 /* 1 if the If-None-Match list (`"a", W/"b"` or `*`) names etag. */
 static int etag_listed(const char *list, const char *etag)
 {

@@ -35,19 +35,9 @@ static json_t *row_json(const struct report_row *r)
 
 void reports_liquidity(struct request *rq, struct reply *rp)
 {
-    const char *symbol = rq_query(rq, "symbol");
-    const char *period = rq_query(rq, "period");
-    long limit = 400;
-    if (symbol == NULL || !instrument_valid_symbol(symbol)) {
-        reply_bad_query(rp, "symbol", "must match " INSTRUMENT_SYMBOL_RULE);
-        return;
-    }
-    if (period == NULL || (strcmp(period, "daily") != 0 && strcmp(period, "weekly") != 0)) {
-        reply_bad_query(rp, "period", "must be daily or weekly");
-        return;
-    }
-    if (rq_query_long(rq, rp, "limit", 1, 10000, &limit) < 0)
-        return;
+    const char *symbol = rq_param(rq, "symbol");
+    const char *period = rq_param(rq, "period");
+    long limit = (long)rq_param_number(rq, "limit", 400);
     /* the report is computed and stored by the symbol's owner (docs/scaling.md) */
     if (reply_unless_readable(rq, rp, symbol) != 0)
         return;
@@ -56,8 +46,7 @@ void reports_liquidity(struct request *rq, struct reply *rp)
     int known = snap != NULL && snap->bar_count > 0;
     snapshot_release(snap);
     if (!known) {
-        reply_error(rp, 404, "unknown_symbol", "no bars were received for this symbol",
-                    json_pack("{s:s}", "symbol", symbol));
+        reply_status(rq, rp, LIQ_UNKNOWN_SYMBOL, &(struct status_reply){.symbol = symbol});
         return;
     }
     if (!rq->app->st.persist) {

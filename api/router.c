@@ -2,7 +2,8 @@
  * router.c - the route table (method, path pattern, metrics name, handler, write flag, query
  * parameters) and the lookup of a request's route in it. Adding an endpoint is adding a row
  * here (and to openapi.yaml); adding a query parameter is adding a row to its route's Q_
- * table (api/guard.h). The metrics keep one slot per row, so the table's size is checked
+ * table (api/guard.h): the one authority for query parameters - the guard checks and parses
+ * them before the handler runs, and the handler reads the parsed values (rq_param...). The metrics keep one slot per row, so the table's size is checked
  * against ROUTE_SLOTS when this file compiles. A HEAD request is routed as its GET.
  */
 #include <stdio.h>
@@ -14,14 +15,20 @@
 /* --- query parameters of each route (api/guard.h; openapi.yaml says the same) -------- */
 
 #define ENUM(...) .kind = QP_ENUM, .values = (const char *const[]){__VA_ARGS__, NULL}
-#define SYMBOL {.name = "symbol", .kind = QP_TEXT, .max_len = 64}
+#define SYMBOL {.name = "symbol", .kind = QP_SYMBOL, .max_len = 64, .required = 1}
 #define LIMIT(hi) {.name = "limit", .kind = QP_INT, .min = 1, .max = (hi)}
 #define PRICE {.name = "price", .kind = QP_NUMBER, .min = 0, .exclusive_min = 1, .max = 1e12}
+/* the bodies of a bar file (POST /bars): these parameters only come with one */
+#define FILES .media = (const char *const[]){"text/csv", "text/tab-separated-values", \
+                                             "text/plain", NULL}
+static const char *const BAR_BODIES[] = {"application/json", "text/csv",
+                                         "text/tab-separated-values", "text/plain", NULL};
 
 static const struct query_param Q_BARS_POST[] = {
-    SYMBOL, {.name = "timeframe", .kind = QP_TEXT, .max_len = 8},
-    {.name = "tz", .kind = QP_TEXT, .max_len = 64},
-    {.name = "inconsistent", ENUM("reject", "repair", "skip")},
+    {.name = "symbol", .kind = QP_TEXT, .max_len = 64, FILES},
+    {.name = "timeframe", .kind = QP_TEXT, .max_len = 8, FILES},
+    {.name = "tz", .kind = QP_TEXT, .max_len = 64, FILES},
+    {.name = "inconsistent", ENUM("reject", "repair", "skip"), FILES},
     {.name = "replace", ENUM("true", "false")}, {0}};
 static const struct query_param Q_ZONES[] = {
     SYMBOL, {.name = "side", ENUM("above", "below")}, PRICE,
@@ -31,21 +38,36 @@ static const struct query_param Q_ZONES[] = {
 static const struct query_param Q_NEAREST[] = {SYMBOL, PRICE, {0}};
 static const struct query_param Q_SETUPS[] = {{.name = "dry_run", ENUM("true", "false")}, {0}};
 static const struct query_param Q_TRADES[] = {
-    SYMBOL, {.name = "status", ENUM("open", "closed")}, LIMIT(10000), {0}};
+    {.name = "symbol", .kind = QP_SYMBOL, .max_len = 64},
+    {.name = "status", ENUM("open", "closed")}, LIMIT(10000), {0}};
 static const struct query_param Q_REPORTS[] = {
-    SYMBOL, {.name = "period", ENUM("daily", "weekly")}, LIMIT(10000), {0}};
+    SYMBOL, {.name = "period", ENUM("daily", "weekly"), .required = 1}, LIMIT(10000), {0}};
 static const struct query_param Q_SYMBOL_DELETE[] = {{.name = "force", ENUM("true", "false")},
                                                      {0}};
 static const struct query_param Q_BARS_GET[] = {
     SYMBOL, LIMIT(100000), {.name = "from", .kind = QP_TEXT, .max_len = 40},
     {.name = "to", .kind = QP_TEXT, .max_len = 40}, {.name = "cursor", .kind = QP_TEXT}, {0}};
 static const struct query_param Q_DASHBOARD[] = {
-    SYMBOL, {.name = "limit", .kind = QP_TEXT, .max_len = 16},
+    {.name = "symbol", .kind = QP_TEXT, .max_len = 64},
+    {.name = "limit", .kind = QP_TEXT, .max_len = 16},
     {.name = "refresh", .kind = QP_TEXT, .max_len = 16}, {0}};
+
+/* each table fits the parsed values a request keeps (struct request's q[]) */
+#define FITS(t) _Static_assert(sizeof t / sizeof t[0] - 1 <= ROUTE_MAX_QUERY, #t " too long")
+FITS(Q_BARS_POST);
+FITS(Q_ZONES);
+FITS(Q_NEAREST);
+FITS(Q_SETUPS);
+FITS(Q_TRADES);
+FITS(Q_REPORTS);
+FITS(Q_SYMBOL_DELETE);
+FITS(Q_BARS_GET);
+FITS(Q_DASHBOARD);
 
 const struct route ROUTES[] = {
     {.method = "POST", .pattern = "/bars",
-     .name = "bars_post", .fn = bars_post, .write = 1, .query = Q_BARS_POST},
+     .name = "bars_post", .fn = bars_post, .write = 1, .query = Q_BARS_POST,
+     .bodies = BAR_BODIES},
     {.method = "GET", .pattern = "/zones",
      .name = "zones_list", .fn = zones_list, .query = Q_ZONES},
     {.method = "GET", .pattern = "/zones/nearest",

@@ -5,7 +5,7 @@
  * The body is checked field by field before anything runs (api/request_decode.c: 400 not
  * JSON, 415 not application/json, 422 a missing, unknown or mistyped field, 404 a symbol
  * without bars).
- * The decision itself is service/trading.c's: a refusal (CHAOTIC, no target meeting the
+ * The decision itself is service/trading_setup.c's: a refusal (CHAOTIC, no target meeting the
  * RR) is a 422 with the reason and stores nothing. A dry run computes the same answer
  * and records nothing at all - no decision rows, no trade - so it can be called freely.
  */
@@ -102,21 +102,6 @@ static json_t *setup_json(const char *symbol, const struct setup_result *r, uint
     return j;
 }
 
-/* ?dry_run= true|false|1|0; 0 ok, -1 with 422 written. */
-static int parse_dry_run(struct request *rq, struct reply *rp, int *dry)
-{
-    const char *v = rq_query(rq, "dry_run");
-    *dry = 0;
-    if (v == NULL || strcmp(v, "false") == 0 || strcmp(v, "0") == 0)
-        return 0;
-    if (strcmp(v, "true") == 0 || strcmp(v, "1") == 0 || v[0] == '\0') {
-        *dry = 1;
-        return 0;
-    }
-    reply_bad_query(rp, "dry_run", "must be true or false");
-    return -1;
-}
-
 /* What an Idempotency-Key stores for an opened trade: the 201 answer, with its id. */
 struct setup_answer {
     const char *symbol;
@@ -142,9 +127,7 @@ void setups_post(struct request *rq, struct reply *rp)
                     NULL);
         return;
     }
-    int dry = 0;
-    if (parse_dry_run(rq, rp, &dry) != 0)
-        return;
+    int dry = rq_param_is(rq, "dry_run", "true");
     json_t *body = rq_json(rq, rp);
     if (body == NULL)
         return;

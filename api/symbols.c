@@ -17,11 +17,6 @@
 void symbols_delete(struct request *rq, struct reply *rp)
 {
     const char *sym = rq->params[0];
-    const char *force = rq_query(rq, "force");
-    if (force != NULL && strcmp(force, "true") != 0 && strcmp(force, "false") != 0) {
-        reply_bad_query(rp, "force", "must be true or false");
-        return;
-    }
     /* another instance's symbol: 421 naming it (docs/scaling.md) */
     if (instrument_valid_symbol(sym) && reply_unless_readable(rq, rp, sym) != 0)
         return;
@@ -30,8 +25,7 @@ void symbols_delete(struct request *rq, struct reply *rp)
     int empty = snap == NULL || snap->bar_count == 0;
     snapshot_release(snap);
     if (empty) {
-        reply_error(rp, 404, "unknown_symbol", "no bars were received for this symbol",
-                    json_pack("{s:s}", "symbol", sym));
+        reply_status(rq, rp, LIQ_UNKNOWN_SYMBOL, &(struct status_reply){.symbol = sym});
         return;
     }
     struct delete_hooks h = {trading_open_of, trading_forget_symbol, rq->app->trading};
@@ -39,7 +33,7 @@ void symbols_delete(struct request *rq, struct reply *rp)
     char owner[160];
     /* no Idempotency-Key on DELETE: a repeat finds nothing (404) */
     enum liq_status st = symbol_delete(&rq->app->st, s, &h,
-                                       force != NULL && strcmp(force, "true") == 0, NULL, &d,
+                                       rq_param_is(rq, "force", "true"), NULL, &d,
                                        owner, sizeof owner);
     if (st != LIQ_OK) {
         reply_status(rq, rp, st, &(struct status_reply){.symbol = s->name, .owner = owner,

@@ -182,13 +182,13 @@ void trades_get(struct request *rq, struct reply *rp)
     struct trade_event_record *ev = NULL;
     size_t nev = 0;
     enum liq_status rs = reads_trade(id, &rec, &ev, &nev);
-    if (rs == LIQ_NOT_FOUND) {
-        reply_error(rp, 404, "not_found", "no such trade",
-                    json_pack("{s:I}", "trade_id", (json_int_t)id));
+    if (rs != LIQ_OK) {
+        free(ev);
+        reply_status(rq, rp, rs, &(struct status_reply){.trade_id = id});
         return;
     }
     json_t *moves = NULL;
-    json_t *hist = rs == LIQ_OK ? history_json(rec.symbol, ev, nev, &moves) : NULL;
+    json_t *hist = history_json(rec.symbol, ev, nev, &moves);
     free(ev);
     if (hist == NULL) {
         json_decref(moves);
@@ -208,19 +208,9 @@ void trades_get(struct request *rq, struct reply *rp)
 
 void trades_list(struct request *rq, struct reply *rp)
 {
-    const char *symbol = rq_query(rq, "symbol");
-    const char *status = rq_query(rq, "status");
-    long limit = 100;
-    if (symbol != NULL && !instrument_valid_symbol(symbol)) {
-        reply_bad_query(rp, "symbol", "must match " INSTRUMENT_SYMBOL_RULE);
-        return;
-    }
-    if (status != NULL && strcmp(status, "open") != 0 && strcmp(status, "closed") != 0) {
-        reply_bad_query(rp, "status", "must be open or closed");
-        return;
-    }
-    if (rq_query_long(rq, rp, "limit", 1, 10000, &limit) < 0)
-        return;
+    const char *symbol = rq_param(rq, "symbol");
+    const char *status = rq_param(rq, "status");
+    long limit = (long)rq_param_number(rq, "limit", 100);
     if (!rq->app->st.persist) {
         reply_error(rp, 503, "persistence_off",
                     "listing trades reads the database; liquidity_db_persist is off", NULL);

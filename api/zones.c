@@ -40,11 +40,7 @@ struct zone_filter {
 static struct symbol_state *find_symbol(struct request *rq, struct reply *rp,
                                         struct zone_snapshot **snap)
 {
-    const char *sym = rq_query(rq, "symbol");
-    if (sym == NULL || !instrument_valid_symbol(sym)) {
-        reply_bad_query(rp, "symbol", "must match " INSTRUMENT_SYMBOL_RULE);
-        return NULL;
-    }
+    const char *sym = rq_param(rq, "symbol");
     *snap = NULL;
     if (reply_unless_readable(rq, rp, sym) != 0)
         return NULL;
@@ -52,8 +48,7 @@ static struct symbol_state *find_symbol(struct request *rq, struct reply *rp,
     *snap = s ? snapshot_acquire(s) : NULL;
     if (*snap == NULL || (*snap)->bar_count == 0) {
         snapshot_release(*snap);
-        reply_error(rp, 404, "unknown_symbol", "no bars were received for this symbol",
-                    json_pack("{s:s}", "symbol", sym));
+        reply_status(rq, rp, LIQ_UNKNOWN_SYMBOL, &(struct status_reply){.symbol = sym});
         return NULL;
     }
     return s;
@@ -63,39 +58,21 @@ static int parse_filter(struct request *rq, struct reply *rp, const struct zone_
                         struct zone_filter *f)
 {
     *f = (struct zone_filter){.price = snap->last_close, .source = -1, .active = 1, .limit = 100};
-    const char *side = rq_query(rq, "side");
-    if (side != NULL) {
-        if (strcmp(side, "above") == 0)
-            f->side = 1;
-        else if (strcmp(side, "below") == 0)
-            f->side = -1;
-        else
-            return reply_bad_query(rp, "side", "must be above or below"), -1;
-    }
-    if (rq_query_double(rq, rp, "price", &f->price) < 0 ||
-        rq_query_double(rq, rp, "min_strength", &f->min_strength) < 0 ||
-        rq_query_long(rq, rp, "limit", 1, 10000, &f->limit) < 0)
-        return -1;
-    if (!(f->price > 0))
-        return reply_bad_query(rp, "price", "must be > 0"), -1;
-    const char *src = rq_query(rq, "source");
+    f->side = rq_param_is(rq, "side", "above") ? 1 : rq_param_is(rq, "side", "below") ? -1 : 0;
+    f->price = rq_param_number(rq, "price", f->price);
+    f->min_strength = rq_param_number(rq, "min_strength", 0);
+    f->limit = (long)rq_param_number(rq, "limit", (double)f->limit);
+    const char *src = rq_param(rq, "source");
     if (src != NULL) {
         enum liq_source s;
         if (source_parse(src, &s) != 0)
             return reply_bad_query(rp, "source", "is not a liquidity source"), -1;
         f->source = (int)s;
     }
-    const char *active = rq_query(rq, "active");
-    if (active != NULL) {
-        if (strcmp(active, "true") == 0)
-            f->active = 1;
-        else if (strcmp(active, "false") == 0)
-            f->active = 0;
-        else if (strcmp(active, "all") == 0)
-            f->active = -1;
-        else
-            return reply_bad_query(rp, "active", "must be true, false or all"), -1;
-    }
+    if (rq_param_is(rq, "active", "false"))
+        f->active = 0;
+    else if (rq_param_is(rq, "active", "all"))
+        f->active = -1;
     return 0;
 }
 
@@ -314,13 +291,7 @@ void zones_nearest(struct request *rq, struct reply *rp)
     struct symbol_state *s = find_symbol(rq, rp, &snap);
     if (s == NULL)
         return;
-    double price = snap->last_close;
-    if (rq_query_double(rq, rp, "price", &price) < 0 || !(price > 0)) {
-        if (rp->status == 0)
-            reply_bad_query(rp, "price", "must be > 0");
-        snapshot_release(snap);
-        return;
-    }
+    double price = rq_param_number(rq, "price", snap->last_close);
     if (reply_not_modified(rq, rp, snap->version, ZONES_MAX_AGE_S)) {
         snapshot_release(snap);
         return;

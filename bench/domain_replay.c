@@ -7,12 +7,16 @@
  *  - the same year split into 73,272 M5 bars (bench_split_m5) on an M5 engine: all 15
  *    sources. This is the goal figure: ns per pushed bar, goal <= 200.
  * Events are collected into one reused list, as the service does per request.
+ * "All sources" is SRC_ALL: the 15 level sources and the 6 drawn ones (docs/sources.md);
+ * `domain_replay RUNS levels` runs the 15 level sources only, to see what the drawn add.
  */
 #include "bench/bench_util.h"
 #include "domain/engine.h"
 
 #define MIX(x) do { uint64_t v_; memcpy(&v_, &(double){(double)(x)}, 8); \
         h = (h ^ v_) * 1099511628211ull; } while (0)
+
+static uint32_t all_sources = SRC_ALL; /* SRC_ALL, or without SRC_DRAWN ("levels") */
 
 /* FNV-1a over every event (zone, other, ts, price, kind), in order, continuing from h. */
 static uint64_t events_hash(uint64_t h, const struct zone_events *ev)
@@ -50,7 +54,7 @@ static uint64_t check_replay(const struct bar *bars, size_t n, enum timeframe tf
     struct liq_params p;
     params_defaults(&p);
     if (all)
-        p.liquidity_sources = SRC_ALL;
+        p.liquidity_sources = all_sources;
     struct zone_events ev = {0};
     uint64_t nevents = 0, evh = 1469598103934665603ull;
     struct engine *e = engine_new(&p, 0.0001, tf);
@@ -75,7 +79,7 @@ static double replay(const struct bar *bars, size_t n, enum timeframe tf, int ru
 {
     struct liq_params p;
     params_defaults(&p);
-    p.liquidity_sources = SRC_ALL;
+    p.liquidity_sources = all_sources;
     struct zone_events ev = {0};
     double best = INFINITY;
     for (int r = 0; r < runs; r++) {
@@ -104,6 +108,8 @@ static double replay(const struct bar *bars, size_t n, enum timeframe tf, int ru
 int main(int argc, char **argv)
 {
     int runs = argc > 1 ? atoi(argv[1]) : 7;
+    if (argc > 2 && strcmp(argv[2], "levels") == 0)
+        all_sources = SRC_ALL & ~SRC_DRAWN;
     size_t n, zones;
     struct bar *m15 = bench_load_eurusd(&n);
     struct bar *m5 = bench_split_m5(m15, n);

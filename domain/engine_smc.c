@@ -188,10 +188,7 @@ static int fvg_closed(struct smc_state *s, struct engine *e, const struct bar *c
     if (s->join && s->last_fvg_zone != 0 && s->last_fvg_dir == x.dir &&
         x.idx == s->last_fvg_idx + 1 && box_book_take(k, s->last_fvg_zone, &prev)) {
         /* consecutive gaps of one side: one box from the first one's candle */
-        x.lo = prev.lo < x.lo ? prev.lo : x.lo;
-        x.hi = prev.hi > x.hi ? prev.hi : x.hi;
-        x.origin_ts = prev.origin_ts;
-        x.thr = x.dir > 0 ? x.hi - s->m * (x.hi - x.lo) : x.lo + s->m * (x.hi - x.lo);
+        fvg_join(&x, &prev, s->m);
         if (end_zone(s, e, prev.zone, ts, ev) != 0)
             return -1;
     }

@@ -130,10 +130,7 @@ int main(int argc, char **argv)
             struct box_book *k = x.dir > 0 ? &fup : &fdn;
             if (join && last_zone != UINT32_MAX && last_dir == x.dir && x.idx == last_idx + 1 &&
                 box_book_take(k, last_zone, &prev)) {
-                x.lo = prev.lo < x.lo ? prev.lo : x.lo;
-                x.hi = prev.hi > x.hi ? prev.hi : x.hi;
-                x.origin_ts = prev.origin_ts;
-                x.thr = x.dir > 0 ? x.hi - m * (x.hi - x.lo) : x.lo + m * (x.hi - x.lo);
+                fvg_join(&x, &prev, m);
                 recs[prev.zone].mitigated = -2; /* joined into the next: not a box of its own */
             }
             if (add('F', &x, i) != 0 || box_book_add(k, &recs[nrec - 1].b) != 0)

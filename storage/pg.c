@@ -116,13 +116,13 @@ static int session_setup(PGconn *c, int64_t end)
     return ok ? 0 : -1;
 }
 
-static int prepare_all(PGconn *c, int64_t end)
+static int prepare_all(PGconn *c)
 {
     /* Staging table for zone upserts; per session, emptied at each commit. Made first:
      * statements that read it are prepared against it. */
     PGresult *t = run_sql(c, "CREATE TEMP TABLE IF NOT EXISTS zone_stage "
                              "(LIKE liquidity_levels INCLUDING DEFAULTS) ON COMMIT DELETE ROWS",
-                          end);
+                          pgw_call_end());
     int made = PQresultStatus(t) == PGRES_COMMAND_OK;
     PQclear(t);
     if (!made) {
@@ -131,7 +131,8 @@ static int prepare_all(PGconn *c, int64_t end)
     }
     for (size_t i = 0; i < STORE_STATEMENT_COUNT; i++) {
         const struct pg_stmt *s = &STORE_STATEMENTS[i];
-        PGresult *r = collect(c, PQsendPrepare(c, s->name, s->sql, 0, NULL) == 1, end, 0);
+        PGresult *r = collect(c, PQsendPrepare(c, s->name, s->sql, 0, NULL) == 1,
+                              pgw_call_end(), 0);
         int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
         if (!ok) { /* PostgreSQL's message may quote a client's value: log_str escapes it */
             struct log_line l;
@@ -205,13 +206,14 @@ PGconn *pg_conn(void)
     }
     if (pgw_stopped())
         return NULL;
-    /* connecting, the session's settings and the prepares share one call deadline */
-    int64_t end = pgw_call_end();
-    PGconn *c = connect_until(0, end);
+    /* connecting (every host) within one call deadline, then each round trip its own: on a
+     * stalled server the first one that runs out gives the connection up, and the rest
+     * fail at once */
+    PGconn *c = connect_until(0, pgw_call_end());
     if (c == NULL)
         return NULL;
     /* Migrations may not be applied yet when migrate itself connects: prepare lazily. */
-    if (session_setup(c, end) != 0 || prepare_all(c, end) != 0) {
+    if (session_setup(c, pgw_call_end()) != 0 || prepare_all(c) != 0) {
         PQfinish(c);
         return NULL;
     }

@@ -13,6 +13,11 @@
 
 #include "base/grow.h"
 
+static double fvg_thr(const struct box *x, double m)
+{
+    return x->dir > 0 ? x->hi - m * (x->hi - x->lo) : x->lo + m * (x->hi - x->lo);
+}
+
 int fvg_push(struct fvg *f, const struct bar *c, double m, struct box *out)
 {
     uint64_t n = f->n++;
@@ -30,8 +35,16 @@ int fvg_push(struct fvg *f, const struct bar *c, double m, struct box *out)
     }
     out->origin_ts = b.ts;
     out->idx = n - 1;
-    out->thr = out->dir > 0 ? out->hi - m * (out->hi - out->lo) : out->lo + m * (out->hi - out->lo);
+    out->thr = fvg_thr(out, m);
     return 1;
+}
+
+void fvg_join(struct box *x, const struct box *prev, double m)
+{
+    x->lo = prev->lo < x->lo ? prev->lo : x->lo;
+    x->hi = prev->hi > x->hi ? prev->hi : x->hi;
+    x->origin_ts = prev->origin_ts;
+    x->thr = fvg_thr(x, m);
 }
 
 void box_book_init(struct box_book *k, int dir, int strict)

@@ -42,6 +42,10 @@ struct fvg {
  */
 int fvg_push(struct fvg *f, const struct bar *c, double m, struct box *out);
 
+/* Gap x follows gap prev of the same side directly (fvg_join_consecutive): x becomes one box
+ * over both (lowest bottom, highest top) drawn from prev's candle, its thr for m again. */
+void fvg_join(struct box *x, const struct box *prev, double m);
+
 /* ---- books of standing boxes, ordered so that the next to be mitigated is last ---- */
 struct box_book {
     struct box *v;
@@ -89,7 +93,8 @@ void structure_init(struct structure *s, int swing_length, int candle_rule);
 /*
  * One closed bar: first the break, against the swings confirmed before this bar (close
  * above the unbroken swing high: CHOCH_UP when the last break was down, else BOS_UP (the
- * first break included); the mirror below the swing low), each swing broken once; with the break the order block:
+ * first break included); the mirror below the swing low), each swing broken once; with the
+ * break the order block:
  * candle_rule 0, scanning back from the bar before the break to the swing's bar, the
  * first candle that closed against the break (close < open for an up break); rule 1, the
  * candle with the lowest low (highest high) after the swing's bar, the last on a tie, or

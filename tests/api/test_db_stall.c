@@ -448,3 +448,36 @@ Test(stall, sigstop_postgres_503_reads_and_sigterm_exits_0, .timeout = 180,
                  "nothing of the stuck write was applied");
     free(all);
 }
+
+/* A bulk write is not a stall: the EURUSD year in one CSV body (24,424 rows) goes through
+ * with a server statement_timeout far below what its COPY takes. The thread's deadlines
+ * grow by one millisecond per PG_BULK_ROWS_PER_MS rows for the COPY's transaction
+ * (storage/bars_store.c copy_open), and the COPY's data is on the wire before the engine
+ * runs behind it (pgw_put_copy_end flushes): before, the server waited for data libpq still
+ * held while its statement_timeout ran ("COPY bars, line 0"), and a year's upload on a busy
+ * machine answered 503 on every retry. */
+Test(stall, a_year_in_one_body_is_not_cut_by_the_statement_deadlines, .timeout = 300)
+{
+    char url[512];
+    harness_db("t_stall_bulk", url, sizeof url);
+    struct app_config cfg;
+    harness_config(&cfg, url);
+    cfg.threads = 1;
+    cfg.database_timeout_ms = 3000;
+    cfg.database_statement_timeout_ms = 250;
+    cfg.params.liquidity_sources = SRC_ALL;
+    struct app *a = harness_start(&cfg);
+    size_t len = 0;
+    char *csv = harness_read_file(LIQ_DATA_DIR "/EURUSD_15M.csv", &len);
+    struct http_reply r = http_do(a, "POST", "/bars?symbol=EURUSD&timeframe=M15", "text/csv",
+                                  csv, len);
+    cr_assert_eq(r.status, 200, "a year in one body: %ld %s", r.status, r.body);
+    json_t *j = http_json(&r);
+    long accepted = (long)json_integer_value(json_object_get(j, "accepted"));
+    json_decref(j);
+    http_free(&r);
+    cr_assert_gt(accepted, 24000);
+    cr_assert_eq(harness_sql_long(url, "SELECT count(*) FROM bars"), accepted);
+    free(csv);
+    app_stop(a);
+}

@@ -81,43 +81,34 @@ static void bearish_gap(struct engine *e)
     push(e, 5, 1.0994, 1.1001, 1.0990, 1.0998, 10);
 }
 
-Test(smc, fvg_bullish_box_dates_and_each_mitigation_level)
+/* Both sides, each mitigation level: the box, its dates, the bar that mitigates it. */
+Test(smc, fvg_boxes_dates_and_each_mitigation_level_both_sides)
 {
     const double m[3] = {0.0, 0.5, 1.0};
-    const int at[3] = {3, 4, 5};
-    for (int k = 0; k < 3; k++) {
-        struct engine *e = make(1u << SRC_FVG, m[k], 0, 0, 15);
-        bullish_gap(e);
-        const struct zone *z = drawn(e, SRC_FVG, 0);
-        cr_assert_not_null(z);
-        cr_assert_eq(count(e, SRC_FVG), 1);
-        cr_assert_float_eq(z->lo, 1.1000, 1e-12);
-        cr_assert_float_eq(z->hi, 1.1004, 1e-12);
-        cr_assert_float_eq(z->price, 1.1002, 1e-12);
-        cr_assert_eq(z->kind, DK_BULLISH);
-        cr_assert(z->flags & ZONE_F_DRAWN);
-        cr_assert_eq(z->origin_ts, T0 + 1 * M15, "drawn from the middle candle");
-        cr_assert_eq(z->created_ts, T0 + 2 * M15, "known when the third candle closed");
-        cr_assert_eq(z->mitigated_ts, T0 + (int64_t)at[k] * M15, "m=%g", m[k]);
-        engine_free(e);
-    }
-}
-
-Test(smc, fvg_bearish_box_and_each_mitigation_level)
-{
-    const double m[3] = {0.0, 0.5, 1.0};
-    const int at[3] = {3, 4, 5};
-    for (int k = 0; k < 3; k++) {
-        struct engine *e = make(1u << SRC_FVG, m[k], 0, 0, 15);
-        bearish_gap(e);
-        const struct zone *z = drawn(e, SRC_FVG, 0);
-        cr_assert_not_null(z);
-        cr_assert_float_eq(z->lo, 1.0996, 1e-12);
-        cr_assert_float_eq(z->hi, 1.1000, 1e-12);
-        cr_assert_eq(z->kind, DK_BEARISH);
-        cr_assert_eq(z->created_ts, T0 + 2 * M15);
-        cr_assert_eq(z->mitigated_ts, T0 + (int64_t)at[k] * M15, "m=%g", m[k]);
-        engine_free(e);
+    const struct {
+        void (*bars)(struct engine *);
+        double lo, hi;
+        enum drawn_kind kind;
+    } side[2] = {{bullish_gap, 1.1000, 1.1004, DK_BULLISH},
+                 {bearish_gap, 1.0996, 1.1000, DK_BEARISH}};
+    for (int s = 0; s < 2; s++) {
+        for (int k = 0; k < 3; k++) {
+            struct engine *e = make(1u << SRC_FVG, m[k], 0, 0, 15);
+            side[s].bars(e);
+            const struct zone *z = drawn(e, SRC_FVG, 0);
+            cr_assert_not_null(z);
+            cr_assert_eq(count(e, SRC_FVG), 1);
+            cr_assert_float_eq(z->lo, side[s].lo, 1e-12);
+            cr_assert_float_eq(z->hi, side[s].hi, 1e-12);
+            cr_assert_float_eq(z->price, (side[s].lo + side[s].hi) / 2, 1e-12);
+            cr_assert_eq(z->kind, side[s].kind);
+            cr_assert(z->flags & ZONE_F_DRAWN);
+            cr_assert_eq(z->origin_ts, T0 + 1 * M15, "drawn from the middle candle");
+            cr_assert_eq(z->created_ts, T0 + 2 * M15, "known when the third candle closed");
+            /* touch at bar 3, half fill at bar 4, full fill at bar 5 */
+            cr_assert_eq(z->mitigated_ts, T0 + (int64_t)(3 + k) * M15, "side %d m=%g", s, m[k]);
+            engine_free(e);
+        }
     }
 }
 
@@ -151,7 +142,8 @@ Test(smc, consecutive_gaps_join_into_one_box_when_asked)
         cr_assert_float_eq(z->hi, 1.1012, 1e-12);
         cr_assert_eq(z->origin_ts, T0 + (join ? 1 : 2) * M15);
         const struct zone *first = drawn(e, SRC_FVG, T0 + 2 * M15);
-        cr_assert_eq(first->mitigated_ts, join ? T0 + 3 * M15 : TS_NONE, "replaced by the joined box");
+        cr_assert_eq(first->mitigated_ts, join ? T0 + 3 * M15 : TS_NONE,
+                     "replaced by the joined box");
         engine_free(e);
     }
 }
