@@ -327,6 +327,7 @@ int http_start(struct app *a, char *err, size_t errlen)
                                    c->connection_limit);
     if (a->metrics == NULL || a->deadlines == NULL) {
         snprintf(err, errlen, "out of memory");
+        http_stop(a); /* frees what was made */
         return -1;
     }
     /* poll(), not epoll: with the thread pool on epoll, MHD_quiesce_daemon removes the
@@ -353,6 +354,7 @@ int http_start(struct app *a, char *err, size_t errlen)
                               on_request, a, MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
     if (a->mhd == NULL) {
         snprintf(err, errlen, "cannot listen on port %d", c->port);
+        http_stop(a); /* the reaper thread and the counters (a port taken leaked them) */
         return -1;
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(a->mhd, MHD_DAEMON_INFO_BIND_PORT);

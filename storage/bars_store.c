@@ -9,6 +9,8 @@
 
 #include "base/log.h"
 #include "storage/copy_binary.h"
+#include "storage/pg.h"
+#include "storage/pg_wait.h"
 #include "storage/stores.h"
 
 int symbols_store_insert(PGconn *c, const struct symbol_row *s)
@@ -84,6 +86,32 @@ int symbols_store_each(PGconn *c, int (*fn)(void *ctx, const struct symbol_row *
     return rc;
 }
 
+/* From this many rows on, a COPY's transaction gets its statement_timeout grown by the bulk
+ * allowance too (one more round trip, worth it only for a large body). */
+#define BULK_LOCAL_ROWS 5000
+
+/* Opens the COPY (and the transaction when begin): the thread's calls get the bulk
+ * allowance for n rows until bars_store_finish (a year of bars or a 64 MiB body takes
+ * longer than one statement's deadline on a busy server); so does the server's
+ * statement_timeout when n is large. 0 when the COPY is open. */
+static int copy_open(PGconn *c, size_t n, int begin)
+{
+    pgw_bulk_rows(n);
+    int st = pg_limits_get()->statement_timeout_ms;
+    if (n < BULK_LOCAL_ROWS || st <= 0)
+        return pg_copy_begin(c, begin ? BEGIN_COPY_BARS : COPY_BARS);
+    if (begin && pg_begin(c) != 0)
+        return -1;
+    char ms[24];
+    snprintf(ms, sizeof ms, "%lld", (long long)(st + pgw_bulk_ms(n)));
+    const char *v[1] = {ms};
+    PGresult *r = pg_exec(c, "statement_timeout_local", 1, v);
+    if (r == NULL)
+        return -1;
+    PQclear(r);
+    return pg_copy_begin(c, COPY_BARS);
+}
+
 int bars_store_send(PGconn *c, const char *symbol, enum timeframe tf, const struct bar *bars,
                     size_t n, int begin)
 {
@@ -106,7 +134,7 @@ int bars_store_send(PGconn *c, const char *symbol, enum timeframe tf, const stru
     int rc = -1;
     int opened = -1;
     if (!tb.oom)
-        opened = begin ? pg_copy_begin(c, BEGIN_COPY_BARS) : pg_copy_begin(c, COPY_BARS);
+        opened = copy_open(c, n, begin);
     if (opened == 0) {
         rc = pg_copy_put(c, tb.s, (int)tb.len);
         if (pg_copy_send_end(c) != 0) {
@@ -135,6 +163,7 @@ int bars_store_finish(PGconn *c)
     }
     if (PQstatus(c) != CONNECTION_OK)
         pg_mark_broken();
+    pgw_bulk_rows(0);
     return ok && results > 0 ? 0 : -1;
 }
 

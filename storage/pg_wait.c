@@ -36,6 +36,7 @@ static atomic_int_fast64_t g_stop_at; /* monotonic ms; 0: no shutdown under way 
 static atomic_int g_cancels_running;
 static atomic_uint_fast64_t g_timeouts, g_unknown, g_cancels, g_node_changes;
 static _Thread_local int t_failure;
+static _Thread_local int64_t t_bulk_ms; /* pgw_bulk_rows */
 
 static pthread_mutex_t g_node_mu = PTHREAD_MUTEX_INITIALIZER;
 static char g_node[300];
@@ -69,9 +70,20 @@ int pgw_stopped(void)
     return at != 0 && pgw_now_ms() >= at;
 }
 
+int64_t pgw_bulk_ms(size_t rows)
+{
+    size_t ms = rows / PG_BULK_ROWS_PER_MS;
+    return ms > 3600000 ? 3600000 : (int64_t)ms;
+}
+
+void pgw_bulk_rows(size_t rows)
+{
+    t_bulk_ms = pgw_bulk_ms(rows);
+}
+
 int64_t pgw_call_end(void)
 {
-    int64_t end = pgw_now_ms() + g_lim.call_timeout_ms;
+    int64_t end = pgw_now_ms() + g_lim.call_timeout_ms + t_bulk_ms;
     int64_t at = atomic_load(&g_stop_at);
     return at != 0 && at < end ? at : end;
 }
@@ -189,8 +201,20 @@ static int put_until(PGconn *c, const char *buf, int len, int end_copy, int64_t 
 {
     for (;;) {
         int r = end_copy ? PQputCopyEnd(c, NULL) : PQputCopyData(c, buf, len);
-        if (r != 0)
-            return r == 1 ? 1 : -1;
+        if (r < 0)
+            return -1;
+        if (r == 1 && !end_copy)
+            return 1;
+        if (r == 1) {
+            /* The whole COPY on the wire before the caller goes on: a non-blocking
+             * connection keeps what the socket did not take in libpq's buffer, and the
+             * server would wait for it (its statement_timeout running, "COPY bars, line
+             * 0") while the caller computes -- the engine runs behind the COPY. */
+            int f = flush_until(c, end);
+            if (f == -2)
+                pgw_give_up(c, 0);
+            return f == 0 ? 1 : -1;
+        }
         if (wait_fd(PQsocket(c), POLLOUT, end) != 0) {
             pgw_give_up(c, 0);
             return -1;

@@ -9,6 +9,7 @@
 #define LIQ_PG_WAIT_H
 
 #include <libpq-fe.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* Monotonic milliseconds. */
@@ -16,6 +17,12 @@ int64_t pgw_now_ms(void);
 /* The end of a call that starts now: now + the call deadline, never after the shutdown
  * deadline (pg_shutdown_within). */
 int64_t pgw_call_end(void);
+/* A bulk write of `rows` rows on this thread: until pgw_bulk_rows(0), every call's deadline
+ * grows by pgw_bulk_ms(rows) (a database that ingests fewer than PG_BULK_ROWS_PER_MS rows
+ * per millisecond is taken as stalled). */
+#define PG_BULK_ROWS_PER_MS 10
+void pgw_bulk_rows(size_t rows);
+int64_t pgw_bulk_ms(size_t rows);
 /* 1 once the shutdown deadline has passed: no new database work. */
 int pgw_stopped(void);
 

@@ -166,6 +166,8 @@ const struct pg_stmt STORE_STATEMENTS[] = {
     {"lease_owner",
      "SELECT owner, expires_at > clock_timestamp() FROM symbol_leases WHERE symbol = $1"},
     {"lease_fence", "SELECT liq_lease_fence($1, $2, $3)"},
+    /* a bulk write's statement_timeout, for its transaction only (storage/bars_store.c) */
+    {"statement_timeout_local", "SELECT set_config('statement_timeout', $1, true)"},
     /* idempotency keys (storage/idempotency_store.c) */
     {"idem_get",
      "SELECT request_hash, status, body FROM idempotency_keys WHERE key = $1"},

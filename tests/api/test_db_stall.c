@@ -357,15 +357,16 @@ static void *stuck_write(void *arg)
 }
 
 static void spawn_on(struct spawned *p, const char *db, const char *timeout_ms, char *url,
-                     size_t urllen, const char *log)
+                     size_t urllen, const char *log, const char *threads)
 {
-    static char env_url[2][600], env_to[2][64];
+    static char env_url[2][600], env_to[2][64], env_th[2][32];
     int k = strcmp(log, "stall-sigstop") == 0 ? 0 : 1;
     harness_db(db, url, urllen);
     snprintf(env_url[k], sizeof env_url[k], "LIQ_DATABASE_URL=%s", url);
     snprintf(env_to[k], sizeof env_to[k], "LIQ_DATABASE_TIMEOUT_MS=%s", timeout_ms);
+    snprintf(env_th[k], sizeof env_th[k], "LIQ_THREADS=%s", threads);
     const char *env[] = {env_url[k], "LIQ_LOG_LEVEL=warn", "LIQ_INSTRUMENTS=EURUSD:0.0001",
-                         "LIQ_THREADS=2", env_to[k], NULL};
+                         env_th[k], env_to[k], NULL};
     spawn_start(p, env, NULL, log);
 }
 
@@ -388,10 +389,12 @@ Test(stall, sigstop_postgres_503_reads_and_sigterm_exits_0, .timeout = 180,
     if (getenv("LIQ_PGDATA") == NULL)
         cr_skip_test("LIQ_PGDATA not set: run under scripts/dev test");
     char url[512], url_long[512], code[64];
-    /* p: a 2 s deadline; q: a 60 s deadline, so only the shutdown's cut can end its wait */
+    /* p: a 2 s deadline; q: a 60 s deadline and one worker (its connection made before the
+     * stop), so only the shutdown's cut can end the wait of its stuck write */
     struct spawned p, q;
-    spawn_on(&p, "t_stall_stop", "2000", url, sizeof url, "stall-sigstop");
-    spawn_on(&q, "t_stall_stop_long", "60000", url_long, sizeof url_long, "stall-sigstop-long");
+    spawn_on(&p, "t_stall_stop", "2000", url, sizeof url, "stall-sigstop", "2");
+    spawn_on(&q, "t_stall_stop_long", "60000", url_long, sizeof url_long, "stall-sigstop-long",
+             "1");
     const struct app *a = spawn_app(&p);
     size_t nall = 0;
     struct bar *all = harness_eurusd(&nall);
@@ -438,6 +441,8 @@ Test(stall, sigstop_postgres_503_reads_and_sigterm_exits_0, .timeout = 180,
     free(w.body);
     cr_assert_eq(w.status, 503, "the write stuck at SIGTERM got %ld after %.2f s", w.status,
                  w.seconds);
+    /* it waited in the database until the shutdown cut it (APP_DB_CUT_MS after SIGTERM) */
+    cr_assert_geq(w.seconds, 5.0, "the write was not stuck in the database (%.2f s)", w.seconds);
     sigterm_exits_0(&p, &took_p);
     resume_cluster();
     cr_log_info("stall: SIGTERM with PostgreSQL stopped: exit 0 after %.2f s (60 s deadline, "
@@ -447,4 +452,36 @@ Test(stall, sigstop_postgres_503_reads_and_sigterm_exits_0, .timeout = 180,
     cr_assert_eq(harness_sql_long(url_long, "SELECT count(*) FROM bars"), 300,
                  "nothing of the stuck write was applied");
     free(all);
+}
+
+/* A bulk write is not a stall: the EURUSD year in one CSV body (24,424 rows) goes through
+ * with a server statement_timeout far below what its COPY takes. The thread's deadlines
+ * grow by one millisecond per PG_BULK_ROWS_PER_MS rows for the COPY's transaction
+ * (storage/bars_store.c copy_open), and the COPY's data is on the wire before the engine
+ * runs behind it (pgw_put_copy_end flushes): before, the server waited for data libpq still
+ * held while its statement_timeout ran ("COPY bars, line 0"), and a year's upload on a busy
+ * machine answered 503 on every retry. */
+Test(stall, a_year_in_one_body_is_not_cut_by_the_statement_deadlines, .timeout = 300)
+{
+    char url[512];
+    harness_db("t_stall_bulk", url, sizeof url);
+    struct app_config cfg;
+    harness_config(&cfg, url);
+    cfg.threads = 1;
+    cfg.database_timeout_ms = 3000;
+    cfg.database_statement_timeout_ms = 250;
+    struct app *a = harness_start(&cfg);
+    size_t len = 0;
+    char *csv = harness_read_file(LIQ_DATA_DIR "/EURUSD_15M.csv", &len);
+    struct http_reply r = http_do(a, "POST", "/bars?symbol=EURUSD&timeframe=M15", "text/csv",
+                                  csv, len);
+    cr_assert_eq(r.status, 200, "a year in one body: %ld %s", r.status, r.body);
+    json_t *j = http_json(&r);
+    long accepted = (long)json_integer_value(json_object_get(j, "accepted"));
+    json_decref(j);
+    http_free(&r);
+    cr_assert_gt(accepted, 24000);
+    cr_assert_eq(harness_sql_long(url, "SELECT count(*) FROM bars"), accepted);
+    free(csv);
+    app_stop(a);
 }
