@@ -705,7 +705,12 @@ static int push_bar(struct engine *e, const struct bar *b, struct zone_events *e
             return -1;
     }
     geo_bar(&e->geo, b, e->atr.value);
-    return expire(e, b->ts, ev);
+    if (expire(e, b->ts, ev) != 0)
+        return -1;
+    /* every max(256, zones) bars: O(1) per bar amortised */
+    if (++e->map.reach_age >= 256 && e->map.reach_age >= e->map.n)
+        zone_map_reach_refresh(&e->map);
+    return 0;
 }
 
 enum engine_push_result engine_push(struct engine *e, const struct bar *b,

@@ -252,9 +252,43 @@ static void control_out(struct ctl_set *cs, uint32_t id)
     c->where = CTL_OUT;
 }
 
+static double reach_of(double price, double lo, double hi)
+{
+    double below = price - lo, above = hi - price;
+    return above > below ? above : below;
+}
+
+void zone_map_reach_refresh(struct zone_map *m)
+{
+    double zr = 0.0, cr[CTL_KINDS] = {0};
+    for (uint32_t i = 0; i < m->n; i++) {
+        const struct zone *z = &m->pool[i];
+        if (z->active && z->merged_into == 0) {
+            double r = reach_of(z->price, z->lo, z->hi);
+            zr = r > zr ? r : zr;
+        }
+        for (int k = 0; k < CTL_KINDS; k++) {
+            const struct control *c = &m->cs[k].v[i];
+            if (c->where == CTL_INDEXED) {
+                double r = reach_of(c->price, c->lo, c->hi);
+                cr[k] = r > cr[k] ? r : cr[k];
+            }
+        }
+    }
+    m->max_half = zr;
+    for (int k = 0; k < CTL_KINDS; k++)
+        m->cs[k].max_half = cr[k];
+    m->reach_age = 0;
+}
+
 void zone_map_place_controls(struct zone_map *m, uint32_t id, int active)
 {
     int live = (m->pool[id - 1].flags & ZONE_F_LIVE) != 0;
+    if (active) { /* a revived zone: the scans reach it again */
+        const struct zone *z = &m->pool[id - 1];
+        double r = reach_of(z->price, z->lo, z->hi);
+        m->max_half = r > m->max_half ? r : m->max_half;
+    }
     for (int k = 0; k < CTL_KINDS; k++) {
         struct ctl_set *cs = &m->cs[k];
         struct control *c = &cs->v[id - 1];
@@ -267,8 +301,11 @@ void zone_map_place_controls(struct zone_map *m, uint32_t id, int active)
         control_out(cs, id);
         if (want == CTL_LIVE)
             cs->live[cs->n_live++] = id;
-        else if (want == CTL_INDEXED)
+        else if (want == CTL_INDEXED) {
             index_insert(cs->sorted, cs->price, &cs->n, id, c->price);
+            double r = reach_of(c->price, c->lo, c->hi);
+            cs->max_half = r > cs->max_half ? r : cs->max_half;
+        }
         c->where = want;
     }
 }

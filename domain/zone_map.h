@@ -95,6 +95,7 @@ struct zone_map {
     size_t n_watch, watch_cap;
     double max_half;        /* widest reach of a band from its price: bounds the search */
     double merge_half;      /* the same over the zones that are not drawn (merge targets) */
+    uint32_t reach_age;     /* bars since zone_map_reach_refresh */
     size_t scan_hint;       /* sorted index where the last bar's zone scan started */
     struct ctl_set cs[CTL_KINDS]; /* control levels of each placement */
     struct test_cfg tc;
@@ -160,6 +161,11 @@ void zone_map_settle_controls(struct zone_map *m, uint32_t id);
  * them) or active again (CTL_INDEXED, or CTL_LIVE for a live zone). Index memory is the
  * pool's: nothing is allocated. */
 void zone_map_place_controls(struct zone_map *m, uint32_t id, int active);
+/* The scans' reach (max_half, each control set's) taken again from the active zones and the
+ * indexed controls: they only grow between refreshes (insert, cover, revival), so a wide
+ * zone that deactivated stops widening every bar's scan at the next refresh. O(zones). */
+void zone_map_reach_refresh(struct zone_map *m);
+
 /* Takes a merged-away zone out of the price index (it stays in the pool). */
 void zone_map_unlink(struct zone_map *m, uint32_t id);
 

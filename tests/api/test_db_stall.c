@@ -357,15 +357,16 @@ static void *stuck_write(void *arg)
 }
 
 static void spawn_on(struct spawned *p, const char *db, const char *timeout_ms, char *url,
-                     size_t urllen, const char *log)
+                     size_t urllen, const char *log, const char *threads)
 {
-    static char env_url[2][600], env_to[2][64];
+    static char env_url[2][600], env_to[2][64], env_th[2][32];
     int k = strcmp(log, "stall-sigstop") == 0 ? 0 : 1;
     harness_db(db, url, urllen);
     snprintf(env_url[k], sizeof env_url[k], "LIQ_DATABASE_URL=%s", url);
     snprintf(env_to[k], sizeof env_to[k], "LIQ_DATABASE_TIMEOUT_MS=%s", timeout_ms);
+    snprintf(env_th[k], sizeof env_th[k], "LIQ_THREADS=%s", threads);
     const char *env[] = {env_url[k], "LIQ_LOG_LEVEL=warn", "LIQ_INSTRUMENTS=EURUSD:0.0001",
-                         "LIQ_THREADS=2", env_to[k], NULL};
+                         env_th[k], env_to[k], NULL};
     spawn_start(p, env, NULL, log);
 }
 
@@ -388,10 +389,12 @@ Test(stall, sigstop_postgres_503_reads_and_sigterm_exits_0, .timeout = 180,
     if (getenv("LIQ_PGDATA") == NULL)
         cr_skip_test("LIQ_PGDATA not set: run under scripts/dev test");
     char url[512], url_long[512], code[64];
-    /* p: a 2 s deadline; q: a 60 s deadline, so only the shutdown's cut can end its wait */
+    /* p: a 2 s deadline; q: a 60 s deadline and one worker (its connection made before the
+     * stop), so only the shutdown's cut can end the wait of its stuck write */
     struct spawned p, q;
-    spawn_on(&p, "t_stall_stop", "2000", url, sizeof url, "stall-sigstop");
-    spawn_on(&q, "t_stall_stop_long", "60000", url_long, sizeof url_long, "stall-sigstop-long");
+    spawn_on(&p, "t_stall_stop", "2000", url, sizeof url, "stall-sigstop", "2");
+    spawn_on(&q, "t_stall_stop_long", "60000", url_long, sizeof url_long, "stall-sigstop-long",
+             "1");
     const struct app *a = spawn_app(&p);
     size_t nall = 0;
     struct bar *all = harness_eurusd(&nall);
@@ -438,6 +441,8 @@ Test(stall, sigstop_postgres_503_reads_and_sigterm_exits_0, .timeout = 180,
     free(w.body);
     cr_assert_eq(w.status, 503, "the write stuck at SIGTERM got %ld after %.2f s", w.status,
                  w.seconds);
+    /* it waited in the database until the shutdown cut it (APP_DB_CUT_MS after SIGTERM) */
+    cr_assert_geq(w.seconds, 5.0, "the write was not stuck in the database (%.2f s)", w.seconds);
     sigterm_exits_0(&p, &took_p);
     resume_cluster();
     cr_log_info("stall: SIGTERM with PostgreSQL stopped: exit 0 after %.2f s (60 s deadline, "
@@ -465,7 +470,6 @@ Test(stall, a_year_in_one_body_is_not_cut_by_the_statement_deadlines, .timeout =
     cfg.threads = 1;
     cfg.database_timeout_ms = 3000;
     cfg.database_statement_timeout_ms = 250;
-    cfg.params.liquidity_sources = SRC_ALL;
     struct app *a = harness_start(&cfg);
     size_t len = 0;
     char *csv = harness_read_file(LIQ_DATA_DIR "/EURUSD_15M.csv", &len);
