@@ -470,7 +470,6 @@ Test(stall, a_year_in_one_body_is_not_cut_by_the_statement_deadlines, .timeout =
     cfg.threads = 1;
     cfg.database_timeout_ms = 3000;
     cfg.database_statement_timeout_ms = 250;
-    cfg.params.liquidity_sources = SRC_ALL;
     struct app *a = harness_start(&cfg);
     size_t len = 0;
     char *csv = harness_read_file(LIQ_DATA_DIR "/EURUSD_15M.csv", &len);
