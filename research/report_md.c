@@ -120,7 +120,8 @@ static void write_method(FILE *f, const char *cmd)
                "the same entries with a stop 1.5 × ATR away and one target at 1.5 R, both on "
                "the instrument's tick (stop first "
                "when a bar reaches both). A trade still open at the last bar closes at its "
-               "close. R = |entry − initial stop|. Counted on the default trades: TP2 hits, "
+               "close. R = |entry − initial stop|. Counted on the zone-exit trades (the "
+               "default's geometry exits have one target): TP2 hits, "
                "runner activations, and runner zone-to-zone stop moves (a `stop_moved` event "
                "naming a zone after the runner activated).\n"
                "- **Evidence**: the engine's own tally of resolved tests at zones and at their "
@@ -375,7 +376,7 @@ static void write_setups(FILE *f, const struct study *s)
     write_sim_row(f, "baseline on the default setups' entries", &s->fixed_same, 0);
     fprintf(f, "\nDefault setups minus baseline on the same entries: %+.3f R per trade "
                "[%+.3f, %+.3f]. "
-               "Fallback stops: %zu. Events of the default trades: TP1 %zu, TP2 %zu, runner "
+               "Fallback stops: %zu. Events of the zone-exit trades: TP1 %zu, TP2 %zu, runner "
                "activations %zu, runner zone-to-zone stop moves %zu.%s%s\n\n", s->diff,
             s->diff_lo, s->diff_hi, s->fallback_stops, s->tp1_hits, s->tp2_hits,
             s->runner_activations, s->runner_zone_moves,

@@ -270,11 +270,9 @@ static int trail_all(struct replay *rp, size_t j, size_t *entry_bar)
         if (t->status != TRADE_OPEN)
             continue;
         struct trail_events out;
-        int runner = t->runner_active;
         if (trade_trail(t, rp->zones, rp->n_zones, &rp->params, s->pip, b->close, b->high,
                         b->low, b->ts, b->ts, &out) == TRAIL_INVALID)
             return -1;
-        count_events(s, &out, runner);
         size_t en = rp->trade_entry[i];
         if (t->status == TRADE_CLOSED)
             s->arm_r[STUDY_ARM_SERVICE][en] = t->realised_r;
@@ -287,9 +285,11 @@ static int trail_all(struct replay *rp, size_t j, size_t *entry_bar)
         if (t->status != TRADE_OPEN)
             continue;
         struct trail_events out;
+        int runner = t->runner_active;
         if (trade_trail(t, rp->zones, rp->n_zones, &rp->zparams, s->pip, b->close, b->high,
                         b->low, b->ts, b->ts, &out) == TRAIL_INVALID)
             return -1;
+        count_events(s, &out, runner); /* the zone exits' events: the default has none */
         if (t->status == TRADE_CLOSED)
             s->arm_r[STUDY_ARM_ZONE_TRADE][rp->ztrade_entry[i]] = t->realised_r;
     }

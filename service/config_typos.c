@@ -56,7 +56,11 @@ const char *config_closest_key(const char *name)
 static const char *const TOOL_VARS[] = {
     "URL",         "CONTRACT_LOG", "PGBIN",        "PGDATA",      "DATA_DIR",
     "SOURCE_DIR",  "FUZZ_SECONDS", "EURUSD_CSV",   "DB_PASSWORD", "CRASH_SEED",
-    "CRASH_ROUNDS", "CHROMIUM",    "HTTP_PORT",    "OUTAGE_SECONDS",
+    "CRASH_ROUNDS", "CHROMIUM",    "HTTP_PORT",    "OUTAGE_SECONDS", "PGDIR",
+    "FUZZ_REQUESTS", "FUZZ_SEED",  "FUZZ_TARGETS", "HAPROXY_VERBOSE", "PATRONI_VERBOSE",
+    "HA_HTTP_PORT", "MUTATE_KEEP", "MUTATE_TIMEOUT", "PG_REPLICATION_PASSWORD",
+    "PG_SUPERUSER_PASSWORD", "TEST_INFO", "TEST_HTTP_PORT", "TEST_PGPORT",
+    "COVERAGE_ENFORCE", "FIXTURE",
 };
 
 /* 1 if the LIQ_ variable named by suffix (upper case, without LIQ_) is known. */

@@ -147,7 +147,8 @@ static void scan_file(const char *path)
     free(text);
 }
 
-static void scan_dir(const char *dir)
+/* Calls fn on every .c file below dir (and every .h file with headers). */
+static void scan_dir(const char *dir, void (*fn)(const char *path), int headers)
 {
     DIR *d = opendir(dir);
     if (d == NULL)
@@ -160,9 +161,10 @@ static void scan_dir(const char *dir)
         snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
         size_t n = strlen(e->d_name);
         if (e->d_type == DT_DIR)
-            scan_dir(path);
-        else if (n > 2 && strcmp(e->d_name + n - 2, ".c") == 0)
-            scan_file(path);
+            scan_dir(path, fn, headers);
+        else if (n > 2 && (strcmp(e->d_name + n - 2, ".c") == 0 ||
+                           (headers && strcmp(e->d_name + n - 2, ".h") == 0)))
+            fn(path);
     }
     closedir(d);
 }
@@ -173,7 +175,7 @@ Test(sql, only_literal_or_constant_sql_reaches_libpq)
     for (size_t i = 0; i < sizeof DIRS / sizeof DIRS[0]; i++) {
         char dir[1024];
         snprintf(dir, sizeof dir, "%s/%s", LIQ_SOURCE_DIR, DIRS[i]);
-        scan_dir(dir);
+        scan_dir(dir, scan_file, 0);
     }
     cr_assert_gt(g_calls, 15, "the scan found the libpq calls (%d)", g_calls);
     cr_assert_eq(g_violations, 0, "%d place(s) build SQL at run time (see the log)",
@@ -241,27 +243,6 @@ static void scan_txn_file(const char *path)
     free(text);
 }
 
-static void scan_txn_dir(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (d == NULL)
-        return;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        if (e->d_name[0] == '.')
-            continue;
-        char path[1024];
-        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        size_t n = strlen(e->d_name);
-        if (e->d_type == DT_DIR)
-            scan_txn_dir(path);
-        else if (n > 2 && (strcmp(e->d_name + n - 2, ".c") == 0 ||
-                           strcmp(e->d_name + n - 2, ".h") == 0))
-            scan_txn_file(path);
-    }
-    closedir(d);
-}
-
 Test(sql, no_begin_commit_or_rollback_outside_storage)
 {
     static const char *const DIRS[] = {"api", "service", "cmd", "cli", "domain", "base",
@@ -269,7 +250,7 @@ Test(sql, no_begin_commit_or_rollback_outside_storage)
     for (size_t i = 0; i < sizeof DIRS / sizeof DIRS[0]; i++) {
         char dir[1024];
         snprintf(dir, sizeof dir, "%s/%s", LIQ_SOURCE_DIR, DIRS[i]);
-        scan_txn_dir(dir);
+        scan_dir(dir, scan_txn_file, 1);
     }
     cr_assert_eq(g_txn_literals, 0, "%d transaction statement(s) outside storage/ (see the log)",
                  g_txn_literals);
@@ -277,7 +258,7 @@ Test(sql, no_begin_commit_or_rollback_outside_storage)
     char dir[1024];
     snprintf(dir, sizeof dir, "%s/storage", LIQ_SOURCE_DIR);
     g_quiet = 1;
-    scan_txn_dir(dir);
+    scan_dir(dir, scan_txn_file, 1);
     g_quiet = 0;
     cr_assert_geq(g_txn_literals, 3, "storage/ holds BEGIN, COMMIT and ROLLBACK (%d)",
                   g_txn_literals);
