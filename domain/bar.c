@@ -45,12 +45,15 @@ int tf_parse(const char *name, enum timeframe *out)
     return -1;
 }
 
+/* ts rounded down to a multiple of step counted from offset; ts may be any int64_t (a
+ * decoded time, TS_NONE): no intermediate overflows, and a floor below INT64_MIN is
+ * INT64_MIN. */
 static int64_t floor_to(int64_t ts, int64_t step, int64_t offset)
 {
-    int64_t r = (ts - offset) % step;
+    int64_t r = (ts % step - offset % step) % step;
     if (r < 0)
         r += step;
-    return ts - r;
+    return ts < INT64_MIN + r ? INT64_MIN : ts - r;
 }
 
 int64_t days_from_civil(int y, int m, int d)
@@ -93,6 +96,8 @@ const char *bar_validate(const struct bar *b, enum timeframe tf)
         return "volume must not exceed 1e15";
     if (tf >= TF_COUNT)
         return "unknown timeframe";
+    if (b->ts < 0)
+        return "ts is before 1970 (the accepted range starts at 1970-01-01T00:00:00Z)";
     if (floor_to(b->ts, tf_seconds(tf), tf == TF_W1 ? MONDAY_OFFSET : 0) != b->ts)
         return "ts is not aligned to the start of a bar of this timeframe";
     return NULL;

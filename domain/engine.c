@@ -448,6 +448,7 @@ int engine_drawn_end(struct engine *e, uint32_t id, int64_t ts, struct zone_even
         return 1;
     z->active = 0;
     z->trk.state = TS_DISARMED;
+    zone_map_place_controls(&e->map, id, 0); /* its controls leave the per-bar scans */
     return zone_emit(ev, id, 0, ts, z->price, ZEV_DEACTIVATED) == 0 ? 0 : -1;
 }
 
@@ -707,8 +708,9 @@ static int push_bar(struct engine *e, const struct bar *b, struct zone_events *e
     geo_bar(&e->geo, b, e->atr.value);
     if (expire(e, b->ts, ev) != 0)
         return -1;
-    /* every max(256, zones) bars: O(1) per bar amortised */
-    if (++e->map.reach_age >= 256 && e->map.reach_age >= e->map.n)
+    /* every max(256, zones) bars, or 256 once the widest zone or control left the scans
+     * (an ended order block): O(1) per bar amortised while few wide ones end */
+    if (++e->map.reach_age >= 256 && (e->map.reach_age >= e->map.n || e->map.reach_stale))
         zone_map_reach_refresh(&e->map);
     return 0;
 }

@@ -279,16 +279,18 @@ void zone_map_reach_refresh(struct zone_map *m)
     for (int k = 0; k < CTL_KINDS; k++)
         m->cs[k].max_half = cr[k];
     m->reach_age = 0;
+    m->reach_stale = 0;
 }
 
 void zone_map_place_controls(struct zone_map *m, uint32_t id, int active)
 {
     int live = (m->pool[id - 1].flags & ZONE_F_LIVE) != 0;
-    if (active) { /* a revived zone: the scans reach it again */
-        const struct zone *z = &m->pool[id - 1];
-        double r = reach_of(z->price, z->lo, z->hi);
-        m->max_half = r > m->max_half ? r : m->max_half;
-    }
+    const struct zone *z = &m->pool[id - 1];
+    double zr = reach_of(z->price, z->lo, z->hi);
+    if (active) /* a revived zone: the scans reach it again */
+        m->max_half = zr > m->max_half ? zr : m->max_half;
+    else if (zr >= m->max_half) /* the widest zone left: the reach can narrow */
+        m->reach_stale = 1;
     for (int k = 0; k < CTL_KINDS; k++) {
         struct ctl_set *cs = &m->cs[k];
         struct control *c = &cs->v[id - 1];
@@ -298,6 +300,8 @@ void zone_map_place_controls(struct zone_map *m, uint32_t id, int active)
                            : CTL_INDEXED;
         if (c->where == want)
             continue;
+        if (c->where == CTL_INDEXED && reach_of(c->price, c->lo, c->hi) >= cs->max_half)
+            m->reach_stale = 1;
         control_out(cs, id);
         if (want == CTL_LIVE)
             cs->live[cs->n_live++] = id;

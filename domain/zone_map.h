@@ -96,6 +96,7 @@ struct zone_map {
     double max_half;        /* widest reach of a band from its price: bounds the search */
     double merge_half;      /* the same over the zones that are not drawn (merge targets) */
     uint32_t reach_age;     /* bars since zone_map_reach_refresh */
+    uint8_t reach_stale;    /* a zone as wide as a reach deactivated since the refresh */
     size_t scan_hint;       /* sorted index where the last bar's zone scan started */
     struct ctl_set cs[CTL_KINDS]; /* control levels of each placement */
     struct test_cfg tc;
@@ -163,7 +164,8 @@ void zone_map_settle_controls(struct zone_map *m, uint32_t id);
 void zone_map_place_controls(struct zone_map *m, uint32_t id, int active);
 /* The scans' reach (max_half, each control set's) taken again from the active zones and the
  * indexed controls: they only grow between refreshes (insert, cover, revival), so a wide
- * zone that deactivated stops widening every bar's scan at the next refresh. O(zones). */
+ * zone that deactivated stops widening every bar's scan at the next refresh (sooner when
+ * reach_stale says the widest one did: engine.c). O(zones). */
 void zone_map_reach_refresh(struct zone_map *m);
 
 /* Takes a merged-away zone out of the price index (it stays in the pool). */

@@ -1,6 +1,8 @@
 /* Bar validation and the UTC calendar (DESIGN.md section 2, "Bars"). */
 #include <criterion/criterion.h>
 #include <math.h>
+#include <stdint.h>
+#include <string.h>
 
 #include "domain/bar.h"
 
@@ -115,4 +117,27 @@ Test(bar, a_price_must_lie_within_the_symbols_scale)
     b.low = 0.00005; /* half a pip */
     cr_assert_not_null(bar_check_scale(&b, 0.0001));
     cr_assert_null(bar_check_scale(&(struct bar){0, 22500, 22510, 22490, 22505, 1}, 0.05));
+}
+
+/* Every int64 time is judged without overflow (UBSan: signed overflow in the alignment
+ * check for a ts near INT64_MIN); before 1970 is refused by name, whatever the timeframe. */
+Test(bar, any_int64_time_is_judged_without_overflow)
+{
+    const int64_t edges[] = {INT64_MIN, INT64_MIN + 1, INT64_MIN + 53, -1, INT64_MAX,
+                             INT64_MAX - 899};
+    for (size_t i = 0; i < sizeof edges / sizeof edges[0]; i++) {
+        for (int tf = TF_M1; tf < TF_COUNT; tf++) {
+            struct bar b = {edges[i], 1.0, 1.1, 0.9, 1.0, 10};
+            const char *why = bar_validate(&b, (enum timeframe)tf);
+            if (edges[i] < 0) {
+                cr_assert_not_null(why, "ts %lld tf %d accepted", (long long)edges[i], tf);
+                cr_assert_not_null(strstr(why, "before 1970"), "%s", why);
+            }
+        }
+        (void)day_start(edges[i]);
+        (void)week_start(edges[i]);
+    }
+    struct bar ok = {0, 1.0, 1.1, 0.9, 1.0, 10};
+    cr_assert_null(bar_validate(&ok, TF_M15), "1970-01-01T00:00:00Z is a time like any other");
+    cr_assert_eq(day_start(INT64_MIN), INT64_MIN);
 }
