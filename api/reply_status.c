@@ -86,7 +86,8 @@ void reply_status(struct request *rq, struct reply *rp, enum liq_status st,
         reply_unavailable(rp, rq->app);
         break;
     case LIQ_FULL:
-        reply_error(rp, 507, "too_many_symbols", "no room for another symbol", NULL);
+        reply_error(rp, 507, "too_many_symbols",
+                    "no room for another symbol: the setting max_symbols is reached", NULL);
         break;
     case LIQ_OK:    /* not an error: the handler renders its own answer */
     case LIQ_NOMEM:

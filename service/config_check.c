@@ -24,6 +24,7 @@ void config_defaults(struct app_config *c)
     c->connection_timeout_s = 60;
     c->header_timeout_s = 10;
     c->retry_after_s = 2;
+    c->max_symbols = 2048;
     c->connection_memory_limit_bytes = 256L * 1024;
     snprintf(c->owned_symbols, sizeof c->owned_symbols, "all");
     c->lease_ttl_ms = 10000;

@@ -190,7 +190,7 @@ struct symbol_state *symbol_get_or_create(struct state *st, const char *symbol,
     if (s != NULL)
         goto out;
     *why = LIQ_FULL;
-    if (symtab_full(&st->reg.tab))
+    if (symtab_full(&st->reg.tab) || symtab_count(&st->reg.tab) >= (size_t)st->cfg.max_symbols)
         goto out;
     *why = LIQ_NOMEM;
     s = calloc(1, sizeof *s);

@@ -6,6 +6,7 @@
  *                        up to 2 days past the server's clock) is stored and served (200,
  *                        JSON and CSV, through a restart); outside it a 422, never a 5xx
  *   unknown bar fields   a bar with a field the schema does not name is a 422 naming it
+ *   max_symbols          the registry's limit is a setting; beyond it a 507 naming it
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -262,5 +263,47 @@ Test(outside2, an_idempotency_key_names_its_route_query_and_body, .timeout = 120
                  "after DELETE, a replay claimed bars that are not stored");
     free(first);
     free(bars);
+    app_stop(a);
+}
+
+/* The registry's limit is the documented setting max_symbols: with it at 3, three new
+ * symbols are taken, a fourth is the 507 too_many_symbols naming the setting (and stores
+ * nothing), the three already there are still written, and /health counts what
+ * GET /symbols lists. */
+Test(outside2, the_registry_limit_is_the_setting_max_symbols, .timeout = 60)
+{
+    struct app_config cfg;
+    harness_config(&cfg, NULL);
+    cfg.max_symbols = 3;
+    struct app *a = harness_start(&cfg);
+    for (int i = 0; i < 5; i++) {
+        char sym[16], body[256];
+        snprintf(sym, sizeof sym, "MAXS%d", i);
+        snprintf(body, sizeof body,
+                 "{\"symbol\":\"%s\",\"timeframe\":\"M15\",\"ts\":1665360000,"
+                 "\"open\":1.1,\"high\":1.2,\"low\":1.0,\"close\":1.1,\"volume\":1}",
+                 i < 3 ? sym : i == 3 ? "MAXS3" : "MAXS1");
+        struct http_reply r = http_post_json(a, "/bars", body);
+        long want = i == 3 ? 507 : 200;
+        cr_assert_eq(r.status, want, "%s: %ld %s", sym, r.status, r.body);
+        if (want == 507)
+            cr_assert(strstr(r.body, "\"too_many_symbols\"") && strstr(r.body, "max_symbols"),
+                      "%s", r.body);
+        http_free(&r);
+    }
+    struct http_reply r = http_get(a, "/bars?symbol=MAXS3");
+    cr_assert_eq(r.status, 404, "a refused symbol is stored: %ld %s", r.status, r.body);
+    http_free(&r);
+    r = http_get(a, "/health");
+    json_t *h = http_json(&r);
+    cr_assert_eq(json_integer_value(json_object_get(h, "symbols")), 3, "%s", r.body);
+    json_decref(h);
+    http_free(&r);
+    r = http_get(a, "/symbols");
+    json_t *s = http_json(&r);
+    json_t *list = json_is_array(s) ? s : json_object_get(s, "symbols");
+    cr_assert_eq(json_array_size(list), 3, "%s", r.body);
+    json_decref(s);
+    http_free(&r);
     app_stop(a);
 }
