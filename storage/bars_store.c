@@ -98,8 +98,10 @@ static int copy_open(PGconn *c, size_t n, int begin)
 {
     pgw_bulk_rows(n);
     int st = pg_limits_get()->statement_timeout_ms;
+    if ((n < BULK_LOCAL_ROWS || st <= 0) && begin)
+        return pg_copy_begin(c, BEGIN_COPY_BARS);
     if (n < BULK_LOCAL_ROWS || st <= 0)
-        return pg_copy_begin(c, begin ? BEGIN_COPY_BARS : COPY_BARS);
+        return pg_copy_begin(c, COPY_BARS);
     if (begin && pg_begin(c) != 0)
         return -1;
     char ms[24];
