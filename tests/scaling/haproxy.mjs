@@ -80,7 +80,9 @@ function startInstance(name, port) {
     const env = { ...process.env, LIQ_PORT: String(port), LIQ_DATABASE_URL: DB,
                   LIQ_INSTANCE_NAME: name, LIQ_OWNED_SYMBOLS: 'all', LIQ_THREADS: '4',
                   LIQ_LEASE_TTL_MS: String(TTL_MS), LIQ_HANDOVER_IDLE_MS: '1000',
-                  LIQ_RETRY_AFTER_S: '1', LIQ_LOG_LEVEL: 'warn', LIQ_MIN_LIQUIDITY_STRENGTH: '0.1' };
+                  LIQ_RETRY_AFTER_S: '1', LIQ_LOG_LEVEL: 'warn', LIQ_MIN_LIQUIDITY_STRENGTH: '0.1',
+                  // zone exits: their trail moves stops zone to zone, the writes this test follows
+                  LIQ_EXIT_METHOD: 'zones' };
     const p = spawnTailed(spawn, BIN, [], { env, stdio: ['ignore', 'ignore', 'pipe'] }, { keep: 2000,
         onData: (d) => { if (process.env.LIQ_HAPROXY_VERBOSE) process.stderr.write(`${name}: ${d}`); } });
     procs.set(name, p);

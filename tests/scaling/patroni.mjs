@@ -225,7 +225,7 @@ function startService(name, port) {
                   LIQ_INSTANCE_NAME: name, LIQ_THREADS: '6', LIQ_RETRY_AFTER_S: '1',
                   LIQ_LOG_LEVEL: 'warn', LIQ_MIN_LIQUIDITY_STRENGTH: '0.1', LIQ_MIN_RR_RATIO: '0.5',
                   LIQ_DATABASE_TIMEOUT_MS: String(DB_TIMEOUT_MS), LIQ_DATABASE_CONNECT_TIMEOUT_MS: '1000',
-                  LIQ_LEASE_TTL_MS: '3000' };
+                  LIQ_LEASE_TTL_MS: '3000', LIQ_EXIT_METHOD: 'zones' /* stop moves to follow */ };
     const p = spawnTailed(spawn, BIN, [], { env, stdio: ['ignore', 'ignore', 'pipe'] }, {
         onData: (d) => { if (process.env.LIQ_PATRONI_VERBOSE) process.stderr.write(`${name}: ${d}`); } });
     procs.set(name, p);
