@@ -4,6 +4,7 @@
  * the engine's engine_tally()) rendered row by row with domain/evidence.h: per source, per
  * number of sources of a zone, and over all zones. Also the same rows as /metrics gauges.
  */
+#include <math.h>
 #include <stdio.h>
 
 #include "api/evidence.h"
@@ -12,6 +13,7 @@
 #include "api/render.h"
 #include "domain/evidence.h"
 #include "domain/instrument.h"
+#include "domain/stop.h"
 #include "api/app.h"
 
 /* One row as a JSON object: key is "source" or "sources". control_*: the mirrored
@@ -45,6 +47,25 @@ static void row_json(struct textbuf *tb, const struct zone_tally *t, int row, co
                    r.mirror_lift, r.mirror_lo, r.mirror_hi, r.side_lift, r.side_lo, r.side_hi,
                    r.placement == EV_SIDE ? "same_side" : "mirrored", r.lift, r.lift_lo,
                    r.lift_hi, r.significant ? "true" : "false");
+}
+
+/* "exits": the record of zone exits against geometry exits and the exit auto gives. */
+static void exits_json(struct textbuf *tb, const struct exit_record *x)
+{
+    char why[LIQ_REASON_LEN];
+    enum exit_method m = exit_choose(EXIT_AUTO, x, why, sizeof why);
+    textbuf_printf(tb,
+                   ",\"exits\":{\"trades\":%zu,\"days\":%zu,\"mean_r_zones\":%.6g,"
+                   "\"mean_r_geometry\":%.6g,\"zones_minus_geometry_r\":%.6g,",
+                   x->trades, x->days, x->zone_r, x->geo_r, x->diff);
+    if (isfinite(x->lo) && isfinite(x->hi))
+        textbuf_printf(tb, "\"low\":%.6g,\"high\":%.6g,", x->lo, x->hi);
+    else
+        textbuf_printf(tb, "\"low\":null,\"high\":null,");
+    textbuf_printf(tb, "\"interval\":\"95 %% normal, day blocks (cluster variance; "
+                   "docs/trading.md)\",\"auto\":\"%s\",\"reason\":", exit_method_name(m));
+    textbuf_json_string(tb, why);
+    textbuf_append(tb, "}", 1);
 }
 
 void symbols_evidence(struct request *rq, struct reply *rp)
@@ -88,7 +109,9 @@ void symbols_evidence(struct request *rq, struct reply *rp)
     textbuf_append(&tb, "],\"by_source_count\":[", 21);
     for (int row = EVR_NSRC_FIRST; row < EVR_ALL; row++)
         row_json(&tb, &snap->tally, row, "sources", row == EVR_NSRC_FIRST);
-    textbuf_append(&tb, "]}", 2);
+    textbuf_append(&tb, "]", 1);
+    exits_json(&tb, &snap->exits);
+    textbuf_append(&tb, "}", 1);
     snapshot_release(snap);
     reply_textbuf(rp, 200, "application/json", &tb);
 }
@@ -125,4 +148,21 @@ void evidence_metrics(struct textbuf *tb, const char *symbol, const struct zone_
                        symbol, src, r.lift_hi, symbol, src, r.mirror_lift, symbol, src,
                        r.side_lift);
     }
+}
+
+void exits_metrics(struct textbuf *tb, const char *symbol, const struct exit_record *x)
+{
+    textbuf_printf(tb,
+                   "liq_exit_trades{symbol=\"%s\"} %zu\n"
+                   "liq_exit_days{symbol=\"%s\"} %zu\n"
+                   "liq_exit_mean_r{symbol=\"%s\",exit=\"zones\"} %.6g\n"
+                   "liq_exit_mean_r{symbol=\"%s\",exit=\"geometry\"} %.6g\n"
+                   "liq_exit_diff_r{symbol=\"%s\"} %.6g\n",
+                   symbol, x->trades, symbol, x->days, symbol, x->zone_r, symbol, x->geo_r,
+                   symbol, x->diff);
+    if (isfinite(x->lo) && isfinite(x->hi))
+        textbuf_printf(tb,
+                       "liq_exit_diff_r_low{symbol=\"%s\"} %.6g\n"
+                       "liq_exit_diff_r_high{symbol=\"%s\"} %.6g\n",
+                       symbol, x->lo, symbol, x->hi);
 }

@@ -144,6 +144,8 @@ static void symbol_evidence_metrics(void *ctx, struct symbol_state *s)
     if (snap == NULL)
         return;
     evidence_metrics(ctx, s->name, &snap->tally);
+    if (snap->bar_count > 0)
+        exits_metrics(ctx, s->name, &snap->exits);
     snapshot_release(snap);
 }
 

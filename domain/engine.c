@@ -76,6 +76,12 @@ struct engine {
     struct levels lv;           /* scratch for one source call */
     struct bar cur;             /* the bar being pushed (the last one between pushes) */
     struct geo_book geo;        /* target-before-stop history (geometry.h) */
+    struct exit_book xb;        /* zone exits against geometry exits (exit_record.h) */
+    struct zone *xz;            /* a trial's zones: active, near the close, strength now */
+    uint32_t *xids;             /* the active zones' ids (zone_map_active_ids) */
+    double *xkeys;              /* their P(bounce) keys, ascending (zone_stats_bounce_key) */
+    uint32_t *xcand;            /* the ids of a trial's zones, by price */
+    size_t xz_cap, xids_cap;
     double *scratch;            /* engine_refresh's sort buffer */
     size_t scratch_cap;
 };
@@ -166,6 +172,7 @@ struct engine *engine_new(const struct liq_params *params, double pip, enum time
     tally_calibration(&e->map.tally, params->zone_calib_half_life);
     uint32_t ratio = (uint32_t)(tf_seconds(e->work_tf) / tf_seconds(base_tf));
     geo_init(&e->geo, GEO_EVERY * (ratio ? ratio : 1), GEO_HORIZON * (ratio ? ratio : 1));
+    exit_book_init(&e->xb, e->geo.horizon);
     /* H bars of the ATR's timeframe (M15, or the base when coarser) in base bars */
     enum timeframe wtf = base_tf > TF_M15 ? base_tf : TF_M15;
     double h = (double)params->test_horizon_bars * (double)tf_seconds(wtf) /
@@ -198,6 +205,10 @@ void engine_free(struct engine *e)
     cluster_free(&e->cluster);
     smc_free(e->smc);
     free(e->scratch);
+    free(e->xz);
+    free(e->xids);
+    free(e->xkeys);
+    free(e->xcand);
     free(e);
 }
 
@@ -212,6 +223,14 @@ size_t engine_zone_count(const struct engine *e) { return e->map.nsorted; }
 uint32_t engine_zone_max_id(const struct engine *e) { return e->map.n; }
 const struct zone_tally *engine_tally(const struct engine *e) { return &e->map.tally; }
 const struct geo_book *engine_geometry(const struct engine *e) { return &e->geo; }
+void engine_exit_record(const struct engine *e, struct exit_record *out)
+{
+    exit_book_record(&e->xb, out);
+}
+size_t engine_active_zone_ids(const struct engine *e, uint32_t *out)
+{
+    return zone_map_active_ids(&e->map, out);
+}
 unsigned engine_test_horizon(const struct engine *e) { return e->map.tc.horizon; }
 
 size_t engine_zones_in_test(const struct engine *e)
@@ -650,6 +669,76 @@ static int expire(struct engine *e, int64_t ts, struct zone_events *ev)
     return 0;
 }
 
+/* The record's trial at b's close (exit_record.h), at the first geometry probe
+ * EXIT_TRIAL_DAYS days after the last trial: the active zones within EXIT_TRIAL_WINDOW ATR14
+ * of the close with the prob_* and strength a refresh now would give them (strength ranked
+ * among all active zones), sorted by price. -1 on ENOMEM. */
+static int exit_probe(struct engine *e, const struct bar *b)
+{
+    int32_t day = (int32_t)(day_start(b->ts) / 86400);
+    if (e->xb.last_day != INT32_MIN && day < e->xb.last_day + EXIT_TRIAL_DAYS)
+        return 0;
+    if (e->map.nsorted > e->xids_cap) { /* room for every live zone's id */
+        uint32_t *id = realloc(e->xids, (size_t)e->map.nsorted * 2 * sizeof *id);
+        if (id == NULL)
+            return -1;
+        e->xids = id;
+        e->xids_cap = (size_t)e->map.nsorted * 2;
+    }
+    size_t na = zone_map_active_ids(&e->map, e->xids), nc = 0;
+    if (na > e->xz_cap) { /* the active zones' keys, the candidates' ids */
+        size_t cap = na * 2;
+        struct zone *z = realloc(e->xz, cap * sizeof *z);
+        if (z != NULL)
+            e->xz = z;
+        double *k = realloc(e->xkeys, 2 * cap * sizeof *k); /* all keys, candidates' keys */
+        if (k != NULL)
+            e->xkeys = k;
+        uint32_t *c = realloc(e->xcand, cap * sizeof *c);
+        if (c != NULL)
+            e->xcand = c;
+        if (z == NULL || k == NULL || c == NULL)
+            return -1;
+        e->xz_cap = cap;
+    }
+    struct zone_tally *t = &e->map.tally;
+    uint32_t sig = tally_significant(t, SRC_ALL); /* = evidence_significant_sources(t) */
+    double c = b->close, w = EXIT_TRIAL_WINDOW * e->atr.value, *ck = e->xkeys + e->xz_cap;
+    for (size_t i = 0; i < na; i++) {
+        const struct zone *z = &e->map.pool[e->xids[i] - 1];
+        double key = zone_stats_bounce_key(z, t, sig, e->p.zone_prior_tests);
+        size_t k = i; /* the keys ascending (insertion: a few dozen zones) */
+        for (; k > 0 && e->xkeys[k - 1] > key; k--)
+            e->xkeys[k] = e->xkeys[k - 1];
+        e->xkeys[k] = key;
+        if (z->hi >= c - w && z->lo <= c + w) { /* a candidate: its index, by price */
+            k = nc++;
+            for (; k > 0 && e->map.pool[e->xcand[k - 1] - 1].price > z->price; k--) {
+                e->xcand[k] = e->xcand[k - 1];
+                ck[k] = ck[k - 1];
+            }
+            e->xcand[k] = e->xids[i];
+            ck[k] = key;
+        }
+    }
+    for (size_t k = 0; k < nc; k++) {
+        struct zone *z = &e->xz[k];
+        *z = e->map.pool[e->xcand[k] - 1];
+        double key = ck[k];
+        size_t lo = 0, hi = na; /* keys <= key: its strength, as zone_stats_refresh ranks */
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (e->xkeys[mid] <= key)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        z->strength = (float)((double)lo / (double)na);
+    }
+    exit_book_start(&e->xb, b, e->xz, nc, &e->p, e->pip, e->atr.value, &e->geo);
+    return 0;
+}
+
 static int push_bar(struct engine *e, const struct bar *b, struct zone_events *ev)
 {
     e->cur = *b;
@@ -706,6 +795,10 @@ static int push_bar(struct engine *e, const struct bar *b, struct zone_events *e
             return -1;
     }
     geo_bar(&e->geo, b, e->atr.value);
+    exit_book_bar(&e->xb, b);
+    /* the geometry probe that started at this close: the exits a setup would get here */
+    if (e->atr.value > 0.0 && e->geo.bars % e->geo.every == 0 && exit_probe(e, b) != 0)
+        return -1;
     if (expire(e, b->ts, ev) != 0)
         return -1;
     /* every max(256, zones) bars, or 256 once the widest zone or control left the scans

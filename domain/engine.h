@@ -18,6 +18,7 @@
 
 #include "bar.h"
 #include "evidence.h"
+#include "exit_record.h"
 #include "geometry.h"
 #include "params.h"
 #include "zone.h"
@@ -87,6 +88,14 @@ const struct zone_tally *engine_tally(const struct engine *e);
 
 /* The target-before-stop history behind p_tp1_first (geometry.h). */
 const struct geo_book *engine_geometry(const struct engine *e);
+
+/* The record of zone exits against geometry exits so far (exit_record.h): what exit_method
+ * auto decides on and GET /symbols/{symbol}/evidence serves as "exits". */
+void engine_exit_record(const struct engine *e, struct exit_record *out);
+
+/* The ids of the active zones, in no particular order, into out (room for
+ * engine_zone_count ids): what a trial of the record ranks strength among. The count. */
+size_t engine_active_zone_ids(const struct engine *e, uint32_t *out);
 
 /* The hidden control level of zone id of placement kind (evidence.h: CTL_MIRROR mirrored
  * through the close, CTL_SIDE same side at a jittered distance), NULL if unknown. Never a

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "stop.h"
+
 const double EXIT_GEO_STOP_ATR[EXIT_GEO_N] = {1.0, 1.5, 2.0, 3.0};
 
 static const char *const NAMES[] = {"auto", "zones", "geometry"};
@@ -38,11 +40,18 @@ enum exit_method exit_choose(enum exit_method m, const struct exit_record *rec, 
                  "geometry exits for this symbol; zone exits are given only when they lead");
         return EXIT_GEOMETRY;
     }
+    if (rec->days < EXIT_MIN_DAYS) {
+        snprintf(why, len, "exit_method geometry (auto): zone minus geometry exits %+.3f R "
+                 "per trade over %zu trades in %zu days (zones %+.3f R, geometry %+.3f R); "
+                 "zones need %d days and the interval above 0", rec->diff, rec->trades,
+                 rec->days, rec->zone_r, rec->geo_r, EXIT_MIN_DAYS);
+        return EXIT_GEOMETRY;
+    }
     enum exit_method got = rec->lo > 0.0 ? EXIT_ZONES : EXIT_GEOMETRY;
     snprintf(why, len, "exit_method %s (auto): zone minus geometry exits %+.3f R per trade "
-             "[%+.3f, %+.3f] over %zu trades (zones %+.3f R, geometry %+.3f R); zones need "
-             "the interval above 0", exit_method_name(got), rec->diff, rec->lo, rec->hi,
-             rec->trades, rec->zone_r, rec->geo_r);
+             "[%+.3f, %+.3f] over %zu trades in %zu days (zones %+.3f R, geometry %+.3f R); "
+             "zones need the interval above 0", exit_method_name(got), rec->diff, rec->lo,
+             rec->hi, rec->trades, rec->days, rec->zone_r, rec->geo_r);
     return got;
 }
 
@@ -61,4 +70,14 @@ double exit_geometry(const struct geo_book *geo, int side, double rr, double *p,
     *p = ps[best];
     *er = es[best];
     return EXIT_GEO_STOP_ATR[best];
+}
+
+double exit_geometry_prices(const struct geo_book *geo, int side, double rr, double entry,
+                            double unit, double pip, double *stop, double *target, double *p,
+                            double *er)
+{
+    double s = exit_geometry(geo, side, rr, p, er);
+    *stop = side_round_to_tick((enum trade_side)side, entry - side * s * unit, pip);
+    *target = side_round_to_tick((enum trade_side)side, entry + side * rr * s * unit, pip);
+    return s;
 }

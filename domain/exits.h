@@ -39,11 +39,15 @@ struct exit_record {
     size_t trades;          /* probes resolved both ways */
     double zone_r, geo_r;   /* mean R of each */
     double diff, lo, hi;    /* mean(zone - geometry) and its 95 % interval */
+    size_t days;            /* day blocks behind the interval (< 2: lo -inf, hi +inf) */
 };
 
 /* The exit a setup gets with method m and the record (NULL: none): zones for EXIT_ZONES,
- * geometry for EXIT_GEOMETRY; for EXIT_AUTO zones only when rec has trades and lo > 0.
- * why (len bytes) says which and the figures that decided it. */
+ * geometry for EXIT_GEOMETRY; for EXIT_AUTO zones only when rec spans at least
+ * EXIT_MIN_DAYS day blocks and its interval lies above 0 (lo > 0), else geometry: the rule
+ * chosen on first halves (docs/trading.md "Which exit"). why (len bytes) says which and the
+ * figures that decided it. */
+#define EXIT_MIN_DAYS 20
 enum exit_method exit_choose(enum exit_method m, const struct exit_record *rec, char *why,
                              size_t len);
 
@@ -54,5 +58,12 @@ enum exit_method exit_choose(enum exit_method m, const struct exit_record *rec, 
  * *er. Example: an empty book, rr 1.5 -> s 1 (every s gives p 0.4, er 0).
  */
 double exit_geometry(const struct geo_book *geo, int side, double rr, double *p, double *er);
+
+/* The geometry exit's prices for a trade at entry: exit_geometry's s, the stop s x unit
+ * behind entry and TP1 rr x s x unit ahead, each on the tick (stop.h side_round_to_tick).
+ * unit: the ATR14 (or the fallback stop distance without one). Returns s. */
+double exit_geometry_prices(const struct geo_book *geo, int side, double rr, double entry,
+                            double unit, double pip, double *stop, double *target, double *p,
+                            double *er);
 
 #endif

@@ -101,9 +101,9 @@ static void geometry_exit(const struct setup_request *req, const struct liq_para
     int side = req->side;
     double rr = p->min_rr_ratio > 0.0 ? p->min_rr_ratio : 1.5, q, er;
     double unit = atr > 0.0 ? atr : stop_fallback_price(p, pip, 0.0);
-    double s = exit_geometry(geo, side, rr, &q, &er), e = req->entry;
+    double e = req->entry, tp1;
     struct stop_decision *st = &out->stop;
-    st->price = side_round_to_tick(req->side, e - side * s * unit, pip);
+    double s = exit_geometry_prices(geo, side, rr, e, unit, pip, &st->price, &tp1, &q, &er);
     st->distance_pips = fabs(e - st->price) / pip;
     snprintf(st->reason, sizeof st->reason, "geometry stop %.1f %s from entry: of 1, 1.5, 2 "
              "and 3 the distance whose target at min_rr_ratio %.2f R has the highest "
@@ -111,7 +111,7 @@ static void geometry_exit(const struct setup_request *req, const struct liq_para
              rr, er, q);
     struct target_level *t1 = &out->targets.tp1;
     t1->present = 1;
-    t1->price = side_round_to_tick(req->side, e + side * rr * s * unit, pip);
+    t1->price = tp1;
     t1->rr = fabs(t1->price - e) / fabs(e - st->price);
     snprintf(t1->reason, sizeof t1->reason, "geometry target at %.2f R (min_rr_ratio)", t1->rr);
     snprintf(out->targets.tp2.reason, sizeof out->targets.tp2.reason,

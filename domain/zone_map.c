@@ -451,3 +451,16 @@ int zone_map_watch(struct zone_map *m, uint32_t id, int control)
     t->watched = 1;
     return 0;
 }
+
+size_t zone_map_active_ids(const struct zone_map *m, uint32_t *out)
+{
+    size_t n = 0;
+    for (uint32_t s = 0; s < m->nslot; s++) {
+        for (uint32_t id = m->dslot[s]; id != 0 && id != DL_NONE; id = m->dnext[id - 1]) {
+            const struct zone *z = &m->pool[id - 1];
+            if (z->active && z->merged_into == 0) /* else a stale entry */
+                out[n++] = id;
+        }
+    }
+    return n;
+}

@@ -192,6 +192,12 @@ void zone_map_arm(struct zone_map *m, uint32_t id);
  * Returns the count, or -1 on ENOMEM. Called once per bar (the clock advances one base). */
 long zone_map_expire(struct zone_map *m, int64_t now, const uint32_t **ids);
 
+/* The ids of the active zones (not merged away), in no particular order, into out (room
+ * for nsorted ids): the deadline wheel lists every active zone once (armed when made or
+ * revived, moved on when touched), so this costs the wheel's slots and the active zones,
+ * not the whole index. Returns the count. */
+size_t zone_map_active_ids(const struct zone_map *m, uint32_t *out);
+
 /* Adds id to the zone watch set (control = 0) or to the watch set of its control of
  * placement control - 1 (1: CTL_MIRROR, 2: CTL_SIDE) unless it is there. 0, or -1 on
  * ENOMEM. */

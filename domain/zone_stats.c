@@ -406,3 +406,11 @@ void zone_stats_refresh(struct zone_map *m, double prior_tests, double *scratch)
         z->strength = na ? (float)((double)count_le(scratch, na, key) / (double)na) : 0.0f;
     }
 }
+
+double zone_stats_bounce_key(const struct zone *z, const struct zone_tally *t,
+                             uint32_t significant, double prior_tests)
+{
+    double p[OUTCOME_COUNT];
+    zone_stats_probs(z, t, significant, prior_tests, p);
+    return (double)(float)p[OUTCOME_HOLD] + (double)(float)p[OUTCOME_SWEEP];
+}

@@ -61,6 +61,13 @@ int zone_stats_bar(struct zone_map *m, const struct bar *b, double atr, struct z
  */
 void zone_stats_refresh(struct zone_map *m, double prior_tests, double *scratch);
 
+/* z's P(bounce) = prob_hold + prob_sweep as zone_stats_refresh computes and ranks it
+ * (significant: evidence_significant_sources of t): a zone's strength is the share of the
+ * active zones whose key is <= its own. For the record of exits (exit_record.h), which
+ * asks at a probe's close what a setup would have been given then. */
+double zone_stats_bounce_key(const struct zone *z, const struct zone_tally *t,
+                             uint32_t significant, double prior_tests);
+
 /* The probabilities of the outcomes of zone z's next test (p[OUTCOME_NONE] = 0), from its
  * resolved counts and the tally t, as zone_stats_refresh computes them. The report calls
  * this at each test's start to score the service's numbers on the same engine. */

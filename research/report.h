@@ -33,6 +33,9 @@ int report_pool_arms(const struct report *r, struct study_arm_diff pooled[STUDY_
 void report_write_exits(FILE *f, const struct report *r,
                         const struct study_arm_diff pooled[STUDY_ARMS]);
 int report_write_er(FILE *f, const struct report *r, double min_er);
+/* The engine's record of zone exits against geometry exits per file (exit_record.h): after
+ * the fit half and after the whole file, with the exit exit_method auto gives then. */
+void report_write_record(FILE *f, const struct report *r);
 const char *report_arm_key(int a);
 /* The default trades whose expected_r >= min_er, over all files: how many, their mean
  * predicted expected_r and realized R. */

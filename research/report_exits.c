@@ -220,3 +220,40 @@ size_t report_er_kept(const struct report *r, double min_er, double *pred, doubl
     }
     return n;
 }
+
+static void record_cells(FILE *f, const struct exit_record *x)
+{
+    char why[LIQ_REASON_LEN];
+    enum exit_method m = exit_choose(EXIT_AUTO, x, why, sizeof why);
+    fprintf(f, " %zu / %zu | %+.3f | %+.3f |", x->trades, x->days, x->zone_r, x->geo_r);
+    if (isfinite(x->lo))
+        fprintf(f, " %+.3f [%+.3f, %+.3f] |", x->diff, x->lo, x->hi);
+    else
+        fprintf(f, " %+.3f |", x->diff);
+    fprintf(f, " %s |", exit_method_name(m));
+}
+
+void report_write_record(FILE *f, const struct report *r)
+{
+    fprintf(f, "## The engine's record of exits (what `exit_method` auto decides on)\n\n"
+               "At the first geometry probe (the close of a 16th bar of the ATR's timeframe) "
+               "four days or more after the last trial the engine asks what one side there "
+               "(BUY, SELL alternating) would have been given by the zone exit (zone stop + "
+               "zone TP1) and by the geometry exit, and resolves both brackets from the later "
+               "bars (domain/exit_record.h). GET "
+               "/symbols/{symbol}/evidence serves the whole file's record as `exits`; auto "
+               "gives zone exits only with %d days and the interval above 0. Trades / days, "
+               "mean R each way, zones minus geometry with its day-block interval (cluster "
+               "variance), and the exit auto gives then.\n\n"
+               "| file | fit half: trades / days | zones R | geometry R | zones − geometry "
+               "| auto | whole file: trades / days | zones R | geometry R | zones − geometry "
+               "| auto |\n|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---|\n",
+            EXIT_MIN_DAYS);
+    for (size_t k = 0; k < r->n; k++) {
+        fprintf(f, "| %s |", r->f[k].name);
+        record_cells(f, &r->f[k].s.exits_fit);
+        record_cells(f, &r->f[k].s.exits);
+        fprintf(f, "\n");
+    }
+    fprintf(f, "\n");
+}

@@ -155,6 +155,19 @@ static void arms(struct obj parent, const struct study_arm_diff *d)
     }
 }
 
+/* The engine's record of exits (exit_record.h); no interval (null) before two days. */
+static void record(struct obj parent, const char *key, const struct exit_record *x)
+{
+    struct obj o = child(parent, key, NULL);
+    count(o, "trades", x->trades);
+    count(o, "days", x->days);
+    num(o, "zones_r", x->zone_r);
+    num(o, "geometry_r", x->geo_r);
+    num(o, "zones_minus_geometry_r", x->diff);
+    num(o, "lo", x->lo);
+    num(o, "hi", x->hi);
+}
+
 static void file(struct obj o, const struct report_file *rf)
 {
     const struct study *s = &rf->s;
@@ -186,6 +199,8 @@ static void file(struct obj o, const struct report_file *rf)
         num(row, "judged_lift_same_side_boot_hi", e->s_hi);
     }
     arms(o, s->arm);
+    record(o, "exit_record_fit_half", &s->exits_fit);
+    record(o, "exit_record", &s->exits);
     struct obj st = child(o, "setups", NULL);
     count(st, "every_bars", s->every);
     sim(st, "zone", &s->zone);

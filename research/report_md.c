@@ -408,6 +408,7 @@ void report_write_md(FILE *f, const struct report *r, const char *cmd)
     write_targets(f, r);
     write_overview(f, r);
     report_write_exits(f, r, r->arms);
+    report_write_record(f, r);
     struct liq_params d;
     params_defaults(&d);
     report_write_er(f, r, d.min_expected_r);

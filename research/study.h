@@ -189,6 +189,9 @@ struct study {
     int32_t *entry_day;
     double *arm_r[STUDY_ARMS];
     double *entry_er;                   /* the service setup's expected_r, NAN when refused */
+    /* the engine's record of zone exits against geometry exits (exit_record.h): after the
+     * fit half, and after the whole file (what GET /symbols/{symbol}/evidence serves) */
+    struct exit_record exits_fit, exits;
     struct study_arm_diff arm[STUDY_ARMS];
 };
 

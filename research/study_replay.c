@@ -55,6 +55,7 @@ struct replay {
     struct cal_fixed_trade *fixed;
     struct cal_fixed_trade *arms; /* 4 brackets per entry (enum study_arm 0 .. 3) */
     size_t n_trades, n_fixed, cap_entries;
+    struct exit_record xr;     /* the engine's record of exits after the current bar */
 };
 
 int study_grow(void **v, size_t *cap, size_t need, size_t elem)
@@ -183,10 +184,11 @@ static int copy_active_zones(struct replay *rp, size_t j)
 }
 
 /* What setup_build needs of the market after the current bar, as the service passes it. */
-static struct setup_market market(const struct replay *rp)
+static struct setup_market market(struct replay *rp)
 {
+    engine_exit_record(rp->e, &rp->xr);
     return (struct setup_market){.atr = engine_atr(rp->e), .geo = engine_geometry(rp->e),
-                                 .last_close = engine_last_close(rp->e)};
+                                 .last_close = engine_last_close(rp->e), .exits = &rp->xr};
 }
 
 /* The hourly p_tp1_first sample: resolve the pending ones with bar b, then maybe ask. */
@@ -442,6 +444,8 @@ static int replay_bars(struct replay *rp, size_t *entry_bar, struct setup_result
         rc = day_tally(rp, j);
         if (rc != 0)
             break;
+        if (j == s->split) /* the record of exits the fit half leaves */
+            engine_exit_record(rp->e, &s->exits_fit);
         enum engine_push_result pr = engine_push(rp->e, &rp->bars[j], &ev);
         if (pr == PUSH_NOMEM || pr == PUSH_OUT_OF_ORDER) {
             rc = -1;
@@ -520,6 +524,7 @@ int study_replay(struct study *s, const struct bar *bars)
         drop_unresolved(&s->hold_obs);
         drop_unresolved(&s->tp1_obs);
         rc = study_evidence(s, engine_tally(rp.e), rp.days, rp.n_days);
+        engine_exit_record(rp.e, &s->exits); /* GET /symbols/{symbol}/evidence "exits" */
     }
     engine_free(rp.e);
     free(rp.days), free(rp.day_of_days);

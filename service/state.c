@@ -79,6 +79,7 @@ static struct zone_snapshot *snapshot_build(const struct engine *e, int64_t firs
     snap->tick = instrument_tick(engine_pip(e));
     snap->geo = *engine_geometry(e);
     snap->tally = *engine_tally(e);
+    engine_exit_record(e, &snap->exits);
     snap->bar_count = engine_bar_count(e);
     snap->n = n;
     snap->nactive = 0;

@@ -45,6 +45,7 @@ struct zone_snapshot {
     double tick;                  /* instrument_tick(pip): zone prices are shown on it */
     struct geo_book geo;          /* engine_geometry: behind p_tp1_first */
     struct zone_tally tally;      /* engine_tally: GET /symbols/{symbol}/evidence */
+    struct exit_record exits;     /* engine_exit_record: its "exits", exit_method auto */
     uint64_t bar_count;
     size_t nactive;
     size_t n;

@@ -23,9 +23,10 @@
 /* --- zones ------------------------------------------------------------------------- */
 
 /* The active zones of the published snapshot (a copy) and, when mkt_geo is not NULL, its
- * ATR, last close and geometry. */
+ * ATR, last close, geometry and record of exits (into *mkt_exits, which mkt then names). */
 static int active_zones(struct symbol_state *s, struct zone **out, size_t *n,
-                        int64_t *last_ts, struct setup_market *mkt, struct geo_book *mkt_geo)
+                        int64_t *last_ts, struct setup_market *mkt, struct geo_book *mkt_geo,
+                        struct exit_record *mkt_exits)
 {
     struct zone_snapshot *snap = snapshot_acquire(s);
     *out = NULL;
@@ -37,6 +38,8 @@ static int active_zones(struct symbol_state *s, struct zone **out, size_t *n,
         mkt->atr = snap->atr;
         mkt->last_close = snap->last_close;
         *mkt_geo = snap->geo;
+        *mkt_exits = snap->exits;
+        mkt->exits = mkt_exits;
     }
     struct zone *z = malloc((snap->nactive ? snap->nactive : 1) * sizeof *z);
     if (z == NULL) {
@@ -75,6 +78,7 @@ struct setup_op {
     size_t nz;
     int64_t last_ts;
     struct geo_book *geo;
+    struct exit_record exits;     /* the symbol's record of exits (exit_method auto) */
     int reserved;                 /* a slot of the book is promised to this trade */
     struct trade t;
 };
@@ -95,7 +99,7 @@ static enum liq_status setup_prepare(struct write_op *op)
     so->geo = malloc(sizeof *so->geo);
     struct setup_market mkt = {.geo = so->geo};
     if (so->geo == NULL ||
-        active_zones(s, &so->zones, &so->nz, &so->last_ts, &mkt, so->geo) != 0)
+        active_zones(s, &so->zones, &so->nz, &so->last_ts, &mkt, so->geo, &so->exits) != 0)
         return LIQ_NOMEM;
     const struct liq_params *params = &state_live(so->st)->params; /* one version per setup */
     pthread_mutex_lock(&tr->lock);

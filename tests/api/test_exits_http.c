@@ -64,6 +64,19 @@ Test(exits_http, defaults_give_the_geometry_exit_and_say_why)
         json_t *reasons = json_object_get(j, "reasons");
         const char *last = json_string_value(json_array_get(reasons, json_array_size(reasons) - 1));
         cr_assert_not_null(strstr(last, "exit: exit_method geometry (auto)"), "%s", last);
+        /* with the figures of the symbol's record of exits, as its evidence serves them */
+        struct http_reply ev = http_get(a, "/symbols/EURUSD/evidence");
+        cr_assert_eq(ev.status, 200, "%s", ev.body);
+        json_t *ej = http_json(&ev), *x = json_object_get(ej, "exits");
+        char figures[96];
+        snprintf(figures, sizeof figures, "over %lld trades in %lld days",
+                 (long long)json_integer_value(json_object_get(x, "trades")),
+                 (long long)json_integer_value(json_object_get(x, "days")));
+        cr_assert_gt(json_integer_value(json_object_get(x, "trades")), 0);
+        cr_assert_not_null(strstr(last, figures), "%s: not in %s", figures, last);
+        cr_assert_str_eq(json_string_value(json_object_get(x, "auto")), "geometry");
+        json_decref(ej);
+        http_free(&ev);
         cr_assert_geq(json_number_value(json_object_get(j, "expected_r")), -0.25);
         json_decref(j);
     }

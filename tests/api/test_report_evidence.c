@@ -2,7 +2,10 @@
  * test_report_evidence.c - the report's evidence rows are the service's: the EURUSD year
  * posted to a running service, GET /symbols/EURUSD/evidence against the "whole file" rows
  * research/ computes for docs/report.md from the same bars (study_run, the report's own
- * code): every row's tests, control tests, holds, rates and lift with its interval agree.
+ * code): every row's tests, control tests, holds, rates and lift with its interval agree;
+ * and the record of exits ("exits", domain/exit_record.h) equals the report's (study.h
+ * s.exits, the table "The engine's record of exits" of docs/report.md), in the answer and
+ * in /metrics.
  */
 #include <criterion/criterion.h>
 #include <math.h>
@@ -10,8 +13,30 @@
 #include <string.h>
 
 #include "domain/evidence.h"
+#include "domain/exits.h"
 #include "research/study.h"
 #include "tests/support/harness.h"
+
+/* The evidence's "exits" against the record the report computed on the same bars. */
+static void check_exits(json_t *x, const struct exit_record *w)
+{
+    cr_assert_not_null(x, "no exits section");
+    cr_assert_eq(json_integer_value(json_object_get(x, "trades")), (json_int_t)w->trades);
+    cr_assert_eq(json_integer_value(json_object_get(x, "days")), (json_int_t)w->days);
+    const char *keys[] = {"mean_r_zones", "mean_r_geometry", "zones_minus_geometry_r", "low",
+                          "high"};
+    const double want[] = {w->zone_r, w->geo_r, w->diff, w->lo, w->hi};
+    for (int k = 0; k < 5; k++) {
+        json_t *v = json_object_get(x, keys[k]);
+        cr_assert(json_is_number(v), "exits: %s", keys[k]);
+        cr_assert_float_eq(json_number_value(v), want[k], 1e-5, "exits: %s %g, report %g",
+                           keys[k], json_number_value(v), want[k]);
+    }
+    char why[LIQ_REASON_LEN];
+    enum exit_method m = exit_choose(EXIT_AUTO, w, why, sizeof why);
+    cr_assert_str_eq(json_string_value(json_object_get(x, "auto")), exit_method_name(m));
+    cr_assert_str_eq(json_string_value(json_object_get(x, "reason")), why);
+}
 
 static void check(json_t *row, const struct study_ev *ev)
 {
@@ -75,7 +100,19 @@ Test(report_evidence, the_reports_rows_equal_get_evidence_on_the_same_bars)
     cr_assert_eq(json_array_size(bc), 4);
     for (size_t i = 0; i < 4; i++)
         check(json_array_get(bc, i), &s.ev[EVR_NSRC_FIRST + (int)i]);
+    /* the record of exits: a year of probes, both sides, on the report's bars */
+    cr_assert_gt(s.exits.trades, 40);
+    cr_assert_eq(s.exits.days, s.exits.trades, "one trial a day at most");
+    check_exits(json_object_get(j, "exits"), &s.exits);
     json_decref(j);
+    http_free(&r);
+    r = http_get(a, "/metrics");
+    cr_assert_eq(r.status, 200);
+    char line[96];
+    snprintf(line, sizeof line, "\nliq_exit_trades{symbol=\"EURUSD\"} %zu\n", s.exits.trades);
+    cr_assert_not_null(strstr(r.body, line), "%s not in /metrics", line);
+    snprintf(line, sizeof line, "\nliq_exit_diff_r_low{symbol=\"EURUSD\"} %.6g\n", s.exits.lo);
+    cr_assert_not_null(strstr(r.body, line), "%s not in /metrics", line);
     http_free(&r);
     study_free(&s);
     free(bars);

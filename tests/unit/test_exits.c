@@ -48,9 +48,10 @@ Test(exits, zones_on_request_and_when_the_record_shows_them_ahead)
     params_defaults(&p);
     p.min_expected_r = -1e9;
     struct exit_record ahead = {.trades = 300, .zone_r = 0.1, .geo_r = 0.0, .diff = 0.1,
-                                .lo = 0.02, .hi = 0.18};
-    struct exit_record level = ahead;
+                                .lo = 0.02, .hi = 0.18, .days = EXIT_MIN_DAYS};
+    struct exit_record level = ahead, young = ahead;
     level.lo = -0.01;
+    young.days = EXIT_MIN_DAYS - 1; /* ahead, but too few days for its interval */
     struct setup_market mkt = {.atr = 0.0030, .exits = &ahead}; /* zone 1 within 3 ATR */
     struct setup_result r;
     cr_assert_eq(setup_build(&(struct setup_request){.side = SIDE_BUY, .entry = 1.1000,
@@ -58,7 +59,14 @@ Test(exits, zones_on_request_and_when_the_record_shows_them_ahead)
                              MAP, 2, &p, PIP, &mkt, &r), SETUP_OK);
     cr_assert_eq(r.exit_method, EXIT_ZONES);
     cr_assert_eq(r.stop.zone_id, 1);
-    cr_assert_not_null(strstr(r.reasons[r.n_reasons - 1], "[+0.020, +0.180] over 300"));
+    cr_assert_not_null(strstr(r.reasons[r.n_reasons - 1], "[+0.020, +0.180] over 300 trades "
+                                                          "in 20 days"));
+    mkt.exits = &young;
+    setup_build(&(struct setup_request){.side = SIDE_BUY, .entry = 1.1000, .trend_score = 0.5},
+                MAP, 2, &p, PIP, &mkt, &r);
+    cr_assert_eq(r.exit_method, EXIT_GEOMETRY);
+    cr_assert_not_null(strstr(r.reasons[r.n_reasons - 1], "over 300 trades in 19 days"));
+    cr_assert_not_null(strstr(r.reasons[r.n_reasons - 1], "zones need 20 days"));
     mkt.exits = &level;
     setup_build(&(struct setup_request){.side = SIDE_BUY, .entry = 1.1000, .trend_score = 0.5},
                 MAP, 2, &p, PIP, &mkt, &r);
