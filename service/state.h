@@ -1,9 +1,11 @@
 /*
  * state.h - the live per-symbol state and the use cases that change it.
  *
- * One struct symbol_state per symbol: its zone engine, the log of every bar it has been
- * given (to rebuild the engine, roll back a failed write and draw candles) and the last
- * published zone snapshot. Writers of a symbol are serialised by its write_lock and hold
+ * One struct symbol_state per symbol: its zone engine and the last published zone
+ * snapshot; with persistence off also the log of every bar it has been given (to roll
+ * back a failed write, replace and draw candles). With persistence on, PostgreSQL holds the
+ * bars and no copy stays in memory: a rebuild replays them from the newest engine
+ * checkpoint (service/checkpoint.h), GET /bars reads them there. Writers of a symbol are serialised by its write_lock and hold
  * it across the database transaction; readers never take it: they take a reference to
  * the immutable snapshot published after the last commit (RCU-style), so a slow write
  * never blocks GET /zones and a reader never sees a write that was not committed.
@@ -60,8 +62,13 @@ struct symbol_state {
     int persisted;                /* the symbols row is committed */
     pthread_mutex_t write_lock;   /* serialises writers of this symbol */
     struct engine *eng;           /* only under write_lock */
-    struct bar *log;              /* every applied bar, in order; only under write_lock */
+    struct bar *log;              /* persistence off: every applied bar, in order; only under
+                                   * write_lock */
     size_t nlog, caplog;
+    int64_t first_ts;             /* the first bar's ts, TS_NONE when none; under write_lock */
+    uint64_t ckpt_bars;           /* bar count of the newest stored checkpoint (0: none) */
+    int stale;                    /* the engine ran ahead of a write that did not commit:
+                                   * rebuilt from PostgreSQL before the next write */
     pthread_mutex_t snap_lock;    /* guards the snapshot pointer swap, held for nanoseconds */
     struct zone_snapshot *snap;
     uint64_t versions;            /* the last snapshot's version; only under write_lock */

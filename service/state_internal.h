@@ -8,6 +8,8 @@
 
 #include "service/state.h"
 
+/* The engine parameters of symbol (what engine_for uses) in *p. */
+void params_for(const struct state *st, const char *symbol, double pip, struct liq_params *p);
 /* A zone engine for symbol: the configured parameters, with the instrument's own round
  * number step when it has one (NIFTY: 50 points, not round_level_step pips). NULL when out
  * of memory. */
