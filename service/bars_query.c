@@ -1,8 +1,8 @@
 /*
  * bars_query.c - see bars_query.h. The one idea: copy under the writer's lock, format
  * outside it, so JSON rendering never delays an ingest. A symbol whose bars are stored
- * (persistence on) keeps none in memory: they are read from PostgreSQL, which holds only
- * committed ones.
+ * (persistence on) keeps only its latest in memory: an answer reaching further back is
+ * read from PostgreSQL, which holds only committed ones.
  */
 #include "service/bars_query.h"
 #include "base/lower_bound.h"
@@ -36,12 +36,14 @@ static int stored(struct symbol_state *s, int64_t from, int64_t to, size_t limit
                   int newest_first, struct collect *k)
 {
     pthread_mutex_lock(&s->write_lock);
-    int persisted = s->persisted;
+    /* the log answers when it holds every bar or the whole answer (its latest ones) */
+    int memory = !s->persisted || symbol_log_whole(s) ||
+                 (newest_first ? limit <= s->nlog : s->nlog > 0 && from >= s->log[0].ts);
     char name[sizeof s->name];
     memcpy(name, s->name, sizeof name);
     enum timeframe tf = s->tf;
     pthread_mutex_unlock(&s->write_lock);
-    if (!persisted)
+    if (memory)
         return 1;
     PGconn *c = pg_conn();
     if (c == NULL)

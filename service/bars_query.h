@@ -5,7 +5,8 @@
  * With persistence off the log lives under the symbol's write_lock (service/state.h); this
  * module takes that lock only for the memcpy of the requested tail, so a reader waits at
  * most for one ingest transaction and never sees bars that were not committed. With
- * persistence on the bars are read from PostgreSQL (no copy is kept in memory).
+ * persistence on only the latest bars are in memory (STATE_TAIL_BARS or more): a range
+ * or a tail reaching further back is read from PostgreSQL.
  */
 #ifndef LIQ_BARS_QUERY_H
 #define LIQ_BARS_QUERY_H

@@ -3,6 +3,7 @@
  */
 #include "service/checkpoint.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -144,6 +145,108 @@ int ckpt_write_due(struct state *st, PGconn *c, const char *symbol, uint64_t bas
     free(row.state);
     if (rc == PG_OK)
         *written = n;
+    return rc;
+}
+
+enum liq_status ckpt_refresh_stale(struct state *st, struct symbol_state *s)
+{
+    if (!s->stale)
+        return LIQ_OK;
+    PGconn *c = pg_conn();
+    struct engine *e = NULL;
+    struct rebuild_info info;
+    if (c == NULL || ckpt_rebuild(st, c, s, INT64_MAX, NULL, &e, &info) != 0)
+        return LIQ_UNAVAILABLE;
+    engine_free(s->eng);
+    s->eng = e;
+    s->ckpt_bars = info.checkpoint_bars;
+    s->stale = 0;
+    return LIQ_OK;
+}
+
+/* --- a symbol taken over (service/ownership.c) or loaded at start ------------------ */
+
+static int tail_bar(void *ctx, const struct bar *b)
+{
+    return symbol_log_append(ctx, b, 1) == 0 ? 0 : 2;
+}
+
+/* s's log: its latest STATE_TAIL_BARS stored bars, oldest first. */
+static int load_tail(PGconn *c, struct symbol_state *s)
+{
+    s->nlog = 0;
+    if (bars_store_range(c, s->name, s->tf, INT64_MIN, INT64_MAX, STATE_TAIL_BARS, 1, tail_bar,
+                         s) != 0)
+        return -1;
+    for (size_t i = 0; i < s->nlog / 2; i++) {
+        struct bar t = s->log[i];
+        s->log[i] = s->log[s->nlog - 1 - i];
+        s->log[s->nlog - 1 - i] = t;
+    }
+    return 0;
+}
+
+/* Replaces the engine of s with its stored bars' (from the newest checkpoint on); under
+ * s->write_lock. */
+static int load_bars_locked(struct state *st, PGconn *c, struct symbol_state *s,
+                            const struct symbol_row *row)
+{
+    s->pip = row->pip_size;
+    s->pip_inferred = row->pip_inferred;
+    s->persisted = 1;
+    s->nlog = 0;
+    struct engine *e = NULL;
+    struct rebuild_info info;
+    int64_t first = TS_NONE;
+    if (bars_store_first_ts(c, row->symbol, row->tf, &first) != 0 || load_tail(c, s) != 0 ||
+        ckpt_rebuild(st, c, s, INT64_MAX, NULL, &e, &info) != 0)
+        return -1;
+    engine_free(s->eng);
+    s->eng = e;
+    s->first_ts = first;
+    s->ckpt_bars = info.checkpoint_bars;
+    s->stale = 0;
+    struct log_line l;
+    if (info.skipped > 0) {
+        log_always(&l, LOG_WARN, "stored bars outside the bounds left out of the replay");
+        log_str(&l, "symbol", s->name);
+        log_int(&l, "bars", (long long)info.skipped);
+        log_end(&l);
+    }
+    if (info.ignored != NULL) {
+        log_always(&l, LOG_WARN, "engine checkpoint ignored: every stored bar replayed");
+        log_str(&l, "symbol", s->name);
+        log_str(&l, "reason", info.ignored);
+        log_end(&l);
+    }
+    log_begin(&l, LOG_INFO, "symbol rebuilt");
+    log_str(&l, "symbol", s->name);
+    log_int(&l, "checkpoint_bars", (long long)info.checkpoint_bars);
+    log_int(&l, "bars_replayed", (long long)info.replayed);
+    log_end(&l);
+    return symbol_publish(s);
+}
+
+int state_load_symbol(struct state *st, PGconn *c, const char *symbol, char *err,
+                      size_t errlen)
+{
+    struct symbol_row row;
+    int stored = symbols_store_get(c, symbol, &row);
+    if (stored <= 0) {
+        snprintf(err, errlen, stored < 0 ? "cannot read symbol %s" : "no symbol %s", symbol);
+        return stored < 0 ? -1 : 0;
+    }
+    enum liq_status why;
+    struct symbol_state *s = symbol_get_or_create(st, row.symbol, row.tf, 1.0, &why);
+    if (s == NULL) {
+        snprintf(err, errlen, "cannot create symbol %s", symbol);
+        return -1;
+    }
+    pthread_mutex_lock(&s->write_lock);
+    int rc = load_bars_locked(st, c, s, &row);
+    pthread_mutex_unlock(&s->write_lock);
+    if (rc != 0)
+        snprintf(err, errlen, "cannot load the bars of %s", symbol);
     return rc;
 }
 

@@ -44,6 +44,10 @@ int ckpt_rebuild(struct state *st, struct pg_conn *c, const struct symbol_state 
 int ckpt_write_due(struct state *st, struct pg_conn *c, const char *symbol, uint64_t base_bars,
                    const struct engine *e, int force, uint64_t *written);
 
+/* Under s's write_lock, before a write: a stale engine (a write that moved it did not
+ * commit) rebuilt from PostgreSQL. LIQ_OK, or LIQ_UNAVAILABLE. */
+enum liq_status ckpt_refresh_stale(struct state *st, struct symbol_state *s);
+
 /* At shutdown: every symbol with bars since its last checkpoint gets one (write_run, one
  * transaction each). Returns how many were written. */
 int state_checkpoint_all(struct state *st);

@@ -34,7 +34,7 @@ static int ts_in(const int64_t *v, size_t n, size_t stride, int64_t ts)
     return lo < n && *(const int64_t *)((const char *)v + lo * stride) == ts;
 }
 
-/* Persistence off: whether ts is a bar of the log. */
+/* Whether ts is a bar of the log (persistence on: of its latest bars). */
 static int log_contains(const struct symbol_state *s, int64_t ts)
 {
     return s->nlog > 0 && ts_in(&s->log[0].ts, s->nlog, sizeof s->log[0], ts);
@@ -118,25 +118,8 @@ static enum liq_status rescale_unfed(struct state *st, struct symbol_state *s, d
     return LIQ_OK;
 }
 
-/* A stale engine (rebuild above) rebuilt from PostgreSQL: LIQ_OK, or LIQ_UNAVAILABLE. */
-static enum liq_status refresh_stale(struct state *st, struct symbol_state *s)
-{
-    if (!s->stale)
-        return LIQ_OK;
-    PGconn *c = pg_conn();
-    struct engine *e = NULL;
-    struct rebuild_info info;
-    if (c == NULL || ckpt_rebuild(st, c, s, INT64_MAX, NULL, &e, &info) != 0)
-        return LIQ_UNAVAILABLE;
-    engine_free(s->eng);
-    s->eng = e;
-    s->ckpt_bars = info.checkpoint_bars;
-    s->stale = 0;
-    return LIQ_OK;
-}
-
-/* The stored ts among the request's bars older than the symbol's last (persistence on: the
- * log is not in memory), ascending in *v: LIQ_OK, or LIQ_UNAVAILABLE / LIQ_NOMEM. */
+/* The stored ts among the request's bars older than the log's first (persistence on: the
+ * log holds only the latest bars), ascending in *v: LIQ_OK, or LIQ_UNAVAILABLE / LIQ_NOMEM. */
 static enum liq_status stored_older(const struct symbol_state *s, const struct bar *bars,
                                     size_t n, int64_t last, int64_t **v, size_t *nv)
 {
@@ -146,8 +129,9 @@ static enum liq_status stored_older(const struct symbol_state *s, const struct b
     if (ts == NULL)
         return LIQ_NOMEM;
     size_t k = 0;
+    int64_t tail = s->nlog ? s->log[0].ts : last; /* from it on the log knows */
     for (size_t i = 0; i < n; i++)
-        if (bars[i].ts < last)
+        if (bars[i].ts < tail)
             ts[k++] = bars[i].ts;
     enum liq_status rc = LIQ_OK;
     if (k > 0) {
@@ -161,7 +145,7 @@ static enum liq_status stored_older(const struct symbol_state *s, const struct b
 }
 
 /* Splits the request into new bars and duplicates; fills item errors. */
-static enum liq_status classify(const struct state *st, struct symbol_state *s,
+static enum liq_status classify(struct symbol_state *s,
                                 const struct bar *bars, size_t n, struct bar *fresh,
                                 size_t *nfresh, struct ingest_result *out)
 {
@@ -170,7 +154,7 @@ static enum liq_status classify(const struct state *st, struct symbol_state *s,
     /* the stored ts a bar older than the last may repeat: the log, or PostgreSQL's */
     int64_t *older = NULL;
     size_t nolder = 0;
-    if (st->persist) {
+    if (!symbol_log_whole(s)) {
         enum liq_status rc = stored_older(s, bars, n, last, &older, &nolder);
         if (rc != LIQ_OK)
             return rc;
@@ -185,8 +169,7 @@ static enum liq_status classify(const struct state *st, struct symbol_state *s,
         } else if (ts > last) {
             fresh[(*nfresh)++] = bars[i];
             last = ts;
-        } else if (ts == last || (st->persist ? ts_in(older, nolder, sizeof *older, ts)
-                                              : log_contains(s, ts))) {
+        } else if (ts == last || log_contains(s, ts) || ts_in(older, nolder, sizeof *older, ts)) {
             out->duplicates++;
         } else {
             if (out->nerrors < 16)
@@ -298,7 +281,7 @@ static enum liq_status ingest_prepare(struct write_op *op)
         return LIQ_NOMEM;
     pthread_mutex_lock(&s->write_lock);
     io->s = s;
-    enum liq_status rc = refresh_stale(io->st, s);
+    enum liq_status rc = ckpt_refresh_stale(io->st, s);
     if (rc != LIQ_OK)
         return rc;
     /* a symbol emptied by DELETE /symbols starts again with the timeframe it is sent */
@@ -320,7 +303,7 @@ static enum liq_status ingest_prepare(struct write_op *op)
         op->idem_a = (int64_t)io->n;
         return replace_prepare(io);
     }
-    rc = classify(io->st, s, io->bars, io->n, io->fresh, &io->nfresh, io->out);
+    rc = classify(s, io->bars, io->n, io->fresh, &io->nfresh, io->out);
     op->idle = rc == LIQ_OK && io->nfresh == 0; /* duplicates only: nothing to write */
     op->idem_a = (int64_t)io->nfresh;
     op->idem_b = (int64_t)io->out->duplicates;
@@ -409,7 +392,13 @@ static enum liq_status replace_done(struct ingest_op *io, enum liq_status rc)
     if (rc == LIQ_OK) {
         size_t keep = s->nlog;
         s->nlog = io->cut;
-        if (!io->st->persist && symbol_log_append(s, io->bars, io->n) != 0) {
+        /* persistence on: the kept tail before the first bar, if any, then the bars */
+        if (io->st->persist)
+            while (io->cut < keep && s->log[io->cut].ts < io->bars[0].ts)
+                io->cut++;
+        s->nlog = io->cut;
+        if ((io->st->persist ? symbol_tail_append(s, io->bars, io->n)
+                             : symbol_log_append(s, io->bars, io->n)) != 0) {
             s->nlog = keep; /* the rows are committed: the next start rebuilds them */
             rc = LIQ_NOMEM;
         } else {
@@ -440,8 +429,10 @@ static enum liq_status apply_done(struct write_op *op, struct ingest_op *io,
             s->first_ts = io->fresh[0].ts;
         if (io->ckpt_written)
             s->ckpt_bars = io->ckpt_written;
-        /* persistence off, committed but the log could not grow: refuse further writes */
-        if (!io->st->persist && symbol_log_append(s, io->fresh, io->nfresh) != 0)
+        /* committed but the log could not grow: refuse further writes to this symbol now
+         * (persistence off: the log is every bar; on: the next start rebuilds it) */
+        if ((io->st->persist ? symbol_tail_append(s, io->fresh, io->nfresh)
+                             : symbol_log_append(s, io->fresh, io->nfresh)) != 0)
             rc = LIQ_NOMEM;
     } else if (rc != LIQ_OK && io->moved && rebuild(io->st, s) != 0) {
         rc = LIQ_NOMEM;

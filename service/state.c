@@ -15,7 +15,6 @@
 #include "base/grow.h"
 #include "base/log.h"
 #include "domain/instrument.h"
-#include "service/checkpoint.h"
 #include "service/state_internal.h"
 #include "storage/stores.h"
 
@@ -254,6 +253,21 @@ int symbol_renew(struct state *st, struct symbol_state *s, enum timeframe tf, do
     return 0;
 }
 
+int symbol_tail_append(struct symbol_state *s, const struct bar *bars, size_t n)
+{
+    if (n >= STATE_TAIL_BARS) { /* only the latest of a long batch */
+        bars += n - STATE_TAIL_BARS;
+        n = STATE_TAIL_BARS;
+        s->nlog = 0;
+    }
+    if (s->nlog + n > 2 * STATE_TAIL_BARS) {
+        size_t keep = STATE_TAIL_BARS - n;
+        memmove(s->log, s->log + s->nlog - keep, keep * sizeof *s->log);
+        s->nlog = keep;
+    }
+    return symbol_log_append(s, bars, n);
+}
+
 int symbol_log_append(struct symbol_state *s, const struct bar *bars, size_t n)
 {
     struct bar *log = grow_array(s->log, &s->caplog, s->nlog + n, sizeof *log, 1024);
@@ -266,70 +280,6 @@ int symbol_log_append(struct symbol_state *s, const struct bar *bars, size_t n)
 }
 
 /* --- a symbol taken over or given up (service/ownership.c) -------------------------- */
-
-/* Replaces the engine of s with its stored bars' (from the newest checkpoint on); under
- * s->write_lock. */
-static int load_bars_locked(struct state *st, PGconn *c, struct symbol_state *s,
-                            const struct symbol_row *row)
-{
-    s->pip = row->pip_size;
-    s->pip_inferred = row->pip_inferred;
-    s->persisted = 1;
-    s->nlog = 0;
-    struct engine *e = NULL;
-    struct rebuild_info info;
-    int64_t first = TS_NONE;
-    if (bars_store_first_ts(c, row->symbol, row->tf, &first) != 0 ||
-        ckpt_rebuild(st, c, s, INT64_MAX, NULL, &e, &info) != 0)
-        return -1;
-    engine_free(s->eng);
-    s->eng = e;
-    s->first_ts = first;
-    s->ckpt_bars = info.checkpoint_bars;
-    s->stale = 0;
-    struct log_line l;
-    if (info.skipped > 0) {
-        log_always(&l, LOG_WARN, "stored bars outside the bounds left out of the replay");
-        log_str(&l, "symbol", s->name);
-        log_int(&l, "bars", (long long)info.skipped);
-        log_end(&l);
-    }
-    if (info.ignored != NULL) {
-        log_always(&l, LOG_WARN, "engine checkpoint ignored: every stored bar replayed");
-        log_str(&l, "symbol", s->name);
-        log_str(&l, "reason", info.ignored);
-        log_end(&l);
-    }
-    log_begin(&l, LOG_INFO, "symbol rebuilt");
-    log_str(&l, "symbol", s->name);
-    log_int(&l, "checkpoint_bars", (long long)info.checkpoint_bars);
-    log_int(&l, "bars_replayed", (long long)info.replayed);
-    log_end(&l);
-    return symbol_publish(s);
-}
-
-int state_load_symbol(struct state *st, PGconn *c, const char *symbol, char *err,
-                      size_t errlen)
-{
-    struct symbol_row row;
-    int stored = symbols_store_get(c, symbol, &row);
-    if (stored <= 0) {
-        snprintf(err, errlen, stored < 0 ? "cannot read symbol %s" : "no symbol %s", symbol);
-        return stored < 0 ? -1 : 0;
-    }
-    enum liq_status why;
-    struct symbol_state *s = symbol_get_or_create(st, row.symbol, row.tf, 1.0, &why);
-    if (s == NULL) {
-        snprintf(err, errlen, "cannot create symbol %s", symbol);
-        return -1;
-    }
-    pthread_mutex_lock(&s->write_lock);
-    int rc = load_bars_locked(st, c, s, &row);
-    pthread_mutex_unlock(&s->write_lock);
-    if (rc != 0)
-        snprintf(err, errlen, "cannot load the bars of %s", symbol);
-    return rc;
-}
 
 void state_drop_symbol(struct state *st, const char *symbol)
 {

@@ -9,6 +9,31 @@
 #include "storage/pg.h"
 #include "storage/stores.h"
 
+/* A prepared statement with binary values (lengths, formats) and, when binary_result, a
+ * binary result: its result when OK, else NULL (logged and counted by pg_fail). Waits
+ * through pg_get_result, so the call deadline holds. */
+static PGresult *exec_binary(PGconn *c, const char *stmt, int n, const char *const *v,
+                             const int *len, const int *fmt, int binary_result)
+{
+    if (PQsendQueryPrepared(c, stmt, n, v, len, fmt, binary_result) != 1) {
+        pg_fail(c, stmt);
+        return NULL;
+    }
+    PGresult *keep = NULL, *r;
+    while ((r = pg_get_result(c)) != NULL) {
+        if (keep == NULL)
+            keep = r;
+        else
+            PQclear(r);
+    }
+    ExecStatusType st = PQresultStatus(keep);
+    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
+        return keep;
+    pg_fail(c, stmt);
+    PQclear(keep);
+    return NULL;
+}
+
 /* to_timestamp's range ends near year 294276: a later bound reads as "any". */
 #define TS_ANY 9000000000000LL
 
@@ -25,7 +50,7 @@ int checkpoint_store_put(PGconn *c, const char *symbol, const struct checkpoint_
     const char *v[6] = {symbol, ts, n, version, (const char *)row->state, k};
     const int len[6] = {0, 0, 0, 0, (int)row->len, 0};
     const int fmt[6] = {0, 0, 0, 0, 1, 0};
-    PGresult *r = pg_exec_binary(c, "checkpoint_put", 6, v, len, fmt, 0);
+    PGresult *r = exec_binary(c, "checkpoint_put", 6, v, len, fmt, 0);
     PQclear(r);
     return r != NULL ? PG_OK : PG_ERROR;
 }
@@ -47,7 +72,7 @@ int checkpoint_store_before(PGconn *c, const char *symbol, int64_t before,
     snprintf(ts, sizeof ts, "%lld", (long long)(before > TS_ANY ? TS_ANY : before));
     const char *v[2] = {symbol, ts};
     memset(out, 0, sizeof *out);
-    PGresult *r = pg_exec_binary(c, "checkpoint_before", 2, v, NULL, NULL, 1);
+    PGresult *r = exec_binary(c, "checkpoint_before", 2, v, NULL, NULL, 1);
     if (r == NULL)
         return -1;
     int rc = 0;

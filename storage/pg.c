@@ -297,20 +297,6 @@ PGresult *pg_exec(PGconn *c, const char *stmt, int nparams, const char *const *v
     return exec_prepared(c, stmt, nparams, values, &rc);
 }
 
-PGresult *pg_exec_binary(PGconn *c, const char *stmt, int nparams, const char *const *values,
-                         const int *lengths, const int *formats, int binary_result)
-{
-    PGresult *r = collect(c, PQsendQueryPrepared(c, stmt, nparams, values, lengths, formats,
-                                                 binary_result) == 1,
-                          pgw_call_end(), 0);
-    ExecStatusType st = PQresultStatus(r);
-    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
-        return r;
-    pg_fail(c, stmt);
-    PQclear(r);
-    return NULL;
-}
-
 int pg_command(PGconn *c, const char *sql)
 {
     PGresult *r = run_sql(c, sql, pgw_call_end());

@@ -66,10 +66,6 @@ int pg_alive(void);
 /* Runs a prepared statement; returns the result when its status is OK, else NULL (the
  * error is logged and counted). The caller PQclear()s a non-NULL result. */
 PGresult *pg_exec(PGconn *c, const char *stmt, int nparams, const char *const *values);
-/* pg_exec with PQexecPrepared's lengths and formats (a format 1 value is bytes: a bytea),
- * the result in binary when binary_result (the engine checkpoints, storage/checkpoint_store.c). */
-PGresult *pg_exec_binary(PGconn *c, const char *stmt, int nparams, const char *const *values,
-                         const int *lengths, const int *formats, int binary_result);
 /* Counts, logs (one JSON line) and, if the connection broke, marks it for a reset:
  * what every failed call on c goes through. */
 void pg_fail(PGconn *c, const char *what);
