@@ -314,7 +314,16 @@ int pg_begin(PGconn *c)
 
 int pg_commit(PGconn *c)
 {
-    return pg_command(c, "COMMIT");
+    if (!pg_group_enabled())
+        return pg_command(c, "COMMIT");
+    /* one round trip; the SET lasts until this COMMIT only (pg_group.c) */
+    PGresult *r = collect(c, PQsendQuery(c, "SET LOCAL synchronous_commit TO off; COMMIT") == 1,
+                          pgw_call_end(), 1);
+    int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    if (!ok)
+        pg_fail(c, "COMMIT");
+    PQclear(r);
+    return ok && pg_group_flush(c) == PG_OK ? 0 : -1;
 }
 
 void pg_rollback(PGconn *c)
@@ -438,6 +447,10 @@ int pg_pipeline_begin(PGconn *c)
 int pg_pipeline_end(PGconn *c, int commit)
 {
     int ok = 1, fenced = 0;
+    int grouped = commit && pg_group_enabled();
+    if (grouped && PQsendQueryParams(c, "SET LOCAL synchronous_commit TO off", 0, NULL, NULL,
+                                     NULL, NULL, 0) != 1)
+        ok = 0;
     if (commit && PQsendQueryParams(c, "COMMIT", 0, NULL, NULL, NULL, NULL, 0) != 1)
         ok = 0;
     if (PQpipelineSync(c) != 1) {
@@ -487,5 +500,7 @@ int pg_pipeline_end(PGconn *c, int commit)
         pg_mark_broken(); /* results left unread: the next use reconnects */
         ok = 0;
     }
+    if (ok && !fenced && grouped && pg_group_flush(c) != PG_OK)
+        ok = 0;
     return fenced ? PG_FENCED : ok ? PG_OK : PG_ERROR;
 }
