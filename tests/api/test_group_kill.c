@@ -40,7 +40,7 @@
 #define SYMBOLS 8
 #define SEED_BARS 2000  /* bars per symbol posted before the first round */
 #define BATCH 10        /* bars per POST /bars in the rounds */
-#define MAX_TRADES 64   /* per trade thread */
+#define MAX_TRADES 512  /* per trade thread */
 
 struct trade_ack {
     long id;
@@ -140,6 +140,8 @@ static void *trade_thread(void *arg)
         int open = 0;
         for (int i = 0; i < w->ntrades; i++)
             open += strcmp(w->trades[i].status, "open") == 0;
+        if (open == 0 && w->ntrades == MAX_TRADES)
+            return NULL; /* nothing left to write */
         if (open < 4 && w->ntrades < MAX_TRADES) {
             char body[256];
             int side = w->step % 2 ? -1 : 1;
