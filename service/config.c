@@ -95,6 +95,7 @@ static const struct setting SETTINGS[] = {
     {"header_timeout_s", K_INT, S(header_timeout_s), 0, 1, 600},
     {"retry_after_s", K_INT, S(retry_after_s), 0, 1, 3600},
     {"max_symbols", K_INT, S(max_symbols), 0, 1, 2048},
+    {"checkpoint_every_bars", K_INT, S(checkpoint_every_bars), 0, 0, 100000000},
     {"connection_memory_limit_bytes", K_LONG, S(connection_memory_limit_bytes), 0, 8192,
      64.0 * 1024 * 1024},
     {"owned_symbols", K_STRING, S(owned_symbols),
@@ -107,6 +108,7 @@ static const struct setting SETTINGS[] = {
     {"database_timeout_ms", K_INT, S(database_timeout_ms), 0, 100, 600000},
     {"database_statement_timeout_ms", K_INT, S(database_statement_timeout_ms), 0, 0, 600000},
     {"database_lock_timeout_ms", K_INT, S(database_lock_timeout_ms), 0, 0, 600000},
+    {"database_group_commit", K_BOOL, S(database_group_commit), 0, 0, 1},
 };
 #define NSETTINGS (sizeof SETTINGS / sizeof SETTINGS[0])
 _Static_assert(NSETTINGS < CONFIG_FILE_SLOTS, "file_keys: a slot per setting + instruments");

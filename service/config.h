@@ -40,6 +40,7 @@ struct app_config {
     int header_timeout_s;
     int retry_after_s;
     int max_symbols;              /* more symbols get 507 too_many_symbols (<= 2048) */
+    int checkpoint_every_bars;    /* an engine checkpoint per symbol this often (0: none) */
     long connection_memory_limit_bytes; /* libmicrohttpd's per-connection memory pool */
     struct instrument instruments[CONFIG_MAX_INSTRUMENTS];
     int ninstruments;
@@ -53,6 +54,7 @@ struct app_config {
     int database_timeout_ms;           /* one round trip; then cancelled, 503 */
     int database_statement_timeout_ms; /* server-side statement_timeout (0: none) */
     int database_lock_timeout_ms;      /* server-side lock_timeout (0: none) */
+    int database_group_commit;         /* concurrent writes share WAL flushes (pg_group.c) */
     /* 1 where the file set setting k (config_key_at(k)); [CONFIG_FILE_INSTRUMENTS]: its
      * instruments */
     unsigned char file_keys[CONFIG_FILE_SLOTS];

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "service/checkpoint.h"
 #include "service/ownership.h"
 #include "storage/migrate.h"
 #include "storage/pg.h"
@@ -15,7 +16,8 @@ void service_db_limits(const struct app_config *cfg)
     struct pg_limits l = {.connect_timeout_ms = cfg->database_connect_timeout_ms,
                           .call_timeout_ms = cfg->database_timeout_ms,
                           .statement_timeout_ms = cfg->database_statement_timeout_ms,
-                          .lock_timeout_ms = cfg->database_lock_timeout_ms};
+                          .lock_timeout_ms = cfg->database_lock_timeout_ms,
+                          .group_commit = cfg->database_group_commit};
     pg_limits_set(&l);
 }
 
@@ -118,6 +120,9 @@ fail:
 
 void service_close(struct state *st, struct trading *tr)
 {
+    /* while the leases are held: a start after this one replays no bar */
+    if (st->own != NULL)
+        (void)state_checkpoint_all(st);
     own_free(st->own); /* gives the leases up: another instance may take them at once */
     st->own = NULL;
     trading_free(tr);
