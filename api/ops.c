@@ -144,7 +144,15 @@ static void symbol_evidence_metrics(void *ctx, struct symbol_state *s)
     if (snap == NULL)
         return;
     evidence_metrics(ctx, s->name, &snap->tally);
-    if (snap->bar_count > 0)
+    snapshot_release(snap);
+}
+
+static void symbol_exits_metrics(void *ctx, struct symbol_state *s)
+{
+    struct zone_snapshot *snap = snapshot_acquire(s);
+    if (snap == NULL)
+        return;
+    if (snap->bar_count > 0) /* a symbol given up reads as empty: not this instance's */
         exits_metrics(ctx, s->name, &snap->exits);
     snapshot_release(snap);
 }
@@ -215,6 +223,18 @@ void ops_metrics(struct request *rq, struct reply *rp)
                    "of one placement (mirrored, same_side).\n"
                    "# TYPE liq_zone_lift_by_placement gauge\n");
     state_each(&a->st, symbol_evidence_metrics, &tb);
+    textbuf_printf(&tb,
+                   "# HELP liq_exit_trades Trades of the record of zone exits against geometry "
+                   "exits (GET /symbols/{symbol}/evidence exits).\n"
+                   "# TYPE liq_exit_trades gauge\n"
+                   "# HELP liq_exit_days Day blocks of that record.\n# TYPE liq_exit_days gauge\n"
+                   "# HELP liq_exit_mean_r Mean R of the zone and of the geometry exits.\n"
+                   "# TYPE liq_exit_mean_r gauge\n"
+                   "# HELP liq_exit_diff_r Zones minus geometry, R per trade; _low/_high: its "
+                   "95 %% day-block interval.\n"
+                   "# TYPE liq_exit_diff_r gauge\n# TYPE liq_exit_diff_r_low gauge\n"
+                   "# TYPE liq_exit_diff_r_high gauge\n");
+    state_each(&a->st, symbol_exits_metrics, &tb);
     ownership_metrics(a, &tb);
     struct db_counters pc;
     reads_db_counters(&pc);
