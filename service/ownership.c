@@ -261,7 +261,8 @@ void own_end(struct ownership *o, struct own_claim *cl, int fence_lost)
 {
     if (cl->lease == NULL)
         return;
-    if (atomic_load(&cl->lease->provisional)) { /* no write of the new symbol committed (own_commit) */
+    /* a new symbol's lease that no write of it committed (own_commit) */
+    if (atomic_load(&cl->lease->provisional)) {
         own_first_end(o, cl);
         return;
     }

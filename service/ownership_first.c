@@ -100,7 +100,8 @@ void own_commit(struct ownership *o, struct own_claim *cl)
     if (l == NULL)
         return;
     pthread_mutex_lock(&o->mu);
-    if (atomic_load(&l->provisional)) { /* once in the cache an entry stays: readers find it lock-free */
+    /* once in the cache an entry stays: readers find it lock-free */
+    if (atomic_load(&l->provisional)) {
         first_unlink(o, l);
         atomic_store(&l->seen, atomic_load(&o->round));
         (void)symtab_add(&o->leases, l); /* room: counted while provisional */
