@@ -25,6 +25,14 @@ void zone_map_free(struct zone_map *m)
     free(m->dnext);
     free(m->due);
     free(m->watch);
+    free(m->dsorted);
+    free(m->dsprice);
+    if (m->listing != NULL) {
+        free(m->listing->ids);
+        free(m->listing->ended);
+        free(m->listing->tmp);
+        free(m->listing);
+    }
     for (int k = 0; k < CTL_KINDS; k++) {
         free(m->cs[k].v);
         free(m->cs[k].sorted);
@@ -93,22 +101,79 @@ static void index_insert(uint32_t *ids, double *prices, uint32_t *n, uint32_t id
     (*n)++;
 }
 
+/* Room for one more drawn zone: in the drawn index, and in the listing's ended list and
+ * merge buffer (where it goes when it ends), so retiring and listing never allocate. */
+static int drawn_room(struct zone_map *m)
+{
+    if (m->listing == NULL && (m->listing = calloc(1, sizeof *m->listing)) == NULL)
+        return -1;
+    struct zone_listing *l = m->listing;
+    size_t need = m->ndsorted + l->nended + 1, dcap = m->dcap, ecap = l->ended_cap;
+    uint32_t *d = grow_array(m->dsorted, &dcap, need, sizeof *d, 64);
+    if (d == NULL)
+        return -1;
+    m->dsorted = d;
+    size_t pcap = m->dcap;
+    double *dp = grow_array(m->dsprice, &pcap, need, sizeof *dp, 64);
+    if (dp == NULL)
+        return -1;
+    m->dsprice = dp;
+    m->dcap = dcap < pcap ? dcap : pcap;
+    uint32_t *e = grow_array(l->ended, &ecap, need, sizeof *e, 64);
+    if (e == NULL)
+        return -1;
+    l->ended = e;
+    l->ended_cap = ecap;
+    return 0;
+}
+
+/* The listing's ids sized for every zone of the pool (once there is a listing). */
+static int listing_room(struct zone_map *m)
+{
+    struct zone_listing *l = m->listing;
+    if (l == NULL)
+        return 0;
+    size_t cap = l->ids_cap;
+    uint32_t *v = grow_array(l->ids, &cap, m->n + 1, sizeof *v, 64);
+    if (v == NULL)
+        return -1;
+    l->ids = v;
+    size_t tcap = l->ids_cap;
+    uint32_t *t = grow_array(l->tmp, &tcap, m->n + 1, sizeof *t, 64);
+    if (t == NULL)
+        return -1;
+    l->tmp = t;
+    l->ids_cap = cap < tcap ? cap : tcap;
+    return 0;
+}
+
 uint32_t zone_map_insert(struct zone_map *m, const struct zone *z,
                          const double ctl_price[CTL_KINDS])
 {
-    if (m->n == m->cap && grow_pool(m) != 0)
+    int drawn = (z->flags & ZONE_F_DRAWN) != 0;
+    if ((m->n == m->cap && grow_pool(m) != 0) || (drawn && drawn_room(m) != 0) ||
+        listing_room(m) != 0)
         return 0;
     uint32_t id = ++m->n;
     struct zone *slot = &m->pool[id - 1];
     *slot = *z;
     slot->id = id;
     m->dnext[id - 1] = DL_NONE;
-    index_insert(m->sorted, m->sprice, &m->nsorted, id, z->price);
+    m->version++;
     double reach = fmax(z->price - z->lo, z->hi - z->price);
-    if (reach > m->max_half)
-        m->max_half = reach;
-    if (!(z->flags & ZONE_F_DRAWN) && reach > m->merge_half)
-        m->merge_half = reach;
+    if (drawn) {
+        uint32_t nd = (uint32_t)m->ndsorted;
+        index_insert(m->dsorted, m->dsprice, &nd, id, z->price);
+        m->ndsorted = nd;
+        if (reach > m->dmax_half)
+            m->dmax_half = reach;
+    } else {
+        index_insert(m->sorted, m->sprice, &m->nsorted, id, z->price);
+        if (reach > m->max_half)
+            m->max_half = reach;
+        if (reach > m->merge_half)
+            m->merge_half = reach;
+    }
     double half = (z->hi - z->lo) / 2;
     for (int k = 0; k < CTL_KINDS; k++) {
         struct ctl_set *cs = &m->cs[k];
@@ -129,10 +194,15 @@ void zone_map_cover(struct zone_map *m, uint32_t id, double price)
     z->hi = price > z->hi ? price : z->hi;
     double below = z->price - z->lo, above = z->hi - z->price;
     double reach = above > below ? above : below;
-    if (reach > m->max_half)
-        m->max_half = reach;
-    if (!(z->flags & ZONE_F_DRAWN) && reach > m->merge_half)
-        m->merge_half = reach;
+    if (z->flags & ZONE_F_DRAWN) { /* never a merge target: for completeness */
+        if (reach > m->dmax_half)
+            m->dmax_half = reach;
+    } else {
+        if (reach > m->max_half)
+            m->max_half = reach;
+        if (reach > m->merge_half)
+            m->merge_half = reach;
+    }
     for (int k = 0; k < CTL_KINDS; k++) {
         struct control *c = &m->cs[k].v[id - 1];
         c->lo = c->price - (k == CTL_MIRROR ? above : below);
@@ -205,6 +275,7 @@ void zone_map_move_slow(struct zone_map *m, uint32_t id, double price, size_t *h
 {
     struct zone *z = &m->pool[id - 1];
     size_t at = sorted_index_of(m, id, hint);
+    m->version++;
     double shift = price - z->price;
     z->price = price;
     z->lo += shift;
@@ -260,10 +331,15 @@ static double reach_of(double price, double lo, double hi)
 
 void zone_map_reach_refresh(struct zone_map *m)
 {
-    double zr = 0.0, cr[CTL_KINDS] = {0};
+    double zr = 0.0, dr = 0.0, cr[CTL_KINDS] = {0};
+    for (size_t i = 0; i < m->ndsorted; i++) {
+        const struct zone *z = &m->pool[m->dsorted[i] - 1];
+        double r = reach_of(z->price, z->lo, z->hi);
+        dr = r > dr ? r : dr;
+    }
     for (uint32_t i = 0; i < m->n; i++) {
         const struct zone *z = &m->pool[i];
-        if (z->active && z->merged_into == 0) {
+        if (z->active && z->merged_into == 0 && !(z->flags & ZONE_F_DRAWN)) {
             double r = reach_of(z->price, z->lo, z->hi);
             zr = r > zr ? r : zr;
         }
@@ -276,10 +352,30 @@ void zone_map_reach_refresh(struct zone_map *m)
         }
     }
     m->max_half = zr;
+    m->dmax_half = dr;
     for (int k = 0; k < CTL_KINDS; k++)
         m->cs[k].max_half = cr[k];
     m->reach_age = 0;
     m->reach_stale = 0;
+}
+
+/* Drawn zone id (reach zr) ended: from the drawn index to the ended list (room made at its
+ * insert). A second call (already out) does nothing. */
+static void drawn_retire(struct zone_map *m, uint32_t id, double zr)
+{
+    size_t at = zone_map_index_from(m->dsprice, m->ndsorted, m->pool[id - 1].price,
+                                    m->dscan_hint);
+    while (at < m->ndsorted && m->dsorted[at] != id && !(m->dsprice[at] > m->pool[id - 1].price))
+        at++;
+    if (at == m->ndsorted || m->dsorted[at] != id)
+        return;
+    memmove(&m->dsorted[at], &m->dsorted[at + 1], (m->ndsorted - at - 1) * sizeof *m->dsorted);
+    memmove(&m->dsprice[at], &m->dsprice[at + 1], (m->ndsorted - at - 1) * sizeof *m->dsprice);
+    m->ndsorted--;
+    m->listing->ended[m->listing->nended++] = id;
+    m->version++;
+    if (zr >= m->dmax_half)
+        m->reach_stale = 1;
 }
 
 void zone_map_place_controls(struct zone_map *m, uint32_t id, int active)
@@ -287,10 +383,15 @@ void zone_map_place_controls(struct zone_map *m, uint32_t id, int active)
     int live = (m->pool[id - 1].flags & ZONE_F_LIVE) != 0;
     const struct zone *z = &m->pool[id - 1];
     double zr = reach_of(z->price, z->lo, z->hi);
-    if (active) /* a revived zone: the scans reach it again */
+    if (z->flags & ZONE_F_DRAWN) {
+        assert(!active || z->merged_into == 0);
+        if (!active)
+            drawn_retire(m, id, zr);
+    } else if (active) { /* a revived zone: the scans reach it again */
         m->max_half = zr > m->max_half ? zr : m->max_half;
-    else if (zr >= m->max_half) /* the widest zone left: the reach can narrow */
+    } else if (zr >= m->max_half) { /* the widest zone left: the reach can narrow */
         m->reach_stale = 1;
+    }
     for (int k = 0; k < CTL_KINDS; k++) {
         struct ctl_set *cs = &m->cs[k];
         struct control *c = &cs->v[id - 1];
@@ -326,7 +427,67 @@ void zone_map_unlink(struct zone_map *m, uint32_t id)
     memmove(&m->sorted[at], &m->sorted[at + 1], (m->nsorted - at - 1) * sizeof *m->sorted);
     memmove(&m->sprice[at], &m->sprice[at + 1], (m->nsorted - at - 1) * sizeof *m->sprice);
     m->nsorted--;
+    m->version++;
 }
+
+size_t zone_map_count(const struct zone_map *m)
+{
+    return m->nsorted + m->ndsorted + (m->listing ? m->listing->nended : 0);
+}
+
+/* Is zone a before zone b in the listing? By price, ties by id. */
+static inline int listed_before(const struct zone_map *m, uint32_t a, uint32_t b)
+{
+    double pa = m->pool[a - 1].price, pb = m->pool[b - 1].price;
+    return pa < pb || (pa == pb && a < b);
+}
+
+/* a[0..na) and b[0..nb), each in listing order, merged into out (a first on ties: the
+ * level index keeps its own order among equal prices). */
+static void merge_ids(const struct zone_map *m, const uint32_t *a, size_t na, const uint32_t *b,
+                      size_t nb, uint32_t *out)
+{
+    size_t i = 0, j = 0, k = 0;
+    while (i < na && j < nb)
+        out[k++] = listed_before(m, b[j], a[i]) ? b[j++] : a[i++];
+    while (i < na)
+        out[k++] = a[i++];
+    while (j < nb)
+        out[k++] = b[j++];
+}
+
+/* v[0..n) into listing order: bottom-up merge sort through tmp[0..n). */
+static void sort_ids(const struct zone_map *m, uint32_t *v, size_t n, uint32_t *tmp)
+{
+    for (size_t w = 1; w < n; w *= 2) {
+        for (size_t lo = 0; lo < n; lo += 2 * w) {
+            size_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
+            merge_ids(m, v + lo, mid - lo, v + mid, hi - mid, tmp + lo);
+        }
+        memcpy(v, tmp, n * sizeof *v);
+    }
+}
+
+const uint32_t *zone_map_listing(const struct zone_map *m)
+{
+    struct zone_listing *l = m->listing;
+    if (l == NULL) /* never a drawn zone: the level index is the listing */
+        return m->sorted;
+    if (l->version == m->version && l->version != 0)
+        return l->ids;
+    /* the ended since the last build sorted, then merged with the ones before them */
+    size_t ns = l->nended_sorted, nt = l->nended - ns;
+    sort_ids(m, l->ended + ns, nt, l->tmp);
+    merge_ids(m, l->ended, ns, l->ended + ns, nt, l->tmp);
+    memcpy(l->ended, l->tmp, l->nended * sizeof *l->ended);
+    l->nended_sorted = l->nended;
+    /* level index + drawn index into tmp, then + ended into ids */
+    merge_ids(m, m->sorted, m->nsorted, m->dsorted, m->ndsorted, l->tmp);
+    merge_ids(m, l->tmp, m->nsorted + m->ndsorted, l->ended, l->nended, l->ids);
+    l->version = m->version;
+    return l->ids;
+}
+
 
 uint32_t zone_map_find_merge(const struct zone_map *m, double price, double lo, double hi,
                              double dist, uint32_t except)

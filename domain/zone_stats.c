@@ -193,35 +193,66 @@ static void watch_controls(struct zone_map *m, int kind, const struct bar *b, do
     cs->n_watch = keep;
 }
 
-/* The zones the bar's range reaches: touches, and tests of armed zones start. */
+/* A zone the bar's range reaches: touched, and the test of an armed zone starts. */
+static int touch_zone(struct zone_map *m, struct zone *z, const struct bar *b, double atr,
+                      struct zone_events *ev)
+{
+    int rc = 0;
+    z->touches++;
+    z->last_touch_ts = b->ts;
+    z->alive_clock = m->mclock;
+    rc |= zone_emit(ev, z->id, 0, b->ts, b->close, ZEV_TOUCH);
+    if (z->trk.state != TS_ARMED)
+        return rc;
+    z->tests++;
+    if (z->role == ROLE_NONE) /* made before any bar: the first approach decides */
+        z->role = z->trk.approach > 0 ? ROLE_SUPPORT : ROLE_RESISTANCE;
+    rc |= zone_emit(ev, z->id, 0, b->ts, b->close, ZEV_TEST);
+    if (m->tally.cal_decay > 0.0)
+        z->p0 = (float)raw_hold(z, &m->tally, m->tc.prior_tests);
+    enum zone_outcome o = start(&z->trk, z->lo, z->hi, b, atr, &m->tc);
+    if (o != OUTCOME_NONE)
+        rc |= zone_resolved(m, z, o, b, ev);
+    rc |= zone_map_watch(m, z->id, 0);
+    return rc;
+}
+
+/* The zones the bar's range reaches, in listing order (price, ties by id): the level index
+ * within its reach and the drawn index within its own (a wide drawn band does not widen the
+ * walk over the level zones), merged. */
 static int touch_zones(struct zone_map *m, const struct bar *b, double atr,
                        struct zone_events *ev)
 {
     int rc = 0;
-    size_t i = zone_map_lower_bound_from(m, b->low - m->max_half, m->scan_hint);
+    double lr = m->max_half, dr = m->dmax_half;
+    size_t i = zone_map_lower_bound_from(m, b->low - lr, m->scan_hint);
+    size_t j = zone_map_index_from(m->dsprice, m->ndsorted, b->low - dr, m->dscan_hint);
     m->scan_hint = i;
-    for (; i < m->nsorted; i++) {
-        if (m->sprice[i] - m->max_half > b->high)
+    m->dscan_hint = j;
+    size_t ni = m->nsorted, nj = m->ndsorted;
+    /* the ends of both walks: the first entry beyond the bar's reach */
+    while (j < nj) {
+        int li = i < ni && !(m->sprice[i] - lr > b->high);
+        if (!(m->dsprice[j] - dr > b->high) &&
+            (!li || m->dsprice[j] < m->sprice[i] ||
+             (m->dsprice[j] == m->sprice[i] && m->dsorted[j] < m->sorted[i]))) {
+            struct zone *z = &m->pool[m->dsorted[j++] - 1];
+            if (z->active && !(b->low > z->hi || b->high < z->lo))
+                rc |= touch_zone(m, z, b, atr, ev);
+            continue;
+        }
+        if (!li)
+            break;
+        struct zone *z = &m->pool[m->sorted[i++] - 1];
+        if (z->active && !(b->low > z->hi || b->high < z->lo))
+            rc |= touch_zone(m, z, b, atr, ev);
+    }
+    for (; i < ni; i++) {
+        if (m->sprice[i] - lr > b->high)
             break;
         struct zone *z = &m->pool[m->sorted[i] - 1];
-        if (!z->active || b->low > z->hi || b->high < z->lo)
-            continue;
-        z->touches++;
-        z->last_touch_ts = b->ts;
-        z->alive_clock = m->mclock;
-        rc |= zone_emit(ev, z->id, 0, b->ts, b->close, ZEV_TOUCH);
-        if (z->trk.state != TS_ARMED)
-            continue;
-        z->tests++;
-        if (z->role == ROLE_NONE) /* made before any bar: the first approach decides */
-            z->role = z->trk.approach > 0 ? ROLE_SUPPORT : ROLE_RESISTANCE;
-        rc |= zone_emit(ev, z->id, 0, b->ts, b->close, ZEV_TEST);
-        if (m->tally.cal_decay > 0.0)
-            z->p0 = (float)raw_hold(z, &m->tally, m->tc.prior_tests);
-        enum zone_outcome o = start(&z->trk, z->lo, z->hi, b, atr, &m->tc);
-        if (o != OUTCOME_NONE)
-            rc |= zone_resolved(m, z, o, b, ev);
-        rc |= zone_map_watch(m, z->id, 0);
+        if (z->active && !(b->low > z->hi || b->high < z->lo))
+            rc |= touch_zone(m, z, b, atr, ev);
     }
     return rc;
 }
