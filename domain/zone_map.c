@@ -38,6 +38,8 @@ void zone_map_free(struct zone_map *m)
         free(m->cs[k].sorted);
         free(m->cs[k].price);
         free(m->cs[k].watch);
+        free(m->cs[k].dsorted);
+        free(m->cs[k].dprice);
     }
     *m = (struct zone_map){0};
 }
@@ -119,6 +121,19 @@ static int drawn_room(struct zone_map *m)
         return -1;
     m->dsprice = dp;
     m->dcap = dcap < pcap ? dcap : pcap;
+    for (int k = 0; k < CTL_KINDS; k++) { /* the controls of the active drawn zones */
+        struct ctl_set *cs = &m->cs[k];
+        size_t c1 = cs->dcap, c2 = cs->dcap;
+        uint32_t *ci = grow_array(cs->dsorted, &c1, m->ndsorted + 1, sizeof *ci, 64);
+        if (ci == NULL)
+            return -1;
+        cs->dsorted = ci;
+        double *cp = grow_array(cs->dprice, &c2, m->ndsorted + 1, sizeof *cp, 64);
+        if (cp == NULL)
+            return -1;
+        cs->dprice = cp;
+        cs->dcap = c1 < c2 ? c1 : c2;
+    }
     uint32_t *e = grow_array(l->ended, &ecap, need, sizeof *e, 64);
     if (e == NULL)
         return -1;
@@ -179,8 +194,9 @@ uint32_t zone_map_insert(struct zone_map *m, const struct zone *z,
         struct ctl_set *cs = &m->cs[k];
         double p = ctl_price[k];
         cs->v[id - 1] = (struct control){.price = p, .lo = p - half, .hi = p + half};
-        if (half > cs->max_half)
-            cs->max_half = half;
+        double *reach_k = drawn ? &cs->dmax_half : &cs->max_half;
+        if (half > *reach_k)
+            *reach_k = half;
     }
     zone_map_place_controls(m, id, 1);
     return id;
@@ -296,6 +312,7 @@ void zone_map_move_controls(struct zone_map *m, uint32_t id, double shift)
         c->hi += shift;
         if (c->where != CTL_INDEXED)
             continue;
+        assert(!(m->pool[id - 1].flags & ZONE_F_DRAWN)); /* drawn zones never move */
         size_t at = zone_map_index_from(cs->price, cs->n, was, cs->hint);
         while (cs->sorted[at] != id)
             at++;
@@ -303,8 +320,8 @@ void zone_map_move_controls(struct zone_map *m, uint32_t id, double shift)
     }
 }
 
-/* Takes control id of set cs out of wherever it is. */
-static void control_out(struct ctl_set *cs, uint32_t id)
+/* Takes control id of set cs (of a drawn zone when drawn) out of wherever it is. */
+static void control_out(struct ctl_set *cs, uint32_t id, int drawn)
 {
     struct control *c = &cs->v[id - 1];
     if (c->where == CTL_LIVE) {
@@ -312,6 +329,13 @@ static void control_out(struct ctl_set *cs, uint32_t id)
         while (cs->live[j] != id)
             j++;
         cs->live[j] = cs->live[--cs->n_live];
+    } else if (c->where == CTL_INDEXED && drawn) {
+        size_t at = zone_map_index_from(cs->dprice, cs->dn, c->price, cs->dhint);
+        while (cs->dsorted[at] != id)
+            at++;
+        memmove(&cs->dsorted[at], &cs->dsorted[at + 1], (cs->dn - at - 1) * sizeof *cs->dsorted);
+        memmove(&cs->dprice[at], &cs->dprice[at + 1], (cs->dn - at - 1) * sizeof *cs->dprice);
+        cs->dn--;
     } else if (c->where == CTL_INDEXED) {
         size_t at = zone_map_index_from(cs->price, cs->n, c->price, cs->hint);
         while (cs->sorted[at] != id)
@@ -329,32 +353,43 @@ static double reach_of(double price, double lo, double hi)
     return above > below ? above : below;
 }
 
+/* The widest reach of the zones ids[0..n) that are active (all, when every one is). */
+static double widest(const struct zone_map *m, const uint32_t *ids, size_t n)
+{
+    double w = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        const struct zone *z = &m->pool[ids[i] - 1];
+        if (z->active) {
+            double r = reach_of(z->price, z->lo, z->hi);
+            w = r > w ? r : w;
+        }
+    }
+    return w;
+}
+
+/* The same over the controls ids[0..n) of set cs. */
+static double widest_ctl(const struct ctl_set *cs, const uint32_t *ids, size_t n)
+{
+    double w = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        const struct control *c = &cs->v[ids[i] - 1];
+        double r = reach_of(c->price, c->lo, c->hi);
+        w = r > w ? r : w;
+    }
+    return w;
+}
+
 void zone_map_reach_refresh(struct zone_map *m)
 {
-    double zr = 0.0, dr = 0.0, cr[CTL_KINDS] = {0};
-    for (size_t i = 0; i < m->ndsorted; i++) {
-        const struct zone *z = &m->pool[m->dsorted[i] - 1];
-        double r = reach_of(z->price, z->lo, z->hi);
-        dr = r > dr ? r : dr;
+    /* the indexes hold exactly what the scans walk: the level index every zone not merged
+     * away (active ones count), the drawn index and the control indexes only active ones */
+    m->max_half = widest(m, m->sorted, m->nsorted);
+    m->dmax_half = widest(m, m->dsorted, m->ndsorted);
+    for (int k = 0; k < CTL_KINDS; k++) {
+        struct ctl_set *cs = &m->cs[k];
+        cs->max_half = widest_ctl(cs, cs->sorted, cs->n);
+        cs->dmax_half = widest_ctl(cs, cs->dsorted, cs->dn);
     }
-    for (uint32_t i = 0; i < m->n; i++) {
-        const struct zone *z = &m->pool[i];
-        if (z->active && z->merged_into == 0 && !(z->flags & ZONE_F_DRAWN)) {
-            double r = reach_of(z->price, z->lo, z->hi);
-            zr = r > zr ? r : zr;
-        }
-        for (int k = 0; k < CTL_KINDS; k++) {
-            const struct control *c = &m->cs[k].v[i];
-            if (c->where == CTL_INDEXED) {
-                double r = reach_of(c->price, c->lo, c->hi);
-                cr[k] = r > cr[k] ? r : cr[k];
-            }
-        }
-    }
-    m->max_half = zr;
-    m->dmax_half = dr;
-    for (int k = 0; k < CTL_KINDS; k++)
-        m->cs[k].max_half = cr[k];
     m->reach_age = 0;
     m->reach_stale = 0;
 }
@@ -381,6 +416,7 @@ static void drawn_retire(struct zone_map *m, uint32_t id, double zr)
 void zone_map_place_controls(struct zone_map *m, uint32_t id, int active)
 {
     int live = (m->pool[id - 1].flags & ZONE_F_LIVE) != 0;
+    int drawn = (m->pool[id - 1].flags & ZONE_F_DRAWN) != 0;
     const struct zone *z = &m->pool[id - 1];
     double zr = reach_of(z->price, z->lo, z->hi);
     if (z->flags & ZONE_F_DRAWN) {
@@ -401,12 +437,17 @@ void zone_map_place_controls(struct zone_map *m, uint32_t id, int active)
                            : CTL_INDEXED;
         if (c->where == want)
             continue;
-        if (c->where == CTL_INDEXED && reach_of(c->price, c->lo, c->hi) >= cs->max_half)
+        if (c->where == CTL_INDEXED &&
+            reach_of(c->price, c->lo, c->hi) >= (drawn ? cs->dmax_half : cs->max_half))
             m->reach_stale = 1;
-        control_out(cs, id);
+        control_out(cs, id, drawn);
         if (want == CTL_LIVE)
             cs->live[cs->n_live++] = id;
-        else if (want == CTL_INDEXED) {
+        else if (want == CTL_INDEXED && drawn) { /* room made by drawn_room */
+            index_insert(cs->dsorted, cs->dprice, &cs->dn, id, c->price);
+            double r = reach_of(c->price, c->lo, c->hi);
+            cs->dmax_half = r > cs->dmax_half ? r : cs->dmax_half;
+        } else if (want == CTL_INDEXED) {
             index_insert(cs->sorted, cs->price, &cs->n, id, c->price);
             double r = reach_of(c->price, c->lo, c->hi);
             cs->max_half = r > cs->max_half ? r : cs->max_half;

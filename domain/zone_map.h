@@ -53,7 +53,11 @@ enum ctl_where {
 /* The two placements of a zone's control (evidence.h). */
 enum ctl_kind { CTL_MIRROR = 0, CTL_SIDE = 1, CTL_KINDS = 2 };
 
-/* One placement's controls: v[id - 1], sorted by price like the zones, and the watch set. */
+/* One placement's controls: v[id - 1], sorted by price like the zones, and the watch set.
+ * The controls of active drawn zones are indexed apart (d*: few, but wide bands), so their
+ * reach does not widen the walk over the level zones' controls. The order a bar visits
+ * controls in does not matter (each test is its own; the tally's counts are sums of equal
+ * steps per source). */
 struct ctl_set {
     struct control *v;
     uint32_t *sorted;
@@ -63,6 +67,12 @@ struct ctl_set {
     size_t n_watch, watch_cap;
     double max_half;        /* widest reach of a control's band from its price */
     size_t hint;
+    uint32_t *dsorted;      /* controls of active drawn zones, by price */
+    double *dprice;
+    uint32_t dn;
+    size_t dcap;
+    double dmax_half;
+    size_t dhint;
     uint32_t live[CTL_LIVE_MAX]; /* controls of live zones: they move every bar, so they
                                   * stay out of the index until the zone freezes */
     uint32_t n_live;
@@ -200,7 +210,7 @@ void zone_map_place_controls(struct zone_map *m, uint32_t id, int active);
 /* The scans' reach (max_half, each control set's) taken again from the active zones and the
  * indexed controls: they only grow between refreshes (insert, cover, revival), so a wide
  * zone that deactivated stops widening every bar's scan at the next refresh (sooner when
- * reach_stale says the widest one did: engine.c). O(zones). */
+ * reach_stale says the widest one did: engine.c). O(zones in the indexes). */
 void zone_map_reach_refresh(struct zone_map *m);
 
 /* Takes a merged-away zone out of the price index (it stays in the pool). */

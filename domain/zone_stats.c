@@ -278,7 +278,8 @@ static int touch_control(struct zone_map *m, int kind, uint32_t id, const struct
     return zone_map_watch(m, id, kind + 1);
 }
 
-/* The controls of placement kind the bar's range reaches (indexed, then live ones). */
+/* The controls of placement kind the bar's range reaches (the level zones' index, the drawn
+ * zones' index, then the live ones). */
 static int touch_controls(struct zone_map *m, int kind, const struct bar *b, double atr)
 {
     int rc = 0;
@@ -290,6 +291,16 @@ static int touch_controls(struct zone_map *m, int kind, const struct bar *b, dou
         if (cs->price[i] - reach > b->high)
             break;
         uint32_t id = cs->sorted[i];
+        if (armed_touch(&cs->v[id - 1], b))
+            rc |= touch_control(m, kind, id, b, atr);
+    }
+    reach = cs->dmax_half;
+    i = zone_map_index_from(cs->dprice, cs->dn, b->low - reach, cs->dhint);
+    cs->dhint = i;
+    for (; i < cs->dn; i++) {
+        if (cs->dprice[i] - reach > b->high)
+            break;
+        uint32_t id = cs->dsorted[i];
         if (armed_touch(&cs->v[id - 1], b))
             rc |= touch_control(m, kind, id, b, atr);
     }
