@@ -704,10 +704,12 @@ static int push_bar(struct engine *e, const struct bar *b, struct zone_events *e
     geo_bar(&e->geo, b, e->atr.value);
     if (expire(e, b->ts, ev) != 0)
         return -1;
-    /* every max(256, zones) bars, or 256 once the widest zone or control left the scans
-     * (an ended order block): O(1) per bar amortised while few wide ones end */
-    if (++e->map.reach_age >= 256 && (e->map.reach_age >= e->map.n || e->map.reach_stale))
-        zone_map_reach_refresh(&e->map);
+    /* every max(256, level index) bars, O(1) per bar amortised; the drawn reach (few zones,
+     * wide bands) as soon as the widest drawn zone or control ended (an order block) */
+    if (++e->map.reach_age >= 256 && e->map.reach_age >= e->map.nsorted)
+        zone_map_reach_refresh(&e->map, 0);
+    else if (e->map.reach_stale)
+        zone_map_reach_refresh(&e->map, 1);
     return 0;
 }
 

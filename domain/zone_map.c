@@ -19,8 +19,8 @@ void zone_map_init(struct zone_map *m)
 void zone_map_free(struct zone_map *m)
 {
     free(m->pool);
-    free(m->sorted);
-    free(m->sprice);
+    free(m->sorted_mem);
+    free(m->sprice_mem);
     free(m->dslot);
     free(m->dnext);
     free(m->due);
@@ -35,8 +35,8 @@ void zone_map_free(struct zone_map *m)
     }
     for (int k = 0; k < CTL_KINDS; k++) {
         free(m->cs[k].v);
-        free(m->cs[k].sorted);
-        free(m->cs[k].price);
+        free(m->cs[k].sorted_mem);
+        free(m->cs[k].price_mem);
         free(m->cs[k].watch);
         free(m->cs[k].dsorted);
         free(m->cs[k].dprice);
@@ -70,16 +70,26 @@ static int resize(void *array_ptr, uint32_t cap, size_t elem)
 static int grow_pool(struct zone_map *m)
 {
     uint32_t cap = m->cap ? m->cap * 2 : 64;
+    /* the indexes keep their offsets: realloc keeps [off, off + n), the room above grows */
+    int rc = 0;
     if (resize(&m->pool, cap, sizeof *m->pool) != 0 ||
-        resize(&m->sorted, cap, sizeof *m->sorted) != 0 ||
-        resize(&m->sprice, cap, sizeof *m->sprice) != 0 ||
+        resize(&m->sorted_mem, cap, sizeof *m->sorted_mem) != 0 ||
+        resize(&m->sprice_mem, cap, sizeof *m->sprice_mem) != 0 ||
         resize(&m->dnext, cap, sizeof *m->dnext) != 0)
+        rc = -1;
+    m->sorted = m->sorted_mem ? m->sorted_mem + m->soff : NULL;
+    m->sprice = m->sprice_mem ? m->sprice_mem + m->soff : NULL;
+    for (int k = 0; k < CTL_KINDS && rc == 0; k++) {
+        struct ctl_set *cs = &m->cs[k];
+        if (resize(&cs->v, cap, sizeof *cs->v) != 0 ||
+            resize(&cs->sorted_mem, cap, sizeof *cs->sorted_mem) != 0 ||
+            resize(&cs->price_mem, cap, sizeof *cs->price_mem) != 0)
+            rc = -1;
+        cs->sorted = cs->sorted_mem ? cs->sorted_mem + cs->off : NULL;
+        cs->price = cs->price_mem ? cs->price_mem + cs->off : NULL;
+    }
+    if (rc != 0)
         return -1;
-    for (int k = 0; k < CTL_KINDS; k++)
-        if (resize(&m->cs[k].v, cap, sizeof *m->cs[k].v) != 0 ||
-            resize(&m->cs[k].sorted, cap, sizeof *m->cs[k].sorted) != 0 ||
-            resize(&m->cs[k].price, cap, sizeof *m->cs[k].price) != 0)
-            return -1;
     m->cap = cap;
     return 0;
 }
@@ -162,6 +172,100 @@ static int listing_room(struct zone_map *m)
     return 0;
 }
 
+/*
+ * A sorted id / price index in blocks of cap entries: *ids == imem + *off, *prices == pmem +
+ * *off, *n entries, free room below (*off) and above (cap - *off - *n). An insert or a
+ * removal moves the shorter side of its position into the room on that side; when that
+ * side has none, the index is first recentred (half the room each side: O(n), then at least
+ * room / 2 more moves on that side before the next one).
+ */
+struct slack {
+    uint32_t **ids;
+    double **prices;
+    uint32_t *n;
+    size_t *off;
+    uint32_t *imem;
+    double *pmem;
+    size_t cap;
+};
+
+static void slack_set(const struct slack *x, size_t off)
+{
+    *x->off = off;
+    *x->ids = x->imem + off;
+    *x->prices = x->pmem + off;
+}
+
+/* Moves the whole index so the room is split evenly. */
+static void slack_recentre(const struct slack *x)
+{
+    size_t room = x->cap - *x->n, to = room / 2;
+    memmove(x->imem + to, *x->ids, *x->n * sizeof *x->imem);
+    memmove(x->pmem + to, *x->prices, *x->n * sizeof *x->pmem);
+    slack_set(x, to);
+}
+
+/* Inserts (id, price) after equal prices so ties keep creation order (determinism). The
+ * caller made room (*n < cap). */
+static void slack_insert(const struct slack *x, uint32_t id, double price)
+{
+    size_t n = *x->n, lo = 0, hi = n;
+    const double *v = *x->prices;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (v[mid] <= price)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    assert(n < x->cap);
+    int below = lo < n - lo; /* the entries below the slot are the fewer */
+    size_t front = *x->off, back = x->cap - *x->off - n;
+    if ((below && front == 0 && back >= 2) || (!below && back == 0 && front >= 2)) {
+        slack_recentre(x);
+        front = *x->off;
+        back = x->cap - front - n;
+    }
+    if ((below && front > 0) || back == 0) { /* entries [0, lo) one down */
+        slack_set(x, front - 1);
+        memmove(*x->ids, *x->ids + 1, lo * sizeof **x->ids);
+        memmove(*x->prices, *x->prices + 1, lo * sizeof **x->prices);
+    } else { /* entries [lo, n) one up */
+        memmove(*x->ids + lo + 1, *x->ids + lo, (n - lo) * sizeof **x->ids);
+        memmove(*x->prices + lo + 1, *x->prices + lo, (n - lo) * sizeof **x->prices);
+    }
+    (*x->ids)[lo] = id;
+    (*x->prices)[lo] = price;
+    (*x->n)++;
+}
+
+/* Removes entry at, moving the shorter side. */
+static void slack_remove(const struct slack *x, size_t at)
+{
+    size_t n = *x->n;
+    if (at < n - 1 - at) { /* entries [0, at) one up */
+        memmove(*x->ids + 1, *x->ids, at * sizeof **x->ids);
+        memmove(*x->prices + 1, *x->prices, at * sizeof **x->prices);
+        slack_set(x, *x->off + 1);
+    } else {
+        memmove(*x->ids + at, *x->ids + at + 1, (n - at - 1) * sizeof **x->ids);
+        memmove(*x->prices + at, *x->prices + at + 1, (n - at - 1) * sizeof **x->prices);
+    }
+    (*x->n)--;
+}
+
+static struct slack level_slack(struct zone_map *m)
+{
+    return (struct slack){&m->sorted, &m->sprice, &m->nsorted, &m->soff, m->sorted_mem,
+                          m->sprice_mem, m->cap};
+}
+
+static struct slack ctl_slack(struct zone_map *m, struct ctl_set *cs)
+{
+    return (struct slack){&cs->sorted, &cs->price, &cs->n, &cs->off, cs->sorted_mem,
+                          cs->price_mem, m->cap};
+}
+
 uint32_t zone_map_insert(struct zone_map *m, const struct zone *z,
                          const double ctl_price[CTL_KINDS])
 {
@@ -183,7 +287,8 @@ uint32_t zone_map_insert(struct zone_map *m, const struct zone *z,
         if (reach > m->dmax_half)
             m->dmax_half = reach;
     } else {
-        index_insert(m->sorted, m->sprice, &m->nsorted, id, z->price);
+        struct slack x = level_slack(m);
+        slack_insert(&x, id, z->price);
         if (reach > m->max_half)
             m->max_half = reach;
         if (reach > m->merge_half)
@@ -321,7 +426,7 @@ void zone_map_move_controls(struct zone_map *m, uint32_t id, double shift)
 }
 
 /* Takes control id of set cs (of a drawn zone when drawn) out of wherever it is. */
-static void control_out(struct ctl_set *cs, uint32_t id, int drawn)
+static void control_out(struct zone_map *m, struct ctl_set *cs, uint32_t id, int drawn)
 {
     struct control *c = &cs->v[id - 1];
     if (c->where == CTL_LIVE) {
@@ -340,9 +445,8 @@ static void control_out(struct ctl_set *cs, uint32_t id, int drawn)
         size_t at = zone_map_index_from(cs->price, cs->n, c->price, cs->hint);
         while (cs->sorted[at] != id)
             at++;
-        memmove(&cs->sorted[at], &cs->sorted[at + 1], (cs->n - at - 1) * sizeof *cs->sorted);
-        memmove(&cs->price[at], &cs->price[at + 1], (cs->n - at - 1) * sizeof *cs->price);
-        cs->n--;
+        struct slack x = ctl_slack(m, cs);
+        slack_remove(&x, at);
     }
     c->where = CTL_OUT;
 }
@@ -379,19 +483,20 @@ static double widest_ctl(const struct ctl_set *cs, const uint32_t *ids, size_t n
     return w;
 }
 
-void zone_map_reach_refresh(struct zone_map *m)
+void zone_map_reach_refresh(struct zone_map *m, int drawn_only)
 {
     /* the indexes hold exactly what the scans walk: the level index every zone not merged
      * away (active ones count), the drawn index and the control indexes only active ones */
-    m->max_half = widest(m, m->sorted, m->nsorted);
     m->dmax_half = widest(m, m->dsorted, m->ndsorted);
-    for (int k = 0; k < CTL_KINDS; k++) {
-        struct ctl_set *cs = &m->cs[k];
-        cs->max_half = widest_ctl(cs, cs->sorted, cs->n);
-        cs->dmax_half = widest_ctl(cs, cs->dsorted, cs->dn);
-    }
-    m->reach_age = 0;
+    for (int k = 0; k < CTL_KINDS; k++)
+        m->cs[k].dmax_half = widest_ctl(&m->cs[k], m->cs[k].dsorted, m->cs[k].dn);
     m->reach_stale = 0;
+    if (drawn_only)
+        return;
+    m->max_half = widest(m, m->sorted, m->nsorted);
+    for (int k = 0; k < CTL_KINDS; k++)
+        m->cs[k].max_half = widest_ctl(&m->cs[k], m->cs[k].sorted, m->cs[k].n);
+    m->reach_age = 0;
 }
 
 /* Drawn zone id (reach zr) ended: from the drawn index to the ended list (room made at its
@@ -425,8 +530,6 @@ void zone_map_place_controls(struct zone_map *m, uint32_t id, int active)
             drawn_retire(m, id, zr);
     } else if (active) { /* a revived zone: the scans reach it again */
         m->max_half = zr > m->max_half ? zr : m->max_half;
-    } else if (zr >= m->max_half) { /* the widest zone left: the reach can narrow */
-        m->reach_stale = 1;
     }
     for (int k = 0; k < CTL_KINDS; k++) {
         struct ctl_set *cs = &m->cs[k];
@@ -437,10 +540,9 @@ void zone_map_place_controls(struct zone_map *m, uint32_t id, int active)
                            : CTL_INDEXED;
         if (c->where == want)
             continue;
-        if (c->where == CTL_INDEXED &&
-            reach_of(c->price, c->lo, c->hi) >= (drawn ? cs->dmax_half : cs->max_half))
+        if (c->where == CTL_INDEXED && drawn && reach_of(c->price, c->lo, c->hi) >= cs->dmax_half)
             m->reach_stale = 1;
-        control_out(cs, id, drawn);
+        control_out(m, cs, id, drawn);
         if (want == CTL_LIVE)
             cs->live[cs->n_live++] = id;
         else if (want == CTL_INDEXED && drawn) { /* room made by drawn_room */
@@ -448,7 +550,8 @@ void zone_map_place_controls(struct zone_map *m, uint32_t id, int active)
             double r = reach_of(c->price, c->lo, c->hi);
             cs->dmax_half = r > cs->dmax_half ? r : cs->dmax_half;
         } else if (want == CTL_INDEXED) {
-            index_insert(cs->sorted, cs->price, &cs->n, id, c->price);
+            struct slack x = ctl_slack(m, cs);
+            slack_insert(&x, id, c->price);
             double r = reach_of(c->price, c->lo, c->hi);
             cs->max_half = r > cs->max_half ? r : cs->max_half;
         }
@@ -465,9 +568,8 @@ void zone_map_settle_controls(struct zone_map *m, uint32_t id)
 void zone_map_unlink(struct zone_map *m, uint32_t id)
 {
     size_t at = sorted_index_of(m, id, NULL);
-    memmove(&m->sorted[at], &m->sorted[at + 1], (m->nsorted - at - 1) * sizeof *m->sorted);
-    memmove(&m->sprice[at], &m->sprice[at + 1], (m->nsorted - at - 1) * sizeof *m->sprice);
-    m->nsorted--;
+    struct slack x = level_slack(m);
+    slack_remove(&x, at);
     m->version++;
 }
 

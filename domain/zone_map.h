@@ -18,8 +18,10 @@
  * controls measure the level, not how the engine grew its band. Controls are never shown
  * as zones; they only feed the tally.
  *
- * Growth is amortised doubling; inserting into the sorted index is a memmove, cheap when
- * zones arrive near existing prices or in ascending order (engine_add_zone seeding).
+ * Growth is amortised doubling. A sorted index sits in a block of `cap` entries with the free
+ * room on both sides of it: an insert or a removal moves the shorter side of its position
+ * (the entries below it or the ones above), so a symbol with 100k zones far above the price
+ * moves the few below, not the 100k above.
  */
 #ifndef LIQ_ZONE_MAP_H
 #define LIQ_ZONE_MAP_H
@@ -63,6 +65,9 @@ struct ctl_set {
     uint32_t *sorted;
     double *price;          /* price[i] == v[sorted[i] - 1].price, always */
     uint32_t n;
+    uint32_t *sorted_mem;   /* sorted == sorted_mem + off, price == price_mem + off: the */
+    double *price_mem;      /* index sits in blocks of zone_map.cap entries with room on */
+    size_t off;             /* both sides (zone_map.c: slack_insert) */
     uint32_t *watch;
     size_t n_watch, watch_cap;
     double max_half;        /* widest reach of a control's band from its price */
@@ -108,6 +113,9 @@ struct zone_map {
                              * merged away, active or not (a merge can revive one), by price */
     double *sprice;         /* sprice[i] == pool[sorted[i] - 1].price, always */
     uint32_t nsorted;
+    uint32_t *sorted_mem;   /* sorted == sorted_mem + soff, sprice == sprice_mem + soff */
+    double *sprice_mem;
+    size_t soff;
     /* the drawn index: active drawn zones by price (ties by id). A drawn zone that ends is
      * never revived nor a merge target: it leaves for the listing's ended list, so neither
      * the bar's scans nor find_merge walk the ended ones */
@@ -132,7 +140,8 @@ struct zone_map {
                              * bounds the level index's scan */
     double merge_half;      /* the same over every zone of the level index (merge targets) */
     uint32_t reach_age;     /* bars since zone_map_reach_refresh */
-    uint8_t reach_stale;    /* a zone as wide as a reach deactivated since the refresh */
+    uint8_t reach_stale;    /* a drawn zone (or control) as wide as the drawn reach ended
+                             * since the refresh */
     size_t scan_hint;       /* sorted index where the last bar's zone scan started */
     struct ctl_set cs[CTL_KINDS]; /* control levels of each placement */
     struct test_cfg tc;
@@ -207,11 +216,13 @@ void zone_map_settle_controls(struct zone_map *m, uint32_t id);
  * again (CTL_INDEXED, or CTL_LIVE for a live zone; never a drawn zone). Index memory is the
  * pool's (the ended list's was sized at the drawn zone's insert): nothing is allocated. */
 void zone_map_place_controls(struct zone_map *m, uint32_t id, int active);
-/* The scans' reach (max_half, each control set's) taken again from the active zones and the
- * indexed controls: they only grow between refreshes (insert, cover, revival), so a wide
- * zone that deactivated stops widening every bar's scan at the next refresh (sooner when
- * reach_stale says the widest one did: engine.c). O(zones in the indexes). */
-void zone_map_reach_refresh(struct zone_map *m);
+/* The scans' reach (max_half, dmax_half, each control set's) taken again from the active
+ * zones and the indexed controls: they only grow between refreshes (insert, cover, revival),
+ * so a wide zone that deactivated stops widening every bar's scan at the next refresh.
+ * drawn_only: the drawn index and its controls' (O(active drawn zones): engine.c does it at
+ * the bar where reach_stale says the widest drawn zone ended); else every index, O(zones in
+ * the indexes), every max(256, level index) bars. */
+void zone_map_reach_refresh(struct zone_map *m, int drawn_only);
 
 /* Takes a merged-away zone out of the price index (it stays in the pool). */
 void zone_map_unlink(struct zone_map *m, uint32_t id);
