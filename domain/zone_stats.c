@@ -193,10 +193,13 @@ static void watch_controls(struct zone_map *m, int kind, const struct bar *b, do
     cs->n_watch = keep;
 }
 
-/* A zone the bar's range reaches: touched, and the test of an armed zone starts. */
-static int touch_zone(struct zone_map *m, struct zone *z, const struct bar *b, double atr,
-                      struct zone_events *ev)
+/* Zone z, reached by the bar's range: touched when active and overlapped, and the test of
+ * an armed zone starts. */
+static inline int touch_zone(struct zone_map *m, struct zone *z, const struct bar *b,
+                             double atr, struct zone_events *ev)
 {
+    if (!z->active || b->low > z->hi || b->high < z->lo)
+        return 0;
     int rc = 0;
     z->touches++;
     z->last_touch_ts = b->ts;
@@ -219,41 +222,29 @@ static int touch_zone(struct zone_map *m, struct zone *z, const struct bar *b, d
 
 /* The zones the bar's range reaches, in listing order (price, ties by id): the level index
  * within its reach and the drawn index within its own (a wide drawn band does not widen the
- * walk over the level zones), merged. */
+ * walk over the level zones), merged while both have entries in reach. */
 static int touch_zones(struct zone_map *m, const struct bar *b, double atr,
                        struct zone_events *ev)
 {
     int rc = 0;
     double lr = m->max_half, dr = m->dmax_half;
     size_t i = zone_map_lower_bound_from(m, b->low - lr, m->scan_hint);
-    size_t j = zone_map_index_from(m->dsprice, m->ndsorted, b->low - dr, m->dscan_hint);
     m->scan_hint = i;
-    m->dscan_hint = j;
-    size_t ni = m->nsorted, nj = m->ndsorted;
-    /* the ends of both walks: the first entry beyond the bar's reach */
-    while (j < nj) {
-        int li = i < ni && !(m->sprice[i] - lr > b->high);
-        if (!(m->dsprice[j] - dr > b->high) &&
-            (!li || m->dsprice[j] < m->sprice[i] ||
-             (m->dsprice[j] == m->sprice[i] && m->dsorted[j] < m->sorted[i]))) {
-            struct zone *z = &m->pool[m->dsorted[j++] - 1];
-            if (z->active && !(b->low > z->hi || b->high < z->lo))
-                rc |= touch_zone(m, z, b, atr, ev);
-            continue;
-        }
-        if (!li)
-            break;
-        struct zone *z = &m->pool[m->sorted[i++] - 1];
-        if (z->active && !(b->low > z->hi || b->high < z->lo))
-            rc |= touch_zone(m, z, b, atr, ev);
+    size_t ni = m->nsorted, nj = m->ndsorted, j = nj;
+    if (nj > 0) {
+        j = zone_map_index_from(m->dsprice, nj, b->low - dr, m->dscan_hint);
+        m->dscan_hint = j;
     }
-    for (; i < ni; i++) {
-        if (m->sprice[i] - lr > b->high)
-            break;
-        struct zone *z = &m->pool[m->sorted[i] - 1];
-        if (z->active && !(b->low > z->hi || b->high < z->lo))
-            rc |= touch_zone(m, z, b, atr, ev);
+    while (j < nj && !(m->dsprice[j] - dr > b->high)) {
+        if (i < ni && !(m->sprice[i] - lr > b->high) &&
+            (m->sprice[i] < m->dsprice[j] ||
+             (m->sprice[i] == m->dsprice[j] && m->sorted[i] < m->dsorted[j])))
+            rc |= touch_zone(m, &m->pool[m->sorted[i++] - 1], b, atr, ev);
+        else
+            rc |= touch_zone(m, &m->pool[m->dsorted[j++] - 1], b, atr, ev);
     }
+    for (; i < ni && !(m->sprice[i] - lr > b->high); i++)
+        rc |= touch_zone(m, &m->pool[m->sorted[i] - 1], b, atr, ev);
     return rc;
 }
 
@@ -295,7 +286,7 @@ static int touch_controls(struct zone_map *m, int kind, const struct bar *b, dou
             rc |= touch_control(m, kind, id, b, atr);
     }
     reach = cs->dmax_half;
-    i = zone_map_index_from(cs->dprice, cs->dn, b->low - reach, cs->dhint);
+    i = cs->dn == 0 ? 0 : zone_map_index_from(cs->dprice, cs->dn, b->low - reach, cs->dhint);
     cs->dhint = i;
     for (; i < cs->dn; i++) {
         if (cs->dprice[i] - reach > b->high)
