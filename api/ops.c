@@ -230,12 +230,21 @@ void ops_metrics(struct request *rq, struct reply *rp)
                    "# HELP liq_db_node_changes_total Times the database node written to "
                    "changed (a failover).\n"
                    "# TYPE liq_db_node_changes_total counter\nliq_db_node_changes_total %llu\n"
+                   "# HELP liq_db_group_commit_writes_total Writes committed under group "
+                   "commit (each waited for a WAL flush shared with concurrent writes).\n"
+                   "# TYPE liq_db_group_commit_writes_total counter\n"
+                   "liq_db_group_commit_writes_total %llu\n"
+                   "# HELP liq_db_group_commit_flushes_total The shared WAL flushes they "
+                   "waited for.\n"
+                   "# TYPE liq_db_group_commit_flushes_total counter\n"
+                   "liq_db_group_commit_flushes_total %llu\n"
                    "# HELP liq_db_node_since_seconds When the node in the label became the "
                    "one written to (epoch seconds).\n"
                    "# TYPE liq_db_node_since_seconds gauge\n",
                    (unsigned long long)pc.errors, (unsigned long long)pc.reconnects,
                    (unsigned long long)pc.timeouts, (unsigned long long)pc.commit_unknown,
-                   (unsigned long long)pc.node_changes);
+                   (unsigned long long)pc.node_changes, (unsigned long long)pc.group_writes,
+                   (unsigned long long)pc.group_flushes);
     if (pc.node[0] != '\0') {
         char node[300]; /* a label value: no quote, backslash or newline */
         size_t o = 0;

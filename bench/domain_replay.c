@@ -12,41 +12,9 @@
  */
 #include "bench/bench_util.h"
 #include "domain/engine.h"
-
-#define MIX(x) do { uint64_t v_; memcpy(&v_, &(double){(double)(x)}, 8); \
-        h = (h ^ v_) * 1099511628211ull; } while (0)
+#include "tests/support/fingerprint.h"
 
 static uint32_t all_sources = SRC_ALL; /* SRC_ALL, or without SRC_DRAWN ("levels") */
-
-/* FNV-1a over every event (zone, other, ts, price, kind), in order, continuing from h. */
-static uint64_t events_hash(uint64_t h, const struct zone_events *ev)
-{
-    for (size_t i = 0; i < ev->n; i++) {
-        const struct zone_event *x = &ev->v[i];
-        MIX(x->zone_id); MIX(x->other_id); MIX(x->ts); MIX(x->price); MIX(x->kind);
-    }
-    return h;
-}
-
-/* FNV-1a over every zone's fields, the event count and the events' hash: equal before and
- * after a performance change means the change kept the engine's results bit for bit. */
-static uint64_t fingerprint(const struct engine *e, uint64_t nevents, uint64_t evhash)
-{
-    uint64_t h = 1469598103934665603ull;
-    MIX(nevents);
-    MIX(evhash);
-    for (uint32_t id = 1; id <= engine_zone_max_id(e); id++) {
-        const struct zone *z = engine_zone_get(e, id);
-        MIX(z->merged_into); MIX(z->sources); MIX(z->price); MIX(z->lo); MIX(z->hi);
-        MIX(z->created_ts); MIX(z->origin_ts); MIX(z->last_touch_ts); MIX(z->tests);
-        MIX(z->touches); MIX(z->holds); MIX(z->breaks); MIX(z->sweeps); MIX(z->role);
-        MIX(z->active); MIX(z->trk.state); MIX(z->timeouts); MIX(z->strength); MIX(z->prob_hold);
-        MIX(z->prob_break); MIX(z->prob_sweep); MIX(z->alive_clock);
-    }
-    for (size_t i = 0; i < engine_zone_count(e); i++)
-        MIX(engine_zone_sorted(e, i)->id);
-    return h;
-}
 
 /* The whole replay with event hashing (not timed): the results to compare. */
 static uint64_t check_replay(const struct bar *bars, size_t n, enum timeframe tf, int all)
@@ -56,23 +24,22 @@ static uint64_t check_replay(const struct bar *bars, size_t n, enum timeframe tf
     if (all)
         p.liquidity_sources = all_sources;
     struct zone_events ev = {0};
-    uint64_t nevents = 0, evh = 1469598103934665603ull;
+    uint64_t nevents = 0, evh = FP_BASIS;
     struct engine *e = engine_new(&p, 0.0001, tf);
     if (e == NULL)
         exit(1);
     for (size_t i = 0; i < n; i++) {
         if (engine_push(e, &bars[i], &ev) != PUSH_OK)
             exit(1);
-        evh = events_hash(evh, &ev);
+        evh = fp_events(evh, &ev);
         nevents += ev.n;
         ev.n = 0;
     }
-    uint64_t fp = fingerprint(e, nevents, evh);
+    uint64_t fp = fp_engine(e, nevents, evh);
     engine_free(e);
     zone_events_free(&ev);
     return fp;
 }
-#undef MIX
 
 static double replay(const struct bar *bars, size_t n, enum timeframe tf, int runs,
                      size_t *zones_out)

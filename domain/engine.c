@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine_internal.h"
 #include "engine_smc.h"
 #include "geometry.h"
 #include "series.h"
@@ -25,60 +26,6 @@
 
 /* Moves of a live VWAP zone smaller than this many pips are applied but not reported. */
 #define VWAP_REPORT_PIPS 0.1
-
-struct pivot_source {
-    struct swing_detector sd;
-    enum liq_source src;
-    uint32_t zone;          /* zone of the last surviving pivot */
-    int bit_was_new;        /* that pivot gave the zone its source bit */
-};
-
-struct live_vwap {
-    struct vwap w;
-    enum liq_source src;
-    uint32_t zone;          /* live zone id, 0 none */
-    size_t pos;             /* its sorted index when last moved (a hint, checked) */
-    double reported;        /* price of the last ZEV_MOVED / ZEV_CREATED */
-    int shared;             /* weekly only: rides on the daily live zone (the week's first
-                             * day, when both VWAPs are the same number: one band, one zone) */
-};
-
-struct engine {
-    struct liq_params p;
-    double pip;
-    enum timeframe base_tf;
-    enum timeframe work_tf;     /* M15, or the base when coarser: ATR14 and WYCKOFF */
-    uint32_t active;
-    uint64_t bars;
-    int64_t last_ts;
-    double last_close;
-    int64_t hist_sec;
-    int64_t cluster_every;      /* cluster_interval_hours in seconds */
-
-    struct series_agg agg[TF_COUNT];
-    uint8_t agg_on[TF_COUNT];
-    uint8_t agg_list[TF_COUNT];  /* the tfs with agg_on, ascending */
-    int nagg;
-    int64_t base_sec;
-    struct bar last_closed[TF_COUNT];
-    uint8_t have_closed[TF_COUNT];
-
-    struct atr atr;
-    struct live_vwap vw_day, vw_week;
-    struct pivot_source piv_m5, piv_m15;
-    struct round_levels round;
-    struct equal_levels equal;
-    struct wyckoff wyckoff;
-    struct cluster cluster;
-    struct smc_state *smc;      /* the drawn sources (engine_smc.h), NULL when none runs */
-
-    struct zone_map map;
-    struct levels lv;           /* scratch for one source call */
-    struct bar cur;             /* the bar being pushed (the last one between pushes) */
-    struct geo_book geo;        /* target-before-stop history (geometry.h) */
-    double *scratch;            /* engine_refresh's sort buffer */
-    size_t scratch_cap;
-};
 
 static const char *const EVENT_NAMES[ZEV_COUNT] = {
     [ZEV_CREATED] = "created", [ZEV_TOUCH] = "touch",   [ZEV_HOLD] = "hold",

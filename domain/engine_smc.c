@@ -7,27 +7,9 @@
 #include <stdlib.h>
 
 #include "engine.h"
+#include "engine_internal.h"
 #include "base/grow.h"
 #include "sources/smc.h"
-
-struct smc_state {
-    uint32_t active;
-    enum timeframe tf;
-    int64_t base_sec;
-    double m;                       /* fvg_mitigation */
-    int join;                       /* fvg_join_consecutive */
-    struct fvg fvg;
-    struct box_book fvg_up, fvg_dn, ob_up, ob_dn;
-    struct structure st;
-    struct sessions ses;
-    uint32_t structure_zone, pd_zone;
-    uint32_t session_zone[SMC_SESSIONS][2];   /* [session][0 high, 1 low] */
-    uint64_t last_fvg_idx;          /* middle candle of the last gap */
-    uint32_t last_fvg_zone;
-    int last_fvg_dir;
-    uint32_t *pending;              /* ended while in a test: deactivated when it resolves */
-    size_t npending, pending_cap;
-};
 
 static int on(const struct smc_state *s, enum liq_source src)
 {

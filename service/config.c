@@ -107,6 +107,7 @@ static const struct setting SETTINGS[] = {
     {"database_timeout_ms", K_INT, S(database_timeout_ms), 0, 100, 600000},
     {"database_statement_timeout_ms", K_INT, S(database_statement_timeout_ms), 0, 0, 600000},
     {"database_lock_timeout_ms", K_INT, S(database_lock_timeout_ms), 0, 0, 600000},
+    {"database_group_commit", K_BOOL, S(database_group_commit), 0, 0, 1},
 };
 #define NSETTINGS (sizeof SETTINGS / sizeof SETTINGS[0])
 _Static_assert(NSETTINGS < CONFIG_FILE_SLOTS, "file_keys: a slot per setting + instruments");

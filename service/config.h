@@ -53,6 +53,7 @@ struct app_config {
     int database_timeout_ms;           /* one round trip; then cancelled, 503 */
     int database_statement_timeout_ms; /* server-side statement_timeout (0: none) */
     int database_lock_timeout_ms;      /* server-side lock_timeout (0: none) */
+    int database_group_commit;         /* concurrent writes share WAL flushes (pg_group.c) */
     /* 1 where the file set setting k (config_key_at(k)); [CONFIG_FILE_INSTRUMENTS]: its
      * instruments */
     unsigned char file_keys[CONFIG_FILE_SLOTS];

@@ -33,6 +33,7 @@ void config_defaults(struct app_config *c)
     c->database_timeout_ms = 5000;
     c->database_statement_timeout_ms = 4000;
     c->database_lock_timeout_ms = 2000;
+    c->database_group_commit = 1;
 }
 
 

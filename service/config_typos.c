@@ -52,7 +52,9 @@ const char *config_closest_key(const char *name)
 }
 
 /* LIQ_* variables that are not settings of the service but of its tools and tests
- * (liqctl, scripts/dev, the test harnesses, docker compose): never warned about. */
+ * (liqctl, scripts/dev, the test harnesses, docker compose): never warned about. The test
+ * config::every_variable_the_scripts_and_tests_export_is_known scans scripts/, tests/, bench/,
+ * deploy/, .ci/ and tools/ and fails on a LIQ_ name missing here. */
 static const char *const TOOL_VARS[] = {
     "URL",         "CONTRACT_LOG", "PGBIN",        "PGDATA",      "DATA_DIR",
     "SOURCE_DIR",  "FUZZ_SECONDS", "EURUSD_CSV",   "DB_PASSWORD", "CRASH_SEED",

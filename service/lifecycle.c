@@ -15,7 +15,8 @@ void service_db_limits(const struct app_config *cfg)
     struct pg_limits l = {.connect_timeout_ms = cfg->database_connect_timeout_ms,
                           .call_timeout_ms = cfg->database_timeout_ms,
                           .statement_timeout_ms = cfg->database_statement_timeout_ms,
-                          .lock_timeout_ms = cfg->database_lock_timeout_ms};
+                          .lock_timeout_ms = cfg->database_lock_timeout_ms,
+                          .group_commit = cfg->database_group_commit};
     pg_limits_set(&l);
 }
 

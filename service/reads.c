@@ -71,5 +71,6 @@ void reads_db_counters(struct db_counters *out)
     out->commit_unknown = n.commit_unknown;
     out->node_changes = n.changes;
     out->node_since = n.since;
+    pg_group_counters(&out->group_writes, &out->group_flushes);
     snprintf(out->node, sizeof out->node, "%s", n.node);
 }

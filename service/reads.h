@@ -39,6 +39,8 @@ struct db_counters {
     /* calls that ran out of database_timeout_ms (cancelled), of them after a COMMIT was
      * sent (outcome unknown), and how often the node written to changed */
     uint64_t timeouts, commit_unknown, node_changes;
+    /* group commit: writes that waited for a shared WAL flush, and the flushes */
+    uint64_t group_writes, group_flushes;
     char node[300];   /* host:port of the last connection made ("" before the first) */
     int64_t node_since; /* epoch seconds it became the node (0 before the first) */
 };

@@ -97,7 +97,8 @@ static PGresult *collect(PGconn *c, int sent, int64_t end, int commit)
 /* One SQL text without parameters, until end. */
 static PGresult *run_sql(PGconn *c, const char *sql, int64_t end)
 {
-    return collect(c, PQsendQuery(c, sql) == 1, end, strcmp(sql, "COMMIT") == 0);
+    size_t n = strlen(sql); /* a COMMIT cut by the deadline: its outcome is unknown */
+    return collect(c, PQsendQuery(c, sql) == 1, end, n >= 6 && !strcmp(sql + n - 6, "COMMIT"));
 }
 
 static int session_setup(PGconn *c, int64_t end)
@@ -314,7 +315,11 @@ int pg_begin(PGconn *c)
 
 int pg_commit(PGconn *c)
 {
-    return pg_command(c, "COMMIT");
+    if (!pg_group_enabled())
+        return pg_command(c, "COMMIT");
+    /* one round trip; the SET lasts until this COMMIT only (pg_group.c) */
+    return pg_command(c, "SET LOCAL synchronous_commit TO off; COMMIT") == 0 &&
+                   pg_group_flush(c) == PG_OK ? 0 : -1;
 }
 
 void pg_rollback(PGconn *c)
@@ -381,24 +386,6 @@ void pg_counters_get(struct pg_counters *out)
     out->connects = atomic_load(&g_connects);
 }
 
-void pg_format_ts(int64_t ts, char *buf)
-{
-    time_t t = (time_t)ts;
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(buf, 32, "%Y-%m-%d %H:%M:%S+00", &tm);
-}
-
-int64_t pg_get_int64(const PGresult *r, int row, int col)
-{
-    return strtoll(PQgetvalue(r, row, col), NULL, 10);
-}
-
-double pg_get_double(const PGresult *r, int row, int col)
-{
-    return strtod(PQgetvalue(r, row, col), NULL);
-}
-
 int pg_exec_or_queue(PGconn *c, const char *stmt, int n, const char *const *v)
 {
     if (PQpipelineStatus(c) != PQ_PIPELINE_OFF)
@@ -438,6 +425,10 @@ int pg_pipeline_begin(PGconn *c)
 int pg_pipeline_end(PGconn *c, int commit)
 {
     int ok = 1, fenced = 0;
+    int grouped = commit && pg_group_enabled();
+    if (grouped && PQsendQueryParams(c, "SET LOCAL synchronous_commit TO off", 0, NULL, NULL,
+                                     NULL, NULL, 0) != 1)
+        ok = 0;
     if (commit && PQsendQueryParams(c, "COMMIT", 0, NULL, NULL, NULL, NULL, 0) != 1)
         ok = 0;
     if (PQpipelineSync(c) != 1) {
@@ -487,5 +478,7 @@ int pg_pipeline_end(PGconn *c, int commit)
         pg_mark_broken(); /* results left unread: the next use reconnects */
         ok = 0;
     }
+    if (ok && !fenced && grouped && pg_group_flush(c) != PG_OK)
+        ok = 0;
     return fenced ? PG_FENCED : ok ? PG_OK : PG_ERROR;
 }

@@ -24,6 +24,7 @@ struct pg_stmt {
  * the workers' sessions (not the migrations'). Set before threads start. */
 struct pg_limits {
     int connect_timeout_ms, call_timeout_ms, statement_timeout_ms, lock_timeout_ms;
+    int group_commit; /* pg_commit and a pipeline's COMMIT share WAL flushes (below) */
 };
 void pg_limits_set(const struct pg_limits *l);
 const struct pg_limits *pg_limits_get(void);
@@ -82,9 +83,20 @@ void pg_fail(PGconn *c, const char *what);
  * 0 on success. */
 int pg_command(PGconn *c, const char *sql);
 /* A write's transaction (service/write.c is the one caller; no BEGIN, COMMIT or ROLLBACK
- * is written outside storage/ - tests/api/test_sql_grep.c): 0 on success. */
+ * is written outside storage/ - tests/api/test_sql_grep.c): 0 on success. With group
+ * commit on, pg_commit (and pg_pipeline_end's COMMIT) commits without waiting for the WAL
+ * flush and then waits in pg_group_flush for one shared with concurrent writers: 0 still
+ * means committed and durable. */
 int pg_begin(PGconn *c);
 int pg_commit(PGconn *c);
+/* Group commit (storage/pg_group.c): 1 when on (struct pg_limits .group_commit). */
+int pg_group_enabled(void);
+/* After a COMMIT made with synchronous_commit off on c: waits until a WAL flush that
+ * started after it is done (running that flush on c when no other writer is). PG_OK, or
+ * PG_ERROR with the outcome unknown (pg_last_failure() == PG_FAIL_UNKNOWN). */
+int pg_group_flush(PGconn *c);
+/* Writes that waited in pg_group_flush, and the flushes they shared. */
+void pg_group_counters(uint64_t *writes, uint64_t *flushes);
 /* Reads the next result of what was sent on c, like PQgetResult, but never waits past the
  * call deadline: then the call is cancelled, c given up, and NULL returned. */
 PGresult *pg_get_result(PGconn *c);

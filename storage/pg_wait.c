@@ -166,6 +166,11 @@ void pgw_give_up(PGconn *c, int commit)
     pg_mark_broken();
 }
 
+void pgw_outcome_unknown(void)
+{
+    t_failure = PG_FAIL_UNKNOWN;
+}
+
 static int flush_until(PGconn *c, int64_t end)
 {
     int r;

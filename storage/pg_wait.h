@@ -38,6 +38,9 @@ int pgw_put_copy_end(PGconn *c, int64_t end);
  * later libpq call on c fails at once, c marked for a reset. commit != 0: a COMMIT was
  * among what was sent, so its outcome is unknown (pg_last_failure). */
 void pgw_give_up(PGconn *c, int commit);
+/* This thread's write committed but its durability is unknown (a failed group flush):
+ * pg_last_failure() PG_FAIL_UNKNOWN (the 503 says commit_unknown). */
+void pgw_outcome_unknown(void);
 
 /* A connection to the URL, tried host by host (a multi-host URL), each host for at most
  * the connect timeout and all before end; NULL if none answered. Non-blocking afterwards

@@ -385,8 +385,11 @@ async function pollEvidence() {
     // the interval is symmetric (normal approximation): its half-width after the lift
     const half = typeof r.lift_high === 'number' && typeof r.lift_low === 'number'
       ? `±${(50 * (r.lift_high - r.lift_low)).toFixed(1)}` : '';
-    const cells = [SOURCE_SHORT[r.source] || r.source, r.tests, pct(r.hold_rate),
-      pct(r.control_hold_rate), `${pp(r.lift)} ${half}`];
+    // no test yet: no rate and no lift to show (the service sends 0 ± 1 as its prior)
+    const tested = typeof r.tests === 'number' && r.tests > 0;
+    const cells = [SOURCE_SHORT[r.source] || r.source, r.tests,
+      tested ? pct(r.hold_rate) : '–', tested ? pct(r.control_hold_rate) : '–',
+      tested ? `${pp(r.lift)} ${half}` : '–'];
     for (const c of cells) {
       const td = document.createElement('td');
       td.textContent = c ?? '–';

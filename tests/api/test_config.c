@@ -3,6 +3,8 @@
  * (DESIGN.md section 5).
  */
 #include <criterion/criterion.h>
+#include <ctype.h>
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -143,4 +145,74 @@ Test(config, check_config_fails_on_a_misspelled_variable)
     cr_assert_eq(harness_check_config("LIQ_MIN_LIQUIDITY_STRENGTH=0.4", out, sizeof out), 0, "%s",
                  out);
     cr_assert_not_null(strstr(out, "min_liquidity_strength = 0.4"), "%s", out);
+}
+
+/* --- every LIQ_ variable the tools export is known ----------------------------------------- */
+
+static int g_tool_vars, g_unknown_vars;
+
+/* Every LIQ_NAME token of a script, harness or compose file (not a C file, whose LIQ_ names
+ * are enum values and header guards; not -DLIQ_..., a CMake option) must be a setting or a
+ * known tool variable: otherwise the service would warn about it as a typo at start and
+ * --check-config would fail when a script exports it. */
+static void scan_vars_file(const char *path)
+{
+    size_t n = strlen(path);
+    if (n > 2 && (strcmp(path + n - 2, ".c") == 0 || strcmp(path + n - 2, ".h") == 0))
+        return;
+    size_t len;
+    char *text = harness_read_file(path, &len);
+    for (const char *q = text; (q = strstr(q, "LIQ_")) != NULL; q += 4) {
+        if (q > text && (isalnum((unsigned char)q[-1]) || q[-1] == '_'))
+            continue;
+        if (q - text >= 2 && q[-2] == '-' && q[-1] == 'D')
+            continue;
+        size_t k = 4;
+        while (isupper((unsigned char)q[k]) || isdigit((unsigned char)q[k]) || q[k] == '_')
+            k++;
+        if (k == 4 || islower((unsigned char)q[k]))
+            continue;
+        char var[96];
+        snprintf(var, sizeof var, "%.*s=1", (int)(k < 80 ? k : 80), q);
+        char *env[] = {var, NULL};
+        g_tool_vars++;
+        if (config_env_typos(env, NULL) != 0) {
+            g_unknown_vars++;
+            cr_log_error("%s: %s is neither a setting nor a known tool variable "
+                         "(service/config_typos.c TOOL_VARS)", path, var);
+        }
+    }
+    free(text);
+}
+
+static void scan_vars_dir(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (d == NULL)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0 ||
+            strcmp(e->d_name, "node_modules") == 0)
+            continue;
+        char path[1024];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        if (e->d_type == DT_DIR)
+            scan_vars_dir(path);
+        else if (e->d_type == DT_REG)
+            scan_vars_file(path);
+    }
+    closedir(d);
+}
+
+Test(config, every_variable_the_scripts_and_tests_export_is_known)
+{
+    static const char *const DIRS[] = {"scripts", "tests", "bench", "deploy", ".ci", "tools"};
+    for (size_t i = 0; i < sizeof DIRS / sizeof DIRS[0]; i++) {
+        char dir[1024];
+        snprintf(dir, sizeof dir, "%s/%s", LIQ_SOURCE_DIR, DIRS[i]);
+        scan_vars_dir(dir);
+    }
+    cr_assert_gt(g_tool_vars, 30, "the scan found the variables (%d)", g_tool_vars);
+    cr_assert_eq(g_unknown_vars, 0, "%d variable(s) unknown (see the log)", g_unknown_vars);
 }

@@ -192,7 +192,13 @@ async function main() {
       if (shown.hidden || shown.n !== rows) {
         fail(`evidence table: ${JSON.stringify(shown)}, the endpoint has ${rows} rows`);
       }
-      console.log(`dashboard e2e: evidence table with ${rows} rows`);
+      // a source not tested yet shows no rate and no lift (not the prior's 0 ± 100)
+      const cells = await page.evaluate(() => [...document.querySelectorAll('#evidence tbody tr')]
+        .map((tr) => [...tr.children].map((td) => td.textContent)));
+      const bad = cells.filter((c) => (c[1] === '0') !== (c[4] === '–'));
+      if (bad.length) fail(`evidence rows with a lift and no test (or the reverse): ${JSON.stringify(bad)}`);
+      const untested = cells.filter((c) => c[1] === '0').length;
+      console.log(`dashboard e2e: evidence table with ${rows} rows (${untested} not tested yet)`);
     }
     const probe = await page.evaluate(({ ys, boxes }) => {
       const canvases = [...document.querySelectorAll('#chart canvas')];
