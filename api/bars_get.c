@@ -88,6 +88,10 @@ void bars_get(struct request *rq, struct reply *rp)
         rc = state_recent_bars(s, (size_t)limit, &bars, &n, &tf);
     else if (s != NULL)
         rc = state_range_bars(s, from, to, (size_t)limit, &bars, &n, &tf, &next);
+    if (rc == -2) { /* the stored bars could not be read: 503 + Retry-After */
+        reply_status(rq, rp, LIQ_UNAVAILABLE, &(struct status_reply){.symbol = sym});
+        return;
+    }
     if (rc != 0) {
         reply_oom(rp);
         return;
