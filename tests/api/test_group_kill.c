@@ -1,7 +1,7 @@
 /*
  * Group commit survives a crash of both processes (issue 24, "writes that share one fsync",
  * part b): the real liquidityd writes with database_group_commit on - 8 threads post bars of
- * 8 symbols in batches, 8 threads open and trail trades on them - against a PostgreSQL of
+ * 8 symbols in batches, 8 threads open, trail and close trades on them - against a PostgreSQL of
  * its own with fsync on; at a random moment (a count of acknowledged writes) PostgreSQL
  * (postmaster and every backend, frozen first so they die together) and liquidityd get
  * SIGKILL. PostgreSQL restarts (crash recovery), liquidityd restarts, and:
@@ -179,6 +179,26 @@ static void *trade_thread(void *arg)
                 fail(w, "POST /setups", &r);
             }
             http_free(&r);
+        }
+        /* every fifth step the oldest open trade is closed: setups go on being made */
+        for (int i = 0; w->step % 5 == 0 && i < w->ntrades; i++) {
+            struct trade_ack *t = &w->trades[i];
+            if (strcmp(t->status, "open") != 0)
+                continue;
+            char path[64], body[64];
+            snprintf(path, sizeof path, "/trades/%ld/close", t->id);
+            snprintf(body, sizeof body, "{\"price\":%.5f}", last->close);
+            struct http_reply r;
+            t->unacked = 1;
+            if (http(w, "POST", path, body, &r) != 0)
+                return NULL;
+            t->unacked = 0;
+            if (r.status != 200 || take_state(t, &r) != 0 || strcmp(t->status, "closed") != 0)
+                fail(w, path, &r);
+            else
+                ack();
+            http_free(&r);
+            break;
         }
         /* prices wander around the entry: stops move and some trades close */
         const struct bar *b = &w->bars[SEED_BARS + (size_t)(w->step % 2000)];
