@@ -317,8 +317,9 @@ int pg_commit(PGconn *c)
 {
     /* shared: one round trip; the SET lasts until this COMMIT only (pg_group.c) */
     int shared = pg_group_enter(1);
-    int ok = pg_command(c, shared ? "SET LOCAL synchronous_commit TO off; COMMIT" : "COMMIT") == 0
-             && (!shared || pg_group_flush(c) == PG_OK);
+    int ok = shared ? pg_command(c, "SET LOCAL synchronous_commit TO off; COMMIT") == 0 &&
+                          pg_group_flush(c) == PG_OK
+                    : pg_command(c, "COMMIT") == 0;
     pg_group_leave();
     return ok ? 0 : -1;
 }
