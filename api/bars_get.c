@@ -3,8 +3,9 @@
  * the wire format POST /bars takes (the dashboard draws its candles from this); with
  * &from=&to= a time range [from, to) in pages of limit, &cursor= the next page.
  *
- * The bars are copied out of the symbol's log under its write lock
- * (service/bars_query.c) and rendered after the lock is released.
+ * The bars are copied out of the symbol's log under its write lock, or read from
+ * PostgreSQL when the answer reaches past the latest bars kept in memory
+ * (service/bars_query.c), and rendered after the lock is released.
  */
 #include <stdio.h>
 #include <stdint.h>
@@ -88,6 +89,10 @@ void bars_get(struct request *rq, struct reply *rp)
         rc = state_recent_bars(s, (size_t)limit, &bars, &n, &tf);
     else if (s != NULL)
         rc = state_range_bars(s, from, to, (size_t)limit, &bars, &n, &tf, &next);
+    if (rc == -2) { /* the stored bars could not be read: 503 + Retry-After */
+        reply_status(rq, rp, LIQ_UNAVAILABLE, &(struct status_reply){.symbol = sym});
+        return;
+    }
     if (rc != 0) {
         reply_oom(rp);
         return;

@@ -24,7 +24,7 @@
 _Static_assert(sizeof(struct zone_map) == 3720, "zone_map changed: update engine_snap.c");
 _Static_assert(sizeof(struct ctl_set) == 96, "ctl_set changed: update engine_snap.c");
 _Static_assert(sizeof(struct cluster) == 64, "cluster changed: update engine_snap.c");
-_Static_assert(sizeof(struct engine) == 38608, "engine changed: update engine_snap.c");
+_Static_assert(sizeof(struct engine) == 38704, "engine changed: update engine_snap.c");
 _Static_assert(sizeof(struct smc_state) == 34888, "smc_state changed: update engine_snap.c");
 _Static_assert(sizeof(struct box_book) == 32, "box_book changed: update engine_snap.c");
 _Static_assert(sizeof(struct liq_params) == 328, "liq_params changed: update PARAMS below");

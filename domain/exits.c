@@ -53,7 +53,7 @@ double exit_geometry(const struct geo_book *geo, int side, double rr, double *p,
     for (int i = 0; i < EXIT_GEO_N; i++) {
         double s = EXIT_GEO_STOP_ATR[i];
         ps[i] = geo != NULL ? geo_p_first(geo, side, rr * s, s) : 1.0 / (1.0 + rr);
-        es[i] = ps[i] * rr - (1.0 - ps[i]);
+        es[i] = ps[i] * rr - (1.0 - ps[i]) * (geo != NULL ? geo_stop_loss(geo, s) : 1.0);
     }
     for (int i = 0; i < EXIT_GEO_N; i++)
         if (es[i] > es[best] && es[i] - es[EXIT_GEO_REF] > EXIT_GEO_MARGIN)

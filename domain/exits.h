@@ -49,8 +49,8 @@ enum exit_method exit_choose(enum exit_method m, const struct exit_record *rec, 
 
 /*
  * The geometry exit: the stop distance s (ATR) of EXIT_GEO_STOP_ATR and target rr x s that
- * maximise expected_r = p rr - (1 - p), p = geo_p_first(geo, side, rr s, s) (the random
- * walk's 1 / (1 + rr) without a book); ties go to the smaller distance. Returns s, *p and
+ * maximise expected_r = p rr - (1 - p) L, p = geo_p_first(geo, side, rr s, s) (the random
+ * walk's 1 / (1 + rr) without a book), L = geo_stop_loss(geo, s) (1 without a book); ties go to the smaller distance. Returns s, *p and
  * *er. Example: an empty book, rr 1.5 -> s 1 (every s gives p 0.4, er 0).
  */
 double exit_geometry(const struct geo_book *geo, int side, double rr, double *p, double *er);

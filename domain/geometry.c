@@ -57,10 +57,15 @@ static void advance(struct geo_book *g, struct geo_probe *q, const struct bar *b
 {
     uint32_t k = g->bars;
     while (q->iu < GEO_N && b->high >= q->next_up) {
+        /* a bar wholly beyond the level fills a stop there at its close (trade_trail) */
+        g->reach[q->iu]++;
+        g->over[q->iu] += b->low > q->next_up ? (b->close - q->next_up) / q->atr : 0.0;
         q->up[q->iu++] = k;
         q->next_up = q->iu < GEO_N ? q->entry + GEO_D[q->iu] * q->atr : INFINITY;
     }
     while (q->id < GEO_N && b->low <= q->next_dn) {
+        g->reach[q->id]++;
+        g->over[q->id] += b->high < q->next_dn ? (q->next_dn - b->close) / q->atr : 0.0;
         q->dn[q->id++] = k;
         q->next_dn = q->id < GEO_N ? q->entry - GEO_D[q->id] * q->atr : -INFINITY;
     }
@@ -124,15 +129,21 @@ static void locate(double x, int *i, double *w)
     *w = (log(x) - log(GEO_D[k])) / (log(GEO_D[k + 1]) - log(GEO_D[k]));
 }
 
-static double cell(const struct geo_book *g, int side, int t, int s)
+/* The cell's rate with both sides pooled: a BUY's target up / stop down and a SELL's target
+ * down / stop up. Kept apart, the sides' difference is the drift of the bars seen so far,
+ * which did not persist: on first halves it tripled p_tp1_first's ECE (docs/trading.md
+ * "What a setup is worth"). */
+static double cell(const struct geo_book *g, int t, int s)
 {
     double prior = GEO_D[s] / (GEO_D[s] + GEO_D[t]);
-    return (g->hits[side][t][s] + GEO_PRIOR * prior) / (g->n[side][t][s] + GEO_PRIOR);
+    return (g->hits[0][t][s] + g->hits[1][t][s] + GEO_PRIOR * prior) /
+           (g->n[0][t][s] + g->n[1][t][s] + GEO_PRIOR);
 }
 
 double geo_p_first(const struct geo_book *g, int side, double target_atr, double stop_atr)
 {
-    int sd = side > 0 ? 0 : 1, ti, si;
+    int ti, si;
+    (void)side; /* both sides pooled (cell) */
     double tw, sw;
     locate(target_atr, &ti, &tw);
     locate(stop_atr, &si, &sw);
@@ -144,7 +155,7 @@ double geo_p_first(const struct geo_book *g, int side, double target_atr, double
             double wt = (a ? tw : 1.0 - tw) * (c ? sw : 1.0 - sw);
             if (wt == 0.0)
                 continue;
-            v += wt * cell(g, sd, ti + a, si + c);
+            v += wt * cell(g, ti + a, si + c);
             rw += wt * GEO_D[si + c] / (GEO_D[si + c] + GEO_D[ti + a]);
         }
     }
@@ -153,4 +164,19 @@ double geo_p_first(const struct geo_book *g, int side, double target_atr, double
         return 0.5;
     double p = exact + (v - rw);
     return p < 0.001 ? 0.001 : p > 0.999 ? 0.999 : p;
+}
+
+double geo_stop_loss(const struct geo_book *g, double stop_atr)
+{
+    if (g == NULL || !(stop_atr > 0.0))
+        return 1.0;
+    int i;
+    double w, over = 0.0;
+    locate(stop_atr, &i, &w);
+    for (int a = 0; a < 2; a++) {
+        double wt = a ? w : 1.0 - w;
+        if (wt > 0.0)
+            over += wt * g->over[i + a] / (g->reach[i + a] + GEO_PRIOR);
+    }
+    return 1.0 + over / stop_atr;
 }

@@ -14,7 +14,8 @@
  *
  * p_tp1_first(side, T, S) interpolates the shrunk cell rates
  * (hits + GEO_PRIOR x S/(S+T)) / (n + GEO_PRIOR) bilinearly in log T, log S, clamped to the
- * grid. Pure computation: a fixed ring of probes inside the book, no allocation.
+ * grid, with both sides' hits and n pooled (their difference is past drift, which did not
+ * persist: docs/trading.md), so the side does not change the answer. Pure computation: a fixed ring of probes inside the book, no allocation.
  */
 #ifndef LIQ_GEOMETRY_H
 #define LIQ_GEOMETRY_H
@@ -51,6 +52,9 @@ struct geo_book {
                                * none, and then one comparison each side is all the work */
     uint32_t every, horizon;  /* in base bars */
     uint32_t countdown;       /* bars until the next multiple of every (starts and ends) */
+    uint32_t reach[GEO_N];    /* first reaches of each grid distance, both directions */
+    double over[GEO_N];       /* their overshoot summed, in ATR: how far beyond the level the
+                               * close of a bar wholly beyond it was (a gap through a stop) */
     uint32_t bars;            /* base bars seen */
     uint32_t probes;          /* probes resolved */
 };
@@ -76,5 +80,16 @@ static inline void geo_bar(struct geo_book *g, const struct bar *b, double atr)
  * is empty. Example: with no probe resolved, T 3, S 1.5 -> 1/3.
  */
 double geo_p_first(const struct geo_book *g, int side, double target_atr, double stop_atr);
+
+/*
+ * What a stop stop_atr away costs when it is hit, in R (>= 1): 1 + the mean overshoot of the
+ * first reaches of that distance / stop_atr. A bar that opens wholly beyond a stop fills it at
+ * its close (trade_trail), so a market that gaps (an index overnight, any symbol at the
+ * weekend) loses more than 1 R per stop; the mean is shrunk toward 0 with GEO_PRIOR
+ * pseudo-reaches and interpolated in log distance, clamped to the grid. 1 without a book.
+ * Example: 1,000 reaches of 1.5 ATR, 40 of them gaps closing 0.75 ATR beyond: 1 + 30 / 1100
+ * / 1.5 = 1.018.
+ */
+double geo_stop_loss(const struct geo_book *g, double stop_atr);
 
 #endif

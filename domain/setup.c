@@ -68,11 +68,14 @@ static void worth(const struct setup_market *mkt, struct setup_result *out)
     double q = t2->present ? p_first(mkt, side, fabs(t2->price - t1->price),
                                      fabs(t1->price - e))
                            : 0.0;
+    /* a stop hit costs the symbol's measured loss in R: more than 1 where bars gap through */
+    double lose = (1.0 - p) * (mkt != NULL && mkt->atr > 0.0 && mkt->geo != NULL
+                                   ? geo_stop_loss(mkt->geo, risk / mkt->atr) : 1.0);
     out->p_tp1_first = p;
     out->p_tp2_after_tp1 = q;
-    out->expected_r = out->legs[LEG_TP1] * (p * t1->rr - (1.0 - p)) +
-                      out->legs[LEG_TP2] * (p * q * (t2->present ? t2->rr : 0.0) - (1.0 - p)) +
-                      out->legs[LEG_RUNNER] * -(1.0 - p);
+    out->expected_r = out->legs[LEG_TP1] * (p * t1->rr - lose) +
+                      out->legs[LEG_TP2] * (p * q * (t2->present ? t2->rr : 0.0) - lose) +
+                      out->legs[LEG_RUNNER] * -lose;
 }
 
 /* Refuses an entry further than max_entry_atr x ATR14 from the last close. 1 if refused. */

@@ -95,6 +95,7 @@ static const struct setting SETTINGS[] = {
     {"header_timeout_s", K_INT, S(header_timeout_s), 0, 1, 600},
     {"retry_after_s", K_INT, S(retry_after_s), 0, 1, 3600},
     {"max_symbols", K_INT, S(max_symbols), 0, 1, 2048},
+    {"checkpoint_every_bars", K_INT, S(checkpoint_every_bars), 0, 0, 100000000},
     {"connection_memory_limit_bytes", K_LONG, S(connection_memory_limit_bytes), 0, 8192,
      64.0 * 1024 * 1024},
     {"owned_symbols", K_STRING, S(owned_symbols),

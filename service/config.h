@@ -40,6 +40,7 @@ struct app_config {
     int header_timeout_s;
     int retry_after_s;
     int max_symbols;              /* more symbols get 507 too_many_symbols (<= 2048) */
+    int checkpoint_every_bars;    /* an engine checkpoint per symbol this often (0: none) */
     long connection_memory_limit_bytes; /* libmicrohttpd's per-connection memory pool */
     struct instrument instruments[CONFIG_MAX_INSTRUMENTS];
     int ninstruments;

@@ -25,6 +25,7 @@ void config_defaults(struct app_config *c)
     c->header_timeout_s = 10;
     c->retry_after_s = 2;
     c->max_symbols = 2048;
+    c->checkpoint_every_bars = 20000;
     c->connection_memory_limit_bytes = 256L * 1024;
     snprintf(c->owned_symbols, sizeof c->owned_symbols, "all");
     c->lease_ttl_ms = 10000;

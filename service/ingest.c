@@ -7,8 +7,10 @@
  * go out together, the bars go through the engine while PostgreSQL inserts, then the
  * zones they changed are upserted. write_run adds the fence, the key's row and COMMIT.
  * done: only after the commit are the bars appended to the log and a new snapshot
- * published. If anything fails after the engine moved, the engine is rebuilt from the log,
- * which does not hold the failed bars: memory never runs ahead of the database.
+ * published. If anything fails after the engine moved, the engine is rebuilt without the
+ * failed bars (from PostgreSQL before the next write, or from the log with persistence
+ * off): memory never runs ahead of the database. Every checkpoint_every_bars bars the
+ * engine's checkpoint joins the transaction (service/checkpoint.h).
  */
 #include "service/state.h"
 
@@ -18,21 +20,36 @@
 #include <string.h>
 
 #include "domain/instrument.h"
+#include "service/checkpoint.h"
 #include "service/ownership.h"
 #include "service/state_internal.h"
 #include "service/write.h"
 #include "storage/stores.h"
 #include "base/lower_bound.h"
 
-static int log_contains(const struct symbol_state *s, int64_t ts)
+/* Whether ts is one of v[0..n) (ascending, stride bytes apart). */
+static int ts_in(const int64_t *v, size_t n, size_t stride, int64_t ts)
 {
-    size_t lo = s->nlog ? lower_bound_i64(&s->log[0].ts, s->nlog, sizeof s->log[0], ts) : 0;
-    return lo < s->nlog && s->log[lo].ts == ts;
+    size_t lo = n ? lower_bound_i64(v, n, stride, ts) : 0;
+    return lo < n && *(const int64_t *)((const char *)v + lo * stride) == ts;
 }
 
-/* Replays the log into a fresh engine (after a failed write, or at start). */
+/* Whether ts is a bar of the log (persistence on: of its latest bars). */
+static int log_contains(const struct symbol_state *s, int64_t ts)
+{
+    return s->nlog > 0 && ts_in(&s->log[0].ts, s->nlog, sizeof s->log[0], ts);
+}
+
+/* After a write that did not commit moved the engine: with persistence on it is marked
+ * stale and rebuilt from PostgreSQL (its checkpoint and the bars after it) before the next
+ * write; the published snapshot, the committed state, stays. With persistence off the log
+ * is replayed into a fresh engine. */
 static int rebuild(struct state *st, struct symbol_state *s)
 {
+    if (st->persist) {
+        s->stale = 1;
+        return 0;
+    }
     struct engine *e = engine_for(st, s->name, s->pip, s->tf);
     if (e == NULL)
         return -1;
@@ -90,19 +107,58 @@ static int changed_zones(const struct engine *e, const struct zone_events *ev,
  * must not fix the scale of every later bar). Called with write_lock held. */
 static enum liq_status rescale_unfed(struct state *st, struct symbol_state *s, double price)
 {
-    if (s->nlog > 0 || !s->pip_inferred || s->pip == instrument_infer_pip(price))
+    if (engine_bar_count(s->eng) > 0 || !s->pip_inferred || s->pip == instrument_infer_pip(price))
         return LIQ_OK;
     s->pip = instrument_infer_pip(price);
-    return rebuild(st, s) == 0 ? LIQ_OK : LIQ_NOMEM;
+    struct engine *e = engine_for(st, s->name, s->pip, s->tf);
+    if (e == NULL)
+        return LIQ_NOMEM;
+    engine_free(s->eng);
+    s->eng = e;
+    return LIQ_OK;
+}
+
+/* The stored ts among the request's bars older than the log's first (persistence on: the
+ * log holds only the latest bars), ascending in *v: LIQ_OK, or LIQ_UNAVAILABLE / LIQ_NOMEM. */
+static enum liq_status stored_older(const struct symbol_state *s, const struct bar *bars,
+                                    size_t n, int64_t last, int64_t **v, size_t *nv)
+{
+    *v = NULL;
+    *nv = 0;
+    int64_t *ts = malloc((n ? n : 1) * sizeof *ts);
+    if (ts == NULL)
+        return LIQ_NOMEM;
+    size_t k = 0;
+    int64_t tail = s->nlog ? s->log[0].ts : last; /* from it on the log knows */
+    for (size_t i = 0; i < n; i++)
+        if (bars[i].ts < tail)
+            ts[k++] = bars[i].ts;
+    enum liq_status rc = LIQ_OK;
+    if (k > 0) {
+        PGconn *c = pg_conn();
+        rc = c != NULL && bars_store_existing(c, s->name, s->tf, ts, k, v, nv) == 0
+                 ? LIQ_OK
+                 : LIQ_UNAVAILABLE;
+    }
+    free(ts);
+    return rc;
 }
 
 /* Splits the request into new bars and duplicates; fills item errors. */
-static enum liq_status classify(struct symbol_state *s, const struct bar *bars, size_t n,
-                                   struct bar *fresh, size_t *nfresh,
-                                   struct ingest_result *out)
+static enum liq_status classify(struct symbol_state *s,
+                                const struct bar *bars, size_t n, struct bar *fresh,
+                                size_t *nfresh, struct ingest_result *out)
 {
-    int64_t last = s->nlog ? s->log[s->nlog - 1].ts : INT64_MIN;
+    int64_t last = engine_last_ts(s->eng);
     *nfresh = 0;
+    /* the stored ts a bar older than the last may repeat: the log, or PostgreSQL's */
+    int64_t *older = NULL;
+    size_t nolder = 0;
+    if (!symbol_log_whole(s)) {
+        enum liq_status rc = stored_older(s, bars, n, last, &older, &nolder);
+        if (rc != LIQ_OK)
+            return rc;
+    }
     for (size_t i = 0; i < n; i++) {
         int64_t ts = bars[i].ts;
         const char *off_scale = bar_check_scale(&bars[i], s->pip);
@@ -113,7 +169,7 @@ static enum liq_status classify(struct symbol_state *s, const struct bar *bars, 
         } else if (ts > last) {
             fresh[(*nfresh)++] = bars[i];
             last = ts;
-        } else if (ts == last || log_contains(s, ts)) {
+        } else if (ts == last || log_contains(s, ts) || ts_in(older, nolder, sizeof *older, ts)) {
             out->duplicates++;
         } else {
             if (out->nerrors < 16)
@@ -122,6 +178,7 @@ static enum liq_status classify(struct symbol_state *s, const struct bar *bars, 
             out->nerrors++;
         }
     }
+    free(older);
     return out->nerrors ? LIQ_INVALID_BARS : LIQ_OK;
 }
 
@@ -165,8 +222,12 @@ struct ingest_op {
     int moved;                    /* the engine moved: rebuild it if nothing commits */
     /* a replace: the stored bars from bars[0].ts on give way to bars */
     int replacing;
-    size_t cut;                   /* the log's bars before bars[0].ts, kept */
+    size_t cut;                   /* persistence off: the log's bars before bars[0].ts, kept */
     struct engine *e;             /* the engine rebuilt over the kept prefix and bars */
+    int64_t events_after;         /* the zone events kept: those up to the checkpoint the
+                                   * replace rewound to (INT64_MIN: none kept) */
+    uint64_t ckpt_base;           /* that checkpoint's bar count (0: none) */
+    uint64_t ckpt_written;        /* a checkpoint written with the rows: its bar count */
     struct zone_events ev;
     long gone;                    /* stored bars removed */
 };
@@ -178,17 +239,30 @@ static enum liq_status replace_prepare(struct ingest_op *io)
     enum liq_status rc = ascending(io->bars, io->n, io->out);
     if (rc != LIQ_OK)
         return rc;
-    while (io->cut < s->nlog && s->log[io->cut].ts < io->bars[0].ts)
-        io->cut++;
-    io->e = engine_for(io->st, s->name, s->pip, s->tf);
-    if (io->e == NULL)
-        return LIQ_NOMEM;
-    for (size_t i = 0; i < io->cut + io->n; i++) {
-        const struct bar *b = i < io->cut ? &s->log[i] : &io->bars[i - io->cut];
-        if (engine_push(io->e, b, io->st->persist ? &io->ev : NULL) == PUSH_NOMEM)
+    io->events_after = INT64_MIN;
+    if (io->st->persist) {
+        /* rewound to the newest checkpoint before the first bar, the stored bars after it
+         * replayed (their events rewritten) */
+        PGconn *c = pg_conn();
+        struct rebuild_info info;
+        if (c == NULL || ckpt_rebuild(io->st, c, s, io->bars[0].ts, &io->ev, &io->e, &info) != 0)
+            return LIQ_UNAVAILABLE;
+        io->events_after = info.checkpoint_ts;
+        io->ckpt_base = info.checkpoint_bars;
+    } else {
+        while (io->cut < s->nlog && s->log[io->cut].ts < io->bars[0].ts)
+            io->cut++;
+        io->e = engine_for(io->st, s->name, s->pip, s->tf);
+        if (io->e == NULL)
             return LIQ_NOMEM;
+        for (size_t i = 0; i < io->cut; i++)
+            if (engine_push(io->e, &s->log[i], NULL) == PUSH_NOMEM)
+                return LIQ_NOMEM;
+        io->gone = (long)(s->nlog - io->cut);
     }
-    io->gone = (long)(s->nlog - io->cut);
+    for (size_t i = 0; i < io->n; i++)
+        if (engine_push(io->e, &io->bars[i], io->st->persist ? &io->ev : NULL) == PUSH_NOMEM)
+            return LIQ_NOMEM;
     /* before the zones are stored (engine.h) */
     return engine_refresh(io->e) == 0 ? LIQ_OK : LIQ_NOMEM;
 }
@@ -207,8 +281,11 @@ static enum liq_status ingest_prepare(struct write_op *op)
         return LIQ_NOMEM;
     pthread_mutex_lock(&s->write_lock);
     io->s = s;
+    enum liq_status rc = ckpt_refresh_stale(io->st, s);
+    if (rc != LIQ_OK)
+        return rc;
     /* a symbol emptied by DELETE /symbols starts again with the timeframe it is sent */
-    if (s->tf != io->tf && s->nlog == 0 && !s->persisted &&
+    if (s->tf != io->tf && engine_bar_count(s->eng) == 0 && !s->persisted &&
         symbol_renew(io->st, s, io->tf, io->bars[0].close) != 0)
         return LIQ_NOMEM;
     if (s->tf != io->tf) {
@@ -217,10 +294,10 @@ static enum liq_status ingest_prepare(struct write_op *op)
                  io->symbol, tf_name(s->tf), tf_name(s->tf));
         return LIQ_CONFLICT;
     }
-    enum liq_status rc = rescale_unfed(io->st, s, io->bars[0].close);
+    rc = rescale_unfed(io->st, s, io->bars[0].close);
     if (rc != LIQ_OK)
         return rc;
-    if (io->replace && s->nlog > 0 && io->bars[0].ts <= s->log[s->nlog - 1].ts) {
+    if (io->replace && engine_bar_count(s->eng) > 0 && io->bars[0].ts <= engine_last_ts(s->eng)) {
         io->replacing = 1;
         op->txn = WRITE_PLAIN;
         op->idem_a = (int64_t)io->n;
@@ -271,6 +348,10 @@ static int apply_rows(struct ingest_op *io, PGconn *c)
         free(zones);
         if (bad != 0 || zone_events_store_insert(c, s->name, ev.v, ev.n) != 0)
             goto out;
+        /* the checkpoint, when due, in the transaction of the bars it holds */
+        if (ckpt_write_due(io->st, c, s->name, s->ckpt_bars, s->eng, 0, &io->ckpt_written) !=
+            PG_OK)
+            goto out;
     }
     rc = PG_OK;
 out:
@@ -288,10 +369,12 @@ static int replace_rows(struct ingest_op *io, PGconn *c)
     size_t nz = 0;
     const struct zone **zones = all_zones(io->e, &nz);
     const char *name = io->s->name;
-    int bad = zones == NULL || bars_store_delete_from(c, name, io->bars[0].ts, &io->gone) != 0 ||
+    int bad = zones == NULL ||
+              bars_store_delete_from(c, name, io->bars[0].ts, io->events_after, &io->gone) != 0 ||
               bars_store_insert(c, name, io->s->tf, io->bars, io->n) != 0 ||
               zones_store_upsert(c, name, zones, nz) != 0 ||
-              zone_events_store_insert(c, name, io->ev.v, io->ev.n) != 0;
+              zone_events_store_insert(c, name, io->ev.v, io->ev.n) != 0 ||
+              ckpt_write_due(io->st, c, name, io->ckpt_base, io->e, 0, &io->ckpt_written) != PG_OK;
     free(zones);
     return bad ? PG_ERROR : PG_OK;
 }
@@ -309,10 +392,19 @@ static enum liq_status replace_done(struct ingest_op *io, enum liq_status rc)
     if (rc == LIQ_OK) {
         size_t keep = s->nlog;
         s->nlog = io->cut;
-        if (symbol_log_append(s, io->bars, io->n) != 0) {
+        /* persistence on: the kept tail before the first bar, if any, then the bars */
+        if (io->st->persist)
+            while (io->cut < keep && s->log[io->cut].ts < io->bars[0].ts)
+                io->cut++;
+        s->nlog = io->cut;
+        if ((io->st->persist ? symbol_tail_append(s, io->bars, io->n)
+                             : symbol_log_append(s, io->bars, io->n)) != 0) {
             s->nlog = keep; /* the rows are committed: the next start rebuilds them */
             rc = LIQ_NOMEM;
         } else {
+            if (s->first_ts == TS_NONE || io->bars[0].ts <= s->first_ts)
+                s->first_ts = io->bars[0].ts;
+            s->ckpt_bars = io->ckpt_written ? io->ckpt_written : io->ckpt_base;
             engine_free(s->eng);
             s->eng = io->e;
             io->e = NULL;
@@ -333,9 +425,14 @@ static enum liq_status apply_done(struct write_op *op, struct ingest_op *io,
     if (rc == LIQ_OK && !op->idle) {
         if (io->st->persist)
             s->persisted = 1;
-        /* committed but the log could not grow: rebuild everything from the database at
-         * the next start; refuse further writes to this symbol now */
-        if (symbol_log_append(s, io->fresh, io->nfresh) != 0)
+        if (s->first_ts == TS_NONE)
+            s->first_ts = io->fresh[0].ts;
+        if (io->ckpt_written)
+            s->ckpt_bars = io->ckpt_written;
+        /* committed but the log could not grow: refuse further writes to this symbol now
+         * (persistence off: the log is every bar; on: the next start rebuilds it) */
+        if ((io->st->persist ? symbol_tail_append(s, io->fresh, io->nfresh)
+                             : symbol_log_append(s, io->fresh, io->nfresh)) != 0)
             rc = LIQ_NOMEM;
     } else if (rc != LIQ_OK && io->moved && rebuild(io->st, s) != 0) {
         rc = LIQ_NOMEM;

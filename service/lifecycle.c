@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "service/checkpoint.h"
 #include "service/ownership.h"
 #include "storage/migrate.h"
 #include "storage/pg.h"
@@ -119,6 +120,9 @@ fail:
 
 void service_close(struct state *st, struct trading *tr)
 {
+    /* while the leases are held: a start after this one replays no bar */
+    if (st->own != NULL)
+        (void)state_checkpoint_all(st);
     own_free(st->own); /* gives the leases up: another instance may take them at once */
     st->own = NULL;
     trading_free(tr);

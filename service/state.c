@@ -126,7 +126,8 @@ int symbol_publish(struct symbol_state *s)
      * resolved so far, whichever path built the engine (a no-op cost-wise: O(zones)) */
     if (engine_refresh(s->eng) != 0)
         return -1;
-    struct zone_snapshot *snap = snapshot_build(s->eng, s->nlog ? s->log[0].ts : TS_NONE);
+    struct zone_snapshot *snap = snapshot_build(s->eng, engine_bar_count(s->eng) ? s->first_ts
+                                                                                 : TS_NONE);
     if (snap == NULL)
         return -1;
     if (s->versions == 0) { /* seeded by the clock: a restart never reuses a version */
@@ -158,13 +159,19 @@ static const struct instrument *instrument_of(const struct state *st, const char
 
 /* A zone engine for symbol: the configured parameters, with the instrument's own round
  * number step when it has one (NIFTY: 50 points, not round_level_step pips). */
+void params_for(const struct state *st, const char *symbol, double pip, struct liq_params *p)
+{
+    *p = st->cfg.params;
+    const struct instrument *in = instrument_of(st, symbol);
+    if (in != NULL && in->round_step > 0 && pip > 0)
+        p->round_level_step = in->round_step / pip;
+}
+
 struct engine *engine_for(const struct state *st, const char *symbol, double pip,
                           enum timeframe tf)
 {
-    struct liq_params p = st->cfg.params;
-    const struct instrument *in = instrument_of(st, symbol);
-    if (in != NULL && in->round_step > 0 && pip > 0)
-        p.round_level_step = in->round_step / pip;
+    struct liq_params p;
+    params_for(st, symbol, pip, &p);
     return engine_new(&p, pip, tf);
 }
 
@@ -197,6 +204,7 @@ struct symbol_state *symbol_get_or_create(struct state *st, const char *symbol,
     if (s == NULL)
         goto out;
     snprintf(s->name, sizeof s->name, "%s", symbol);
+    s->first_ts = TS_NONE;
     s->tf = tf;
     s->pip = pip_for(st, symbol, price, &s->pip_inferred);
     s->eng = engine_for(st, s->name, s->pip, tf);
@@ -226,18 +234,38 @@ int symbol_renew(struct state *st, struct symbol_state *s, enum timeframe tf, do
     struct engine *old = s->eng;
     s->eng = e;
     size_t nlog = s->nlog;
+    int64_t first = s->first_ts;
     s->nlog = 0;
+    s->first_ts = TS_NONE;
     if (symbol_publish(s) != 0) {
         s->eng = old;
         s->nlog = nlog;
+        s->first_ts = first;
         engine_free(e);
         return -1;
     }
     engine_free(old);
+    s->ckpt_bars = 0;
+    s->stale = 0;
     s->tf = tf;
     s->pip = pip;
     s->pip_inferred = inferred;
     return 0;
+}
+
+int symbol_tail_append(struct symbol_state *s, const struct bar *bars, size_t n)
+{
+    if (n >= STATE_TAIL_BARS) { /* only the latest of a long batch */
+        bars += n - STATE_TAIL_BARS;
+        n = STATE_TAIL_BARS;
+        s->nlog = 0;
+    }
+    if (s->nlog + n > 2 * STATE_TAIL_BARS) {
+        size_t keep = STATE_TAIL_BARS - n;
+        memmove(s->log, s->log + s->nlog - keep, keep * sizeof *s->log);
+        s->nlog = keep;
+    }
+    return symbol_log_append(s, bars, n);
 }
 
 int symbol_log_append(struct symbol_state *s, const struct bar *bars, size_t n)
@@ -253,75 +281,6 @@ int symbol_log_append(struct symbol_state *s, const struct bar *bars, size_t n)
 
 /* --- a symbol taken over or given up (service/ownership.c) -------------------------- */
 
-struct load_ctx {
-    struct state *st;
-    struct symbol_state *s;
-    size_t skipped;
-};
-
-static int load_bar(void *ctx, const struct bar *b)
-{
-    struct load_ctx *lc = ctx;
-    /* a bar stored before the bounds existed (a volume of 1e308, a high of 1e300) would
-     * poison the rebuilt zones again: it is left out of the replay, and counted */
-    if (bar_validate(b, lc->s->tf) != NULL || bar_check_scale(b, lc->s->pip) != NULL) {
-        lc->skipped++;
-        return 0;
-    }
-    if (symbol_log_append(lc->s, b, 1) != 0)
-        return -1;
-    return engine_push(lc->s->eng, b, NULL) == PUSH_NOMEM ? -1 : 0;
-}
-
-/* Replaces the (empty) log and engine of s with the stored bars; under s->write_lock. */
-static int load_bars_locked(struct state *st, PGconn *c, struct symbol_state *s,
-                            const struct symbol_row *row)
-{
-    s->pip = row->pip_size;
-    s->pip_inferred = row->pip_inferred;
-    s->persisted = 1;
-    s->nlog = 0;
-    struct engine *e = engine_for(st, s->name, s->pip, s->tf);
-    if (e == NULL)
-        return -1;
-    engine_free(s->eng);
-    s->eng = e;
-    struct load_ctx lc = {.st = st, .s = s};
-    if (bars_store_each(c, row->symbol, row->tf, load_bar, &lc) != 0)
-        return -1;
-    if (lc.skipped > 0) {
-        struct log_line l;
-        log_always(&l, LOG_WARN, "stored bars outside the bounds left out of the replay");
-        log_str(&l, "symbol", s->name);
-        log_int(&l, "bars", (long long)lc.skipped);
-        log_end(&l);
-    }
-    return symbol_publish(s);
-}
-
-int state_load_symbol(struct state *st, PGconn *c, const char *symbol, char *err,
-                      size_t errlen)
-{
-    struct symbol_row row;
-    int stored = symbols_store_get(c, symbol, &row);
-    if (stored <= 0) {
-        snprintf(err, errlen, stored < 0 ? "cannot read symbol %s" : "no symbol %s", symbol);
-        return stored < 0 ? -1 : 0;
-    }
-    enum liq_status why;
-    struct symbol_state *s = symbol_get_or_create(st, row.symbol, row.tf, 1.0, &why);
-    if (s == NULL) {
-        snprintf(err, errlen, "cannot create symbol %s", symbol);
-        return -1;
-    }
-    pthread_mutex_lock(&s->write_lock);
-    int rc = load_bars_locked(st, c, s, &row);
-    pthread_mutex_unlock(&s->write_lock);
-    if (rc != 0)
-        snprintf(err, errlen, "cannot load the bars of %s", symbol);
-    return rc;
-}
-
 void state_drop_symbol(struct state *st, const char *symbol)
 {
     struct symbol_state *s = state_find(st, symbol);
@@ -331,6 +290,9 @@ void state_drop_symbol(struct state *st, const char *symbol)
     free(s->log);
     s->log = NULL;
     s->nlog = s->caplog = 0;
+    s->first_ts = TS_NONE;
+    s->ckpt_bars = 0;
+    s->stale = 0;
     atomic_store(&s->duplicates, 0);
     struct engine *e = engine_for(st, s->name, s->pip, s->tf);
     if (e != NULL) {

@@ -1,9 +1,12 @@
 /*
  * state.h - the live per-symbol state and the use cases that change it.
  *
- * One struct symbol_state per symbol: its zone engine, the log of every bar it has been
- * given (to rebuild the engine, roll back a failed write and draw candles) and the last
- * published zone snapshot. Writers of a symbol are serialised by its write_lock and hold
+ * One struct symbol_state per symbol: its zone engine and the last published zone
+ * snapshot, and a log of the bars it has been given: every one with persistence off (to
+ * roll back a failed write, replace and draw candles); with persistence on only the latest
+ * (STATE_TAIL_BARS to twice that, for GET /bars and the duplicate check without a query):
+ * PostgreSQL holds them all, a rebuild replays them from the newest engine checkpoint
+ * (service/checkpoint.h), and GET /bars reads an older range there. Writers of a symbol are serialised by its write_lock and hold
  * it across the database transaction; readers never take it: they take a reference to
  * the immutable snapshot published after the last commit (RCU-style), so a slow write
  * never blocks GET /zones and a reader never sees a write that was not committed.
@@ -60,13 +63,27 @@ struct symbol_state {
     int persisted;                /* the symbols row is committed */
     pthread_mutex_t write_lock;   /* serialises writers of this symbol */
     struct engine *eng;           /* only under write_lock */
-    struct bar *log;              /* every applied bar, in order; only under write_lock */
+    struct bar *log;              /* every applied bar in order (persistence on: the latest
+                                   * ones, from log[0]); only under write_lock */
     size_t nlog, caplog;
+    int64_t first_ts;             /* the first bar's ts, TS_NONE when none; under write_lock */
+    uint64_t ckpt_bars;           /* bar count of the newest stored checkpoint (0: none) */
+    int stale;                    /* the engine ran ahead of a write that did not commit:
+                                   * rebuilt from PostgreSQL before the next write */
     pthread_mutex_t snap_lock;    /* guards the snapshot pointer swap, held for nanoseconds */
     struct zone_snapshot *snap;
     uint64_t versions;            /* the last snapshot's version; only under write_lock */
     atomic_uint_fast64_t duplicates;
 };
+
+/* With persistence on, a symbol keeps at least this many of its latest bars in memory. */
+#define STATE_TAIL_BARS 2048
+
+/* Whether s's log holds every bar of s (persistence off, or few bars). Under write_lock. */
+static inline int symbol_log_whole(const struct symbol_state *s)
+{
+    return s->nlog == 0 ? s->first_ts == INT64_MIN : s->log[0].ts <= s->first_ts;
+}
 
 #define REGISTRY_SLOTS 4096 /* power of two; symbols beyond REGISTRY_SLOTS/2 are refused */
 

@@ -8,6 +8,8 @@
 
 #include "service/state.h"
 
+/* The engine parameters of symbol (what engine_for uses) in *p. */
+void params_for(const struct state *st, const char *symbol, double pip, struct liq_params *p);
 /* A zone engine for symbol: the configured parameters, with the instrument's own round
  * number step when it has one (NIFTY: 50 points, not round_level_step pips). NULL when out
  * of memory. */
@@ -24,5 +26,7 @@ struct symbol_state *symbol_get_or_create(struct state *st, const char *symbol,
 int symbol_renew(struct state *st, struct symbol_state *s, enum timeframe tf, double price);
 /* Appends n bars to s's log: 0, or -1 out of memory (the log unchanged). */
 int symbol_log_append(struct symbol_state *s, const struct bar *bars, size_t n);
+/* The same keeping only the latest bars (persistence on: STATE_TAIL_BARS to twice that). */
+int symbol_tail_append(struct symbol_state *s, const struct bar *bars, size_t n);
 
 #endif

@@ -35,7 +35,7 @@ static int delete_rows(struct write_op *op, PGconn *c)
 {
     struct delete_op *d = op->ctx;
     if (c == NULL) {
-        d->rows.bars = (long)d->s->nlog;
+        d->rows.bars = (long)d->s->nlog; /* persistence off: the log is every bar */
         return PG_OK;
     }
     long counts[4] = {0};
@@ -53,7 +53,10 @@ static enum liq_status delete_done(struct write_op *op, enum liq_status rc)
     struct symbol_state *s = d->s;
     if (rc == LIQ_OK) {
         *d->out = d->rows;
-        if (symbol_renew(d->st, s, s->tf, s->nlog ? s->log[0].close : 1.0) != 0) {
+        /* the price only infers a pip for a symbol without an instrument, and the first bar
+         * sent next infers it again (ingest.c rescale_unfed) */
+        double price = engine_bar_count(s->eng) ? engine_last_close(s->eng) : 1.0;
+        if (symbol_renew(d->st, s, s->tf, price) != 0) {
             rc = LIQ_NOMEM;
         } else {
             s->persisted = 0;

@@ -43,12 +43,16 @@ int symbols_store_get(PGconn *c, const char *symbol, struct symbol_row *out)
     return rc;
 }
 
-int bars_store_delete_from(PGconn *c, const char *symbol, int64_t ts, long *bars)
+static void ts_param(int64_t ts, char buf[40]);
+
+int bars_store_delete_from(PGconn *c, const char *symbol, int64_t ts, int64_t events_after,
+                           long *bars)
 {
-    char from[40];
+    char from[40], after[40];
     pg_format_ts(ts, from);
-    const char *v[2] = {symbol, from};
-    PGresult *r = pg_exec(c, "bars_replace_from", 2, v);
+    ts_param(events_after, after);
+    const char *v[3] = {symbol, from, after};
+    PGresult *r = pg_exec(c, "bars_replace_from", 3, v);
     if (r == NULL)
         return -1;
     *bars = (long)pg_get_int64(r, 0, 0);
@@ -179,13 +183,29 @@ int bars_store_insert(PGconn *c, const char *symbol, enum timeframe tf, const st
     return rc == 0 && done == 0 ? 0 : -1;
 }
 
-int bars_store_each(PGconn *c, const char *symbol, enum timeframe tf,
-                    int (*fn)(void *ctx, const struct bar *b), void *ctx)
+/* A bound of a bars range as a timestamptz parameter: INT64_MIN / INT64_MAX open it. */
+static void ts_param(int64_t ts, char buf[40])
 {
-    const char *v[2] = {symbol, tf_name(tf)};
-    if (PQsendQueryPrepared(c, "bars_of_symbol", 2, v, NULL, NULL, 0) != 1)
+    if (ts == INT64_MIN || ts == INT64_MAX)
+        snprintf(buf, 40, "%s", ts == INT64_MIN ? "-infinity" : "infinity");
+    else
+        pg_format_ts(ts, buf);
+}
+
+int bars_store_range(PGconn *c, const char *symbol, enum timeframe tf, int64_t from, int64_t to,
+                     size_t limit, int newest_first,
+                     int (*fn)(void *ctx, const struct bar *b), void *ctx)
+{
+    char lo[40], hi[40], lim[24];
+    ts_param(from, lo);
+    ts_param(to, hi);
+    snprintf(lim, sizeof lim, "%zu", limit);
+    const char *v[5] = {symbol, tf_name(tf), lo, hi, limit > 0 ? lim : NULL};
+    const char *stmt = newest_first ? "bars_of_symbol_desc" : "bars_of_symbol";
+    if (PQsendQueryPrepared(c, stmt, 5, v, NULL, NULL, 0) != 1 || PQsetSingleRowMode(c) != 1) {
+        pg_fail(c, stmt);
         return -1;
-    PQsetSingleRowMode(c);
+    }
     int rc = 0;
     PGresult *r;
     while ((r = pg_get_result(c)) != NULL) {
@@ -197,9 +217,56 @@ int bars_store_each(PGconn *c, const char *symbol, enum timeframe tf,
                 .volume = pg_get_double(r, 0, 5)};
             rc = fn(ctx, &b);
         } else if (st != PGRES_TUPLES_OK && st != PGRES_SINGLE_TUPLE) {
+            if (rc == 0)
+                pg_fail(c, stmt);
             rc = -1;
         }
         PQclear(r);
     }
+    if (PQstatus(c) != CONNECTION_OK)
+        rc = -1;
+    return rc;
+}
+
+int bars_store_first_ts(PGconn *c, const char *symbol, enum timeframe tf, int64_t *ts)
+{
+    const char *v[2] = {symbol, tf_name(tf)};
+    PGresult *r = pg_exec(c, "bars_first_ts", 2, v);
+    if (r == NULL)
+        return -1;
+    *ts = PQgetisnull(r, 0, 0) ? INT64_MIN : pg_get_int64(r, 0, 0);
+    PQclear(r);
+    return 0;
+}
+
+int bars_store_existing(PGconn *c, const char *symbol, enum timeframe tf, const int64_t *ts,
+                        size_t n, int64_t **found, size_t *nfound)
+{
+    *found = NULL;
+    *nfound = 0;
+    struct textbuf list = {0};
+    textbuf_append(&list, "{", 1);
+    for (size_t i = 0; i < n; i++)
+        textbuf_printf(&list, "%s%lld", i ? "," : "", (long long)ts[i]);
+    textbuf_append(&list, "}", 1);
+    if (list.oom) {
+        textbuf_free(&list);
+        return -1;
+    }
+    const char *v[3] = {symbol, tf_name(tf), list.s};
+    PGresult *r = pg_exec(c, "bars_ts_in", 3, v);
+    textbuf_free(&list);
+    if (r == NULL)
+        return -1;
+    int rows = PQntuples(r), rc = 0;
+    if (rows > 0) {
+        *found = malloc((size_t)rows * sizeof **found);
+        if (*found == NULL)
+            rc = -1;
+        for (int i = 0; *found != NULL && i < rows; i++)
+            (*found)[i] = pg_get_int64(r, i, 0);
+        *nfound = *found != NULL ? (size_t)rows : 0;
+    }
+    PQclear(r);
     return rc;
 }

@@ -23,12 +23,15 @@ const char COPY_ZONE_EVENTS[] =
 const struct pg_stmt STORE_STATEMENTS[] = {
     /* DELETE /symbols/{symbol}: every row of the symbol in one statement (foreign keys are
      * checked at its end, when all are gone); the counts say what went */
-    /* POST /bars?replace=true: the bars from $2 on, and every zone row of the symbol
-     * (rewritten from the rebuilt engine in the same transaction) */
+    /* POST /bars?replace=true: the bars from $2 on, every zone row of the symbol and its
+     * zone events after $3 (rewritten from the rebuilt engine in the same transaction: the
+     * events of the bars up to the checkpoint it rewound to stay, engine_snap.h), and the
+     * checkpoints that hold a removed bar */
     {"bars_replace_from",
      "WITH b AS (DELETE FROM bars WHERE symbol = $1 AND ts >= $2 RETURNING 1), "
      "l AS (DELETE FROM liquidity_levels WHERE symbol = $1 RETURNING 1), "
-     "e AS (DELETE FROM zone_events WHERE symbol = $1 RETURNING 1) "
+     "e AS (DELETE FROM zone_events WHERE symbol = $1 AND ts > $3 RETURNING 1), "
+     "c AS (DELETE FROM engine_checkpoints WHERE symbol = $1 AND last_ts >= $2) "
      "SELECT (SELECT count(*) FROM b), (SELECT count(*) FROM l) + (SELECT count(*) FROM e)"},
     {"symbol_delete",
      "WITH b AS (DELETE FROM bars WHERE symbol = $1 RETURNING 1), "
@@ -42,6 +45,7 @@ const struct pg_stmt STORE_STATEMENTS[] = {
      "st AS (DELETE FROM liquidity_level_stats WHERE symbol = $1 RETURNING 1), "
      "rp AS (DELETE FROM liquidity_reports WHERE symbol = $1 RETURNING 1), "
      "k AS (DELETE FROM idempotency_keys WHERE symbol = $1 RETURNING 1), "
+     "ck AS (DELETE FROM engine_checkpoints WHERE symbol = $1), "
      "s AS (DELETE FROM symbols WHERE symbol = $1 RETURNING 1) "
      "SELECT (SELECT count(*) FROM b), (SELECT count(*) FROM l), (SELECT count(*) FROM t), "
      "(SELECT count(*) FROM e) + (SELECT count(*) FROM sd) + (SELECT count(*) FROM ts) + "
@@ -54,9 +58,35 @@ const struct pg_stmt STORE_STATEMENTS[] = {
      "SELECT symbol, pip_size, pip_inferred, base_timeframe FROM symbols ORDER BY symbol"},
     {"symbol_get",
      "SELECT symbol, pip_size, pip_inferred, base_timeframe FROM symbols WHERE symbol = $1"},
+    /* a range of a symbol's bars ($3 <= ts < $4, '-infinity' / 'infinity' for none),
+     * oldest first, at most $5; _desc: the newest first (GET /bars' latest) */
     {"bars_of_symbol",
      "SELECT extract(epoch from ts)::bigint, open, high, low, close, volume FROM bars "
-     "WHERE symbol = $1 AND timeframe = $2 ORDER BY ts"},
+     "WHERE symbol = $1 AND timeframe = $2 AND ts >= $3 AND ts < $4 ORDER BY ts LIMIT $5"},
+    {"bars_of_symbol_desc",
+     "SELECT extract(epoch from ts)::bigint, open, high, low, close, volume FROM bars "
+     "WHERE symbol = $1 AND timeframe = $2 AND ts >= $3 AND ts < $4 ORDER BY ts DESC "
+     "LIMIT $5"},
+    {"bars_ts_in",
+     "SELECT extract(epoch from ts)::bigint FROM bars WHERE symbol = $1 AND timeframe = $2 "
+     "AND ts IN (SELECT to_timestamp(x) FROM unnest($3::bigint[]) x) ORDER BY ts"},
+    {"bars_first_ts",
+     "SELECT extract(epoch from min(ts))::bigint FROM bars "
+     "WHERE symbol = $1 AND timeframe = $2"},
+    /* engine checkpoints (storage/checkpoint_store.c): one written, the older ones of the
+     * symbol beyond the newest $6 deleted in the same statement; the newest before a time */
+    {"checkpoint_put",
+     "WITH i AS (INSERT INTO engine_checkpoints (symbol, last_ts, bar_count, version, state) "
+     "VALUES ($1, to_timestamp($2::bigint), $3, $4, $5) ON CONFLICT (symbol, last_ts) DO "
+     "UPDATE SET bar_count = EXCLUDED.bar_count, version = EXCLUDED.version, "
+     "state = EXCLUDED.state, created_at = now()) "
+     "DELETE FROM engine_checkpoints WHERE symbol = $1 AND last_ts < to_timestamp($2::bigint) "
+     "AND last_ts NOT IN (SELECT last_ts FROM engine_checkpoints WHERE symbol = $1 AND "
+     "last_ts < to_timestamp($2::bigint) ORDER BY last_ts DESC LIMIT ($6::int - 1))"},
+    {"checkpoint_before",
+     "SELECT extract(epoch from last_ts)::bigint, bar_count, version, state "
+     "FROM engine_checkpoints WHERE symbol = $1 AND last_ts < to_timestamp($2::bigint) "
+     "ORDER BY last_ts DESC LIMIT 1"},
     /* consumes the stage (DELETE .. RETURNING): no TRUNCATE round trip per request */
     {"zones_merge",
      "WITH staged AS (DELETE FROM zone_stage RETURNING *) "

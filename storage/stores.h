@@ -39,9 +39,11 @@ struct symbol_row {
 };
 
 int symbols_store_insert(PGconn *c, const struct symbol_row *s);
-/* Deletes the bars of symbol from ts on and all its zone rows (liquidity_levels,
- * zone_events), for a replace that rewrites them; *bars gets how many bars went. */
-int bars_store_delete_from(PGconn *c, const char *symbol, int64_t ts, long *bars);
+/* Deletes the bars of symbol from ts on, all its liquidity_levels rows, its zone_events
+ * after events_after (INT64_MIN: all) and its checkpoints holding a bar from ts on, for a
+ * replace that rewrites them; *bars gets how many bars went. */
+int bars_store_delete_from(PGconn *c, const char *symbol, int64_t ts, int64_t events_after,
+                           long *bars);
 /* Deletes every row of symbol (bars, zones and their events, trades with their decisions
  * and events, learner statistics, reports, the symbols row) in one statement; counts[]
  * gets the bars, zones, trades and all other rows removed. */
@@ -61,9 +63,37 @@ int bars_store_insert(PGconn *c, const char *symbol, enum timeframe tf, const st
 int bars_store_send(PGconn *c, const char *symbol, enum timeframe tf, const struct bar *bars,
                     size_t n, int begin);
 int bars_store_finish(PGconn *c);
-/* Streams a symbol's bars in time order to fn. */
-int bars_store_each(PGconn *c, const char *symbol, enum timeframe tf,
-                    int (*fn)(void *ctx, const struct bar *b), void *ctx);
+/* Streams the bars of symbol with from <= ts < to (INT64_MIN, INT64_MAX: unbounded), at most
+ * limit (0: all), oldest first or newest_first, to fn; fn's non-zero value stops it and is
+ * returned. -1 on a database error. */
+int bars_store_range(PGconn *c, const char *symbol, enum timeframe tf, int64_t from, int64_t to,
+                     size_t limit, int newest_first,
+                     int (*fn)(void *ctx, const struct bar *b), void *ctx);
+/* Which of ts[0..n) are stored bars of symbol: their ts ascending in *found (malloc'd, the
+ * caller frees; NULL when none), *nfound of them. 0, or -1 (database, memory). */
+int bars_store_existing(PGconn *c, const char *symbol, enum timeframe tf, const int64_t *ts,
+                        size_t n, int64_t **found, size_t *nfound);
+/* The ts of symbol's first stored bar in *ts (INT64_MIN when none): 0, or -1. */
+int bars_store_first_ts(PGconn *c, const char *symbol, enum timeframe tf, int64_t *ts);
+
+/* --- engine checkpoints (storage/checkpoint_store.c, migrations/011) ------------------ */
+
+/* A checkpoint as stored: the engine's bytes (domain/engine_snap.h), the last bar it holds. */
+struct checkpoint_row {
+    int64_t last_ts;
+    uint64_t bar_count;
+    int version;
+    uint8_t *state;          /* malloc'd by checkpoint_store_before; the caller frees */
+    size_t len;
+};
+/* Writes symbol's checkpoint (replacing one at the same last_ts) and deletes its older ones
+ * beyond the newest keep (>= 1), in the caller's transaction: PG_OK or PG_ERROR. */
+int checkpoint_store_put(PGconn *c, const char *symbol, const struct checkpoint_row *row,
+                         int keep);
+/* The newest checkpoint of symbol with last_ts < before (INT64_MAX: any): 1 found (*out
+ * filled, out->state to free), 0 none, -1 database error or out of memory. */
+int checkpoint_store_before(PGconn *c, const char *symbol, int64_t before,
+                            struct checkpoint_row *out);
 
 /* Upserts the given zones (pointers into the engine) into liquidity_levels. */
 int zones_store_upsert(PGconn *c, const char *symbol, const struct zone *const *zones,

@@ -424,6 +424,9 @@ Test(outside, stored_extreme_bars_do_not_poison_the_zones_rebuilt_at_restart, .t
                                   "WITH u AS (UPDATE bars SET high = 1e300 WHERE ts IN "
                                   "(SELECT ts FROM bars ORDER BY ts OFFSET 700 LIMIT 1) "
                                   "RETURNING 1) SELECT count(*) FROM u"), 1);
+    /* bars stored before the bounds existed predate engine checkpoints too: the one the stop
+     * wrote (of the clean bars) goes, so the start replays the stored bars */
+    harness_sql_exec(f.url, "DELETE FROM engine_checkpoints");
     f.a = harness_start(&f.cfg);
     static const char *const READS[] = {"/zones?symbol=EURUSD&active=all&limit=1000",
                                         "/zones/nearest?symbol=EURUSD&price=1.0", "/symbols"};

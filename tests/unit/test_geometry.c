@@ -63,6 +63,54 @@ Test(geometry, a_bar_reaching_target_and_stop_counts_as_the_stop)
     cr_assert_eq(g.hits[1][2][2], 0);
 }
 
+Test(geometry, a_drift_in_the_book_does_not_set_one_side_against_the_other)
+{
+    /* every probe rises 1 ATR without falling: the BUY cells all hit, the SELL cells all
+     * miss. Both sides are pooled (the drift of the bars seen did not persist on first
+     * halves), so a BUY and a SELL on the same distances get one probability. */
+    struct geo_book g;
+    geo_init(&g, 1, 2);
+    double c = 100.0;
+    push(&g, 1, c, c, c, 1.0);
+    for (int64_t k = 2; k < 400; k++) {
+        c += 1.0;
+        push(&g, k, c, c - 0.2, c, 1.0);
+    }
+    cr_assert_gt(g.probes, 300);
+    cr_assert_eq(g.hits[1][2][2], 0);
+    cr_assert_eq(g.hits[0][2][2], g.n[0][2][2]);
+    double buy = geo_p_first(&g, 1, 1.0, 1.0), sell = geo_p_first(&g, -1, 1.0, 1.0);
+    cr_assert_float_eq(buy, sell, 1e-12, "BUY %f, SELL %f", buy, sell);
+}
+
+Test(geometry, a_gap_through_a_stop_costs_more_than_one_r)
+{
+    struct geo_book g;
+    geo_init(&g, 1, 4);
+    cr_assert_float_eq(geo_stop_loss(&g, 1.5), 1.0, 1e-12, "nothing seen: 1 R");
+    cr_assert_float_eq(geo_stop_loss(NULL, 1.5), 1.0, 1e-12);
+    /* a probe at 100 (ATR 1); the next bar opens wholly below 99.5 .. 98.5 and closes at
+     * 97.8: a stop there fills at that close (trade_trail); 98 is inside the bar (fill at
+     * 98, no overshoot) */
+    push(&g, 1, 100, 100, 100, 1.0);
+    push(&g, 2, 98.0, 97.5, 97.8, 1.0); /* and a probe starts at 97.8 */
+    for (int k = 0; k <= 4; k++)
+        cr_assert_eq(g.reach[k], 1, "grid %d", k);
+    cr_assert_eq(g.reach[5], 0);
+    cr_assert_float_eq(g.over[3], 98.5 - 97.8, 1e-9);
+    cr_assert_float_eq(g.over[4], 0.0, 1e-12);
+    /* 1.5 ATR: 1 + 0.7 / (1 + GEO_PRIOR) / 1.5; 2 ATR: no overshoot, 1 R */
+    cr_assert_float_eq(geo_stop_loss(&g, 1.5), 1.0 + 0.7 / (1.0 + GEO_PRIOR) / 1.5, 1e-9);
+    cr_assert_float_eq(geo_stop_loss(&g, 2.0), 1.0, 1e-12);
+    /* the other direction (a SELL's stop): the next bar lies wholly above the probe at
+     * 97.8's levels 98.3, 98.55 and 98.8 and closes at 99.3; its 99.3 is inside the bar */
+    push(&g, 3, 99.4, 99.0, 99.3, 0.0);
+    cr_assert_eq(g.reach[2], 2);
+    cr_assert_eq(g.reach[3], 2);
+    cr_assert_float_eq(g.over[2], (99.0 - 97.8) + (99.3 - 98.8), 1e-9);
+    cr_assert_float_eq(g.over[3], 98.5 - 97.8, 1e-9);
+}
+
 Test(geometry, eurusd_year_is_near_the_random_walk_and_probabilities_stay_in_range)
 {
     size_t n;
