@@ -3,8 +3,9 @@
  * the wire format POST /bars takes (the dashboard draws its candles from this); with
  * &from=&to= a time range [from, to) in pages of limit, &cursor= the next page.
  *
- * The bars are copied out of the symbol's log under its write lock
- * (service/bars_query.c) and rendered after the lock is released.
+ * The bars are copied out of the symbol's log under its write lock, or read from
+ * PostgreSQL when the answer reaches past the latest bars kept in memory
+ * (service/bars_query.c), and rendered after the lock is released.
  */
 #include <stdio.h>
 #include <stdint.h>

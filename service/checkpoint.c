@@ -15,6 +15,9 @@
 
 /* Checkpoints kept per symbol: the newest and two before it, for a replace's rewind. */
 #define KEEP 3
+/* Stored bars read per statement: a replay of millions stays within statement_timeout
+ * (and the EURUSD year of the tests crosses two pages). */
+#define PAGE 10000
 
 struct replay {
     struct engine *e;
@@ -24,6 +27,8 @@ struct replay {
     int mismatch;                 /* it was not: the checkpoint holds other bars */
     struct rebuild_info *info;
     struct zone_events *ev;
+    size_t page;                  /* rows of the current statement */
+    int64_t seen;                 /* ts of the last row read */
 };
 
 static int same_bar(const struct bar *a, const struct bar *b)
@@ -35,6 +40,8 @@ static int same_bar(const struct bar *a, const struct bar *b)
 static int replay_bar(void *ctx, const struct bar *b)
 {
     struct replay *r = ctx;
+    r->page++;
+    r->seen = b->ts;
     if (r->verify) {
         r->verify = 0;
         if (!same_bar(b, &r->last)) {
@@ -107,7 +114,12 @@ int ckpt_rebuild(struct state *st, PGconn *c, const struct symbol_state *s, int6
         } else if ((r.e = engine_for(st, s->name, s->pip, s->tf)) == NULL) {
             return -1;
         }
-        int rc = bars_store_range(c, s->name, s->tf, from, before, 0, 0, replay_bar, &r);
+        int rc;
+        do { /* in pages of PAGE rows, each its own statement */
+            r.page = 0;
+            rc = bars_store_range(c, s->name, s->tf, from, before, PAGE, 0, replay_bar, &r);
+            from = r.seen + 1;
+        } while (rc == 0 && r.page == PAGE);
         if (rc < 0 || (rc > 0 && !r.mismatch)) {
             engine_free(r.e);
             return -1;

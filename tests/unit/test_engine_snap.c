@@ -35,6 +35,11 @@ static uint64_t feed(struct engine *e, const struct bar *bars, size_t from, size
     struct zone_events ev = {0};
     for (size_t i = from; i < to; i++) {
         cr_assert_eq(engine_push(e, &bars[i], &ev), PUSH_OK, "bar %zu", i);
+        /* an event is dated by the bar that made it: a replace keeps the stored events up
+         * to the checkpoint it rewinds to and rewrites those after (service/checkpoint.h) */
+        for (size_t k = 0; k < ev.n; k++)
+            cr_assert(ev.v[k].ts <= bars[i].ts && (i == 0 || ev.v[k].ts > bars[i - 1].ts),
+                      "bar %zu: an event dated %lld", i, (long long)ev.v[k].ts);
         h = fp_events(h, &ev);
         *nevents += ev.n;
         ev.n = 0;
