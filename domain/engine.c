@@ -615,12 +615,12 @@ static int exit_probe(struct engine *e, const struct bar *b)
     int32_t day = (int32_t)(day_start(b->ts) / 86400);
     if (e->xb.last_day != INT32_MIN && day < e->xb.last_day + EXIT_TRIAL_DAYS)
         return 0;
-    if (e->map.nsorted > e->xids_cap) { /* room for every live zone's id */
-        uint32_t *id = realloc(e->xids, (size_t)e->map.nsorted * 2 * sizeof *id);
+    if (e->map.n >= e->xids_cap) { /* room for every zone's id (the wheel lists any) */
+        uint32_t *id = realloc(e->xids, ((size_t)e->map.n + 1) * 2 * sizeof *id);
         if (id == NULL)
             return -1;
         e->xids = id;
-        e->xids_cap = (size_t)e->map.nsorted * 2;
+        e->xids_cap = ((size_t)e->map.n + 1) * 2;
     }
     size_t na = zone_map_active_ids(&e->map, e->xids), nc = 0;
     if (na > e->xz_cap) { /* the active zones' keys, the candidates' ids */

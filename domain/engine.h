@@ -94,7 +94,7 @@ const struct geo_book *engine_geometry(const struct engine *e);
 void engine_exit_record(const struct engine *e, struct exit_record *out);
 
 /* The ids of the active zones, in no particular order, into out (room for
- * engine_zone_count ids): what a trial of the record ranks strength among. The count. */
+ * engine_zone_max_id ids): what a trial of the record ranks strength among. The count. */
 size_t engine_active_zone_ids(const struct engine *e, uint32_t *out);
 
 /* The hidden control level of zone id of placement kind (evidence.h: CTL_MIRROR mirrored

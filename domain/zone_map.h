@@ -249,7 +249,7 @@ void zone_map_arm(struct zone_map *m, uint32_t id);
 long zone_map_expire(struct zone_map *m, int64_t now, const uint32_t **ids);
 
 /* The ids of the active zones (not merged away), in no particular order, into out (room
- * for nsorted ids): the deadline wheel lists every active zone once (armed when made or
+ * for n ids): the deadline wheel lists every active zone once (armed when made or
  * revived, moved on when touched), so this costs the wheel's slots and the active zones,
  * not the whole index. Returns the count. */
 size_t zone_map_active_ids(const struct zone_map *m, uint32_t *out);

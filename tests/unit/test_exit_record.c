@@ -188,7 +188,7 @@ Test(exit_record, the_deadline_wheel_lists_exactly_the_active_zones)
         if (i % 500 != 499)
             continue;
         size_t ns = engine_zone_count(e), active = 0;
-        ids = realloc(ids, (ns + 1) * sizeof *ids);
+        ids = realloc(ids, ((size_t)engine_zone_max_id(e) + 1) * sizeof *ids);
         cr_assert_not_null(ids);
         size_t na = engine_active_zone_ids(e, ids);
         for (size_t k = 0; k < ns; k++)
