@@ -315,11 +315,13 @@ int pg_begin(PGconn *c)
 
 int pg_commit(PGconn *c)
 {
-    if (!pg_group_enabled())
-        return pg_command(c, "COMMIT");
-    /* one round trip; the SET lasts until this COMMIT only (pg_group.c) */
-    return pg_command(c, "SET LOCAL synchronous_commit TO off; COMMIT") == 0 &&
-                   pg_group_flush(c) == PG_OK ? 0 : -1;
+    /* shared: one round trip; the SET lasts until this COMMIT only (pg_group.c) */
+    int shared = pg_group_enter(1);
+    int ok = shared ? pg_command(c, "SET LOCAL synchronous_commit TO off; COMMIT") == 0 &&
+                          pg_group_flush(c) == PG_OK
+                    : pg_command(c, "COMMIT") == 0;
+    pg_group_leave();
+    return ok ? 0 : -1;
 }
 
 void pg_rollback(PGconn *c)
@@ -422,10 +424,9 @@ int pg_pipeline_begin(PGconn *c)
     return 0;
 }
 
-int pg_pipeline_end(PGconn *c, int commit)
+static int pipeline_end(PGconn *c, int commit, int grouped)
 {
     int ok = 1, fenced = 0;
-    int grouped = commit && pg_group_enabled();
     if (grouped && PQsendQueryParams(c, "SET LOCAL synchronous_commit TO off", 0, NULL, NULL,
                                      NULL, NULL, 0) != 1)
         ok = 0;
@@ -481,4 +482,13 @@ int pg_pipeline_end(PGconn *c, int commit)
     if (ok && !fenced && grouped && pg_group_flush(c) != PG_OK)
         ok = 0;
     return fenced ? PG_FENCED : ok ? PG_OK : PG_ERROR;
+}
+
+int pg_pipeline_end(PGconn *c, int commit)
+{
+    int grouped = pg_group_enter(commit);
+    int r = pipeline_end(c, commit, grouped);
+    if (commit)
+        pg_group_leave();
+    return r;
 }

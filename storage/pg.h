@@ -89,8 +89,12 @@ int pg_command(PGconn *c, const char *sql);
  * means committed and durable. */
 int pg_begin(PGconn *c);
 int pg_commit(PGconn *c);
-/* Group commit (storage/pg_group.c): 1 when on (struct pg_limits .group_commit). */
-int pg_group_enabled(void);
+/* Group commit (storage/pg_group.c). A COMMIT (commit != 0) enters before it is sent and
+ * leaves once answered: 1 when it is to share a flush (group commit on and another COMMIT
+ * of this process under way: COMMIT with synchronous_commit off, then pg_group_flush),
+ * 0 when it flushes on its own (off, or nobody to share with). */
+int pg_group_enter(int commit);
+void pg_group_leave(void);
 /* After a COMMIT made with synchronous_commit off on c: waits until a WAL flush that
  * started after it is done (running that flush on c when no other writer is). PG_OK, or
  * PG_ERROR with the outcome unknown (pg_last_failure() == PG_FAIL_UNKNOWN). */

@@ -17,6 +17,11 @@
  * is one sequence, flushed in order. So one barrier makes every write committed before it
  * durable, however many there are.
  *
+ * A COMMIT with no other COMMIT of this process under way (a lone writer) is not grouped:
+ * it is sent with the session's synchronous_commit and flushes on its own, one round trip as
+ * without group commit; there is nobody to share a flush with. Grouped or not, its answer
+ * comes after its WAL is flushed, so a writer that arrives meanwhile groups safely.
+ *
  * The barriers of this process run one at a time. A writer needs a barrier that *started*
  * after its COMMIT returned: one already running may have been sent before it. So it asks
  * for generation started + 1; if no barrier is running it runs that one itself (on its own
@@ -39,10 +44,19 @@ static pthread_cond_t g_cv = PTHREAD_COND_INITIALIZER;
 static uint64_t g_started, g_done, g_ok; /* barrier generations: sent, ended, succeeded */
 static int g_running;
 static atomic_uint_fast64_t g_writes, g_flushes;
+static atomic_int g_committing; /* COMMITs between pg_group_enter and _leave */
 
-int pg_group_enabled(void)
+int pg_group_enter(int commit)
 {
-    return pg_limits_get()->group_commit;
+    if (!commit)
+        return 0;
+    int others = atomic_fetch_add(&g_committing, 1);
+    return pg_limits_get()->group_commit && others > 0;
+}
+
+void pg_group_leave(void)
+{
+    atomic_fetch_sub(&g_committing, 1);
 }
 
 /* The barrier on c: 1 when its COMMIT (a synchronous one) succeeded. */

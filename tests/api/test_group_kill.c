@@ -1,7 +1,7 @@
 /*
  * Group commit survives a crash of both processes (issue 24, "writes that share one fsync",
  * part b): the real liquidityd writes with database_group_commit on - 8 threads post bars of
- * 8 symbols in batches, 8 threads open and trail trades on them - against a PostgreSQL of
+ * 8 symbols in batches, 8 threads open, trail and close trades on them - against a PostgreSQL of
  * its own with fsync on; at a random moment (a count of acknowledged writes) PostgreSQL
  * (postmaster and every backend, frozen first so they die together) and liquidityd get
  * SIGKILL. PostgreSQL restarts (crash recovery), liquidityd restarts, and:
@@ -17,7 +17,7 @@
  * PG_OK without its barrier).
  *
  * Runs as root (the cluster runs as `postgres`, as scripts/pg does). LIQ_GROUP_KILL_ROUNDS
- * (default 3) sets the number of kills; LIQ_GROUP_KILL_SEED the seed (printed).
+ * (default 5) sets the number of kills; LIQ_GROUP_KILL_SEED the seed (printed).
  */
 #include <criterion/criterion.h>
 #include <dirent.h>
@@ -25,6 +25,7 @@
 #include <libpq-fe.h>
 #include <pthread.h>
 #include <pwd.h>
+#include <semaphore.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -63,10 +64,20 @@ struct worker {
 };
 
 static atomic_long g_acks;     /* writes acknowledged in this round */
+static long g_kill_at;         /* the ack that triggers the kill */
+static sem_t g_kill_now;       /* posted by the thread that got it */
 static atomic_int g_dead;      /* the server is gone: stop */
 static int g_pg_port;
 static char g_pg_dir[64], g_pg_bin[256], g_url[512];
 static pid_t g_pm;             /* the postmaster, our child */
+
+/* Counts an acknowledged write; the kill_at-th wakes the killer at once (no polling delay:
+ * the kill should land while the acknowledged writes are fresh). */
+static void ack(void)
+{
+    if (atomic_fetch_add(&g_acks, 1) + 1 == g_kill_at)
+        sem_post(&g_kill_now);
+}
 
 static void fail(struct worker *w, const char *what, const struct http_reply *r)
 {
@@ -109,7 +120,7 @@ static void *bar_thread(void *arg)
             fail(w, "POST /bars", &r);
         else {
             w->acked += BATCH;
-            atomic_fetch_add(&g_acks, 1);
+            ack();
         }
         http_free(&r);
     }
@@ -163,11 +174,31 @@ static void *trade_thread(void *arg)
                 json_decref(j);
                 t->side = side;
                 snprintf(t->status, sizeof t->status, "open");
-                atomic_fetch_add(&g_acks, 1);
+                ack();
             } else if (r.status != 422) {
                 fail(w, "POST /setups", &r);
             }
             http_free(&r);
+        }
+        /* every fifth step the oldest open trade is closed: setups go on being made */
+        for (int i = 0; w->step % 5 == 0 && i < w->ntrades; i++) {
+            struct trade_ack *t = &w->trades[i];
+            if (strcmp(t->status, "open") != 0)
+                continue;
+            char path[64], body[64];
+            snprintf(path, sizeof path, "/trades/%ld/close", t->id);
+            snprintf(body, sizeof body, "{\"price\":%.5f}", last->close);
+            struct http_reply r;
+            t->unacked = 1;
+            if (http(w, "POST", path, body, &r) != 0)
+                return NULL;
+            t->unacked = 0;
+            if (r.status != 200 || take_state(t, &r) != 0 || strcmp(t->status, "closed") != 0)
+                fail(w, path, &r);
+            else
+                ack();
+            http_free(&r);
+            break;
         }
         /* prices wander around the entry: stops move and some trades close */
         const struct bar *b = &w->bars[SEED_BARS + (size_t)(w->step % 2000)];
@@ -188,7 +219,7 @@ static void *trade_thread(void *arg)
             if (r.status != 200 || take_state(t, &r) != 0)
                 fail(w, path, &r);
             else
-                atomic_fetch_add(&g_acks, 1);
+                ack();
             http_free(&r);
         }
     }
@@ -271,10 +302,12 @@ static int pg_children(pid_t *out, int cap)
 }
 
 /* liquidityd and the whole cluster die together: frozen first, then SIGKILL. */
-static void kill_both(struct spawned *svc)
+static void kill_both(struct spawned *svc, const pid_t *known, int nknown)
 {
     pid_t kids[256];
     cr_assert_eq(kill(g_pm, SIGSTOP), 0);
+    for (int i = 0; i < nknown; i++) /* frozen before the scan below takes its time */
+        kill(known[i], SIGSTOP);
     int n = pg_children(kids, 256);
     for (int i = 0; i < n; i++)
         kill(kids[i], SIGSTOP);
@@ -406,7 +439,7 @@ Test(group_kill, sigkill_of_service_and_database_during_grouped_commits_loses_no
 {
     if (geteuid() != 0)
         cr_skip_test("needs root: the cluster runs as postgres (like scripts/pg)");
-    int rounds = env_int("LIQ_GROUP_KILL_ROUNDS", 3);
+    int rounds = env_int("LIQ_GROUP_KILL_ROUNDS", 5);
     const char *seed_env = getenv("LIQ_GROUP_KILL_SEED");
     uint64_t seed = seed_env && *seed_env ? strtoull(seed_env, NULL, 10)
                                           : (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 16);
@@ -449,8 +482,12 @@ Test(group_kill, sigkill_of_service_and_database_during_grouped_commits_loses_no
         free(json);
         bw[k].acked = SEED_BARS;
     }
+    cr_assert_eq(sem_init(&g_kill_now, 0, 0), 0);
     for (int round = 0; round < rounds; round++) {
         atomic_store(&g_acks, 0);
+        g_kill_at = 50 + rand() % 400;
+        while (sem_trywait(&g_kill_now) == 0)
+            ;
         atomic_store(&g_dead, 0);
         for (int k = 0; k < SYMBOLS; k++)
             bw[k].port = tw[k].port = p.port;
@@ -459,12 +496,19 @@ Test(group_kill, sigkill_of_service_and_database_during_grouped_commits_loses_no
             cr_assert_eq(pthread_create(&th[k], NULL, bar_thread, &bw[k]), 0);
             cr_assert_eq(pthread_create(&th[SYMBOLS + k], NULL, trade_thread, &tw[k]), 0);
         }
-        long kill_at = 50 + rand() % 400; /* acknowledged writes of this round */
+        long kill_at = g_kill_at; /* acknowledged writes of this round */
         double until = spawn_now() + 120;
-        while (atomic_load(&g_acks) < kill_at && spawn_now() < until)
+        while (atomic_load(&g_acks) < 20 && spawn_now() < until) /* connections made */
             usleep(2000); /* a poll of the count, with the deadline above */
+        pid_t known[256];
+        int nknown = pg_children(known, 256);
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_sec += 120;
+        while (sem_timedwait(&g_kill_now, &ts) != 0 && errno == EINTR)
+            ;
         long at = atomic_load(&g_acks);
-        kill_both(&p);
+        kill_both(&p, known, nknown);
         for (int i = 0; i < 2 * SYMBOLS; i++)
             pthread_join(th[i], NULL);
         for (int k = 0; k < SYMBOLS; k++) {

@@ -110,3 +110,34 @@ Test(exits, geometry_moves_off_the_reference_only_for_a_clear_gain)
     cr_assert_float_eq(q, 0.4, 1e-12);
     cr_assert_float_eq(er, 0.0, 1e-12);
 }
+
+Test(exits, a_stop_hit_costs_the_measured_loss_in_expected_r)
+{
+    /* a book in which every probe's next bar lies wholly 3.5 ATR below and closes 3.6 below:
+     * a stop 1.5 ATR away fills 2.1 ATR beyond it, and expected_r counts that */
+    struct geo_book g;
+    geo_init(&g, 2, 4);
+    double c = 10000.0;
+    for (int64_t k = 1; k < 400; k += 2) {
+        struct bar a = {.ts = k, .open = c, .high = c, .low = c, .close = c, .volume = 1};
+        geo_bar(&g, &a, 1.0);
+        struct bar b = {.ts = k + 1, .open = c - 3.5, .high = c - 3.5, .low = c - 3.7,
+                        .close = c - 3.6, .volume = 1};
+        geo_bar(&g, &b, 1.0);
+        c -= 3.6;
+    }
+    double loss = geo_stop_loss(&g, 1.5);
+    cr_assert_gt(loss, 1.5, "loss %f", loss);
+    struct liq_params p;
+    params_defaults(&p);
+    p.min_expected_r = -1e9;
+    struct setup_market mkt = {.atr = 0.0010, .last_close = 1.1000, .geo = &g};
+    struct setup_result r;
+    struct setup_request rq = buy(1.1000);
+    cr_assert_eq(setup_build(&rq, MAP, 2, &p, PIP, &mkt, &r), SETUP_OK);
+    cr_assert_eq(r.exit_method, EXIT_GEOMETRY);
+    double risk = fabs(1.1000 - r.stop.price) / 0.0010, pr = r.p_tp1_first;
+    double want = pr * r.targets.tp1.rr - (1.0 - pr) * geo_stop_loss(&g, risk);
+    cr_assert_float_eq(r.expected_r, want, 1e-9);
+    cr_assert_lt(r.expected_r, pr * r.targets.tp1.rr - (1.0 - pr) - 0.05);
+}
