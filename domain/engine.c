@@ -155,7 +155,7 @@ int64_t engine_last_ts(const struct engine *e) { return e->last_ts; }
 double engine_last_close(const struct engine *e) { return e->last_close; }
 double engine_atr(const struct engine *e) { return e->atr.value; }
 uint32_t engine_active_sources(const struct engine *e) { return e->active; }
-size_t engine_zone_count(const struct engine *e) { return e->map.nsorted; }
+size_t engine_zone_count(const struct engine *e) { return zone_map_count(&e->map); }
 uint32_t engine_zone_max_id(const struct engine *e) { return e->map.n; }
 const struct zone_tally *engine_tally(const struct engine *e) { return &e->map.tally; }
 const struct geo_book *engine_geometry(const struct engine *e) { return &e->geo; }
@@ -194,7 +194,7 @@ int engine_refresh(struct engine *e)
 
 const struct zone *engine_zone_sorted(const struct engine *e, size_t i)
 {
-    return &e->map.pool[e->map.sorted[i] - 1];
+    return &e->map.pool[zone_map_listing(&e->map)[i] - 1];
 }
 
 const struct zone *engine_zone_get(const struct engine *e, uint32_t id)
@@ -202,10 +202,6 @@ const struct zone *engine_zone_get(const struct engine *e, uint32_t id)
     return zone_map_get(&e->map, id);
 }
 
-size_t engine_zone_lower_bound(const struct engine *e, double price)
-{
-    return zone_map_lower_bound(&e->map, price);
-}
 
 int engine_last_closed(const struct engine *e, enum timeframe tf, struct bar *out)
 {
@@ -655,10 +651,12 @@ static int push_bar(struct engine *e, const struct bar *b, struct zone_events *e
     geo_bar(&e->geo, b, e->atr.value);
     if (expire(e, b->ts, ev) != 0)
         return -1;
-    /* every max(256, zones) bars, or 256 once the widest zone or control left the scans
-     * (an ended order block): O(1) per bar amortised while few wide ones end */
-    if (++e->map.reach_age >= 256 && (e->map.reach_age >= e->map.n || e->map.reach_stale))
-        zone_map_reach_refresh(&e->map);
+    /* every max(256, level index) bars, O(1) per bar amortised; the drawn reach (few zones,
+     * wide bands) as soon as the widest drawn zone or control ended (an order block) */
+    if (++e->map.reach_age >= 256 && e->map.reach_age >= e->map.nsorted)
+        zone_map_reach_refresh(&e->map, 0);
+    else if (e->map.reach_stale)
+        zone_map_reach_refresh(&e->map, 1);
     return 0;
 }
 

@@ -99,12 +99,11 @@ double engine_control_jitter(uint32_t id);
 /* The horizon H of a test in base bars: test_horizon_bars over the base timeframe, >= 1. */
 unsigned engine_test_horizon(const struct engine *e);
 
-/* Zones (active and inactive, not merged-away) sorted by price ascending. Valid until the
- * next engine_push. */
+/* Zones (active and inactive, not merged-away; ended drawn zones included) sorted by price
+ * ascending, ties by id. Valid until the next engine_push. The listing is built on the first
+ * call after a push (zone_map_listing): an engine is read by one thread at a time. */
 size_t engine_zone_count(const struct engine *e);
 const struct zone *engine_zone_sorted(const struct engine *e, size_t i);
-/* First sorted index whose zone price is >= price (engine_zone_count if none). */
-size_t engine_zone_lower_bound(const struct engine *e, double price);
 /* Any zone ever created, by id, merged-away ones included; NULL if unknown. */
 const struct zone *engine_zone_get(const struct engine *e, uint32_t id);
 uint32_t engine_zone_max_id(const struct engine *e);

@@ -21,10 +21,10 @@
  * write it in save_map / load_map ...), bump ENGINE_SNAP_VERSION if the payload changed, then
  * the sizes here. The layout code already makes older checkpoints be ignored.
  */
-_Static_assert(sizeof(struct zone_map) == 3720, "zone_map changed: update engine_snap.c");
-_Static_assert(sizeof(struct ctl_set) == 96, "ctl_set changed: update engine_snap.c");
+_Static_assert(sizeof(struct zone_map) == 3952, "zone_map changed: update engine_snap.c");
+_Static_assert(sizeof(struct ctl_set) == 168, "ctl_set changed: update engine_snap.c");
 _Static_assert(sizeof(struct cluster) == 64, "cluster changed: update engine_snap.c");
-_Static_assert(sizeof(struct engine) == 38704, "engine changed: update engine_snap.c");
+_Static_assert(sizeof(struct engine) == 38936, "engine changed: update engine_snap.c");
 _Static_assert(sizeof(struct smc_state) == 34888, "smc_state changed: update engine_snap.c");
 _Static_assert(sizeof(struct box_book) == 32, "box_book changed: update engine_snap.c");
 _Static_assert(sizeof(struct liq_params) == 328, "liq_params changed: update PARAMS below");
@@ -165,11 +165,14 @@ static void clear_pointers(struct engine *e)
     m->pool = NULL;
     m->sorted = m->dnext = m->dslot = m->due = m->watch = NULL;
     m->sprice = NULL;
+    m->sorted_mem = m->dsorted = NULL;
+    m->sprice_mem = m->dsprice = NULL;
+    m->listing = NULL;
     m->due_cap = 0;
     for (int k = 0; k < CTL_KINDS; k++) {
         m->cs[k].v = NULL;
-        m->cs[k].sorted = m->cs[k].watch = NULL;
-        m->cs[k].price = NULL;
+        m->cs[k].sorted = m->cs[k].watch = m->cs[k].sorted_mem = m->cs[k].dsorted = NULL;
+        m->cs[k].price = m->cs[k].price_mem = m->cs[k].dprice = NULL;
     }
     e->cluster.ring = NULL;
     e->cluster.bins = NULL;
@@ -193,6 +196,19 @@ static void save_map(struct wbuf *w, const struct zone_map *m)
         put(w, cs->sorted, (size_t)cs->n * sizeof *cs->sorted);
         put(w, cs->price, (size_t)cs->n * sizeof *cs->price);
         put(w, cs->watch, cs->n_watch * sizeof *cs->watch);
+        put(w, cs->dsorted, (size_t)cs->dn * sizeof *cs->dsorted);
+        put(w, cs->dprice, (size_t)cs->dn * sizeof *cs->dprice);
+    }
+    put(w, m->dsorted, m->ndsorted * sizeof *m->dsorted);
+    put(w, m->dsprice, m->ndsorted * sizeof *m->dsprice);
+    const struct zone_listing *l = m->listing; /* its ids are rebuilt on use */
+    put_u64(w, l != NULL);
+    if (l != NULL) {
+        put_u64(w, l->nended);
+        put_u64(w, l->nended_sorted);
+        put_u64(w, l->ended_cap);
+        put_u64(w, l->ids_cap);
+        put(w, l->ended, l->nended * sizeof *l->ended);
     }
 }
 
@@ -260,15 +276,33 @@ int engine_snap_save(const struct engine *e, uint8_t **buf, size_t *len)
 
 /* ---- load ---- */
 
+/* A sorted index (zone_map.h): blocks of cap entries, n of them at offset off. */
+static void load_index(struct rbuf *r, size_t cap, size_t off, size_t n, uint32_t **imem,
+                       uint32_t **ids, double **pmem, double **prices, int *nomem)
+{
+    *imem = get_array(r, 0, cap, sizeof **imem, nomem);
+    if (*imem != NULL)
+        (void)get(r, *imem + off, n * sizeof **imem);
+    *pmem = get_array(r, 0, cap, sizeof **pmem, nomem);
+    if (*pmem != NULL)
+        (void)get(r, *pmem + off, n * sizeof **pmem);
+    *ids = *imem != NULL ? *imem + off : NULL;
+    *prices = *pmem != NULL ? *pmem + off : NULL;
+}
+
 static void load_map(struct rbuf *r, struct zone_map *m, int *nomem)
 {
     if (m->n > m->cap || m->nsorted > m->n || m->n_watch > m->watch_cap) {
         r->bad = 1;
         return;
     }
+    if (m->soff > m->cap - m->nsorted) {
+        r->bad = 1;
+        return;
+    }
     m->pool = get_array(r, m->n, m->cap, sizeof *m->pool, nomem);
-    m->sorted = get_array(r, m->nsorted, m->cap, sizeof *m->sorted, nomem);
-    m->sprice = get_array(r, m->nsorted, m->cap, sizeof *m->sprice, nomem);
+    load_index(r, m->cap, m->soff, m->nsorted, &m->sorted_mem, &m->sorted, &m->sprice_mem,
+               &m->sprice, nomem);
     m->dslot = get_array(r, m->nslot, m->nslot, sizeof *m->dslot, nomem);
     m->dnext = get_array(r, m->n, m->cap, sizeof *m->dnext, nomem);
     m->watch = get_array(r, m->n_watch, m->watch_cap, sizeof *m->watch, nomem);
@@ -278,11 +312,44 @@ static void load_map(struct rbuf *r, struct zone_map *m, int *nomem)
             r->bad = 1;
             return;
         }
+        if (cs->off > m->cap - cs->n || cs->dn > cs->dcap) {
+            r->bad = 1;
+            return;
+        }
         cs->v = get_array(r, m->n, m->cap, sizeof *cs->v, nomem);
-        cs->sorted = get_array(r, cs->n, m->cap, sizeof *cs->sorted, nomem);
-        cs->price = get_array(r, cs->n, m->cap, sizeof *cs->price, nomem);
+        load_index(r, m->cap, cs->off, cs->n, &cs->sorted_mem, &cs->sorted, &cs->price_mem,
+                   &cs->price, nomem);
         cs->watch = get_array(r, cs->n_watch, cs->watch_cap, sizeof *cs->watch, nomem);
+        cs->dsorted = get_array(r, cs->dn, cs->dcap, sizeof *cs->dsorted, nomem);
+        cs->dprice = get_array(r, cs->dn, cs->dcap, sizeof *cs->dprice, nomem);
     }
+    if (m->ndsorted > m->dcap) {
+        r->bad = 1;
+        return;
+    }
+    m->dsorted = get_array(r, m->ndsorted, m->dcap, sizeof *m->dsorted, nomem);
+    m->dsprice = get_array(r, m->ndsorted, m->dcap, sizeof *m->dsprice, nomem);
+    uint64_t have = 0, v[4];
+    if (get(r, &have, sizeof have) != 0 || !have)
+        return;
+    if (get(r, v, sizeof v) != 0 || v[1] > v[0] || v[0] > v[2] || v[3] < m->n) {
+        r->bad = 1;
+        return;
+    }
+    struct zone_listing *l = calloc(1, sizeof *l);
+    if (l == NULL) {
+        *nomem = 1;
+        r->bad = 1;
+        return;
+    }
+    m->listing = l; /* version 0: built again on first use */
+    l->nended = v[0];
+    l->nended_sorted = v[1];
+    l->ended_cap = v[2];
+    l->ids_cap = v[3];
+    l->ended = get_array(r, l->nended, l->ended_cap, sizeof *l->ended, nomem);
+    l->ids = get_array(r, 0, l->ids_cap, sizeof *l->ids, nomem);
+    l->tmp = get_array(r, 0, l->ids_cap, sizeof *l->tmp, nomem);
 }
 
 static void load_cluster(struct rbuf *r, struct cluster *c, int *nomem)

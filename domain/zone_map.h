@@ -18,8 +18,10 @@
  * controls measure the level, not how the engine grew its band. Controls are never shown
  * as zones; they only feed the tally.
  *
- * Growth is amortised doubling; inserting into the sorted index is a memmove, cheap when
- * zones arrive near existing prices or in ascending order (engine_add_zone seeding).
+ * Growth is amortised doubling. A sorted index sits in a block of `cap` entries with the free
+ * room on both sides of it: an insert or a removal moves the shorter side of its position
+ * (the entries below it or the ones above), so a symbol with 100k zones far above the price
+ * moves the few below, not the 100k above.
  */
 #ifndef LIQ_ZONE_MAP_H
 #define LIQ_ZONE_MAP_H
@@ -53,16 +55,29 @@ enum ctl_where {
 /* The two placements of a zone's control (evidence.h). */
 enum ctl_kind { CTL_MIRROR = 0, CTL_SIDE = 1, CTL_KINDS = 2 };
 
-/* One placement's controls: v[id - 1], sorted by price like the zones, and the watch set. */
+/* One placement's controls: v[id - 1], sorted by price like the zones, and the watch set.
+ * The controls of active drawn zones are indexed apart (d*: few, but wide bands), so their
+ * reach does not widen the walk over the level zones' controls. The order a bar visits
+ * controls in does not matter (each test is its own; the tally's counts are sums of equal
+ * steps per source). */
 struct ctl_set {
     struct control *v;
     uint32_t *sorted;
     double *price;          /* price[i] == v[sorted[i] - 1].price, always */
     uint32_t n;
+    uint32_t *sorted_mem;   /* sorted == sorted_mem + off, price == price_mem + off: the */
+    double *price_mem;      /* index sits in blocks of zone_map.cap entries with room on */
+    size_t off;             /* both sides (zone_map.c: slack_insert) */
     uint32_t *watch;
     size_t n_watch, watch_cap;
     double max_half;        /* widest reach of a control's band from its price */
     size_t hint;
+    uint32_t *dsorted;      /* controls of active drawn zones, by price */
+    double *dprice;
+    uint32_t dn;
+    size_t dcap;
+    double dmax_half;
+    size_t dhint;
     uint32_t live[CTL_LIVE_MAX]; /* controls of live zones: they move every bar, so they
                                   * stay out of the index until the zone freezes */
     uint32_t n_live;
@@ -77,12 +92,40 @@ struct test_cfg {
     double prior_tests;     /* m of the probabilities (zone_stats.h), for p0 at a test start */
 };
 
+/* The listing of every zone not merged away, by price (zone_map_listing): built on demand
+ * from the three places a zone can be (the level index, the drawn index, the ended drawn
+ * zones). Its arrays are sized when zones are inserted or retired, so building it never
+ * allocates. */
+struct zone_listing {
+    uint32_t *ids;          /* the listing, valid while version == zone_map.version */
+    uint64_t version;       /* zone_map.version it was built at; 0 never built */
+    uint32_t *ended;        /* ended drawn ids: [0, nended_sorted) by (price, id), then
+                             * the ones ended since, in end order */
+    size_t nended, nended_sorted, ended_cap;
+    uint32_t *tmp;          /* merge buffer */
+    size_t ids_cap;         /* of ids and tmp: every zone of the pool */
+};
+
 struct zone_map {
     struct zone *pool;      /* pool[id - 1] */
     uint32_t n, cap;
-    uint32_t *sorted;       /* live (not merged-away) ids by price */
+    uint32_t *sorted;       /* the level index: ids of zones that are not drawn and not
+                             * merged away, active or not (a merge can revive one), by price */
     double *sprice;         /* sprice[i] == pool[sorted[i] - 1].price, always */
     uint32_t nsorted;
+    uint32_t *sorted_mem;   /* sorted == sorted_mem + soff, sprice == sprice_mem + soff */
+    double *sprice_mem;
+    size_t soff;
+    /* the drawn index: active drawn zones by price (ties by id). A drawn zone that ends is
+     * never revived nor a merge target: it leaves for the listing's ended list, so neither
+     * the bar's scans nor find_merge walk the ended ones */
+    uint32_t *dsorted;
+    double *dsprice;
+    size_t ndsorted, dcap;
+    double dmax_half;       /* widest reach of an active drawn zone's band from its price */
+    size_t dscan_hint;
+    uint64_t version;       /* bumps whenever the listing could change */
+    struct zone_listing *listing; /* NULL until the first drawn zone */
     /* deadline wheel: slot k % nslot lists the zones armed with alive_clock in bar k
      * (alive_clock / base); dnext[id - 1] links them (DL_NONE: in no list) */
     uint32_t *dslot, *dnext;
@@ -93,10 +136,12 @@ struct zone_map {
     size_t due_cap;
     uint32_t *watch;        /* ids with trk.watched = 1 (lazily purged) */
     size_t n_watch, watch_cap;
-    double max_half;        /* widest reach of a band from its price: bounds the search */
-    double merge_half;      /* the same over the zones that are not drawn (merge targets) */
+    double max_half;        /* widest reach of an active level zone's band from its price:
+                             * bounds the level index's scan */
+    double merge_half;      /* the same over every zone of the level index (merge targets) */
     uint32_t reach_age;     /* bars since zone_map_reach_refresh */
-    uint8_t reach_stale;    /* a zone as wide as a reach deactivated since the refresh */
+    uint8_t reach_stale;    /* a drawn zone (or control) as wide as the drawn reach ended
+                             * since the refresh */
     size_t scan_hint;       /* sorted index where the last bar's zone scan started */
     struct ctl_set cs[CTL_KINDS]; /* control levels of each placement */
     struct test_cfg tc;
@@ -115,8 +160,15 @@ static inline struct zone *zone_map_get(const struct zone_map *m, uint32_t id)
         return NULL;
     return &m->pool[id - 1];
 }
-/* First sorted index whose zone price is >= price. */
+/* First level index entry whose zone price is >= price. */
 size_t zone_map_lower_bound(const struct zone_map *m, double price);
+
+/* Every zone not merged away (level and drawn, active or not): zone_map_count ids, by price,
+ * ties by id (creation order: where the one sorted index of earlier versions had them).
+ * Built on the first call after a change, into memory sized beforehand (never fails); a map
+ * is read by one thread at a time (the service reads an engine under its symbol's lock). */
+size_t zone_map_count(const struct zone_map *m);
+const uint32_t *zone_map_listing(const struct zone_map *m);
 
 /* Copies z (id assigned here) into the pool and the price index, and places its control
  * levels at ctl_price[CTL_MIRROR] and ctl_price[CTL_SIDE] with the same band width. Returns
@@ -140,6 +192,7 @@ static inline void zone_map_move(struct zone_map *m, uint32_t id, double price, 
     /* the common case inline: the hint is right and the level stays between its
      * neighbours (what zone_map_move_slow does then: the band shifts, one store) */
     size_t at;
+    m->version++;
     if (hint != NULL && (at = *hint) < m->nsorted && m->sorted[at] == id &&
         !(at > 0 && m->sprice[at - 1] > price) &&
         !(at + 1 < m->nsorted && m->sprice[at + 1] < price)) {
@@ -159,14 +212,17 @@ void zone_map_move_controls(struct zone_map *m, uint32_t id, double shift);
 /* Zone id stopped moving (a frozen VWAP): its live controls join their sets' indexes. */
 void zone_map_settle_controls(struct zone_map *m, uint32_t id);
 /* Zone id became inactive (CTL_OUT: its controls leave the indexes, so a bar never looks at
- * them) or active again (CTL_INDEXED, or CTL_LIVE for a live zone). Index memory is the
- * pool's: nothing is allocated. */
+ * them; a drawn zone also leaves the drawn index for the ended list, for good) or active
+ * again (CTL_INDEXED, or CTL_LIVE for a live zone; never a drawn zone). Index memory is the
+ * pool's (the ended list's was sized at the drawn zone's insert): nothing is allocated. */
 void zone_map_place_controls(struct zone_map *m, uint32_t id, int active);
-/* The scans' reach (max_half, each control set's) taken again from the active zones and the
- * indexed controls: they only grow between refreshes (insert, cover, revival), so a wide
- * zone that deactivated stops widening every bar's scan at the next refresh (sooner when
- * reach_stale says the widest one did: engine.c). O(zones). */
-void zone_map_reach_refresh(struct zone_map *m);
+/* The scans' reach (max_half, dmax_half, each control set's) taken again from the active
+ * zones and the indexed controls: they only grow between refreshes (insert, cover, revival),
+ * so a wide zone that deactivated stops widening every bar's scan at the next refresh.
+ * drawn_only: the drawn index and its controls' (O(active drawn zones): engine.c does it at
+ * the bar where reach_stale says the widest drawn zone ended); else every index, O(zones in
+ * the indexes), every max(256, level index) bars. */
+void zone_map_reach_refresh(struct zone_map *m, int drawn_only);
 
 /* Takes a merged-away zone out of the price index (it stays in the pool). */
 void zone_map_unlink(struct zone_map *m, uint32_t id);

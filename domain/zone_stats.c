@@ -193,36 +193,58 @@ static void watch_controls(struct zone_map *m, int kind, const struct bar *b, do
     cs->n_watch = keep;
 }
 
-/* The zones the bar's range reaches: touches, and tests of armed zones start. */
+/* Zone z, reached by the bar's range: touched when active and overlapped, and the test of
+ * an armed zone starts. */
+static inline int touch_zone(struct zone_map *m, struct zone *z, const struct bar *b,
+                             double atr, struct zone_events *ev)
+{
+    if (!z->active || b->low > z->hi || b->high < z->lo)
+        return 0;
+    int rc = 0;
+    z->touches++;
+    z->last_touch_ts = b->ts;
+    z->alive_clock = m->mclock;
+    rc |= zone_emit(ev, z->id, 0, b->ts, b->close, ZEV_TOUCH);
+    if (z->trk.state != TS_ARMED)
+        return rc;
+    z->tests++;
+    if (z->role == ROLE_NONE) /* made before any bar: the first approach decides */
+        z->role = z->trk.approach > 0 ? ROLE_SUPPORT : ROLE_RESISTANCE;
+    rc |= zone_emit(ev, z->id, 0, b->ts, b->close, ZEV_TEST);
+    if (m->tally.cal_decay > 0.0)
+        z->p0 = (float)raw_hold(z, &m->tally, m->tc.prior_tests);
+    enum zone_outcome o = start(&z->trk, z->lo, z->hi, b, atr, &m->tc);
+    if (o != OUTCOME_NONE)
+        rc |= zone_resolved(m, z, o, b, ev);
+    rc |= zone_map_watch(m, z->id, 0);
+    return rc;
+}
+
+/* The zones the bar's range reaches, in listing order (price, ties by id): the level index
+ * within its reach and the drawn index within its own (a wide drawn band does not widen the
+ * walk over the level zones), merged while both have entries in reach. */
 static int touch_zones(struct zone_map *m, const struct bar *b, double atr,
                        struct zone_events *ev)
 {
     int rc = 0;
-    size_t i = zone_map_lower_bound_from(m, b->low - m->max_half, m->scan_hint);
+    double lr = m->max_half, dr = m->dmax_half;
+    size_t i = zone_map_lower_bound_from(m, b->low - lr, m->scan_hint);
     m->scan_hint = i;
-    for (; i < m->nsorted; i++) {
-        if (m->sprice[i] - m->max_half > b->high)
-            break;
-        struct zone *z = &m->pool[m->sorted[i] - 1];
-        if (!z->active || b->low > z->hi || b->high < z->lo)
-            continue;
-        z->touches++;
-        z->last_touch_ts = b->ts;
-        z->alive_clock = m->mclock;
-        rc |= zone_emit(ev, z->id, 0, b->ts, b->close, ZEV_TOUCH);
-        if (z->trk.state != TS_ARMED)
-            continue;
-        z->tests++;
-        if (z->role == ROLE_NONE) /* made before any bar: the first approach decides */
-            z->role = z->trk.approach > 0 ? ROLE_SUPPORT : ROLE_RESISTANCE;
-        rc |= zone_emit(ev, z->id, 0, b->ts, b->close, ZEV_TEST);
-        if (m->tally.cal_decay > 0.0)
-            z->p0 = (float)raw_hold(z, &m->tally, m->tc.prior_tests);
-        enum zone_outcome o = start(&z->trk, z->lo, z->hi, b, atr, &m->tc);
-        if (o != OUTCOME_NONE)
-            rc |= zone_resolved(m, z, o, b, ev);
-        rc |= zone_map_watch(m, z->id, 0);
+    size_t ni = m->nsorted, nj = m->ndsorted, j = nj;
+    if (nj > 0) {
+        j = zone_map_index_from(m->dsprice, nj, b->low - dr, m->dscan_hint);
+        m->dscan_hint = j;
     }
+    while (j < nj && !(m->dsprice[j] - dr > b->high)) {
+        if (i < ni && !(m->sprice[i] - lr > b->high) &&
+            (m->sprice[i] < m->dsprice[j] ||
+             (m->sprice[i] == m->dsprice[j] && m->sorted[i] < m->dsorted[j])))
+            rc |= touch_zone(m, &m->pool[m->sorted[i++] - 1], b, atr, ev);
+        else
+            rc |= touch_zone(m, &m->pool[m->dsorted[j++] - 1], b, atr, ev);
+    }
+    for (; i < ni && !(m->sprice[i] - lr > b->high); i++)
+        rc |= touch_zone(m, &m->pool[m->sorted[i] - 1], b, atr, ev);
     return rc;
 }
 
@@ -247,7 +269,8 @@ static int touch_control(struct zone_map *m, int kind, uint32_t id, const struct
     return zone_map_watch(m, id, kind + 1);
 }
 
-/* The controls of placement kind the bar's range reaches (indexed, then live ones). */
+/* The controls of placement kind the bar's range reaches (the level zones' index, the drawn
+ * zones' index, then the live ones). */
 static int touch_controls(struct zone_map *m, int kind, const struct bar *b, double atr)
 {
     int rc = 0;
@@ -259,6 +282,16 @@ static int touch_controls(struct zone_map *m, int kind, const struct bar *b, dou
         if (cs->price[i] - reach > b->high)
             break;
         uint32_t id = cs->sorted[i];
+        if (armed_touch(&cs->v[id - 1], b))
+            rc |= touch_control(m, kind, id, b, atr);
+    }
+    reach = cs->dmax_half;
+    i = cs->dn == 0 ? 0 : zone_map_index_from(cs->dprice, cs->dn, b->low - reach, cs->dhint);
+    cs->dhint = i;
+    for (; i < cs->dn; i++) {
+        if (cs->dprice[i] - reach > b->high)
+            break;
+        uint32_t id = cs->dsorted[i];
         if (armed_touch(&cs->v[id - 1], b))
             rc |= touch_control(m, kind, id, b, atr);
     }
