@@ -14,7 +14,8 @@
 #include "service/lifecycle.h"
 #include "service/ownership.h"
 
-struct app *app_start(const struct app_config *cfg, char *err, size_t errlen)
+struct app *app_start_then(const struct app_config *cfg, void (*listening)(const struct app *a),
+                           char *err, size_t errlen)
 {
     struct app *a = calloc(1, sizeof *a);
     if (a == NULL) {
@@ -23,16 +24,34 @@ struct app *app_start(const struct app_config *cfg, char *err, size_t errlen)
     }
     if (log_level_of(cfg->log_level) >= 0) /* config_load accepts only the four names */
         log_set_level((enum log_level)log_level_of(cfg->log_level));
-    if (service_open(&a->st, &a->trading, cfg, err, errlen) != 0) {
+    if (service_prepare(&a->st, &a->trading, cfg, err, errlen) != 0) {
         free(a);
         return NULL;
     }
+    /* listening before the symbols are taken: /health answers 503 "starting" meanwhile
+     * (a request for a symbol takes it itself: the same lease, under the same lock) */
+    atomic_store(&a->starting, 1);
     if (http_start(a, err, errlen) != 0) {
         service_close(&a->st, a->trading);
         free(a);
         return NULL;
     }
+    if (listening != NULL)
+        listening(a);
+    if (service_own(&a->st, err, errlen) != 0) {
+        atomic_store(&a->draining, 1);
+        http_stop(a);
+        service_close(&a->st, a->trading);
+        free(a);
+        return NULL;
+    }
+    atomic_store(&a->starting, 0);
     return a;
+}
+
+struct app *app_start(const struct app_config *cfg, char *err, size_t errlen)
+{
+    return app_start_then(cfg, NULL, err, errlen);
 }
 
 struct app_config_version {

@@ -24,6 +24,7 @@ struct app {
     struct deadlines *deadlines;  /* the header deadline's reaper (api/deadline.h) */
     int port;
     atomic_int draining;
+    atomic_int starting;          /* listening, the symbols it owns not yet served: /health 503 */
     atomic_int inflight;
     struct app_config_version *versions; /* every live config published by app_reload */
 };
@@ -31,6 +32,11 @@ struct app {
 /* Applies migrations (persistence on), rebuilds state from the database and starts
  * listening. Returns NULL with err set on failure. */
 struct app *app_start(const struct app_config *cfg, char *err, size_t errlen);
+/* app_start that listens first: listening(a) is called once the port is open, while
+ * /health answers 503 "starting"; then the leases of the eligible stored symbols are
+ * taken and rebuilt, and /health says what it says after a start. */
+struct app *app_start_then(const struct app_config *cfg, void (*listening)(const struct app *a),
+                           char *err, size_t errlen);
 int app_port(const struct app *a);
 /*
  * SIGHUP: publishes the live settings of fresh (config_apply_live) atomically; requests

@@ -20,14 +20,17 @@ void ops_health(struct request *rq, struct reply *rp)
 {
     struct app *a = rq->app;
     int db = reads_database_up(&a->st);
-    const char *status = atomic_load(&a->draining) ? "draining" : (db == 0 ? "degraded" : "ok");
+    int starting = atomic_load(&a->starting);
+    const char *status = atomic_load(&a->draining) ? "draining"
+                         : starting                ? "starting"
+                         : (db == 0 ? "degraded" : "ok");
     struct db_counters pc;
     reads_db_counters(&pc);
     char since[32];
     if (pc.node_since > 0)
         render_ts(pc.node_since, since);
     /* the node this instance writes to (a failover moves it) and since when */
-    reply_json(rp, db == 0 || atomic_load(&a->draining) ? 503 : 200,
+    reply_json(rp, db == 0 || starting || atomic_load(&a->draining) ? 503 : 200,
                json_pack("{s:s, s:s, s:I, s:b, s:o, s:o, s:I, s:I, s:I}", "status", status,
                          "database", db < 0 ? "disabled" : (db ? "up" : "down"), "symbols",
                          (json_int_t)symtab_count(&a->st.reg.tab), "persistence",

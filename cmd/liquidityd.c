@@ -58,6 +58,15 @@ static void reload(struct app *a, const char *config_path, struct app_config *ru
     log_end(&l);
 }
 
+static void log_listening(const struct app *a)
+{
+    struct log_line l;
+    log_always(&l, LOG_INFO, "listening");
+    log_int(&l, "port", app_port(a));
+    log_bool(&l, "persistence", a->st.persist);
+    log_end(&l);
+}
+
 int main(int argc, char **argv)
 {
     const char *config_path = NULL;
@@ -126,16 +135,14 @@ int main(int argc, char **argv)
     /* log lines through one writer thread from here on (base/log.h); also while starting */
     if (log_async_start(LOG_QUEUE_LINES) != 0)
         log_error("log writer not started: lines are written directly", NULL, NULL);
-    struct app *a = app_start(&cfg, err, sizeof err);
+    /* "listening" once the port is open (/health answers 503 "starting" until the
+     * symbols it owns are served) */
+    struct app *a = app_start_then(&cfg, log_listening, err, sizeof err);
     if (a == NULL) {
         log_error("cannot start", "reason", err);
         return 1;
     }
     struct log_line l;
-    log_always(&l, LOG_INFO, "listening");
-    log_int(&l, "port", app_port(a));
-    log_bool(&l, "persistence", cfg.params.liquidity_db_persist);
-    log_end(&l);
     for (;;) {
         int sig = 0;
         sigwait(&set, &sig);

@@ -216,6 +216,7 @@ struct ingest_op {
     size_t n;
     int replace;                  /* ?replace=true */
     struct ingest_result *out;
+    struct symbol_state *held;    /* symbol_claim's hold, given back by done */
     struct symbol_state *s;       /* its write_lock held once prepare took it */
     struct bar *fresh;            /* the new bars (not a replace) */
     size_t nfresh;
@@ -272,10 +273,10 @@ static enum liq_status ingest_prepare(struct write_op *op)
 {
     struct ingest_op *io = op->ctx;
     enum liq_status why = LIQ_NOMEM;
-    struct symbol_state *s = symbol_get_or_create(io->st, io->symbol, io->tf,
-                                                  io->bars[0].close, &why);
+    struct symbol_state *s = symbol_claim(io->st, io->symbol, io->tf, io->bars[0].close, &why);
     if (s == NULL)
         return why;
+    io->held = s;
     io->fresh = malloc(io->n * sizeof *io->fresh);
     if (io->fresh == NULL)
         return LIQ_NOMEM;
@@ -452,10 +453,14 @@ static enum liq_status apply_done(struct write_op *op, struct ingest_op *io,
 static enum liq_status ingest_done(struct write_op *op, enum liq_status rc)
 {
     struct ingest_op *io = op->ctx;
+    int committed = rc == LIQ_OK && !op->idle; /* the rows are in, whatever memory does */
     if (io->s != NULL) {
         rc = io->replacing ? replace_done(io, rc) : apply_done(op, io, rc);
         pthread_mutex_unlock(&io->s->write_lock);
     }
+    /* a new symbol exists once something of it committed; else it leaves no trace */
+    if (io->held != NULL)
+        symbol_settle(io->st, io->held, committed);
     zone_events_free(&io->ev);
     free(io->fresh);
     return rc;

@@ -89,8 +89,8 @@ static struct ownership *ownership_for(struct state *st, struct trading *tr)
     return o;
 }
 
-int service_open(struct state *st, struct trading **tr, const struct app_config *cfg,
-                 char *err, size_t errlen)
+int service_prepare(struct state *st, struct trading **tr, const struct app_config *cfg,
+                    char *err, size_t errlen)
 {
     int reg = state_init(st, cfg);
     service_db_limits(cfg);
@@ -108,11 +108,26 @@ int service_open(struct state *st, struct trading **tr, const struct app_config 
             goto fail;
         }
     }
-    /* the leases of the eligible stored symbols, and their rebuild */
-    if (own_start(st->own, err, errlen) != 0)
-        goto fail;
     return 0;
 fail:
+    service_close(st, *tr);
+    *tr = NULL;
+    return -1;
+}
+
+int service_own(struct state *st, char *err, size_t errlen)
+{
+    /* the leases of the eligible stored symbols, and their rebuild */
+    return own_start(st->own, err, errlen);
+}
+
+int service_open(struct state *st, struct trading **tr, const struct app_config *cfg,
+                 char *err, size_t errlen)
+{
+    if (service_prepare(st, tr, cfg, err, errlen) != 0)
+        return -1;
+    if (service_own(st, err, errlen) == 0)
+        return 0;
     service_close(st, *tr);
     *tr = NULL;
     return -1;

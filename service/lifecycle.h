@@ -31,6 +31,13 @@ int service_migrate(const char *url, int *applied, char *err, size_t errlen);
  * and rebuilds them (own_start). 0, or -1 with err (nothing left to free). */
 int service_open(struct state *st, struct trading **tr, const struct app_config *cfg,
                  char *err, size_t errlen);
+/* service_open in two steps, so the HTTP server can answer /health ("starting") in
+ * between: service_prepare (all but the leases), then service_own (the leases of the
+ * eligible stored symbols and their rebuild, the renewal thread). -1 with err: call
+ * service_close (service_prepare: nothing left to free). */
+int service_prepare(struct state *st, struct trading **tr, const struct app_config *cfg,
+                    char *err, size_t errlen);
+int service_own(struct state *st, char *err, size_t errlen);
 /* Gives the leases up and frees what service_open built (tr may be NULL). */
 void service_close(struct state *st, struct trading *tr);
 

@@ -79,7 +79,7 @@ static void kick(struct ownership *o)
     pthread_mutex_unlock(&o->tmu);
 }
 
-static void log_lease(const char *what, const char *symbol, int64_t token)
+void own_log_lease(const char *what, const char *symbol, int64_t token)
 {
     char msg[64];
     snprintf(msg, sizeof msg, "lease %s", what);
@@ -102,7 +102,7 @@ void own_drop(struct ownership *o, PGconn *c, struct lease_entry *l, int release
     if (c != NULL) /* owner and token must match: a lease taken over is left alone */
         (void)lease_store_release(c, l->symbol, o->id, token);
     atomic_fetch_add(release ? &o->released : &o->lost, 1);
-    log_lease(release ? "released" : "lost", l->symbol, token);
+    own_log_lease(release ? "released" : "lost", l->symbol, token);
     atomic_store(&l->token, 0);
     atomic_store(&l->state, L_FREE);
     pthread_rwlock_unlock(&l->rw);
@@ -123,7 +123,8 @@ static int load(struct ownership *o, PGconn *c, struct lease_entry *l, int store
 /* want: a request for the symbol arrived here, so ask a live holder to hand it over (not
  * for the eager takes at start and on renewal, which only pick up free leases). */
 static enum liq_status take_locked(struct ownership *o, const char *symbol,
-                                    enum own_mode mode, int want, char *owner, size_t ownerlen)
+                                    enum own_mode mode, int want, struct own_claim *cl,
+                                    char *owner, size_t ownerlen)
 {
     struct lease_entry *l = own_entry_find(o, symbol);
     if (l != NULL && atomic_load(&l->state) == L_HELD)
@@ -135,8 +136,15 @@ static enum liq_status take_locked(struct ownership *o, const char *symbol,
     int stored = symbols_store_get(c, symbol, &row);
     if (stored < 0)
         return LIQ_UNAVAILABLE;
-    if (!stored && mode != OWN_INGEST)
+    if (!stored && (mode != OWN_INGEST || cl == NULL))
         return LIQ_UNKNOWN_SYMBOL;
+    /* a symbol nothing of which is stored, or whose first write is committing: its lease
+     * is provisional until that write commits (ownership_first.c) */
+    int first = own_first_find(o, symbol) != NULL;
+    if (first && cl == NULL)
+        return LIQ_MOVING;
+    if (first || !stored)
+        return own_first_claim(o, c, symbol, cl, owner, ownerlen);
     l = entry_create(o, symbol);
     if (l == NULL)
         return LIQ_NOMEM;
@@ -161,7 +169,7 @@ static enum liq_status take_locked(struct ownership *o, const char *symbol,
         atomic_store(&l->last_use_ms, own_now_ms());
         atomic_store(&l->seen, atomic_load(&o->round));
         atomic_fetch_add(&o->acquired, 1);
-        log_lease("acquired", symbol, token);
+        own_log_lease("acquired", symbol, token);
     } else {
         (void)lease_store_release(c, symbol, o->id, token);
     }
@@ -171,10 +179,10 @@ static enum liq_status take_locked(struct ownership *o, const char *symbol,
 }
 
 enum liq_status own_take(struct ownership *o, const char *symbol, enum own_mode mode,
-                          int want, char *owner, size_t ownerlen)
+                          int want, struct own_claim *cl, char *owner, size_t ownerlen)
 {
     pthread_mutex_lock(&o->mu);
-    enum liq_status v = take_locked(o, symbol, mode, want, owner, ownerlen);
+    enum liq_status v = take_locked(o, symbol, mode, want, cl, owner, ownerlen);
     pthread_mutex_unlock(&o->mu);
     return v;
 }
@@ -240,10 +248,10 @@ enum liq_status own_begin(struct ownership *o, const char *symbol, enum own_mode
             pthread_rwlock_unlock(&l->rw);
             continue;
         }
-        enum liq_status v = own_take(o, symbol, mode, 1, owner, ownerlen);
+        enum liq_status v = own_take(o, symbol, mode, 1, cl, owner, ownerlen);
         if (v == LIQ_MOVING)
             return moving(o);
-        if (v != LIQ_OK)
+        if (v != LIQ_OK || cl->lease != NULL) /* a new symbol's provisional lease: held */
             return v;
     }
     return moving(o);
@@ -253,6 +261,11 @@ void own_end(struct ownership *o, struct own_claim *cl, int fence_lost)
 {
     if (cl->lease == NULL)
         return;
+    /* a new symbol's lease that no write of it committed (own_commit) */
+    if (atomic_load(&cl->lease->provisional)) {
+        own_first_end(o, cl);
+        return;
+    }
     /* a COMMIT whose outcome is unknown (cut by the database deadline) may have stored
      * what memory does not hold: the symbol is rebuilt from the database, as after a lost
      * lease, before its next write */
@@ -287,7 +300,7 @@ enum liq_status own_read(struct ownership *o, const char *symbol, char *owner,
     if (state != L_FREE)
         return moving(o);
     /* a read asks for a handover too: a symbol that is only read follows the routing */
-    enum liq_status v = own_take(o, symbol, OWN_READ, 1, owner, ownerlen);
+    enum liq_status v = own_take(o, symbol, OWN_READ, 1, NULL, owner, ownerlen);
     return v == LIQ_MOVING ? moving(o) : v;
 }
 
@@ -389,6 +402,7 @@ void own_free(struct ownership *o)
         pthread_rwlock_destroy(&l->rw);
         free(l);
     }
+    own_first_free(o);
     if (c != NULL)
         pg_close_thread();
     pthread_rwlock_destroy(&o->spec_rw);

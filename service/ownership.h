@@ -89,7 +89,8 @@ struct own_hooks {
     void *ctx;
 };
 
-/* NULL when out of memory. Owner id: instance_name (or host:pid) + a random suffix. */
+/* NULL when out of memory. Owner id: instance_name (else host:port, host:pid with port 0)
+ * + a random suffix; the part before '#' is the identity a restart takes its leases by. */
 struct ownership *own_new(const struct own_settings *set, const struct own_hooks *hooks);
 /* Takes the leases of the eligible stored symbols and rebuilds them, then starts the
  * renewal thread (persistence on). 0 or -1 with err. */
@@ -104,7 +105,12 @@ int own_reconfigure(struct ownership *o, const char *text);
  * owner[] (may be empty). */
 enum liq_status own_begin(struct ownership *o, const char *symbol, enum own_mode mode,
                            struct own_claim *cl, char *owner, size_t ownerlen);
-/* After the write; fence_lost (the write came back PG_FENCED) marks the lease lost. */
+/* After the write committed something of the symbol: a new symbol's provisional lease
+ * becomes its lease (before own_end). */
+void own_commit(struct ownership *o, struct own_claim *cl);
+/* After the write; fence_lost (the write came back PG_FENCED) marks the lease lost. A new
+ * symbol's lease that no write of it committed (own_commit) is given up and forgotten: a
+ * failed first write leaves no lease. */
 void own_end(struct ownership *o, struct own_claim *cl, int fence_lost);
 /* Before a read served from memory: LIQ_OK, LIQ_UNKNOWN_SYMBOL, or why not (nothing to end); a
  * read of a symbol another live instance holds asks for it like a write (LIQ_MOVING). */

@@ -23,6 +23,12 @@ struct lease_entry {
     atomic_int lost;               /* a fence failed: the renewal thread drops it */
     atomic_uint_fast64_t seen;     /* the renewal round that last returned it */
     pthread_rwlock_t rw;           /* writes shared, transitions exclusive */
+    /* the lease of a symbol whose first write is in flight is provisional: in o->first,
+     * not in o->leases, its writers counted (under o->mu); it joins o->leases when that
+     * write commits, else the last writer gives it up and frees it (ownership_first.c) */
+    atomic_int provisional;        /* read by own_end without o->mu */
+    int claims;
+    struct lease_entry *next_first;
 };
 
 #define LEASE_SLOTS 8192 /* power of two; lookups probe, entries are never removed */
@@ -36,6 +42,8 @@ struct ownership {
     char spec_text[1024];
     pthread_mutex_t mu;            /* one transition at a time; entry creation */
     struct symtab leases;          /* symbol -> struct lease_entry (base/symtab.h) */
+    struct lease_entry *first;     /* the provisional leases, under mu */
+    size_t nfirst;
     pthread_t thread;
     int running;
     pthread_mutex_t tmu;           /* the thread's sleep */
@@ -56,9 +64,25 @@ long own_ttl_ms(const struct ownership *o);
 /* Gives l up (release: also in the database) and drops the symbol's memory (own_hooks);
  * under o->mu. */
 void own_drop(struct ownership *o, struct pg_conn *c, struct lease_entry *l, int release);
-/* Takes symbol's lease (and rebuilds it) under o->mu; see take_locked in ownership.c. */
+/* Takes symbol's lease (and rebuilds it) under o->mu; see take_locked in ownership.c. cl:
+ * a write's claim (own_begin), NULL for a read or an eager take. */
 enum liq_status own_take(struct ownership *o, const char *symbol, enum own_mode mode,
-                          int want, char *owner, size_t ownerlen);
+                          int want, struct own_claim *cl, char *owner, size_t ownerlen);
+void own_log_lease(const char *what, const char *symbol, int64_t token);
+
+/* ownership_first.c: the lease of a symbol nothing of which is stored yet. Under o->mu
+ * but own_first_end. */
+/* The provisional lease of symbol, or NULL. */
+struct lease_entry *own_first_find(struct ownership *o, const char *symbol);
+/* A claim on symbol's provisional lease (taken now if there is none): LIQ_OK with *cl held,
+ * LIQ_MOVING (another live instance holds it: asked for it), LIQ_NOMEM, LIQ_UNAVAILABLE. */
+enum liq_status own_first_claim(struct ownership *o, struct pg_conn *c, const char *symbol,
+                                struct own_claim *cl, char *owner, size_t ownerlen);
+/* own_end of a claim on a provisional lease (not under o->mu): the last one gives the
+ * lease up, forgotten in the database unless something of the symbol is stored. */
+void own_first_end(struct ownership *o, struct own_claim *cl);
+/* Frees the provisional leases left (own_free). */
+void own_first_free(struct ownership *o);
 /* Takes every eligible stored symbol nobody holds (at start and each renewal round): 0 or
  * -1 when the stored symbols cannot be read. */
 int own_take_eligible(struct ownership *o, struct pg_conn *c);

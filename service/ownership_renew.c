@@ -60,7 +60,7 @@ static int take_stored(void *ctx, const struct symbol_row *row)
     if (!own_eligible(ec->o, row->symbol))
         return 0;
     char other[160];
-    enum liq_status v = own_take(ec->o, row->symbol, OWN_READ, 0, other, sizeof other);
+    enum liq_status v = own_take(ec->o, row->symbol, OWN_READ, 0, NULL, other, sizeof other);
     ec->n += v == LIQ_OK;
     return v == LIQ_NOMEM || v == LIQ_UNAVAILABLE ? -1 : 0;
 }

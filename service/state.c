@@ -46,6 +46,11 @@ void state_free(struct state *st)
         if (s != NULL)
             symbol_free(s);
     }
+    while (st->reg.pending != NULL) { /* none once the requests are drained */
+        struct symbol_state *s = st->reg.pending;
+        st->reg.pending = s->next_pending;
+        symbol_free(s);
+    }
     symtab_free(&st->reg.tab);
     pthread_mutex_destroy(&st->reg.create_lock);
 }
@@ -183,26 +188,13 @@ static double pip_for(const struct state *st, const char *symbol, double price, 
     return in != NULL ? in->pip_size : instrument_infer_pip(price);
 }
 
-/* Finds or creates the symbol. Creation is in memory only; the row is written with the
- * first committed bars. */
-struct symbol_state *symbol_get_or_create(struct state *st, const char *symbol,
-                                          enum timeframe tf, double price,
-                                          enum liq_status *why)
+/* A new symbol in memory, not in any list yet. NULL out of memory. */
+static struct symbol_state *symbol_new(struct state *st, const char *symbol,
+                                       enum timeframe tf, double price)
 {
-    struct symbol_state *s = state_find(st, symbol);
-    if (s != NULL)
-        return s;
-    pthread_mutex_lock(&st->reg.create_lock);
-    s = state_find(st, symbol);
-    if (s != NULL)
-        goto out;
-    *why = LIQ_FULL;
-    if (symtab_full(&st->reg.tab) || symtab_count(&st->reg.tab) >= (size_t)st->cfg.max_symbols)
-        goto out;
-    *why = LIQ_NOMEM;
-    s = calloc(1, sizeof *s);
+    struct symbol_state *s = calloc(1, sizeof *s);
     if (s == NULL)
-        goto out;
+        return NULL;
     snprintf(s->name, sizeof s->name, "%s", symbol);
     s->first_ts = TS_NONE;
     s->tf = tf;
@@ -212,10 +204,113 @@ struct symbol_state *symbol_get_or_create(struct state *st, const char *symbol,
     pthread_mutex_init(&s->snap_lock, NULL);
     if (s->eng == NULL || symbol_publish(s) != 0) {
         symbol_free(s);
-        s = NULL;
-        goto out;
+        return NULL;
     }
-    (void)symtab_add(&st->reg.tab, s); /* not full: checked above, under create_lock */
+    return s;
+}
+
+/* Under create_lock: the provisional symbol named symbol, or NULL. */
+static struct symbol_state *pending_find(struct registry *reg, const char *symbol)
+{
+    for (struct symbol_state *p = reg->pending; p != NULL; p = p->next_pending)
+        if (strcmp(p->name, symbol) == 0)
+            return p;
+    return NULL;
+}
+
+/* Under create_lock: takes s out of the provisional list. */
+static void pending_unlink(struct registry *reg, struct symbol_state *s)
+{
+    for (struct symbol_state **pp = &reg->pending; *pp != NULL; pp = &(*pp)->next_pending)
+        if (*pp == s) {
+            *pp = s->next_pending;
+            reg->npending--;
+            break;
+        }
+    s->next_pending = NULL;
+    s->provisional = 0;
+}
+
+/* Under create_lock: no room for one more symbol (max_symbols counts the provisional ones:
+ * a symbol whose first write is in flight may commit). */
+static int registry_full(const struct state *st)
+{
+    return symtab_full(&st->reg.tab) ||
+           symtab_count(&st->reg.tab) + st->reg.npending >= (size_t)st->cfg.max_symbols;
+}
+
+/* Under create_lock: s (provisional) joins the registry: readers see it from here on. */
+static void promote(struct state *st, struct symbol_state *s)
+{
+    pending_unlink(&st->reg, s);
+    (void)symtab_add(&st->reg.tab, s); /* room: counted while provisional */
+}
+
+struct symbol_state *symbol_claim(struct state *st, const char *symbol, enum timeframe tf,
+                                  double price, enum liq_status *why)
+{
+    struct symbol_state *s = state_find(st, symbol);
+    if (s != NULL)
+        return s;
+    pthread_mutex_lock(&st->reg.create_lock);
+    s = state_find(st, symbol);
+    if (s == NULL && (s = pending_find(&st->reg, symbol)) != NULL)
+        s->claims++; /* another writer's first write is in flight: wait for it on write_lock */
+    if (s != NULL)
+        goto out;
+    *why = LIQ_FULL;
+    if (registry_full(st))
+        goto out;
+    *why = LIQ_NOMEM;
+    s = symbol_new(st, symbol, tf, price);
+    if (s == NULL)
+        goto out;
+    s->provisional = 1;
+    s->claims = 1;
+    s->next_pending = st->reg.pending;
+    st->reg.pending = s;
+    st->reg.npending++;
+out:
+    pthread_mutex_unlock(&st->reg.create_lock);
+    return s;
+}
+
+void symbol_settle(struct state *st, struct symbol_state *s, int committed)
+{
+    int gone = 0;
+    pthread_mutex_lock(&st->reg.create_lock);
+    /* once registered a symbol stays (readers hold it without a lock); while provisional
+     * every hold on it was counted by symbol_claim */
+    if (s->provisional) {
+        if (committed)
+            promote(st, s);
+        else if (--s->claims == 0) {
+            pending_unlink(&st->reg, s);
+            gone = 1;
+        }
+    }
+    pthread_mutex_unlock(&st->reg.create_lock);
+    if (gone)
+        symbol_free(s);
+}
+
+struct symbol_state *symbol_get_or_create(struct state *st, const char *symbol,
+                                          enum timeframe tf, double price,
+                                          enum liq_status *why)
+{
+    pthread_mutex_lock(&st->reg.create_lock);
+    struct symbol_state *s = state_find(st, symbol);
+    if (s == NULL && (s = pending_find(&st->reg, symbol)) != NULL)
+        promote(st, s);
+    if (s != NULL)
+        goto out;
+    *why = LIQ_FULL;
+    if (registry_full(st))
+        goto out;
+    *why = LIQ_NOMEM;
+    s = symbol_new(st, symbol, tf, price);
+    if (s != NULL)
+        (void)symtab_add(&st->reg.tab, s); /* not full: checked above, under create_lock */
 out:
     pthread_mutex_unlock(&st->reg.create_lock);
     return s;

@@ -74,6 +74,13 @@ struct symbol_state {
     struct zone_snapshot *snap;
     uint64_t versions;            /* the last snapshot's version; only under write_lock */
     atomic_uint_fast64_t duplicates;
+    /* a symbol whose first write is in flight is provisional: in reg.pending, never in
+     * reg.tab, so no reader sees it; the writers holding it are counted (both under
+     * reg.create_lock). It joins reg.tab when something of it commits; the last writer of
+     * one that never did frees it (service/state.c symbol_settle) */
+    int provisional;
+    int claims;
+    struct symbol_state *next_pending;
 };
 
 /* With persistence on, a symbol keeps at least this many of its latest bars in memory. */
@@ -88,8 +95,11 @@ static inline int symbol_log_whole(const struct symbol_state *s)
 #define REGISTRY_SLOTS 4096 /* power of two; symbols beyond REGISTRY_SLOTS/2 are refused */
 
 struct registry {
-    struct symtab tab;            /* name -> struct symbol_state (base/symtab.h) */
+    struct symtab tab;            /* name -> struct symbol_state (base/symtab.h): the
+                                   * symbols something of which is committed */
     pthread_mutex_t create_lock;
+    struct symbol_state *pending; /* the provisional ones, under create_lock */
+    size_t npending;
 };
 
 struct ownership;

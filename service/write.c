@@ -71,6 +71,8 @@ enum liq_status write_run(struct state *st, struct write_op *op)
             PGconn *c = pg_conn();
             int r = c != NULL ? transact(st, op, c, &cl) : PG_ERROR;
             fenced = r == PG_FENCED;
+            if (r == PG_OK) /* a new symbol's lease is its lease from its first commit */
+                own_commit(st->own, &cl);
             /* refused by the lease fence: the lease was lost (421), not an outage */
             rc = r == PG_OK ? LIQ_OK : fenced ? LIQ_MISDIRECTED : LIQ_UNAVAILABLE;
         }

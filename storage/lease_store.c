@@ -59,6 +59,17 @@ int lease_store_release(PGconn *c, const char *symbol, const char *owner, int64_
     return r ? 0 : -1;
 }
 
+int lease_store_forget(PGconn *c, const char *symbol, const char *owner, int64_t token)
+{
+    char tok[24];
+    snprintf(tok, sizeof tok, "%" PRId64, token);
+    const char *v[3] = {symbol, owner, tok};
+    PGresult *r = pg_exec(c, "lease_forget", 3, v);
+    PQclear(r);
+    /* kept (stored after all): given up like any lease; gone: a no-op */
+    return r != NULL && lease_store_release(c, symbol, owner, token) == 0 ? 0 : -1;
+}
+
 int lease_store_want(PGconn *c, const char *symbol, const char *wanter)
 {
     const char *v[2] = {symbol, wanter};

@@ -190,6 +190,12 @@ const struct pg_stmt STORE_STATEMENTS[] = {
      "wanted_at = NULL WHERE symbol = $1 AND owner = $2 AND token = $3 RETURNING token) "
      "UPDATE lease_log SET released_at = clock_timestamp() "
      "WHERE symbol = $1 AND token IN (SELECT token FROM r)"},
+    /* a new symbol's first write failed: its lease and the lease's log row go, unless
+     * something of the symbol is stored after all (a COMMIT of unknown outcome) */
+    {"lease_forget",
+     "WITH d AS (DELETE FROM symbol_leases WHERE symbol = $1 AND owner = $2 AND token = $3 "
+     "AND NOT EXISTS (SELECT 1 FROM symbols WHERE symbol = $1) RETURNING token) "
+     "DELETE FROM lease_log WHERE symbol = $1 AND token IN (SELECT token FROM d)"},
     {"lease_want",
      "UPDATE symbol_leases SET wanted_by = $2, wanted_at = clock_timestamp() "
      "WHERE symbol = $1 AND owner <> $2 AND expires_at > clock_timestamp()"},

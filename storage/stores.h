@@ -156,6 +156,9 @@ int lease_store_renew(PGconn *c, const char *owner, long ttl_ms,
 /* Gives the lease up at once (expires_at = -infinity) if token is still owner's; records
  * released_at in lease_log. 0 or -1. */
 int lease_store_release(PGconn *c, const char *symbol, const char *owner, int64_t token);
+/* Deletes owner's lease of symbol (token), with its lease_log row, when nothing of the
+ * symbol is stored (a failed first write leaves no lease); else releases it. 0 or -1. */
+int lease_store_forget(PGconn *c, const char *symbol, const char *owner, int64_t token);
 /* Asks the holder of symbol to hand it over to wanter (see renew). 0 or -1. */
 int lease_store_want(PGconn *c, const char *symbol, const char *wanter);
 /* The current holder of symbol's lease: 1 (other filled, *live: unexpired), 0 none, -1. */

@@ -80,16 +80,37 @@ Test(ownership, a_write_needs_a_stored_symbol_and_an_ingest_takes_a_free_lease)
     cr_assert_eq(own_begin(a, "EURUSD", OWN_WRITE, &cl, owner, sizeof owner),
                  LIQ_UNKNOWN_SYMBOL, "stored nowhere: the use case answers 404");
     cr_assert_null(cl.lease, "no claim to end");
+    /* a new symbol's lease is provisional until a write of it commits (issue 21 item 2):
+     * held in the database for the write's fence, not yet this instance's lease */
     cr_assert_eq(own_begin(a, "EURUSD", OWN_INGEST, &cl, owner, sizeof owner), LIQ_OK);
     cr_assert_not_null(cl.lease);
     cr_assert_gt(cl.token, 0);
-    cr_assert_eq(own_token(a, "EURUSD"), cl.token);
+    cr_assert_eq(harness_sql_long(g_url, "SELECT token FROM symbol_leases WHERE symbol = "
+                                         "'EURUSD'"),
+                 cl.token, "the write's fence has its row");
+    cr_assert_eq(own_token(a, "EURUSD"), 0, "not held before something of it commits");
     cr_assert_eq(r.loads, 0, "a symbol not stored has nothing to load");
+    /* the write failed: no lease is left, in the cache or the database */
+    own_end(a, &cl, 0);
+    cr_assert_eq(own_token(a, "EURUSD"), 0);
+    cr_assert_eq(harness_sql_long(g_url, "SELECT count(*) FROM symbol_leases WHERE symbol = "
+                                         "'EURUSD'"),
+                 0, "a failed first write leaves no lease row");
+    cr_assert_eq(harness_sql_long(g_url, "SELECT count(*) FROM lease_log WHERE symbol = "
+                                         "'EURUSD'"),
+                 0, "nor a lease_log row");
+    struct own_counters k;
+    own_counters_get(a, &k);
+    cr_assert_eq(k.acquired, 0);
+    cr_assert_eq(k.held, 0);
+    /* the next one commits: the lease is the symbol's from then on */
+    cr_assert_eq(own_begin(a, "EURUSD", OWN_INGEST, &cl, owner, sizeof owner), LIQ_OK);
+    own_commit(a, &cl);
+    cr_assert_eq(own_token(a, "EURUSD"), cl.token);
     own_end(a, &cl, 0);
     cr_assert_eq(harness_sql_long(g_url, "SELECT token FROM symbol_leases WHERE symbol = "
                                          "'EURUSD'"),
                  own_token(a, "EURUSD"), "the lease row holds the token");
-    struct own_counters k;
     own_counters_get(a, &k);
     cr_assert_eq(k.acquired, 1);
     cr_assert_eq(k.held, 1);
