@@ -71,7 +71,7 @@ long own_ttl_ms(const struct ownership *o)
     return o->set.lease_ttl_ms;
 }
 
-static void kick(struct ownership *o)
+void own_kick(struct ownership *o)
 {
     pthread_mutex_lock(&o->tmu);
     o->kicked = 1;
@@ -109,7 +109,7 @@ void own_drop(struct ownership *o, PGconn *c, struct lease_entry *l, int release
 }
 
 /* Rebuilds a freshly leased symbol from the database. 0 or -1. */
-static int load(struct ownership *o, PGconn *c, struct lease_entry *l, int stored)
+int own_load(struct ownership *o, PGconn *c, struct lease_entry *l, int stored)
 {
     if (!stored)
         return 0;
@@ -161,10 +161,11 @@ static enum liq_status take_locked(struct ownership *o, const char *symbol,
     }
     atomic_store(&l->state, L_MOVING);
     pthread_rwlock_wrlock(&l->rw);
-    int ok = load(o, c, l, stored) == 0;
+    int ok = own_load(o, c, l, stored) == 0;
     if (ok) {
         atomic_store(&l->token, token);
         atomic_store(&l->lost, 0);
+        atomic_store(&l->resync, 0);
         atomic_store(&l->wanted, 0);
         atomic_store(&l->last_use_ms, own_now_ms());
         atomic_store(&l->seen, atomic_load(&o->round));
@@ -237,6 +238,12 @@ enum liq_status own_begin(struct ownership *o, const char *symbol, enum own_mode
             await_transition(o); /* this instance's own take (or drop): wait, then look again */
             continue;
         }
+        if (state == L_HELD && atomic_load(&l->resync)) {
+            enum liq_status v = own_resync(o, l);
+            if (v != LIQ_OK)
+                return v;
+            continue;
+        }
         if (state == L_HELD) {
             pthread_rwlock_rdlock(&l->rw);
             if (atomic_load(&l->state) == L_HELD && !atomic_load(&l->lost)) {
@@ -267,11 +274,14 @@ void own_end(struct ownership *o, struct own_claim *cl, int fence_lost)
         return;
     }
     /* a COMMIT whose outcome is unknown (cut by the database deadline) may have stored
-     * what memory does not hold: the symbol is rebuilt from the database, as after a lost
-     * lease, before its next write */
-    if (fence_lost || pg_last_failure() == PG_FAIL_UNKNOWN) {
+     * what memory does not hold: memory still holds what was acknowledged, so reads go on
+     * being served (a stalled database does not cost them), and the symbol is reloaded from
+     * the database before its next write (own_begin) */
+    if (fence_lost) {
         atomic_store(&cl->lease->lost, 1);
-        kick(o);
+        own_kick(o);
+    } else if (pg_last_failure() == PG_FAIL_UNKNOWN) {
+        atomic_store(&cl->lease->resync, 1);
     }
     pthread_rwlock_unlock(&cl->lease->rw);
     cl->lease = NULL;
@@ -428,7 +438,7 @@ int own_reconfigure(struct ownership *o, const char *text)
     snprintf(o->spec_text, sizeof o->spec_text, "%s", text);
     pthread_rwlock_unlock(&o->spec_rw);
     free(spec);
-    kick(o);
+    own_kick(o);
     return 0;
 }
 

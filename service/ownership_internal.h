@@ -21,6 +21,9 @@ struct lease_entry {
     _Atomic int64_t last_use_ms;   /* the last request of this symbol served here */
     atomic_int wanted;             /* another instance asked for it (renewal says) */
     atomic_int lost;               /* a fence failed: the renewal thread drops it */
+    atomic_int resync;             /* a COMMIT of it went unconfirmed: memory may lack what
+                                      the database holds; reads are served, its next write
+                                      reloads it from the database first (own_begin) */
     atomic_uint_fast64_t seen;     /* the renewal round that last returned it */
     pthread_rwlock_t rw;           /* writes shared, transitions exclusive */
     /* the lease of a symbol whose first write is in flight is provisional: in o->first,
@@ -69,6 +72,15 @@ void own_drop(struct ownership *o, struct pg_conn *c, struct lease_entry *l, int
 enum liq_status own_take(struct ownership *o, const char *symbol, enum own_mode mode,
                           int want, struct own_claim *cl, char *owner, size_t ownerlen);
 void own_log_lease(const char *what, const char *symbol, int64_t token);
+/* Wakes the renewal thread (a lease lost: drop it now). */
+void own_kick(struct ownership *o);
+/* Rebuilds a freshly leased symbol from the database (own_hooks load; a failed load is
+ * dropped): 0 or -1. Under o->mu with l's rwlock exclusive. */
+int own_load(struct ownership *o, struct pg_conn *c, struct lease_entry *l, int stored);
+/* ownership_resync.c: reloads l (held, marked resync) from the database before a write:
+ * LIQ_OK, or LIQ_UNAVAILABLE (the database does not answer: memory left as it is; or the
+ * load failed: the lease is lost). */
+enum liq_status own_resync(struct ownership *o, struct lease_entry *l);
 
 /* ownership_first.c: the lease of a symbol nothing of which is stored yet. Under o->mu
  * but own_first_end. */
