@@ -3,11 +3,13 @@
  * docs/report.md, its JSON twin and the plot data.
  *
  *   report [-o report.md] [--json report.json] [-d data_dir] [-n max_bars] [-c command]
- *          [--first-half] [--exit 0|1|2] [--min-er R] FILE...
+ *          [--first-half] [--exit 0|1|2] [--min-er R] [--drawn] FILE...
  *
  * --first-half studies each file's first half alone (fit on its first quarter, judge on its
  * second): where the defaults of docs/trading.md "Which exit" were chosen, never on the
  * judged halves. --exit and --min-er override exit_method and min_expected_r for such runs.
+ * --drawn replays with the drawn sources on too (docs/sources.md "Drawn sources": their
+ * zones as stops and targets in the exit decomposition); the shipped report is the defaults'.
  *
  * data_dir receives the .dat files gnuplot draws from (scripts/report). Exit 0, 1 when a
  * file cannot be read or studied or an output cannot be written, 2 on bad usage.
@@ -23,7 +25,7 @@
 struct args {
     const char *md, *json, *dir, *cmd;
     size_t max_bars;
-    int first_half, exit_method;
+    int first_half, exit_method, drawn;
     double min_er;
     char **files;
     size_t n_files;
@@ -48,6 +50,8 @@ static int parse_args(int argc, char **argv, struct args *a)
             a->cmd = argv[++i];
         else if (strcmp(argv[i], "-n") == 0 && v)
             a->max_bars = strtoul(argv[++i], NULL, 10);
+        else if (strcmp(argv[i], "--drawn") == 0)
+            a->drawn = 1;
         else if (strcmp(argv[i], "--first-half") == 0)
             a->first_half = 1;
         else if (strcmp(argv[i], "--exit") == 0 && v)
@@ -78,6 +82,7 @@ static int study_file(const char *path, const struct args *a, struct report_file
     o.max_bars = a->first_half ? bf.n / 2 : a->max_bars;
     o.exit_method = a->exit_method;
     o.min_expected_r = a->min_er;
+    o.drawn = a->drawn;
     int rc = study_run(bf.symbol, bf.tf, bf.bars, bf.n, &o, &rf->s);
     barfile_free(&bf);
     if (rc != 0)

@@ -492,6 +492,8 @@ int study_replay(struct study *s, const struct bar *bars)
 {
     struct replay rp = {.s = s, .bars = bars, .zones_bar = -1};
     params_defaults(&rp.params);
+    if (s->opts.drawn)
+        rp.params.liquidity_sources |= SRC_DRAWN;
     rp.e = engine_new(&rp.params, s->pip, s->tf);
     rp.cap_entries = (s->n_bars - s->split) / s->every + 2;
     rp.trades = calloc(rp.cap_entries, sizeof *rp.trades);
