@@ -129,6 +129,10 @@ static enum liq_status take_locked(struct ownership *o, const char *symbol,
     struct lease_entry *l = own_entry_find(o, symbol);
     if (l != NULL && atomic_load(&l->state) == L_HELD)
         return LIQ_OK;
+    /* looked at again under o->mu: a SIGHUP may have made it another instance's since the
+     * request checked, and the lease just given up must not be taken back */
+    if (!own_eligible(o, symbol))
+        return LIQ_MISDIRECTED;
     PGconn *c = pg_conn();
     if (c == NULL)
         return LIQ_UNAVAILABLE;
@@ -222,6 +226,7 @@ enum liq_status own_begin(struct ownership *o, const char *symbol, enum own_mode
 {
     cl->lease = NULL;
     cl->token = 0;
+    cl->committed = 0;
     owner[0] = '\0';
     if (!own_eligible(o, symbol))
         return misdirected(o, symbol, owner, ownerlen);
@@ -258,6 +263,8 @@ enum liq_status own_begin(struct ownership *o, const char *symbol, enum own_mode
         enum liq_status v = own_take(o, symbol, mode, 1, cl, owner, ownerlen);
         if (v == LIQ_MOVING)
             return moving(o);
+        if (v == LIQ_MISDIRECTED)
+            return misdirected(o, symbol, owner, ownerlen);
         if (v != LIQ_OK || cl->lease != NULL) /* a new symbol's provisional lease: held */
             return v;
     }
@@ -311,6 +318,8 @@ enum liq_status own_read(struct ownership *o, const char *symbol, char *owner,
         return moving(o);
     /* a read asks for a handover too: a symbol that is only read follows the routing */
     enum liq_status v = own_take(o, symbol, OWN_READ, 1, NULL, owner, ownerlen);
+    if (v == LIQ_MISDIRECTED)
+        return misdirected(o, symbol, owner, ownerlen);
     return v == LIQ_MOVING ? moving(o) : v;
 }
 

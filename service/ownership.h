@@ -67,6 +67,7 @@ enum own_mode {
 struct own_claim {
     struct lease_entry *lease;
     int64_t token;
+    int committed;                /* own_commit: something of the symbol committed */
 };
 
 /* The settings ownership runs with, as started (owned_symbols: own_reconfigure). */
@@ -105,12 +106,14 @@ int own_reconfigure(struct ownership *o, const char *text);
  * owner[] (may be empty). */
 enum liq_status own_begin(struct ownership *o, const char *symbol, enum own_mode mode,
                            struct own_claim *cl, char *owner, size_t ownerlen);
-/* After the write committed something of the symbol: a new symbol's provisional lease
- * becomes its lease (before own_end). */
+/* After the write committed something of the symbol (before own_end): only marks cl, so it
+ * takes no lock while the claim is held (the renewal thread drops a lease under o->mu and
+ * then waits for its claims: taking o->mu here would deadlock the two). */
 void own_commit(struct ownership *o, struct own_claim *cl);
 /* After the write; fence_lost (the write came back PG_FENCED) marks the lease lost. A new
- * symbol's lease that no write of it committed (own_commit) is given up and forgotten: a
- * failed first write leaves no lease. */
+ * symbol's provisional lease becomes its lease when the write committed (own_commit),
+ * after the claim is let go; one that no write of it committed is given up and forgotten:
+ * a failed first write leaves no lease. */
 void own_end(struct ownership *o, struct own_claim *cl, int fence_lost);
 /* Before a read served from memory: LIQ_OK, LIQ_UNKNOWN_SYMBOL, or why not (nothing to end); a
  * read of a symbol another live instance holds asks for it like a write (LIQ_MOVING). */

@@ -3,10 +3,10 @@
  * POST /bars). A symbol exists only once something of it is committed, so its lease is
  * provisional until then: taken in the database (the write's fence needs it) but kept out
  * of the lease cache (o->leases), in o->first, where only writers under o->mu find it.
- * The write that commits makes it the symbol's lease (own_commit); when no write of it
- * commits (a database error, disk full, a timeout, a refusal) the last writer holding it
- * gives it up and deletes it from the database (own_first_end): failures cannot fill the
- * cache, and no reader ever holds a provisional entry, so it is freed at once.
+ * The write that commits makes it the symbol's lease (own_commit, then own_end); when no
+ * write of it commits (a database error, disk full, a timeout, a refusal) the last writer
+ * holding it gives it up and deletes it from the database (own_first_end): failures cannot
+ * fill the cache, and no reader ever holds a provisional entry, so it is freed at once.
  */
 #include <stdatomic.h>
 #include <stdio.h>
@@ -96,28 +96,32 @@ enum liq_status own_first_claim(struct ownership *o, PGconn *c, const char *symb
 
 void own_commit(struct ownership *o, struct own_claim *cl)
 {
+    (void)o;
+    cl->committed = 1;
+}
+
+/* The last step of a claim on a provisional lease: the claim is let go first, then o->mu
+ * is taken (never the other way round: a transition holds o->mu while it waits for the
+ * claims of a lease). A write that committed makes it the symbol's lease; when none of
+ * its writers committed, the last one gives it up. */
+void own_first_end(struct ownership *o, struct own_claim *cl)
+{
     struct lease_entry *l = cl->lease;
-    if (l == NULL)
-        return;
+    int committed = cl->committed;
+    cl->lease = NULL;
+    pthread_rwlock_unlock(&l->rw);
     pthread_mutex_lock(&o->mu);
-    /* once in the cache an entry stays: readers find it lock-free */
-    if (atomic_load(&l->provisional)) {
+    int gone = 0;
+    if (atomic_load(&l->provisional) && committed) {
+        /* once in the cache an entry stays: readers find it lock-free */
         first_unlink(o, l);
         atomic_store(&l->seen, atomic_load(&o->round));
         (void)symtab_add(&o->leases, l); /* room: counted while provisional */
         atomic_fetch_add(&o->acquired, 1);
         own_log_lease("acquired", l->symbol, atomic_load(&l->token));
+    } else if (atomic_load(&l->provisional)) {
+        gone = --l->claims == 0;
     }
-    pthread_mutex_unlock(&o->mu);
-}
-
-void own_first_end(struct ownership *o, struct own_claim *cl)
-{
-    struct lease_entry *l = cl->lease;
-    cl->lease = NULL;
-    pthread_rwlock_unlock(&l->rw);
-    pthread_mutex_lock(&o->mu);
-    int gone = atomic_load(&l->provisional) && --l->claims == 0;
     if (gone) {
         first_unlink(o, l);
         PGconn *c = pg_conn();
