@@ -1,18 +1,21 @@
 /*
  * test_helpers.c - the shared small helpers of base/: the growable array (grow.h), the
- * binary search (lower_bound.h), the hash (hash.h) and the symbol table (symtab.h) that the
- * decoders, the engine, the state, the leases and the API use.
+ * binary search (lower_bound.h), the hash (hash.h), the symbol table (symtab.h) and the
+ * text buffer (textbuf.h) that the decoders, the engine, the state, the leases and the API
+ * use.
  */
 #include <criterion/criterion.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "base/grow.h"
 #include "base/hash.h"
 #include "base/lower_bound.h"
 #include "base/symtab.h"
+#include "base/textbuf.h"
 #include "domain/bar.h"
 #include "domain/zone.h"
 
@@ -84,6 +87,10 @@ Test(symtab, finds_what_was_added_and_refuses_past_half_full)
     struct symtab t;
     cr_assert_eq(symtab_init(&t, 12, offsetof(struct named, name)), -1, "not a power of two");
     symtab_free(&t);
+    cr_assert_eq(symtab_init(&t, 1, offsetof(struct named, name)), -1, "too small");
+    cr_assert_eq(symtab_init(&t, 0, offsetof(struct named, name)), -1, "empty");
+    cr_assert_null(symtab_find(&t, "SYM0"), "a table that failed to start finds nothing");
+    symtab_free(&t);
     cr_assert_eq(symtab_init(&t, 16, offsetof(struct named, name)), 0);
     struct named e[9];
     for (int i = 0; i < 9; i++) {
@@ -110,4 +117,51 @@ Test(symtab, finds_what_was_added_and_refuses_past_half_full)
         cr_assert_eq(((struct named *)symtab_find(&t, e[i].name))->value, i);
     symtab_free(&t);
     cr_assert_null(symtab_find(&t, "SYM0"), "a freed table finds nothing");
+}
+
+Test(textbuf, grows_past_what_one_printf_reserves_and_hands_the_text_over)
+{
+    struct textbuf b = {0};
+    size_t len = 99;
+    char *s = textbuf_take(&b, &len);
+    cr_assert_not_null(s, "an empty buffer hands over an empty string");
+    cr_assert_eq(len, 0);
+    cr_assert_str_eq(s, "");
+    free(s);
+    /* one printf longer than the 64 bytes it reserves first, at every offset of a page */
+    char long_text[300];
+    memset(long_text, 'x', sizeof long_text - 1);
+    long_text[sizeof long_text - 1] = '\0';
+    for (int i = 0; i < 40; i++)
+        textbuf_printf(&b, "%d:%s;", i, long_text);
+    cr_assert_eq(b.oom, 0);
+    s = textbuf_take(&b, &len);
+    cr_assert_not_null(s);
+    cr_assert_eq(len, strlen(s));
+    size_t want = 0;
+    for (int i = 0; i < 40; i++)
+        want += (size_t)snprintf(NULL, 0, "%d:", i) + strlen(long_text) + 1;
+    cr_assert_eq(len, want, "nothing cut where a printf had to grow the buffer");
+    cr_assert_eq(strncmp(s + len - 303, "39:", 3), 0, "%s", s + len - 303);
+    cr_assert_null(b.s, "taking empties the buffer");
+    free(s);
+}
+
+Test(textbuf, escapes_json_and_a_failed_allocation_sticks)
+{
+    struct textbuf b = {0};
+    textbuf_json_string(&b, "a\"b\\c\n\x01");
+    size_t len = 0;
+    char *s = textbuf_take(&b, &len);
+    cr_assert_str_eq(s, "\"a\\\"b\\\\c\\u000a\\u0001\"");
+    free(s);
+    textbuf_append(&b, "kept", 4);
+    b.oom = 1; /* as after a failed allocation */
+    textbuf_append(&b, "lost", 4);
+    textbuf_printf(&b, "%s", "lost");
+    cr_assert_eq(b.len, 4, "appends after a failure do nothing");
+    cr_assert_null(textbuf_take(&b, &len), "and the text is refused as a whole");
+    cr_assert_null(b.s, "its memory freed");
+    cr_assert_eq(b.oom, 0, "an emptied buffer starts again");
+    textbuf_free(&b);
 }
