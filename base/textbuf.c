@@ -80,6 +80,7 @@ char *textbuf_take(struct textbuf *b, size_t *len)
         textbuf_free(b);
         return NULL;
     }
+    b->s[b->len] = '\0'; /* an empty buffer's first allocation holds no text yet */
     char *s = b->s;
     *len = b->len;
     *b = (struct textbuf){0};
