@@ -10,13 +10,13 @@
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "service/lifecycle.h"
 #include "service/ownership.h"
 #include "storage/stores.h"
 #include "tests/support/harness.h"
+#include "tests/support/spawn.h"
 
 struct record {
     int loads, drops, fail_load;
@@ -227,13 +227,6 @@ Test(ownership, after_a_takeover_the_old_holders_fence_refuses_and_its_lease_is_
     own_free(a);
 }
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* The renewal thread gives a lease up (a SIGHUP took the symbol away, a handover, a lost
  * lease) while a write of it is in flight: the drop waits for the write, and the write's
  * commit and end must not wait for the drop. Seen in CI as a POST /bars that never
@@ -252,19 +245,19 @@ Test(ownership, a_lease_given_up_while_its_write_is_in_flight_waits_for_the_writ
     cr_assert_eq(own_begin(a, "EURUSD", OWN_WRITE, &cl, owner, sizeof owner), LIQ_OK);
     cr_assert_eq(own_reconfigure(a, "GBPUSD"), 0);
     /* the renewal thread has begun the drop (no longer held) and waits for the claim */
-    double deadline = now_s() + 30;
-    while (own_token(a, "EURUSD") != 0 && now_s() < deadline)
+    double deadline = spawn_now() + 30;
+    while (own_token(a, "EURUSD") != 0 && spawn_now() < deadline)
         usleep(10000);
     cr_assert_eq(own_token(a, "EURUSD"), 0, "the drop began within 30 s");
     cr_assert_eq(__atomic_load_n(&r.drops, __ATOMIC_SEQ_CST), 0, "it waits for the write");
     own_commit(a, &cl); /* the write committed */
     own_end(a, &cl, 0);
-    while (__atomic_load_n(&r.drops, __ATOMIC_SEQ_CST) == 0 && now_s() < deadline)
+    while (__atomic_load_n(&r.drops, __ATOMIC_SEQ_CST) == 0 && spawn_now() < deadline)
         usleep(10000);
     cr_assert_eq(__atomic_load_n(&r.drops, __ATOMIC_SEQ_CST), 1, "then the symbol is dropped");
     while (harness_sql_long(g_url, "SELECT count(*) FROM lease_log WHERE symbol = 'EURUSD' "
                                    "AND released_at IS NOT NULL") == 0 &&
-           now_s() < deadline)
+           spawn_now() < deadline)
         usleep(10000);
     cr_assert_eq(harness_sql_long(g_url, "SELECT count(*) FROM lease_log WHERE symbol = "
                                          "'EURUSD' AND released_at IS NOT NULL"),
