@@ -14,6 +14,7 @@
 #include "domain/evidence.h"
 #include "domain/instrument.h"
 #include "domain/stop.h"
+#include "domain/zone_stats.h"
 #include "api/app.h"
 
 /* One row as a JSON object: key is "source" or "sources". control_*: the mirrored
@@ -68,6 +69,35 @@ static void exits_json(struct textbuf *tb, const struct exit_record *x)
     textbuf_append(tb, "}", 1);
 }
 
+/* A quantile of the sweep depth, or null before STOP_SWEEP_MIN_TESTS. */
+static void depth_json(struct textbuf *tb, const char *key, const struct pierce_book *pb,
+                       double q)
+{
+    double d = zone_stats_pierce_quantile(pb, q, STOP_SWEEP_MIN_TESTS);
+    if (d >= 0.0)
+        textbuf_printf(tb, "\"%s\":%.6g,", key, d);
+    else
+        textbuf_printf(tb, "\"%s\":null,", key);
+}
+
+/* "sweep_depth": how far past a zone's far edge price went before the zone held, and the
+ * zone stop's buffer it gives (docs/trading.md "Stop"). */
+static void sweep_json(struct textbuf *tb, const struct zone_snapshot *snap,
+                       const struct liq_params *p)
+{
+    const struct pierce_book *pb = &snap->pierce;
+    textbuf_printf(tb, ",\"sweep_depth\":{\"tests\":%u,", pb->n);
+    depth_json(tb, "p50", pb, 0.50);
+    depth_json(tb, "p75", pb, 0.75);
+    depth_json(tb, "p90", pb, 0.90);
+    depth_json(tb, "p95", pb, 0.95);
+    struct liq_params sp;
+    stop_params_for_sweep(p, snap->sweep_atr, &sp);
+    textbuf_printf(tb, "\"stop_sweep_quantile\":%.6g,\"stop_buffer_atr\":%.6g,"
+                   "\"unit\":\"ATR14 at the touch that started each test\"}",
+                   p->stop_sweep_quantile, sp.buffer_atr);
+}
+
 void symbols_evidence(struct request *rq, struct reply *rp)
 {
     const char *sym = rq->params[0];
@@ -111,6 +141,7 @@ void symbols_evidence(struct request *rq, struct reply *rp)
         row_json(&tb, &snap->tally, row, "sources", row == EVR_NSRC_FIRST);
     textbuf_append(&tb, "]", 1);
     exits_json(&tb, &snap->exits);
+    sweep_json(&tb, snap, p);
     textbuf_append(&tb, "}", 1);
     snapshot_release(snap);
     reply_textbuf(rp, 200, "application/json", &tb);

@@ -21,6 +21,7 @@
 #include "geometry.h"
 #include "series.h"
 #include "sources/sources.h"
+#include "stop.h"
 #include "zone_map.h"
 #include "zone_stats.h"
 
@@ -164,6 +165,16 @@ size_t engine_zone_count(const struct engine *e) { return zone_map_count(&e->map
 uint32_t engine_zone_max_id(const struct engine *e) { return e->map.n; }
 const struct zone_tally *engine_tally(const struct engine *e) { return &e->map.tally; }
 const struct geo_book *engine_geometry(const struct engine *e) { return &e->geo; }
+const struct pierce_book *engine_pierce(const struct engine *e) { return &e->map.pierce; }
+double engine_stop_sweep_atr(const struct engine *e, uint32_t *tests)
+{
+    if (tests != NULL)
+        *tests = e->map.pierce.n;
+    if (!(e->p.stop_sweep_quantile > 0.0))
+        return -1.0;
+    return zone_stats_pierce_quantile(&e->map.pierce, e->p.stop_sweep_quantile,
+                                      STOP_SWEEP_MIN_TESTS);
+}
 void engine_exit_record(const struct engine *e, struct exit_record *out)
 {
     exit_book_record(&e->xb, out);
@@ -672,7 +683,9 @@ static int exit_probe(struct engine *e, const struct bar *b)
         }
         z->strength = (float)((double)lo / (double)na);
     }
-    exit_book_start(&e->xb, b, e->xz, nc, &e->p, e->pip, e->atr.value, &e->geo);
+    struct liq_params sp; /* the zone stop as a setup would place it now */
+    stop_params_for_sweep(&e->p, engine_stop_sweep_atr(e, NULL), &sp);
+    exit_book_start(&e->xb, b, e->xz, nc, &sp, e->pip, e->atr.value, &e->geo);
     return 0;
 }
 

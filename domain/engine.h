@@ -89,6 +89,15 @@ const struct zone_tally *engine_tally(const struct engine *e);
 /* The target-before-stop history behind p_tp1_first (geometry.h). */
 const struct geo_book *engine_geometry(const struct engine *e);
 
+/* The symbol's sweep depth for zone stops: zone_stats_pierce_quantile at the engine's
+ * stop_sweep_quantile over its zones' resolved holds and sweeps, in ATR; -1 while that
+ * setting is 0 or fewer than STOP_SWEEP_MIN_TESTS have resolved. *tests (may be NULL): how
+ * many have. What setup_market.sweep_atr carries and the record's zone exits use. */
+double engine_stop_sweep_atr(const struct engine *e, uint32_t *tests);
+
+/* The depths past the far edge of the zones' resolved holds and sweeps (zone_map.h). */
+const struct pierce_book *engine_pierce(const struct engine *e);
+
 /* The record of zone exits against geometry exits so far (exit_record.h): what exit_method
  * auto decides on and GET /symbols/{symbol}/evidence serves as "exits". */
 void engine_exit_record(const struct engine *e, struct exit_record *out);

@@ -63,6 +63,9 @@ struct liq_params {
     /* ATR-scaled setup distances (docs/trading.md); 0 = the pip settings alone */
     double buffer_atr;                /* 0.1 x ATR14 beyond the stop zone */
     double fallback_stop_atr;         /* 1.0 x ATR14 when no zone qualifies */
+    double stop_sweep_quantile;       /* the zone stop's buffer is at least the symbol's
+                                       * measured sweep depth at this quantile (zone_stats.h
+                                       * zone_stats_pierce_quantile; 0: buffer_atr alone) */
     /* which exit, and the setups refused (domain/exits.h, docs/trading.md "Which exit") */
     int exit_method;                  /* enum exit_method: 0 auto, 1 zones, 2 geometry */
     double min_expected_r;            /* refuse a setup whose expected_r is below this */

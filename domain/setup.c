@@ -144,14 +144,21 @@ enum setup_status setup_build(const struct setup_request *req, const struct zone
 
     if (far_entry(req, p, mkt, atr, out))
         return out->status = SETUP_REFUSED;
-    char why[LIQ_REASON_LEN];
+    char why[LIQ_REASON_LEN], sweep[LIQ_REASON_LEN] = "";
     out->exit_method = exit_choose((enum exit_method)p->exit_method,
                                    mkt != NULL ? mkt->exits : NULL, why, sizeof why);
     if (out->exit_method == EXIT_GEOMETRY) {
         geometry_exit(req, p, pip, atr, atr > 0.0 ? mkt->geo : NULL, out);
     } else {
-        stop_select(zones, n, p, pip, atr, req->side, req->entry, req->regime,
+        struct liq_params sp; /* the buffer widened to the symbol's sweep depth */
+        stop_params_for_sweep(p, mkt != NULL ? mkt->sweep_atr : -1.0, &sp);
+        stop_select(zones, n, &sp, pip, atr, req->side, req->entry, req->regime,
                     req->transition_strength, &out->stop);
+        if (sp.buffer_atr != p->buffer_atr && atr > 0.0)
+            snprintf(sweep, sizeof sweep, "buffer %.2f x ATR14: the symbol's sweep depth at "
+                     "stop_sweep_quantile %.2f of %u resolved holds and sweeps (buffer_atr "
+                     "%.2f below it)", sp.buffer_atr, p->stop_sweep_quantile,
+                     mkt->sweep_tests, p->buffer_atr);
         if (target_select(zones, n, p, pip, atr, req->side, req->entry, out->stop.price,
                           req->trend_score, &out->targets) != 0) {
             add_reason(out, NULL, out->targets.reason);
@@ -162,6 +169,8 @@ enum setup_status setup_build(const struct setup_request *req, const struct zone
     }
 
     add_reason(out, "stop", out->stop.reason);
+    if (sweep[0] != '\0')
+        add_reason(out, "stop", sweep);
     add_reason(out, "tp1", out->targets.tp1.reason);
     add_reason(out, "tp2", out->targets.tp2.reason);
     add_reason(out, "runner", out->targets.runner_reason);

@@ -49,6 +49,9 @@ struct setup_market {
     const struct geo_book *geo;   /* engine_geometry, NULL when none */
     double last_close;            /* engine_last_close, 0 when unknown (no distance check) */
     const struct exit_record *exits; /* the symbol's record of exits, NULL when none */
+    double sweep_atr;             /* engine_stop_sweep_atr: the zone stop's buffer is at least
+                                   * this x ATR14 (<= 0: buffer_atr alone) */
+    uint32_t sweep_tests;         /* the resolved holds and sweeps it comes from */
 };
 
 struct setup_result {

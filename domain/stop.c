@@ -88,6 +88,13 @@ double stop_buffer_price(const struct liq_params *p, double pip, double atr,
     return base * transition_factor(p, regime, transition_strength);
 }
 
+void stop_params_for_sweep(const struct liq_params *p, double sweep_atr, struct liq_params *out)
+{
+    *out = *p;
+    if (p->buffer_atr > 0.0 && sweep_atr > p->buffer_atr && isfinite(sweep_atr))
+        out->buffer_atr = sweep_atr;
+}
+
 double stop_fallback_price(const struct liq_params *p, double pip, double atr)
 {
     if (atr > 0.0 && p->fallback_stop_atr > 0.0)

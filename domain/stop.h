@@ -82,6 +82,19 @@ double stop_buffer_price(const struct liq_params *p, double pip, double atr,
                          enum regime_mode regime, double transition_strength);
 double stop_fallback_price(const struct liq_params *p, double pip, double atr);
 
+/* The fewest resolved holds and sweeps a symbol's sweep depth is used from (below it the
+ * fixed buffer_atr alone): about a month of an H1 file, a week or two of M15. */
+#define STOP_SWEEP_MIN_TESTS 50u
+
+/*
+ * *out = *p with buffer_atr widened to sweep_atr (the symbol's measured sweep depth in ATR,
+ * engine_stop_sweep_atr; < 0: unknown) when that is larger and buffer_atr > 0 (the ATR
+ * distances are on). The stop then lies beyond the depth the symbol's bounces reached; only
+ * the stop uses it (targets keep their front offset). Example: buffer_atr 0.1, sweep 0.55 ->
+ * buffer_atr 0.55; sweep -1 or 0.05 -> 0.1.
+ */
+void stop_params_for_sweep(const struct liq_params *p, double sweep_atr, struct liq_params *out);
+
 /*
  * Chooses the stop for a trade entered at entry. zones: ACTIVE zones sorted by price
  * ascending (inactive ones are skipped anyway). pip: price units per pip (> 0); atr: the

@@ -60,6 +60,8 @@ struct test_track {
     uint8_t swept;          /* the test crossed the far edge */
     uint8_t last;           /* enum zone_outcome of the last resolved test */
     uint8_t watched;        /* in the zone map's watch set */
+    uint8_t pierce;         /* zones: the deepest reach past the far edge in this test, in
+                             * 1/PIERCE_PER_ATR of the barrier unit (ceiling, capped 255) */
 };
 
 /* What the per-bar scans read (id, band, state, test cycle) fills the first 64 bytes; the

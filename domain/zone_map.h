@@ -106,6 +106,22 @@ struct zone_listing {
     size_t ids_cap;         /* of ids and tmp: every zone of the pool */
 };
 
+/*
+ * How far price pierces past a zone's far edge before the zone holds (zone_stats.h): every
+ * zone test that resolved as a hold (depth 0) or a sweep adds its deepest reach past the far
+ * edge, in units of the ATR at its touch, to a histogram of PIERCE_BINS bins of
+ * 1/PIERCE_BIN_PER_ATR ATR each (the last also holds anything deeper). Causal: a test enters
+ * only once resolved. A stop beyond a quantile of it sits where the symbol's bounces have not
+ * reached (docs/trading.md "Stop").
+ */
+#define PIERCE_PER_ATR 160.0  /* test_track.pierce units per ATR */
+#define PIERCE_BIN_UNITS 4    /* pierce units per bin: 1/40 ATR */
+#define PIERCE_BINS 64        /* 0 .. 1.6 ATR */
+struct pierce_book {
+    uint32_t n;               /* resolved holds and sweeps */
+    uint32_t bin[PIERCE_BINS];
+};
+
 struct zone_map {
     struct zone *pool;      /* pool[id - 1] */
     uint32_t n, cap;
@@ -146,6 +162,7 @@ struct zone_map {
     struct ctl_set cs[CTL_KINDS]; /* control levels of each placement */
     struct test_cfg tc;
     struct zone_tally tally;
+    struct pierce_book pierce; /* the zones' holds and sweeps (not the controls') */
     int64_t mclock;         /* market clock: seconds of bars pushed (each bar counts its
                              * timeframe; nights, weekends and gaps count nothing) */
 };

@@ -65,11 +65,25 @@ static enum zone_outcome step(struct test_track *t, double lo, double hi, const 
     return --t->left == 0 ? OUTCOME_TIMEOUT : OUTCOME_NONE;
 }
 
+/* A zone's test at bar b: its deepest reach past the far edge so far (zones only: a control's
+ * depth feeds nothing). */
+static void pierce_bar(struct test_track *t, double lo, double hi, const struct bar *b)
+{
+    double d = t->approach > 0 ? lo - b->low : b->high - hi;
+    if (!(d > 0.0) || !(t->atr > 0.0))
+        return;
+    double u = ceil(d / t->atr * PIERCE_PER_ATR);
+    uint8_t q = u >= 255.0 ? 255 : (uint8_t)u;
+    if (q > t->pierce)
+        t->pierce = q;
+}
+
 /* The touching bar of an armed level: the test starts; it may break at once. */
 static enum zone_outcome start(struct test_track *t, double lo, double hi, const struct bar *b,
                                double atr, const struct test_cfg *c)
 {
     t->state = TS_IN_TEST;
+    t->pierce = 0;
     t->atr = atr;
     t->left = c->horizon;
     t->swept = (uint8_t)(t->approach > 0 ? b->low < lo : b->high > hi);
@@ -102,6 +116,10 @@ static int zone_resolved(struct zone_map *m, struct zone *z, enum zone_outcome o
     z->trk.state = TS_DISARMED;
     tally_add(&m->tally, z->sources, o, 0);
     tally_calibrate(&m->tally, z->p0, o);
+    if (o == OUTCOME_HOLD || o == OUTCOME_SWEEP) {
+        m->pierce.bin[z->trk.pierce / PIERCE_BIN_UNITS]++;
+        m->pierce.n++;
+    }
     if (o == OUTCOME_BREAK)
         z->role = z->trk.approach > 0 ? ROLE_RESISTANCE : ROLE_SUPPORT;
     return zone_emit(ev, z->id, 0, b->ts, b->close, (enum zone_event_kind)OUTCOME_EVENT[o]);
@@ -147,6 +165,7 @@ static int watch_zones(struct zone_map *m, const struct bar *b, double rearm,
             continue;
         }
         if (z->trk.state == TS_IN_TEST) {
+            pierce_bar(&z->trk, z->lo, z->hi, b);
             enum zone_outcome o = step(&z->trk, z->lo, z->hi, b, &m->tc);
             if (o != OUTCOME_NONE)
                 rc |= zone_resolved(m, z, o, b, ev);
@@ -214,6 +233,7 @@ static inline int touch_zone(struct zone_map *m, struct zone *z, const struct ba
     if (m->tally.cal_decay > 0.0)
         z->p0 = (float)raw_hold(z, &m->tally, m->tc.prior_tests);
     enum zone_outcome o = start(&z->trk, z->lo, z->hi, b, atr, &m->tc);
+    pierce_bar(&z->trk, z->lo, z->hi, b);
     if (o != OUTCOME_NONE)
         rc |= zone_resolved(m, z, o, b, ev);
     rc |= zone_map_watch(m, z->id, 0);
@@ -446,4 +466,18 @@ double zone_stats_bounce_key(const struct zone *z, const struct zone_tally *t,
     double p[OUTCOME_COUNT];
     zone_stats_probs(z, t, significant, prior_tests, p);
     return (double)(float)p[OUTCOME_HOLD] + (double)(float)p[OUTCOME_SWEEP];
+}
+
+double zone_stats_pierce_quantile(const struct pierce_book *pb, double q, uint32_t min_tests)
+{
+    if (pb->n == 0 || pb->n < min_tests || !(q > 0.0) || !(q <= 1.0))
+        return -1.0;
+    double need = q * (double)pb->n, seen = 0.0;
+    int k = 0;
+    for (; k < PIERCE_BINS - 1; k++) {
+        seen += pb->bin[k];
+        if (seen >= need)
+            break;
+    }
+    return (double)((k + 1) * PIERCE_BIN_UNITS) / PIERCE_PER_ATR;
 }

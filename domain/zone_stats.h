@@ -78,4 +78,14 @@ void zone_stats_probs(const struct zone *z, const struct zone_tally *t, uint32_t
 void zone_stats_prior(const struct zone_tally *t, uint32_t sources, uint32_t significant,
                       double pi[OUTCOME_COUNT]);
 
+/*
+ * The depth past a zone's far edge, in ATR, that a share q (0 < q <= 1) of the symbol's
+ * resolved holds and sweeps did not exceed (pierce_book, zone_map.h): the upper edge of the
+ * bin where the cumulative count reaches q x n, so a stop that far beyond the far edge was
+ * not reached by at least q of them. -1 with fewer than min_tests (or q out of range).
+ * Example: 100 tests, 60 holds (depth 0) and 40 sweeps spread over 0.1..0.9 ATR: q 0.5 ->
+ * 0.025 (a hold's bin); q 0.8 -> about 0.5.
+ */
+double zone_stats_pierce_quantile(const struct pierce_book *pb, double q, uint32_t min_tests);
+
 #endif

@@ -157,6 +157,7 @@ int main(int argc, char **argv)
                                    .entry = bars[i].close, .trend_score = 0.6,
                                    .regime = REGIME_NORMAL};
         struct setup_market mkt = {.atr = engine_atr(e), .geo = engine_geometry(e)};
+        mkt.sweep_atr = engine_stop_sweep_atr(e, &mkt.sweep_tests);
         entries++;
         if (setup_build(&rq, act, na, &p, pip, &mkt, res) != SETUP_OK) {
             refused++;

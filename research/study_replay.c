@@ -187,8 +187,10 @@ static int copy_active_zones(struct replay *rp, size_t j)
 static struct setup_market market(struct replay *rp)
 {
     engine_exit_record(rp->e, &rp->xr);
-    return (struct setup_market){.atr = engine_atr(rp->e), .geo = engine_geometry(rp->e),
-                                 .last_close = engine_last_close(rp->e), .exits = &rp->xr};
+    struct setup_market m = {.atr = engine_atr(rp->e), .geo = engine_geometry(rp->e),
+                             .last_close = engine_last_close(rp->e), .exits = &rp->xr};
+    m.sweep_atr = engine_stop_sweep_atr(rp->e, &m.sweep_tests);
+    return m;
 }
 
 /* The hourly p_tp1_first sample: resolve the pending ones with bar b, then maybe ask. */
@@ -494,6 +496,8 @@ int study_replay(struct study *s, const struct bar *bars)
     params_defaults(&rp.params);
     if (s->opts.drawn)
         rp.params.liquidity_sources |= SRC_DRAWN;
+    if (!isnan(s->opts.sweep_q))
+        rp.params.stop_sweep_quantile = s->opts.sweep_q;
     rp.e = engine_new(&rp.params, s->pip, s->tf);
     rp.cap_entries = (s->n_bars - s->split) / s->every + 2;
     rp.trades = calloc(rp.cap_entries, sizeof *rp.trades);

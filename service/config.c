@@ -78,6 +78,7 @@ static const struct setting SETTINGS[] = {
     {"zone_calib_half_life", K_DOUBLE, P(zone_calib_half_life), 0, 0, 1e9},
     {"buffer_atr", K_DOUBLE, P(buffer_atr), 0, 0, 100},
     {"fallback_stop_atr", K_DOUBLE, P(fallback_stop_atr), 0, 0, 100},
+    {"stop_sweep_quantile", K_DOUBLE, P(stop_sweep_quantile), 0, 0, 0.99},
     {"exit_method", K_EXIT, P(exit_method), 0, 0, 0},
     {"min_expected_r", K_DOUBLE, P(min_expected_r), 0, -100, 100},
     {"max_entry_atr", K_DOUBLE, P(max_entry_atr), 0, 0, 1e6},

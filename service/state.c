@@ -85,6 +85,8 @@ static struct zone_snapshot *snapshot_build(const struct engine *e, int64_t firs
     snap->geo = *engine_geometry(e);
     snap->tally = *engine_tally(e);
     engine_exit_record(e, &snap->exits);
+    snap->sweep_atr = engine_stop_sweep_atr(e, &snap->sweep_tests);
+    snap->pierce = *engine_pierce(e);
     snap->bar_count = engine_bar_count(e);
     snap->n = n;
     snap->nactive = 0;

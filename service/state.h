@@ -49,6 +49,9 @@ struct zone_snapshot {
     struct geo_book geo;          /* engine_geometry: behind p_tp1_first */
     struct zone_tally tally;      /* engine_tally: GET /symbols/{symbol}/evidence */
     struct exit_record exits;     /* engine_exit_record: its "exits", exit_method auto */
+    double sweep_atr;             /* engine_stop_sweep_atr: the zone stop's buffer, ATR */
+    uint32_t sweep_tests;         /* the resolved holds and sweeps behind it */
+    struct pierce_book pierce;    /* engine_pierce: the evidence's "sweep_depth" */
     uint64_t bar_count;
     size_t nactive;
     size_t n;

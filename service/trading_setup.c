@@ -40,6 +40,8 @@ static int active_zones(struct symbol_state *s, struct zone **out, size_t *n,
         *mkt_geo = snap->geo;
         *mkt_exits = snap->exits;
         mkt->exits = mkt_exits;
+        mkt->sweep_atr = snap->sweep_atr;
+        mkt->sweep_tests = snap->sweep_tests;
     }
     struct zone *z = malloc((snap->nactive ? snap->nactive : 1) * sizeof *z);
     if (z == NULL) {

@@ -18,12 +18,13 @@
 
 #define BARS 2192
 
-static struct app *start(int exit_method, double min_er)
+static struct app *start_q(int exit_method, double min_er, double sweep_q)
 {
     struct app_config cfg;
     harness_config(&cfg, NULL);
     struct liq_params d;
     params_defaults(&d);
+    cfg.params.stop_sweep_quantile = sweep_q;
     cfg.params.exit_method = exit_method;
     cfg.params.min_expected_r = isnan(min_er) ? d.min_expected_r : min_er;
     cfg.params.max_entry_atr = d.max_entry_atr;
@@ -33,6 +34,11 @@ static struct app *start(int exit_method, double min_er)
     support_post_bars(a, "EURUSD", bars, 0, BARS);
     free(bars);
     return a;
+}
+
+static struct app *start(int exit_method, double min_er)
+{
+    return start_q(exit_method, min_er, 0.0);
 }
 
 static json_t *setup(struct app *a, const char *side, double entry, long want)
@@ -124,5 +130,70 @@ Test(exits_http, exit_method_zones_keeps_the_zone_exits)
         http_free(&r);
     }
     cr_assert(zones, "no zone setup near the last close");
+    app_stop(a);
+}
+
+/* GET /symbols/EURUSD/evidence's "sweep_depth" (after the test asserted 200) */
+static json_t *sweep_depth(struct app *a, json_t **root)
+{
+    struct http_reply ev = http_get(a, "/symbols/EURUSD/evidence");
+    cr_assert_eq(ev.status, 200, "%s", ev.body);
+    *root = http_json(&ev);
+    http_free(&ev);
+    json_t *sd = json_object_get(*root, "sweep_depth");
+    cr_assert(json_is_object(sd), "no sweep_depth");
+    return sd;
+}
+
+Test(exits_http, the_sweep_depth_is_served_and_stop_sweep_quantile_puts_zone_stops_beyond_it)
+{
+    struct app *a = start(EXIT_ZONES, -1e9);
+    json_t *root, *sd = sweep_depth(a, &root);
+    long long tests = json_integer_value(json_object_get(sd, "tests"));
+    cr_assert_geq(tests, 50, "the year resolves many holds and sweeps: %lld", tests);
+    double p50 = json_number_value(json_object_get(sd, "p50")),
+           p95 = json_number_value(json_object_get(sd, "p95"));
+    cr_assert(p50 >= 0.0 && p50 <= p95 && p95 <= 1.0 + 1e-9, "p50 %g p95 %g", p50, p95);
+    cr_assert_float_eq(json_number_value(json_object_get(sd, "stop_buffer_atr")), 0.1, 1e-9,
+                       "setting 0: buffer_atr");
+    json_decref(root);
+    app_stop(a);
+
+    a = start_q(EXIT_ZONES, -1e9, 0.95);
+    sd = sweep_depth(a, &root);
+    cr_assert_eq(json_integer_value(json_object_get(sd, "tests")), tests, "same bars");
+    double buf = json_number_value(json_object_get(sd, "stop_buffer_atr"));
+    cr_assert_float_eq(buf, p95 > 0.1 ? p95 : 0.1, 1e-9, "the p95 depth is the buffer");
+    cr_assert_float_eq(json_number_value(json_object_get(sd, "stop_sweep_quantile")), 0.95,
+                       1e-9);
+    char said[96];
+    snprintf(said, sizeof said, "buffer %.2f x ATR14: the symbol's sweep depth", buf);
+    char count[64];
+    snprintf(count, sizeof count, "of %lld resolved holds and sweeps", tests);
+    int zones = 0;
+    for (int k = 0; k < 20 && !zones; k++) {
+        double entry = LAST + (k % 2 ? 1 : -1) * 0.0002 * (k / 2);
+        char body[256];
+        snprintf(body, sizeof body, "{\"symbol\":\"EURUSD\",\"side\":\"%s\",\"entry\":%.5f,"
+                 "\"trend_score\":0.7,\"regime_mode\":\"NORMAL\","
+                 "\"regime_transition_strength\":0}", k % 4 < 2 ? "BUY" : "SELL", entry);
+        struct http_reply r = http_post_json(a, "/setups?dry_run=true", body);
+        if (r.status == 200) {
+            json_t *j = http_json(&r), *reasons = json_object_get(j, "reasons");
+            if (json_is_string(json_object_get(json_object_get(j, "stop"), "zone_id"))) {
+                int found = 0;
+                for (size_t i = 0; i < json_array_size(reasons); i++) {
+                    const char *t = json_string_value(json_array_get(reasons, i));
+                    found |= strstr(t, said) != NULL && strstr(t, count) != NULL;
+                }
+                cr_assert(found, "no reason says \"%s ... %s\": %s", said, count, r.body);
+                zones = 1;
+            }
+            json_decref(j);
+        }
+        http_free(&r);
+    }
+    cr_assert(zones, "no zone stop near the last close");
+    json_decref(root);
     app_stop(a);
 }
