@@ -14,6 +14,8 @@
 #include "domain/evidence.h"
 #include "domain/instrument.h"
 #include "domain/stop.h"
+#include "domain/stall.h"
+#include "domain/target.h"
 #include "domain/zone_stats.h"
 #include "api/app.h"
 
@@ -98,6 +100,32 @@ static void sweep_json(struct textbuf *tb, const struct zone_snapshot *snap,
                    p->stop_sweep_quantile, sp.buffer_atr);
 }
 
+/* "stall_distance": how far short of a zone ahead price turned, and the zone targets' front
+ * offset it gives (docs/trading.md "Targets"). */
+static void stall_json(struct textbuf *tb, const struct zone_snapshot *snap,
+                       const struct liq_params *p, double pip)
+{
+    const struct stall_book *sb = &snap->stall;
+    textbuf_printf(tb, ",\"stall_distance\":{\"turns\":%u,", sb->n);
+    static const double Q[] = {0.25, 0.50, 0.75};
+    static const char *const KEY[] = {"p25", "p50", "p75"};
+    for (int i = 0; i < 3; i++) {
+        double d = stall_quantile(sb, Q[i], STALL_MIN_TURNS);
+        if (d >= 0.0)
+            textbuf_printf(tb, "\"%s\":%.6g,", KEY[i], d);
+        else
+            textbuf_printf(tb, "\"%s\":null,", KEY[i]);
+    }
+    double atr = snap->atr > 0.0 ? snap->atr : 0.0;
+    double front = target_front_for_stall(p, pip, atr, snap->stall_atr);
+    textbuf_printf(tb, "\"target_stall_quantile\":%.6g,", p->target_stall_quantile);
+    if (atr > 0.0)
+        textbuf_printf(tb, "\"target_front_atr\":%.6g,", front / atr);
+    else
+        textbuf_printf(tb, "\"target_front_atr\":null,");
+    textbuf_printf(tb, "\"unit\":\"ATR14 at the turn\"}");
+}
+
 void symbols_evidence(struct request *rq, struct reply *rp)
 {
     const char *sym = rq->params[0];
@@ -142,6 +170,7 @@ void symbols_evidence(struct request *rq, struct reply *rp)
     textbuf_append(&tb, "]", 1);
     exits_json(&tb, &snap->exits);
     sweep_json(&tb, snap, p);
+    stall_json(&tb, snap, p, s->pip);
     textbuf_append(&tb, "}", 1);
     snapshot_release(snap);
     reply_textbuf(rp, 200, "application/json", &tb);

@@ -22,6 +22,7 @@
 #include "series.h"
 #include "sources/sources.h"
 #include "stop.h"
+#include "target.h"
 #include "zone_map.h"
 #include "zone_stats.h"
 
@@ -166,6 +167,15 @@ uint32_t engine_zone_max_id(const struct engine *e) { return e->map.n; }
 const struct zone_tally *engine_tally(const struct engine *e) { return &e->map.tally; }
 const struct geo_book *engine_geometry(const struct engine *e) { return &e->geo; }
 const struct pierce_book *engine_pierce(const struct engine *e) { return &e->map.pierce; }
+const struct stall_book *engine_stall(const struct engine *e) { return &e->stall; }
+double engine_target_stall_atr(const struct engine *e, uint32_t *turns)
+{
+    if (turns != NULL)
+        *turns = e->stall.n;
+    if (!(e->p.target_stall_quantile > 0.0))
+        return -1.0;
+    return stall_quantile(&e->stall, e->p.target_stall_quantile, STALL_MIN_TURNS);
+}
 double engine_stop_sweep_atr(const struct engine *e, uint32_t *tests)
 {
     if (tests != NULL)
@@ -683,9 +693,11 @@ static int exit_probe(struct engine *e, const struct bar *b)
         }
         z->strength = (float)((double)lo / (double)na);
     }
-    struct liq_params sp; /* the zone stop as a setup would place it now */
+    struct liq_params sp; /* the zone stop and target as a setup would place them now */
     stop_params_for_sweep(&e->p, engine_stop_sweep_atr(e, NULL), &sp);
-    exit_book_start(&e->xb, b, e->xz, nc, &sp, e->pip, e->atr.value, &e->geo);
+    double front = target_front_for_stall(&e->p, e->pip, e->atr.value,
+                                          engine_target_stall_atr(e, NULL));
+    exit_book_start(&e->xb, b, e->xz, nc, &sp, e->pip, e->atr.value, front, &e->geo);
     return 0;
 }
 
@@ -695,6 +707,8 @@ static int push_bar(struct engine *e, const struct bar *b, struct zone_events *e
     e->map.mclock += e->base_sec; /* market time: this bar's timeframe, not the gap before */
     if (e->bars > 0 && zone_stats_bar(&e->map, b, e->atr.value, ev) != 0)
         return -1;
+    if (e->p.target_stall_quantile > 0.0) /* about 100 instructions a bar: only when used */
+        stall_bar(&e->stall, &e->map, b, e->atr.value);
     e->last_close = b->close; /* new zones take their role from this close */
     if (e->smc != NULL && smc_base_bar(e->smc, e, b, ev) != 0)
         return -1;

@@ -98,6 +98,17 @@ double engine_stop_sweep_atr(const struct engine *e, uint32_t *tests);
 /* The depths past the far edge of the zones' resolved holds and sweeps (zone_map.h). */
 const struct pierce_book *engine_pierce(const struct engine *e);
 
+/* The symbol's stall distance for targets: stall_quantile at the engine's
+ * target_stall_quantile over the turns short of zones (stall.h), in ATR; -1 while that
+ * setting is 0 (the turns are then not even counted: they cost about 100 instructions a
+ * bar) or fewer than STALL_MIN_TURNS turns were counted. *turns (may be NULL): how many
+ * were. What setup_market.stall_atr carries and the record's zone targets use. */
+double engine_target_stall_atr(const struct engine *e, uint32_t *turns);
+
+/* The turns short of zones counted so far (stall.h). */
+struct stall_book;
+const struct stall_book *engine_stall(const struct engine *e);
+
 /* The record of zone exits against geometry exits so far (exit_record.h): what exit_method
  * auto decides on and GET /symbols/{symbol}/evidence serves as "exits". */
 void engine_exit_record(const struct engine *e, struct exit_record *out);

@@ -10,6 +10,7 @@
 
 #include "engine.h"
 #include "series.h"
+#include "stall.h"
 #include "sources/smc.h"
 #include "sources/sources.h"
 
@@ -60,6 +61,7 @@ struct engine {
     struct smc_state *smc;      /* the drawn sources (engine_smc.h), NULL when none runs */
 
     struct zone_map map;
+    struct stall_book stall;    /* turns short of zones: the targets' front offset */
     struct levels lv;           /* scratch for one source call */
     struct bar cur;             /* the bar being pushed (the last one between pushes) */
     struct geo_book geo;        /* target-before-stop history (geometry.h) */

@@ -24,10 +24,10 @@
 _Static_assert(sizeof(struct zone_map) == 4216, "zone_map changed: update engine_snap.c");
 _Static_assert(sizeof(struct ctl_set) == 168, "ctl_set changed: update engine_snap.c");
 _Static_assert(sizeof(struct cluster) == 64, "cluster changed: update engine_snap.c");
-_Static_assert(sizeof(struct engine) == 40312, "engine changed: update engine_snap.c");
+_Static_assert(sizeof(struct engine) == 41032, "engine changed: update engine_snap.c");
 _Static_assert(sizeof(struct smc_state) == 34888, "smc_state changed: update engine_snap.c");
 _Static_assert(sizeof(struct box_book) == 32, "box_book changed: update engine_snap.c");
-_Static_assert(sizeof(struct liq_params) == 336, "liq_params changed: update PARAMS below");
+_Static_assert(sizeof(struct liq_params) == 344, "liq_params changed: update PARAMS below");
 
 #define MAGIC "LIQSNAP1"
 #define HEADER 32
@@ -47,7 +47,7 @@ _Static_assert(sizeof(struct liq_params) == 336, "liq_params changed: update PAR
     I(session_new_york_start) I(session_new_york_end) D(test_hold_atr) D(test_break_atr)     \
     I(test_horizon_bars) D(test_rearm_atr) D(zone_prior_tests) D(zone_pool_half_life)        \
     D(zone_calib_half_life) D(buffer_atr) D(fallback_stop_atr) I(exit_method)                \
-    D(min_expected_r) D(max_entry_atr) D(stop_sweep_quantile)
+    D(min_expected_r) D(max_entry_atr) D(stop_sweep_quantile) D(target_stall_quantile)
 /* liquidity_db_persist is the service's, not the engine's: it is left out. */
 
 const char *engine_snap_result_name(enum snap_result r)

@@ -123,7 +123,7 @@ static void leg_open(struct xr_leg *l, int side, double entry, double stop, doub
 
 void exit_book_start(struct exit_book *x, const struct bar *b, const struct zone *zones,
                      size_t n, const struct liq_params *p, double pip, double atr,
-                     const struct geo_book *geo)
+                     double front, const struct geo_book *geo)
 {
     int s = (int)(x->head % 2); /* BUY, SELL, BUY, ... */
     struct xr_trial *t = &x->t[x->head++ % GEO_SLOTS];
@@ -137,7 +137,7 @@ void exit_book_start(struct exit_book *x, const struct bar *b, const struct zone
     struct stop_decision sd;
     struct target_decision td;
     stop_select(zones, n, p, pip, atr, side, e, REGIME_NORMAL, 0.0, &sd);
-    if (target_select(zones, n, p, pip, atr, side, e, sd.price, 0.0, &td) == 0)
+    if (target_select_at(zones, n, p, pip, side, e, sd.price, 0.0, front, &td) == 0)
         leg_open(&t->leg[s][XR_ZONES], side, e, sd.price, td.tp1.price);
     if (t->leg[s][XR_ZONES].used) { /* else no zone exit: the side is not a trade */
         double stop, target, q, er;

@@ -61,6 +61,7 @@ void params_defaults(struct liq_params *p)
         .fallback_stop_atr = 1.0,
         .exit_method = 0,
         .stop_sweep_quantile = 0.0,
+        .target_stall_quantile = 0.0,
         .min_expected_r = -0.25,
         .max_entry_atr = 3.0,
     };

@@ -66,6 +66,9 @@ struct liq_params {
     double stop_sweep_quantile;       /* the zone stop's buffer is at least the symbol's
                                        * measured sweep depth at this quantile (zone_stats.h
                                        * zone_stats_pierce_quantile; 0: buffer_atr alone) */
+    double target_stall_quantile;     /* a zone target sits in front of its zone by at least
+                                       * the symbol's stall distance at this quantile
+                                       * (stall.h; 0: the fixed front offset alone) */
     /* which exit, and the setups refused (domain/exits.h, docs/trading.md "Which exit") */
     int exit_method;                  /* enum exit_method: 0 auto, 1 zones, 2 geometry */
     double min_expected_r;            /* refuse a setup whose expected_r is below this */

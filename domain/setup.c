@@ -144,7 +144,7 @@ enum setup_status setup_build(const struct setup_request *req, const struct zone
 
     if (far_entry(req, p, mkt, atr, out))
         return out->status = SETUP_REFUSED;
-    char why[LIQ_REASON_LEN], sweep[LIQ_REASON_LEN] = "";
+    char why[LIQ_REASON_LEN], sweep[LIQ_REASON_LEN] = "", stall[LIQ_REASON_LEN] = "";
     out->exit_method = exit_choose((enum exit_method)p->exit_method,
                                    mkt != NULL ? mkt->exits : NULL, why, sizeof why);
     if (out->exit_method == EXIT_GEOMETRY) {
@@ -159,8 +159,13 @@ enum setup_status setup_build(const struct setup_request *req, const struct zone
                      "stop_sweep_quantile %.2f of %u resolved holds and sweeps (buffer_atr "
                      "%.2f below it)", sp.buffer_atr, p->stop_sweep_quantile,
                      mkt->sweep_tests, p->buffer_atr);
-        if (target_select(zones, n, p, pip, atr, req->side, req->entry, out->stop.price,
-                          req->trend_score, &out->targets) != 0) {
+        double front = target_front_for_stall(p, pip, atr, mkt != NULL ? mkt->stall_atr : -1.0);
+        if (front != target_front_offset(p, pip, atr))
+            snprintf(stall, sizeof stall, "targets %.2f x ATR14 in front of their zones: the "
+                     "symbol's stall distance at target_stall_quantile %.2f of %u turns",
+                     front / atr, p->target_stall_quantile, mkt->stall_turns);
+        if (target_select_at(zones, n, p, pip, req->side, req->entry, out->stop.price,
+                             req->trend_score, front, &out->targets) != 0) {
             add_reason(out, NULL, out->targets.reason);
             add_reason(out, "stop", out->stop.reason);
             add_reason(out, "exit", why);
@@ -172,6 +177,8 @@ enum setup_status setup_build(const struct setup_request *req, const struct zone
     if (sweep[0] != '\0')
         add_reason(out, "stop", sweep);
     add_reason(out, "tp1", out->targets.tp1.reason);
+    if (stall[0] != '\0')
+        add_reason(out, "tp1", stall);
     add_reason(out, "tp2", out->targets.tp2.reason);
     add_reason(out, "runner", out->targets.runner_reason);
 

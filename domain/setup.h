@@ -52,6 +52,9 @@ struct setup_market {
     double sweep_atr;             /* engine_stop_sweep_atr: the zone stop's buffer is at least
                                    * this x ATR14 (<= 0: buffer_atr alone) */
     uint32_t sweep_tests;         /* the resolved holds and sweeps it comes from */
+    double stall_atr;             /* engine_target_stall_atr: a zone target sits at least this
+                                   * x ATR14 in front of its zone (<= 0: the fixed offset) */
+    uint32_t stall_turns;         /* the turns it comes from */
 };
 
 struct setup_result {

@@ -17,6 +17,15 @@ double target_front_offset(const struct liq_params *p, double pip, double atr)
     return TARGET_FRONT_FRACTION * stop_buffer_price(p, pip, atr, REGIME_NORMAL, 0.0);
 }
 
+double target_front_for_stall(const struct liq_params *p, double pip, double atr,
+                              double stall_atr)
+{
+    double fixed = target_front_offset(p, pip, atr);
+    if (atr > 0.0 && isfinite(stall_atr) && stall_atr * atr > fixed)
+        return stall_atr * atr;
+    return fixed;
+}
+
 /* The refusal: which setting blocked the best candidates, and what would let one through. */
 static void refusal(const struct liq_params *p, enum trade_side side, double entry, int ahead,
                     int weak, int short_rr, const struct zone *best_short, double best_rr,
@@ -112,12 +121,19 @@ int target_select(const struct zone *zones, size_t n, const struct liq_params *p
                   double atr, enum trade_side side, double entry, double stop,
                   double trend_score, struct target_decision *out)
 {
+    return target_select_at(zones, n, p, pip, side, entry, stop, trend_score,
+                            target_front_offset(p, pip, atr), out);
+}
+
+int target_select_at(const struct zone *zones, size_t n, const struct liq_params *p, double pip,
+                     enum trade_side side, double entry, double stop, double trend_score,
+                     double offset, struct target_decision *out)
+{
     assert(pip > 0.0);
     assert((entry - stop) * side > 0.0); /* the stop is on the loss side */
     memset(out, 0, sizeof(*out));
 
     double risk = fabs(entry - stop);
-    double offset = target_front_offset(p, pip, atr);
     int weak = 0, short_rr = 0, nahead = 0;
     double best_rr = 0.0, weak_rr = 0.0;
     const struct zone *best_short = NULL, *best_weak = NULL;

@@ -53,6 +53,15 @@ struct target_decision {
 double target_front_offset(const struct liq_params *p, double pip, double atr);
 
 /*
+ * The front offset with the symbol's stall distance stall_atr (ATR, engine_target_stall_atr;
+ * < 0 unknown): stall_atr x atr when that is larger than target_front_offset and atr > 0,
+ * else target_front_offset. Price units. Example: EURUSD, ATR 0.0010, stall 0.3 -> 0.0003
+ * (the fixed offset is 0.00001).
+ */
+double target_front_for_stall(const struct liq_params *p, double pip, double atr,
+                              double stall_atr);
+
+/*
  * Chooses the targets of a trade entered at entry with its stop at stop (on the other side).
  * zones: ACTIVE zones sorted by price ascending. Zones ahead (BUY: lo > entry) are walked
  * nearest first; a zone qualifies when strength >= min_liquidity_strength and its target
@@ -69,5 +78,10 @@ double target_front_offset(const struct liq_params *p, double pip, double atr);
 int target_select(const struct zone *zones, size_t n, const struct liq_params *p, double pip,
                   double atr, enum trade_side side, double entry, double stop, double trend_score,
                   struct target_decision *out);
+
+/* target_select with the front offset given (price units, target_front_for_stall). */
+int target_select_at(const struct zone *zones, size_t n, const struct liq_params *p, double pip,
+                     enum trade_side side, double entry, double stop, double trend_score,
+                     double front, struct target_decision *out);
 
 #endif

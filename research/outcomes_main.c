@@ -158,6 +158,7 @@ int main(int argc, char **argv)
                                    .regime = REGIME_NORMAL};
         struct setup_market mkt = {.atr = engine_atr(e), .geo = engine_geometry(e)};
         mkt.sweep_atr = engine_stop_sweep_atr(e, &mkt.sweep_tests);
+        mkt.stall_atr = engine_target_stall_atr(e, &mkt.stall_turns);
         entries++;
         if (setup_build(&rq, act, na, &p, pip, &mkt, res) != SETUP_OK) {
             refused++;

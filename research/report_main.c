@@ -3,12 +3,13 @@
  * docs/report.md, its JSON twin and the plot data.
  *
  *   report [-o report.md] [--json report.json] [-d data_dir] [-n max_bars] [-c command]
- *          [--first-half] [--exit 0|1|2] [--min-er R] [--sweep-q Q] [--drawn] FILE...
+ *          [--first-half] [--exit 0|1|2] [--min-er R] [--sweep-q Q] [--stall-q Q] [--drawn]
+ *          FILE...
  *
  * --first-half studies each file's first half alone (fit on its first quarter, judge on its
  * second): where the defaults of docs/trading.md "Which exit" were chosen, never on the
- * judged halves. --exit, --min-er and --sweep-q override exit_method, min_expected_r and
- * stop_sweep_quantile for such runs.
+ * judged halves. --exit, --min-er, --sweep-q and --stall-q override exit_method,
+ * min_expected_r, stop_sweep_quantile and target_stall_quantile for such runs.
  * --drawn replays with the drawn sources on too (docs/sources.md "Drawn sources": their
  * zones as stops and targets in the exit decomposition); the shipped report is the defaults'.
  *
@@ -27,7 +28,7 @@ struct args {
     const char *md, *json, *dir, *cmd;
     size_t max_bars;
     int first_half, exit_method, drawn;
-    double min_er, sweep_q;
+    double min_er, sweep_q, stall_q;
     char **files;
     size_t n_files;
 };
@@ -35,7 +36,7 @@ struct args {
 static int parse_args(int argc, char **argv, struct args *a)
 {
     *a = (struct args){.md = "docs/report.md", .dir = ".", .cmd = "scripts/report",
-                       .exit_method = -1, .min_er = NAN, .sweep_q = NAN};
+                       .exit_method = -1, .min_er = NAN, .sweep_q = NAN, .stall_q = NAN};
     a->files = calloc((size_t)argc, sizeof *a->files);
     if (a->files == NULL)
         return -1;
@@ -61,6 +62,8 @@ static int parse_args(int argc, char **argv, struct args *a)
             a->min_er = strtod(argv[++i], NULL);
         else if (strcmp(argv[i], "--sweep-q") == 0 && v)
             a->sweep_q = strtod(argv[++i], NULL);
+        else if (strcmp(argv[i], "--stall-q") == 0 && v)
+            a->stall_q = strtod(argv[++i], NULL);
         else if (argv[i][0] == '-')
             return -1;
         else
@@ -86,6 +89,7 @@ static int study_file(const char *path, const struct args *a, struct report_file
     o.exit_method = a->exit_method;
     o.min_expected_r = a->min_er;
     o.sweep_q = a->sweep_q;
+    o.stall_q = a->stall_q;
     o.drawn = a->drawn;
     int rc = study_run(bf.symbol, bf.tf, bf.bars, bf.n, &o, &rf->s);
     barfile_free(&bf);

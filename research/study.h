@@ -50,6 +50,7 @@ struct study_opts {
     int exit_method;       /* -1: the default setting; else enum exit_method (experiments) */
     double min_expected_r; /* NAN: the default setting (experiments on first halves) */
     double sweep_q;        /* NAN: the default stop_sweep_quantile; else that (experiments) */
+    double stall_q;        /* NAN: the default target_stall_quantile; else that */
     int drawn;             /* 1: the replay whose setups and exit arms the report shows runs
                               the default sources plus the drawn ones (SRC_DRAWN) */
 };
@@ -57,7 +58,7 @@ struct study_opts {
 static const struct study_opts STUDY_DEFAULTS = {
     .max_bars = 0, .fixed_atr_mult = 1.5, .fixed_rr = 1.5, .trend_score = 0.7,
     .draws = STUDY_DRAWS, .seed = STUDY_SEED, .exit_method = -1,
-    .min_expected_r = NAN, .sweep_q = NAN, .drawn = 0};
+    .min_expected_r = NAN, .sweep_q = NAN, .stall_q = NAN, .drawn = 0};
 
 /* One probability and what happened: the unit of every calibration table. */
 struct study_obs {

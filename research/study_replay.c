@@ -190,6 +190,7 @@ static struct setup_market market(struct replay *rp)
     struct setup_market m = {.atr = engine_atr(rp->e), .geo = engine_geometry(rp->e),
                              .last_close = engine_last_close(rp->e), .exits = &rp->xr};
     m.sweep_atr = engine_stop_sweep_atr(rp->e, &m.sweep_tests);
+    m.stall_atr = engine_target_stall_atr(rp->e, &m.stall_turns);
     return m;
 }
 
@@ -498,6 +499,8 @@ int study_replay(struct study *s, const struct bar *bars)
         rp.params.liquidity_sources |= SRC_DRAWN;
     if (!isnan(s->opts.sweep_q))
         rp.params.stop_sweep_quantile = s->opts.sweep_q;
+    if (!isnan(s->opts.stall_q))
+        rp.params.target_stall_quantile = s->opts.stall_q;
     rp.e = engine_new(&rp.params, s->pip, s->tf);
     rp.cap_entries = (s->n_bars - s->split) / s->every + 2;
     rp.trades = calloc(rp.cap_entries, sizeof *rp.trades);

@@ -79,6 +79,7 @@ static const struct setting SETTINGS[] = {
     {"buffer_atr", K_DOUBLE, P(buffer_atr), 0, 0, 100},
     {"fallback_stop_atr", K_DOUBLE, P(fallback_stop_atr), 0, 0, 100},
     {"stop_sweep_quantile", K_DOUBLE, P(stop_sweep_quantile), 0, 0, 0.99},
+    {"target_stall_quantile", K_DOUBLE, P(target_stall_quantile), 0, 0, 0.99},
     {"exit_method", K_EXIT, P(exit_method), 0, 0, 0},
     {"min_expected_r", K_DOUBLE, P(min_expected_r), 0, -100, 100},
     {"max_entry_atr", K_DOUBLE, P(max_entry_atr), 0, 0, 1e6},

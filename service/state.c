@@ -87,6 +87,8 @@ static struct zone_snapshot *snapshot_build(const struct engine *e, int64_t firs
     engine_exit_record(e, &snap->exits);
     snap->sweep_atr = engine_stop_sweep_atr(e, &snap->sweep_tests);
     snap->pierce = *engine_pierce(e);
+    snap->stall_atr = engine_target_stall_atr(e, NULL);
+    snap->stall = *engine_stall(e);
     snap->bar_count = engine_bar_count(e);
     snap->n = n;
     snap->nactive = 0;

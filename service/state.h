@@ -25,6 +25,7 @@
 #include "base/symtab.h"
 #include "domain/bar.h"
 #include "domain/engine.h"
+#include "domain/stall.h"
 #include "service/config.h"
 #include "service/status.h"
 
@@ -52,6 +53,8 @@ struct zone_snapshot {
     double sweep_atr;             /* engine_stop_sweep_atr: the zone stop's buffer, ATR */
     uint32_t sweep_tests;         /* the resolved holds and sweeps behind it */
     struct pierce_book pierce;    /* engine_pierce: the evidence's "sweep_depth" */
+    double stall_atr;             /* engine_target_stall_atr: the targets' front offset, ATR */
+    struct stall_book stall;      /* engine_stall: the evidence's "stall_distance" */
     uint64_t bar_count;
     size_t nactive;
     size_t n;

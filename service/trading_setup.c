@@ -42,6 +42,8 @@ static int active_zones(struct symbol_state *s, struct zone **out, size_t *n,
         mkt->exits = mkt_exits;
         mkt->sweep_atr = snap->sweep_atr;
         mkt->sweep_tests = snap->sweep_tests;
+        mkt->stall_atr = snap->stall_atr;
+        mkt->stall_turns = snap->stall.n;
     }
     struct zone *z = malloc((snap->nactive ? snap->nactive : 1) * sizeof *z);
     if (z == NULL) {

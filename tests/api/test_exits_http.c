@@ -18,13 +18,14 @@
 
 #define BARS 2192
 
-static struct app *start_q(int exit_method, double min_er, double sweep_q)
+static struct app *start_q(int exit_method, double min_er, double sweep_q, double stall_q)
 {
     struct app_config cfg;
     harness_config(&cfg, NULL);
     struct liq_params d;
     params_defaults(&d);
     cfg.params.stop_sweep_quantile = sweep_q;
+    cfg.params.target_stall_quantile = stall_q;
     cfg.params.exit_method = exit_method;
     cfg.params.min_expected_r = isnan(min_er) ? d.min_expected_r : min_er;
     cfg.params.max_entry_atr = d.max_entry_atr;
@@ -38,7 +39,7 @@ static struct app *start_q(int exit_method, double min_er, double sweep_q)
 
 static struct app *start(int exit_method, double min_er)
 {
-    return start_q(exit_method, min_er, 0.0);
+    return start_q(exit_method, min_er, 0.0, 0.0);
 }
 
 static json_t *setup(struct app *a, const char *side, double entry, long want)
@@ -159,7 +160,7 @@ Test(exits_http, the_sweep_depth_is_served_and_stop_sweep_quantile_puts_zone_sto
     json_decref(root);
     app_stop(a);
 
-    a = start_q(EXIT_ZONES, -1e9, 0.95);
+    a = start_q(EXIT_ZONES, -1e9, 0.95, 0.0);
     sd = sweep_depth(a, &root);
     cr_assert_eq(json_integer_value(json_object_get(sd, "tests")), tests, "same bars");
     double buf = json_number_value(json_object_get(sd, "stop_buffer_atr"));
@@ -194,6 +195,64 @@ Test(exits_http, the_sweep_depth_is_served_and_stop_sweep_quantile_puts_zone_sto
         http_free(&r);
     }
     cr_assert(zones, "no zone stop near the last close");
+    json_decref(root);
+    app_stop(a);
+}
+
+Test(exits_http, the_stall_distance_is_served_and_target_stall_quantile_moves_zone_targets)
+{
+    struct app *a = start(EXIT_ZONES, -1e9);
+    json_t *root;
+    struct http_reply ev = http_get(a, "/symbols/EURUSD/evidence");
+    cr_assert_eq(ev.status, 200, "%s", ev.body);
+    root = http_json(&ev);
+    http_free(&ev);
+    json_t *sd = json_object_get(root, "stall_distance");
+    cr_assert(json_is_object(sd), "no stall_distance");
+    cr_assert_eq(json_integer_value(json_object_get(sd, "turns")), 0, "setting 0: not counted");
+    cr_assert(json_is_null(json_object_get(sd, "p75")));
+    cr_assert_float_eq(json_number_value(json_object_get(sd, "target_front_atr")), 0.01, 1e-9,
+                       "setting 0: the fixed offset, 0.1 x buffer_atr 0.1");
+    json_decref(root);
+    app_stop(a);
+
+    a = start_q(EXIT_ZONES, -1e9, 0.0, 0.99);
+    ev = http_get(a, "/symbols/EURUSD/evidence");
+    cr_assert_eq(ev.status, 200, "%s", ev.body);
+    root = http_json(&ev);
+    http_free(&ev);
+    sd = json_object_get(root, "stall_distance");
+    long long turns = json_integer_value(json_object_get(sd, "turns"));
+    cr_assert_geq(turns, 50, "%lld turns", turns);
+    double p75 = json_number_value(json_object_get(sd, "p75"));
+    cr_assert(p75 > 0.0 && p75 <= 1.0, "p75 %g", p75);
+    double front = json_number_value(json_object_get(sd, "target_front_atr"));
+    cr_assert_gt(front, 0.01, "q 0.99 lies past the fixed offset: %g", front);
+    char said[96], count[48];
+    snprintf(said, sizeof said, "targets %.2f x ATR14 in front of their zones", front);
+    snprintf(count, sizeof count, "of %lld turns", turns);
+    int zones = 0;
+    for (int k = 0; k < 20 && !zones; k++) {
+        double entry = LAST + (k % 2 ? 1 : -1) * 0.0002 * (k / 2);
+        char body[256];
+        snprintf(body, sizeof body, "{\"symbol\":\"EURUSD\",\"side\":\"%s\",\"entry\":%.5f,"
+                 "\"trend_score\":0.7,\"regime_mode\":\"NORMAL\","
+                 "\"regime_transition_strength\":0}", k % 4 < 2 ? "BUY" : "SELL", entry);
+        struct http_reply r = http_post_json(a, "/setups?dry_run=true", body);
+        if (r.status == 200) {
+            json_t *j = http_json(&r), *reasons = json_object_get(j, "reasons");
+            int found = 0;
+            for (size_t i = 0; i < json_array_size(reasons); i++) {
+                const char *t = json_string_value(json_array_get(reasons, i));
+                found |= strstr(t, said) != NULL && strstr(t, count) != NULL;
+            }
+            cr_assert(found, "no reason says \"%s ... %s\": %s", said, count, r.body);
+            zones = 1;
+            json_decref(j);
+        }
+        http_free(&r);
+    }
+    cr_assert(zones, "no zone setup near the last close");
     json_decref(root);
     app_stop(a);
 }

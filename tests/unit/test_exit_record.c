@@ -13,6 +13,7 @@
 
 #include "domain/engine.h"
 #include "domain/exit_record.h"
+#include "domain/target.h"
 #include "domain/zone_map.h"
 #include "tests/support/eurusd.h"
 
@@ -32,7 +33,8 @@ Test(exit_record, a_side_without_a_zone_exit_is_not_a_trade)
     geo_init(&g, 16, 64);
     struct bar b = mk(86400 * 100, 1.1, 1.1005, 1.0995, 1.1);
     exit_book_bar(&x, &b);
-    exit_book_start(&x, &b, NULL, 0, &p, 0.0001, 0.0010, &g);
+    exit_book_start(&x, &b, NULL, 0, &p, 0.0001, 0.0010,
+                    target_front_offset(&p, 0.0001, 0.0010), &g);
     for (int k = 1; k <= 4; k++) {
         struct bar n = mk(b.ts + 900 * k, 1.1, 1.1001, 1.0999, 1.1);
         exit_book_bar(&x, &n);
@@ -61,7 +63,8 @@ Test(exit_record, brackets_resolve_from_later_bars_the_stop_first)
     int64_t t0 = 86400 * 200;
     struct bar b = mk(t0, 1.1, 1.1002, 1.0998, 1.1);
     exit_book_bar(&x, &b);
-    exit_book_start(&x, &b, z, 2, &p, 0.0001, 0.0010, &g);
+    exit_book_start(&x, &b, z, 2, &p, 0.0001, 0.0010, target_front_offset(&p, 0.0001, 0.0010),
+                    &g);
     const struct xr_trial *t = &x.t[0];
     cr_assert(t->live);
     const struct xr_leg *zl = &t->leg[0][XR_ZONES], *gl = &t->leg[0][XR_GEOMETRY];
