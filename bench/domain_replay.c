@@ -92,10 +92,16 @@ int main(int argc, char **argv)
     double ns5 = replay(m5, 3 * n, TF_M5, runs, &zones);
     printf("M5 replay:  %zu bars, %zu zones ever, best of %d: %.1f ns/bar, year %.2f ms\n",
            3 * n, zones, runs, ns5, ns5 * (double)(3 * n) / 1e6);
-    bench_figure("replay_all15_m5_ns_per_bar", ns5, "ns/bar", "<=", 200);
-    bench_info("replay_all15_m5_year_ms", ns5 * (double)(3 * n) / 1e6, "ms");
-    bench_figure("replay_14src_m15_ns_per_bar", ns15, "ns/bar", "<=", 250);
-    bench_info("replay_14src_m15_year_ms", ns15 * (double)n / 1e6, "ms");
+    if (all_sources == SRC_ALL) { /* the 21: what the drawn sources add (no goal of their own) */
+        bench_info("replay_all21_m5_ns_per_bar", ns5, "ns/bar");
+        bench_info("replay_all21_m15_ns_per_bar", ns15, "ns/bar");
+        bench_info("replay_all21_m15_year_ms", ns15 * (double)n / 1e6, "ms");
+    } else { /* the level sources: what issue 24's goals were set on */
+        bench_figure("replay_all15_m5_ns_per_bar", ns5, "ns/bar", "<=", 200);
+        bench_info("replay_all15_m5_year_ms", ns5 * (double)(3 * n) / 1e6, "ms");
+        bench_figure("replay_14src_m15_ns_per_bar", ns15, "ns/bar", "<=", 250);
+        bench_info("replay_14src_m15_year_ms", ns15 * (double)n / 1e6, "ms");
+    }
     free(m5);
     free(m15);
     return 0;

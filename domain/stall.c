@@ -5,6 +5,8 @@
 
 #include <math.h>
 
+#include "bins.h"
+
 /* The distance from x to the nearest active level zone ahead (dir +1: above, -1: below), in
  * price units: 0 when x lies in a band, -1 when none lies within limit. */
 static double ahead_gap(const struct zone_map *m, double x, int dir, double limit)
@@ -63,14 +65,5 @@ void stall_bar(struct stall_book *sb, const struct zone_map *m, const struct bar
 
 double stall_quantile(const struct stall_book *sb, double q, uint32_t min_turns)
 {
-    if (sb->n == 0 || sb->n < min_turns || !(q > 0.0) || !(q <= 1.0))
-        return -1.0;
-    double need = q * (double)sb->n, seen = 0.0;
-    int k = 0;
-    for (; k < STALL_BINS - 1; k++) {
-        seen += sb->bin[k];
-        if (seen >= need)
-            break;
-    }
-    return (double)(k + 1) * STALL_MAX_ATR / STALL_BINS;
+    return bins_quantile(sb->bin, STALL_BINS, sb->n, q, min_turns, STALL_MAX_ATR / STALL_BINS);
 }

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 
 #include "base/grow.h"
+#include "bins.h"
 
 /* The corrected prob_hold stays in [CAL_MIN, 1 - CAL_MIN]. */
 static const double CAL_MIN = 0.001;
@@ -470,14 +471,6 @@ double zone_stats_bounce_key(const struct zone *z, const struct zone_tally *t,
 
 double zone_stats_pierce_quantile(const struct pierce_book *pb, double q, uint32_t min_tests)
 {
-    if (pb->n == 0 || pb->n < min_tests || !(q > 0.0) || !(q <= 1.0))
-        return -1.0;
-    double need = q * (double)pb->n, seen = 0.0;
-    int k = 0;
-    for (; k < PIERCE_BINS - 1; k++) {
-        seen += pb->bin[k];
-        if (seen >= need)
-            break;
-    }
-    return (double)((k + 1) * PIERCE_BIN_UNITS) / PIERCE_PER_ATR;
+    return bins_quantile(pb->bin, PIERCE_BINS, pb->n, q, min_tests,
+                         PIERCE_BIN_UNITS / PIERCE_PER_ATR);
 }

@@ -111,45 +111,68 @@ Test(exits_http, a_setup_below_min_expected_r_is_refused_naming_it)
     app_stop(a);
 }
 
-Test(exits_http, exit_method_zones_keeps_the_zone_exits)
+/* The first dry-run setup near the last close that answers 200 (with a stop behind a zone
+ * when zone_stop), BUY and SELL at entries 2 pips apart; NULL when none of 20 does. */
+static json_t *setup_near_last(struct app *a, int zone_stop)
 {
-    struct app *a = start(EXIT_ZONES, -1e9);
-    int zones = 0;
-    for (int k = 0; k < 20 && !zones; k++) {
+    for (int k = 0; k < 20; k++) {
         double entry = LAST + (k % 2 ? 1 : -1) * 0.0002 * (k / 2);
         char body[256];
         snprintf(body, sizeof body, "{\"symbol\":\"EURUSD\",\"side\":\"%s\",\"entry\":%.5f,"
                  "\"trend_score\":0.7,\"regime_mode\":\"NORMAL\","
                  "\"regime_transition_strength\":0}", k % 4 < 2 ? "BUY" : "SELL", entry);
         struct http_reply r = http_post_json(a, "/setups?dry_run=true", body);
-        if (r.status == 200) {
-            json_t *j = http_json(&r);
-            cr_assert_str_eq(json_string_value(json_object_get(j, "exit_method")), "zones");
-            zones = 1;
-            json_decref(j);
-        }
+        json_t *j = r.status == 200 ? http_json(&r) : NULL;
         http_free(&r);
+        if (j != NULL && zone_stop &&
+            !json_is_string(json_object_get(json_object_get(j, "stop"), "zone_id"))) {
+            json_decref(j);
+            j = NULL;
+        }
+        if (j != NULL)
+            return j;
     }
-    cr_assert(zones, "no zone setup near the last close");
+    return NULL;
+}
+
+/* Does one of j's reasons contain both a and b? */
+static int has_reason(const json_t *j, const char *a, const char *b)
+{
+    const json_t *reasons = json_object_get(j, "reasons");
+    for (size_t i = 0; i < json_array_size(reasons); i++) {
+        const char *t = json_string_value(json_array_get(reasons, i));
+        if (t != NULL && strstr(t, a) != NULL && strstr(t, b) != NULL)
+            return 1;
+    }
+    return 0;
+}
+
+Test(exits_http, exit_method_zones_keeps_the_zone_exits)
+{
+    struct app *a = start(EXIT_ZONES, -1e9);
+    json_t *j = setup_near_last(a, 0);
+    cr_assert_not_null(j, "no zone setup near the last close");
+    cr_assert_str_eq(json_string_value(json_object_get(j, "exit_method")), "zones");
+    json_decref(j);
     app_stop(a);
 }
 
-/* GET /symbols/EURUSD/evidence's "sweep_depth" (after the test asserted 200) */
-static json_t *sweep_depth(struct app *a, json_t **root)
+/* GET /symbols/EURUSD/evidence's section key (200 asserted); *root: the answer to free */
+static json_t *evidence_part(struct app *a, const char *key, json_t **root)
 {
     struct http_reply ev = http_get(a, "/symbols/EURUSD/evidence");
     cr_assert_eq(ev.status, 200, "%s", ev.body);
     *root = http_json(&ev);
     http_free(&ev);
-    json_t *sd = json_object_get(*root, "sweep_depth");
-    cr_assert(json_is_object(sd), "no sweep_depth");
-    return sd;
+    json_t *part = json_object_get(*root, key);
+    cr_assert(json_is_object(part), "no %s", key);
+    return part;
 }
 
 Test(exits_http, the_sweep_depth_is_served_and_stop_sweep_quantile_puts_zone_stops_beyond_it)
 {
     struct app *a = start(EXIT_ZONES, -1e9);
-    json_t *root, *sd = sweep_depth(a, &root);
+    json_t *root, *sd = evidence_part(a, "sweep_depth", &root);
     long long tests = json_integer_value(json_object_get(sd, "tests"));
     cr_assert_geq(tests, 50, "the year resolves many holds and sweeps: %lld", tests);
     double p50 = json_number_value(json_object_get(sd, "p50")),
@@ -161,7 +184,7 @@ Test(exits_http, the_sweep_depth_is_served_and_stop_sweep_quantile_puts_zone_sto
     app_stop(a);
 
     a = start_q(EXIT_ZONES, -1e9, 0.95, 0.0);
-    sd = sweep_depth(a, &root);
+    sd = evidence_part(a, "sweep_depth", &root);
     cr_assert_eq(json_integer_value(json_object_get(sd, "tests")), tests, "same bars");
     double buf = json_number_value(json_object_get(sd, "stop_buffer_atr"));
     cr_assert_float_eq(buf, p95 > 0.1 ? p95 : 0.1, 1e-9, "the p95 depth is the buffer");
@@ -171,30 +194,10 @@ Test(exits_http, the_sweep_depth_is_served_and_stop_sweep_quantile_puts_zone_sto
     snprintf(said, sizeof said, "buffer %.2f x ATR14: the symbol's sweep depth", buf);
     char count[64];
     snprintf(count, sizeof count, "of %lld resolved holds and sweeps", tests);
-    int zones = 0;
-    for (int k = 0; k < 20 && !zones; k++) {
-        double entry = LAST + (k % 2 ? 1 : -1) * 0.0002 * (k / 2);
-        char body[256];
-        snprintf(body, sizeof body, "{\"symbol\":\"EURUSD\",\"side\":\"%s\",\"entry\":%.5f,"
-                 "\"trend_score\":0.7,\"regime_mode\":\"NORMAL\","
-                 "\"regime_transition_strength\":0}", k % 4 < 2 ? "BUY" : "SELL", entry);
-        struct http_reply r = http_post_json(a, "/setups?dry_run=true", body);
-        if (r.status == 200) {
-            json_t *j = http_json(&r), *reasons = json_object_get(j, "reasons");
-            if (json_is_string(json_object_get(json_object_get(j, "stop"), "zone_id"))) {
-                int found = 0;
-                for (size_t i = 0; i < json_array_size(reasons); i++) {
-                    const char *t = json_string_value(json_array_get(reasons, i));
-                    found |= strstr(t, said) != NULL && strstr(t, count) != NULL;
-                }
-                cr_assert(found, "no reason says \"%s ... %s\": %s", said, count, r.body);
-                zones = 1;
-            }
-            json_decref(j);
-        }
-        http_free(&r);
-    }
-    cr_assert(zones, "no zone stop near the last close");
+    json_t *j = setup_near_last(a, 1);
+    cr_assert_not_null(j, "no zone stop near the last close");
+    cr_assert(has_reason(j, said, count), "no reason says \"%s ... %s\"", said, count);
+    json_decref(j);
     json_decref(root);
     app_stop(a);
 }
@@ -202,13 +205,7 @@ Test(exits_http, the_sweep_depth_is_served_and_stop_sweep_quantile_puts_zone_sto
 Test(exits_http, the_stall_distance_is_served_and_target_stall_quantile_moves_zone_targets)
 {
     struct app *a = start(EXIT_ZONES, -1e9);
-    json_t *root;
-    struct http_reply ev = http_get(a, "/symbols/EURUSD/evidence");
-    cr_assert_eq(ev.status, 200, "%s", ev.body);
-    root = http_json(&ev);
-    http_free(&ev);
-    json_t *sd = json_object_get(root, "stall_distance");
-    cr_assert(json_is_object(sd), "no stall_distance");
+    json_t *root, *sd = evidence_part(a, "stall_distance", &root);
     cr_assert_eq(json_integer_value(json_object_get(sd, "turns")), 0, "setting 0: not counted");
     cr_assert(json_is_null(json_object_get(sd, "p75")));
     cr_assert_float_eq(json_number_value(json_object_get(sd, "target_front_atr")), 0.01, 1e-9,
@@ -217,11 +214,7 @@ Test(exits_http, the_stall_distance_is_served_and_target_stall_quantile_moves_zo
     app_stop(a);
 
     a = start_q(EXIT_ZONES, -1e9, 0.0, 0.99);
-    ev = http_get(a, "/symbols/EURUSD/evidence");
-    cr_assert_eq(ev.status, 200, "%s", ev.body);
-    root = http_json(&ev);
-    http_free(&ev);
-    sd = json_object_get(root, "stall_distance");
+    sd = evidence_part(a, "stall_distance", &root);
     long long turns = json_integer_value(json_object_get(sd, "turns"));
     cr_assert_geq(turns, 50, "%lld turns", turns);
     double p75 = json_number_value(json_object_get(sd, "p75"));
@@ -231,28 +224,10 @@ Test(exits_http, the_stall_distance_is_served_and_target_stall_quantile_moves_zo
     char said[96], count[48];
     snprintf(said, sizeof said, "targets %.2f x ATR14 in front of their zones", front);
     snprintf(count, sizeof count, "of %lld turns", turns);
-    int zones = 0;
-    for (int k = 0; k < 20 && !zones; k++) {
-        double entry = LAST + (k % 2 ? 1 : -1) * 0.0002 * (k / 2);
-        char body[256];
-        snprintf(body, sizeof body, "{\"symbol\":\"EURUSD\",\"side\":\"%s\",\"entry\":%.5f,"
-                 "\"trend_score\":0.7,\"regime_mode\":\"NORMAL\","
-                 "\"regime_transition_strength\":0}", k % 4 < 2 ? "BUY" : "SELL", entry);
-        struct http_reply r = http_post_json(a, "/setups?dry_run=true", body);
-        if (r.status == 200) {
-            json_t *j = http_json(&r), *reasons = json_object_get(j, "reasons");
-            int found = 0;
-            for (size_t i = 0; i < json_array_size(reasons); i++) {
-                const char *t = json_string_value(json_array_get(reasons, i));
-                found |= strstr(t, said) != NULL && strstr(t, count) != NULL;
-            }
-            cr_assert(found, "no reason says \"%s ... %s\": %s", said, count, r.body);
-            zones = 1;
-            json_decref(j);
-        }
-        http_free(&r);
-    }
-    cr_assert(zones, "no zone setup near the last close");
+    json_t *j = setup_near_last(a, 0);
+    cr_assert_not_null(j, "no zone setup near the last close");
+    cr_assert(has_reason(j, said, count), "no reason says \"%s ... %s\"", said, count);
+    json_decref(j);
     json_decref(root);
     app_stop(a);
 }

@@ -16,6 +16,7 @@
 #include "domain/engine.h"
 #include "domain/evidence.h"
 #include "domain/zone_stats.h"
+#include "tests/support/by_hand.h"
 
 #define T0 1704067200 /* 2024-01-01 00:00 UTC, a Monday */
 #define M15 900
@@ -27,15 +28,12 @@ static int64_t next_ts;
 
 static void bar(double o, double h, double l, double c)
 {
-    struct bar b = {next_ts, o, h, l, c, 100};
-    next_ts += M15;
-    cr_assert_eq(engine_push(e, &b, NULL), PUSH_OK);
+    by_hand_bar(e, &next_ts, o, h, l, c);
 }
 
 static void warm(int n, double mid)
 {
-    for (int k = 0; k < n; k++)
-        bar(mid, mid + 0.0005, mid - 0.0005, mid);
+    by_hand_warm(e, &next_ts, n, mid);
 }
 
 static void setup(void)

@@ -13,10 +13,9 @@
 #include <string.h>
 
 #include "domain/engine.h"
-#include "domain/setup.h"
 #include "domain/stall.h"
 #include "domain/target.h"
-#include "tests/support/eurusd.h"
+#include "tests/support/by_hand.h"
 
 #define T0 1704067200 /* 2024-01-01 00:00 UTC, a Monday */
 #define M15 900
@@ -64,15 +63,7 @@ static void walk(double mid)
 
 static int only_bin(const struct stall_book *sb)
 {
-    int k = -1;
-    for (int i = 0; i < STALL_BINS; i++) {
-        if (sb->bin[i] == 0)
-            continue;
-        if (k >= 0)
-            return -2;
-        k = i;
-    }
-    return k;
+    return by_hand_only_bin(sb->bin, STALL_BINS);
 }
 
 TestSuite(stall, .init = setup, .fini = teardown);
@@ -151,76 +142,4 @@ Test(stall, the_front_offset_is_the_stall_distance_only_when_it_is_larger)
     cr_assert_float_eq(target_front_for_stall(&p, PIP, 0.0010, NAN), fixed, 1e-15);
     cr_assert_float_eq(target_front_for_stall(&p, PIP, 0.0, 0.3), target_front_offset(&p, PIP, 0),
                        1e-15, "no ATR: the pip offset");
-}
-
-static const struct zone MAP[] = {
-    {.id = 1, .price = 1.0955, .lo = 1.0950, .hi = 1.0960, .active = 1, .strength = 0.9f,
-     .tests = 1},
-    {.id = 2, .price = 1.1150, .lo = 1.1145, .hi = 1.1155, .active = 1, .strength = 0.9f,
-     .tests = 1},
-};
-
-Test(stall, a_zone_setup_puts_its_targets_in_front_by_the_stall_distance_and_says_so)
-{
-    struct liq_params p;
-    params_defaults(&p);
-    p.exit_method = EXIT_ZONES;
-    p.min_expected_r = -INFINITY;
-    p.target_stall_quantile = 0.75;
-    struct setup_request rq = {.side = SIDE_BUY, .entry = 1.1000, .trend_score = 0.7,
-                               .regime = REGIME_NORMAL};
-    struct setup_market plain = {.atr = 0.0030}, stalled = {.atr = 0.0030, .stall_atr = 0.5,
-                                                            .stall_turns = 77};
-    struct setup_result a, b;
-    cr_assert_eq(setup_build(&rq, MAP, 2, &p, PIP, &plain, &a), SETUP_OK, "%s", a.reasons[0]);
-    cr_assert_eq(setup_build(&rq, MAP, 2, &p, PIP, &stalled, &b), SETUP_OK, "%s", b.reasons[0]);
-    cr_assert_eq(b.targets.tp1.zone_id, 2);
-    cr_assert_float_eq(a.targets.tp1.price, 1.1145 - 0.00003, 1.1e-5, "fixed: 0.01 ATR");
-    cr_assert_float_eq(b.targets.tp1.price, 1.1145 - 0.0015, 1.1e-5, "0.5 x ATR in front");
-    cr_assert_float_eq(a.stop.price, b.stop.price, 1e-12, "the stop is not the target's");
-    int said = 0;
-    for (size_t i = 0; i < b.n_reasons; i++)
-        said |= strstr(b.reasons[i], "targets 0.50 x ATR14 in front of their zones") != NULL &&
-                strstr(b.reasons[i], "of 77 turns") != NULL;
-    cr_assert(said, "a reason names the stall distance and its count");
-    for (size_t i = 0; i < a.n_reasons; i++)
-        cr_assert_null(strstr(a.reasons[i], "stall"), "%s", a.reasons[i]);
-}
-
-static struct engine *replay(const struct bar *bars, size_t n, double q)
-{
-    struct liq_params p;
-    params_defaults(&p);
-    p.target_stall_quantile = q;
-    struct engine *x = engine_new(&p, PIP, TF_M15);
-    cr_assert_not_null(x);
-    for (size_t i = 0; i < n; i++)
-        cr_assert_eq(engine_push(x, &bars[i], NULL), PUSH_OK);
-    return x;
-}
-
-Test(stall, on_the_eurusd_year_the_distance_is_measured_and_moves_the_records_targets)
-{
-    size_t n;
-    struct bar *bars = eurusd_load(&n);
-    cr_assert_not_null(bars);
-    struct engine *off = replay(bars, n, 0.0), *on = replay(bars, n, 0.95),
-                  *mid = replay(bars, n, 0.5);
-    uint32_t turns = 1;
-    cr_assert_lt(engine_target_stall_atr(off, &turns), 0.0, "setting 0: unused");
-    cr_assert_eq(turns, 0, "setting 0: not counted (its cost is paid only when used)");
-    double d = engine_target_stall_atr(on, &turns);
-    cr_assert_geq(turns, STALL_MIN_TURNS, "%u turns", turns);
-    cr_assert(d > 0.0 && d <= STALL_MAX_ATR, "%g", d);
-    cr_assert_eq(memcmp(engine_stall(on)->bin, engine_stall(mid)->bin,
-                        sizeof engine_stall(on)->bin), 0, "the quantile changes no count");
-    engine_free(mid);
-    struct exit_record ra, rb;
-    engine_exit_record(off, &ra);
-    engine_exit_record(on, &rb);
-    cr_assert(ra.trades > 0 && rb.trades > 0);
-    cr_assert(ra.zone_r != rb.zone_r, "the record's zone targets use the distance");
-    engine_free(off);
-    engine_free(on);
-    free(bars);
 }

@@ -14,8 +14,10 @@
 
 #include "domain/engine.h"
 #include "domain/setup.h"
+#include "domain/stall.h"
 #include "domain/stop.h"
 #include "domain/zone_stats.h"
+#include "tests/support/by_hand.h"
 #include "tests/support/eurusd.h"
 
 #define T0 1704067200 /* 2024-01-01 00:00 UTC, a Monday */
@@ -44,15 +46,12 @@ static void teardown(void)
 
 static void bar(double o, double h, double l, double c)
 {
-    struct bar b = {next_ts, o, h, l, c, 100};
-    next_ts += M15;
-    cr_assert_eq(engine_push(e, &b, NULL), PUSH_OK);
+    by_hand_bar(e, &next_ts, o, h, l, c);
 }
 
 static void warm(int n, double mid)
 {
-    for (int k = 0; k < n; k++)
-        bar(mid, mid + 0.0005, mid - 0.0005, mid);
+    by_hand_warm(e, &next_ts, n, mid);
 }
 
 static const struct zone *z(void)
@@ -60,18 +59,9 @@ static const struct zone *z(void)
     return engine_zone_get(e, zid);
 }
 
-/* the one nonzero bin, or -1 */
 static int only_bin(const struct pierce_book *pb)
 {
-    int k = -1;
-    for (int i = 0; i < PIERCE_BINS; i++) {
-        if (pb->bin[i] == 0)
-            continue;
-        if (k >= 0)
-            return -2;
-        k = i;
-    }
-    return k;
+    return by_hand_only_bin(pb->bin, PIERCE_BINS);
 }
 
 TestSuite(sweep, .init = setup, .fini = teardown);
@@ -173,21 +163,39 @@ static const struct zone MAP[] = {
      .tests = 1},
 };
 
+/* A BUY at 1.1000 on MAP with zone exits (nothing refused for its expected_r), ATR 30 pips:
+ * buffer 3 pips, fallback 30, zones up to 90 pips away qualify. *plain without the market's
+ * measured figures, *with given m (its ATR set here). */
+static void zone_setups(struct liq_params *p, struct setup_market m, struct setup_result *plain,
+                        struct setup_result *with)
+{
+    p->exit_method = EXIT_ZONES;
+    p->min_expected_r = -INFINITY;
+    struct setup_request rq = {.side = SIDE_BUY, .entry = 1.1000, .trend_score = 0.7,
+                               .regime = REGIME_NORMAL};
+    struct setup_market none = {.atr = 0.0030};
+    m.atr = 0.0030;
+    cr_assert_eq(setup_build(&rq, MAP, 3, p, PIP, &none, plain), SETUP_OK, "%s",
+                 plain->reasons[0]);
+    cr_assert_eq(setup_build(&rq, MAP, 3, p, PIP, &m, with), SETUP_OK, "%s", with->reasons[0]);
+}
+
+/* Does one of r's reasons contain both a and b? */
+static int says(const struct setup_result *r, const char *a, const char *b)
+{
+    for (size_t i = 0; i < r->n_reasons; i++)
+        if (strstr(r->reasons[i], a) != NULL && strstr(r->reasons[i], b) != NULL)
+            return 1;
+    return 0;
+}
+
 Test(sweep, a_zone_setup_puts_the_stop_beyond_the_sweep_depth_and_says_so)
 {
     struct liq_params p;
     params_defaults(&p);
-    p.exit_method = EXIT_ZONES;
-    p.min_expected_r = -INFINITY;
     p.stop_sweep_quantile = 0.9;
-    struct setup_request rq = {.side = SIDE_BUY, .entry = 1.1000, .trend_score = 0.7,
-                               .regime = REGIME_NORMAL};
-    /* ATR 30 pips: buffer 3 pips, fallback 30, zones up to 90 pips away qualify */
-    struct setup_market plain = {.atr = 0.0030}, swept = {.atr = 0.0030, .sweep_atr = 0.6,
-                                                          .sweep_tests = 321};
     struct setup_result a, b;
-    cr_assert_eq(setup_build(&rq, MAP, 3, &p, PIP, &plain, &a), SETUP_OK, "%s", a.reasons[0]);
-    cr_assert_eq(setup_build(&rq, MAP, 3, &p, PIP, &swept, &b), SETUP_OK, "%s", b.reasons[0]);
+    zone_setups(&p, (struct setup_market){.sweep_atr = 0.6, .sweep_tests = 321}, &a, &b);
     cr_assert_eq(a.stop.zone_id, 1);
     cr_assert_eq(b.stop.zone_id, 1);
     cr_assert_float_eq(a.stop.price, 1.0950 - 0.0003, 1.1e-5, "buffer_atr 0.1 x ATR");
@@ -195,22 +203,32 @@ Test(sweep, a_zone_setup_puts_the_stop_beyond_the_sweep_depth_and_says_so)
     cr_assert_float_eq(b.stop.buffer_pips, 18.0, 1e-6, "what a trailed stop keeps using");
     cr_assert_float_eq(a.targets.tp1.price, b.targets.tp1.price, 1e-12,
                        "targets keep their front offset");
-    int said = 0;
-    for (size_t i = 0; i < b.n_reasons; i++)
-        said |= strstr(b.reasons[i], "sweep depth") != NULL &&
-                strstr(b.reasons[i], "321 resolved") != NULL &&
-                strstr(b.reasons[i], "0.60 x ATR14") != NULL;
-    cr_assert(said, "a reason names the depth and its count");
-    for (size_t i = 0; i < a.n_reasons; i++)
-        cr_assert_null(strstr(a.reasons[i], "sweep depth"), "%s", a.reasons[i]);
+    cr_assert(says(&b, "0.60 x ATR14: the symbol's sweep depth", "of 321 resolved"));
+    cr_assert(!says(&a, "sweep depth", ""), "no sweep without the measured depth");
 }
 
-/* The EURUSD year: the depth is measured causally and reaches the record's zone exits. */
-static struct engine *replay(const struct bar *bars, size_t n, double q)
+Test(sweep, a_zone_setup_puts_its_targets_in_front_by_the_stall_distance_and_says_so)
 {
     struct liq_params p;
     params_defaults(&p);
-    p.stop_sweep_quantile = q;
+    p.target_stall_quantile = 0.75;
+    struct setup_result a, b;
+    zone_setups(&p, (struct setup_market){.stall_atr = 0.5, .stall_turns = 77}, &a, &b);
+    cr_assert_eq(b.targets.tp1.zone_id, 2);
+    cr_assert_float_eq(a.targets.tp1.price, 1.1145 - 0.00003, 1.1e-5, "fixed: 0.01 ATR");
+    cr_assert_float_eq(b.targets.tp1.price, 1.1145 - 0.0015, 1.1e-5, "0.5 x ATR in front");
+    cr_assert_float_eq(a.stop.price, b.stop.price, 1e-12, "the stop is not the target's");
+    cr_assert(says(&b, "targets 0.50 x ATR14 in front of their zones", "of 77 turns"));
+    cr_assert(!says(&a, "stall", ""), "no stall without the measured distance");
+}
+
+/* The EURUSD year with these stop_sweep_quantile and target_stall_quantile. */
+static struct engine *replay_q(const struct bar *bars, size_t n, double sweep_q, double stall_q)
+{
+    struct liq_params p;
+    params_defaults(&p);
+    p.stop_sweep_quantile = sweep_q;
+    p.target_stall_quantile = stall_q;
     struct engine *x = engine_new(&p, PIP, TF_M15);
     cr_assert_not_null(x);
     for (size_t i = 0; i < n; i++)
@@ -223,7 +241,7 @@ Test(sweep, on_the_eurusd_year_the_depth_is_measured_and_moves_the_records_zone_
     size_t n;
     struct bar *bars = eurusd_load(&n);
     cr_assert_not_null(bars);
-    struct engine *off = replay(bars, n, 0.0), *on = replay(bars, n, 0.95);
+    struct engine *off = replay_q(bars, n, 0.0, 0.0), *on = replay_q(bars, n, 0.95, 0.0);
     uint32_t tests = 0;
     cr_assert_lt(engine_stop_sweep_atr(off, &tests), 0.0, "setting 0: unused");
     cr_assert_geq(tests, STOP_SWEEP_MIN_TESTS, "measured anyway (evidence): %u", tests);
@@ -241,12 +259,40 @@ Test(sweep, on_the_eurusd_year_the_depth_is_measured_and_moves_the_records_zone_
     cr_assert(ra.zone_r != rb.zone_r, "the record's zone exits use the depth");
     /* deterministic, and a count of what has resolved so far: a third of the year has less */
     size_t k = n / 3;
-    struct engine *part = replay(bars, k, 0.95), *again = replay(bars, k, 0.95);
+    struct engine *part = replay_q(bars, k, 0.95, 0.0), *again = replay_q(bars, k, 0.95, 0.0);
     cr_assert_eq(memcmp(engine_pierce(part), engine_pierce(again), sizeof(struct pierce_book)),
                  0, "deterministic");
     cr_assert_lt(engine_pierce(part)->n, engine_pierce(on)->n);
     engine_free(part);
     engine_free(again);
+    engine_free(off);
+    engine_free(on);
+    free(bars);
+}
+
+/* The stall distance (stall.h) on the same year: counted only while used, moves the record's
+ * zone targets. */
+Test(sweep, on_the_eurusd_year_the_stall_distance_is_counted_when_on_and_moves_the_targets)
+{
+    size_t n;
+    struct bar *bars = eurusd_load(&n);
+    cr_assert_not_null(bars);
+    struct engine *off = replay_q(bars, n, 0.0, 0.0), *on = replay_q(bars, n, 0.0, 0.95),
+                  *mid = replay_q(bars, n, 0.0, 0.5);
+    uint32_t turns = 1;
+    cr_assert_lt(engine_target_stall_atr(off, &turns), 0.0, "setting 0: unused");
+    cr_assert_eq(turns, 0, "setting 0: not counted (its cost is paid only when used)");
+    double d = engine_target_stall_atr(on, &turns);
+    cr_assert_geq(turns, STALL_MIN_TURNS, "%u turns", turns);
+    cr_assert(d > 0.0 && d <= STALL_MAX_ATR, "%g", d);
+    cr_assert_eq(memcmp(engine_stall(on)->bin, engine_stall(mid)->bin,
+                        sizeof engine_stall(on)->bin), 0, "the quantile changes no count");
+    struct exit_record ra, rb;
+    engine_exit_record(off, &ra);
+    engine_exit_record(on, &rb);
+    cr_assert(ra.trades > 0 && rb.trades > 0);
+    cr_assert(ra.zone_r != rb.zone_r, "the record's zone targets use the distance");
+    engine_free(mid);
     engine_free(off);
     engine_free(on);
     free(bars);
