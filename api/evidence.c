@@ -71,11 +71,9 @@ static void exits_json(struct textbuf *tb, const struct exit_record *x)
     textbuf_append(tb, "}", 1);
 }
 
-/* A quantile of the sweep depth, or null before STOP_SWEEP_MIN_TESTS. */
-static void depth_json(struct textbuf *tb, const char *key, const struct pierce_book *pb,
-                       double q)
+/* "key":d, or "key":null when d < 0 (a quantile not known yet) */
+static void quantile_json(struct textbuf *tb, const char *key, double d)
 {
-    double d = zone_stats_pierce_quantile(pb, q, STOP_SWEEP_MIN_TESTS);
     if (d >= 0.0)
         textbuf_printf(tb, "\"%s\":%.6g,", key, d);
     else
@@ -89,10 +87,10 @@ static void sweep_json(struct textbuf *tb, const struct zone_snapshot *snap,
 {
     const struct pierce_book *pb = &snap->pierce;
     textbuf_printf(tb, ",\"sweep_depth\":{\"tests\":%u,", pb->n);
-    depth_json(tb, "p50", pb, 0.50);
-    depth_json(tb, "p75", pb, 0.75);
-    depth_json(tb, "p90", pb, 0.90);
-    depth_json(tb, "p95", pb, 0.95);
+    static const double Q[] = {0.50, 0.75, 0.90, 0.95};
+    static const char *const KEY[] = {"p50", "p75", "p90", "p95"};
+    for (int i = 0; i < 4; i++)
+        quantile_json(tb, KEY[i], zone_stats_pierce_quantile(pb, Q[i], STOP_SWEEP_MIN_TESTS));
     struct liq_params sp;
     stop_params_for_sweep(p, snap->sweep_atr, &sp);
     textbuf_printf(tb, "\"stop_sweep_quantile\":%.6g,\"stop_buffer_atr\":%.6g,"
@@ -109,20 +107,12 @@ static void stall_json(struct textbuf *tb, const struct zone_snapshot *snap,
     textbuf_printf(tb, ",\"stall_distance\":{\"turns\":%u,", sb->n);
     static const double Q[] = {0.25, 0.50, 0.75};
     static const char *const KEY[] = {"p25", "p50", "p75"};
-    for (int i = 0; i < 3; i++) {
-        double d = stall_quantile(sb, Q[i], STALL_MIN_TURNS);
-        if (d >= 0.0)
-            textbuf_printf(tb, "\"%s\":%.6g,", KEY[i], d);
-        else
-            textbuf_printf(tb, "\"%s\":null,", KEY[i]);
-    }
+    for (int i = 0; i < 3; i++)
+        quantile_json(tb, KEY[i], stall_quantile(sb, Q[i], STALL_MIN_TURNS));
     double atr = snap->atr > 0.0 ? snap->atr : 0.0;
     double front = target_front_for_stall(p, pip, atr, snap->stall_atr);
     textbuf_printf(tb, "\"target_stall_quantile\":%.6g,", p->target_stall_quantile);
-    if (atr > 0.0)
-        textbuf_printf(tb, "\"target_front_atr\":%.6g,", front / atr);
-    else
-        textbuf_printf(tb, "\"target_front_atr\":null,");
+    quantile_json(tb, "target_front_atr", atr > 0.0 ? front / atr : -1.0);
     textbuf_printf(tb, "\"unit\":\"ATR14 at the turn\"}");
 }
 

@@ -95,7 +95,8 @@ static inline void exit_book_bar(struct exit_book *x, const struct bar *b)
  * Starts a trial at the close of the last bar (b's day becomes last_day): zones[0 .. n) the
  * active zones within EXIT_TRIAL_WINDOW sorted by price with prob_* and strength as a
  * refresh now gives them, geo the geometry book, atr the ATR14 (> 0), pip the symbol's
- * pip, front the zone targets' front offset (target_front_for_stall). One side, BUY and SELL alternating from trial to trial; both exits.
+ * pip, front the zone targets' front offset (target_front_for_stall). One side, BUY and SELL
+ * alternating from trial to trial; both exits.
  */
 void exit_book_start(struct exit_book *x, const struct bar *b, const struct zone *zones,
                      size_t n, const struct liq_params *p, double pip, double atr,

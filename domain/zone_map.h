@@ -109,8 +109,8 @@ struct zone_listing {
 /*
  * How far price pierces past a zone's far edge before the zone holds (zone_stats.h): every
  * zone test that resolved as a hold (depth 0) or a sweep adds its deepest reach past the far
- * edge, in units of the ATR at its touch, to a histogram of PIERCE_BINS bins of
- * 1/PIERCE_BIN_PER_ATR ATR each (the last also holds anything deeper). Causal: a test enters
+ * edge, in units of the ATR at its touch, to a histogram of PIERCE_BINS bins of 1/40 ATR
+ * each (PIERCE_BIN_UNITS / PIERCE_PER_ATR; the last also holds anything deeper). Causal: a test enters
  * only once resolved. A stop beyond a quantile of it sits where the symbol's bounces have not
  * reached (docs/trading.md "Stop").
  */

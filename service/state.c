@@ -85,7 +85,7 @@ static struct zone_snapshot *snapshot_build(const struct engine *e, int64_t firs
     snap->geo = *engine_geometry(e);
     snap->tally = *engine_tally(e);
     engine_exit_record(e, &snap->exits);
-    snap->sweep_atr = engine_stop_sweep_atr(e, &snap->sweep_tests);
+    snap->sweep_atr = engine_stop_sweep_atr(e, NULL);
     snap->pierce = *engine_pierce(e);
     snap->stall_atr = engine_target_stall_atr(e, NULL);
     snap->stall = *engine_stall(e);

@@ -51,7 +51,6 @@ struct zone_snapshot {
     struct zone_tally tally;      /* engine_tally: GET /symbols/{symbol}/evidence */
     struct exit_record exits;     /* engine_exit_record: its "exits", exit_method auto */
     double sweep_atr;             /* engine_stop_sweep_atr: the zone stop's buffer, ATR */
-    uint32_t sweep_tests;         /* the resolved holds and sweeps behind it */
     struct pierce_book pierce;    /* engine_pierce: the evidence's "sweep_depth" */
     double stall_atr;             /* engine_target_stall_atr: the targets' front offset, ATR */
     struct stall_book stall;      /* engine_stall: the evidence's "stall_distance" */

@@ -41,7 +41,7 @@ static int active_zones(struct symbol_state *s, struct zone **out, size_t *n,
         *mkt_exits = snap->exits;
         mkt->exits = mkt_exits;
         mkt->sweep_atr = snap->sweep_atr;
-        mkt->sweep_tests = snap->sweep_tests;
+        mkt->sweep_tests = snap->pierce.n;
         mkt->stall_atr = snap->stall_atr;
         mkt->stall_turns = snap->stall.n;
     }
