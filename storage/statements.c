@@ -67,9 +67,14 @@ const struct pg_stmt STORE_STATEMENTS[] = {
      "SELECT extract(epoch from ts)::bigint, open, high, low, close, volume FROM bars "
      "WHERE symbol = $1 AND timeframe = $2 AND ts >= $3 AND ts < $4 ORDER BY ts DESC "
      "LIMIT $5"},
+    /* one primary-key probe per offered ts (the OFFSET 0 keeps the lateral subquery a
+     * subquery, so no plan can walk the symbol's bars once per offered ts: right after a
+     * bulk load, with no statistics yet, `ts IN (SELECT ... unnest)` was planned as a nested
+     * loop over both, 45 s for a year offered again) */
     {"bars_ts_in",
-     "SELECT extract(epoch from ts)::bigint FROM bars WHERE symbol = $1 AND timeframe = $2 "
-     "AND ts IN (SELECT to_timestamp(x) FROM unnest($3::bigint[]) x) ORDER BY ts"},
+     "SELECT DISTINCT x FROM unnest($3::bigint[]) AS x CROSS JOIN LATERAL "
+     "(SELECT 1 FROM bars WHERE symbol = $1 AND timeframe = $2 AND ts = to_timestamp(x) "
+     "OFFSET 0) AS b ORDER BY x"},
     {"bars_first_ts",
      "SELECT extract(epoch from min(ts))::bigint FROM bars "
      "WHERE symbol = $1 AND timeframe = $2"},
