@@ -246,6 +246,12 @@ void ops_metrics(struct request *rq, struct reply *rp)
                    "liq_db_errors_total %llu\n"
                    "# HELP liq_db_reconnects_total Database reconnects.\n"
                    "# TYPE liq_db_reconnects_total counter\nliq_db_reconnects_total %llu\n"
+                   "# HELP liq_db_connects_total Database sessions made (connected, every "
+                   "statement prepared).\n"
+                   "# TYPE liq_db_connects_total counter\nliq_db_connects_total %llu\n"
+                   "# HELP liq_db_sessions_ready Sessions made ahead at start that no worker "
+                   "has taken yet.\n"
+                   "# TYPE liq_db_sessions_ready gauge\nliq_db_sessions_ready %d\n"
                    "# HELP liq_db_timeouts_total Database calls that ran out of "
                    "database_timeout_ms and were cancelled.\n"
                    "# TYPE liq_db_timeouts_total counter\nliq_db_timeouts_total %llu\n"
@@ -267,7 +273,7 @@ void ops_metrics(struct request *rq, struct reply *rp)
                    "one written to (epoch seconds).\n"
                    "# TYPE liq_db_node_since_seconds gauge\n",
                    (unsigned long long)pc.errors, (unsigned long long)pc.reconnects,
-                   (unsigned long long)pc.timeouts, (unsigned long long)pc.commit_unknown,
+                   (unsigned long long)pc.connects, pc.spares, (unsigned long long)pc.timeouts, (unsigned long long)pc.commit_unknown,
                    (unsigned long long)pc.node_changes, (unsigned long long)pc.group_writes,
                    (unsigned long long)pc.group_flushes);
     if (pc.node[0] != '\0') {

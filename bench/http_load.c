@@ -5,6 +5,14 @@
  *   http_load csv  PORT REPS             POST /bars text/csv: the whole EURUSD file, REPS
  *                                        times, each into a fresh symbol (CSVn); prints the
  *                                        best and median ms per import
+ *   http_load paced PORT RATE SECONDS CONNS PATH BODY
+ *                                        POST PATH with the JSON BODY at RATE requests/s in
+ *                                        all (open loop: request i is due at i / RATE,
+ *                                        whatever the answers before it), over CONNS
+ *                                        connections, for SECONDS; each latency counts from
+ *                                        the request's due time, so a server that falls
+ *                                        behind pays for the queue it built (no coordinated
+ *                                        omission); prints p50 / p99 / max and the rate done
  *   http_load json PORT BATCH CLIENTS [REPS]
  *                                        POST /bars JSON arrays of BATCH bars: the year in
  *                                        batches, REPS times (default 1; best and median
@@ -238,8 +246,106 @@ static int run_json(int batch, int clients, int reps)
     return 0;
 }
 
+/* ---- paced (open-loop) POSTs ---------------------------------------------------------- */
+
+struct paced {
+    const char *path, *body;
+    double rate, t0;          /* requests/s over all connections; the schedule's origin */
+    int conns, id;
+    size_t n;                 /* requests of this connection */
+    double *lat;              /* ms from due time to answer */
+    size_t bad;               /* answers other than 2xx */
+};
+
+static void *paced_run(void *arg)
+{
+    struct paced *p = arg;
+    int fd = connect_local();
+    char body[4096];
+    size_t len = strlen(p->body);
+    for (size_t i = 0; i < p->n; i++) {
+        /* connection id sends requests id, id + conns, ...: together one every 1 / rate */
+        double due = p->t0 + ((double)(i * (size_t)p->conns + (size_t)p->id)) / p->rate * 1e9;
+        double now = bench_now_ns();
+        if (now < due) {
+            double wait = due - now;
+            struct timespec ts = {.tv_sec = (time_t)(wait / 1e9),
+                                  .tv_nsec = (long)fmod(wait, 1e9)};
+            while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+            }
+        }
+        int st = request(fd, "POST", p->path, "application/json", p->body, len, body,
+                         sizeof body);
+        p->lat[i] = (bench_now_ns() - due) / 1e6;
+        if (st < 200 || st > 299) {
+            if (p->bad++ == 0)
+                fprintf(stderr, "paced: answer %d: %.200s\n", st, body);
+        }
+    }
+    close(fd);
+    return NULL;
+}
+
+static int run_paced(double rate, double seconds, int conns, const char *path,
+                     const char *body)
+{
+    if (!(rate > 0) || !(seconds > 0) || conns < 1)
+        return 2;
+    size_t total = (size_t)(rate * seconds), per = (total + (size_t)conns - 1) / (size_t)conns;
+    struct paced *p = calloc((size_t)conns, sizeof *p);
+    pthread_t *th = calloc((size_t)conns, sizeof *th);
+    double *all = calloc(per * (size_t)conns, sizeof *all);
+    if (p == NULL || th == NULL || all == NULL)
+        return 1;
+    double t0 = bench_now_ns() + 50e6; /* every connection set up before the first is due */
+    for (int i = 0; i < conns; i++) {
+        p[i] = (struct paced){.path = path, .body = body, .rate = rate, .t0 = t0,
+                              .conns = conns, .id = i, .n = per, .lat = all + (size_t)i * per};
+        pthread_create(&th[i], NULL, paced_run, &p[i]);
+    }
+    size_t bad = 0;
+    for (int i = 0; i < conns; i++) {
+        pthread_join(th[i], NULL);
+        bad += p[i].bad;
+    }
+    double took = (bench_now_ns() - t0) / 1e9;
+    size_t n = per * (size_t)conns;
+    /* when the five slowest were due (s from the start): a tail at a steady rate says
+     * whether it is periodic, a warm-up, or spread */
+    printf("paced: the slowest, due at");
+    double floor_ms = INFINITY;
+    for (int k = 0; k < 5; k++) {
+        size_t at = n;
+        for (size_t j = 0; j < n; j++)
+            if (all[j] < floor_ms && (at == n || all[j] > all[at]))
+                at = j;
+        if (at == n)
+            break;
+        floor_ms = all[at];
+        size_t conn = at / per, i = at % per;
+        printf(" %.2f s (%.1f ms)", (double)(i * (size_t)conns + conn) / rate, all[at]);
+    }
+    printf("\n");
+    qsort(all, n, sizeof *all, cmp_double);
+    double p50 = all[n / 2], p99 = all[(size_t)(0.99 * (double)(n - 1))], mx = all[n - 1];
+    printf("paced %s at %.0f req/s over %d connections: %zu requests in %.2f s (%.0f req/s "
+           "done), from due time p50 %.2f ms, p99 %.2f ms, max %.2f ms, %zu not 2xx\n", path,
+           rate, conns, n, took, (double)n / took, p50, p99, mx, bad);
+    printf("RESULT paced_p50_ms %.3f\nRESULT paced_p99_ms %.3f\nRESULT paced_max_ms %.3f\n"
+           "RESULT paced_done_per_s %.1f\nRESULT paced_bad %zu\n", p50, p99, mx,
+           (double)n / took, bad);
+    free(all);
+    free(th);
+    free(p);
+    return bad == 0 ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc == 8 && strcmp(argv[1], "paced") == 0) {
+        g_port = atoi(argv[2]);
+        return run_paced(atof(argv[3]), atof(argv[4]), atoi(argv[5]), argv[6], argv[7]);
+    }
     if (argc == 4 && strcmp(argv[1], "csv") == 0) {
         g_port = atoi(argv[2]);
         return run_csv(atoi(argv[3]));
@@ -249,6 +355,7 @@ int main(int argc, char **argv)
         int reps = argc == 6 ? atoi(argv[5]) : 1;
         return run_json(atoi(argv[3]), atoi(argv[4]), reps > 0 ? reps : 1);
     }
-    fprintf(stderr, "usage: http_load csv PORT REPS | http_load json PORT BATCH CLIENTS [REPS]\n");
+    fprintf(stderr, "usage: http_load csv PORT REPS | http_load json PORT BATCH CLIENTS [REPS] |"
+                    " http_load paced PORT RATE SECONDS CONNS PATH BODY\n");
     return 2;
 }

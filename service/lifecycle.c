@@ -107,6 +107,10 @@ int service_prepare(struct state *st, struct trading **tr, const struct app_conf
             snprintf(err, errlen, "migrations: %s", merr);
             goto fail;
         }
+        /* one prepared session per worker, made beside the rebuild: a worker's first
+         * request then waits for neither a connection nor the statements' preparation (when
+         * no thread can be started, each worker still connects at its first use) */
+        (void)pg_warm_start(cfg->threads);
     }
     return 0;
 fail:
@@ -140,6 +144,7 @@ void service_close(struct state *st, struct trading *tr)
         (void)state_checkpoint_all(st);
     own_free(st->own); /* gives the leases up: another instance may take them at once */
     st->own = NULL;
+    pg_warm_stop();
     trading_free(tr);
     state_free(st);
 }

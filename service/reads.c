@@ -65,6 +65,8 @@ void reads_db_counters(struct db_counters *out)
     pg_counters_get(&pc);
     out->errors = pc.errors;
     out->reconnects = pc.reconnects;
+    out->connects = pc.connects;
+    out->spares = pg_spare_count();
     struct pg_node n;
     pg_node_get(&n);
     out->timeouts = n.timeouts;

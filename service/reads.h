@@ -36,6 +36,8 @@ int reads_database_up(const struct state *st);
 
 struct db_counters {
     uint64_t errors, reconnects;
+    uint64_t connects;  /* sessions made (connected and prepared), spares included */
+    int spares;         /* sessions made ahead, not yet taken by a worker (pg_warm) */
     /* calls that ran out of database_timeout_ms (cancelled), of them after a COMMIT was
      * sent (outcome unknown), and how often the node written to changed */
     uint64_t timeouts, commit_unknown, node_changes;

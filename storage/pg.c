@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "base/log.h"
+#include "storage/pg_session.h"
 #include "storage/pg_wait.h"
 #include "storage/stores.h"
 
@@ -173,40 +174,17 @@ PGconn *pg_connect_raw(void)
     return connect_until(1, pgw_now_ms() + 8L * pg_limits_get()->connect_timeout_ms);
 }
 
-/*
- * An idle session the server ended (a restart, pg_terminate_backend, an idle timeout) still
- * says CONNECTION_OK until something is read from it; the first request on it would fail
- * with 503 although the database is up. Reading what is waiting never blocks: the server's
- * FATAL message, then the end of the stream, turn the status to CONNECTION_BAD, and the
- * session is replaced before it is handed out. Twice: one read may stop after the message.
- */
-static int session_alive(PGconn *c)
+int pg_session_alive(PGconn *c)
 {
+    /* twice: one read may stop after the server's FATAL message, before the stream ends */
     for (int i = 0; i < 2 && PQstatus(c) == CONNECTION_OK; i++)
         if (PQconsumeInput(c) == 0)
             return 0;
     return PQstatus(c) == CONNECTION_OK;
 }
 
-PGconn *pg_conn(void)
+PGconn *pg_session_new(void)
 {
-    pthread_once(&g_once, make_key);
-    struct thread_conn *tc = pthread_getspecific(g_key);
-    if (tc == NULL) {
-        tc = calloc(1, sizeof *tc);
-        if (tc == NULL)
-            return NULL;
-        pthread_setspecific(g_key, tc);
-    }
-    if (tc->conn != NULL && !tc->broken && session_alive(tc->conn))
-        return tc->conn;
-    if (tc->conn != NULL) {
-        PQfinish(tc->conn);
-        tc->conn = NULL;
-        atomic_fetch_add(&g_reconnects, 1);
-    }
-    if (pgw_stopped())
-        return NULL;
     /* connecting (every host) within one call deadline, then each round trip its own: on a
      * stalled server the first one that runs out gives the connection up, and the rest
      * fail at once */
@@ -220,6 +198,31 @@ PGconn *pg_conn(void)
     }
     pgw_note_node(c);
     atomic_fetch_add(&g_connects, 1);
+    return c;
+}
+
+PGconn *pg_conn(void)
+{
+    pthread_once(&g_once, make_key);
+    struct thread_conn *tc = pthread_getspecific(g_key);
+    if (tc == NULL) {
+        tc = calloc(1, sizeof *tc);
+        if (tc == NULL)
+            return NULL;
+        pthread_setspecific(g_key, tc);
+    }
+    if (tc->conn != NULL && !tc->broken && pg_session_alive(tc->conn))
+        return tc->conn;
+    if (tc->conn != NULL) {
+        PQfinish(tc->conn);
+        tc->conn = NULL;
+        atomic_fetch_add(&g_reconnects, 1);
+    }
+    if (pgw_stopped())
+        return NULL;
+    PGconn *c = pg_spare_take();
+    if (c == NULL && (c = pg_session_new()) == NULL)
+        return NULL;
     tc->conn = c;
     tc->broken = 0;
     return c;

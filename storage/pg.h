@@ -56,6 +56,15 @@ const char *pg_url(void);
 PGconn *pg_conn(void);
 /* Closes this thread's connection (thread exit does it too). */
 void pg_close_thread(void);
+/* Sessions made ahead: pg_warm makes up to n (connected, prepared) and keeps them for the
+ * workers' first pg_conn(); returns how many it made (it stops at the first failure or a
+ * shutdown). pg_warm_start runs it in a thread of its own (-1 when it cannot start one or
+ * one already ran), pg_warm_stop joins that thread and closes the spares still unused.
+ * pg_spare_count: spares waiting. */
+int pg_warm(int n);
+int pg_warm_start(int n);
+void pg_warm_stop(void);
+int pg_spare_count(void);
 /* Marks this thread's connection for a reset before its next use (after an error). */
 void pg_mark_broken(void);
 /* A new connection of its own (not prepared), or NULL: for migrations and admin work. */

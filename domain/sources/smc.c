@@ -206,10 +206,10 @@ void sessions_init(struct sessions *ss, const int start_h[SMC_SESSIONS],
                                           .cur = INT64_MIN};
 }
 
-/* The start of the session instance containing ts, INT64_MIN when ts lies outside. */
-static int64_t session_of(const struct session_track *t, int64_t ts)
+/* The start of the session instance containing ts (of the UTC day starting at day),
+ * INT64_MIN when ts lies outside. */
+static int64_t session_of(const struct session_track *t, int64_t ts, int64_t day)
 {
-    int64_t day = day_start(ts);
     int64_t sec = ts - day;
     int64_t a = (int64_t)t->start_h * 3600, z = (int64_t)t->end_h * 3600;
     if (a < z)
@@ -238,9 +238,10 @@ int sessions_push(struct sessions *ss, const struct bar *b, int64_t base_sec,
                   struct session_done done[SESSIONS_DONE_MAX])
 {
     int n = 0;
+    int64_t day = day_start(b->ts); /* once for the three sessions */
     for (int i = 0; i < SMC_SESSIONS; i++) {
         struct session_track *t = &ss->s[i];
-        int64_t at = session_of(t, b->ts);
+        int64_t at = session_of(t, b->ts, day);
         if (t->cur != INT64_MIN && at != t->cur)
             session_close(t, i, done, &n); /* bars were missing: finished by a later bar */
         if (at == INT64_MIN)

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "tests/support/harness.h"
 
@@ -350,4 +351,45 @@ Test(logs, warn_level_keeps_routine_requests_out, .init = cr_redirect_stderr)
     app_stop(a);
     const char *log = stderr_text();
     cr_assert_null(strstr(log, "quiet-1"), "%s", log);
+}
+
+/* One prepared session per worker is made at start beside the rebuild (storage/pg.c
+ * pg_warm): a worker's first request takes one instead of connecting and preparing every
+ * statement while the caller waits. */
+Test(metrics, a_workers_first_write_takes_a_session_made_ahead, .timeout = 60)
+{
+    char url[512];
+    harness_db("liq_metrics_spares", url, sizeof url);
+    struct app_config cfg;
+    harness_config(&cfg, url);
+    cfg.threads = 4;
+    struct app *a = harness_start(&cfg);
+    struct exposition *e = malloc(sizeof *e);
+    cr_assert_not_null(e);
+    /* the spares are made in the background: wait (with a deadline) until all are */
+    double ready = 0;
+    for (int i = 0; i < 3000; i++) {
+        scrape(a, e);
+        ready = value(e, "liq_db_sessions_ready", "");
+        if (ready >= 4)
+            break;
+        usleep(10000);
+    }
+    cr_assert_eq(ready, 4, "sessions made ahead: %g", ready);
+    double made = value(e, "liq_db_connects_total", "");
+    size_t nbars = 0;
+    struct bar *bars = harness_eurusd(&nbars);
+    char *json = harness_bars_json("EURUSD", "M15", bars, 0, 300);
+    struct http_reply r = http_post_json(a, "/bars", json);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    http_free(&r);
+    scrape(a, e);
+    /* the write's worker took one; no session was made for it */
+    cr_assert_eq(value(e, "liq_db_sessions_ready", ""), 3);
+    cr_assert_eq(value(e, "liq_db_connects_total", ""), made);
+    cr_assert_eq(harness_sql_long(url, "SELECT count(*) FROM bars"), 300);
+    free(json);
+    free(bars);
+    free(e);
+    app_stop(a);
 }
