@@ -107,9 +107,9 @@ int service_prepare(struct state *st, struct trading **tr, const struct app_conf
             snprintf(err, errlen, "migrations: %s", merr);
             goto fail;
         }
-        /* one prepared session per worker, made beside the rebuild: a worker's first
-         * request then waits for neither a connection nor the statements' preparation (when
-         * no thread can be started, each worker still connects at its first use) */
+        /* one prepared session per worker, made beside the rebuild (service_own waits for
+         * them): a worker's first request then waits for neither a connection nor the
+         * statements' preparation (without them each worker still connects at first use) */
         (void)pg_warm_start(cfg->threads);
     }
     return 0;
@@ -122,7 +122,14 @@ fail:
 int service_own(struct state *st, char *err, size_t errlen)
 {
     /* the leases of the eligible stored symbols, and their rebuild */
-    return own_start(st->own, err, errlen);
+    if (own_start(st->own, err, errlen) != 0)
+        return -1;
+    /* still "starting": the sessions made ahead finished (up to a second), so the first
+     * requests after /health says ok find one per worker (on a small database the rebuild
+     * ends first: 5 of 16 were ready then, and the first requests waited 55-156 ms) */
+    if (st->persist)
+        (void)pg_warm_wait(1000);
+    return 0;
 }
 
 int service_open(struct state *st, struct trading **tr, const struct app_config *cfg,

@@ -33,7 +33,8 @@ int service_open(struct state *st, struct trading **tr, const struct app_config 
                  char *err, size_t errlen);
 /* service_open in two steps, so the HTTP server can answer /health ("starting") in
  * between: service_prepare (all but the leases), then service_own (the leases of the
- * eligible stored symbols and their rebuild, the renewal thread). -1 with err: call
+ * eligible stored symbols and their rebuild, the renewal thread; then up to a second for the
+ * database sessions made ahead, storage/pg.h pg_warm_start). -1 with err: call
  * service_close (service_prepare: nothing left to free). */
 int service_prepare(struct state *st, struct trading **tr, const struct app_config *cfg,
                     char *err, size_t errlen);

@@ -58,11 +58,13 @@ PGconn *pg_conn(void);
 void pg_close_thread(void);
 /* Sessions made ahead: pg_warm makes up to n (connected, prepared) and keeps them for the
  * workers' first pg_conn(); returns how many it made (it stops at the first failure or a
- * shutdown). pg_warm_start runs it in a thread of its own (-1 when it cannot start one or
- * one already ran), pg_warm_stop joins that thread and closes the spares still unused.
- * pg_spare_count: spares waiting. */
+ * shutdown). pg_warm_start shares n among up to 4 threads of their own (-1 when it cannot
+ * start one or they already run); pg_warm_wait waits up to ms for them to finish (0 when
+ * they have, -1 when time ran out); pg_warm_stop joins them and closes the spares still
+ * unused. pg_spare_count: spares waiting. */
 int pg_warm(int n);
 int pg_warm_start(int n);
+int pg_warm_wait(int ms);
 void pg_warm_stop(void);
 int pg_spare_count(void);
 /* Marks this thread's connection for a reset before its next use (after an error). */

@@ -7,17 +7,21 @@
 #include "storage/pg.h"
 
 #include <pthread.h>
-#include <stdlib.h>
+#include <time.h>
 
 #include "storage/pg_session.h"
 #include "storage/pg_wait.h"
 
 #define PG_SPARE_MAX 256
+#define PG_WARMERS 4 /* threads making them: a session is mostly round trips, not CPU */
 static pthread_mutex_t g_spare_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t g_warm_done = PTHREAD_COND_INITIALIZER;
 static PGconn *g_spare[PG_SPARE_MAX];
 static int g_nspare;
-static pthread_t g_warmer;
-static int g_warming;
+static pthread_t g_warmer[PG_WARMERS];
+static int g_nwarmers; /* started by pg_warm_start, not yet joined */
+static int g_warm_left; /* of them, still making sessions (under g_spare_lock) */
+static int g_share[PG_WARMERS];
 
 /* A spare session that is still alive, or NULL. */
 PGconn *pg_spare_take(void)
@@ -56,30 +60,58 @@ int pg_warm(int n)
 static void *warm_run(void *arg)
 {
     pg_warm(*(int *)arg);
-    free(arg);
+    pthread_mutex_lock(&g_spare_lock);
+    g_warm_left--;
+    pthread_cond_broadcast(&g_warm_done);
+    pthread_mutex_unlock(&g_spare_lock);
     return NULL;
 }
 
 int pg_warm_start(int n)
 {
-    int *arg = g_warming ? NULL : malloc(sizeof *arg);
-    if (arg == NULL)
+    if (g_nwarmers > 0 || n < 1)
         return -1;
-    *arg = n;
-    if (pthread_create(&g_warmer, NULL, warm_run, arg) != 0) {
-        free(arg);
-        return -1;
+    int threads = n < PG_WARMERS ? n : PG_WARMERS;
+    for (int i = 0; i < threads; i++) {
+        g_share[i] = n / threads + (i < n % threads);
+        pthread_mutex_lock(&g_spare_lock);
+        g_warm_left++;
+        pthread_mutex_unlock(&g_spare_lock);
+        if (pthread_create(&g_warmer[i], NULL, warm_run, &g_share[i]) != 0) {
+            pthread_mutex_lock(&g_spare_lock);
+            g_warm_left--;
+            pthread_mutex_unlock(&g_spare_lock);
+            break;
+        }
+        g_nwarmers++;
     }
-    g_warming = 1;
-    return 0;
+    return g_nwarmers > 0 ? 0 : -1;
+}
+
+int pg_warm_wait(int ms)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += ms / 1000;
+    until.tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&g_spare_lock);
+    while (g_warm_left > 0)
+        if (pthread_cond_timedwait(&g_warm_done, &g_spare_lock, &until) != 0)
+            break;
+    int left = g_warm_left;
+    pthread_mutex_unlock(&g_spare_lock);
+    return left == 0 ? 0 : -1;
 }
 
 void pg_warm_stop(void)
 {
-    if (g_warming) {
-        pthread_join(g_warmer, NULL);
-        g_warming = 0;
-    }
+    for (int i = 0; i < g_nwarmers; i++)
+        pthread_join(g_warmer[i], NULL);
+    g_nwarmers = 0;
     pthread_mutex_lock(&g_spare_lock);
     while (g_nspare > 0)
         PQfinish(g_spare[--g_nspare]);
