@@ -26,7 +26,7 @@
 #include "engine.h"
 
 /* Bumped by any change of what the payload carries or how. */
-#define ENGINE_SNAP_VERSION 4u
+#define ENGINE_SNAP_VERSION 5u
 
 enum snap_result {
     SNAP_OK = 0,

@@ -36,9 +36,10 @@
  * changes (zone_map_cover, zone_map_move_controls), its own test cycle. */
 struct control {
     double price, lo, hi;
-    uint32_t tests, holds, sweeps, breaks, timeouts;
-    struct test_track trk;
+    uint32_t tests;         /* tests started; their outcomes are counted in the tally only
+                             * (evidence.h), where they are read: 48 bytes, not 72 */
     uint8_t where;          /* enum ctl_where */
+    struct test_track trk;
 };
 
 /* Where a control is found: only the controls of active zones are looked at per bar. */

@@ -102,12 +102,6 @@ static uint32_t *zone_counter(struct zone *z, enum zone_outcome o)
            : o == OUTCOME_BREAK ? &z->breaks : &z->timeouts;
 }
 
-static uint32_t *ctl_counter(struct control *c, enum zone_outcome o)
-{
-    return o == OUTCOME_HOLD ? &c->holds : o == OUTCOME_SWEEP ? &c->sweeps
-           : o == OUTCOME_BREAK ? &c->breaks : &c->timeouts;
-}
-
 /* A zone's test ended with o at bar b. */
 static int zone_resolved(struct zone_map *m, struct zone *z, enum zone_outcome o,
                          const struct bar *b, struct zone_events *ev)
@@ -130,7 +124,6 @@ static int zone_resolved(struct zone_map *m, struct zone *z, enum zone_outcome o
 static void ctl_resolved(struct zone_map *m, int k, uint32_t id, enum zone_outcome o)
 {
     struct control *c = &m->cs[k].v[id - 1];
-    (*ctl_counter(c, o))++;
     c->trk.last = (uint8_t)o;
     c->trk.state = TS_DISARMED;
     tally_add(&m->tally, m->pool[id - 1].sources, o, k + 1);

@@ -353,7 +353,7 @@ Test(logs, warn_level_keeps_routine_requests_out, .init = cr_redirect_stderr)
     cr_assert_null(strstr(log, "quiet-1"), "%s", log);
 }
 
-/* One prepared session per worker is made at start beside the rebuild (storage/pg.c
+/* One prepared session per worker is made at start beside the rebuild (storage/pg_spare.c
  * pg_warm): a worker's first request takes one instead of connecting and preparing every
  * statement while the caller waits. */
 Test(metrics, a_workers_first_write_takes_a_session_made_ahead, .timeout = 60)

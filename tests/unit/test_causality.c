@@ -87,8 +87,7 @@ static int same_zone(const struct zone *x, const struct zone *y)
 static int same_control(const struct control *x, const struct control *y)
 {
     return x->price == y->price && x->lo == y->lo && x->hi == y->hi && x->tests == y->tests &&
-           x->holds == y->holds && x->sweeps == y->sweeps && x->breaks == y->breaks &&
-           x->timeouts == y->timeouts && x->trk.state == y->trk.state &&
+           x->trk.last == y->trk.last && x->trk.state == y->trk.state &&
            x->trk.approach == y->trk.approach && x->trk.left == y->trk.left &&
            x->trk.atr == y->trk.atr && x->trk.swept == y->trk.swept;
 }

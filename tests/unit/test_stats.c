@@ -223,7 +223,7 @@ Test(stats, control_level_is_followed_through_the_same_rules_and_tallied)
     bar(1.1010, 1.1010, 1.0996, 1.1005);  /* touches the control, sweeps the zone's lo */
     cr_assert_eq(c->tests, 1);
     bar(1.1005, 1.1012, 1.1004, 1.1011);  /* beyond both hold barriers (1.1011, 1.1007) */
-    cr_assert_eq(c->holds, 1, "the control never crossed its own far edge 1.0995");
+    cr_assert_eq(c->trk.last, OUTCOME_HOLD, "the control never crossed its own far edge 1.0995");
     cr_assert_eq(z()->sweeps, 1, "the zone's far edge 1.0999 was crossed");
     const struct zone_tally *t = engine_tally(e);
     cr_assert_eq(t->zone[SRC_ROUND][OUTCOME_SWEEP], 1);
