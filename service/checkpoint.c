@@ -176,6 +176,15 @@ enum liq_status ckpt_refresh_stale(struct state *st, struct symbol_state *s)
     return LIQ_OK;
 }
 
+enum liq_status ckpt_confirm(struct symbol_state *s)
+{
+    PGconn *c = pg_conn();
+    if (c == NULL || pg_durable_barrier(c) != 0)
+        return LIQ_UNAVAILABLE;
+    s->unconfirmed = 0;
+    return LIQ_OK;
+}
+
 /* --- a symbol taken over (service/ownership.c) or loaded at start ------------------ */
 
 static int tail_bar(void *ctx, const struct bar *b)

@@ -47,6 +47,12 @@ int ckpt_write_due(struct state *st, struct pg_conn *c, const char *symbol, uint
 /* Under s's write_lock, before a write: a stale engine (a write that moved it did not
  * commit) rebuilt from PostgreSQL. LIQ_OK, or LIQ_UNAVAILABLE. */
 enum liq_status ckpt_refresh_stale(struct state *st, struct symbol_state *s);
+/* A write of duplicates only on a symbol marked unconfirmed (a write of unknown outcome since
+ * the last commit): the bars it repeats may be committed on the primary but not on its
+ * synchronous standby (PostgreSQL shows a commit whose wait for the standby was cancelled).
+ * A barrier commit, which waits for the flush and the standby up to it, makes them durable:
+ * LIQ_OK (and s no longer unconfirmed), or LIQ_UNAVAILABLE (503: not acknowledged). */
+enum liq_status ckpt_confirm(struct symbol_state *s);
 
 /* At shutdown: every symbol with bars since its last checkpoint gets one (write_run, one
  * transaction each). Returns how many were written. */

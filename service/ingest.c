@@ -48,6 +48,7 @@ static int rebuild(struct state *st, struct symbol_state *s)
 {
     if (st->persist) {
         s->stale = 1;
+        s->unconfirmed = 1;
         return 0;
     }
     struct engine *e = engine_for(st, s->name, s->pip, s->tf);
@@ -423,7 +424,12 @@ static enum liq_status apply_done(struct write_op *op, struct ingest_op *io,
                                   enum liq_status rc)
 {
     struct symbol_state *s = io->s;
+    /* duplicates only, after a write of unknown outcome: what they repeat may be committed
+     * but not durable yet (service/checkpoint.h ckpt_confirm) */
+    if (rc == LIQ_OK && op->idle && io->st->persist && s->unconfirmed)
+        rc = ckpt_confirm(s);
     if (rc == LIQ_OK && !op->idle) {
+        s->unconfirmed = 0; /* its commit waited for everything before it */
         if (io->st->persist)
             s->persisted = 1;
         if (s->first_ts == TS_NONE)

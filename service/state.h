@@ -76,6 +76,10 @@ struct symbol_state {
     uint64_t ckpt_bars;           /* bar count of the newest stored checkpoint (0: none) */
     int stale;                    /* the engine ran ahead of a write that did not commit:
                                    * rebuilt from PostgreSQL before the next write */
+    int unconfirmed;              /* since a write whose outcome is unknown: what PostgreSQL
+                                   * shows may be committed but not durable (a synchronous
+                                   * standby's wait cancelled), so a write of duplicates only
+                                   * is acknowledged after a durability barrier */
     pthread_mutex_t snap_lock;    /* guards the snapshot pointer swap, held for nanoseconds */
     struct zone_snapshot *snap;
     uint64_t versions;            /* the last snapshot's version; only under write_lock */

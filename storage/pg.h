@@ -110,6 +110,10 @@ void pg_group_leave(void);
  * started after it is done (running that flush on c when no other writer is). PG_OK, or
  * PG_ERROR with the outcome unknown (pg_last_failure() == PG_FAIL_UNKNOWN). */
 int pg_group_flush(PGconn *c);
+/* One barrier of its own on c (a synchronous COMMIT of one WAL record): every transaction
+ * committed before it is flushed and, with a synchronous standby, on the standby when it
+ * returns 0; -1 on failure or the deadline (the outcome of those commits stays unknown). */
+int pg_durable_barrier(PGconn *c);
 /* Writes that waited in pg_group_flush, and the flushes they shared. */
 void pg_group_counters(uint64_t *writes, uint64_t *flushes);
 /* Reads the next result of what was sent on c, like PQgetResult, but never waits past the

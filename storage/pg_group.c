@@ -66,6 +66,11 @@ static int barrier(PGconn *c)
     return pg_command(c, "SELECT pg_logical_emit_message(true, 'liquidityd', '')") == 0;
 }
 
+int pg_durable_barrier(PGconn *c)
+{
+    return barrier(c) ? 0 : -1;
+}
+
 int pg_group_flush(PGconn *c)
 {
     atomic_fetch_add(&g_writes, 1);
