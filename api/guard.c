@@ -132,6 +132,7 @@ struct query_scan {
     size_t count;
     const char *unknown;
     const struct query_param *bad;
+    const struct query_param *repeated; /* a name given twice: which value is meant? */
 };
 
 /* 1 when row p is taken with rq's body (its media types, if it lists any; with a body the
@@ -194,6 +195,10 @@ static enum MHD_Result scan_query(void *cls, enum MHD_ValueKind kind, const char
         return MHD_NO;
     }
     struct query_value *qv = &s->rq->q[p - s->table];
+    if (qv->present) { /* ?force=false&force=true: refused, never "the last one wins" */
+        s->repeated = p;
+        return MHD_NO;
+    }
     qv->present = 1;
     qv->text = value ? value : "";
     if (!value_ok(p, qv->text, &qv->number)) {
@@ -251,6 +256,14 @@ int guard_query(struct request *rq, const struct route *r, struct reply *rp)
         reply_error(rp, 400, "unknown_parameter", msg,
                     json_pack("{s:s, s:o}", "parameter", shown, "known",
                               known ? known : json_array()));
+        return -1;
+    }
+    if (s.repeated != NULL) {
+        char msg[160];
+        snprintf(msg, sizeof msg, "query parameter '%s' is given more than once; give it once",
+                 s.repeated->name);
+        reply_error(rp, 400, "repeated_parameter", msg,
+                    json_pack("{s:s}", "parameter", s.repeated->name));
         return -1;
     }
     for (const struct query_param *p = table; s.bad == NULL && p && p->name; p++)

@@ -5,7 +5,8 @@
  * Adding a query parameter to a route is adding a row to its `.query` table:
  *     {.name = "limit", .kind = QP_INT, .min = 1, .max = 10000}
  *     {.name = "side", .kind = QP_ENUM, .values = (const char *const[]){"above", "below", NULL}}
- * A name not in the table is a 400 `unknown_parameter` naming it; a value of the wrong type or
+ * A name not in the table is a 400 `unknown_parameter` naming it, a name given twice a 400
+ * `repeated_parameter` naming it (never "the last one wins"); a value of the wrong type or
  * out of its range (or a .required one absent) is a 422 `invalid_parameter` naming it -
  * before the handler runs. The table is the one authority: the handler reads the parsed
  * values (rq_param, rq_param_number, rq_param_is) and checks only what only it knows (a

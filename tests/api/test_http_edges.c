@@ -302,6 +302,66 @@ Test(http_edges, every_query_parameter_is_checked_against_its_documented_range,
     app_stop(a);
 }
 
+/* A valid value of row q (its lowest), so that only the repetition is wrong. */
+static void valid_value(const struct query_param *q, char *out, size_t n)
+{
+    if (q->kind == QP_INT || q->kind == QP_NUMBER)
+        snprintf(out, n, "%.17g", q->kind == QP_NUMBER && q->exclusive_min
+                                      ? (q->max > q->min + 1 ? q->min + 1 : q->max)
+                                      : q->min);
+    else if (q->kind == QP_ENUM)
+        snprintf(out, n, "%s", q->values[0]);
+    else if (q->kind == QP_SYMBOL)
+        snprintf(out, n, "EURUSD");
+    else
+        snprintf(out, n, "x");
+}
+
+/* Every row of every route given twice is a 400 naming it, whether the two values agree or
+ * not: a client that sends ?force=false&force=true must not get "the last one wins". And it
+ * changes nothing: a delete that force=true would do leaves the symbol in place. */
+Test(http_edges, a_query_parameter_given_twice_is_a_400_that_changes_nothing, .timeout = 120)
+{
+    char url[512];
+    struct app *a = start("t_edges_twice", url, sizeof url);
+    char body[2048], path[512], base[256], v[64];
+    int rows = 0;
+    for (int i = 0; i < ROUTE_COUNT; i++) {
+        const struct route *rt = &ROUTES[i];
+        concrete(rt->pattern, base, sizeof base);
+        for (const struct query_param *q = rt->query; q && q->name; q++) {
+            valid_value(q, v, sizeof v);
+            for (int differ = 0; differ < 2; differ++) {
+                snprintf(path, sizeof path, "%s?%s=%s&%s=%s%s", base, q->name, v, q->name, v,
+                         differ && q->kind != QP_ENUM ? "0" : "");
+                long st = status_of(a, rt->method, path, body, sizeof body);
+                cr_assert_eq(st, 400, "%s %s -> %ld %s", rt->method, path, st, body);
+                cr_assert(strstr(body, "\"repeated_parameter\"") && strstr(body, q->name),
+                          "%s %s: %s", rt->method, path, body);
+            }
+            rows++;
+        }
+    }
+    cr_assert_gt(rows, 10, "the route table has query rows");
+    size_t n;
+    struct bar *bars = harness_eurusd(&n);
+    char *json = harness_bars_json("EURUSD", "M15", bars, 0, 50);
+    struct http_reply r = http_post_json(a, "/bars", json);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    http_free(&r);
+    cr_assert_eq(status_of(a, "DELETE", "/symbols/EURUSD?force=false&force=true", body,
+                           sizeof body), 400, "%s", body);
+    cr_assert_eq(status_of(a, "DELETE", "/symbols/EURUSD?force=true&force=true", body,
+                           sizeof body), 400, "%s", body);
+    cr_assert_eq(status_of(a, "GET", "/symbols/EURUSD/evidence", body, sizeof body), 200,
+                 "the symbol is still there: %s", body);
+    cr_assert_eq(status_of(a, "GET", "/bars?symbol=EURUSD&limit=2&limit=3", body, sizeof body),
+                 400, "%s", body);
+    free(json);
+    free(bars);
+    app_stop(a);
+}
+
 Test(http_edges, head_on_every_get_route_and_options_answering_allow, .timeout = 60)
 {
     char url[512];
