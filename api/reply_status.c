@@ -22,7 +22,8 @@ static json_t *items_json(const struct status_reply *r)
         json_array_append_new(items, json_pack("{s:I, s:s}", r->where ? r->where : "index",
                                                (json_int_t)r->items[i].index, "reason",
                                                r->items[i].reason));
-    return json_pack("{s:o}", "items", items ? items : json_array());
+    return json_pack("{s:o, s:I}", "items", items ? items : json_array(), "invalid",
+                     (json_int_t)r->nitems);
 }
 
 void reply_status(struct request *rq, struct reply *rp, enum liq_status st,
@@ -40,8 +41,9 @@ void reply_status(struct request *rq, struct reply *rp, enum liq_status st,
         reply_error(rp, 422, "invalid_request", msg, NULL);
         break;
     case LIQ_INVALID_BARS:
-        reply_error(rp, 422, "invalid_bars", "bars out of order; nothing was applied",
-                    items_json(r));
+        /* the same shape as a decode error's (api/bars.c): each item says why */
+        snprintf(text, sizeof text, "%zu invalid bar(s); nothing was applied", r->nitems);
+        reply_error(rp, 422, "invalid_bars", text, items_json(r));
         break;
     case LIQ_REFUSED:
         reply_error(rp, 422, "setup_refused", msg, details);

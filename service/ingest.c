@@ -170,6 +170,12 @@ static enum liq_status classify(struct symbol_state *s,
         } else if (ts > last) {
             fresh[(*nfresh)++] = bars[i];
             last = ts;
+        } else if (*nfresh > 0 && ts == fresh[*nfresh - 1].ts) {
+            /* two bars of one time in one request: which is meant? Never the first silently */
+            if (out->nerrors < 16)
+                out->errors[out->nerrors] =
+                    (struct ingest_item_error){i, "ts repeats an earlier bar of this request"};
+            out->nerrors++;
         } else if (ts == last || log_contains(s, ts) || ts_in(older, nolder, sizeof *older, ts)) {
             out->duplicates++;
         } else {

@@ -237,6 +237,49 @@ Test(bad_input, every_case_of_the_table, .init = setup, .fini = teardown, .timeo
     free(before.zones);
 }
 
+/* The 422 of a stored-bar check says what it found (the count, each item's reason), in the
+ * shape of a decode error's; two bars of one ts in one request are refused, never the second
+ * dropped as a duplicate of the first, whether they agree or not. Nothing is applied. */
+static void expect_invalid(const char *body, const char *reason, const char *name)
+{
+    struct snapshot before, after;
+    take(g_url, g_app, &before);
+    struct http_reply r = http_post_json(g_app, "/bars", body);
+    cr_assert_eq(r.status, 422, "%s: %s", name, r.body);
+    check_error_shape(&r, name, "invalid_bars");
+    json_t *j = http_json(&r);
+    json_t *err = json_object_get(j, "error"), *d = json_object_get(err, "details");
+    cr_assert_eq(json_integer_value(json_object_get(d, "invalid")), 1, "%s: %s", name, r.body);
+    cr_assert_str_eq(json_string_value(json_object_get(err, "message")),
+                     "1 invalid bar(s); nothing was applied", "%s", name);
+    json_t *item = json_array_get(json_object_get(d, "items"), 0);
+    cr_assert_not_null(strstr(json_string_value(json_object_get(item, "reason")), reason),
+                       "%s: %s", name, r.body);
+    json_decref(j);
+    http_free(&r);
+    take(g_url, g_app, &after);
+    same(&before, &after, name);
+    free(after.zones);
+    free(before.zones);
+}
+
+Test(bad_input, a_stored_bar_check_names_what_it_found, .init = setup, .fini = teardown)
+{
+    struct bar b[3] = {g_bars[800], g_bars[801], g_bars[801]};
+    for (int agree = 0; agree < 2; agree++) {
+        b[2].high = agree ? b[1].high : b[1].high + 0.001;
+        char *json = harness_bars_json("EURUSD", "M15", b, 0, 3);
+        expect_invalid(json, "repeats an earlier bar of this request",
+                       agree ? "one ts twice, the same bar" : "one ts twice, two bars");
+        free(json);
+    }
+    struct bar off = g_bars[800];
+    off.open = off.high = off.low = off.close = 1e-9; /* under one pip: off scale */
+    char *json = harness_bars_json("EURUSD", "M15", &off, 0, 1);
+    expect_invalid(json, "pips", "off scale");
+    free(json);
+}
+
 Test(bad_input, deeply_nested_json_is_a_400_not_a_crash, .init = setup, .fini = teardown)
 {
     size_t depth = 200000;
