@@ -85,6 +85,15 @@ static json_t *stop_json(const char *symbol, const struct stop_decision *s)
                      "fallback", s->fallback, "distance_pips", render_ratio(s->distance_pips), "reason", s->reason);
 }
 
+/* A refusal's details: its reasons, and the stop when one was placed before the refusal
+ * (no target met min_rr_ratio); null when the setup was refused before any stop (CHAOTIC,
+ * an entry too far from the last close), never a made-up stop at price 0. */
+static json_t *refused_json(const char *symbol, const struct setup_result *r)
+{
+    json_t *stop = r->stop.price > 0.0 ? stop_json(symbol, &r->stop) : json_null();
+    return json_pack("{s:o, s:o}", "reasons", reasons_json(r), "stop", stop);
+}
+
 static json_t *setup_json(const char *symbol, const struct setup_result *r, uint64_t trade_id,
                           int dry_run)
 {
@@ -156,9 +165,7 @@ void setups_post(struct request *rq, struct reply *rp)
     else
         reply_status(rq, rp, st, &(struct status_reply){
             .message = msg, .symbol = symbol, .owner = msg,
-            .details = st == LIQ_REFUSED ? json_pack("{s:o, s:o}", "reasons", reasons_json(&res),
-                                                     "stop", stop_json(symbol, &res.stop))
-                                         : NULL});
+            .details = st == LIQ_REFUSED ? refused_json(symbol, &res) : NULL});
     idem_end(rq, rp, &id, st == LIQ_OK);
     json_decref(body);
 }

@@ -94,6 +94,8 @@ Test(exits_http, defaults_give_the_geometry_exit_and_say_why)
     const char *msg = json_string_value(json_object_get(err, "message"));
     cr_assert_not_null(strstr(msg, "ATR14 from the last close 1.00125, beyond max_entry_atr 3.0"),
                        "%s", msg);
+    cr_assert(json_is_null(json_object_get(json_object_get(err, "details"), "stop")),
+              "refused before a stop: no stop at price 0");
     json_decref(j);
     app_stop(a);
 }
@@ -107,6 +109,10 @@ Test(exits_http, a_setup_below_min_expected_r_is_refused_naming_it)
     const char *msg = json_string_value(json_object_get(err, "message"));
     cr_assert_not_null(strstr(msg, "is below min_expected_r +0.50: the service expects this "
                                    "setup to lose"), "%s", msg);
+    /* refused after its stop was placed: the stop it would have had */
+    json_t *st = json_object_get(json_object_get(err, "details"), "stop");
+    cr_assert_gt(json_number_value(json_object_get(st, "price")), 0.9);
+    cr_assert_lt(json_number_value(json_object_get(st, "price")), LAST);
     json_decref(j);
     app_stop(a);
 }

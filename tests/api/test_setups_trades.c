@@ -253,6 +253,9 @@ Test(setups, chaotic_is_refused_with_its_reason_and_stores_nothing, .timeout = 1
         cr_assert_str_eq(json_string_value(json_object_get(err, "code")), "setup_refused");
         cr_assert(strstr(json_string_value(json_object_get(err, "message")), "CHAOTIC"),
                   "%s", r.body);
+        /* refused before any stop was placed: no stop, never one at price 0 */
+        cr_assert(json_is_null(json_object_get(json_object_get(err, "details"), "stop")), "%s",
+                  r.body);
         json_decref(j);
         http_free(&r);
     }
