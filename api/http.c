@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -33,13 +34,17 @@ static uint64_t now_ns(void)
     return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
 }
 
-/* Constant-time comparison of the bearer token with the configured key. */
+/* Constant-time comparison of the bearer token with the configured key. The scheme's name
+ * is case-insensitive and one or more spaces follow it (RFC 9110 11.4: "bearer k" is
+ * "Bearer k"); the token itself is compared exactly. */
 static int authorised(const struct request *rq, const char *key)
 {
     const char *h = rq_header(rq, MHD_HTTP_HEADER_AUTHORIZATION);
-    if (h == NULL || strncmp(h, "Bearer ", 7) != 0)
+    if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0)
         return 0;
     const char *tok = h + 7;
+    while (*tok == ' ')
+        tok++;
     size_t kn = strlen(key), tn = strlen(tok);
     unsigned diff = (unsigned)(kn ^ tn);
     for (size_t i = 0; i < kn; i++)
@@ -103,6 +108,8 @@ static enum MHD_Result send_reply(struct request *rq, struct reply *rp)
     }
     if (rp->allow != NULL)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, rp->allow);
+    if (rp->status == 401) /* RFC 9110 15.5.2: a 401 names the scheme it wants */
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
     enum MHD_Result r = MHD_queue_response(rq->conn, (unsigned)rp->status, resp);
     MHD_destroy_response(resp);
     uint64_t ns = now_ns() - rq->start_ns;

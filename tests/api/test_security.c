@@ -31,6 +31,7 @@ static long status_with(const struct app *a, const char *method, const char *pat
         cr_assert_str_eq(json_string_value(json_object_get(json_object_get(j, "error"), "code")),
                          "unauthorized");
         json_decref(j);
+        cr_assert_str_eq(r.www_authenticate, "Bearer", "a 401 names the scheme it wants");
     }
     http_free(&r);
     return st;
@@ -55,6 +56,12 @@ Test(security, writes_need_the_bearer_key_reads_are_open)
     cr_assert_eq(status_with(a, "PATCH", "/trades/1/trail", "{}", NULL), 401);
     cr_assert_eq(status_with(a, "POST", "/setups", "{}", NULL), 401);
     cr_assert_eq(status_with(a, "POST", "/bars", BAR, "Authorization: Bearer s3cret-key"), 200);
+    /* the scheme's name is case-insensitive, spaces may follow it; the key is exact */
+    cr_assert_eq(status_with(a, "POST", "/bars", BAR, "Authorization: bearer s3cret-key"), 200);
+    cr_assert_eq(status_with(a, "POST", "/bars", BAR, "Authorization: BEARER   s3cret-key"),
+                 200);
+    cr_assert_eq(status_with(a, "POST", "/bars", BAR, "Authorization: bearer S3CRET-KEY"), 401);
+    cr_assert_eq(status_with(a, "POST", "/bars", BAR, "Authorization: Bearers3cret-key"), 401);
     cr_assert_eq(status_with(a, "GET", "/zones?symbol=EURUSD", NULL, NULL), 200);
     cr_assert_eq(status_with(a, "GET", "/health", NULL, NULL), 200);
     app_stop(a);

@@ -113,6 +113,9 @@ static size_t header(char *p, size_t size, size_t n, void *ud)
     if (len > 15 && strncasecmp(p, "Cache-Control: ", 15) == 0)
         snprintf(r->cache_control, sizeof r->cache_control, "%.*s",
                  (int)strcspn(p + 15, "\r\n"), p + 15);
+    if (len > 18 && strncasecmp(p, "WWW-Authenticate: ", 18) == 0)
+        snprintf(r->www_authenticate, sizeof r->www_authenticate, "%.*s",
+                 (int)strcspn(p + 18, "\r\n"), p + 18);
     return len;
 }
 

@@ -22,6 +22,7 @@ struct http_reply {
     char request_id[64];
     char etag[48];
     char cache_control[64];
+    char www_authenticate[32];
 };
 
 /* Creates (dropping first) database `name` on the test server and returns its URL in url. */

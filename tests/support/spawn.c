@@ -236,6 +236,9 @@ static size_t head_line(char *p, size_t size, size_t n, void *ud)
     if (len > 13 && strncasecmp(p, "Retry-After: ", 13) == 0)
         snprintf(r->retry_after, sizeof r->retry_after, "%.*s", (int)strcspn(p + 13, "\r\n"),
                  p + 13);
+    if (len > 18 && strncasecmp(p, "WWW-Authenticate: ", 18) == 0)
+        snprintf(r->www_authenticate, sizeof r->www_authenticate, "%.*s",
+                 (int)strcspn(p + 18, "\r\n"), p + 18);
     return len;
 }
 
