@@ -111,8 +111,9 @@ void reply_body(struct reply *rp, int status, const char *content_type, char *bo
                 size_t len);
 /* Hands tb's text to the reply (tb is emptied); 500 if tb ran out of memory. */
 void reply_textbuf(struct reply *rp, int status, const char *content_type, struct textbuf *tb);
-/* 503 with Retry-After: the write could not be made durable. */
-void reply_unavailable(struct reply *rp, const struct app *a);
+/* 503 with Retry-After: the write could not be made durable, or the database could not
+ * answer a read that memory does not hold (the message says which). */
+void reply_unavailable(struct reply *rp, const struct request *rq);
 void reply_oom(struct reply *rp);
 
 const char *rq_query(const struct request *rq, const char *key);

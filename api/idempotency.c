@@ -210,7 +210,7 @@ int idem_begin(struct request *rq, struct reply *rp, const char *route, const ch
     struct idem_answer row;
     int found = idem_lookup(id->key, &row);
     if (found < 0) {
-        reply_unavailable(rp, rq->app);
+        reply_unavailable(rp, rq);
         return 1;
     }
     if (found == 1) {
@@ -239,7 +239,7 @@ void idem_end(struct request *rq, struct reply *rp, struct idem *id, int ok)
         if (rc == 1)
             id->p.taken = 1;
         else if (rc < 0)
-            reply_unavailable(rp, rq->app);
+            reply_unavailable(rp, rq);
     }
     if (!id->p.taken)
         return;
@@ -249,5 +249,5 @@ void idem_end(struct request *rq, struct reply *rp, struct idem *id, int ok)
     if (found == 1)
         replay(rp, id, &row);
     else
-        reply_unavailable(rp, rq->app);
+        reply_unavailable(rp, rq);
 }

@@ -76,8 +76,10 @@ void reply_error(struct reply *rp, int status, const char *code, const char *mes
     reply_json(rp, status, err);
 }
 
-void reply_unavailable(struct reply *rp, const struct app *a)
+void reply_unavailable(struct reply *rp, const struct request *rq)
 {
+    const struct app *a = rq->app;
+    int read = !(rq->route >= 0 && ROUTES[rq->route].write); /* nothing to change or commit */
     if (service_commit_unknown())
         reply_error(rp, 503, "commit_unknown",
                     "the database did not confirm the commit within database_timeout_ms: it "
@@ -86,12 +88,16 @@ void reply_unavailable(struct reply *rp, const struct app *a)
                     NULL);
     else if (service_db_timed_out())
         reply_error(rp, 503, "database_timeout",
-                    "the database did not answer within database_timeout_ms; nothing was "
-                    "changed, retry later",
+                    read ? "the database did not answer within database_timeout_ms; retry later"
+                         : "the database did not answer within database_timeout_ms; nothing "
+                           "was changed, retry later",
                     NULL);
     else
         reply_error(rp, 503, "unavailable",
-                    "the database cannot commit right now; nothing was changed, retry later",
+                    read ? "the database cannot answer right now (this read is not held in "
+                           "memory); retry later"
+                         : "the database cannot commit right now; nothing was changed, retry "
+                           "later",
                     NULL);
     rp->retry_after = state_live((struct state *)&a->st)->retry_after_s;
 }

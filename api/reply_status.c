@@ -85,7 +85,7 @@ void reply_status(struct request *rq, struct reply *rp, enum liq_status st,
         rp->symbol_moving = 1; /* not a database outage (api/http.c note_database) */
         break;
     case LIQ_UNAVAILABLE:
-        reply_unavailable(rp, rq->app);
+        reply_unavailable(rp, rq);
         break;
     case LIQ_FULL:
         reply_error(rp, 507, "too_many_symbols",

@@ -40,7 +40,7 @@ static int trade_id_or_404(struct request *rq, struct reply *rp, uint64_t *id)
 {
     if (parse_trade_id(rq->params[0], id) == 0)
         return 0;
-    reply_error(rp, 404, "not_found", "trade ids are positive integers, e.g. /trades/42",
+    reply_error(rp, 404, "not_found", "no such trade: trade ids are integers from 1 to 999999999999999999, e.g. /trades/42",
                 json_pack("{s:s}", "id", rq->params[0]));
     return -1;
 }
@@ -192,7 +192,7 @@ void trades_get(struct request *rq, struct reply *rp)
     free(ev);
     if (hist == NULL) {
         json_decref(moves);
-        reply_unavailable(rp, rq->app);
+        reply_unavailable(rp, rq);
         return;
     }
     json_t *j = trade_render_json(rec.symbol, &rec.t);
@@ -219,7 +219,7 @@ void trades_list(struct request *rq, struct reply *rp)
     struct trade_record *rows = NULL;
     size_t n = 0;
     if (reads_trades(symbol, status, limit, &rows, &n) != LIQ_OK) {
-        reply_unavailable(rp, rq->app);
+        reply_unavailable(rp, rq);
         return;
     }
     json_t *trades = json_array();

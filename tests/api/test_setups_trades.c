@@ -324,7 +324,7 @@ Test(setups, bad_inputs_are_400_415_422_or_404, .timeout = 120)
     /* trade ids */
     struct http_reply r = http_get(f.app, "/trades/abc");
     cr_expect_eq(r.status, 404);
-    cr_expect(strstr(r.body, "positive integers"), "%s", r.body);
+    cr_expect(strstr(r.body, "no such trade"), "%s", r.body);
     http_free(&r);
     r = http_get(f.app, "/trades/0");
     cr_expect_eq(r.status, 404);

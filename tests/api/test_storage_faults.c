@@ -98,6 +98,20 @@ static void expect_unavailable(struct http_reply *r, const char *what)
     http_free(r);
 }
 
+/* expect_unavailable for a read: its message speaks of an answer, not of a commit or of
+ * nothing changed (a read changes nothing either way). */
+static void expect_unavailable_read(struct http_reply *r, const char *what)
+{
+    json_t *j = json_loads(r->body ? r->body : "", 0, NULL);
+    const char *msg =
+        json_string_value(json_object_get(json_object_get(j, "error"), "message"));
+    cr_expect(msg != NULL && strstr(msg, "commit") == NULL &&
+                  strstr(msg, "nothing was changed") == NULL && strstr(msg, "retry later"),
+              "%s: a read's 503 speaks of a write: %s", what, r->body);
+    json_decref(j);
+    expect_unavailable(r, what);
+}
+
 static struct http_reply post_bars(struct app *a, const char *symbol, const struct bar *bars,
                                    size_t from, size_t to)
 {
@@ -400,9 +414,9 @@ static void trade_faults(struct app *a, long id, const struct bar *bars, size_t 
     char *open_list = body_of(a, "/trades?status=open", 200);
     sql("ALTER TABLE liquidity_trades RENAME TO liquidity_trades_away");
     r = http_get(a, "/trades?status=open");
-    expect_unavailable(&r, "GET /trades");
+    expect_unavailable_read(&r, "GET /trades");
     r = http_get(a, "/trades/999999");
-    expect_unavailable(&r, "GET /trades/{id}: unknown, not known to be absent");
+    expect_unavailable_read(&r, "GET /trades/{id}: unknown, not known to be absent");
     sql("ALTER TABLE liquidity_trades_away RENAME TO liquidity_trades");
     char *again = body_of(a, "/trades?status=open", 200);
     cr_expect_str_eq(again, open_list);
@@ -416,7 +430,7 @@ static void trade_faults(struct app *a, long id, const struct bar *bars, size_t 
                                          "WHERE status = 'closed'"), 1);
     sql("ALTER TABLE trade_events RENAME TO trade_events_away");
     r = http_get(a, path);
-    expect_unavailable(&r, "GET /trades/{id} (closed: from the database)");
+    expect_unavailable_read(&r, "GET /trades/{id} (closed: from the database)");
     sql("ALTER TABLE trade_events_away RENAME TO trade_events");
     char *closed = body_of(a, path, 200);
     json_t *cj = json_loads(closed, 0, NULL);
@@ -472,7 +486,7 @@ static void other_faults(struct app *a)
     char *rep = body_of(a, "/reports/liquidity?symbol=EURUSD&period=daily", 200);
     sql("ALTER TABLE zone_events RENAME TO zone_events_away");
     struct http_reply r = http_get(a, "/reports/liquidity?symbol=EURUSD&period=daily");
-    expect_unavailable(&r, "GET /reports/liquidity");
+    expect_unavailable_read(&r, "GET /reports/liquidity");
     sql("ALTER TABLE zone_events_away RENAME TO zone_events");
     fault_on("liquidity_reports");
     r = http_get(a, "/reports/liquidity?symbol=EURUSD&period=daily");
