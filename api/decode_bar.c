@@ -192,3 +192,8 @@ int decode_fast_decimal(const char *s, const char *end, double *out)
     return 0;
 }
 
+
+int decode_decimal_text(const char *s)
+{
+    return s[strspn(s, "0123456789+-.eE")] == '\0';
+}

@@ -57,4 +57,8 @@ int decode_raw_bar(struct bar_batch *b, long where, const struct raw_bar *r, int
  */
 int decode_fast_decimal(const char *s, const char *end, double *out);
 
+/* 1 when s is written as a decimal number may be: only digits, signs, '.', 'e' and 'E'
+ * (strtod's hexadecimal "0x1p0", "inf", "nan" are not numbers a client writes). */
+int decode_decimal_text(const char *s);
+
 #endif

@@ -123,6 +123,8 @@ static int parse_double(const struct csv_layout *l, char *s, double *out)
     }
     if (decode_fast_decimal(s, s + strlen(s), out) == 0)
         return 0;
+    if (!decode_decimal_text(s))
+        return -1;
     char *end = NULL;
     errno = 0;
     double v = strtod(s, &end);

@@ -9,6 +9,7 @@
  */
 #include "api/guard.h"
 
+#include "api/decode_bar.h"
 #include "domain/instrument.h"
 
 #include <ctype.h>
@@ -172,6 +173,8 @@ static int value_ok(const struct query_param *p, const char *v, double *num)
         return instrument_valid_symbol(v);
     if (p->kind == QP_TEXT) /* present means said: "?tz=" is not "no tz" */
         return v[0] != '\0';
+    if (!decode_decimal_text(v))
+        return 0;
     char *end = NULL;
     errno = 0;
     double d = p->kind == QP_INT ? (double)strtoll(v, &end, 10) : strtod(v, &end);
