@@ -120,7 +120,23 @@ int rq_content_type_is(const struct request *rq, const char *type)
     if (ct == NULL)
         return 0;
     size_t n = strlen(type);
-    return strncasecmp(ct, type, n) == 0 && (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
+    if (strncasecmp(ct, type, n) != 0 || !(ct[n] == '\0' || ct[n] == ';' || ct[n] == ' '))
+        return 0;
+    /* every body is read as UTF-8: a charset that is not (latin1, utf-16) is another media
+     * type to us, a 415, never bytes read as what they are not */
+    for (const char *p = ct + n; (p = strchr(p, ';')) != NULL;) {
+        p += strspn(p, "; ");
+        if (strncasecmp(p, "charset=", 8) != 0)
+            continue;
+        p += 8;
+        p += *p == '"';
+        size_t len = strcspn(p, "\"; ");
+        if (!((len == 5 && strncasecmp(p, "utf-8", 5) == 0) ||
+              (len == 4 && strncasecmp(p, "utf8", 4) == 0) ||
+              (len == 8 && strncasecmp(p, "us-ascii", 8) == 0)))
+            return 0;
+    }
+    return 1;
 }
 
 json_t *rq_json(const struct request *rq, struct reply *rp)

@@ -108,6 +108,12 @@ static const struct bad_case CASES[] = {
     {"no Content-Type", "POST", "/bars", NULL, BAR(GOOD_TS "," OHLC), 415,
      "unsupported_media_type"},
     {"setup: wrong Content-Type", "POST", "/setups", "text/csv", "{}", 415, NULL},
+    {"JSON in latin1", "POST", "/bars", "application/json; charset=latin1",
+     BAR(GOOD_TS "," OHLC), 415, "unsupported_media_type"},
+    {"JSON in quoted utf-16", "POST", "/bars", "application/json;charset=\"UTF-16\"",
+     BAR(GOOD_TS "," OHLC), 415, "unsupported_media_type"},
+    {"CSV in latin1", "POST", "/bars?symbol=EURUSD&timeframe=M15", "text/csv; charset=ISO-8859-1",
+     "2023.01.02 00:00:00,1.07,1.071,1.069,1.0705,10,0,0\n", 415, "unsupported_media_type"},
     {"setup: entry as string", "POST", "/setups", "application/json",
      "{\"symbol\":\"EURUSD\",\"side\":\"BUY\",\"entry\":\"1\",\"trend_score\":0.5,"
      "\"regime_mode\":\"NORMAL\",\"regime_transition_strength\":0}", 422, NULL},
