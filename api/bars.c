@@ -83,11 +83,7 @@ static int render_answer(void *ctx, int64_t accepted, int64_t duplicates, int *s
                          char **body)
 {
     (void)ctx;
-    json_t *j = ingest_answer(accepted, duplicates);
-    *status = 200;
-    *body = j ? json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(15)) : NULL;
-    json_decref(j);
-    return *body ? 0 : -1;
+    return idem_render_json(ingest_answer(accepted, duplicates), 200, status, body);
 }
 
 static void reply_ingest(struct request *rq, struct reply *rp, enum liq_status st,

@@ -6,9 +6,11 @@
  */
 #include "api/idempotency.h"
 
+#include <microhttpd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "api/app.h"
 
@@ -147,12 +149,25 @@ static void hash_field(struct sha256 *s, const char *v)
         sha_update(s, v, strlen(v));
 }
 
+/* The path segments the route captures ({id}, {symbol}): as many as its pattern has. */
+static size_t path_params(const struct request *rq)
+{
+    size_t n = 0;
+    for (const char *p = rq->route >= 0 ? ROUTES[rq->route].pattern : ""; *p; p++)
+        n += *p == '{';
+    return n < ROUTE_MAX_PARAMS ? n : ROUTE_MAX_PARAMS;
+}
+
 static void request_hash(const struct request *rq, const char *route, char out[65])
 {
     struct sha256 s;
     sha_init(&s);
     hash_field(&s, rq->method);
     hash_field(&s, route);
+    /* after the route, only for a route with {..} segments: the hash of a route without
+     * (POST /bars, POST /setups) is the one keys stored before were given */
+    for (size_t i = 0; i < path_params(rq); i++)
+        hash_field(&s, rq->params[i]);
     const char *ct = rq_header(rq, "Content-Type");
     char media[64] = "";
     if (ct != NULL)
@@ -185,6 +200,24 @@ static void replay(struct reply *rp, const struct idem *id, struct idem_answer *
     row->body = NULL;
 }
 
+static enum MHD_Result count_key(void *cls, enum MHD_ValueKind kind, const char *name,
+                                 const char *value)
+{
+    (void)kind;
+    (void)value;
+    if (strcasecmp(name, "Idempotency-Key") == 0)
+        ++*(int *)cls;
+    return MHD_YES;
+}
+
+/* How many Idempotency-Key header lines the request has. */
+static int key_headers(const struct request *rq)
+{
+    int n = 0;
+    MHD_get_connection_values(rq->conn, MHD_HEADER_KIND, count_key, &n);
+    return n;
+}
+
 int idem_begin(struct request *rq, struct reply *rp, const char *route, const char *symbol,
                int (*render)(void *ctx, int64_t a, int64_t b, int *status, char **body),
                void *ctx, struct idem *id)
@@ -193,6 +226,13 @@ int idem_begin(struct request *rq, struct reply *rp, const char *route, const ch
     const char *k = rq_header(rq, "Idempotency-Key");
     if (k == NULL)
         return 0;
+    /* two header lines are refused as their merged form "k4, k5" is (a space is no key
+     * character): a proxy that merges them must not change the outcome */
+    if (key_headers(rq) > 1) {
+        reply_error(rp, 422, "invalid_idempotency_key",
+                    "send one Idempotency-Key header; this request has several", NULL);
+        return 1;
+    }
     if (!key_valid(k)) {
         reply_error(rp, 422, "invalid_idempotency_key",
                     "Idempotency-Key must be 1 to 255 visible ASCII characters", NULL);
@@ -221,6 +261,14 @@ int idem_begin(struct request *rq, struct reply *rp, const char *route, const ch
     return 0;
 }
 
+int idem_render_json(json_t *j, int status, int *out_status, char **body)
+{
+    *out_status = status;
+    *body = j ? json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(15)) : NULL;
+    json_decref(j);
+    return *body ? 0 : -1;
+}
+
 struct idem_pending *idem_pending(struct idem *id)
 {
     return id->active ? &id->p : NULL;
@@ -230,6 +278,15 @@ void idem_end(struct request *rq, struct reply *rp, struct idem *id, int ok)
 {
     if (!id->active)
         return;
+    struct idem_answer row;
+    if (!ok && rp->status >= 400 && rp->status < 500) {
+        /* refused (a 409 trade_closed, a 404 symbol gone), nothing changed: a concurrent
+         * request with the same key may have committed first and made it so - then its
+         * answer is ours; not stored (or not readable now): the refusal stands */
+        if (idem_lookup(id->key, &row) == 1)
+            replay(rp, id, &row);
+        return;
+    }
     if (ok && !id->p.stored && !id->p.taken) {
         /* the service wrote nothing (all duplicates, dry run): the key alone, in a
          * statement of its own */
@@ -244,7 +301,6 @@ void idem_end(struct request *rq, struct reply *rp, struct idem *id, int ok)
     if (!id->p.taken)
         return;
     /* a concurrent request with the same key committed first: its answer is the answer */
-    struct idem_answer row;
     int found = idem_lookup(id->key, &row);
     if (found == 1)
         replay(rp, id, &row);

@@ -1,11 +1,15 @@
 /*
- * idempotency.h - the Idempotency-Key header of POST /bars and POST /setups.
+ * idempotency.h - the Idempotency-Key header of every write: POST /bars, POST /setups,
+ * PATCH /trades/{id}/trail, POST /trades/{id}/close, DELETE /symbols/{symbol}.
  *
  * A client that retries a write sends the same key; the first answer (status and body) is
  * stored in PostgreSQL in the same transaction as the write, and every retry gets exactly
  * that answer back without changing anything. The same key with a different request is a
- * 422 (idempotency_key_reused). Only successful writes are stored: a 4xx changed nothing
- * and a retry is judged afresh; a 503 rolled back the key with the write.
+ * 422 (idempotency_key_reused); so is a request with two Idempotency-Key headers (422
+ * invalid_idempotency_key, as their merged form is). Only successful writes are stored: a
+ * 4xx changed nothing and a retry is judged afresh - unless a concurrent request with the
+ * same key committed meanwhile (the 409 of a second close): then its answer is replayed;
+ * a 503 rolled back the key with the write.
  *
  * Use in a handler (api/bars.c is the example):
  *     struct idem id;
@@ -35,8 +39,10 @@ struct idem {
 /* 0: go on with the write (passing it idem_pending(id)). 1: the reply is
  * written (the stored answer replayed, 422 for a bad or reused key, 503 when the database
  * cannot be asked) and the handler returns. The request's identity is its method, route,
- * media type, every query parameter of its route and its body; one key names one request
- * whatever the route. symbol: the symbol the write touches (DELETE of it forgets the key). */
+ * its path's {..} segments (the trade id, the symbol), media type, every query parameter of
+ * its route and its body; one key names one request whatever the route. symbol: the symbol
+ * the write touches (DELETE of it forgets the key), read when the key is stored, so it may
+ * be a buffer the service write fills (a trade's symbol); NULL: no symbol forgets it. */
 int idem_begin(struct request *rq, struct reply *rp, const char *route, const char *symbol,
                int (*render)(void *ctx, int64_t a, int64_t b, int *status, char **body),
                void *ctx, struct idem *id);
@@ -47,8 +53,13 @@ struct idem_pending *idem_pending(struct idem *id);
 
 /* After the service write. ok: the write succeeded and rp holds its answer; if
  * the service committed nothing (all duplicates, dry run) the key is stored now. If a
- * concurrent request with the same key won, rp is replaced by that request's answer. */
+ * concurrent request with the same key won (whether this one then lost the key's row or
+ * was refused with a 4xx), rp is replaced by that request's answer. */
 void idem_end(struct request *rq, struct reply *rp, struct idem *id, int ok);
+
+/* For a render function: *status = status and *body = j as reply_json writes it (so a
+ * replay is byte for byte the first answer); takes j (NULL: out of memory). 0, or -1. */
+int idem_render_json(json_t *j, int status, int *out_status, char **body);
 
 /* SHA-256 of data as 64 hex digits + NUL (exposed for the unit test). */
 void idem_sha256_hex(const void *data, size_t len, char out[65]);

@@ -121,11 +121,8 @@ static int render_setup(void *ctx, int64_t trade_id, int64_t unused, int *status
 {
     (void)unused;
     const struct setup_answer *sa = ctx;
-    json_t *j = setup_json(sa->symbol, sa->res, (uint64_t)trade_id, 0);
-    *status = 201;
-    *body = j ? json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(15)) : NULL;
-    json_decref(j);
-    return *body ? 0 : -1;
+    return idem_render_json(setup_json(sa->symbol, sa->res, (uint64_t)trade_id, 0), 201,
+                            status, body);
 }
 
 void setups_post(struct request *rq, struct reply *rp)

@@ -2,7 +2,8 @@
  * trades.c - PATCH /trades/{id}/trail, POST /trades/{id}/close, GET /trades/{id},
  * GET /trades?symbol=&status=&limit=.
  *
- * Writes go through service/trading.c (copy, commit, publish). Reads come from the
+ * Writes go through service/trading.c (copy, commit, publish) and take an Idempotency-Key
+ * (api/idempotency.h: its row commits with the update). Reads come from the
  * database - the committed state and the full history in trade_events - so a reader never
  * sees an update that was not committed; with persistence off only open trades can be
  * read, from memory, without history.
@@ -16,6 +17,7 @@
 #include "api/app.h"
 #include "api/decode.h"
 #include "api/handlers.h"
+#include "api/idempotency.h"
 #include "api/reply_status.h"
 #include "api/render.h"
 #include "api/request_decode.h"
@@ -88,8 +90,19 @@ static void reply_problem(struct reply *rp, const struct decode_problem *p)
                 p->field[0] ? json_pack("{s:s}", "field", p->field) : NULL);
 }
 
+/* What an Idempotency-Key stores for a trail or a close: the 200 answer, rendered from the
+ * update the service holds right before its COMMIT. */
+static int render_update(void *ctx, int64_t unused_a, int64_t unused_b, int *status,
+                         char **body)
+{
+    (void)unused_a;
+    (void)unused_b;
+    return idem_render_json(update_json(ctx), 200, status, body);
+}
+
 /* PATCH /trades/{id}/trail (close = 0) and POST /trades/{id}/close (close = 1): the id,
- * the JSON body decoded field by field, the service update, its reply. */
+ * the JSON body decoded field by field, the Idempotency-Key, the service update, its
+ * reply. */
 static void trade_update_route(struct request *rq, struct reply *rp, int close)
 {
     uint64_t id = 0;
@@ -103,21 +116,26 @@ static void trade_update_route(struct request *rq, struct reply *rp, int close)
     struct decode_problem prob;
     int bad = close ? decode_close(j, &price, &ts, &prob)
                     : decode_trail(j, &price, &high, &low, &ts, &prob);
+    struct trading_update u;
+    struct idem key;
     if (bad != 0) {
         reply_problem(rp, &prob);
-    } else {
-        struct trading_update u;
+    } else if (idem_begin(rq, rp, close ? "trades/close" : "trades/trail", u.symbol,
+                          render_update, &u, &key) == 0) {
+        /* u.symbol: the trade's, filled by the service before the key is stored */
         char msg[LIQ_REASON_LEN] = "";
         struct app *a = rq->app;
+        struct idem_pending *p = idem_pending(&key);
         enum liq_status st =
-            close ? trading_close(&a->st, a->trading, id, price, ts, &u, msg, sizeof msg)
-                  : trading_trail(&a->st, a->trading, id, price, high, low, ts, &u, msg,
+            close ? trading_close(&a->st, a->trading, id, price, ts, p, &u, msg, sizeof msg)
+                  : trading_trail(&a->st, a->trading, id, price, high, low, ts, p, &u, msg,
                                   sizeof msg);
         if (st == LIQ_OK)
             reply_json(rp, 200, update_json(&u));
         else /* 421/503 name no symbol: the request named a trade id */
             reply_status(rq, rp, st, &(struct status_reply){.message = msg, .owner = msg,
                                                             .trade_id = id});
+        idem_end(rq, rp, &key, st == LIQ_OK);
     }
     json_decref(j);
 }

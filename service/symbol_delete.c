@@ -15,8 +15,7 @@ struct delete_op {
     struct symbol_state *s;
     const struct delete_hooks *h;
     int force;
-    struct symbol_deleted *out;
-    struct symbol_deleted rows;   /* what the transaction deleted */
+    struct symbol_deleted *out;   /* what the transaction deleted, from its rows on */
 };
 
 static enum liq_status delete_prepare(struct write_op *op)
@@ -35,13 +34,14 @@ static int delete_rows(struct write_op *op, PGconn *c)
 {
     struct delete_op *d = op->ctx;
     if (c == NULL) {
-        d->rows.bars = (long)d->s->nlog; /* persistence off: the log is every bar */
+        d->out->bars = (long)d->s->nlog; /* persistence off: the log is every bar */
         return PG_OK;
     }
     long counts[4] = {0};
     if (symbols_store_delete(c, d->s->name, counts) != 0)
         return PG_ERROR;
-    d->rows = (struct symbol_deleted){counts[0], counts[1], counts[2], counts[3]};
+    /* filled before the COMMIT: an Idempotency-Key's answer is rendered from it */
+    *d->out = (struct symbol_deleted){counts[0], counts[1], counts[2], counts[3]};
     op->idem_a = counts[0];
     return PG_OK;
 }
@@ -51,8 +51,9 @@ static enum liq_status delete_done(struct write_op *op, enum liq_status rc)
 {
     struct delete_op *d = op->ctx;
     struct symbol_state *s = d->s;
+    if (rc != LIQ_OK && rc != LIQ_OPEN_TRADES) /* rolled back: nothing was deleted */
+        memset(d->out, 0, sizeof *d->out);
     if (rc == LIQ_OK) {
-        *d->out = d->rows;
         /* the price only infers a pip for a symbol without an instrument, and the first bar
          * sent next infers it again (ingest.c rescale_unfed) */
         double price = engine_bar_count(s->eng) ? engine_last_close(s->eng) : 1.0;

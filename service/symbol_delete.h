@@ -25,8 +25,9 @@ struct delete_hooks {
 /*
  * Removes everything of s: under its write_lock, refuses while h->open_trades(ctx, name) > 0
  * unless force (LIQ_OPEN_TRADES, out->trades says how many), deletes its rows in one
- * transaction (with idem's key row when idem is not NULL), then empties its bar log and
- * zone engine. The symbol's slot stays (readers see no bars: 404); its next bars start it
+ * transaction (with idem's key row when idem is not NULL: its answer is rendered from
+ * *out, which holds the deleted counts right before the COMMIT), then empties its bar log
+ * and zone engine. The symbol's slot stays (readers see no bars: 404); its next bars start it
  * again, with any timeframe. owner (ownerlen bytes) names the holder on LIQ_MISDIRECTED /
  * LIQ_MOVING when known.
  */

@@ -68,6 +68,7 @@ struct update_op {
     double price, high, low;
     int64_t ts;
     struct trading_update *out;
+    struct idem_pending *idem;    /* the request's Idempotency-Key (NULL: none) */
     char *msg;
     size_t msglen;
     struct symbol_state *s;
@@ -255,7 +256,7 @@ static enum liq_status update_trade(struct state *st, struct trading *tr,
     /* a trade unknown everywhere claims nothing: it is answered 404 below */
     struct write_op op = {.symbol = found ? symbol : NULL, .mode = OWN_WRITE,
                           .txn = WRITE_PIPELINE, .ctx = u, .prepare = update_prepare,
-                          .rows = update_rows, .done = update_done};
+                          .rows = update_rows, .done = update_done, .idem = u->idem};
     enum liq_status rc = write_run(st, &op);
     if (rc == LIQ_MISDIRECTED || rc == LIQ_MOVING)
         snprintf(u->msg, u->msglen, "%s", op.owner);
@@ -268,18 +269,19 @@ static enum liq_status update_trade(struct state *st, struct trading *tr,
 
 enum liq_status trading_trail(struct state *st, struct trading *tr, uint64_t id,
                               double price, double high, double low, int64_t ts,
-                              struct trading_update *out, char *msg, size_t msglen)
+                              struct idem_pending *idem, struct trading_update *out,
+                              char *msg, size_t msglen)
 {
     struct update_op u = {.id = id, .price = price, .high = high, .low = low, .ts = ts,
-                          .out = out, .msg = msg, .msglen = msglen};
+                          .out = out, .idem = idem, .msg = msg, .msglen = msglen};
     return update_trade(st, tr, &u);
 }
 
 enum liq_status trading_close(struct state *st, struct trading *tr, uint64_t id,
-                              double price, int64_t ts, struct trading_update *out,
-                              char *msg, size_t msglen)
+                              double price, int64_t ts, struct idem_pending *idem,
+                              struct trading_update *out, char *msg, size_t msglen)
 {
     struct update_op u = {.id = id, .close = 1, .price = price, .ts = ts, .out = out,
-                          .msg = msg, .msglen = msglen};
+                          .idem = idem, .msg = msg, .msglen = msglen};
     return update_trade(st, tr, &u);
 }

@@ -70,16 +70,22 @@ struct trading_update {
 /*
  * One trail update (trade_trail) of open trade id; ts TRADE_TS_NONE when not given.
  * Example: a BUY whose TP1 is reached -> events tp1_hit (fraction 0.5), maybe stop_moved;
- * trade.remaining 0.5. A close (stop hit, targets done) also feeds the learner.
+ * trade.remaining 0.5. A close (stop hit, targets done) also feeds the learner. idem (NULL:
+ * no key) is the request's Idempotency-Key, whose row commits with the update; its answer
+ * is rendered from *out, which holds the update (and out->symbol the trade's symbol) by
+ * then. A duplicate (ts not after the last update) commits nothing: the caller stores the
+ * key (api/idempotency.h).
  */
 enum liq_status trading_trail(struct state *st, struct trading *tr, uint64_t id,
                                   double price, double high, double low, int64_t ts,
-                                  struct trading_update *out, char *msg, size_t msglen);
-
-/* Manual close of every open leg at price (trade_close); feeds the learner. */
-enum liq_status trading_close(struct state *st, struct trading *tr, uint64_t id,
-                                  double price, int64_t ts, struct trading_update *out,
+                                  struct idem_pending *idem, struct trading_update *out,
                                   char *msg, size_t msglen);
+
+/* Manual close of every open leg at price (trade_close); feeds the learner. idem: as for
+ * trading_trail. */
+enum liq_status trading_close(struct state *st, struct trading *tr, uint64_t id,
+                                  double price, int64_t ts, struct idem_pending *idem,
+                                  struct trading_update *out, char *msg, size_t msglen);
 
 /* A copy of open trade id and its symbol: 0, or -1 when it is not open in memory. */
 int trading_get_open(struct trading *tr, uint64_t id, char *symbol, size_t symlen,

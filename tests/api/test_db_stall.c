@@ -3,7 +3,8 @@
  * storage/pg_wait.c), so a request whose database work does not answer in time gets 503 +
  * Retry-After within the deadline + 1 s and applies nothing; reads from memory keep
  * working; a COMMIT cut while waiting for a synchronous standby answers commit_unknown and
- * a retry with the same Idempotency-Key answers the committed outcome; SIGTERM ends the
+ * a retry with the same Idempotency-Key answers the committed outcome (bars, and a close:
+ * its outcome, not 409 trade_closed); SIGTERM ends the
  * process with 0 within the drain time (APP_DRAIN_MS), also with PostgreSQL stopped by
  * SIGSTOP.
  *
@@ -29,17 +30,27 @@
 
 #define DEADLINE_MS 1500
 
-static struct app *start(const char *db, char *url, size_t urllen)
+/* loose: setups accepted on few zones (the close test opens a trade on 3000 bars) */
+static struct app *start_with(const char *db, char *url, size_t urllen, int loose)
 {
     harness_db(db, url, urllen);
     struct app_config cfg;
     harness_config(&cfg, url);
+    if (loose) {
+        cfg.params.min_rr_ratio = 0.5;
+        cfg.params.min_liquidity_strength = 0.05;
+    }
     cfg.threads = 1; /* one worker: its connection is made before the stall */
     cfg.database_timeout_ms = DEADLINE_MS;
     cfg.database_statement_timeout_ms = 0; /* only the client's deadline acts here */
     cfg.database_lock_timeout_ms = 0;
     if (getenv("LIQ_TEST_INFO")) snprintf(cfg.log_level, sizeof cfg.log_level, "info");
     return harness_start(&cfg);
+}
+
+static struct app *start(const char *db, char *url, size_t urllen)
+{
+    return start_with(db, url, urllen, 0);
 }
 
 static const char *error_code(const struct http_reply *r, char *buf, size_t n)
@@ -289,6 +300,81 @@ Test(stall, commit_waiting_for_a_gone_standby_is_unknown_then_replayed, .timeout
     cr_assert_not_null(strstr(r.body, "\"bars\":310"), "memory holds 310 bars: %s", r.body);
     http_free(&r);
     cr_assert_eq(harness_sql_long(url, "SELECT count(*) FROM bars"), 310);
+    app_stop(a);
+    free(all);
+}
+
+/* Opens a trade on 3000 bars of all (BUY or SELL at the last close); its id. */
+static long open_trade(const struct app *a, const struct bar *all)
+{
+    double s;
+    for (size_t from = 0; from < 3000; from += 1000) {
+        struct http_reply r = post_bars(a, all, from, from + 1000, NULL, &s);
+        cr_assert_eq(r.status, 200, "%s", r.body);
+        http_free(&r);
+    }
+    static const char *const SIDES[] = {"BUY", "SELL"};
+    for (int k = 0; k < 2; k++) {
+        char body[256];
+        snprintf(body, sizeof body,
+                 "{\"symbol\":\"EURUSD\",\"side\":\"%s\",\"entry\":%.5f,\"trend_score\":0.9,"
+                 "\"regime_mode\":\"NORMAL\",\"regime_transition_strength\":0}",
+                 SIDES[k], all[2999].close);
+        struct http_reply r = http_post_json(a, "/setups", body);
+        json_t *j = r.status == 201 ? http_json(&r) : NULL;
+        long id = (long)json_integer_value(json_object_get(j, "trade_id"));
+        json_decref(j);
+        http_free(&r);
+        if (id > 0)
+            return id;
+    }
+    cr_assert_fail("no setup accepted");
+    return 0;
+}
+
+/* The case of the shared 503 commit_unknown that matters: a close whose COMMIT went
+ * unconfirmed, retried with its key, answers the close's outcome - never 409 trade_closed
+ * for the close it made itself - and the trade is closed once. */
+Test(stall, close_commit_unknown_retried_with_its_key_answers_the_close, .timeout = 180,
+     .fini = standby_back)
+{
+    char url[512], code[64];
+    struct app *a = start_with("t_stall_close", url, sizeof url, 1);
+    snprintf(g_admin_url, sizeof g_admin_url, "%s", url);
+    size_t nall = 0;
+    struct bar *all = harness_eurusd(&nall);
+    long id = open_trade(a, all);
+    char path[64], body[128], sql[160];
+    snprintf(path, sizeof path, "/trades/%ld/close", id);
+    snprintf(body, sizeof body, "{\"price\":%.5f,\"ts\":%ld}", all[2999].close,
+             (long)all[2999].ts + 900);
+    const char *hdr = "Idempotency-Key: close-1";
+
+    set_standby_names("liq_no_such_standby");
+    struct http_reply r = http_do_with(a, "POST", path, "application/json", body,
+                                       strlen(body), hdr);
+    cr_assert_eq(r.status, 503, "a COMMIT waiting for a gone standby: %ld %s", r.status, r.body);
+    cr_assert_str_eq(error_code(&r, code, sizeof code), "commit_unknown", "%s", r.body);
+    http_free(&r);
+    standby_back();
+
+    double t0 = spawn_now();
+    long st = 0;
+    char last[1024] = "";
+    while (spawn_now() - t0 < 30) {
+        r = http_do_with(a, "POST", path, "application/json", body, strlen(body), hdr);
+        st = r.status;
+        snprintf(last, sizeof last, "%s", r.body ? r.body : "");
+        http_free(&r);
+        if (st != 503)
+            break;
+        usleep(100000);
+    }
+    cr_assert_eq(st, 200, "the retried close answered %ld %s", st, last);
+    cr_assert(strstr(last, "\"status\":\"closed\"") != NULL, "%s", last);
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM trade_events WHERE trade_id = %ld AND kind = 'closed'", id);
+    cr_assert_eq(harness_sql_long(url, sql), 1, "closed once");
     app_stop(a);
     free(all);
 }

@@ -1,8 +1,10 @@
 /*
- * Idempotency-Key (issue 6, item 3): a retried POST /bars or POST /setups returns the first
+ * Idempotency-Key (issue 6, item 3): a retried write - POST /bars, POST /setups, PATCH
+ * /trades/{id}/trail, POST /trades/{id}/close, DELETE /symbols/{symbol} - returns the first
  * answer - status and body byte for byte - and changes nothing; the same key with another
- * request is a 422; concurrent retries of one key all get the one answer. The key's row
- * is written in the write's own transaction (api/idempotency.h).
+ * request (body, path id, query, route) is a 422; concurrent retries of one key all get the
+ * one answer; two Idempotency-Key headers are refused and apply nothing. The key's row is
+ * written in the write's own transaction (api/idempotency.h).
  */
 #include <criterion/criterion.h>
 #include <pthread.h>
@@ -19,10 +21,14 @@ struct fx {
     struct app *a;
     struct bar *bars;
     size_t n;
+    long ts;          /* the last posted bar's time (prepare_setups) */
+    double entry;     /* the accepted setups' entry */
+    char setup[256];  /* the body of an accepted setup */
 };
 
 static void start(struct fx *f, const char *db)
 {
+    memset(f, 0, sizeof *f);
     harness_db(db, f->url, sizeof f->url);
     harness_config(&f->cfg, f->url);
     f->cfg.threads = 4;
@@ -38,16 +44,25 @@ static void stop(struct fx *f)
     free(f->bars);
 }
 
-static struct http_reply keyed(const struct fx *f, const char *method, const char *path,
-                               const char *ct, const char *body, const char *key)
+/* One request with the Idempotency-Key header lines key (NULL: none) and key2 (NULL: one). */
+static struct http_reply keyed2(const struct fx *f, const char *method, const char *path,
+                                const char *ct, const char *body, const char *key,
+                                const char *key2)
 {
-    char h[400];
-    snprintf(h, sizeof h, "Idempotency-Key: %s", key);
-    const char *hdr[] = {h, NULL};
+    char h1[400], h2[400];
+    snprintf(h1, sizeof h1, "Idempotency-Key: %s", key ? key : "");
+    snprintf(h2, sizeof h2, "Idempotency-Key: %s", key2 ? key2 : "");
+    const char *hdr[] = {h1, key2 ? h2 : NULL, NULL};
     struct http_reply r;
     cr_assert_eq(spawn_http(app_port(f->a), method, path, ct, body, body ? strlen(body) : 0,
                             key ? hdr : NULL, &r), 0);
     return r;
+}
+
+static struct http_reply keyed(const struct fx *f, const char *method, const char *path,
+                               const char *ct, const char *body, const char *key)
+{
+    return keyed2(f, method, path, ct, body, key, NULL);
 }
 
 static long count(const struct fx *f, const char *sql)
@@ -286,5 +301,281 @@ Test(idempotency, one_key_with_sixteen_different_bodies_has_one_winner_and_clean
     cr_assert(strstr(m.body, "\nliq_write_failures_total 0\n") != NULL,
               "a lost key race is no write failure");
     http_free(&m);
+    stop(&f);
+}
+
+/* --- trail, close, delete ---------------------------------------------------------- */
+
+static void post_bars(struct fx *f, const char *symbol, size_t from, size_t to)
+{
+    char *b = harness_bars_json(symbol, "M15", f->bars, from, to);
+    struct http_reply r = http_post_json(f->a, "/bars", b);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    http_free(&r);
+    free(b);
+}
+
+static void expect_code(const struct http_reply *r, long status, const char *code)
+{
+    cr_assert_eq(r->status, status, "%ld %s", r->status, r->body);
+    json_t *j = http_json(r);
+    const char *c = json_string_value(json_object_get(json_object_get(j, "error"), "code"));
+    cr_assert_str_eq(c ? c : "", code, "%s", r->body);
+    json_decref(j);
+}
+
+/* 3000 EURUSD bars, then the body of a setup that is accepted (BUY or SELL at the close). */
+static void prepare_setups(struct fx *f)
+{
+    for (size_t from = 0; from < 3000; from += 1000)
+        post_bars(f, "EURUSD", from, from + 1000);
+    f->ts = (long)f->bars[2999].ts;
+    f->entry = f->bars[2999].close;
+    static const char *const SIDES[] = {"BUY", "SELL"};
+    for (int k = 0; k < 2; k++) {
+        snprintf(f->setup, sizeof f->setup,
+                 "{\"symbol\":\"EURUSD\",\"side\":\"%s\",\"entry\":%.5f,\"trend_score\":0.9,"
+                 "\"regime_mode\":\"NORMAL\",\"regime_transition_strength\":0}",
+                 SIDES[k], f->entry);
+        struct http_reply r = keyed(f, "POST", "/setups?dry_run=true", "application/json",
+                                    f->setup, NULL);
+        long st = r.status;
+        http_free(&r);
+        if (st == 200)
+            return;
+    }
+    cr_assert_fail("no setup accepted");
+}
+
+/* Opens a trade (with key, or none); its id. */
+static long open_trade(struct fx *f, const char *key)
+{
+    struct http_reply r = keyed(f, "POST", "/setups", "application/json", f->setup, key);
+    cr_assert_eq(r.status, 201, "%s", r.body);
+    json_t *j = http_json(&r);
+    long id = (long)json_integer_value(json_object_get(j, "trade_id"));
+    json_decref(j);
+    http_free(&r);
+    cr_assert_gt(id, 0);
+    return id;
+}
+
+/* The trade's applied trail updates, as stored. */
+static long updates(const struct fx *f, long id)
+{
+    char sql[160];
+    snprintf(sql, sizeof sql,
+             "SELECT (state->>'updates')::bigint FROM liquidity_trades WHERE id = %ld", id);
+    return count(f, sql);
+}
+
+static long closed_events(const struct fx *f, long id)
+{
+    char sql[160];
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM trade_events WHERE trade_id = %ld AND kind = 'closed'", id);
+    return count(f, sql);
+}
+
+/* A trail at the entry (nothing hit) at the last bar's time + dt. */
+static void trail_body(const struct fx *f, long dt, char *out, size_t n)
+{
+    snprintf(out, n, "{\"price\":%.5f,\"high\":%.5f,\"low\":%.5f,\"ts\":%ld}", f->entry,
+             f->entry, f->entry, f->ts + dt);
+}
+
+/* A close at the entry at the last bar's time + dt. */
+static void close_body(const struct fx *f, long dt, char *out, size_t n)
+{
+    snprintf(out, n, "{\"price\":%.5f,\"ts\":%ld}", f->entry, f->ts + dt);
+}
+
+/* "/trades/{id}/{what}" */
+static void trade_path(long id, const char *what, char *out, size_t n)
+{
+    snprintf(out, n, "/trades/%ld/%s", id, what);
+}
+
+Test(idempotency, retried_trail_replays_and_reuse_on_another_trade_or_body_is_refused,
+     .timeout = 180)
+{
+    struct fx f;
+    start(&f, "t_idem_trail");
+    prepare_setups(&f);
+    long a = open_trade(&f, "open-a");
+    long b = open_trade(&f, NULL);
+    char body[256], other[256], pa[64], pb[64];
+    trail_body(&f, 900, body, sizeof body);
+    trail_body(&f, 1800, other, sizeof other);
+    trade_path(a, "trail", pa, sizeof pa);
+    trade_path(b, "trail", pb, sizeof pb);
+
+    struct http_reply r1 = keyed(&f, "PATCH", pa, "application/json", body, "tr1");
+    cr_assert_eq(r1.status, 200, "%s", r1.body);
+    cr_assert_eq(updates(&f, a), 1);
+    for (int i = 0; i < 2; i++) {
+        struct http_reply r2 = keyed(&f, "PATCH", pa, "application/json", body, "tr1");
+        cr_assert_eq(r2.status, 200);
+        cr_assert_str_eq(r2.body, r1.body, "a retry answers as the first time");
+        http_free(&r2);
+    }
+    cr_assert_eq(updates(&f, a), 1, "the retries applied nothing");
+
+    /* the probe's case: the same key and body on another trade */
+    struct http_reply r = keyed(&f, "PATCH", pb, "application/json", body, "tr1");
+    expect_code(&r, 422, "idempotency_key_reused");
+    http_free(&r);
+    cr_assert_eq(updates(&f, b), 0, "trade b untouched");
+    /* the same key with another body */
+    r = keyed(&f, "PATCH", pa, "application/json", other, "tr1");
+    expect_code(&r, 422, "idempotency_key_reused");
+    http_free(&r);
+    cr_assert_eq(updates(&f, a), 1);
+    /* the key of the setup that opened trade a, on a trail of it */
+    r = keyed(&f, "PATCH", pa, "application/json", other, "open-a");
+    expect_code(&r, 422, "idempotency_key_reused");
+    http_free(&r);
+    cr_assert_eq(updates(&f, a), 1);
+    /* the trail's key on a close of the same trade */
+    char pc[64], close[128];
+    trade_path(a, "close", pc, sizeof pc);
+    close_body(&f, 1800, close, sizeof close);
+    r = keyed(&f, "POST", pc, "application/json", close, "tr1");
+    expect_code(&r, 422, "idempotency_key_reused");
+    http_free(&r);
+    cr_assert_eq(count(&f, "SELECT count(*) FROM liquidity_trades WHERE status = 'open'"), 2);
+    /* a duplicate trail (ts not after the last) commits nothing: its key is stored alone */
+    struct http_reply d1 = keyed(&f, "PATCH", pa, "application/json", body, "dup");
+    cr_assert_eq(d1.status, 200, "%s", d1.body);
+    cr_assert(strstr(d1.body, "\"duplicate\":true") != NULL, "%s", d1.body);
+    struct http_reply d2 = keyed(&f, "PATCH", pa, "application/json", body, "dup");
+    cr_assert_str_eq(d2.body, d1.body);
+    http_free(&d1);
+    http_free(&d2);
+    cr_assert_eq(updates(&f, a), 1);
+    http_free(&r1);
+    stop(&f);
+}
+
+Test(idempotency, retried_close_replays_the_close_not_409, .timeout = 180)
+{
+    struct fx f;
+    start(&f, "t_idem_close");
+    prepare_setups(&f);
+    long a = open_trade(&f, NULL);
+    long b = open_trade(&f, NULL);
+    char body[128], other[128], pa[64], pb[64];
+    close_body(&f, 900, body, sizeof body);
+    close_body(&f, 1800, other, sizeof other);
+    trade_path(a, "close", pa, sizeof pa);
+    trade_path(b, "close", pb, sizeof pb);
+
+    struct http_reply r1 = keyed(&f, "POST", pa, "application/json", body, "c1");
+    cr_assert_eq(r1.status, 200, "%s", r1.body);
+    cr_assert(strstr(r1.body, "\"status\":\"closed\"") != NULL, "%s", r1.body);
+    struct http_reply r2 = keyed(&f, "POST", pa, "application/json", body, "c1");
+    cr_assert_eq(r2.status, 200, "the retry is the close's answer, not 409: %s", r2.body);
+    cr_assert_str_eq(r2.body, r1.body);
+    http_free(&r2);
+    cr_assert_eq(closed_events(&f, a), 1, "closed once");
+
+    struct http_reply r = keyed(&f, "POST", pb, "application/json", body, "c1");
+    expect_code(&r, 422, "idempotency_key_reused");
+    http_free(&r);
+    r = keyed(&f, "POST", pa, "application/json", other, "c1");
+    expect_code(&r, 422, "idempotency_key_reused");
+    http_free(&r);
+    char sql[128];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM liquidity_trades WHERE id = %ld AND "
+                              "status = 'open'", b);
+    cr_assert_eq(count(&f, sql), 1, "trade b is still open");
+    cr_assert_eq(closed_events(&f, b), 0);
+    /* without a key a second close is the plain 409 */
+    r = keyed(&f, "POST", pa, "application/json", body, NULL);
+    expect_code(&r, 409, "trade_closed");
+    http_free(&r);
+    http_free(&r1);
+    stop(&f);
+}
+
+Test(idempotency, retried_delete_replays_and_never_deletes_twice, .timeout = 180)
+{
+    struct fx f;
+    start(&f, "t_idem_delete");
+    post_bars(&f, "DELX", 0, 200);
+    post_bars(&f, "DELY", 0, 100);
+    struct http_reply r1 = keyed(&f, "DELETE", "/symbols/DELX", NULL, NULL, "d1");
+    cr_assert_eq(r1.status, 200, "%s", r1.body);
+    cr_assert(strstr(r1.body, "\"bars\":200") != NULL, "%s", r1.body);
+    struct http_reply r2 = keyed(&f, "DELETE", "/symbols/DELX", NULL, NULL, "d1");
+    cr_assert_eq(r2.status, 200, "the retry is the delete's answer, not 404: %s", r2.body);
+    cr_assert_str_eq(r2.body, r1.body);
+    http_free(&r2);
+
+    /* bars uploaded since, and another delete with another key in between: a late retry
+     * of d1 still replays and deletes nothing */
+    post_bars(&f, "DELX", 0, 50);
+    struct http_reply r = keyed(&f, "DELETE", "/symbols/DELX", NULL, NULL, "d2");
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    http_free(&r);
+    post_bars(&f, "DELX", 0, 30);
+    r = keyed(&f, "DELETE", "/symbols/DELX", NULL, NULL, "d1");
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    cr_assert_str_eq(r.body, r1.body);
+    http_free(&r);
+    cr_assert_eq(count(&f, "SELECT count(*) FROM bars WHERE symbol = 'DELX'"), 30);
+
+    /* the same key with another query or another symbol */
+    r = keyed(&f, "DELETE", "/symbols/DELX?force=true", NULL, NULL, "d1");
+    expect_code(&r, 422, "idempotency_key_reused");
+    http_free(&r);
+    r = keyed(&f, "DELETE", "/symbols/DELY", NULL, NULL, "d1");
+    expect_code(&r, 422, "idempotency_key_reused");
+    http_free(&r);
+    cr_assert_eq(count(&f, "SELECT count(*) FROM bars WHERE symbol = 'DELX'"), 30);
+    cr_assert_eq(count(&f, "SELECT count(*) FROM bars WHERE symbol = 'DELY'"), 100);
+    http_free(&r1);
+    stop(&f);
+}
+
+Test(idempotency, two_key_headers_are_refused_and_apply_nothing, .timeout = 180)
+{
+    struct fx f;
+    start(&f, "t_idem_two");
+    prepare_setups(&f);
+    long a = open_trade(&f, NULL);
+    char body[256], close[128], pt[64], pc[64];
+    trail_body(&f, 900, body, sizeof body);
+    close_body(&f, 900, close, sizeof close);
+    trade_path(a, "trail", pt, sizeof pt);
+    trade_path(a, "close", pc, sizeof pc);
+
+    struct http_reply r = keyed2(&f, "PATCH", pt, "application/json", body, "k4", "k5");
+    expect_code(&r, 422, "invalid_idempotency_key");
+    http_free(&r);
+    cr_assert_eq(updates(&f, a), 0);
+    r = keyed2(&f, "POST", pc, "application/json", close, "k4", "k4");
+    expect_code(&r, 422, "invalid_idempotency_key");
+    http_free(&r);
+    cr_assert_eq(closed_events(&f, a), 0);
+    r = keyed2(&f, "DELETE", "/symbols/EURUSD?force=true", NULL, NULL, "k4", "k5");
+    expect_code(&r, 422, "invalid_idempotency_key");
+    http_free(&r);
+    cr_assert_eq(count(&f, "SELECT count(*) FROM bars"), 3000);
+    char *bars = harness_bars_json("EURUSD", "M15", f.bars, 3000, 3010);
+    r = keyed2(&f, "POST", "/bars", "application/json", bars, "k4", "k5");
+    expect_code(&r, 422, "invalid_idempotency_key");
+    http_free(&r);
+    free(bars);
+    r = keyed2(&f, "POST", "/setups", "application/json", f.setup, "k4", "k5");
+    expect_code(&r, 422, "invalid_idempotency_key");
+    http_free(&r);
+    cr_assert_eq(count(&f, "SELECT count(*) FROM bars"), 3000);
+    cr_assert_eq(count(&f, "SELECT count(*) FROM liquidity_trades"), 1);
+    cr_assert_eq(count(&f, "SELECT count(*) FROM idempotency_keys"), 0, "no key stored");
+    /* the merged form a proxy would send is the same 422 */
+    r = keyed(&f, "PATCH", pt, "application/json", body, "k4, k5");
+    expect_code(&r, 422, "invalid_idempotency_key");
+    http_free(&r);
     stop(&f);
 }

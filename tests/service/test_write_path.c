@@ -86,17 +86,17 @@ Test(write_path, a_trade_not_open_is_closed_or_unknown_and_the_service_says_whic
     uint64_t id = open_trade(&st, tr, bars[2999].close);
     struct trading_update u;
     char msg[256] = "";
-    cr_assert_eq(trading_close(&st, tr, id, bars[2999].close, TRADE_TS_NONE, &u, msg,
+    cr_assert_eq(trading_close(&st, tr, id, bars[2999].close, TRADE_TS_NONE, NULL, &u, msg,
                                sizeof msg),
                  LIQ_OK, "%s", msg);
     cr_assert_eq(u.trade.status, TRADE_CLOSED);
-    cr_assert_eq(trading_close(&st, tr, id, bars[2999].close, TRADE_TS_NONE, &u, msg,
+    cr_assert_eq(trading_close(&st, tr, id, bars[2999].close, TRADE_TS_NONE, NULL, &u, msg,
                                sizeof msg),
                  LIQ_CLOSED, "stored and closed: 409");
     cr_assert_eq(trading_trail(&st, tr, id, bars[2999].close, bars[2999].close,
-                               bars[2999].close, TRADE_TS_NONE, &u, msg, sizeof msg),
+                               bars[2999].close, TRADE_TS_NONE, NULL, &u, msg, sizeof msg),
                  LIQ_CLOSED);
-    cr_assert_eq(trading_trail(&st, tr, id + 1000, 1.0, 1.0, 1.0, TRADE_TS_NONE, &u, msg,
+    cr_assert_eq(trading_trail(&st, tr, id + 1000, 1.0, 1.0, 1.0, TRADE_TS_NONE, NULL, &u, msg,
                                sizeof msg),
                  LIQ_NOT_FOUND, "stored nowhere: 404");
     cr_assert_eq(harness_sql_long(g_url, "SELECT count(*) FROM liquidity_trades WHERE "
@@ -168,10 +168,10 @@ Test(write_path, without_persistence_a_closed_trade_is_not_found, .timeout = 120
     uint64_t id = open_trade(&st, tr, bars[1999].close);
     struct trading_update u;
     char msg[256] = "";
-    cr_assert_eq(trading_close(&st, tr, id, bars[1999].close, TRADE_TS_NONE, &u, msg,
+    cr_assert_eq(trading_close(&st, tr, id, bars[1999].close, TRADE_TS_NONE, NULL, &u, msg,
                                sizeof msg),
                  LIQ_OK, "%s", msg);
-    cr_assert_eq(trading_close(&st, tr, id, bars[1999].close, TRADE_TS_NONE, &u, msg,
+    cr_assert_eq(trading_close(&st, tr, id, bars[1999].close, TRADE_TS_NONE, NULL, &u, msg,
                                sizeof msg),
                  LIQ_NOT_FOUND, "nothing is stored to tell a closed trade by");
     free(bars);
