@@ -162,28 +162,23 @@ static enum liq_status classify(struct symbol_state *s,
     }
     for (size_t i = 0; i < n; i++) {
         int64_t ts = bars[i].ts;
-        const char *off_scale = bar_check_scale(&bars[i], s->pip);
-        if (off_scale != NULL) {
-            if (out->nerrors < 16)
-                out->errors[out->nerrors] = (struct ingest_item_error){i, off_scale};
-            out->nerrors++;
-        } else if (ts > last) {
+        const char *why = bar_check_scale(&bars[i], s->pip);
+        if (why == NULL && ts > last) {
             fresh[(*nfresh)++] = bars[i];
             last = ts;
-        } else if (*nfresh > 0 && ts == fresh[*nfresh - 1].ts) {
-            /* two bars of one time in one request: which is meant? Never the first silently */
-            if (out->nerrors < 16)
-                out->errors[out->nerrors] =
-                    (struct ingest_item_error){i, "ts repeats an earlier bar of this request"};
-            out->nerrors++;
-        } else if (ts == last || log_contains(s, ts) || ts_in(older, nolder, sizeof *older, ts)) {
-            out->duplicates++;
-        } else {
-            if (out->nerrors < 16)
-                out->errors[out->nerrors] = (struct ingest_item_error){
-                    i, "ts is older than the last bar of this symbol and timeframe"};
-            out->nerrors++;
+            continue;
         }
+        if (why == NULL && *nfresh > 0 && ts == fresh[*nfresh - 1].ts)
+            why = "ts repeats an earlier bar of this request"; /* which is meant? never guess */
+        else if (why == NULL &&
+                 (ts == last || log_contains(s, ts) || ts_in(older, nolder, sizeof *older, ts))) {
+            out->duplicates++;
+            continue;
+        } else if (why == NULL)
+            why = "ts is older than the last bar of this symbol and timeframe";
+        if (out->nerrors < 16)
+            out->errors[out->nerrors] = (struct ingest_item_error){i, why};
+        out->nerrors++;
     }
     free(older);
     return out->nerrors ? LIQ_INVALID_BARS : LIQ_OK;
