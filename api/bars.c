@@ -20,6 +20,11 @@
 
 static void reply_decode_errors(struct reply *rp, const struct bar_batch *b, const char *where)
 {
+    if (b->message[0] && b->nerrors == 0 && b->param != NULL) { /* as the route table's */
+        reply_error(rp, 422, "invalid_parameter", b->message,
+                    json_pack("{s:s}", "parameter", b->param));
+        return;
+    }
     if (b->message[0] && b->nerrors == 0) {
         reply_error(rp, 422, "invalid_request", b->message, NULL);
         return;

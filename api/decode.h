@@ -39,6 +39,7 @@ struct bar_batch {
     struct decode_error errors[DECODE_MAX_ERRORS];
     size_t nerrors;     /* can exceed DECODE_MAX_ERRORS; only the first are kept */
     char message[512];  /* a request-level problem (empty if none) */
+    const char *param;  /* the query parameter that problem is about (NULL if none) */
     /* options the caller sets before decode_bars_csv (zero: UTC and strict) */
     const struct tz *tz;             /* wall-clock times without an offset are in this zone */
     enum decode_inconsistent inconsistent;

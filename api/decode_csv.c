@@ -298,16 +298,19 @@ static int check_params(const char *symbol, const char *timeframe, struct bar_ba
     if (symbol == NULL || !instrument_valid_symbol(symbol)) {
         snprintf(out->message, sizeof out->message,
                  "query parameter symbol must match " INSTRUMENT_SYMBOL_RULE);
+        out->param = "symbol";
         return -1;
     }
     if (timeframe == NULL || tf_parse(timeframe, &out->tf) != 0) {
         snprintf(out->message, sizeof out->message,
                  "query parameter timeframe must be one of M1, M5, M15, M30, H1, H4, D1");
+        out->param = "timeframe";
         return -1;
     }
     if (out->tz != NULL && (out->tf == TF_D1 || out->tf == TF_W1)) {
         snprintf(out->message, sizeof out->message,
                  "tz applies to intraday bars; D1 and W1 bars are dated by their UTC day");
+        out->param = "tz";
         return -1;
     }
     snprintf(out->symbol, sizeof out->symbol, "%s", symbol);
