@@ -9,7 +9,9 @@
  */
 #include "api/http.h"
 
+#include <arpa/inet.h>
 #include <microhttpd.h>
+#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -357,10 +359,28 @@ int http_start(struct app *a, char *err, size_t errlen)
         {MHD_OPTION_CONNECTION_MEMORY_LIMIT, (intptr_t)c->connection_memory_limit_bytes, NULL},
         {MHD_OPTION_END, 0, NULL},
     };
+    struct sockaddr_storage sa; /* listen_address (config_check_whole checked it parses) */
+    memset(&sa, 0, sizeof sa);
+    struct sockaddr_in *v4 = (struct sockaddr_in *)&sa;
+    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&sa;
+    if (inet_pton(AF_INET, c->listen_address, &v4->sin_addr) == 1) {
+        v4->sin_family = AF_INET;
+        v4->sin_port = htons((uint16_t)c->port);
+    } else if (inet_pton(AF_INET6, c->listen_address, &v6->sin6_addr) == 1) {
+        v6->sin6_family = AF_INET6;
+        v6->sin6_port = htons((uint16_t)c->port);
+        flags |= MHD_USE_IPv6;
+    } else {
+        snprintf(err, errlen, "listen_address '%s' is not an IPv4 or IPv6 address",
+                 c->listen_address);
+        http_stop(a);
+        return -1;
+    }
     a->mhd = MHD_start_daemon(flags, (uint16_t)c->port, deadlines_admit, a->deadlines,
-                              on_request, a, MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
+                              on_request, a, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+                              MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
     if (a->mhd == NULL) {
-        snprintf(err, errlen, "cannot listen on port %d", c->port);
+        snprintf(err, errlen, "cannot listen on %s port %d", c->listen_address, c->port);
         http_stop(a); /* the reaper thread and the counters (a port taken leaked them) */
         return -1;
     }

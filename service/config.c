@@ -84,6 +84,8 @@ static const struct setting SETTINGS[] = {
     {"min_expected_r", K_DOUBLE, P(min_expected_r), 0, -100, 100},
     {"max_entry_atr", K_DOUBLE, P(max_entry_atr), 0, 0, 1e6},
     {"port", K_INT, S(port), 0, 0, 65535},
+    {"listen_address", K_STRING, S(listen_address),
+     sizeof(((struct app_config *)0)->listen_address), 0, 0},
     {"threads", K_INT, S(threads), 0, 1, 256},
     {"body_limit_bytes", K_LONG, S(body_limit_bytes), 0, 1024, 1e10},
     {"api_key", K_STRING, S(api_key), sizeof(((struct app_config *)0)->api_key), 0, 0},

@@ -28,6 +28,8 @@ struct instrument {
 struct app_config {
     struct liq_params params;
     int port;
+    char listen_address[64]; /* the IPv4 or IPv6 address to listen on: 0.0.0.0 all IPv4,
+                              * :: all, 127.0.0.1 / ::1 this machine only */
     int threads;
     long body_limit_bytes;
     char api_key[128];

@@ -3,6 +3,8 @@
  * made at start, by --check-config and before a reload replaces anything (config_check_whole,
  * config_check_reload; config.h). Reading one setting is config.c's table.
  */
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -15,6 +17,7 @@ void config_defaults(struct app_config *c)
     memset(c, 0, sizeof *c);
     params_defaults(&c->params);
     c->port = 8080;
+    snprintf(c->listen_address, sizeof c->listen_address, "0.0.0.0");
     c->threads = 4;
     c->body_limit_bytes = 64L * 1024 * 1024;
     snprintf(c->database_url, sizeof c->database_url, "postgresql:///liquidity");
@@ -43,6 +46,13 @@ int config_check_whole(const struct app_config *c, char *err, size_t errlen)
     if (strcmp(c->log_level, "debug") && strcmp(c->log_level, "info") &&
         strcmp(c->log_level, "warn") && strcmp(c->log_level, "error")) {
         snprintf(err, errlen, "setting 'log_level': must be debug, info, warn or error");
+        return -1;
+    }
+    unsigned char addr[sizeof(struct in6_addr)];
+    if (inet_pton(AF_INET, c->listen_address, addr) != 1 &&
+        inet_pton(AF_INET6, c->listen_address, addr) != 1) {
+        snprintf(err, errlen, "setting 'listen_address': must be an IPv4 or IPv6 address "
+                              "(0.0.0.0, 127.0.0.1, ::, ::1), not a host name");
         return -1;
     }
     for (const char *p = c->api_key; *p; p++) {

@@ -35,6 +35,10 @@ static const struct env_case ENV_BAD[] = {
     {.var = "LIQ_SWING_LENGTH", .value = "99999999999999999999", .key = "swing_length"},
     {.var = "LIQ_SWING_LENGTH", .value = "101", .key = "swing_length"},
     {.var = "LIQ_THREADS", .value = "-3", .key = "threads"},
+    {.var = "LIQ_LISTEN_ADDRESS", .value = "localhost", .key = "listen_address"},
+    {.var = "LIQ_LISTEN_ADDRESS", .value = "127.0.0", .key = "listen_address"},
+    {.var = "LIQ_LISTEN_ADDRESS", .value = "::g", .key = "listen_address"},
+    {.var = "LIQ_LISTEN_ADDRESS", .value = "", .key = "listen_address"},
     {.var = "LIQ_BODY_LIMIT_BYTES", .value = "1023", .key = "body_limit_bytes"},
     {.var = "LIQ_BODY_LIMIT_BYTES", .value = "1kb", .key = "body_limit_bytes"},
     {.var = "LIQ_MIN_RR_RATIO", .value = "nan", .key = "min_rr_ratio"},
@@ -321,10 +325,11 @@ Test(config_errors, the_service_refuses_to_start_naming_the_key)
     static char out[16384];
     static const char *const vars[] = {"LIQ_PORT=70000", "LIQ_LOG_LEVEL=loud",
                                        "LIQ_OWNED_SYMBOLS=5 of 5", "LIQ_INSTRUMENTS=EURUSD:0",
-                                       "LIQ_RUNNER_ENABLED=maybe"};
+                                       "LIQ_RUNNER_ENABLED=maybe",
+                                       "LIQ_LISTEN_ADDRESS=my-host"};
     static const char *const keys[] = {"'port'", "'log_level'", "'owned_symbols'",
-                                       "'instruments'", "'runner_enabled'"};
-    for (int i = 0; i < 5; i++) {
+                                       "'instruments'", "'runner_enabled'", "'listen_address'"};
+    for (int i = 0; i < 6; i++) {
         cr_expect_eq(harness_check_config(vars[i], out, sizeof out), 2, "%s: %s", vars[i], out);
         cr_expect_not_null(strstr(out, keys[i]), "%s: %s", vars[i], out);
     }

@@ -60,6 +60,7 @@ void harness_config(struct app_config *cfg, const char *db_url)
 {
     config_defaults(cfg);
     cfg->port = 0;
+    snprintf(cfg->listen_address, sizeof cfg->listen_address, "127.0.0.1"); /* loopback only */
     cfg->threads = 2;
     snprintf(cfg->log_level, sizeof cfg->log_level, "warn");
     if (db_url != NULL)
