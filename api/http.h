@@ -2,7 +2,8 @@
  * http.h - one HTTP request and its reply, and the helpers every resource file uses.
  *
  * The daemon (api/http.c) accumulates the body (up to body_limit_bytes: 413 beyond, told
- * from Content-Length before reading when it can), checks auth and routes through the
+ * from Content-Length before reading when it can; a JSON body of more than json_max_values
+ * values is a 413 too, before any handler parses it), checks auth and routes through the
  * table in api/router.c; the reply and request helpers below live in api/reply.c. A
  * handler reads the request and fills the reply; the reply's body is freed in one place,
  * MHD's completion callback.
