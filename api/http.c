@@ -10,6 +10,7 @@
 #include "api/http.h"
 
 #include <arpa/inet.h>
+#include <malloc.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdarg.h>
@@ -26,6 +27,7 @@
 #include "api/guard.h"
 #include "api/metrics.h"
 #include "base/grow.h"
+#include "base/json_count.h"
 #include "base/log.h"
 #include "service/lifecycle.h"
 
@@ -197,6 +199,37 @@ static int append_body(struct request *rq, const char *data, size_t n, size_t li
     return 0;
 }
 
+/*
+ * A JSON body costs far more once parsed than as text (base/json_count.h): one holding more
+ * than json_max_values values is refused here, before any handler parses or applies
+ * anything, whatever the route (rq_json counts again a body sent as another media type).
+ * 0, or -1 with the 413 written.
+ */
+static int json_fits(struct request *rq, struct reply *rp)
+{
+    if (!rq_content_type_is(rq, "application/json"))
+        return 0;
+    return rq_json_fits(rq, rp);
+}
+
+/*
+ * glibc keeps the memory a large request freed (a jansson tree is many small blocks, in the
+ * arena of the worker's thread) for later use by that thread, so a process that once parsed
+ * a big body stays big. Handing the free pages back after such a request costs a walk of
+ * the arenas, after its reply was sent.
+ */
+#define HTTP_TRIM_BODY_BYTES (1024 * 1024)
+
+static void give_back_memory(size_t body_cap)
+{
+#ifdef __GLIBC__
+    if (body_cap >= HTTP_TRIM_BODY_BYTES)
+        malloc_trim(0);
+#else
+    (void)body_cap;
+#endif
+}
+
 static enum MHD_Result handle(struct app *a, struct MHD_Connection *conn, const char *url,
                               const char *method, const char *upload_data,
                               size_t *upload_size, void **ctx)
@@ -240,7 +273,7 @@ static enum MHD_Result handle(struct app *a, struct MHD_Connection *conn, const 
     if (rq->too_large)
         reply_error(&rp, 413, "body_too_large", "the body exceeds body_limit_bytes",
                     json_pack("{s:I}", "limit", (json_int_t)a->st.cfg.body_limit_bytes));
-    else {
+    else if (json_fits(rq, &rp) == 0) { /* else 413 json_too_large: nothing applied */
         service_request_begin(); /* this request's database failures only */
         ROUTES[rq->route].fn(rq, &rp);
     }
@@ -271,11 +304,13 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **ctx,
         return;
     deadlines_request_done(a->deadlines, conn);
     int started = rq->started;
+    size_t body_cap = rq->cap;
     free(rq->body);
     free(rq);
     *ctx = NULL;
     if (started)
         atomic_fetch_sub(&a->inflight, 1);
+    give_back_memory(body_cap);
 }
 
 /*

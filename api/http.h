@@ -2,7 +2,8 @@
  * http.h - one HTTP request and its reply, and the helpers every resource file uses.
  *
  * The daemon (api/http.c) accumulates the body (up to body_limit_bytes: 413 beyond, told
- * from Content-Length before reading when it can), checks auth and routes through the
+ * from Content-Length before reading when it can; a JSON body of more than json_max_values
+ * values is a 413 too, before any handler parses it), checks auth and routes through the
  * table in api/router.c; the reply and request helpers below live in api/reply.c. A
  * handler reads the request and fills the reply; the reply's body is freed in one place,
  * MHD's completion callback.
@@ -37,6 +38,8 @@ struct request {
     char *body;
     size_t len, cap;
     int too_large;
+    size_t json_values;        /* rq_json_fits counted the body's JSON values: their count */
+    int json_counted;
     int route;                 /* index in the route table, -1 if none */
     char params[ROUTE_MAX_PARAMS][64]; /* {id} segments of the path */
     uint64_t start_ns;
@@ -120,8 +123,14 @@ const char *rq_query(const struct request *rq, const char *key);
 const char *rq_header(const struct request *rq, const char *key);
 /* 1 if the Content-Type's media type is `type` (parameters ignored). */
 int rq_content_type_is(const struct request *rq, const char *type);
-/* Parses the body as JSON (400 written to rp and NULL returned on failure). */
+/* Parses the body as JSON: NULL on failure, with 413 json_too_large written when the body
+ * holds more than json_max_values values (rq_json_fits; nothing is parsed then), else 400
+ * malformed_json. */
 json_t *rq_json(const struct request *rq, struct reply *rp);
+/* 0 when the body holds at most json_max_values JSON values (counted once, without parsing:
+ * base/json_count.h), else -1 with 413 json_too_large written:
+ * {"error":{"code":"json_too_large",...,"details":{"limit":524288}}}. */
+int rq_json_fits(struct request *rq, struct reply *rp);
 
 /* Conditional GET: 1 (a 304 written, no body, with ETag "version" and Cache-Control
  * max-age) when the request's If-None-Match names that ETag (or is *), else 0. */

@@ -12,6 +12,7 @@
 
 #include "api/app.h"
 #include "api/http.h"
+#include "base/json_count.h"
 #include "base/utf8.h"
 #include "service/lifecycle.h"
 
@@ -139,8 +140,43 @@ int rq_content_type_is(const struct request *rq, const char *type)
     return 1;
 }
 
+/* The 413 of a JSON body with more than limit values. */
+static void reply_json_too_large(struct reply *rp, long limit)
+{
+    char msg[256];
+    snprintf(msg, sizeof msg,
+             "the JSON body holds more than json_max_values (%ld) values; send fewer bars per "
+             "request (a bar is 9 values) or a bar file as text/csv",
+             limit);
+    reply_error(rp, 413, "json_too_large", msg, json_pack("{s:I}", "limit", (json_int_t)limit));
+}
+
+/* The body's values, counted up to just past limit. */
+static size_t body_values(const struct request *rq, long limit)
+{
+    if (rq->json_counted)
+        return rq->json_values;
+    return json_count_values(rq->body ? rq->body : "", rq->len, (size_t)limit);
+}
+
+int rq_json_fits(struct request *rq, struct reply *rp)
+{
+    long limit = rq->app->st.cfg.json_max_values;
+    rq->json_values = body_values(rq, limit);
+    rq->json_counted = 1;
+    if (rq->json_values <= (size_t)limit)
+        return 0;
+    reply_json_too_large(rp, limit);
+    return -1;
+}
+
 json_t *rq_json(const struct request *rq, struct reply *rp)
 {
+    long limit = rq->app->st.cfg.json_max_values;
+    if (body_values(rq, limit) > (size_t)limit) {
+        reply_json_too_large(rp, limit);
+        return NULL;
+    }
     json_error_t e;
     json_t *j = json_loadb(rq->body ? rq->body : "", rq->len, JSON_REJECT_DUPLICATES, &e);
     if (j == NULL) {

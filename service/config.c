@@ -88,6 +88,7 @@ static const struct setting SETTINGS[] = {
      sizeof(((struct app_config *)0)->listen_address), 0, 0},
     {"threads", K_INT, S(threads), 0, 1, 256},
     {"body_limit_bytes", K_LONG, S(body_limit_bytes), 0, 1024, 1e10},
+    {"json_max_values", K_LONG, S(json_max_values), 0, 64, 1e8},
     {"api_key", K_STRING, S(api_key), sizeof(((struct app_config *)0)->api_key), 0, 0},
     {"protect_reads", K_BOOL, S(protect_reads), 0, 0, 1},
     {"database_url", K_STRING, S(database_url),

@@ -32,6 +32,8 @@ struct app_config {
                               * :: all, 127.0.0.1 / ::1 this machine only */
     int threads;
     long body_limit_bytes;
+    long json_max_values;         /* a JSON body holding more values gets 413 json_too_large
+                                   * before it is parsed (api/http.c, base/json_count.h) */
     char api_key[128];
     int protect_reads;
     char database_url[512];

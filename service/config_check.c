@@ -20,6 +20,7 @@ void config_defaults(struct app_config *c)
     snprintf(c->listen_address, sizeof c->listen_address, "0.0.0.0");
     c->threads = 4;
     c->body_limit_bytes = 64L * 1024 * 1024;
+    c->json_max_values = 524288; /* a calendar month of M1 bars (43,200 x 9 values) */
     snprintf(c->database_url, sizeof c->database_url, "postgresql:///liquidity");
     snprintf(c->log_level, sizeof c->log_level, "info");
     c->connection_limit = 1024;
