@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "stop.h"
+#include "target.h"
 
 const double EXIT_GEO_STOP_ATR[EXIT_GEO_N] = {1.0, 1.5, 2.0, 3.0};
 
@@ -77,7 +78,9 @@ double exit_geometry_prices(const struct geo_book *geo, int side, double rr, dou
                             double *er)
 {
     double s = exit_geometry(geo, side, rr, p, er);
+    /* the stop on the tick away from entry, the target rr x that rounded distance beyond
+     * entry, on the tick away from entry: rr is met on the prices published */
     *stop = side_round_to_tick((enum trade_side)side, entry - side * s * unit, pip);
-    *target = side_round_to_tick((enum trade_side)side, entry + side * rr * s * unit, pip);
+    *target = target_at_rr((enum trade_side)side, entry, *stop, rr, pip);
     return s;
 }

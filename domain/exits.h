@@ -60,8 +60,12 @@ enum exit_method exit_choose(enum exit_method m, const struct exit_record *rec, 
 double exit_geometry(const struct geo_book *geo, int side, double rr, double *p, double *er);
 
 /* The geometry exit's prices for a trade at entry: exit_geometry's s, the stop s x unit
- * behind entry and TP1 rr x s x unit ahead, each on the tick (stop.h side_round_to_tick).
- * unit: the ATR14 (or the fallback stop distance without one). Returns s. */
+ * behind entry on the tick away from entry (stop.h side_round_to_tick), and TP1 rr x the
+ * distance to that rounded stop ahead of entry, on the tick away from entry
+ * (target.h target_at_rr): |target - entry| / |entry - stop| >= rr on these prices.
+ * unit: the ATR14 (or the fallback stop distance without one). Returns s.
+ * Example: BUY 1.05697, unit 0.000533, s 1, rr 1.5 -> stop 1.05643, target 1.05778
+ * (rr 1.5; rounding the target toward entry gave 1.05777, rr 1.4815). */
 double exit_geometry_prices(const struct geo_book *geo, int side, double rr, double entry,
                             double unit, double pip, double *stop, double *target, double *p,
                             double *er);

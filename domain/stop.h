@@ -33,10 +33,12 @@ const char *regime_name(enum regime_mode r);
 int regime_parse(const char *name, enum regime_mode *out);
 
 /*
- * A stop or target price on the instrument's tick (instrument_tick: pip / 10): a BUY's
- * rounds down, a SELL's up. A stop lies behind entry, so that is away from entry (never
- * tighter than computed); a target lies ahead, so toward entry (never further than
- * computed). Trailed stops the same. Example: BUY, pip 0.0001: 0.998646072 -> 0.99864;
+ * A stop or a zone target price on the instrument's tick (instrument_tick: pip / 10): a
+ * BUY's rounds down, a SELL's up. A stop lies behind entry, so that is away from entry
+ * (never tighter than computed); a zone target lies ahead, so toward entry (never past the
+ * front of its zone; its rr is then computed from the rounded price and checked against
+ * min_rr_ratio). A target placed at an R multiple rounds the other way (target.h
+ * target_at_rr). Trailed stops the same. Example: BUY, pip 0.0001: 0.998646072 -> 0.99864;
  * SELL: 1.1030400001 -> 1.10305. docs/trading.md "Prices on the tick".
  */
 double side_round_to_tick(enum trade_side side, double price, double pip);

@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "instrument.h"
+
 double target_front_offset(const struct liq_params *p, double pip, double atr)
 {
     return TARGET_FRONT_FRACTION * stop_buffer_price(p, pip, atr, REGIME_NORMAL, 0.0);
@@ -24,6 +26,19 @@ double target_front_for_stall(const struct liq_params *p, double pip, double atr
     if (atr > 0.0 && isfinite(stall_atr) && stall_atr * atr > fixed)
         return stall_atr * atr;
     return fixed;
+}
+
+double target_at_rr(enum trade_side side, double entry, double stop, double rr, double pip)
+{
+    assert(side == SIDE_BUY || side == SIDE_SELL);
+    assert((entry - stop) * side > 0.0); /* the stop is on the loss side */
+    double risk = fabs(entry - stop), tick = instrument_tick(pip);
+    double t = instrument_round_to_tick(entry + side * rr * risk, tick, (int)side);
+    /* the rounding snaps a price within 1e-6 tick of a multiple onto it, which may be a hair
+     * short; a tick further is always enough (the ratio grows by tick / risk > 1e-12) */
+    for (int i = 0; i < 2 && (t - entry) * side / risk < rr - TARGET_RR_SLACK; i++)
+        t = instrument_round_to_tick(t + side * tick, tick, (int)side);
+    return t;
 }
 
 /* The refusal: which setting blocked the best candidates, and what would let one through. */

@@ -79,6 +79,22 @@ int target_select(const struct zone *zones, size_t n, const struct liq_params *p
                   double atr, enum trade_side side, double entry, double stop, double trend_score,
                   struct target_decision *out);
 
+/*
+ * The nearest price on the tick at or beyond rr R from entry, R measured to the stop as
+ * published (on the tick: |entry - stop|): entry + side x rr x |entry - stop|, rounded away
+ * from entry (a BUY's up, a SELL's down), so |target - entry| / |entry - stop| >= rr on the
+ * prices the client sees. Rounding toward entry, as side_round_to_tick does, would leave it
+ * up to a tick short of rr R. The doubles' error (a decimal price is not a binary one) may
+ * put the ratio a hair below rr; a target whose ratio falls more than TARGET_RR_SLACK short
+ * is moved one tick further, so the ratio computed from the returned price is always
+ * >= rr - TARGET_RR_SLACK. entry need not lie on the tick; stop must lie behind it.
+ * Example: BUY 1.05697, stop 1.05643 (54 ticks), rr 1.5 -> 1.05778 (81 ticks, rr 1.5);
+ * SELL 1.05697, stop 1.05751 -> 1.05616; BUY 1.05697, stop 1.05640 (57 ticks) -> 1.05783
+ * (85.5 ticks rounded up to 86: rr 1.5088).
+ */
+#define TARGET_RR_SLACK 1e-12
+double target_at_rr(enum trade_side side, double entry, double stop, double rr, double pip);
+
 /* target_select with the front offset given (price units, target_front_for_stall). */
 int target_select_at(const struct zone *zones, size_t n, const struct liq_params *p, double pip,
                      enum trade_side side, double entry, double stop, double trend_score,

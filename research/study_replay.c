@@ -390,7 +390,8 @@ static int enter(struct replay *rp, size_t j, struct setup_result *res)
     struct cal_fixed_trade *fx = &rp->fixed[rp->n_fixed++];
     cal_fixed_open(fx, side, b->close, s->opts.fixed_atr_mult * atr, s->opts.fixed_rr);
     fx->stop = side_round_to_tick((enum trade_side)side, fx->stop, s->pip);
-    fx->target = side_round_to_tick((enum trade_side)side, fx->target, s->pip);
+    fx->target = target_at_rr((enum trade_side)side, fx->entry, fx->stop, s->opts.fixed_rr,
+                              s->pip);
     rp->arms[idx * 4 + STUDY_ARM_ATR_R] = rp->fixed[rp->n_fixed - 1];
     s->fixed.accepted++;
     return 0;

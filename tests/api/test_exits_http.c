@@ -66,6 +66,16 @@ Test(exits_http, defaults_give_the_geometry_exit_and_say_why)
         cr_assert_str_eq(json_string_value(json_object_get(j, "exit_method")), "geometry");
         double rr = json_number_value(json_object_get(json_object_get(j, "tp1"), "rr"));
         cr_assert(fabs(rr - 1.5) < 0.02, "rr %f", rr);
+        /* min_rr_ratio holds on the prices published (a stop rounded away from entry used to
+         * leave TP1 at 1.4815 R), and rr is theirs to its 4 decimals */
+        double stop = json_number_value(json_object_get(json_object_get(j, "stop"), "price"));
+        double tp = json_number_value(json_object_get(json_object_get(j, "tp1"), "price"));
+        double measured = fabs(tp - LAST) / fabs(LAST - stop);
+        cr_assert_geq(measured, 1.5 - 1e-12, "stop %.17g tp1 %.17g: rr %.17g", stop, tp,
+                      measured);
+        cr_assert_geq(rr, 1.5, "rr %f", rr);
+        cr_assert_leq(fabs(rr - measured), 0.5e-4 + 1e-12, "rr %f, measured %.17g", rr,
+                      measured);
         cr_assert(json_is_null(json_object_get(j, "tp2")));
         cr_assert(json_is_false(json_object_get(json_object_get(j, "runner"), "enabled")));
         json_t *reasons = json_object_get(j, "reasons");

@@ -165,14 +165,16 @@ Test(report, slice_follows_the_rules)
     cr_assert(s->fixed.exp_lo <= s->fixed.m.expectancy &&
               s->fixed.m.expectancy <= s->fixed.exp_hi);
     /* the baseline never loses more than 1 R except through a gap beyond its stop (the bar
-     * opens 15 pips or more from the last close: the fill is at price) */
+     * opens 15 pips or more from the last close: the fill is at price), and never wins more
+     * than its target: 1.5 R of the rounded stop, rounded away from entry, so up to a tick
+     * beyond 1.5 R (its 1.5 ATR14 stops are tens of ticks: under 0.05 R) */
     struct barfile bf;
     cr_assert_eq(barfile_load(LIQ_DATA_DIR "/EURUSD_15M.csv", &bf), 0);
     for (size_t i = 0; i < s->fixed_t.n; i++) {
         const struct study_trade *t = &s->fixed_t.v[i];
         const struct bar *cb = &bf.bars[t->close_bar], *pb = cb - 1;
         int gap = fabs(cb->open - pb->close) > 0.0015;
-        cr_assert((t->r >= -1.0 - 1e-9 || gap) && t->r <= s->opts.fixed_rr + 1e-9,
+        cr_assert((t->r >= -1.0 - 1e-9 || gap) && t->r <= s->opts.fixed_rr + 0.05,
                   "R %f at bar %zu", t->r, t->close_bar);
     }
     barfile_free(&bf);

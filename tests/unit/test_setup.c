@@ -213,7 +213,8 @@ Test(setup, worth_p_tp1_first_and_expected_r_follow_the_legs)
 
 /* Stops and targets on the tick (pip / 10 = 0.00001): zone edges off the grid make the
  * computed prices fall between ticks. A stop goes away from entry (BUY down, SELL up), a
- * target toward it (BUY down, SELL up), and rr is measured from the rounded prices. */
+ * zone target toward it (BUY down, SELL up), and rr is measured from the rounded prices
+ * (the geometry target rounds away from entry: tests/unit/test_rr_on_tick.c). */
 static void on_tick(double price)
 {
     double k = price / (PIP / 10);

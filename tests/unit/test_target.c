@@ -202,3 +202,20 @@ Test(target, front_offset_scales_with_atr)
     cr_assert_float_eq(target_front_offset(&p, PIP, 0.0), 0.0002, 1e-12);
     cr_assert_float_eq(target_front_offset(&p, 0.05, 30.0), 0.3, 1e-12);
 }
+
+Test(target, at_rr_rounds_away_from_entry_on_the_rounded_stop)
+{
+    /* the header's examples: 54 ticks -> 81 ticks exactly; 57 ticks -> 85.5 -> 86 */
+    cr_assert_float_eq(target_at_rr(SIDE_BUY, 1.05697, 1.05643, 1.5, PIP), 1.05778, 1e-12);
+    cr_assert_float_eq(target_at_rr(SIDE_SELL, 1.05697, 1.05751, 1.5, PIP), 1.05616, 1e-12);
+    cr_assert_float_eq(target_at_rr(SIDE_BUY, 1.05697, 1.0564, 1.5, PIP), 1.05783, 1e-12);
+    cr_assert_float_eq(target_at_rr(SIDE_SELL, 1.05697, 1.05754, 1.5, PIP), 1.05611, 1e-12);
+    /* an entry off the tick: 1.5 x 0.000543 = 0.0008145 above 1.056973 = 1.0577875 -> up */
+    cr_assert_float_eq(target_at_rr(SIDE_BUY, 1.056973, 1.05643, 1.5, PIP),
+                       1.05779, 1e-12);
+    /* USDJPY's tick 0.001 and an index's 0.25 (pip 2.5) */
+    cr_assert_float_eq(target_at_rr(SIDE_BUY, 151.237, 151.001, 2.0, 0.01), 151.709, 1e-9);
+    cr_assert_float_eq(target_at_rr(SIDE_SELL, 18250.25, 18260.0, 1.5, 2.5), 18235.5, 1e-9);
+    double rr = (18250.25 - 18235.5) / (18260.0 - 18250.25);
+    cr_assert_geq(rr, 1.5); /* 9.75 x 1.5 = 14.625 -> 14.75 (59 ticks of 0.25) */
+}
