@@ -425,6 +425,73 @@ static int cluster_pids(pid_t *out, int max)
     return n;
 }
 
+/* Does cluster process pid serve database db? (its title: "postgres: USER DB ...") */
+static int serves(pid_t pid, const char *db)
+{
+    char path[64], title[512];
+    snprintf(path, sizeof path, "/proc/%d/cmdline", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return 0;
+    size_t n = fread(title, 1, sizeof title - 1, f);
+    fclose(f);
+    title[n] = '\0';
+    char word[128];
+    snprintf(word, sizeof word, " %s ", db);
+    return strstr(title, word) != NULL;
+}
+
+/* The number of the stopped cluster's backends of database db with bytes waiting unread on
+ * their socket (a query sent to a stopped server), from `ss -xn`'s Recv-Q; -1 when ss fails. */
+static int unread_backends(const char *db)
+{
+    unsigned long inode[256];
+    pid_t owner[256];
+    int ni = 0;
+    for (int i = 0; i < g_nstopped; i++) {
+        if (!serves(g_stopped[i], db))
+            continue;
+        char dir[64], link[96], target[64];
+        snprintf(dir, sizeof dir, "/proc/%d/fd", (int)g_stopped[i]);
+        DIR *d = opendir(dir);
+        struct dirent *e;
+        while (d != NULL && (e = readdir(d)) != NULL && ni < 256) {
+            snprintf(link, sizeof link, "%s/%.16s", dir, e->d_name);
+            ssize_t k = readlink(link, target, sizeof target - 1);
+            unsigned long ino;
+            if (k > 0 && (target[k] = '\0', sscanf(target, "socket:[%lu]", &ino) == 1)) {
+                inode[ni] = ino;
+                owner[ni++] = g_stopped[i];
+            }
+        }
+        if (d != NULL)
+            closedir(d);
+    }
+    FILE *ss = popen("ss -xn 2>/dev/null", "r");
+    if (ss == NULL)
+        return -1;
+    char line[1024];
+    pid_t seen[256];
+    int nseen = 0, lines = 0;
+    while (fgets(line, sizeof line, ss) != NULL) {
+        char netid[16], state[16], local[512];
+        unsigned long rq, sq, ino;
+        if (sscanf(line, "%15s %15s %lu %lu %511s %lu", netid, state, &rq, &sq, local, &ino) != 6)
+            continue;
+        lines++;
+        for (int i = 0; i < ni && rq > 0; i++) {
+            if (inode[i] != ino)
+                continue;
+            int dup = 0;
+            for (int j = 0; j < nseen; j++)
+                dup |= seen[j] == owner[i];
+            if (!dup && nseen < 256)
+                seen[nseen++] = owner[i];
+        }
+    }
+    return pclose(ss) == 0 && lines > 0 ? nseen : -1;
+}
+
 static void resume_cluster(void)
 {
     for (int i = 0; i < g_nstopped; i++)
@@ -461,8 +528,10 @@ static void spawn_on(struct spawned *p, const char *db, const char *timeout_ms, 
     snprintf(env_url[k], sizeof env_url[k], "LIQ_DATABASE_URL=%s", url);
     snprintf(env_to[k], sizeof env_to[k], "LIQ_DATABASE_TIMEOUT_MS=%s", timeout_ms);
     snprintf(env_th[k], sizeof env_th[k], "LIQ_THREADS=%s", threads);
+    /* the second renews no lease while it is stalled (a renewal every TTL / 3 = 200 s): its
+     * only query to the stopped server is the test's stuck write */
     const char *env[] = {env_url[k], "LIQ_LOG_LEVEL=warn", "LIQ_INSTRUMENTS=EURUSD:0.0001",
-                         env_th[k], env_to[k], NULL};
+                         env_th[k], env_to[k], k == 1 ? "LIQ_LEASE_TTL_MS=600000" : NULL, NULL};
     spawn_start(p, env, NULL, log);
 }
 
@@ -529,8 +598,18 @@ Test(stall, sigstop_postgres_503_reads_and_sigterm_exits_0, .timeout = 180,
     /* SIGTERM to q with a write stuck in the database (its own deadline is 60 s) */
     struct stuck w = {.port = q.port, .body = harness_bars_json("EURUSD", "M15", all, 300, 304)};
     pthread_t th;
+    /* stuck once one more backend of q's database has a query waiting unread (q renews no
+     * lease meanwhile: LIQ_LEASE_TTL_MS=600000, a renewal every 200 s) */
+    int before = unread_backends("t_stall_stop_long");
+    cr_assert_geq(before, 0, "ss -xn failed");
+    double sent = spawn_now();
     pthread_create(&th, NULL, stuck_write, &w);
-    usleep(500000);
+    for (double t1 = sent + 15.0; unread_backends("t_stall_stop_long") <= before;) {
+        cr_assert_lt(spawn_now(), t1, "the write did not reach the database within 15 s");
+        usleep(10000);
+    }
+    cr_log_info("stall: the write waits in the stopped database after %.3f s (%d backend(s) "
+                "had a query waiting before it)", spawn_now() - sent, before);
     double took_q, took_p;
     sigterm_exits_0(&q, &took_q);
     pthread_join(th, NULL);
