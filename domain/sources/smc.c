@@ -84,12 +84,7 @@ int box_book_add(struct box_book *k, const struct box *b)
 
 int box_book_pop(struct box_book *k, const struct bar *bar, struct box *out)
 {
-    if (k->n == 0)
-        return 0;
-    double thr = k->v[k->n - 1].thr;
-    int hit = k->dir > 0 ? (k->strict ? bar->low < thr : bar->low <= thr)
-                         : (k->strict ? bar->high > thr : bar->high >= thr);
-    if (!hit)
+    if (!box_book_due(k, bar))
         return 0;
     *out = k->v[--k->n];
     return 1;

@@ -59,6 +59,16 @@ void box_book_free(struct box_book *k);
 int box_book_add(struct box_book *k, const struct box *b);
 /* Pops one box this bar mitigates into *out: 1, or 0 when none. O(1) when none. */
 int box_book_pop(struct box_book *k, const struct bar *bar, struct box *out);
+/* Does this bar mitigate the next box (box_book_pop would pop one)? Inline, no copy: the
+ * per-bar question of every book, nearly always no. */
+static inline int box_book_due(const struct box_book *k, const struct bar *bar)
+{
+    if (k->n == 0)
+        return 0;
+    double thr = k->v[k->n - 1].thr;
+    return k->dir > 0 ? (k->strict ? bar->low < thr : bar->low <= thr)
+                      : (k->strict ? bar->high > thr : bar->high >= thr);
+}
 /* Removes the box with this zone id (join): 1 found (copied to *out), 0 not. */
 int box_book_take(struct box_book *k, uint32_t zone, struct box *out);
 
