@@ -136,11 +136,24 @@ static int sessions_bar(struct smc_state *s, struct engine *e, const struct bar 
     return 0;
 }
 
+/* Would engine_drawn_end(e, id, ...) return 1 and change nothing? An ended zone still in its
+ * test: its mitigation bar is set, it is active and in a test. The pending list asks this of
+ * every zone every bar, and the answer stays yes until the test resolves. */
+static inline int still_in_test(const struct engine *e, uint32_t id)
+{
+    const struct zone *z = zone_map_get(&e->map, id);
+    return z != NULL && z->mitigated_ts != TS_NONE && z->active && z->trk.state == TS_IN_TEST;
+}
+
 int smc_base_bar(struct smc_state *s, struct engine *e, const struct bar *b,
                  struct zone_events *ev)
 {
     size_t keep = 0;
     for (size_t i = 0; i < s->npending; i++) {
+        if (still_in_test(e, s->pending[i])) {
+            s->pending[keep++] = s->pending[i];
+            continue;
+        }
         int rc = engine_drawn_end(e, s->pending[i], b->ts, ev);
         if (rc < 0)
             return -1;
