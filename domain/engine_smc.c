@@ -4,6 +4,7 @@
  */
 #include "engine_smc.h"
 
+#include <assert.h>
 #include <stdlib.h>
 
 #include "engine.h"
@@ -99,11 +100,13 @@ static int mitigate_due(struct smc_state *s, struct engine *e, struct box_book *
     return 0;
 }
 
-/* The same, the common case (nothing mitigated) inline: one comparison per book. */
-static inline int mitigate(struct smc_state *s, struct engine *e, struct box_book *k,
-                           const struct bar *b, struct zone_events *ev)
+/* The same, the common case (nothing mitigated) inline: one comparison per book, whose dir
+ * and strict smc_new set (fvg_up 1 0, fvg_dn -1 0, ob_up 1 1, ob_dn -1 1). */
+static inline int mitigate(struct smc_state *s, struct engine *e, struct box_book *k, int dir,
+                           int strict, const struct bar *b, struct zone_events *ev)
 {
-    return box_book_due(k, b) ? mitigate_due(s, e, k, b, ev) : 0;
+    assert(k->dir == dir && k->strict == strict);
+    return box_book_due_as(k, b, dir, strict) ? mitigate_due(s, e, k, b, ev) : 0;
 }
 
 static uint32_t add_point(struct engine *e, enum liq_source src, double price, int64_t origin,
@@ -161,11 +164,11 @@ int smc_base_bar(struct smc_state *s, struct engine *e, const struct bar *b,
             s->pending[keep++] = s->pending[i];
     }
     s->npending = keep;
-    if (on(s, SRC_FVG) &&
-        (mitigate(s, e, &s->fvg_up, b, ev) != 0 || mitigate(s, e, &s->fvg_dn, b, ev) != 0))
+    if (on(s, SRC_FVG) && (mitigate(s, e, &s->fvg_up, 1, 0, b, ev) != 0 ||
+                           mitigate(s, e, &s->fvg_dn, -1, 0, b, ev) != 0))
         return -1;
-    if (on(s, SRC_ORDER_BLOCK) &&
-        (mitigate(s, e, &s->ob_up, b, ev) != 0 || mitigate(s, e, &s->ob_dn, b, ev) != 0))
+    if (on(s, SRC_ORDER_BLOCK) && (mitigate(s, e, &s->ob_up, 1, 1, b, ev) != 0 ||
+                                   mitigate(s, e, &s->ob_dn, -1, 1, b, ev) != 0))
         return -1;
     if ((on(s, SRC_SESSION_HIGH) || on(s, SRC_SESSION_LOW)) && s->base_sec <= 3600)
         return sessions_bar(s, e, b, ev);
