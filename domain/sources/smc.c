@@ -229,11 +229,20 @@ static void session_close(struct session_track *t, int i, struct session_done *d
     t->cur = INT64_MIN;
 }
 
+/* day_start(ts) (bar.h) without the call, every base bar: the same floor to the UTC day. */
+static inline int64_t utc_day(int64_t ts)
+{
+    int64_t r = ts % 86400;
+    if (r < 0)
+        r += 86400;
+    return ts < INT64_MIN + r ? INT64_MIN : ts - r;
+}
+
 int sessions_push(struct sessions *ss, const struct bar *b, int64_t base_sec,
                   struct session_done done[SESSIONS_DONE_MAX])
 {
     int n = 0;
-    int64_t day = day_start(b->ts); /* once for the three sessions */
+    int64_t day = utc_day(b->ts); /* once for the three sessions */
     for (int i = 0; i < SMC_SESSIONS; i++) {
         struct session_track *t = &ss->s[i];
         int64_t at = session_of(t, b->ts, day);
