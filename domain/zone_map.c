@@ -406,7 +406,7 @@ void zone_map_move_slow(struct zone_map *m, uint32_t id, double price, size_t *h
         *hint = at;
 }
 
-void zone_map_move_controls(struct zone_map *m, uint32_t id, double shift)
+void zone_map_move_controls_slow(struct zone_map *m, uint32_t id, double shift)
 {
     for (int k = 0; k < CTL_KINDS; k++) {
         struct ctl_set *cs = &m->cs[k];

@@ -226,7 +226,23 @@ static inline void zone_map_move(struct zone_map *m, uint32_t id, double price, 
 }
 /* Moves both controls of zone id by shift (the zone moved by shift: a live VWAP level). A
  * live control is only shifted; one that is indexed keeps its index sorted. */
-void zone_map_move_controls(struct zone_map *m, uint32_t id, double shift);
+void zone_map_move_controls_slow(struct zone_map *m, uint32_t id, double shift);
+static inline void zone_map_move_controls(struct zone_map *m, uint32_t id, double shift)
+{
+    /* the common case inline: neither control indexed (a live zone's are in the live
+     * lists), so each is only shifted, as zone_map_move_controls_slow does then */
+    struct control *c0 = &m->cs[CTL_MIRROR].v[id - 1], *c1 = &m->cs[CTL_SIDE].v[id - 1];
+    if (c0->where == CTL_INDEXED || c1->where == CTL_INDEXED) {
+        zone_map_move_controls_slow(m, id, shift);
+        return;
+    }
+    c0->price += shift;
+    c0->lo += shift;
+    c0->hi += shift;
+    c1->price += shift;
+    c1->lo += shift;
+    c1->hi += shift;
+}
 /* Zone id stopped moving (a frozen VWAP): its live controls join their sets' indexes. */
 void zone_map_settle_controls(struct zone_map *m, uint32_t id);
 /* Zone id became inactive (CTL_OUT: its controls leave the indexes, so a bar never looks at
