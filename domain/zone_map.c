@@ -121,6 +121,9 @@ static int drawn_room(struct zone_map *m)
         return -1;
     struct zone_listing *l = m->listing;
     size_t need = m->ndsorted + l->nended + 1, dcap = m->dcap, ecap = l->ended_cap;
+    if (need <= dcap && need <= ecap && m->ndsorted + 1 <= m->cs[CTL_MIRROR].dcap &&
+        m->ndsorted + 1 <= m->cs[CTL_SIDE].dcap)
+        return 0; /* room everywhere (nearly every insert): nothing to grow */
     uint32_t *d = grow_array(m->dsorted, &dcap, need, sizeof *d, 64);
     if (d == NULL)
         return -1;
@@ -156,7 +159,7 @@ static int drawn_room(struct zone_map *m)
 static int listing_room(struct zone_map *m)
 {
     struct zone_listing *l = m->listing;
-    if (l == NULL)
+    if (l == NULL || m->n + 1 <= l->ids_cap)
         return 0;
     size_t cap = l->ids_cap;
     uint32_t *v = grow_array(l->ids, &cap, m->n + 1, sizeof *v, 64);
