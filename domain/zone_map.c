@@ -445,7 +445,8 @@ static void control_out(struct zone_map *m, struct ctl_set *cs, uint32_t id, int
         memmove(&cs->dprice[at], &cs->dprice[at + 1], (cs->dn - at - 1) * sizeof *cs->dprice);
         cs->dn--;
     } else if (c->where == CTL_INDEXED) {
-        size_t at = zone_map_index_from(cs->price, cs->n, c->price, cs->hint);
+        /* most leave by expiry, far from the price the scan hint follows: a bisection */
+        size_t at = lower_bound_f64(cs->price, cs->n, sizeof *cs->price, c->price);
         while (cs->sorted[at] != id)
             at++;
         struct slack x = ctl_slack(m, cs);
