@@ -336,12 +336,7 @@ void zone_map_cover(struct zone_map *m, uint32_t id, double price)
     }
 }
 
-size_t zone_map_lower_bound_from(const struct zone_map *m, double price, size_t hint)
-{
-    return zone_map_index_from(m->sprice, m->nsorted, price, hint);
-}
-
-size_t zone_map_index_from(const double *v, size_t n, double price, size_t hint)
+size_t zone_map_index_walk(const double *v, size_t n, double price, size_t hint)
 {
     size_t i = hint < n ? hint : n;
     /* walk while the hint is near (price moves little between bars), else bisect */

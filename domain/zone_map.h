@@ -195,11 +195,24 @@ const uint32_t *zone_map_listing(const struct zone_map *m);
 uint32_t zone_map_insert(struct zone_map *m, const struct zone *z,
                          const double ctl_price[CTL_KINDS]);
 
+/* zone_map_lower_bound_from over any ascending array v[0..n) (the control prices use it).
+ * Inline when the hint is the answer (the per-bar scans' usual case); zone_map_index_walk
+ * walks or bisects. */
+size_t zone_map_index_walk(const double *v, size_t n, double price, size_t hint);
+static inline size_t zone_map_index_from(const double *v, size_t n, double price, size_t hint)
+{
+    size_t i = hint < n ? hint : n;
+    if ((i == 0 || !(v[i - 1] >= price)) && (i == n || !(v[i] < price)))
+        return i;
+    return zone_map_index_walk(v, n, price, hint);
+}
 /* The same as zone_map_lower_bound, starting from a sorted index that was right recently
  * (any value is correct; a near one makes it a few steps instead of a bisection). */
-size_t zone_map_lower_bound_from(const struct zone_map *m, double price, size_t hint);
-/* The same over any ascending array v[0..n) (the control prices use it). */
-size_t zone_map_index_from(const double *v, size_t n, double price, size_t hint);
+static inline size_t zone_map_lower_bound_from(const struct zone_map *m, double price,
+                                               size_t hint)
+{
+    return zone_map_index_from(m->sprice, m->nsorted, price, hint);
+}
 
 /* Moves zone id (band kept the same width) to price, keeping the index sorted. hint (may be
  * NULL) is the caller's memory of the zone's sorted index: checked, used when right, and
