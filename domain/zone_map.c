@@ -62,6 +62,13 @@ static int resize(void *array_ptr, uint32_t cap, size_t elem)
     return 0;
 }
 
+/* How far a band [lo, hi] reaches from its price. */
+static double reach_of(double price, double lo, double hi)
+{
+    double below = price - lo, above = hi - price;
+    return above > below ? above : below;
+}
+
 /* dnext[id - 1]: the zone is in no slot's list */
 #define DL_NONE UINT32_MAX
 
@@ -306,7 +313,21 @@ uint32_t zone_map_insert(struct zone_map *m, const struct zone *z,
         if (half > *reach_k)
             *reach_k = half;
     }
-    zone_map_place_controls(m, id, 1);
+    if (!drawn || (z->flags & ZONE_F_LIVE)) {
+        zone_map_place_controls(m, id, 1);
+        return id;
+    }
+    /* a drawn zone's controls straight into the drawn control indexes (room made by
+     * drawn_room): what zone_map_place_controls does for a new, active drawn zone (never
+     * live: engine_drawn_add) */
+    for (int k = 0; k < CTL_KINDS; k++) {
+        struct ctl_set *cs = &m->cs[k];
+        struct control *c = &cs->v[id - 1];
+        index_insert(cs->dsorted, cs->dprice, &cs->dn, id, c->price);
+        double r = reach_of(c->price, c->lo, c->hi);
+        cs->dmax_half = r > cs->dmax_half ? r : cs->dmax_half;
+        c->where = CTL_INDEXED;
+    }
     return id;
 }
 
@@ -450,11 +471,6 @@ static void control_out(struct zone_map *m, struct ctl_set *cs, uint32_t id, int
     c->where = CTL_OUT;
 }
 
-static double reach_of(double price, double lo, double hi)
-{
-    double below = price - lo, above = hi - price;
-    return above > below ? above : below;
-}
 
 /* The widest reach of the zones ids[0..n) that are active (all, when every one is). */
 static double widest(const struct zone_map *m, const uint32_t *ids, size_t n)
