@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-void *grow_array(void *v, size_t *cap, size_t need, size_t elem, size_t first)
+void *grow_array_slow(void *v, size_t *cap, size_t need, size_t elem, size_t first)
 {
     if (need <= *cap)
         return v;

@@ -12,9 +12,18 @@
 
 #include <stddef.h>
 
+/* grow_array when the array must grow (need > *cap): the realloc. */
+void *grow_array_slow(void *v, size_t *cap, size_t need, size_t elem, size_t first);
+
 /* v itself when *cap >= need; else v reallocated to the first capacity of first, 2 first,
  * 4 first... (or *cap doubled) that holds need, with *cap updated. NULL when out of memory
- * or the size overflows (v untouched and still owned by the caller, *cap unchanged). */
-void *grow_array(void *v, size_t *cap, size_t need, size_t elem, size_t first);
+ * or the size overflows (v untouched and still owned by the caller, *cap unchanged).
+ * Inline: nearly every call finds room (one comparison, no call). */
+static inline void *grow_array(void *v, size_t *cap, size_t need, size_t elem, size_t first)
+{
+    if (need <= *cap)
+        return v;
+    return grow_array_slow(v, cap, need, elem, first);
+}
 
 #endif

@@ -741,7 +741,10 @@ static int push_bar(struct engine *e, const struct bar *b, struct zone_events *e
              * open between bars and series_push would return just this bar at its period
              * start */
             struct bar c = *b;
-            c.ts = series_period_start((enum timeframe)tf, b->ts);
+            /* a bar on its period's start (the feed's bars are) is its own start below W1
+             * (those periods are multiples of tf_seconds from the epoch): no call */
+            if (tf == TF_W1 || b->ts % base_sec != 0)
+                c.ts = series_period_start((enum timeframe)tf, b->ts);
             if (on_closed(e, (enum timeframe)tf, &c, b->ts, ev) != 0)
                 return -1;
             continue;

@@ -4,6 +4,7 @@
  */
 #include "engine_smc.h"
 
+#include <assert.h>
 #include <stdlib.h>
 
 #include "engine.h"
@@ -88,14 +89,24 @@ static int end_zone(struct smc_state *s, struct engine *e, uint32_t id, int64_t 
     return 0;
 }
 
-static int mitigate(struct smc_state *s, struct engine *e, struct box_book *k,
-                    const struct bar *b, struct zone_events *ev)
+/* Ends the zones of the boxes bar b mitigates in book k. */
+static int mitigate_due(struct smc_state *s, struct engine *e, struct box_book *k,
+                        const struct bar *b, struct zone_events *ev)
 {
     struct box x;
     while (box_book_pop(k, b, &x))
         if (end_zone(s, e, x.zone, b->ts, ev) != 0)
             return -1;
     return 0;
+}
+
+/* The same, the common case (nothing mitigated) inline: one comparison per book, whose dir
+ * and strict smc_new set (fvg_up 1 0, fvg_dn -1 0, ob_up 1 1, ob_dn -1 1). */
+static inline int mitigate(struct smc_state *s, struct engine *e, struct box_book *k, int dir,
+                           int strict, const struct bar *b, struct zone_events *ev)
+{
+    assert(k->dir == dir && k->strict == strict);
+    return box_book_due_as(k, b, dir, strict) ? mitigate_due(s, e, k, b, ev) : 0;
 }
 
 static uint32_t add_point(struct engine *e, enum liq_source src, double price, int64_t origin,
@@ -128,11 +139,24 @@ static int sessions_bar(struct smc_state *s, struct engine *e, const struct bar 
     return 0;
 }
 
+/* Would engine_drawn_end(e, id, ...) return 1 and change nothing? An ended zone still in its
+ * test: its mitigation bar is set, it is active and in a test. The pending list asks this of
+ * every zone every bar, and the answer stays yes until the test resolves. */
+static inline int still_in_test(const struct engine *e, uint32_t id)
+{
+    const struct zone *z = zone_map_get(&e->map, id);
+    return z != NULL && z->mitigated_ts != TS_NONE && z->active && z->trk.state == TS_IN_TEST;
+}
+
 int smc_base_bar(struct smc_state *s, struct engine *e, const struct bar *b,
                  struct zone_events *ev)
 {
     size_t keep = 0;
     for (size_t i = 0; i < s->npending; i++) {
+        if (still_in_test(e, s->pending[i])) {
+            s->pending[keep++] = s->pending[i];
+            continue;
+        }
         int rc = engine_drawn_end(e, s->pending[i], b->ts, ev);
         if (rc < 0)
             return -1;
@@ -140,11 +164,11 @@ int smc_base_bar(struct smc_state *s, struct engine *e, const struct bar *b,
             s->pending[keep++] = s->pending[i];
     }
     s->npending = keep;
-    if (on(s, SRC_FVG) &&
-        (mitigate(s, e, &s->fvg_up, b, ev) != 0 || mitigate(s, e, &s->fvg_dn, b, ev) != 0))
+    if (on(s, SRC_FVG) && (mitigate(s, e, &s->fvg_up, 1, 0, b, ev) != 0 ||
+                           mitigate(s, e, &s->fvg_dn, -1, 0, b, ev) != 0))
         return -1;
-    if (on(s, SRC_ORDER_BLOCK) &&
-        (mitigate(s, e, &s->ob_up, b, ev) != 0 || mitigate(s, e, &s->ob_dn, b, ev) != 0))
+    if (on(s, SRC_ORDER_BLOCK) && (mitigate(s, e, &s->ob_up, 1, 1, b, ev) != 0 ||
+                                   mitigate(s, e, &s->ob_dn, -1, 1, b, ev) != 0))
         return -1;
     if ((on(s, SRC_SESSION_HIGH) || on(s, SRC_SESSION_LOW)) && s->base_sec <= 3600)
         return sessions_bar(s, e, b, ev);

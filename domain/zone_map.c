@@ -62,6 +62,13 @@ static int resize(void *array_ptr, uint32_t cap, size_t elem)
     return 0;
 }
 
+/* How far a band [lo, hi] reaches from its price. */
+static double reach_of(double price, double lo, double hi)
+{
+    double below = price - lo, above = hi - price;
+    return above > below ? above : below;
+}
+
 /* dnext[id - 1]: the zone is in no slot's list */
 #define DL_NONE UINT32_MAX
 
@@ -121,6 +128,9 @@ static int drawn_room(struct zone_map *m)
         return -1;
     struct zone_listing *l = m->listing;
     size_t need = m->ndsorted + l->nended + 1, dcap = m->dcap, ecap = l->ended_cap;
+    if (need <= dcap && need <= ecap && m->ndsorted + 1 <= m->cs[CTL_MIRROR].dcap &&
+        m->ndsorted + 1 <= m->cs[CTL_SIDE].dcap)
+        return 0; /* room everywhere (nearly every insert): nothing to grow */
     uint32_t *d = grow_array(m->dsorted, &dcap, need, sizeof *d, 64);
     if (d == NULL)
         return -1;
@@ -156,7 +166,7 @@ static int drawn_room(struct zone_map *m)
 static int listing_room(struct zone_map *m)
 {
     struct zone_listing *l = m->listing;
-    if (l == NULL)
+    if (l == NULL || m->n + 1 <= l->ids_cap)
         return 0;
     size_t cap = l->ids_cap;
     uint32_t *v = grow_array(l->ids, &cap, m->n + 1, sizeof *v, 64);
@@ -303,7 +313,21 @@ uint32_t zone_map_insert(struct zone_map *m, const struct zone *z,
         if (half > *reach_k)
             *reach_k = half;
     }
-    zone_map_place_controls(m, id, 1);
+    if (!drawn || (z->flags & ZONE_F_LIVE)) {
+        zone_map_place_controls(m, id, 1);
+        return id;
+    }
+    /* a drawn zone's controls straight into the drawn control indexes (room made by
+     * drawn_room): what zone_map_place_controls does for a new, active drawn zone (never
+     * live: engine_drawn_add) */
+    for (int k = 0; k < CTL_KINDS; k++) {
+        struct ctl_set *cs = &m->cs[k];
+        struct control *c = &cs->v[id - 1];
+        index_insert(cs->dsorted, cs->dprice, &cs->dn, id, c->price);
+        double r = reach_of(c->price, c->lo, c->hi);
+        cs->dmax_half = r > cs->dmax_half ? r : cs->dmax_half;
+        c->where = CTL_INDEXED;
+    }
     return id;
 }
 
@@ -333,12 +357,7 @@ void zone_map_cover(struct zone_map *m, uint32_t id, double price)
     }
 }
 
-size_t zone_map_lower_bound_from(const struct zone_map *m, double price, size_t hint)
-{
-    return zone_map_index_from(m->sprice, m->nsorted, price, hint);
-}
-
-size_t zone_map_index_from(const double *v, size_t n, double price, size_t hint)
+size_t zone_map_index_walk(const double *v, size_t n, double price, size_t hint)
 {
     size_t i = hint < n ? hint : n;
     /* walk while the hint is near (price moves little between bars), else bisect */
@@ -406,7 +425,7 @@ void zone_map_move_slow(struct zone_map *m, uint32_t id, double price, size_t *h
         *hint = at;
 }
 
-void zone_map_move_controls(struct zone_map *m, uint32_t id, double shift)
+void zone_map_move_controls_slow(struct zone_map *m, uint32_t id, double shift)
 {
     for (int k = 0; k < CTL_KINDS; k++) {
         struct ctl_set *cs = &m->cs[k];
@@ -442,7 +461,8 @@ static void control_out(struct zone_map *m, struct ctl_set *cs, uint32_t id, int
         memmove(&cs->dprice[at], &cs->dprice[at + 1], (cs->dn - at - 1) * sizeof *cs->dprice);
         cs->dn--;
     } else if (c->where == CTL_INDEXED) {
-        size_t at = zone_map_index_from(cs->price, cs->n, c->price, cs->hint);
+        /* most leave by expiry, far from the price the scan hint follows: a bisection */
+        size_t at = lower_bound_f64(cs->price, cs->n, sizeof *cs->price, c->price);
         while (cs->sorted[at] != id)
             at++;
         struct slack x = ctl_slack(m, cs);
@@ -451,11 +471,6 @@ static void control_out(struct zone_map *m, struct ctl_set *cs, uint32_t id, int
     c->where = CTL_OUT;
 }
 
-static double reach_of(double price, double lo, double hi)
-{
-    double below = price - lo, above = hi - price;
-    return above > below ? above : below;
-}
 
 /* The widest reach of the zones ids[0..n) that are active (all, when every one is). */
 static double widest(const struct zone_map *m, const uint32_t *ids, size_t n)

@@ -195,11 +195,24 @@ const uint32_t *zone_map_listing(const struct zone_map *m);
 uint32_t zone_map_insert(struct zone_map *m, const struct zone *z,
                          const double ctl_price[CTL_KINDS]);
 
+/* zone_map_lower_bound_from over any ascending array v[0..n) (the control prices use it).
+ * Inline when the hint is the answer (the per-bar scans' usual case); zone_map_index_walk
+ * walks or bisects. */
+size_t zone_map_index_walk(const double *v, size_t n, double price, size_t hint);
+static inline size_t zone_map_index_from(const double *v, size_t n, double price, size_t hint)
+{
+    size_t i = hint < n ? hint : n;
+    if ((i == 0 || !(v[i - 1] >= price)) && (i == n || !(v[i] < price)))
+        return i;
+    return zone_map_index_walk(v, n, price, hint);
+}
 /* The same as zone_map_lower_bound, starting from a sorted index that was right recently
  * (any value is correct; a near one makes it a few steps instead of a bisection). */
-size_t zone_map_lower_bound_from(const struct zone_map *m, double price, size_t hint);
-/* The same over any ascending array v[0..n) (the control prices use it). */
-size_t zone_map_index_from(const double *v, size_t n, double price, size_t hint);
+static inline size_t zone_map_lower_bound_from(const struct zone_map *m, double price,
+                                               size_t hint)
+{
+    return zone_map_index_from(m->sprice, m->nsorted, price, hint);
+}
 
 /* Moves zone id (band kept the same width) to price, keeping the index sorted. hint (may be
  * NULL) is the caller's memory of the zone's sorted index: checked, used when right, and
@@ -226,7 +239,23 @@ static inline void zone_map_move(struct zone_map *m, uint32_t id, double price, 
 }
 /* Moves both controls of zone id by shift (the zone moved by shift: a live VWAP level). A
  * live control is only shifted; one that is indexed keeps its index sorted. */
-void zone_map_move_controls(struct zone_map *m, uint32_t id, double shift);
+void zone_map_move_controls_slow(struct zone_map *m, uint32_t id, double shift);
+static inline void zone_map_move_controls(struct zone_map *m, uint32_t id, double shift)
+{
+    /* the common case inline: neither control indexed (a live zone's are in the live
+     * lists), so each is only shifted, as zone_map_move_controls_slow does then */
+    struct control *c0 = &m->cs[CTL_MIRROR].v[id - 1], *c1 = &m->cs[CTL_SIDE].v[id - 1];
+    if (c0->where == CTL_INDEXED || c1->where == CTL_INDEXED) {
+        zone_map_move_controls_slow(m, id, shift);
+        return;
+    }
+    c0->price += shift;
+    c0->lo += shift;
+    c0->hi += shift;
+    c1->price += shift;
+    c1->lo += shift;
+    c1->hi += shift;
+}
 /* Zone id stopped moving (a frozen VWAP): its live controls join their sets' indexes. */
 void zone_map_settle_controls(struct zone_map *m, uint32_t id);
 /* Zone id became inactive (CTL_OUT: its controls leave the indexes, so a bar never looks at

@@ -84,12 +84,7 @@ int box_book_add(struct box_book *k, const struct box *b)
 
 int box_book_pop(struct box_book *k, const struct bar *bar, struct box *out)
 {
-    if (k->n == 0)
-        return 0;
-    double thr = k->v[k->n - 1].thr;
-    int hit = k->dir > 0 ? (k->strict ? bar->low < thr : bar->low <= thr)
-                         : (k->strict ? bar->high > thr : bar->high >= thr);
-    if (!hit)
+    if (!box_book_due(k, bar))
         return 0;
     *out = k->v[--k->n];
     return 1;
@@ -234,11 +229,20 @@ static void session_close(struct session_track *t, int i, struct session_done *d
     t->cur = INT64_MIN;
 }
 
+/* day_start(ts) (bar.h) without the call, every base bar: the same floor to the UTC day. */
+static inline int64_t utc_day(int64_t ts)
+{
+    int64_t r = ts % 86400;
+    if (r < 0)
+        r += 86400;
+    return ts < INT64_MIN + r ? INT64_MIN : ts - r;
+}
+
 int sessions_push(struct sessions *ss, const struct bar *b, int64_t base_sec,
                   struct session_done done[SESSIONS_DONE_MAX])
 {
     int n = 0;
-    int64_t day = day_start(b->ts); /* once for the three sessions */
+    int64_t day = utc_day(b->ts); /* once for the three sessions */
     for (int i = 0; i < SMC_SESSIONS; i++) {
         struct session_track *t = &ss->s[i];
         int64_t at = session_of(t, b->ts, day);

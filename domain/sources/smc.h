@@ -59,6 +59,23 @@ void box_book_free(struct box_book *k);
 int box_book_add(struct box_book *k, const struct box *b);
 /* Pops one box this bar mitigates into *out: 1, or 0 when none. O(1) when none. */
 int box_book_pop(struct box_book *k, const struct bar *bar, struct box *out);
+/* box_book_due for a book known to be of this dir and strict (constants at the call: the
+ * comparison without reading or branching on them). */
+static inline int box_book_due_as(const struct box_book *k, const struct bar *bar, int dir,
+                                  int strict)
+{
+    if (k->n == 0)
+        return 0;
+    double thr = k->v[k->n - 1].thr;
+    return dir > 0 ? (strict ? bar->low < thr : bar->low <= thr)
+                   : (strict ? bar->high > thr : bar->high >= thr);
+}
+/* Does this bar mitigate the next box (box_book_pop would pop one)? Inline, no copy: the
+ * per-bar question of every book, nearly always no. */
+static inline int box_book_due(const struct box_book *k, const struct bar *bar)
+{
+    return box_book_due_as(k, bar, k->dir, k->strict);
+}
 /* Removes the box with this zone id (join): 1 found (copied to *out), 0 not. */
 int box_book_take(struct box_book *k, uint32_t zone, struct box *out);
 
