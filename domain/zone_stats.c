@@ -8,6 +8,7 @@
  */
 #include "zone_stats.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdlib.h>
 
@@ -29,8 +30,8 @@ int zone_events_grow(struct zone_events *ev)
 }
 
 /* Arms t when bar b lies rearm away from [lo, hi]: returns 1 then. */
-static int try_arm(struct test_track *t, double lo, double hi, const struct bar *b,
-                   double rearm)
+static inline int try_arm(struct test_track *t, double lo, double hi, const struct bar *b,
+                          double rearm)
 {
     if (b->low >= hi + rearm) {
         t->approach = 1;
@@ -44,15 +45,15 @@ static int try_arm(struct test_track *t, double lo, double hi, const struct bar 
 }
 
 /* Does bar b reach Y beyond the far edge? (the break barrier) */
-static int breaks(const struct test_track *t, double lo, double hi, const struct bar *b,
-                  double y)
+static inline int breaks(const struct test_track *t, double lo, double hi,
+                         const struct bar *b, double y)
 {
     return t->approach > 0 ? b->low <= lo - y : b->high >= hi + y;
 }
 
 /* A test in progress at a bar after its touch: the outcome, or OUTCOME_NONE. */
-static enum zone_outcome step(struct test_track *t, double lo, double hi, const struct bar *b,
-                              const struct test_cfg *c)
+static inline enum zone_outcome step(struct test_track *t, double lo, double hi,
+                                     const struct bar *b, const struct test_cfg *c)
 {
     double u = t->atr;
     if (breaks(t, lo, hi, b, c->break_atr * u))
@@ -68,7 +69,8 @@ static enum zone_outcome step(struct test_track *t, double lo, double hi, const 
 
 /* A zone's test at bar b: its deepest reach past the far edge so far (zones only: a control's
  * depth feeds nothing). */
-static void pierce_bar(struct test_track *t, double lo, double hi, const struct bar *b)
+static inline void pierce_bar(struct test_track *t, double lo, double hi,
+                              const struct bar *b)
 {
     double d = t->approach > 0 ? lo - b->low : b->high - hi;
     if (!(d > 0.0) || !(t->atr > 0.0))
@@ -80,8 +82,9 @@ static void pierce_bar(struct test_track *t, double lo, double hi, const struct 
 }
 
 /* The touching bar of an armed level: the test starts; it may break at once. */
-static enum zone_outcome start(struct test_track *t, double lo, double hi, const struct bar *b,
-                               double atr, const struct test_cfg *c)
+static inline enum zone_outcome start(struct test_track *t, double lo, double hi,
+                                      const struct bar *b, double atr,
+                                      const struct test_cfg *c)
 {
     t->state = TS_IN_TEST;
     t->pierce = 0;
@@ -150,9 +153,11 @@ static int watch_zones(struct zone_map *m, const struct bar *b, double rearm,
                        struct zone_events *ev)
 {
     int rc = 0;
-    size_t keep = 0;
-    for (size_t k = 0; k < m->n_watch; k++) {
-        struct zone *z = &m->pool[m->watch[k] - 1];
+    uint32_t *watch = m->watch;
+    struct zone *pool = m->pool;
+    size_t n = m->n_watch, keep = 0;
+    for (size_t k = 0; k < n; k++) {
+        struct zone *z = &pool[watch[k] - 1];
         if (!z->active || z->merged_into != 0) {
             z->trk.state = TS_DISARMED;
             z->trk.watched = 0;
@@ -170,28 +175,42 @@ static int watch_zones(struct zone_map *m, const struct bar *b, double rearm,
             z->trk.watched = 0;
             continue;
         }
-        m->watch[keep++] = z->id;
+        watch[keep++] = z->id;
     }
     m->n_watch = keep;
     return rc;
+}
+
+/* Is the zone of control c active and not merged away? Its controls are out of every index
+ * and list (CTL_OUT) exactly when it is not (zone_map_place_controls follows every change),
+ * so the control answers without a look into the pool. */
+static inline int ctl_zone_live(const struct zone_map *m, const struct control *c, uint32_t id)
+{
+    (void)m;
+    (void)id;
+    assert((c->where != CTL_OUT) ==
+           (m->pool[id - 1].active && m->pool[id - 1].merged_into == 0));
+    return c->where != CTL_OUT;
 }
 
 /* The watched controls of placement kind, as watch_zones. */
 static void watch_controls(struct zone_map *m, int kind, const struct bar *b, double rearm)
 {
     struct ctl_set *cs = &m->cs[kind];
-    size_t keep = 0;
-    for (size_t k = 0; k < cs->n_watch; k++) {
-        uint32_t id = cs->watch[k];
-        struct control *c = &cs->v[id - 1];
-        const struct zone *z = &m->pool[id - 1];
-        if (!z->active || z->merged_into != 0) {
+    uint32_t *watch = cs->watch;
+    struct control *v = cs->v;
+    const struct test_cfg *tc = &m->tc;
+    size_t n = cs->n_watch, keep = 0;
+    for (size_t k = 0; k < n; k++) {
+        uint32_t id = watch[k];
+        struct control *c = &v[id - 1];
+        if (!ctl_zone_live(m, c, id)) {
             c->trk.state = TS_DISARMED;
             c->trk.watched = 0;
             continue;
         }
         if (c->trk.state == TS_IN_TEST) {
-            enum zone_outcome o = step(&c->trk, c->lo, c->hi, b, &m->tc);
+            enum zone_outcome o = step(&c->trk, c->lo, c->hi, b, tc);
             if (o != OUTCOME_NONE)
                 ctl_resolved(m, kind, id, o);
         }
@@ -201,7 +220,7 @@ static void watch_controls(struct zone_map *m, int kind, const struct bar *b, do
             c->trk.watched = 0;
             continue;
         }
-        cs->watch[keep++] = id;
+        watch[keep++] = id;
     }
     cs->n_watch = keep;
 }
@@ -274,8 +293,7 @@ static int touch_control(struct zone_map *m, int kind, uint32_t id, const struct
                          double atr)
 {
     struct control *c = &m->cs[kind].v[id - 1];
-    const struct zone *z = &m->pool[id - 1];
-    if (!z->active || z->merged_into != 0)
+    if (!ctl_zone_live(m, c, id))
         return 0;
     c->tests++;
     if (start(&c->trk, c->lo, c->hi, b, atr, &m->tc) != OUTCOME_NONE)
