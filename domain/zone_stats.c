@@ -253,6 +253,23 @@ static inline int touch_zone(struct zone_map *m, struct zone *z, const struct ba
     return rc;
 }
 
+/* zone_map_index_from(v, n, price, hint): the first entry >= price. Most bars start their
+ * scan where the last one did or a step or two away, so the first steps of the walk from the
+ * hint are taken here and zone_map.c only runs when price moved further. */
+static inline size_t index_near(const double *v, size_t n, double price, size_t hint)
+{
+    size_t i = hint < n ? hint : n;
+    for (int step = 0; step < 4; step++) {
+        if (i > 0 && v[i - 1] >= price)
+            i--;
+        else if (i < n && v[i] < price)
+            i++;
+        else
+            return i;
+    }
+    return zone_map_index_from(v, n, price, i);
+}
+
 /* The zones the bar's range reaches, in listing order (price, ties by id): the level index
  * within its reach and the drawn index within its own (a wide drawn band does not widen the
  * walk over the level zones), merged while both have entries in reach. */
@@ -261,11 +278,11 @@ static int touch_zones(struct zone_map *m, const struct bar *b, double atr,
 {
     int rc = 0;
     double lr = m->max_half, dr = m->dmax_half;
-    size_t i = zone_map_lower_bound_from(m, b->low - lr, m->scan_hint);
+    size_t i = index_near(m->sprice, m->nsorted, b->low - lr, m->scan_hint);
     m->scan_hint = i;
     size_t ni = m->nsorted, nj = m->ndsorted, j = nj;
     if (nj > 0) {
-        j = zone_map_index_from(m->dsprice, nj, b->low - dr, m->dscan_hint);
+        j = index_near(m->dsprice, nj, b->low - dr, m->dscan_hint);
         m->dscan_hint = j;
     }
     while (j < nj && !(m->dsprice[j] - dr > b->high)) {
@@ -308,7 +325,7 @@ static int touch_controls(struct zone_map *m, int kind, const struct bar *b, dou
     int rc = 0;
     struct ctl_set *cs = &m->cs[kind];
     double reach = cs->max_half;
-    size_t i = zone_map_index_from(cs->price, cs->n, b->low - reach, cs->hint);
+    size_t i = index_near(cs->price, cs->n, b->low - reach, cs->hint);
     cs->hint = i;
     for (; i < cs->n; i++) {
         if (cs->price[i] - reach > b->high)
@@ -318,7 +335,7 @@ static int touch_controls(struct zone_map *m, int kind, const struct bar *b, dou
             rc |= touch_control(m, kind, id, b, atr);
     }
     reach = cs->dmax_half;
-    i = cs->dn == 0 ? 0 : zone_map_index_from(cs->dprice, cs->dn, b->low - reach, cs->dhint);
+    i = cs->dn == 0 ? 0 : index_near(cs->dprice, cs->dn, b->low - reach, cs->dhint);
     cs->dhint = i;
     for (; i < cs->dn; i++) {
         if (cs->dprice[i] - reach > b->high)
