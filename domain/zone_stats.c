@@ -132,18 +132,35 @@ static void ctl_resolved(struct zone_map *m, int k, uint32_t id, enum zone_outco
     tally_add(&m->tally, m->pool[id - 1].sources, o, k + 1);
 }
 
+/* zone_map_watch(m, id, control), the common case here: a level not yet watched joins a set
+ * with room (zone_map.c grows the set when it has none). */
+static inline int watch_add(struct zone_map *m, uint32_t id, int control)
+{
+    struct ctl_set *cs = control ? &m->cs[control - 1] : NULL;
+    struct test_track *t = cs ? &cs->v[id - 1].trk : &m->pool[id - 1].trk;
+    if (t->watched)
+        return 0;
+    uint32_t *v = cs ? cs->watch : m->watch;
+    size_t *n = cs ? &cs->n_watch : &m->n_watch;
+    if (*n >= (cs ? cs->watch_cap : m->watch_cap))
+        return zone_map_watch(m, id, control);
+    v[(*n)++] = id;
+    t->watched = 1;
+    return 0;
+}
+
 int zone_stats_track_init(struct zone_map *m, uint32_t id, const struct bar *b, double atr)
 {
     struct zone *z = &m->pool[id - 1];
     z->trk.state = TS_DISARMED;
     int rc = 0;
     if (!(atr > 0.0) || !try_arm(&z->trk, z->lo, z->hi, b, m->tc.rearm_atr * atr))
-        rc |= zone_map_watch(m, id, 0);
+        rc |= watch_add(m, id, 0);
     for (int k = 0; k < CTL_KINDS; k++) {
         struct control *c = &m->cs[k].v[id - 1];
         c->trk.state = TS_DISARMED;
         if (!(atr > 0.0) || !try_arm(&c->trk, c->lo, c->hi, b, m->tc.rearm_atr * atr))
-            rc |= zone_map_watch(m, id, k + 1);
+            rc |= watch_add(m, id, k + 1);
     }
     return rc;
 }
@@ -249,7 +266,7 @@ static inline int touch_zone(struct zone_map *m, struct zone *z, const struct ba
     pierce_bar(&z->trk, z->lo, z->hi, b);
     if (o != OUTCOME_NONE)
         rc |= zone_resolved(m, z, o, b, ev);
-    rc |= zone_map_watch(m, z->id, 0);
+    rc |= watch_add(m, z->id, 0);
     return rc;
 }
 
@@ -315,7 +332,7 @@ static int touch_control(struct zone_map *m, int kind, uint32_t id, const struct
     c->tests++;
     if (start(&c->trk, c->lo, c->hi, b, atr, &m->tc) != OUTCOME_NONE)
         ctl_resolved(m, kind, id, OUTCOME_BREAK);
-    return zone_map_watch(m, id, kind + 1);
+    return watch_add(m, id, kind + 1);
 }
 
 /* The controls of placement kind the bar's range reaches (the level zones' index, the drawn
