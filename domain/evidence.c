@@ -129,7 +129,7 @@ void tally_add(struct zone_tally *t, uint32_t sources, enum zone_outcome o, int 
         pool_add(t, sources, k, o);
 }
 
-uint32_t tally_significant(struct zone_tally *t, uint32_t sources)
+uint32_t tally_significant_update(struct zone_tally *t, uint32_t sources)
 {
     for (uint32_t left = t->sig_dirty & sources; left != 0; left &= left - 1) {
         int s = __builtin_ctz(left);

@@ -78,7 +78,14 @@ void tally_calibrate(struct zone_tally *t, double p0, enum zone_outcome o);
 /* = evidence_significant_sources(t) & sources, recomputing only those of the sources whose
  * rows changed enough since that the answer could differ (tally_add marks them): O(number of
  * sources). */
-uint32_t tally_significant(struct zone_tally *t, uint32_t sources);
+uint32_t tally_significant_update(struct zone_tally *t, uint32_t sources);
+static inline uint32_t tally_significant(struct zone_tally *t, uint32_t sources)
+{
+    /* most calls: none of the sources is marked, the cached answer stands (no call) */
+    if ((t->sig_dirty & sources) == 0)
+        return t->sig & sources;
+    return tally_significant_update(t, sources);
+}
 
 /* The correction added to the uncorrected prob_hold: mean residual (held - p0) of the recent
  * resolved tests, sum w (y - p0) / sum w; 0 when off or before any resolved test. */
