@@ -242,13 +242,17 @@ static void watch_controls(struct zone_map *m, int kind, const struct bar *b, do
     cs->n_watch = keep;
 }
 
-/* Zone z, reached by the bar's range: touched when active and overlapped, and the test of
- * an armed zone starts. */
+/* Does bar b reach zone z: active, and its range overlaps the band? */
+static inline int zone_reached(const struct zone *z, const struct bar *b)
+{
+    return z->active && !(b->low > z->hi) && !(b->high < z->lo);
+}
+
+/* Zone z, reached by the bar's range (zone_reached): touched, and the test of an armed zone
+ * starts. */
 static inline int touch_zone(struct zone_map *m, struct zone *z, const struct bar *b,
                              double atr, struct zone_events *ev)
 {
-    if (!z->active || b->low > z->hi || b->high < z->lo)
-        return 0;
     int rc = 0;
     z->touches++;
     z->last_touch_ts = b->ts;
@@ -289,29 +293,41 @@ static inline size_t index_near(const double *v, size_t n, double price, size_t 
 
 /* The zones the bar's range reaches, in listing order (price, ties by id): the level index
  * within its reach and the drawn index within its own (a wide drawn band does not widen the
- * walk over the level zones), merged while both have entries in reach. */
+ * walk over the level zones), merged. Only the zones the bar reaches do anything, so the
+ * merge takes a drawn zone's place in the order only when the bar reaches it. */
 static int touch_zones(struct zone_map *m, const struct bar *b, double atr,
                        struct zone_events *ev)
 {
     int rc = 0;
+    struct zone *pool = m->pool;
+    const uint32_t *sorted = m->sorted, *dsorted = m->dsorted;
+    const double *sprice = m->sprice, *dsprice = m->dsprice;
     double lr = m->max_half, dr = m->dmax_half;
-    size_t i = index_near(m->sprice, m->nsorted, b->low - lr, m->scan_hint);
-    m->scan_hint = i;
     size_t ni = m->nsorted, nj = m->ndsorted, j = nj;
+    size_t i = index_near(sprice, ni, b->low - lr, m->scan_hint);
+    m->scan_hint = i;
     if (nj > 0) {
-        j = index_near(m->dsprice, nj, b->low - dr, m->dscan_hint);
+        j = index_near(dsprice, nj, b->low - dr, m->dscan_hint);
         m->dscan_hint = j;
     }
-    while (j < nj && !(m->dsprice[j] - dr > b->high)) {
-        if (i < ni && !(m->sprice[i] - lr > b->high) &&
-            (m->sprice[i] < m->dsprice[j] ||
-             (m->sprice[i] == m->dsprice[j] && m->sorted[i] < m->dsorted[j])))
-            rc |= touch_zone(m, &m->pool[m->sorted[i++] - 1], b, atr, ev);
-        else
-            rc |= touch_zone(m, &m->pool[m->dsorted[j++] - 1], b, atr, ev);
+    for (; j < nj && !(dsprice[j] - dr > b->high); j++) {
+        struct zone *d = &pool[dsorted[j] - 1];
+        if (!zone_reached(d, b))
+            continue;
+        for (; i < ni && !(sprice[i] - lr > b->high) &&
+               (sprice[i] < dsprice[j] || (sprice[i] == dsprice[j] && sorted[i] < dsorted[j]));
+             i++) {
+            struct zone *z = &pool[sorted[i] - 1];
+            if (zone_reached(z, b))
+                rc |= touch_zone(m, z, b, atr, ev);
+        }
+        rc |= touch_zone(m, d, b, atr, ev);
     }
-    for (; i < ni && !(m->sprice[i] - lr > b->high); i++)
-        rc |= touch_zone(m, &m->pool[m->sorted[i] - 1], b, atr, ev);
+    for (; i < ni && !(sprice[i] - lr > b->high); i++) {
+        struct zone *z = &pool[sorted[i] - 1];
+        if (zone_reached(z, b))
+            rc |= touch_zone(m, z, b, atr, ev);
+    }
     return rc;
 }
 
