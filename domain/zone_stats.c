@@ -75,7 +75,10 @@ static inline void pierce_bar(struct test_track *t, double lo, double hi,
     double d = t->approach > 0 ? lo - b->low : b->high - hi;
     if (!(d > 0.0) || !(t->atr > 0.0))
         return;
-    double u = ceil(d / t->atr * PIERCE_PER_ATR);
+    double x = d / t->atr * PIERCE_PER_ATR;
+    if (!(x > t->pierce)) /* ceil(x) <= pierce: no deeper (most bars of a test) */
+        return;
+    double u = ceil(x);
     uint8_t q = u >= 255.0 ? 255 : (uint8_t)u;
     if (q > t->pierce)
         t->pierce = q;
