@@ -186,8 +186,11 @@ static int watch_zones(struct zone_map *m, const struct bar *b, double rearm,
         if (z->trk.state == TS_IN_TEST) {
             pierce_bar(&z->trk, z->lo, z->hi, b);
             enum zone_outcome o = step(&z->trk, z->lo, z->hi, b, &m->tc);
-            if (o != OUTCOME_NONE)
-                rc |= zone_resolved(m, z, o, b, ev);
+            if (o == OUTCOME_NONE) { /* still in its test: stays watched */
+                watch[keep++] = z->id;
+                continue;
+            }
+            rc |= zone_resolved(m, z, o, b, ev);
         }
         if (z->trk.state == TS_DISARMED && rearm > 0.0)
             try_arm(&z->trk, z->lo, z->hi, b, rearm);
@@ -231,8 +234,11 @@ static void watch_controls(struct zone_map *m, int kind, const struct bar *b, do
         }
         if (c->trk.state == TS_IN_TEST) {
             enum zone_outcome o = step(&c->trk, c->lo, c->hi, b, tc);
-            if (o != OUTCOME_NONE)
-                ctl_resolved(m, kind, id, o);
+            if (o == OUTCOME_NONE) { /* still in its test: stays watched */
+                watch[keep++] = id;
+                continue;
+            }
+            ctl_resolved(m, kind, id, o);
         }
         if (c->trk.state == TS_DISARMED && rearm > 0.0)
             try_arm(&c->trk, c->lo, c->hi, b, rearm);
