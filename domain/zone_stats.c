@@ -56,13 +56,20 @@ static inline enum zone_outcome step(struct test_track *t, double lo, double hi,
                                      const struct bar *b, const struct test_cfg *c)
 {
     double u = t->atr;
-    if (breaks(t, lo, hi, b, c->break_atr * u))
-        return OUTCOME_BREAK;
-    int up = t->approach > 0;
-    int hold = up ? b->high >= hi + c->hold_atr * u : b->low <= lo - c->hold_atr * u;
-    int crossed = up ? b->low < lo : b->high > hi;
-    if (hold)
-        return t->swept || crossed ? OUTCOME_SWEEP : OUTCOME_HOLD;
+    int crossed;
+    if (t->approach > 0) { /* breaks(), the hold barrier and the far edge, from above */
+        if (b->low <= lo - c->break_atr * u)
+            return OUTCOME_BREAK;
+        crossed = b->low < lo;
+        if (b->high >= hi + c->hold_atr * u)
+            return t->swept || crossed ? OUTCOME_SWEEP : OUTCOME_HOLD;
+    } else { /* from below */
+        if (b->high >= hi + c->break_atr * u)
+            return OUTCOME_BREAK;
+        crossed = b->high > hi;
+        if (b->low <= lo - c->hold_atr * u)
+            return t->swept || crossed ? OUTCOME_SWEEP : OUTCOME_HOLD;
+    }
     t->swept |= (uint8_t)crossed;
     return --t->left == 0 ? OUTCOME_TIMEOUT : OUTCOME_NONE;
 }
