@@ -347,10 +347,11 @@ static int touch_zones(struct zone_map *m, const struct bar *b, double atr,
     return rc;
 }
 
-/* Is control c armed and touched by bar b? (most controls a bar reaches are not) */
-static inline int armed_touch(const struct control *c, const struct bar *b)
+/* Is control c armed and touched by a bar from low to high? (most controls a bar reaches
+ * are not) */
+static inline int armed_touch(const struct control *c, double low, double high)
 {
-    return c->trk.state == TS_ARMED && b->low <= c->hi && b->high >= c->lo;
+    return c->trk.state == TS_ARMED && low <= c->hi && high >= c->lo;
 }
 
 /* An armed control id of placement kind touched by bar b: its test starts when its zone is
@@ -371,30 +372,34 @@ static int touch_control(struct zone_map *m, int kind, uint32_t id, const struct
  * zones' index, then the live ones). */
 static int touch_controls(struct zone_map *m, int kind, const struct bar *b, double atr)
 {
+    /* the index, its arrays and the bar's range in locals: a touch's stores (a control's
+     * state, the watch set) would otherwise make every entry reload them */
     int rc = 0;
     struct ctl_set *cs = &m->cs[kind];
+    const struct control *v = cs->v;
+    double low = b->low, high = b->high;
+    const double *price = cs->price;
+    const uint32_t *sorted = cs->sorted;
+    size_t n = cs->n;
     double reach = cs->max_half;
-    size_t i = index_near(cs->price, cs->n, b->low - reach, cs->hint);
+    size_t i = index_near(price, n, low - reach, cs->hint);
     cs->hint = i;
-    for (; i < cs->n; i++) {
-        if (cs->price[i] - reach > b->high)
-            break;
-        uint32_t id = cs->sorted[i];
-        if (armed_touch(&cs->v[id - 1], b))
-            rc |= touch_control(m, kind, id, b, atr);
+    for (; i < n && !(price[i] - reach > high); i++) {
+        if (armed_touch(&v[sorted[i] - 1], low, high))
+            rc |= touch_control(m, kind, sorted[i], b, atr);
     }
+    price = cs->dprice;
+    sorted = cs->dsorted;
+    n = cs->dn;
     reach = cs->dmax_half;
-    i = cs->dn == 0 ? 0 : index_near(cs->dprice, cs->dn, b->low - reach, cs->dhint);
+    i = n == 0 ? 0 : index_near(price, n, low - reach, cs->dhint);
     cs->dhint = i;
-    for (; i < cs->dn; i++) {
-        if (cs->dprice[i] - reach > b->high)
-            break;
-        uint32_t id = cs->dsorted[i];
-        if (armed_touch(&cs->v[id - 1], b))
-            rc |= touch_control(m, kind, id, b, atr);
+    for (; i < n && !(price[i] - reach > high); i++) {
+        if (armed_touch(&v[sorted[i] - 1], low, high))
+            rc |= touch_control(m, kind, sorted[i], b, atr);
     }
     for (uint32_t j = 0; j < cs->n_live; j++)
-        if (armed_touch(&cs->v[cs->live[j] - 1], b))
+        if (armed_touch(&v[cs->live[j] - 1], low, high))
             rc |= touch_control(m, kind, cs->live[j], b, atr);
     return rc;
 }
