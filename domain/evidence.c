@@ -171,14 +171,6 @@ void tally_calibration(struct zone_tally *t, double half_life)
     t->cal_num = t->cal_den = 0.0;
 }
 
-void tally_calibrate(struct zone_tally *t, double p0, enum zone_outcome o)
-{
-    if (!(t->cal_decay > 0.0))
-        return;
-    t->cal_num = t->cal_num * t->cal_decay + ((o == OUTCOME_HOLD ? 1.0 : 0.0) - p0);
-    t->cal_den = t->cal_den * t->cal_decay + 1.0;
-}
-
 double tally_bias(const struct zone_tally *t)
 {
     return t->cal_decay > 0.0 && t->cal_den > 0.0 ? t->cal_num / t->cal_den : 0.0;
