@@ -12,9 +12,9 @@ void tally_init(struct zone_tally *t, double half_life)
         t->sig_budget[s] = -1.0;
 }
 
-/* Adds weight to the pool rows of a zone's resolution; weights grow instead of old ones
- * shrinking (one multiply per resolution), rescaled before they overflow. */
-static void pool_add(struct zone_tally *t, uint32_t sources, int k, enum zone_outcome o)
+/* The weight of a zone's resolution in the pool: weights grow instead of old ones shrinking
+ * (one multiply per resolution), rescaled before they overflow. */
+static double pool_weight(struct zone_tally *t)
 {
     if (t->decay < 1.0) {
         t->w /= t->decay;
@@ -25,11 +25,7 @@ static void pool_add(struct zone_tally *t, uint32_t sources, int k, enum zone_ou
             t->w *= 1e-150;
         }
     }
-    for (uint32_t left = sources & SRC_ALL; left != 0; left &= left - 1)
-        t->pool[__builtin_ctz(left)][o] += t->w;
-    if (k > 0)
-        t->pool[EVR_NSRC_FIRST + (k > 4 ? 3 : k - 1)][o] += t->w;
-    t->pool[EVR_ALL][o] += t->w;
+    return t->w;
 }
 
 static uint32_t sum(const uint32_t *v)
@@ -112,9 +108,40 @@ static int source_significant(const struct zone_tally *t, int s, double *budget,
     return 0;
 }
 
+/* The row of k sources (k > 0). */
+static int nsrc_row(int k)
+{
+    return EVR_NSRC_FIRST + (k > 4 ? 3 : k - 1);
+}
+
+/* A zone's resolution: its rows and, with its weight, the pool's (one pass over the
+ * sources). */
+static void add_zone(struct zone_tally *t, uint32_t sources, enum zone_outcome o)
+{
+    double w = pool_weight(t);
+    int k = 0;
+    for (uint32_t left = sources & SRC_ALL; left != 0; left &= left - 1, k++) {
+        int s = __builtin_ctz(left);
+        t->zone[s][o]++;
+        t->pool[s][o] += w;
+        if ((t->sig_budget[s] -= t->sig_cost[s][0]) < 0.0)
+            t->sig_dirty |= 1u << s;
+    }
+    if (k > 0) {
+        t->zone[nsrc_row(k)][o]++;
+        t->pool[nsrc_row(k)][o] += w;
+    }
+    t->zone[EVR_ALL][o]++;
+    t->pool[EVR_ALL][o] += w;
+}
+
 void tally_add(struct zone_tally *t, uint32_t sources, enum zone_outcome o, int control)
 {
-    uint32_t(*rows)[OUTCOME_COUNT] = control == 0 ? t->zone : control == 1 ? t->ctl : t->side;
+    if (control == 0) {
+        add_zone(t, sources, o);
+        return;
+    }
+    uint32_t(*rows)[OUTCOME_COUNT] = control == 1 ? t->ctl : t->side;
     int k = 0;
     for (uint32_t left = sources & SRC_ALL; left != 0; left &= left - 1, k++) {
         int s = __builtin_ctz(left);
@@ -123,13 +150,11 @@ void tally_add(struct zone_tally *t, uint32_t sources, enum zone_outcome o, int 
             t->sig_dirty |= 1u << s;
     }
     if (k > 0)
-        rows[EVR_NSRC_FIRST + (k > 4 ? 3 : k - 1)][o]++;
+        rows[nsrc_row(k)][o]++;
     rows[EVR_ALL][o]++;
-    if (!control)
-        pool_add(t, sources, k, o);
 }
 
-uint32_t tally_significant(struct zone_tally *t, uint32_t sources)
+uint32_t tally_significant_update(struct zone_tally *t, uint32_t sources)
 {
     for (uint32_t left = t->sig_dirty & sources; left != 0; left &= left - 1) {
         int s = __builtin_ctz(left);
@@ -144,14 +169,6 @@ void tally_calibration(struct zone_tally *t, double half_life)
 {
     t->cal_decay = half_life > 0 ? pow(0.5, 1.0 / half_life) : 0.0;
     t->cal_num = t->cal_den = 0.0;
-}
-
-void tally_calibrate(struct zone_tally *t, double p0, enum zone_outcome o)
-{
-    if (!(t->cal_decay > 0.0))
-        return;
-    t->cal_num = t->cal_num * t->cal_decay + ((o == OUTCOME_HOLD ? 1.0 : 0.0) - p0);
-    t->cal_den = t->cal_den * t->cal_decay + 1.0;
 }
 
 double tally_bias(const struct zone_tally *t)

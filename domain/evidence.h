@@ -72,13 +72,27 @@ void tally_add(struct zone_tally *t, uint32_t sources, enum zone_outcome o, int 
  * later resolved zone tests (0: off, no correction). */
 void tally_calibration(struct zone_tally *t, double half_life);
 
-/* Adds a resolved zone test whose uncorrected prob_hold at its start was p0 (O(1)). */
-void tally_calibrate(struct zone_tally *t, double p0, enum zone_outcome o);
+/* Adds a resolved zone test whose uncorrected prob_hold at its start was p0 (O(1); inline:
+ * one per resolved zone test). */
+static inline void tally_calibrate(struct zone_tally *t, double p0, enum zone_outcome o)
+{
+    if (!(t->cal_decay > 0.0))
+        return;
+    t->cal_num = t->cal_num * t->cal_decay + ((o == OUTCOME_HOLD ? 1.0 : 0.0) - p0);
+    t->cal_den = t->cal_den * t->cal_decay + 1.0;
+}
 
 /* = evidence_significant_sources(t) & sources, recomputing only those of the sources whose
  * rows changed enough since that the answer could differ (tally_add marks them): O(number of
  * sources). */
-uint32_t tally_significant(struct zone_tally *t, uint32_t sources);
+uint32_t tally_significant_update(struct zone_tally *t, uint32_t sources);
+static inline uint32_t tally_significant(struct zone_tally *t, uint32_t sources)
+{
+    /* most calls: none of the sources is marked, the cached answer stands (no call) */
+    if ((t->sig_dirty & sources) == 0)
+        return t->sig & sources;
+    return tally_significant_update(t, sources);
+}
 
 /* The correction added to the uncorrected prob_hold: mean residual (held - p0) of the recent
  * resolved tests, sum w (y - p0) / sum w; 0 when off or before any resolved test. */

@@ -8,6 +8,7 @@
  */
 #include "zone_stats.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdlib.h>
 
@@ -29,8 +30,8 @@ int zone_events_grow(struct zone_events *ev)
 }
 
 /* Arms t when bar b lies rearm away from [lo, hi]: returns 1 then. */
-static int try_arm(struct test_track *t, double lo, double hi, const struct bar *b,
-                   double rearm)
+static inline int try_arm(struct test_track *t, double lo, double hi, const struct bar *b,
+                          double rearm)
 {
     if (b->low >= hi + rearm) {
         t->approach = 1;
@@ -44,44 +45,56 @@ static int try_arm(struct test_track *t, double lo, double hi, const struct bar 
 }
 
 /* Does bar b reach Y beyond the far edge? (the break barrier) */
-static int breaks(const struct test_track *t, double lo, double hi, const struct bar *b,
-                  double y)
+static inline int breaks(const struct test_track *t, double lo, double hi,
+                         const struct bar *b, double y)
 {
     return t->approach > 0 ? b->low <= lo - y : b->high >= hi + y;
 }
 
 /* A test in progress at a bar after its touch: the outcome, or OUTCOME_NONE. */
-static enum zone_outcome step(struct test_track *t, double lo, double hi, const struct bar *b,
-                              const struct test_cfg *c)
+static inline enum zone_outcome step(struct test_track *t, double lo, double hi,
+                                     const struct bar *b, const struct test_cfg *c)
 {
     double u = t->atr;
-    if (breaks(t, lo, hi, b, c->break_atr * u))
-        return OUTCOME_BREAK;
-    int up = t->approach > 0;
-    int hold = up ? b->high >= hi + c->hold_atr * u : b->low <= lo - c->hold_atr * u;
-    int crossed = up ? b->low < lo : b->high > hi;
-    if (hold)
-        return t->swept || crossed ? OUTCOME_SWEEP : OUTCOME_HOLD;
+    int crossed;
+    if (t->approach > 0) { /* breaks(), the hold barrier and the far edge, from above */
+        if (b->low <= lo - c->break_atr * u)
+            return OUTCOME_BREAK;
+        crossed = b->low < lo;
+        if (b->high >= hi + c->hold_atr * u)
+            return t->swept || crossed ? OUTCOME_SWEEP : OUTCOME_HOLD;
+    } else { /* from below */
+        if (b->high >= hi + c->break_atr * u)
+            return OUTCOME_BREAK;
+        crossed = b->high > hi;
+        if (b->low <= lo - c->hold_atr * u)
+            return t->swept || crossed ? OUTCOME_SWEEP : OUTCOME_HOLD;
+    }
     t->swept |= (uint8_t)crossed;
     return --t->left == 0 ? OUTCOME_TIMEOUT : OUTCOME_NONE;
 }
 
 /* A zone's test at bar b: its deepest reach past the far edge so far (zones only: a control's
  * depth feeds nothing). */
-static void pierce_bar(struct test_track *t, double lo, double hi, const struct bar *b)
+static inline void pierce_bar(struct test_track *t, double lo, double hi,
+                              const struct bar *b)
 {
     double d = t->approach > 0 ? lo - b->low : b->high - hi;
     if (!(d > 0.0) || !(t->atr > 0.0))
         return;
-    double u = ceil(d / t->atr * PIERCE_PER_ATR);
+    double x = d / t->atr * PIERCE_PER_ATR;
+    if (!(x > t->pierce)) /* ceil(x) <= pierce: no deeper (most bars of a test) */
+        return;
+    double u = ceil(x);
     uint8_t q = u >= 255.0 ? 255 : (uint8_t)u;
     if (q > t->pierce)
         t->pierce = q;
 }
 
 /* The touching bar of an armed level: the test starts; it may break at once. */
-static enum zone_outcome start(struct test_track *t, double lo, double hi, const struct bar *b,
-                               double atr, const struct test_cfg *c)
+static inline enum zone_outcome start(struct test_track *t, double lo, double hi,
+                                      const struct bar *b, double atr,
+                                      const struct test_cfg *c)
 {
     t->state = TS_IN_TEST;
     t->pierce = 0;
@@ -129,18 +142,35 @@ static void ctl_resolved(struct zone_map *m, int k, uint32_t id, enum zone_outco
     tally_add(&m->tally, m->pool[id - 1].sources, o, k + 1);
 }
 
+/* zone_map_watch(m, id, control), the common case here: a level not yet watched joins a set
+ * with room (zone_map.c grows the set when it has none). */
+static inline int watch_add(struct zone_map *m, uint32_t id, int control)
+{
+    struct ctl_set *cs = control ? &m->cs[control - 1] : NULL;
+    struct test_track *t = cs ? &cs->v[id - 1].trk : &m->pool[id - 1].trk;
+    if (t->watched)
+        return 0;
+    uint32_t *v = cs ? cs->watch : m->watch;
+    size_t *n = cs ? &cs->n_watch : &m->n_watch;
+    if (*n >= (cs ? cs->watch_cap : m->watch_cap))
+        return zone_map_watch(m, id, control);
+    v[(*n)++] = id;
+    t->watched = 1;
+    return 0;
+}
+
 int zone_stats_track_init(struct zone_map *m, uint32_t id, const struct bar *b, double atr)
 {
     struct zone *z = &m->pool[id - 1];
     z->trk.state = TS_DISARMED;
     int rc = 0;
     if (!(atr > 0.0) || !try_arm(&z->trk, z->lo, z->hi, b, m->tc.rearm_atr * atr))
-        rc |= zone_map_watch(m, id, 0);
+        rc |= watch_add(m, id, 0);
     for (int k = 0; k < CTL_KINDS; k++) {
         struct control *c = &m->cs[k].v[id - 1];
         c->trk.state = TS_DISARMED;
         if (!(atr > 0.0) || !try_arm(&c->trk, c->lo, c->hi, b, m->tc.rearm_atr * atr))
-            rc |= zone_map_watch(m, id, k + 1);
+            rc |= watch_add(m, id, k + 1);
     }
     return rc;
 }
@@ -150,9 +180,11 @@ static int watch_zones(struct zone_map *m, const struct bar *b, double rearm,
                        struct zone_events *ev)
 {
     int rc = 0;
-    size_t keep = 0;
-    for (size_t k = 0; k < m->n_watch; k++) {
-        struct zone *z = &m->pool[m->watch[k] - 1];
+    uint32_t *watch = m->watch;
+    struct zone *pool = m->pool;
+    size_t n = m->n_watch, keep = 0;
+    for (size_t k = 0; k < n; k++) {
+        struct zone *z = &pool[watch[k] - 1];
         if (!z->active || z->merged_into != 0) {
             z->trk.state = TS_DISARMED;
             z->trk.watched = 0;
@@ -161,8 +193,11 @@ static int watch_zones(struct zone_map *m, const struct bar *b, double rearm,
         if (z->trk.state == TS_IN_TEST) {
             pierce_bar(&z->trk, z->lo, z->hi, b);
             enum zone_outcome o = step(&z->trk, z->lo, z->hi, b, &m->tc);
-            if (o != OUTCOME_NONE)
-                rc |= zone_resolved(m, z, o, b, ev);
+            if (o == OUTCOME_NONE) { /* still in its test: stays watched */
+                watch[keep++] = z->id;
+                continue;
+            }
+            rc |= zone_resolved(m, z, o, b, ev);
         }
         if (z->trk.state == TS_DISARMED && rearm > 0.0)
             try_arm(&z->trk, z->lo, z->hi, b, rearm);
@@ -170,30 +205,47 @@ static int watch_zones(struct zone_map *m, const struct bar *b, double rearm,
             z->trk.watched = 0;
             continue;
         }
-        m->watch[keep++] = z->id;
+        watch[keep++] = z->id;
     }
     m->n_watch = keep;
     return rc;
+}
+
+/* Is the zone of control c active and not merged away? Its controls are out of every index
+ * and list (CTL_OUT) exactly when it is not (zone_map_place_controls follows every change),
+ * so the control answers without a look into the pool. */
+static inline int ctl_zone_live(const struct zone_map *m, const struct control *c, uint32_t id)
+{
+    (void)m;
+    (void)id;
+    assert((c->where != CTL_OUT) ==
+           (m->pool[id - 1].active && m->pool[id - 1].merged_into == 0));
+    return c->where != CTL_OUT;
 }
 
 /* The watched controls of placement kind, as watch_zones. */
 static void watch_controls(struct zone_map *m, int kind, const struct bar *b, double rearm)
 {
     struct ctl_set *cs = &m->cs[kind];
-    size_t keep = 0;
-    for (size_t k = 0; k < cs->n_watch; k++) {
-        uint32_t id = cs->watch[k];
-        struct control *c = &cs->v[id - 1];
-        const struct zone *z = &m->pool[id - 1];
-        if (!z->active || z->merged_into != 0) {
+    uint32_t *watch = cs->watch;
+    struct control *v = cs->v;
+    const struct test_cfg *tc = &m->tc;
+    size_t n = cs->n_watch, keep = 0;
+    for (size_t k = 0; k < n; k++) {
+        uint32_t id = watch[k];
+        struct control *c = &v[id - 1];
+        if (!ctl_zone_live(m, c, id)) {
             c->trk.state = TS_DISARMED;
             c->trk.watched = 0;
             continue;
         }
         if (c->trk.state == TS_IN_TEST) {
-            enum zone_outcome o = step(&c->trk, c->lo, c->hi, b, &m->tc);
-            if (o != OUTCOME_NONE)
-                ctl_resolved(m, kind, id, o);
+            enum zone_outcome o = step(&c->trk, c->lo, c->hi, b, tc);
+            if (o == OUTCOME_NONE) { /* still in its test: stays watched */
+                watch[keep++] = id;
+                continue;
+            }
+            ctl_resolved(m, kind, id, o);
         }
         if (c->trk.state == TS_DISARMED && rearm > 0.0)
             try_arm(&c->trk, c->lo, c->hi, b, rearm);
@@ -201,18 +253,22 @@ static void watch_controls(struct zone_map *m, int kind, const struct bar *b, do
             c->trk.watched = 0;
             continue;
         }
-        cs->watch[keep++] = id;
+        watch[keep++] = id;
     }
     cs->n_watch = keep;
 }
 
-/* Zone z, reached by the bar's range: touched when active and overlapped, and the test of
- * an armed zone starts. */
+/* Does bar b reach zone z: active, and its range overlaps the band? */
+static inline int zone_reached(const struct zone *z, const struct bar *b)
+{
+    return z->active && !(b->low > z->hi) && !(b->high < z->lo);
+}
+
+/* Zone z, reached by the bar's range (zone_reached): touched, and the test of an armed zone
+ * starts. */
 static inline int touch_zone(struct zone_map *m, struct zone *z, const struct bar *b,
                              double atr, struct zone_events *ev)
 {
-    if (!z->active || b->low > z->hi || b->high < z->lo)
-        return 0;
     int rc = 0;
     z->touches++;
     z->last_touch_ts = b->ts;
@@ -230,42 +286,72 @@ static inline int touch_zone(struct zone_map *m, struct zone *z, const struct ba
     pierce_bar(&z->trk, z->lo, z->hi, b);
     if (o != OUTCOME_NONE)
         rc |= zone_resolved(m, z, o, b, ev);
-    rc |= zone_map_watch(m, z->id, 0);
+    rc |= watch_add(m, z->id, 0);
     return rc;
+}
+
+/* zone_map_index_from(v, n, price, hint): the first entry >= price. Most bars start their
+ * scan where the last one did or a step or two away, so the first steps of the walk from the
+ * hint are taken here and zone_map.c only runs when price moved further. */
+static inline size_t index_near(const double *v, size_t n, double price, size_t hint)
+{
+    size_t i = hint < n ? hint : n;
+    for (int step = 0; step < 4; step++) {
+        if (i > 0 && v[i - 1] >= price)
+            i--;
+        else if (i < n && v[i] < price)
+            i++;
+        else
+            return i;
+    }
+    return zone_map_index_from(v, n, price, i);
 }
 
 /* The zones the bar's range reaches, in listing order (price, ties by id): the level index
  * within its reach and the drawn index within its own (a wide drawn band does not widen the
- * walk over the level zones), merged while both have entries in reach. */
+ * walk over the level zones), merged. Only the zones the bar reaches do anything, so the
+ * merge takes a drawn zone's place in the order only when the bar reaches it. */
 static int touch_zones(struct zone_map *m, const struct bar *b, double atr,
                        struct zone_events *ev)
 {
     int rc = 0;
+    struct zone *pool = m->pool;
+    const uint32_t *sorted = m->sorted, *dsorted = m->dsorted;
+    const double *sprice = m->sprice, *dsprice = m->dsprice;
     double lr = m->max_half, dr = m->dmax_half;
-    size_t i = zone_map_lower_bound_from(m, b->low - lr, m->scan_hint);
-    m->scan_hint = i;
     size_t ni = m->nsorted, nj = m->ndsorted, j = nj;
+    size_t i = index_near(sprice, ni, b->low - lr, m->scan_hint);
+    m->scan_hint = i;
     if (nj > 0) {
-        j = zone_map_index_from(m->dsprice, nj, b->low - dr, m->dscan_hint);
+        j = index_near(dsprice, nj, b->low - dr, m->dscan_hint);
         m->dscan_hint = j;
     }
-    while (j < nj && !(m->dsprice[j] - dr > b->high)) {
-        if (i < ni && !(m->sprice[i] - lr > b->high) &&
-            (m->sprice[i] < m->dsprice[j] ||
-             (m->sprice[i] == m->dsprice[j] && m->sorted[i] < m->dsorted[j])))
-            rc |= touch_zone(m, &m->pool[m->sorted[i++] - 1], b, atr, ev);
-        else
-            rc |= touch_zone(m, &m->pool[m->dsorted[j++] - 1], b, atr, ev);
+    for (; j < nj && !(dsprice[j] - dr > b->high); j++) {
+        struct zone *d = &pool[dsorted[j] - 1];
+        if (!zone_reached(d, b))
+            continue;
+        for (; i < ni && !(sprice[i] - lr > b->high) &&
+               (sprice[i] < dsprice[j] || (sprice[i] == dsprice[j] && sorted[i] < dsorted[j]));
+             i++) {
+            struct zone *z = &pool[sorted[i] - 1];
+            if (zone_reached(z, b))
+                rc |= touch_zone(m, z, b, atr, ev);
+        }
+        rc |= touch_zone(m, d, b, atr, ev);
     }
-    for (; i < ni && !(m->sprice[i] - lr > b->high); i++)
-        rc |= touch_zone(m, &m->pool[m->sorted[i] - 1], b, atr, ev);
+    for (; i < ni && !(sprice[i] - lr > b->high); i++) {
+        struct zone *z = &pool[sorted[i] - 1];
+        if (zone_reached(z, b))
+            rc |= touch_zone(m, z, b, atr, ev);
+    }
     return rc;
 }
 
-/* Is control c armed and touched by bar b? (most controls a bar reaches are not) */
-static inline int armed_touch(const struct control *c, const struct bar *b)
+/* Is control c armed and touched by a bar from low to high? (most controls a bar reaches
+ * are not) */
+static inline int armed_touch(const struct control *c, double low, double high)
 {
-    return c->trk.state == TS_ARMED && b->low <= c->hi && b->high >= c->lo;
+    return c->trk.state == TS_ARMED && low <= c->hi && high >= c->lo;
 }
 
 /* An armed control id of placement kind touched by bar b: its test starts when its zone is
@@ -274,43 +360,46 @@ static int touch_control(struct zone_map *m, int kind, uint32_t id, const struct
                          double atr)
 {
     struct control *c = &m->cs[kind].v[id - 1];
-    const struct zone *z = &m->pool[id - 1];
-    if (!z->active || z->merged_into != 0)
+    if (!ctl_zone_live(m, c, id))
         return 0;
     c->tests++;
     if (start(&c->trk, c->lo, c->hi, b, atr, &m->tc) != OUTCOME_NONE)
         ctl_resolved(m, kind, id, OUTCOME_BREAK);
-    return zone_map_watch(m, id, kind + 1);
+    return watch_add(m, id, kind + 1);
 }
 
 /* The controls of placement kind the bar's range reaches (the level zones' index, the drawn
  * zones' index, then the live ones). */
 static int touch_controls(struct zone_map *m, int kind, const struct bar *b, double atr)
 {
+    /* the index, its arrays and the bar's range in locals: a touch's stores (a control's
+     * state, the watch set) would otherwise make every entry reload them */
     int rc = 0;
     struct ctl_set *cs = &m->cs[kind];
+    const struct control *v = cs->v;
+    double low = b->low, high = b->high;
+    const double *price = cs->price;
+    const uint32_t *sorted = cs->sorted;
+    size_t n = cs->n;
     double reach = cs->max_half;
-    size_t i = zone_map_index_from(cs->price, cs->n, b->low - reach, cs->hint);
+    size_t i = index_near(price, n, low - reach, cs->hint);
     cs->hint = i;
-    for (; i < cs->n; i++) {
-        if (cs->price[i] - reach > b->high)
-            break;
-        uint32_t id = cs->sorted[i];
-        if (armed_touch(&cs->v[id - 1], b))
-            rc |= touch_control(m, kind, id, b, atr);
+    for (; i < n && !(price[i] - reach > high); i++) {
+        if (armed_touch(&v[sorted[i] - 1], low, high))
+            rc |= touch_control(m, kind, sorted[i], b, atr);
     }
+    price = cs->dprice;
+    sorted = cs->dsorted;
+    n = cs->dn;
     reach = cs->dmax_half;
-    i = cs->dn == 0 ? 0 : zone_map_index_from(cs->dprice, cs->dn, b->low - reach, cs->dhint);
+    i = n == 0 ? 0 : index_near(price, n, low - reach, cs->dhint);
     cs->dhint = i;
-    for (; i < cs->dn; i++) {
-        if (cs->dprice[i] - reach > b->high)
-            break;
-        uint32_t id = cs->dsorted[i];
-        if (armed_touch(&cs->v[id - 1], b))
-            rc |= touch_control(m, kind, id, b, atr);
+    for (; i < n && !(price[i] - reach > high); i++) {
+        if (armed_touch(&v[sorted[i] - 1], low, high))
+            rc |= touch_control(m, kind, sorted[i], b, atr);
     }
     for (uint32_t j = 0; j < cs->n_live; j++)
-        if (armed_touch(&cs->v[cs->live[j] - 1], b))
+        if (armed_touch(&v[cs->live[j] - 1], low, high))
             rc |= touch_control(m, kind, cs->live[j], b, atr);
     return rc;
 }
