@@ -753,24 +753,6 @@ long zone_map_expire(struct zone_map *m, int64_t now, const uint32_t **ids)
     return (long)n;
 }
 
-int zone_map_watch(struct zone_map *m, uint32_t id, int control)
-{
-    struct ctl_set *cs = control ? &m->cs[control - 1] : NULL;
-    struct test_track *t = cs ? &cs->v[id - 1].trk : &m->pool[id - 1].trk;
-    if (t->watched)
-        return 0;
-    uint32_t **v = cs ? &cs->watch : &m->watch;
-    size_t *n = cs ? &cs->n_watch : &m->n_watch;
-    size_t *cap = cs ? &cs->watch_cap : &m->watch_cap;
-    uint32_t *g = grow_array(*v, cap, *n + 1, sizeof **v, 32);
-    if (g == NULL)
-        return -1;
-    *v = g;
-    (*v)[(*n)++] = id;
-    t->watched = 1;
-    return 0;
-}
-
 size_t zone_map_active_ids(const struct zone_map *m, uint32_t *out)
 {
     size_t n = 0;

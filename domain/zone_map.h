@@ -29,6 +29,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/grow.h"
 #include "evidence.h"
 #include "zone.h"
 
@@ -196,15 +197,22 @@ uint32_t zone_map_insert(struct zone_map *m, const struct zone *z,
                          const double ctl_price[CTL_KINDS]);
 
 /* zone_map_lower_bound_from over any ascending array v[0..n) (the control prices use it).
- * Inline when the hint is the answer (the per-bar scans' usual case); zone_map_index_walk
- * walks or bisects. */
+ * Most bars start their scans where the last one did or a step or two away: the first steps
+ * from the hint are taken inline, and zone_map_index_walk walks on or bisects when price
+ * moved further. */
 size_t zone_map_index_walk(const double *v, size_t n, double price, size_t hint);
 static inline size_t zone_map_index_from(const double *v, size_t n, double price, size_t hint)
 {
     size_t i = hint < n ? hint : n;
-    if ((i == 0 || !(v[i - 1] >= price)) && (i == n || !(v[i] < price)))
-        return i;
-    return zone_map_index_walk(v, n, price, hint);
+    for (int step = 0; step < 4; step++) {
+        if (i > 0 && v[i - 1] >= price)
+            i--;
+        else if (i < n && v[i] < price)
+            i++;
+        else
+            return i;
+    }
+    return zone_map_index_walk(v, n, price, i);
 }
 /* The same as zone_map_lower_bound, starting from a sorted index that was right recently
  * (any value is correct; a near one makes it a few steps instead of a bisection). */
@@ -303,8 +311,23 @@ size_t zone_map_active_ids(const struct zone_map *m, uint32_t *out);
 
 /* Adds id to the zone watch set (control = 0) or to the watch set of its control of
  * placement control - 1 (1: CTL_MIRROR, 2: CTL_SIDE) unless it is there. 0, or -1 on
- * ENOMEM. */
-int zone_map_watch(struct zone_map *m, uint32_t id, int control);
+ * ENOMEM. Inline: the test cycles call it at every test start. */
+static inline int zone_map_watch(struct zone_map *m, uint32_t id, int control)
+{
+    struct ctl_set *cs = control ? &m->cs[control - 1] : NULL;
+    struct test_track *t = cs ? &cs->v[id - 1].trk : &m->pool[id - 1].trk;
+    if (t->watched)
+        return 0;
+    uint32_t **v = cs ? &cs->watch : &m->watch;
+    size_t *n = cs ? &cs->n_watch : &m->n_watch;
+    uint32_t *g = grow_array(*v, cs ? &cs->watch_cap : &m->watch_cap, *n + 1, sizeof **v, 32);
+    if (g == NULL)
+        return -1;
+    *v = g;
+    g[(*n)++] = id;
+    t->watched = 1;
+    return 0;
+}
 
 /* Widens zone id's band to cover price (a level merged into it): lo <= price <= hi. Its
  * controls widen by the same amounts: the same-side control on the same edges, the mirrored

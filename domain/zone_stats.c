@@ -142,35 +142,18 @@ static void ctl_resolved(struct zone_map *m, int k, uint32_t id, enum zone_outco
     tally_add(&m->tally, m->pool[id - 1].sources, o, k + 1);
 }
 
-/* zone_map_watch(m, id, control), the common case here: a level not yet watched joins a set
- * with room (zone_map.c grows the set when it has none). */
-static inline int watch_add(struct zone_map *m, uint32_t id, int control)
-{
-    struct ctl_set *cs = control ? &m->cs[control - 1] : NULL;
-    struct test_track *t = cs ? &cs->v[id - 1].trk : &m->pool[id - 1].trk;
-    if (t->watched)
-        return 0;
-    uint32_t *v = cs ? cs->watch : m->watch;
-    size_t *n = cs ? &cs->n_watch : &m->n_watch;
-    if (*n >= (cs ? cs->watch_cap : m->watch_cap))
-        return zone_map_watch(m, id, control);
-    v[(*n)++] = id;
-    t->watched = 1;
-    return 0;
-}
-
 int zone_stats_track_init(struct zone_map *m, uint32_t id, const struct bar *b, double atr)
 {
     struct zone *z = &m->pool[id - 1];
     z->trk.state = TS_DISARMED;
     int rc = 0;
     if (!(atr > 0.0) || !try_arm(&z->trk, z->lo, z->hi, b, m->tc.rearm_atr * atr))
-        rc |= watch_add(m, id, 0);
+        rc |= zone_map_watch(m, id, 0);
     for (int k = 0; k < CTL_KINDS; k++) {
         struct control *c = &m->cs[k].v[id - 1];
         c->trk.state = TS_DISARMED;
         if (!(atr > 0.0) || !try_arm(&c->trk, c->lo, c->hi, b, m->tc.rearm_atr * atr))
-            rc |= watch_add(m, id, k + 1);
+            rc |= zone_map_watch(m, id, k + 1);
     }
     return rc;
 }
@@ -286,25 +269,8 @@ static inline int touch_zone(struct zone_map *m, struct zone *z, const struct ba
     pierce_bar(&z->trk, z->lo, z->hi, b);
     if (o != OUTCOME_NONE)
         rc |= zone_resolved(m, z, o, b, ev);
-    rc |= watch_add(m, z->id, 0);
+    rc |= zone_map_watch(m, z->id, 0);
     return rc;
-}
-
-/* zone_map_index_from(v, n, price, hint): the first entry >= price. Most bars start their
- * scan where the last one did or a step or two away, so the first steps of the walk from the
- * hint are taken here and zone_map.c only runs when price moved further. */
-static inline size_t index_near(const double *v, size_t n, double price, size_t hint)
-{
-    size_t i = hint < n ? hint : n;
-    for (int step = 0; step < 4; step++) {
-        if (i > 0 && v[i - 1] >= price)
-            i--;
-        else if (i < n && v[i] < price)
-            i++;
-        else
-            return i;
-    }
-    return zone_map_index_from(v, n, price, i);
 }
 
 /* The zones the bar's range reaches, in listing order (price, ties by id): the level index
@@ -320,10 +286,10 @@ static int touch_zones(struct zone_map *m, const struct bar *b, double atr,
     const double *sprice = m->sprice, *dsprice = m->dsprice;
     double lr = m->max_half, dr = m->dmax_half;
     size_t ni = m->nsorted, nj = m->ndsorted, j = nj;
-    size_t i = index_near(sprice, ni, b->low - lr, m->scan_hint);
+    size_t i = zone_map_index_from(sprice, ni, b->low - lr, m->scan_hint);
     m->scan_hint = i;
     if (nj > 0) {
-        j = index_near(dsprice, nj, b->low - dr, m->dscan_hint);
+        j = zone_map_index_from(dsprice, nj, b->low - dr, m->dscan_hint);
         m->dscan_hint = j;
     }
     for (; j < nj && !(dsprice[j] - dr > b->high); j++) {
@@ -365,7 +331,7 @@ static int touch_control(struct zone_map *m, int kind, uint32_t id, const struct
     c->tests++;
     if (start(&c->trk, c->lo, c->hi, b, atr, &m->tc) != OUTCOME_NONE)
         ctl_resolved(m, kind, id, OUTCOME_BREAK);
-    return watch_add(m, id, kind + 1);
+    return zone_map_watch(m, id, kind + 1);
 }
 
 /* The controls of placement kind the bar's range reaches (the level zones' index, the drawn
@@ -382,7 +348,7 @@ static int touch_controls(struct zone_map *m, int kind, const struct bar *b, dou
     const uint32_t *sorted = cs->sorted;
     size_t n = cs->n;
     double reach = cs->max_half;
-    size_t i = index_near(price, n, low - reach, cs->hint);
+    size_t i = zone_map_index_from(price, n, low - reach, cs->hint);
     cs->hint = i;
     for (; i < n && !(price[i] - reach > high); i++) {
         if (armed_touch(&v[sorted[i] - 1], low, high))
@@ -392,7 +358,7 @@ static int touch_controls(struct zone_map *m, int kind, const struct bar *b, dou
     sorted = cs->dsorted;
     n = cs->dn;
     reach = cs->dmax_half;
-    i = n == 0 ? 0 : index_near(price, n, low - reach, cs->dhint);
+    i = n == 0 ? 0 : zone_map_index_from(price, n, low - reach, cs->dhint);
     cs->dhint = i;
     for (; i < n && !(price[i] - reach > high); i++) {
         if (armed_touch(&v[sorted[i] - 1], low, high))
