@@ -361,14 +361,8 @@ size_t zone_map_index_walk(const double *v, size_t n, double price, size_t hint)
 {
     size_t i = hint < n ? hint : n;
     /* walk while the hint is near (price moves little between bars), else bisect */
-    for (int step = 0; step < 8; step++) {
-        if (i > 0 && v[i - 1] >= price)
-            i--;
-        else if (i < n && v[i] < price)
-            i++;
-        else
-            return i;
-    }
+    if (zone_map_index_steps(v, n, price, &i, 8))
+        return i;
     size_t lo = 0, hi = n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;

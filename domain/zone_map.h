@@ -201,18 +201,24 @@ uint32_t zone_map_insert(struct zone_map *m, const struct zone *z,
  * from the hint are taken inline, and zone_map_index_walk walks on or bisects when price
  * moved further. */
 size_t zone_map_index_walk(const double *v, size_t n, double price, size_t hint);
+/* Up to steps steps of *i towards the lower bound: 1 when *i is it. */
+static inline int zone_map_index_steps(const double *v, size_t n, double price, size_t *i,
+                                       int steps)
+{
+    for (int step = 0; step < steps; step++) {
+        if (*i > 0 && v[*i - 1] >= price)
+            (*i)--;
+        else if (*i < n && v[*i] < price)
+            (*i)++;
+        else
+            return 1;
+    }
+    return 0;
+}
 static inline size_t zone_map_index_from(const double *v, size_t n, double price, size_t hint)
 {
     size_t i = hint < n ? hint : n;
-    for (int step = 0; step < 4; step++) {
-        if (i > 0 && v[i - 1] >= price)
-            i--;
-        else if (i < n && v[i] < price)
-            i++;
-        else
-            return i;
-    }
-    return zone_map_index_walk(v, n, price, i);
+    return zone_map_index_steps(v, n, price, &i, 4) ? i : zone_map_index_walk(v, n, price, i);
 }
 /* The same as zone_map_lower_bound, starting from a sorted index that was right recently
  * (any value is correct; a near one makes it a few steps instead of a bisection). */
