@@ -538,5 +538,15 @@ async function main() {
     log(state.failed ? 'FAILED' : `ok in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 }
 
-main().then(() => { cleanup(); process.exit(state.failed ? 1 : 0); },
-            (e) => { log('FAIL:', e.stack || e); cleanup(); process.exit(1); });
+// A red run keeps what explains it: the last lines of each node's Patroni (and its postgres)
+// and of etcd, printed before cleanup removes the directory
+function dumpLogs() {
+    for (const f of ['patroni0.log', 'patroni1.log', 'etcd.log']) {
+        let lines = [];
+        try { lines = readFileSync(path.join(tmp, f), 'utf8').split('\n'); } catch { continue; }
+        log(`--- the last ${Math.min(80, lines.length)} lines of ${f}`);
+        for (const l of lines.slice(-80)) if (l) process.stderr.write(`  ${f}: ${l}\n`);
+    }
+}
+main().then(() => { if (state.failed) dumpLogs(); cleanup(); process.exit(state.failed ? 1 : 0); },
+            (e) => { log('FAIL:', e.stack || e); dumpLogs(); cleanup(); process.exit(1); });
